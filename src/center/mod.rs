@@ -1,0 +1,183 @@
+//! The center: runs record calls against the DB actor, with the read cache
+//! in front of `records.list` and `records.changes`.
+
+mod read_cache;
+
+use std::sync::Arc;
+
+use actix::Addr;
+use serde::Serialize;
+
+use crate::actors::db_executor::{
+    CurrentRevision, DbExecutor, DeleteRecord, GetChanges, GetRecord, ListRecords, PutRecord,
+};
+use crate::db::DbError;
+use crate::domain::{net_change, NetChange, Record, StoredRecord};
+use crate::rpc::registry::Call;
+use crate::rpc::{CallError, Executor, RawJson};
+pub use read_cache::{ListSnapshot, ReadCache};
+
+/// Executes store calls; cheap to clone (one per HTTP worker).
+#[derive(Clone)]
+pub struct Center {
+    db: Addr<DbExecutor>,
+    cache: Arc<ReadCache>,
+}
+
+#[derive(Serialize)]
+struct Changes<'a> {
+    revision: i64,
+    full: bool,
+    upserts: Vec<Record>,
+    deletes: Vec<&'a str>,
+}
+
+impl Center {
+    pub fn new(db: Addr<DbExecutor>, cache: Arc<ReadCache>) -> Self {
+        Center { db, cache }
+    }
+
+    /// Sends a message to the DB actor, mapping every failure once.
+    async fn ask<M>(&self, msg: M) -> Result<M::Result, CallError>
+    where
+        M: actix::Message + Send + 'static,
+        M::Result: Send,
+        DbExecutor: actix::Handler<M>,
+    {
+        self.db.send(msg).await.map_err(|e| {
+            tracing::error!(error = %e, "DB actor unreachable");
+            CallError::Internal
+        })
+    }
+
+    /// The serialized `records.list`, from the cache when nothing changed.
+    pub async fn list(&self) -> Result<ListSnapshot, CallError> {
+        if let Some(list) = self.cache.fresh_list() {
+            return Ok(list);
+        }
+        if self.cache.fresh_revision().is_none() {
+            let revision = self.ask(CurrentRevision).await?.map_err(db_failure)?;
+            self.cache.confirm_revision(revision);
+            if let Some(list) = self.cache.fresh_list() {
+                return Ok(list);
+            }
+        }
+        let (revision, rows) = self.ask(ListRecords).await?.map_err(db_failure)?;
+        let list = ListSnapshot {
+            revision,
+            json: RawJson::of(&to_records(&rows)?),
+        };
+        self.cache.store_list(list.clone());
+        Ok(list)
+    }
+
+    async fn changes(&self, since: i64) -> Result<RawJson, CallError> {
+        if let Some(known) = self.cache.fresh_revision() {
+            if since > 0 && since == known {
+                return Ok(RawJson::of(&Changes {
+                    revision: known,
+                    full: false,
+                    upserts: vec![],
+                    deletes: vec![],
+                }));
+            }
+            if since == 0 || since > known {
+                if let Some(list) = self.cache.fresh_list() {
+                    return Ok(full_changes(&list));
+                }
+            }
+        }
+        let found = self.ask(GetChanges { since }).await?.map_err(db_failure)?;
+        self.cache.confirm_revision(found.revision);
+        if found.full {
+            let list = ListSnapshot {
+                revision: found.revision,
+                json: RawJson::of(&to_records(&found.rows)?),
+            };
+            self.cache.store_list(list.clone());
+            return Ok(full_changes(&list));
+        }
+        let mut upserts = Vec::new();
+        let mut deletes = Vec::new();
+        for row in &found.rows {
+            match net_change(since, row) {
+                NetChange::Upsert => upserts.push(to_record(row)?),
+                NetChange::Delete => deletes.push(row.key.as_str()),
+                NetChange::Unchanged => {}
+            }
+        }
+        Ok(RawJson::of(&Changes {
+            revision: found.revision,
+            full: false,
+            upserts,
+            deletes,
+        }))
+    }
+}
+
+fn full_changes(list: &ListSnapshot) -> RawJson {
+    RawJson::from_trusted(format!(
+        r#"{{"revision":{},"full":true,"upserts":{},"deletes":[]}}"#,
+        list.revision,
+        list.json.as_str()
+    ))
+}
+
+impl Executor for Center {
+    async fn execute(&self, call: Call) -> Result<RawJson, CallError> {
+        match call {
+            Call::RecordsList | Call::TestRpcMyRpc => Ok(self.list().await?.json),
+            Call::RecordsGet(key) => match self
+                .ask(GetRecord(key.clone()))
+                .await?
+                .map_err(db_failure)?
+            {
+                Some(row) => Ok(RawJson::of(&to_record(&row)?)),
+                None => Err(CallError::NotFound(key.into_string())),
+            },
+            Call::RecordsPut(key, value) => {
+                let value_json = value.to_string();
+                let revision = self
+                    .ask(PutRecord { key, value_json })
+                    .await?
+                    .map_err(db_failure)?;
+                self.cache.note_write(revision);
+                Ok(RawJson::of(&revision))
+            }
+            Call::RecordsDelete(key) => {
+                let deleted = self.ask(DeleteRecord(key)).await?.map_err(db_failure)?;
+                if let Some(revision) = deleted {
+                    self.cache.note_write(revision);
+                }
+                Ok(RawJson::of(&deleted.is_some()))
+            }
+            Call::RecordsChanges(since) => self.changes(since).await,
+            Call::ListMethods | Call::MethodHelp(_) | Call::MethodSignature(_) => {
+                tracing::error!(?call, "introspection reached the store executor");
+                Err(CallError::Internal)
+            }
+        }
+    }
+}
+
+fn to_record(row: &StoredRecord) -> Result<Record, CallError> {
+    row.to_record().ok_or_else(|| {
+        tracing::error!(key = %row.key, "stored value is not valid JSON");
+        CallError::Internal
+    })
+}
+
+fn to_records(rows: &[StoredRecord]) -> Result<Vec<Record>, CallError> {
+    rows.iter().map(to_record).collect()
+}
+
+/// Maps a DB failure to what the client may see; details go to the log once.
+fn db_failure(e: DbError) -> CallError {
+    match e {
+        DbError::Unavailable(_) => CallError::Unavailable,
+        other => {
+            tracing::error!(error = %other, "database call failed");
+            CallError::Internal
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! Command line: `syncdict [--config FILE] [serve|migrate|check-config]`.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "syncdict",
+    version,
+    about = "Central reference data over JSON-RPC, pulled by edges"
+)]
+pub struct Cli {
+    /// A TOML file read after Settings.toml and before SYNCDICT__SECTION__KEY variables.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the effective settings, passwords masked, and exit.
+    CheckConfig,
+}

@@ -1,0 +1,240 @@
+//! Settings: `Settings.toml` < `--config FILE` < `SYNCDICT__SECTION__KEY` env vars.
+
+mod database_url;
+mod units;
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+pub use database_url::{Backend, DatabaseUrl};
+pub use units::{ByteSize, HumanDuration};
+
+/// The file read from the working directory when present.
+pub const DEFAULT_FILE: &str = "Settings.toml";
+
+/// The deepest JSON nesting serde_json accepts; `server.max_json_depth` may not exceed it.
+pub const JSON_DEPTH_CEILING: usize = 120;
+
+/// A configuration that cannot be used; the message names the key.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {0}")]
+pub struct ConfigError(String);
+
+/// Everything syncdict reads at start-up.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub log: LogSettings,
+}
+
+/// `[server]`: the HTTP listener and the JSON-RPC endpoint.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Address to listen on. Default `"127.0.0.1"`.
+    pub host: String,
+    /// TCP port; 0 picks a free one. Default `8080`.
+    pub port: u16,
+    /// HTTP worker threads; 0 means one per core. Default `0`.
+    pub workers: usize,
+    /// Path of the JSON-RPC endpoint. Default `"/RPC"`.
+    pub rpc_path: String,
+    /// Largest accepted request body, chunked or not; larger gets HTTP 413. Default `"1m"`.
+    pub max_body: ByteSize,
+    /// Most calls in one JSON-RPC batch. Default `100`.
+    pub max_batch: usize,
+    /// Deepest nesting of arrays and objects in a request (at most 120). Default `32`.
+    pub max_json_depth: usize,
+    /// How long delete tombstones are kept for `records.changes`; clients
+    /// further behind get a full snapshot. Default `"7d"`.
+    pub tombstone_retention: HumanDuration,
+    /// How long the cached current revision (and `records.list`) is trusted
+    /// before one cheap query re-checks it, so writes made through other
+    /// centers on the same database are seen. Default `"1s"`.
+    pub revision_check_interval: HumanDuration,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            host: "127.0.0.1".into(),
+            port: 8080,
+            workers: 0,
+            rpc_path: "/RPC".into(),
+            max_body: ByteSize(1 << 20),
+            max_batch: 100,
+            max_json_depth: 32,
+            tombstone_retention: HumanDuration(std::time::Duration::from_secs(7 * 24 * 3600)),
+            revision_check_interval: HumanDuration(std::time::Duration::from_secs(1)),
+        }
+    }
+}
+
+/// `[database]`: where the records live.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `sqlite://PATH`, `mysql://USER:PASS@HOST:PORT/DB` or
+    /// `postgres://USER:PASS@HOST:PORT/DB`. Default `"sqlite://syncdict.db"`.
+    pub url: DatabaseUrl,
+    /// Connections in the pool, and DB actor threads. Default `4`.
+    pub pool_size: u32,
+    /// How long a call waits for a connection before answering
+    /// "database unavailable". Default `"2s"`.
+    pub connect_timeout: HumanDuration,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        DatabaseSettings {
+            url: DatabaseUrl::parse("sqlite://syncdict.db").expect("default URL is valid"),
+            pool_size: 4,
+            connect_timeout: HumanDuration(std::time::Duration::from_secs(2)),
+        }
+    }
+}
+
+/// `[log]`: what is logged.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    /// A tracing filter such as `"info"` or `"syncdict=debug,info"`; `RUST_LOG`
+    /// overrides it. Default `"info"`.
+    pub level: String,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        LogSettings {
+            level: "info".into(),
+        }
+    }
+}
+
+impl ConfigError {
+    /// The error on one line: TOML parse errors come with a multi-line source
+    /// excerpt, of which the position and the reason are kept.
+    fn one_line(e: config::ConfigError) -> ConfigError {
+        let text = e.to_string();
+        let kept: Vec<&str> = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('|') && !l.starts_with('^'))
+            .filter(|l| {
+                l.split_once('|')
+                    .is_none_or(|(n, _)| n.trim().parse::<u32>().is_err())
+            })
+            .collect();
+        ConfigError(kept.join(": "))
+    }
+}
+
+impl Settings {
+    /// Loads `Settings.toml` (if present), then `file`, then the environment,
+    /// and validates the result.
+    pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
+        let mut builder = config::Config::builder()
+            .add_source(config::File::new(DEFAULT_FILE, config::FileFormat::Toml).required(false));
+        if let Some(file) = file {
+            if !file.is_file() {
+                return Err(ConfigError(format!(
+                    "config file {} not found",
+                    file.display()
+                )));
+            }
+            builder = builder.add_source(
+                config::File::from(file)
+                    .format(config::FileFormat::Toml)
+                    .required(true),
+            );
+        }
+        let built = builder
+            .add_source(
+                config::Environment::with_prefix("SYNCDICT")
+                    .prefix_separator("__")
+                    .separator("__")
+                    .try_parsing(true),
+            )
+            .build()
+            .map_err(ConfigError::one_line)?;
+        let settings: Settings = built.try_deserialize().map_err(ConfigError::one_line)?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Checks what types alone cannot; each message names its key.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let fail = |key: &str, why: String| Err(ConfigError(format!("{key}: {why}")));
+        let s = &self.server;
+        if !s.rpc_path.starts_with('/') || s.rpc_path.len() < 2 {
+            return fail(
+                "server.rpc_path",
+                format!("{:?} must start with '/' and name a path", s.rpc_path),
+            );
+        }
+        if s.max_body.bytes() < 1024 {
+            return fail(
+                "server.max_body",
+                format!("{} is too small (at least 1k)", s.max_body),
+            );
+        }
+        if s.max_batch == 0 {
+            return fail("server.max_batch", "must be at least 1".into());
+        }
+        if !(2..=JSON_DEPTH_CEILING).contains(&s.max_json_depth) {
+            return fail(
+                "server.max_json_depth",
+                format!(
+                    "{} must be between 2 and {JSON_DEPTH_CEILING}",
+                    s.max_json_depth
+                ),
+            );
+        }
+        if s.tombstone_retention.get().is_zero() {
+            return fail(
+                "server.tombstone_retention",
+                "must be longer than 0s".into(),
+            );
+        }
+        let d = &self.database;
+        if !d.url.backend().compiled_in() {
+            return fail(
+                "database.url",
+                format!(
+                    "{} needs syncdict built with `--features {}`",
+                    d.url.masked(),
+                    d.url.backend().name()
+                ),
+            );
+        }
+        if d.pool_size == 0 || d.pool_size > 256 {
+            return fail(
+                "database.pool_size",
+                format!("{} must be between 1 and 256", d.pool_size),
+            );
+        }
+        if d.connect_timeout.get().is_zero() {
+            return fail("database.connect_timeout", "must be longer than 0s".into());
+        }
+        if self
+            .log
+            .level
+            .parse::<tracing_subscriber::EnvFilter>()
+            .is_err()
+        {
+            return fail(
+                "log.level",
+                format!("{:?} is not a valid filter", self.log.level),
+            );
+        }
+        Ok(())
+    }
+
+    /// The settings as pretty JSON, passwords masked.
+    pub fn to_masked_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    }
+}

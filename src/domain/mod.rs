@@ -1,0 +1,9 @@
+//! Validated types and pure rules; imports neither actix nor diesel.
+
+mod record;
+mod record_key;
+
+pub use record::{
+    after_put, format_timestamp, net_change, now_us, NetChange, Record, StoredRecord,
+};
+pub use record_key::{RecordKey, MAX_KEY_BYTES};

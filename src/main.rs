@@ -1,0 +1,50 @@
+//! The `syncdict` binary: parse the command line, load settings, run.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use syncdict::cli::{Cli, Command};
+use syncdict::configuration::Settings;
+use syncdict::startup::Application;
+use syncdict::{db, telemetry};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load(cli.config.as_deref()) {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("syncdict: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(&settings.log.level);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::CheckConfig => {
+            println!("{}", settings.to_masked_json());
+            ExitCode::SUCCESS
+        }
+        Command::Migrate => match db::migrate_now(&settings.database) {
+            Ok(()) => {
+                println!("migrations applied to {}", settings.database.url);
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("syncdict: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Serve => {
+            let served = actix_web::rt::System::new().block_on(async move {
+                let app = Application::build(settings).await?;
+                app.run_until_stopped().await.map_err(anyhow::Error::from)
+            });
+            match served {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("syncdict: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}

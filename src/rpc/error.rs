@@ -1,0 +1,70 @@
+//! JSON-RPC error codes and the one place service errors become them.
+
+use std::fmt;
+
+/// Invalid JSON (also invalid UTF-8 or nesting past the limit).
+pub const PARSE_ERROR: i64 = -32700;
+/// Not a valid request object (or an empty or oversized batch).
+pub const INVALID_REQUEST: i64 = -32600;
+pub const METHOD_NOT_FOUND: i64 = -32601;
+pub const INVALID_PARAMS: i64 = -32602;
+pub const INTERNAL_ERROR: i64 = -32603;
+/// Application error: the database cannot be reached right now; retry later.
+pub const DATABASE_UNAVAILABLE: i64 = -32001;
+/// Application error: no record under the given key.
+pub const NOT_FOUND: i64 = -32002;
+
+/// An error as sent to the client: a code and a message fit for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RpcError {
+    pub code: i64,
+    pub message: String,
+}
+
+impl RpcError {
+    pub fn new(code: i64, message: impl Into<String>) -> Self {
+        RpcError {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn parse(detail: impl fmt::Display) -> Self {
+        Self::new(PARSE_ERROR, format!("Parse error: {detail}"))
+    }
+
+    pub fn invalid_request(detail: impl fmt::Display) -> Self {
+        Self::new(INVALID_REQUEST, format!("Invalid Request: {detail}"))
+    }
+
+    pub fn method_not_found(name: &str) -> Self {
+        Self::new(METHOD_NOT_FOUND, format!("Method not found: {name}"))
+    }
+
+    pub fn invalid_params(detail: impl fmt::Display) -> Self {
+        Self::new(INVALID_PARAMS, format!("Invalid params: {detail}"))
+    }
+}
+
+/// Why a method call failed in the service; mapped to codes just below.
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    #[error("no record with key {0:?}")]
+    NotFound(String),
+    #[error("database unavailable")]
+    Unavailable,
+    /// Details are logged where this is raised, never sent.
+    #[error("internal error")]
+    Internal,
+}
+
+impl From<CallError> for RpcError {
+    fn from(e: CallError) -> Self {
+        let code = match e {
+            CallError::NotFound(_) => NOT_FOUND,
+            CallError::Unavailable => DATABASE_UNAVAILABLE,
+            CallError::Internal => INTERNAL_ERROR,
+        };
+        RpcError::new(code, e.to_string())
+    }
+}

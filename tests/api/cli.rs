@@ -1,0 +1,136 @@
+//! The binary's start-up: bad settings stop it with one line and exit code 2.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use crate::helpers::unique_name;
+
+/// A scratch directory with an optional Settings.toml.
+fn scratch(settings: Option<&str>) -> PathBuf {
+    let dir = std::env::temp_dir().join(unique_name());
+    std::fs::create_dir_all(&dir).unwrap();
+    if let Some(text) = settings {
+        std::fs::write(dir.join("Settings.toml"), text).unwrap();
+    }
+    dir
+}
+
+fn syncdict(dir: &PathBuf, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_syncdict"));
+    command.current_dir(dir).args(args).env_remove("RUST_LOG");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    command.output().expect("syncdict runs")
+}
+
+fn check_refused(settings: &str, env: &[(&str, &str)], key: &str) {
+    let dir = scratch(Some(settings));
+    let out = syncdict(&dir, &["check-config"], env);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{settings} {env:?}: {stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.contains(key), "{key} not named in: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn bad_settings_name_the_key_and_exit_2() {
+    check_refused("[server]\nport = \"eighty\"\n", &[], "server.port");
+    check_refused("[server]\nmax_body = \"10x\"\n", &[], "server.max_body");
+    check_refused("[server]\nprot = 8080\n", &[], "prot");
+    check_refused(
+        "[database]\nurl = \"redis://localhost\"\n",
+        &[],
+        "database.url",
+    );
+    check_refused(
+        "[database]\nconnect_timeout = \"soon\"\n",
+        &[],
+        "database.connect_timeout",
+    );
+    check_refused(
+        "[server]\nmax_json_depth = 500\n",
+        &[],
+        "server.max_json_depth",
+    );
+    check_refused("[server\n", &[], "Settings.toml");
+    check_refused(
+        "",
+        &[("SYNCDICT__SERVER__MAX_BATCH", "-1")],
+        "server.max_batch",
+    );
+    check_refused(
+        "",
+        &[("SYNCDICT__SERVER__RPC_PATH", "RPC")],
+        "server.rpc_path",
+    );
+}
+
+#[test]
+fn check_config_masks_secrets_and_layers_sources() {
+    let dir = scratch(Some(
+        "[server]\nport = 9000\n[database]\nurl = \"sqlite://data.db\"\n",
+    ));
+    std::fs::write(
+        dir.join("extra.toml"),
+        "[server]\nport = 9100\nmax_batch = 7\n",
+    )
+    .unwrap();
+    let out = syncdict(
+        &dir,
+        &["--config", "extra.toml", "check-config"],
+        &[
+            (
+                "SYNCDICT__DATABASE__URL",
+                "postgres://app:hunter2@db:5432/x",
+            ),
+            ("SYNCDICT__SERVER__MAX_BATCH", "9"),
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let effective: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        effective["server"]["port"], 9100,
+        "--config beats Settings.toml"
+    );
+    assert_eq!(effective["server"]["max_batch"], 9, "env beats --config");
+    assert_eq!(effective["database"]["url"], "postgres://app:***@db:5432/x");
+    assert!(!stdout.contains("hunter2"));
+}
+
+#[test]
+fn missing_config_file_is_refused() {
+    let dir = scratch(None);
+    let out = syncdict(&dir, &["--config", "nope.toml", "check-config"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nope.toml"));
+}
+
+#[test]
+fn migrate_creates_the_sqlite_store() {
+    let dir = scratch(None);
+    let out = syncdict(
+        &dir,
+        &["migrate"],
+        &[("SYNCDICT__DATABASE__URL", "sqlite://fresh.db")],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.join("fresh.db").is_file());
+    let again = syncdict(
+        &dir,
+        &["migrate"],
+        &[("SYNCDICT__DATABASE__URL", "sqlite://fresh.db")],
+    );
+    assert!(again.status.success(), "migrate is idempotent");
+    let _ = std::fs::remove_dir_all(dir);
+}

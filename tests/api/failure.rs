@@ -1,0 +1,186 @@
+//! A stopped, vanishing or returning database: calls fail fast with
+//! "database unavailable", the process stays up and recovers by itself.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use syncdict::configuration::{DatabaseUrl, HumanDuration};
+
+use crate::helpers::{spawn_with, test_settings, Backend, TestApp, TestDb};
+use crate::proxy::{through, Proxy};
+
+/// An app whose database connection runs through a proxy that starts `up` or not.
+async fn app_behind_proxy(
+    backend: Backend,
+    up: bool,
+    check_interval: &str,
+) -> Option<(TestApp, Proxy)> {
+    let db = TestDb::create(backend)?;
+    let raw = db.url.connection_string().to_string();
+    let proxy = Proxy::start(crate::proxy::host_port(&raw), up).await;
+    let mut settings = test_settings(DatabaseUrl::parse(&through(&raw, proxy.port)).unwrap());
+    settings.database.connect_timeout = HumanDuration(Duration::from_millis(500));
+    settings.server.revision_check_interval = HumanDuration::parse(check_interval).unwrap();
+    let mut app = spawn_with(settings).await;
+    app.db = Some(db);
+    Some((app, proxy))
+}
+
+async fn assert_unavailable(app: &TestApp, method: &str, params: serde_json::Value) {
+    let started = Instant::now();
+    let (code, message) = app.error(method, params).await;
+    assert_eq!(
+        (code, message.as_str()),
+        (-32001, "database unavailable"),
+        "{method}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{method} took {:?}",
+        started.elapsed()
+    );
+}
+
+/// Polls until `records.list` works again; panics after 15 s.
+async fn wait_until_available(app: &TestApp) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let reply = app.call("records.get", json!(["kept"])).await;
+        if reply.get("result").is_some() {
+            return;
+        }
+        assert!(Instant::now() < deadline, "did not recover: {reply}");
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn database_vanishes_and_returns(backend: Backend) {
+    let Some((app, proxy)) = app_behind_proxy(backend, true, "0s").await else {
+        return;
+    };
+    app.put("kept", json!("before")).await;
+    proxy.cut();
+    assert_unavailable(&app, "records.put", json!(["lost", 1])).await;
+    assert_unavailable(&app, "records.list", json!([])).await;
+    assert_unavailable(&app, "records.changes", json!([1])).await;
+    // Failing fast: a burst of calls during the outage all answer quickly.
+    let started = Instant::now();
+    for _ in 0..20 {
+        assert_eq!(app.error("records.get", json!(["kept"])).await.0, -32001);
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "20 calls took {:?}",
+        started.elapsed()
+    );
+    proxy.restore();
+    wait_until_available(&app).await;
+    assert_eq!(
+        app.result("records.get", json!(["kept"])).await["value"],
+        "before"
+    );
+    assert_eq!(
+        app.put("after", json!(1)).await,
+        2,
+        "the failed put took no revision"
+    );
+}
+
+async fn database_down_at_start_is_migrated_when_it_returns(backend: Backend) {
+    let Some((app, proxy)) = app_behind_proxy(backend, false, "0s").await else {
+        return;
+    };
+    assert_unavailable(&app, "records.list", json!([])).await;
+    proxy.restore();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while app
+        .call("records.put", json!(["kept", 1]))
+        .await
+        .get("result")
+        .is_none()
+    {
+        assert!(Instant::now() < deadline, "never recovered");
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(app.result("records.get", json!(["kept"])).await["value"], 1);
+}
+
+/// With the list and revision cached, repeated reads need no database at all.
+async fn cached_reads_do_not_touch_the_database(backend: Backend) {
+    let Some((app, proxy)) = app_behind_proxy(backend, true, "1h").await else {
+        return;
+    };
+    app.put("a", json!(1)).await;
+    let list = app.result("records.list", json!([])).await;
+    proxy.cut();
+    for _ in 0..3 {
+        assert_eq!(app.result("records.list", json!([])).await, list);
+        let nothing = app.result("records.changes", json!([1])).await;
+        assert_eq!(
+            nothing,
+            json!({"revision": 1, "full": false, "upserts": [], "deletes": []})
+        );
+        assert_eq!(
+            app.result("records.changes", json!([0])).await["upserts"],
+            list
+        );
+    }
+    proxy.restore();
+    app.put("b", json!(2)).await;
+    let keys: Vec<String> = app
+        .result("records.list", json!([]))
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["key"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        keys,
+        ["a", "b"],
+        "a local write invalidates the cached list"
+    );
+}
+
+macro_rules! on_server_backends {
+    ($($name:ident),*) => {
+        #[cfg(feature = "mysql")]
+        mod mysql { $( #[actix_web::test] async fn $name() { super::$name(crate::helpers::Backend::Mysql).await } )* }
+        #[cfg(feature = "postgres")]
+        mod postgres { $( #[actix_web::test] async fn $name() { super::$name(crate::helpers::Backend::Postgres).await } )* }
+    };
+}
+
+on_server_backends!(
+    database_vanishes_and_returns,
+    database_down_at_start_is_migrated_when_it_returns,
+    cached_reads_do_not_touch_the_database
+);
+
+/// Nothing listens on the port: every call answers fast, the server stays up.
+#[actix_web::test]
+async fn unreachable_server_answers_database_unavailable() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = if cfg!(feature = "postgres") {
+        format!("postgres://postgres@127.0.0.1:{closed}/test")
+    } else if cfg!(feature = "mysql") {
+        format!("mysql://root@127.0.0.1:{closed}/test")
+    } else {
+        return;
+    };
+    let mut settings = test_settings(DatabaseUrl::parse(&url).unwrap());
+    settings.database.connect_timeout = HumanDuration(Duration::from_millis(500));
+    let app = spawn_with(settings).await;
+    for _ in 0..3 {
+        assert_unavailable(&app, "records.put", json!(["k", 1])).await;
+    }
+    let methods = app.result("system.listMethods", json!([])).await;
+    assert!(
+        methods.as_array().unwrap().len() > 5,
+        "introspection needs no database"
+    );
+}

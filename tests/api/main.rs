@@ -1,0 +1,13 @@
+//! The integration suite: the real application on port 0, spoken to over HTTP.
+
+// Without the mysql/postgres features the server-backend tests compile out.
+#![cfg_attr(not(any(feature = "mysql", feature = "postgres")), allow(dead_code))]
+
+mod changes;
+mod cli;
+mod concurrency;
+mod failure;
+mod helpers;
+mod protocol;
+mod proxy;
+mod records;

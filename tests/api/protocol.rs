@@ -1,0 +1,229 @@
+//! JSON-RPC over HTTP: status codes, content types, limits, batches.
+
+use serde_json::{json, Value};
+
+use crate::helpers::{spawn_app, test_settings, Backend, TestApp, TestDb};
+
+async fn app() -> TestApp {
+    spawn_app(Backend::Sqlite).await.unwrap()
+}
+
+#[actix_web::test]
+async fn only_json_content_types_run() {
+    let app = app().await;
+    let put = json!({"jsonrpc":"2.0","method":"records.put","params":["k",1],"id":1}).to_string();
+    for refused in [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+        "text/xml",
+    ] {
+        let response = app.post(refused, put.clone()).await;
+        assert_eq!(response.status(), 415, "{refused}");
+    }
+    let no_type = app
+        .client
+        .post(app.rpc_url())
+        .body(put.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_type.status(), 415);
+    assert_eq!(
+        app.result("records.list", json!([])).await,
+        json!([]),
+        "nothing ran"
+    );
+    assert_eq!(
+        app.post("application/json-rpc", put.clone()).await.status(),
+        200
+    );
+    assert_eq!(
+        app.post("application/json; charset=utf-8", put)
+            .await
+            .status(),
+        200
+    );
+}
+
+#[actix_web::test]
+async fn errors_travel_with_http_200() {
+    let app = app().await;
+    let response = app.post("application/json", "{not json").await;
+    assert_eq!(response.status(), 200);
+    let reply: Value = response.json().await.unwrap();
+    assert_eq!(
+        reply,
+        json!({"jsonrpc":"2.0","error":{"code":-32700,"message":reply["error"]["message"]},"id":null})
+    );
+    let invalid_utf8 = app
+        .post("application/json", &b"{\"method\":\"\xff\"}"[..])
+        .await;
+    let reply: Value = invalid_utf8.json().await.unwrap();
+    assert_eq!(reply["error"]["code"], -32700);
+    let deep = "[".repeat(40) + &"]".repeat(40);
+    let reply: Value = app
+        .post("application/json", deep)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(reply["error"]["code"], -32700);
+    assert!(reply["error"]["message"].as_str().unwrap().contains("32"));
+}
+
+#[actix_web::test]
+async fn notifications_and_batches() {
+    let app = app().await;
+    let note = json!({"jsonrpc":"2.0","method":"records.put","params":["n",1]}).to_string();
+    let response = app.post("application/json", note).await;
+    assert_eq!(response.status(), 204);
+    assert_eq!(
+        app.result("records.get", json!(["n"])).await["value"],
+        1,
+        "the notification ran"
+    );
+
+    let batch = json!([
+        {"jsonrpc":"2.0","method":"records.put","params":["b",2],"id":"first"},
+        {"jsonrpc":"2.0","method":"records.put","params":["c",3]},
+        {"jsonrpc":"2.0","method":"records.get","params":["nope"],"id":3},
+        5,
+        {"method":"records.get","params":["b"],"id":4},
+    ]);
+    let replies: Value = app
+        .post("application/json", batch.to_string())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let replies = replies.as_array().unwrap();
+    assert_eq!(replies.len(), 4);
+    assert_eq!(replies[0], json!({"jsonrpc":"2.0","result":2,"id":"first"}));
+    assert_eq!(replies[1]["error"]["code"], -32002);
+    assert_eq!(replies[2]["error"]["code"], -32600);
+    assert_eq!(
+        replies[3]["result"]["value"], 2,
+        "1.0 element answered in 1.0 shape"
+    );
+    assert_eq!(replies[3]["error"], Value::Null);
+
+    let empty: Value = app
+        .post("application/json", "[]")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(empty["error"]["code"], -32600);
+    assert!(empty.is_object());
+    let numbers: Value = app
+        .post("application/json", "[1,2]")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(numbers.as_array().unwrap().len(), 2);
+    let all_notes =
+        json!([{"jsonrpc":"2.0","method":"records.list"},{"jsonrpc":"2.0","method":"nope"}]);
+    assert_eq!(
+        app.post("application/json", all_notes.to_string())
+            .await
+            .status(),
+        204
+    );
+    let too_many: Vec<Value> = (0..101)
+        .map(|i| json!({"jsonrpc":"2.0","method":"records.list","id":i}))
+        .collect();
+    let reply: Value = app
+        .post("application/json", Value::Array(too_many).to_string())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(reply["error"]["code"], -32600);
+}
+
+#[actix_web::test]
+async fn version_1_clients_of_the_original_design() {
+    let app = app().await;
+    app.put("rule", json!({"allow": ["a"]})).await;
+    // What json.rpc.call(url, "testrpc.MyRPC") sends.
+    let body = r#"{"method":"testrpc.MyRPC","params":[],"id":"JSON_RPC_1"}"#;
+    let reply: Value = app
+        .post("application/json", body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(reply["id"], "JSON_RPC_1");
+    assert_eq!(reply["error"], Value::Null);
+    assert_eq!(reply["result"][0]["value"], json!({"allow": ["a"]}));
+    assert!(reply.get("jsonrpc").is_none());
+}
+
+#[actix_web::test]
+async fn oversized_bodies_get_413_declared_or_chunked() {
+    let db = TestDb::create(Backend::Sqlite).unwrap();
+    let mut settings = test_settings(db.url.clone());
+    settings.server.max_body = syncdict::configuration::ByteSize::parse("4k").unwrap();
+    let app = crate::helpers::spawn_with(settings).await;
+    let big =
+        json!({"jsonrpc":"2.0","method":"records.put","params":["big","x".repeat(5000)],"id":1})
+            .to_string();
+    assert_eq!(
+        app.post("application/json", big.clone()).await.status(),
+        413
+    );
+
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = big
+        .as_bytes()
+        .chunks(1000)
+        .map(|c| Ok(c.to_vec()))
+        .collect();
+    let stream = futures_util::stream::iter(chunks);
+    let chunked = app
+        .client
+        .post(app.rpc_url())
+        .header("Content-Type", "application/json")
+        .body(reqwest::Body::wrap_stream(stream))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(chunked.status(), 413);
+    let (code, _) = app.error("records.get", json!(["big"])).await;
+    assert_eq!(code, -32002, "nothing was stored");
+    let fits =
+        json!({"jsonrpc":"2.0","method":"records.put","params":["small","x".repeat(3000)],"id":1})
+            .to_string();
+    assert_eq!(app.post("application/json", fits).await.status(), 200);
+}
+
+#[actix_web::test]
+async fn only_post_is_allowed() {
+    let app = app().await;
+    let response = app.client.get(app.rpc_url()).send().await.unwrap();
+    assert_eq!(response.status(), 405);
+    assert_eq!(response.headers()["allow"], "POST");
+}
+
+#[actix_web::test]
+async fn introspection_over_http() {
+    let app = app().await;
+    let methods = app.result("system.listMethods", json!([])).await;
+    for name in [
+        "records.list",
+        "records.get",
+        "records.put",
+        "records.delete",
+        "records.changes",
+        "testrpc.MyRPC",
+    ] {
+        assert!(methods.as_array().unwrap().contains(&json!(name)), "{name}");
+        let help = app.result("system.methodHelp", json!([name])).await;
+        assert!(!help.as_str().unwrap().is_empty());
+    }
+    let signature = app
+        .result("system.methodSignature", json!(["records.changes"]))
+        .await;
+    assert_eq!(signature, json!([["struct", "int"]]));
+}
