@@ -2,18 +2,10 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::TestApp;
+use crate::helpers::{keys, TestApp};
 
 async fn changes(app: &TestApp, since: i64) -> Value {
     app.result("records.changes", json!([since])).await
-}
-
-fn keys(list: &Value) -> Vec<String> {
-    list.as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.get("key").unwrap_or(v).as_str().unwrap().to_string())
-        .collect()
 }
 
 async fn net_changes_since_a_revision(app: TestApp) {

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use syncdict::configuration::{DatabaseUrl, HumanDuration};
 
-use crate::helpers::{spawn_with, test_settings, Backend, TestApp, TestDb};
+use crate::helpers::{keys, spawn_with, test_settings, Backend, TestApp, TestDb};
 use crate::proxy::{through, Proxy};
 
 /// An app whose database connection runs through a proxy that starts `up` or not.
@@ -127,16 +127,9 @@ async fn cached_reads_do_not_touch_the_database(backend: Backend) {
     }
     proxy.restore();
     app.put("b", json!(2)).await;
-    let keys: Vec<String> = app
-        .result("records.list", json!([]))
-        .await
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["key"].as_str().unwrap().to_string())
-        .collect();
+    let listed = keys(&app.result("records.list", json!([])).await);
     assert_eq!(
-        keys,
+        listed,
         ["a", "b"],
         "a local write invalidates the cached list"
     );

@@ -217,6 +217,21 @@ impl TestApp {
     }
 }
 
+/// The keys of a list of records (or of key strings), in order.
+pub fn keys(list: &Value) -> Vec<String> {
+    let items = list.as_array().expect("an array");
+    items
+        .iter()
+        .map(|v| {
+            v.get("key")
+                .unwrap_or(v)
+                .as_str()
+                .expect("a key")
+                .to_string()
+        })
+        .collect()
+}
+
 /// Defines `sqlite`, `mysql` and `postgres` test modules that run each named
 /// `async fn(TestApp)` on a fresh app of that backend.
 #[macro_export]

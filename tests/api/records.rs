@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::helpers::TestApp;
+use crate::helpers::{keys, TestApp};
 
 async fn put_get_list_delete(app: TestApp) {
     assert_eq!(app.put("b", json!({"x": [1, 2.5, null]})).await, 1);
@@ -17,13 +17,7 @@ async fn put_get_list_delete(app: TestApp) {
     assert!(updated.ends_with('Z') && updated.contains('T'), "{updated}");
 
     let list = app.result("records.list", json!([])).await;
-    let keys: Vec<&str> = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["key"].as_str().unwrap())
-        .collect();
-    assert_eq!(keys, ["a", "b"]);
+    assert_eq!(keys(&list), ["a", "b"]);
     assert_eq!(app.result("testrpc.MyRPC", json!([])).await, list);
 
     assert_eq!(app.result("records.delete", json!(["a"])).await, true);
@@ -70,17 +64,12 @@ async fn values_and_keys_round_trip(app: TestApp) {
         assert_eq!(&record["value"], value, "{key}");
     }
     let list = app.result("records.list", json!([])).await;
-    let keys: Vec<&str> = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["key"].as_str().unwrap())
-        .collect();
-    let mut sorted = keys.clone();
+    let listed = keys(&list);
+    let mut sorted = listed.clone();
     sorted.sort(); // bytewise, the same on every backend
-    assert_eq!(keys, sorted);
+    assert_eq!(listed, sorted);
     assert_eq!(
-        keys.len(),
+        listed.len(),
         values.len(),
         "keys differing only in case are distinct"
     );

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Measures syncdict's hot JSON-RPC reads against a plain actix-web handler
+# returning the same bytes, on loopback, and prints req/s, p99 and ratios
+# (medians over ROUNDS rounds; wrk -t2 -c64 for DURATION each).
+#
+#   scripts/bench.sh            # ROUNDS=3 DURATION=5s by default
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROUNDS="${ROUNDS:-3}"
+DURATION="${DURATION:-5s}"
+RECORDS=1000
+SD_PORT=18080
+PLAIN_PORT=18081
+
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+cargo build --release --quiet --bin syncdict --example plain_server
+
+work="$(mktemp -d)"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+wait_port() { for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; exit 1; }
+rpc() { curl -sf -H 'Content-Type: application/json' "http://127.0.0.1:$SD_PORT/RPC" -d "$1"; }
+
+(cd "$work" && SYNCDICT__SERVER__PORT=$SD_PORT SYNCDICT__DATABASE__URL="sqlite://$work/bench.db" \
+    SYNCDICT__LOG__LEVEL=warn exec "$OLDPWD/target/release/syncdict") &
+pids+=($!)
+wait_port $SD_PORT
+
+# 1,000 records of ~100 bytes, in batches of 100 puts.
+for b in $(seq 0 9); do
+    batch="["
+    for i in $(seq 0 99); do
+        n=$((b * 100 + i))
+        [ "$i" -gt 0 ] && batch+=","
+        batch+="{\"jsonrpc\":\"2.0\",\"method\":\"records.put\",\"params\":[\"key-$(printf %04d $n)\",{\"rule\":\"allow\",\"list\":[\"10.0.$b.$i\",\"host-$n.example\"],\"weight\":$n}],\"id\":$n}"
+    done
+    rpc "$batch]" >/dev/null
+done
+
+LIST_REQ='{"jsonrpc":"2.0","method":"records.list","id":1}'
+CHANGES_REQ="{\"jsonrpc\":\"2.0\",\"method\":\"records.changes\",\"params\":[$RECORDS],\"id\":1}"
+rpc "$LIST_REQ" > "$work/list.json"
+rpc "$CHANGES_REQ" > "$work/changes.json"
+grep -q '"upserts":\[\]' "$work/changes.json" || { echo "unexpected changes reply: $(cat "$work/changes.json")" >&2; exit 1; }
+echo "records.list reply: $(wc -c < "$work/list.json") bytes; records.changes($RECORDS) reply: $(wc -c < "$work/changes.json") bytes"
+
+# wrk: POST the body in $1 to $2; prints "req_per_sec p99_ms".
+measure() {
+    cat > "$work/post.lua" <<LUA
+wrk.method = "POST"
+wrk.body = [[$1]]
+wrk.headers["Content-Type"] = "application/json"
+LUA
+    wrk -t2 -c64 -d"$DURATION" --latency -s "$work/post.lua" "$2" > "$work/wrk.out"
+    if grep -q "Non-2xx" "$work/wrk.out"; then echo "wrk saw errors:" >&2; cat "$work/wrk.out" >&2; exit 1; fi
+    awk '/Requests\/sec/ {rps=$2}
+         $1=="99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; p99=v}
+         END {printf "%.0f %.2f\n", rps, p99}' "$work/wrk.out"
+}
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+declare -A rps p99
+for round in $(seq 1 "$ROUNDS"); do
+    for kind in list changes; do
+        req="$LIST_REQ"; [ "$kind" = changes ] && req="$CHANGES_REQ"
+        read -r r p < <(measure "$req" "http://127.0.0.1:$SD_PORT/RPC")
+        rps[$kind.syncdict]+="$r "; p99[$kind.syncdict]+="$p "
+        target/release/examples/plain_server $PLAIN_PORT "$work/$kind.json" & plain=$!
+        wait_port $PLAIN_PORT
+        read -r r p < <(measure "$req" "http://127.0.0.1:$PLAIN_PORT/")
+        kill $plain; wait $plain 2>/dev/null || true
+        rps[$kind.plain]+="$r "; p99[$kind.plain]+="$p "
+    done
+    echo "round $round done"
+done
+
+printf '\n%-34s %12s %10s\n' "medians over $ROUNDS rounds" "req/s" "p99 ms"
+for kind in list changes; do
+    for who in syncdict plain; do
+        m_r=$(echo "${rps[$kind.$who]}" | tr ' ' '\n' | grep . | median)
+        m_p=$(echo "${p99[$kind.$who]}" | tr ' ' '\n' | grep . | median)
+        printf '%-34s %12s %10s\n' "$kind / $who" "$m_r" "$m_p"
+        eval "${kind}_${who}_rps=$m_r"
+    done
+done
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+echo
+echo "records.list (1,000 records) vs plain handler, same bytes: $(ratio "$list_syncdict_rps" "$list_plain_rps")x  (target >= 0.5x)"
+echo "records.changes(current) vs plain handler, same bytes:    $(ratio "$changes_syncdict_rps" "$changes_plain_rps")x  (target >= 0.8x)"
