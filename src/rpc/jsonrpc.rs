@@ -141,14 +141,11 @@ fn entry(value: Value) -> Entry {
     let params = match (obj.remove("params"), version) {
         (None, _) => Params::None,
         (Some(Value::Array(a)), _) => Params::Positional(a),
-        (Some(Value::Object(o)), Version::V2) => Params::Named(o),
+        // 1.0 says array, but Lua encoders (cjson) send `{}` for "no
+        // arguments", so 1.0 takes named params as well.
+        (Some(Value::Object(o)), _) => Params::Named(o),
         (Some(Value::Null), Version::V1) => Params::None,
-        (Some(_), Version::V1) => {
-            return invalid(version, echo, "JSON-RPC 1.0 \"params\" must be an array")
-        }
-        (Some(_), Version::V2) => {
-            return invalid(version, echo, "\"params\" must be an array or an object")
-        }
+        (Some(_), _) => return invalid(version, echo, "\"params\" must be an array or an object"),
     };
     let id = match (version, id) {
         (Version::V1, Some(Value::Null)) => None,

@@ -154,10 +154,7 @@ fn invalid_requests() {
             r#"{"jsonrpc":"2.0","method":"records.list","id":{}}"#,
             -32600,
         ),
-        (
-            r#"{"method":"records.get","params":{"key":"a"},"id":1}"#,
-            -32600,
-        ),
+        (r#"{"method":"records.get","params":"a","id":1}"#, -32600),
         (
             r#"{"jsonrpc":"2.0","method":"records.nope","id":1}"#,
             -32601,
@@ -239,6 +236,11 @@ fn version_1_replies_in_version_1_shape() {
     check(
         r#"{"method":"testrpc.MyRPC","id":2}"#,
         json!({"result":[],"error":null,"id":2}),
+    );
+    // What a Lua client built on cjson sends for a call without arguments.
+    check(
+        r#"{"method":"testrpc.MyRPC","params":{},"id":"0.84"}"#,
+        json!({"result":[],"error":null,"id":"0.84"}),
     );
     let reply = respond(br#"{"method":"nope","params":[],"id":3}"#).unwrap();
     assert_eq!(reply["result"], Value::Null);

@@ -8,6 +8,7 @@ mod cli;
 mod concurrency;
 mod failure;
 mod helpers;
+mod lua;
 mod protocol;
 mod proxy;
 mod records;
