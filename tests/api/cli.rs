@@ -68,7 +68,7 @@ fn bad_settings_name_the_key_and_exit_2() {
 }
 
 #[test]
-fn check_config_masks_secrets_and_layers_sources() {
+fn check_config_layers_sources() {
     let dir = scratch(Some(
         "[server]\nport = 9000\n[database]\nurl = \"sqlite://data.db\"\n",
     ));
@@ -77,31 +77,49 @@ fn check_config_masks_secrets_and_layers_sources() {
         "[server]\nport = 9100\nmax_batch = 7\n",
     )
     .unwrap();
-    let out = syncdict(
-        &dir,
-        &["--config", "extra.toml", "check-config"],
-        &[
-            (
-                "SYNCDICT__DATABASE__URL",
-                "postgres://app:hunter2@db:5432/x",
-            ),
-            ("SYNCDICT__SERVER__MAX_BATCH", "9"),
-        ],
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let env = [("SYNCDICT__SERVER__MAX_BATCH", "9")];
+    let out = syncdict(&dir, &["--config", "extra.toml", "check-config"], &env);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let effective: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let effective: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         effective["server"]["port"], 9100,
         "--config beats Settings.toml"
     );
     assert_eq!(effective["server"]["max_batch"], 9, "env beats --config");
-    assert_eq!(effective["database"]["url"], "postgres://app:***@db:5432/x");
-    assert!(!stdout.contains("hunter2"));
+    assert_eq!(effective["database"]["url"], "sqlite://data.db");
+}
+
+#[test]
+fn passwords_never_show() {
+    let dir = scratch(None);
+    let env = [(
+        "SYNCDICT__DATABASE__URL",
+        "postgres://app:hunter2@db:5432/x",
+    )];
+    let out = syncdict(&dir, &["check-config"], &env);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(
+        !stdout.contains("hunter2") && !stderr.contains("hunter2"),
+        "{stdout}{stderr}"
+    );
+    if cfg!(feature = "postgres") {
+        let effective: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        assert_eq!(effective["database"]["url"], "postgres://app:***@db:5432/x");
+    } else {
+        assert_eq!(out.status.code(), Some(2));
+        assert!(
+            stderr.contains("postgres://app:***@db:5432/x")
+                && stderr.contains("--features postgres"),
+            "{stderr}"
+        );
+    }
 }
 
 #[test]
