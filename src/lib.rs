@@ -13,6 +13,7 @@ pub mod cli;
 pub mod configuration;
 pub mod db;
 pub mod domain;
+pub mod edge;
 pub mod routes;
 pub mod rpc;
 pub mod startup;

@@ -1,5 +1,8 @@
-//! Actors: the DB executor (a `SyncArbiter` pool of threads owning connections).
+//! Actors: the DB executor (center), and the scheduler, RPC client and cache (edge).
 
+pub mod cache;
 pub mod db_executor;
+pub mod rpc_client;
+pub mod scheduler;
 
 pub use db_executor::DbExecutor;

@@ -1,5 +1,6 @@
 //! Settings: `Settings.toml` < `--config FILE` < `SYNCDICT__SECTION__KEY` env vars.
 
+mod client;
 mod database_url;
 mod units;
 
@@ -7,6 +8,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+pub use client::{ClientSettings, Percent, PullMode};
 pub use database_url::{Backend, DatabaseUrl};
 pub use units::{ByteSize, HumanDuration};
 
@@ -27,13 +29,26 @@ pub struct ConfigError(String);
 pub struct Settings {
     pub server: ServerSettings,
     pub database: DatabaseSettings,
+    pub client: ClientSettings,
     pub log: LogSettings,
+}
+
+/// What a process does; both by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Serves /RPC from the database.
+    Center,
+    /// Pulls from upstreams into the local cache and serves it.
+    Edge,
 }
 
 /// `[server]`: the HTTP listener and the JSON-RPC endpoint.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ServerSettings {
+    /// `["center"]`, `["edge"]` or both. Default `["center", "edge"]`.
+    pub roles: Vec<Role>,
     /// Address to listen on. Default `"127.0.0.1"`.
     pub host: String,
     /// TCP port; 0 picks a free one. Default `8080`.
@@ -60,6 +75,7 @@ pub struct ServerSettings {
 impl Default for ServerSettings {
     fn default() -> Self {
         ServerSettings {
+            roles: vec![Role::Center, Role::Edge],
             host: "127.0.0.1".into(),
             port: 8080,
             workers: 0,
@@ -199,6 +215,13 @@ impl Settings {
                 "must be longer than 0s".into(),
             );
         }
+        if s.roles.is_empty() {
+            return fail(
+                "server.roles",
+                "name at least one of \"center\", \"edge\"".into(),
+            );
+        }
+        self.validate_client()?;
         let d = &self.database;
         if !d.url.backend().compiled_in() {
             return fail(
@@ -229,6 +252,67 @@ impl Settings {
                 "log.level",
                 format!("{:?} is not a valid filter", self.log.level),
             );
+        }
+        Ok(())
+    }
+
+    pub fn has_role(&self, role: Role) -> bool {
+        self.server.roles.contains(&role)
+    }
+
+    fn validate_client(&self) -> Result<(), ConfigError> {
+        let fail = |key: &str, why: String| Err(ConfigError(format!("{key}: {why}")));
+        let c = &self.client;
+        if !self.has_role(Role::Edge) {
+            return Ok(());
+        }
+        if c.upstreams.is_empty() && !self.has_role(Role::Center) {
+            return fail(
+                "client.upstreams",
+                "an edge without the center role needs at least one upstream URL".into(),
+            );
+        }
+        for url in &c.upstreams {
+            if !url.starts_with("http://") || url.len() <= "http://".len() {
+                return fail(
+                    "client.upstreams",
+                    format!("{url:?} must be an http:// URL (TLS is not built in)"),
+                );
+            }
+        }
+        if !["1.0", "2.0"].contains(&c.jsonrpc_version.as_str()) {
+            return fail(
+                "client.jsonrpc_version",
+                format!("{:?} must be \"1.0\" or \"2.0\"", c.jsonrpc_version),
+            );
+        }
+        for (key, d) in [
+            ("client.interval", c.interval),
+            ("client.timeout", c.timeout),
+            ("client.max_backoff", c.max_backoff),
+            ("client.max_stale", c.max_stale),
+        ] {
+            if d.get().is_zero() {
+                return fail(key, "must be longer than 0s".into());
+            }
+        }
+        if c.max_backoff.get() < c.interval.get() {
+            return fail(
+                "client.max_backoff",
+                format!(
+                    "{} is shorter than client.interval",
+                    humantime::format_duration(c.max_backoff.get())
+                ),
+            );
+        }
+        if c.cache_size.bytes() < 1024 || c.cache_size.bytes() > u32::MAX as u64 {
+            return fail(
+                "client.cache_size",
+                format!("{} must be between 1k and 4g", c.cache_size),
+            );
+        }
+        if c.key_field.is_empty() {
+            return fail("client.key_field", "must not be empty".into());
         }
         Ok(())
     }

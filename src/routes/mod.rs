@@ -1,3 +1,6 @@
 //! HTTP endpoints, one file each.
 
+pub mod cache_api;
+pub mod page;
 pub mod rpc;
+pub mod status;

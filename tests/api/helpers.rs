@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Once;
 
 use serde_json::{json, Value};
-use syncdict::configuration::{DatabaseUrl, HumanDuration, Settings};
+use syncdict::configuration::{DatabaseUrl, HumanDuration, Role, Settings};
 use syncdict::startup::{Application, Maintenance};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,6 +117,7 @@ pub fn test_settings(url: DatabaseUrl) -> Settings {
     let mut settings = Settings::default();
     settings.server.port = 0;
     settings.server.workers = 1;
+    settings.server.roles = vec![Role::Center];
     settings.database.url = url;
     settings.database.connect_timeout = HumanDuration(std::time::Duration::from_millis(1500));
     settings
@@ -150,7 +151,7 @@ pub async fn spawn_with(settings: Settings) -> TestApp {
         .await
         .expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
-    let maintenance = app.maintenance();
+    let maintenance = app.maintenance().expect("a center");
     actix_web::rt::spawn(app.run_until_stopped());
     TestApp {
         address,

@@ -6,6 +6,8 @@
 mod changes;
 mod cli;
 mod concurrency;
+mod edge;
+mod edge_helpers;
 mod failure;
 mod helpers;
 mod lua;

@@ -1,0 +1,96 @@
+//! `CacheActor`: the only writer of the edge store; saves a snapshot after
+//! each applied change.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use actix::prelude::*;
+
+use crate::domain::now_us;
+use crate::edge::protocol::Pulled;
+use crate::edge::snapshot;
+use crate::edge::status::EdgeState;
+use crate::edge::store::{ApplyError, EdgeStore};
+
+pub struct CacheActor {
+    store: Arc<EdgeStore>,
+    state: Arc<Mutex<EdgeState>>,
+    snapshot_path: Option<PathBuf>,
+}
+
+impl Actor for CacheActor {
+    type Context = Context<Self>;
+}
+
+impl CacheActor {
+    pub fn new(
+        store: Arc<EdgeStore>,
+        state: Arc<Mutex<EdgeState>>,
+        snapshot_path: Option<PathBuf>,
+    ) -> Self {
+        CacheActor {
+            store,
+            state,
+            snapshot_path,
+        }
+    }
+}
+
+/// Applies pulled data (whole or refused whole); `max_shrink` in percent
+/// guards full datasets, `None` disables the guard.
+#[derive(Message)]
+#[rtype(result = "Result<(), ApplyError>")]
+pub struct Apply {
+    pub pulled: Pulled,
+    pub max_shrink: Option<u8>,
+}
+
+impl Handler<Apply> for CacheActor {
+    type Result = ResponseFuture<Result<(), ApplyError>>;
+
+    fn handle(&mut self, msg: Apply, _: &mut Self::Context) -> Self::Result {
+        let applied = self.store.apply(&msg.pulled, msg.max_shrink);
+        let changed =
+            msg.pulled.full || !msg.pulled.upserts.is_empty() || !msg.pulled.deletes.is_empty();
+        let save = match (&applied, &self.snapshot_path) {
+            (Ok(()), Some(path)) if changed => {
+                Some((path.clone(), self.store.clone(), self.state.clone()))
+            }
+            _ => None,
+        };
+        Box::pin(async move {
+            if let Some((path, store, state)) = save {
+                save_snapshot(path, store, state).await;
+            }
+            applied
+        })
+    }
+}
+
+/// Writes the snapshot on a blocking thread; the outcome goes to the status.
+async fn save_snapshot(path: PathBuf, store: Arc<EdgeStore>, state: Arc<Mutex<EdgeState>>) {
+    let written = actix_web::rt::task::spawn_blocking(move || {
+        let entries = store.sorted();
+        let bytes = snapshot::encode(
+            store.revision(),
+            now_us(),
+            entries
+                .iter()
+                .map(|(k, c)| (k.as_str(), &*c.value, c.revision, c.updated_at_us)),
+        );
+        snapshot::write_atomically(&path, &bytes).map_err(|e| format!("{}: {e}", path.display()))
+    })
+    .await
+    .unwrap_or_else(|e| Err(e.to_string()));
+    let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
+    match written {
+        Ok(()) => {
+            s.snapshot_writes += 1;
+            s.snapshot_error = None;
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "snapshot write failed");
+            s.snapshot_error = Some(format!("write failed: {e}"));
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! `RpcClient`: one JSON-RPC request per pull over plain HTTP (no long-lived
+//! connections are relied on), trying each upstream in order.
+
+use std::time::Duration;
+
+use actix::prelude::*;
+
+use crate::configuration::{ClientSettings, PullMode};
+use crate::edge::protocol::{self, Pulled};
+use crate::edge::PullError;
+
+pub struct RpcClient {
+    http: reqwest::Client,
+    upstreams: Vec<String>,
+    settings: ClientSettings,
+}
+
+impl Actor for RpcClient {
+    type Context = Context<Self>;
+}
+
+impl RpcClient {
+    pub fn new(upstreams: Vec<String>, settings: ClientSettings) -> Result<Self, reqwest::Error> {
+        let http = reqwest::Client::builder()
+            .timeout(settings.timeout.get())
+            .connect_timeout(settings.timeout.get().min(Duration::from_secs(3)))
+            .pool_max_idle_per_host(0)
+            .build()?;
+        Ok(RpcClient {
+            http,
+            upstreams,
+            settings,
+        })
+    }
+}
+
+/// Fetches what changed since `since` (or the whole dataset in `method`
+/// mode); answers the data and the upstream that served it.
+#[derive(Message)]
+#[rtype(result = "Result<(Pulled, String), PullError>")]
+pub struct Pull {
+    pub since: i64,
+}
+
+impl Handler<Pull> for RpcClient {
+    type Result = ResponseFuture<Result<(Pulled, String), PullError>>;
+
+    fn handle(&mut self, msg: Pull, _: &mut Self::Context) -> Self::Result {
+        let http = self.http.clone();
+        let upstreams = self.upstreams.clone();
+        let s = self.settings.clone();
+        Box::pin(async move {
+            let body = match s.mode {
+                PullMode::Changes => protocol::changes_request(msg.since),
+                PullMode::Method => protocol::method_request(&s.method, &s.jsonrpc_version),
+            };
+            let mut failures = Vec::new();
+            for url in upstreams {
+                match fetch(&http, &url, &body, &s).await {
+                    Ok(pulled) => return Ok((pulled, url)),
+                    Err(e) => failures.push(format!("{url}: {e}")),
+                }
+            }
+            Err(PullError::AllFailed(failures))
+        })
+    }
+}
+
+async fn fetch(
+    http: &reqwest::Client,
+    url: &str,
+    body: &str,
+    s: &ClientSettings,
+) -> Result<Pulled, PullError> {
+    let mut request = http
+        .post(url)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(body.to_string());
+    if let Some(user) = &s.username {
+        request = request.basic_auth(user, s.password.as_deref());
+    }
+    let response = request.send().await.map_err(transport)?;
+    if !response.status().is_success() {
+        return Err(PullError::Status(response.status().as_u16()));
+    }
+    let bytes = response.bytes().await.map_err(transport)?;
+    match s.mode {
+        PullMode::Changes => protocol::parse_changes(&bytes),
+        PullMode::Method => protocol::parse_rows(&bytes, &s.key_field, s.value_field.as_deref()),
+    }
+}
+
+fn transport(e: reqwest::Error) -> PullError {
+    if e.is_timeout() {
+        return PullError::Timeout;
+    }
+    let mut cause = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(inner) = source {
+        cause = inner.to_string();
+        source = inner.source();
+    }
+    PullError::Transport(cause)
+}

@@ -1,0 +1,197 @@
+//! `Scheduler`: fires every `client.interval`, one pull at a time, backing
+//! off after failures. One per process, however many HTTP workers run.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+
+use super::cache::{Apply, CacheActor};
+use super::rpc_client::{Pull, RpcClient};
+use crate::configuration::{ClientSettings, PullMode};
+use crate::domain::now_us;
+use crate::edge::schedule::{PullSchedule, Tick};
+use crate::edge::status::EdgeState;
+use crate::edge::store::{ApplyError, EdgeStore};
+use crate::edge::PullError;
+
+pub struct Scheduler {
+    schedule: PullSchedule,
+    client: Addr<RpcClient>,
+    cache: Addr<CacheActor>,
+    store: Arc<EdgeStore>,
+    state: Arc<Mutex<EdgeState>>,
+    settings: ClientSettings,
+    /// Timer chains from before the last finished pull are ignored.
+    generation: u64,
+    /// False in tests that drive ticks themselves.
+    timer: bool,
+}
+
+/// How one tick ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TickReport {
+    /// Pulled and applied (or nothing had changed).
+    Applied,
+    /// A pull was still running.
+    Skipped,
+    Failed(PullError),
+    /// Pulled, but not applied.
+    Refused(ApplyError),
+}
+
+impl Actor for Scheduler {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        if self.timer {
+            self.arm(ctx, Duration::ZERO);
+        }
+    }
+}
+
+impl Scheduler {
+    pub fn new(
+        client: Addr<RpcClient>,
+        cache: Addr<CacheActor>,
+        store: Arc<EdgeStore>,
+        state: Arc<Mutex<EdgeState>>,
+        settings: ClientSettings,
+        timer: bool,
+    ) -> Self {
+        let seed = now_us() as u64 ^ u64::from(std::process::id());
+        let schedule = PullSchedule::new(settings.interval.get(), settings.max_backoff.get(), seed);
+        Scheduler {
+            schedule,
+            client,
+            cache,
+            store,
+            state,
+            settings,
+            generation: 0,
+            timer,
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, EdgeState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Schedules the next timer tick of the current generation.
+    fn arm(&mut self, ctx: &mut Context<Self>, delay: Duration) {
+        if !self.timer {
+            return;
+        }
+        self.state().next_pull_us = Some(now_us() + delay.as_micros() as i64);
+        let generation = self.generation;
+        ctx.run_later(delay, move |act, ctx| {
+            if act.generation == generation {
+                if let Some(pull) = act.tick() {
+                    ctx.spawn(pull.map(|_, _, _| ()));
+                }
+                // Keeps ticking while the pull runs, so overlapping ticks are counted.
+                let interval = act.settings.interval.get();
+                act.arm(ctx, interval);
+            }
+        });
+    }
+
+    /// One tick: starts a pull, or counts a skip.
+    fn tick(&mut self) -> Option<impl ActorFuture<Self, Output = TickReport>> {
+        match self.schedule.on_tick() {
+            Tick::Skip => {
+                self.state().skipped_ticks = self.schedule.skipped_ticks;
+                tracing::debug!("tick skipped: a pull is in flight");
+                None
+            }
+            Tick::Pull => Some(self.pull()),
+        }
+    }
+
+    fn pull(&mut self) -> impl ActorFuture<Self, Output = TickReport> {
+        let started = Instant::now();
+        self.state().last_attempt_us = Some(now_us());
+        let client = self.client.clone();
+        let cache = self.cache.clone();
+        let since = match self.settings.mode {
+            PullMode::Changes => self.store.revision(),
+            PullMode::Method => 0,
+        };
+        let max_shrink = match self.settings.mode {
+            PullMode::Changes => None,
+            PullMode::Method => Some(self.settings.max_shrink.0),
+        };
+        async move {
+            let (pulled, upstream) = match client.send(Pull { since }).await {
+                Ok(Ok(ok)) => ok,
+                Ok(Err(e)) => return (TickReport::Failed(e), None),
+                Err(e) => return (TickReport::Failed(PullError::Internal(e.to_string())), None),
+            };
+            let report = match cache.send(Apply { pulled, max_shrink }).await {
+                Ok(Ok(())) => TickReport::Applied,
+                Ok(Err(refused)) => TickReport::Refused(refused),
+                Err(e) => TickReport::Failed(PullError::Internal(e.to_string())),
+            };
+            (report, Some(upstream))
+        }
+        .into_actor(self)
+        .map(move |(report, upstream), act, ctx| {
+            act.finish(&report, upstream, started.elapsed());
+            let pulled_ok = !matches!(report, TickReport::Failed(_));
+            let delay = act.schedule.on_done(pulled_ok);
+            act.state().consecutive_failures = act.schedule.consecutive_failures;
+            act.generation += 1;
+            act.arm(ctx, delay);
+            report
+        })
+    }
+
+    fn finish(&mut self, report: &TickReport, upstream: Option<String>, took: Duration) {
+        let now = now_us();
+        let took_ms = took.as_millis() as u64;
+        let mut s = self.state();
+        if upstream.is_some() {
+            s.upstream_in_use = upstream.clone();
+        }
+        match report {
+            TickReport::Applied => {
+                s.last_success_us = Some(now);
+                s.last_error = None;
+                s.record(now, took_ms, "ok", None);
+                tracing::debug!(upstream = ?upstream, duration_ms = took_ms, revision = self.store.revision(), "pull applied");
+            }
+            TickReport::Failed(e) => {
+                s.last_error = Some(e.to_string());
+                s.record(now, took_ms, "failed", Some(e.to_string()));
+                tracing::warn!(error = %e, duration_ms = took_ms, "pull failed; keeping the last good data");
+            }
+            TickReport::Refused(e) => {
+                match e {
+                    ApplyError::Shrink { .. } => s.shrink_refusals += 1,
+                    ApplyError::Overflow { .. } => s.overflow_refusals += 1,
+                }
+                s.last_error = Some(e.to_string());
+                s.record(now, took_ms, "refused", Some(e.to_string()));
+                tracing::error!(error = %e, "pulled data refused; keeping the last good data");
+            }
+            TickReport::Skipped => {}
+        }
+    }
+}
+
+/// Runs one tick now and answers when its pull has finished (tests drive the
+/// scheduler with this instead of waiting for the timer).
+#[derive(Message)]
+#[rtype(result = "TickReport")]
+pub struct TickNow;
+
+impl Handler<TickNow> for Scheduler {
+    type Result = ResponseActFuture<Self, TickReport>;
+
+    fn handle(&mut self, _: TickNow, _: &mut Self::Context) -> Self::Result {
+        match self.tick() {
+            Some(pull) => Box::pin(pull),
+            None => Box::pin(actix::fut::ready(TickReport::Skipped)),
+        }
+    }
+}

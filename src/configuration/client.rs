@@ -1,0 +1,136 @@
+//! `[client]`: the edge role, pulling from one or more centers.
+
+use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
+
+use super::{ByteSize, HumanDuration};
+
+/// How the edge asks its upstream for data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PullMode {
+    /// `records.changes(since)` against a syncdict center: only what changed.
+    Changes,
+    /// Any method returning an array of objects (a center of the original
+    /// design): the whole dataset each time.
+    Method,
+}
+
+/// `[client]` settings. Every field has a default; see `Settings.toml`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClientSettings {
+    /// JSON-RPC URLs tried in order; on failure the next one. Empty means this
+    /// process's own /RPC (needs the center role). Default `[]`.
+    pub upstreams: Vec<String>,
+    /// `"changes"` or `"method"`. Default `"changes"`.
+    pub mode: PullMode,
+    /// Method called in `method` mode. Default `"testrpc.MyRPC"`.
+    pub method: String,
+    /// JSON-RPC version spoken in `method` mode: `"2.0"` or `"1.0"`. Default `"2.0"`.
+    pub jsonrpc_version: String,
+    /// In `method` mode, the field of each row that is its key. Default `"name"`.
+    pub key_field: String,
+    /// In `method` mode, store only this field of each row; unset stores the
+    /// whole row object. Default unset.
+    pub value_field: Option<String>,
+    /// Time between pulls. Default `"6s"`.
+    pub interval: HumanDuration,
+    /// Time limit of one request to one upstream. Default `"5s"`.
+    pub timeout: HumanDuration,
+    /// HTTP Basic credentials for the upstreams. Default unset.
+    pub username: Option<String>,
+    /// Never printed. Default unset.
+    #[serde(serialize_with = "mask_secret")]
+    pub password: Option<String>,
+    /// Bytes the cache may hold (key + value + 48 per entry), nginx sizes.
+    /// Data that does not fit is refused and reported, never dropped. Default `"10m"`.
+    pub cache_size: ByteSize,
+    /// Longest wait between retries after failures (exponential, full jitter). Default `"60s"`.
+    pub max_backoff: HumanDuration,
+    /// In `method` mode, refuse an answer that drops more than this share of
+    /// the keys, or an empty one; `"100%"` turns the guard off. Default `"50%"`.
+    pub max_shrink: Percent,
+    /// Where the edge keeps its data between runs; `""` disables it.
+    /// Default `"syncdict-edge.snapshot"`.
+    pub snapshot_path: String,
+    /// `/healthz` answers 503 once data is older than this. Default `"5m"`.
+    pub max_stale: HumanDuration,
+}
+
+impl Default for ClientSettings {
+    fn default() -> Self {
+        let secs = |s| HumanDuration(std::time::Duration::from_secs(s));
+        ClientSettings {
+            upstreams: Vec::new(),
+            mode: PullMode::Changes,
+            method: "testrpc.MyRPC".into(),
+            jsonrpc_version: "2.0".into(),
+            key_field: "name".into(),
+            value_field: None,
+            interval: secs(6),
+            timeout: secs(5),
+            username: None,
+            password: None,
+            cache_size: ByteSize(10 << 20),
+            max_backoff: secs(60),
+            max_shrink: Percent(50),
+            snapshot_path: "syncdict-edge.snapshot".into(),
+            max_stale: secs(300),
+        }
+    }
+}
+
+fn mask_secret<S: Serializer>(value: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(_) => s.serialize_str("***"),
+        None => s.serialize_none(),
+    }
+}
+
+/// A share written `"50%"` (or a plain number of percent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Percent(pub u8);
+
+impl Percent {
+    pub fn parse(input: &str) -> Result<Percent, String> {
+        let digits = input.trim().trim_end_matches('%').trim();
+        match digits.parse::<u8>() {
+            Ok(n) if n <= 100 => Ok(Percent(n)),
+            _ => Err(format!("invalid percentage {input:?}: expected 0% to 100%")),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Percent {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Int(u64),
+            Str(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Int(n) => Percent::parse(&n.to_string()).map_err(de::Error::custom),
+            Raw::Str(s) => Percent::parse(&s).map_err(de::Error::custom),
+        }
+    }
+}
+
+impl Serialize for Percent {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&format_args!("{}%", self.0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Percent;
+
+    #[test]
+    fn percentages() {
+        assert_eq!(Percent::parse("50%"), Ok(Percent(50)));
+        assert_eq!(Percent::parse("100"), Ok(Percent(100)));
+        assert!(Percent::parse("101%").is_err());
+        assert!(Percent::parse("half").is_err());
+    }
+}

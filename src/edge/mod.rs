@@ -1,0 +1,29 @@
+//! The edge: pulls from upstream centers into a local cache, sans I/O parts
+//! here (protocol, schedule, store, snapshot, status); the actors that drive
+//! them live in `actors/`.
+
+pub mod protocol;
+pub mod schedule;
+pub mod snapshot;
+pub mod status;
+pub mod store;
+
+/// Why a pull failed (the cache keeps its data either way).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PullError {
+    #[error("HTTP {0}")]
+    Status(u16),
+    #[error("timed out")]
+    Timeout,
+    #[error("{0}")]
+    Transport(String),
+    #[error("malformed reply: {0}")]
+    Malformed(String),
+    #[error("JSON-RPC error {code}: {message}")]
+    Rpc { code: i64, message: String },
+    /// Every upstream failed; one `url: reason` per upstream.
+    #[error("{}", .0.join("; "))]
+    AllFailed(Vec<String>),
+    #[error("internal: {0}")]
+    Internal(String),
+}

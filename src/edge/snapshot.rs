@@ -1,0 +1,186 @@
+//! The edge's snapshot file: written atomically with a checksum, read back
+//! at start so an edge serves its last data before the first pull.
+//!
+//! Format: a header line
+//! `SYNCDICT-SNAPSHOT 1 revision=R entries=N saved_us=T body_len=L fnv64=H`
+//! then L bytes of body, one JSON array `[key, value, revision, updated_at_us]`
+//! per line. Anything that does not check out is refused, never trusted.
+
+use std::io::Write;
+use std::path::Path;
+
+use serde_json::value::RawValue;
+
+use super::protocol::{Item, Pulled};
+
+const MAGIC: &str = "SYNCDICT-SNAPSHOT 1";
+
+/// A snapshot as read back.
+#[derive(Debug, PartialEq)]
+pub struct Snapshot {
+    pub revision: i64,
+    /// When the data was saved (microseconds since the epoch).
+    pub saved_us: i64,
+    pub items: Vec<Item>,
+}
+
+impl Snapshot {
+    /// As a full dataset, to apply to the store.
+    pub fn into_pulled(self) -> Pulled {
+        Pulled {
+            revision: Some(self.revision),
+            full: true,
+            upserts: self.items,
+            deletes: Vec::new(),
+        }
+    }
+}
+
+/// FNV-1a, 64 bits: catches truncation and corruption (not tampering).
+fn fnv64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+pub fn encode<'a>(
+    revision: i64,
+    saved_us: i64,
+    items: impl Iterator<Item = (&'a str, &'a str, i64, i64)>,
+) -> Vec<u8> {
+    let mut body = Vec::new();
+    let mut entries = 0u64;
+    for (key, value, rev, updated) in items {
+        body.push(b'[');
+        body.extend_from_slice(serde_json::to_string(key).unwrap_or_default().as_bytes());
+        body.push(b',');
+        body.extend_from_slice(value.as_bytes());
+        body.extend_from_slice(format!(",{rev},{updated}]\n").as_bytes());
+        entries += 1;
+    }
+    let mut out = format!(
+        "{MAGIC} revision={revision} entries={entries} saved_us={saved_us} body_len={} fnv64={:016x}\n",
+        body.len(),
+        fnv64(&body)
+    )
+    .into_bytes();
+    out.extend_from_slice(&body);
+    out
+}
+
+pub fn decode(bytes: &[u8]) -> Result<Snapshot, String> {
+    let newline = bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .ok_or("no header line")?;
+    let header = std::str::from_utf8(&bytes[..newline]).map_err(|_| "header is not text")?;
+    let rest = header
+        .strip_prefix(MAGIC)
+        .ok_or("not a syncdict snapshot (or another version)")?;
+    let field = |name: &str| -> Result<&str, String> {
+        rest.split_whitespace()
+            .find_map(|kv| kv.strip_prefix(name).and_then(|v| v.strip_prefix('=')))
+            .ok_or_else(|| format!("header lacks {name}"))
+    };
+    let number = |name: &str| -> Result<i64, String> {
+        field(name)?.parse().map_err(|_| format!("bad {name}"))
+    };
+    let body = &bytes[newline + 1..];
+    if body.len() as i64 != number("body_len")? {
+        return Err(format!(
+            "truncated: body is {} bytes, header says {}",
+            body.len(),
+            number("body_len")?
+        ));
+    }
+    let checksum = u64::from_str_radix(field("fnv64")?, 16).map_err(|_| "bad fnv64")?;
+    if fnv64(body) != checksum {
+        return Err("checksum mismatch".into());
+    }
+    let text = std::str::from_utf8(body).map_err(|_| "body is not UTF-8")?;
+    let mut items = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let (key, value, revision, updated_at_us): (String, Box<RawValue>, i64, i64) =
+            serde_json::from_str(line).map_err(|e| format!("line {}: {e}", i + 1))?;
+        items.push(Item {
+            key,
+            value: value.get().to_string(),
+            revision,
+            updated_at_us,
+        });
+    }
+    if items.len() as i64 != number("entries")? {
+        return Err("entry count mismatch".into());
+    }
+    Ok(Snapshot {
+        revision: number("revision")?,
+        saved_us: number("saved_us")?,
+        items,
+    })
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file beside it, fsync,
+/// rename, fsync of the directory.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = dir.join(format!(".{name}.tmp{}", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::File::create(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)?;
+        std::fs::File::open(dir)?.sync_all()
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Vec<u8> {
+        let items = [("a", r#"{"x":[1,"\n"]}"#, 3, 10), ("é\"", "null", 4, 11)];
+        encode(4, 99, items.into_iter())
+    }
+
+    #[test]
+    fn round_trips() {
+        let snapshot = decode(&sample()).unwrap();
+        assert_eq!(snapshot.revision, 4);
+        assert_eq!(snapshot.saved_us, 99);
+        assert_eq!(snapshot.items[0].value, r#"{"x":[1,"\n"]}"#);
+        assert_eq!(snapshot.items[1].key, "é\"");
+    }
+
+    #[test]
+    fn corruption_and_truncation_are_refused() {
+        let good = sample();
+        for cut in [0, 5, good.len() / 2, good.len() - 1] {
+            assert!(decode(&good[..cut]).is_err(), "truncated at {cut}");
+        }
+        let mut flipped = good.clone();
+        let last = flipped.len() - 3;
+        flipped[last] ^= 0x01;
+        assert_eq!(decode(&flipped).unwrap_err(), "checksum mismatch");
+        assert!(decode(b"hello\nworld").is_err());
+    }
+
+    #[test]
+    fn writes_replace_the_file_whole() {
+        let path = std::env::temp_dir().join(format!("snap-{}-{}", std::process::id(), line!()));
+        write_atomically(&path, b"one").unwrap();
+        write_atomically(&path, &sample()).unwrap();
+        assert!(decode(&std::fs::read(&path).unwrap()).is_ok());
+        std::fs::remove_file(path).unwrap();
+    }
+}

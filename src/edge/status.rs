@@ -1,0 +1,155 @@
+//! What the edge reports: shared by the scheduler (writer) and the HTTP
+//! handlers (readers), and its JSON view for `/api/status`.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::store::EdgeStore;
+use crate::domain::format_timestamp;
+
+/// Pulls remembered for the status page chart.
+pub const HISTORY: usize = 40;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PullRecord {
+    pub at: String,
+    #[serde(skip)]
+    pub at_us: i64,
+    pub duration_ms: u64,
+    /// `"ok"`, `"failed"` or `"refused"` (pulled but not applied).
+    pub outcome: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The scheduler's running record.
+#[derive(Debug, Default)]
+pub struct EdgeState {
+    pub upstream_in_use: Option<String>,
+    pub last_attempt_us: Option<i64>,
+    /// When the data was last known to match the upstream.
+    pub last_success_us: Option<i64>,
+    pub next_pull_us: Option<i64>,
+    pub consecutive_failures: u32,
+    pub last_error: Option<String>,
+    pub skipped_ticks: u64,
+    pub shrink_refusals: u64,
+    pub overflow_refusals: u64,
+    pub snapshot_writes: u64,
+    pub snapshot_error: Option<String>,
+    pub history: VecDeque<PullRecord>,
+}
+
+impl EdgeState {
+    pub fn record(
+        &mut self,
+        at_us: i64,
+        duration_ms: u64,
+        outcome: &'static str,
+        error: Option<String>,
+    ) {
+        if self.history.len() == HISTORY {
+            self.history.pop_front();
+        }
+        self.history.push_back(PullRecord {
+            at: format_timestamp(at_us),
+            at_us,
+            duration_ms,
+            outcome,
+            error,
+        });
+    }
+}
+
+/// Everything the read API and the page need, cheap to clone.
+#[derive(Clone)]
+pub struct EdgeView {
+    pub store: Arc<EdgeStore>,
+    pub state: Arc<Mutex<EdgeState>>,
+    pub upstreams: Vec<String>,
+    pub interval: Duration,
+    pub max_stale: Duration,
+    pub mode: &'static str,
+    pub roles: Vec<&'static str>,
+}
+
+/// `/api/status` as JSON.
+#[derive(Debug, Serialize)]
+pub struct StatusReport {
+    pub roles: Vec<&'static str>,
+    pub mode: &'static str,
+    pub upstreams: Vec<String>,
+    pub upstream_in_use: Option<String>,
+    pub interval_ms: u64,
+    pub last_attempt: Option<String>,
+    pub last_success: Option<String>,
+    pub next_pull: Option<String>,
+    pub consecutive_failures: u32,
+    pub last_error: Option<String>,
+    pub data_age_seconds: Option<u64>,
+    pub stale: bool,
+    pub revision: i64,
+    pub entries: u64,
+    pub bytes_used: u64,
+    pub bytes_capacity: u64,
+    pub evictions: u64,
+    pub skipped_ticks: u64,
+    pub shrink_guard_refusals: u64,
+    pub overflow_refusals: u64,
+    pub snapshot_writes: u64,
+    pub snapshot_error: Option<String>,
+    pub pulls: Vec<PullRecord>,
+}
+
+impl EdgeView {
+    pub fn state(&self) -> MutexGuard<'_, EdgeState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Seconds since the data last matched the upstream; `None` if never.
+    pub fn data_age(&self, now_us: i64) -> Option<u64> {
+        self.state()
+            .last_success_us
+            .map(|t| ((now_us - t).max(0) / 1_000_000) as u64)
+    }
+
+    /// Fresh data means younger than `client.max_stale`.
+    pub fn is_stale(&self, now_us: i64) -> bool {
+        self.data_age(now_us)
+            .is_none_or(|age| age > self.max_stale.as_secs())
+    }
+
+    pub fn report(&self, now_us: i64) -> StatusReport {
+        let data_age_seconds = self.data_age(now_us);
+        let stale = self.is_stale(now_us);
+        let s = self.state();
+        StatusReport {
+            roles: self.roles.clone(),
+            mode: self.mode,
+            upstreams: self.upstreams.clone(),
+            upstream_in_use: s.upstream_in_use.clone(),
+            interval_ms: self.interval.as_millis() as u64,
+            last_attempt: s.last_attempt_us.map(format_timestamp),
+            last_success: s.last_success_us.map(format_timestamp),
+            next_pull: s.next_pull_us.map(format_timestamp),
+            consecutive_failures: s.consecutive_failures,
+            last_error: s.last_error.clone(),
+            data_age_seconds,
+            stale,
+            revision: self.store.revision(),
+            entries: self.store.entries(),
+            bytes_used: self.store.bytes(),
+            bytes_capacity: self.store.capacity(),
+            evictions: self.store.evictions(),
+            skipped_ticks: s.skipped_ticks,
+            shrink_guard_refusals: s.shrink_refusals,
+            overflow_refusals: s.overflow_refusals,
+            snapshot_writes: s.snapshot_writes,
+            snapshot_error: s.snapshot_error.clone(),
+            pulls: s.history.iter().cloned().collect(),
+        }
+    }
+}

@@ -1,0 +1,44 @@
+//! `GET /api/cache` and `GET /api/cache/{key}`: the edge's data for local programs.
+
+use actix_web::{web, HttpResponse, HttpResponseBuilder};
+
+use crate::domain::now_us;
+use crate::edge::status::EdgeView;
+
+/// Adds `X-Data-Revision` and, once data was ever fresh, `X-Data-Age` (seconds).
+fn with_data_headers(mut builder: HttpResponseBuilder, edge: &EdgeView) -> HttpResponseBuilder {
+    builder.insert_header(("X-Data-Revision", edge.store.revision().to_string()));
+    if let Some(age) = edge.data_age(now_us()) {
+        builder.insert_header(("X-Data-Age", age.to_string()));
+    }
+    builder.content_type("application/json");
+    builder
+}
+
+/// The value under `key`, as JSON; 404 with a JSON error if absent.
+pub async fn get_entry(key: web::Path<String>, edge: web::Data<EdgeView>) -> HttpResponse {
+    match edge.store.get(&key) {
+        Some(cached) => with_data_headers(HttpResponse::Ok(), &edge).body(cached.value.to_string()),
+        None => with_data_headers(HttpResponse::NotFound(), &edge).body(
+            serde_json::json!({ "error": format!("no entry with key {:?}", key.as_str()) })
+                .to_string(),
+        ),
+    }
+}
+
+/// Every entry as one JSON object `{key: value}`, ordered by key.
+pub async fn all_entries(edge: web::Data<EdgeView>) -> HttpResponse {
+    let entries = edge.store.sorted();
+    let mut body = String::with_capacity(edge.store.bytes() as usize + 2);
+    body.push('{');
+    for (i, (key, cached)) in entries.iter().enumerate() {
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str(&serde_json::to_string(key.as_str()).unwrap_or_default());
+        body.push(':');
+        body.push_str(&cached.value);
+    }
+    body.push('}');
+    with_data_headers(HttpResponse::Ok(), &edge).body(body)
+}

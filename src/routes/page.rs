@@ -1,0 +1,260 @@
+//! `GET /`: the status page, server-rendered; it refreshes its live part
+//! every 2 s by fetching itself with `partial=1`.
+
+use actix_web::{web, HttpResponse};
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+use serde::Deserialize;
+
+use crate::domain::{format_timestamp, now_us};
+use crate::edge::status::{EdgeView, PullRecord, StatusReport};
+
+const PAGE_SIZE: usize = 25;
+
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    /// Only keys containing this text.
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    page: usize,
+    /// Only the live part, for the refresh script.
+    #[serde(default)]
+    partial: u8,
+}
+
+pub async fn status_page(
+    query: web::Query<PageQuery>,
+    edge: Option<web::Data<EdgeView>>,
+) -> HttpResponse {
+    let Some(edge) = edge else {
+        return html_response(layout(html! {
+            p { "This process is a center only (no edge role): nothing is cached here. "
+                "JSON-RPC is served at " code { "POST /RPC" } "." }
+        }));
+    };
+    let live = live(&edge, &query);
+    if query.partial == 1 {
+        return html_response(live);
+    }
+    html_response(layout(html! {
+        form.filter method="get" action="/" {
+            input type="search" name="q" value=(query.q) placeholder="filter keys";
+            button type="submit" { "Filter" }
+        }
+        div #live { (live) }
+        script { (PreEscaped(REFRESH_JS)) }
+    }))
+}
+
+fn html_response(markup: Markup) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(markup.into_string())
+}
+
+fn layout(body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { "syncdict" }
+                style { (PreEscaped(CSS)) }
+            }
+            body {
+                header { h1 { "syncdict" } span.sub { "shared reference data" } }
+                main { (body) }
+            }
+        }
+    }
+}
+
+fn live(edge: &EdgeView, query: &PageQuery) -> Markup {
+    let report = edge.report(now_us());
+    let needle = query.q.to_lowercase();
+    let entries: Vec<_> = edge
+        .store
+        .sorted()
+        .into_iter()
+        .filter(|(k, _)| needle.is_empty() || k.to_lowercase().contains(&needle))
+        .collect();
+    let pages = entries.len().div_ceil(PAGE_SIZE).max(1);
+    let page = query.page.min(pages - 1);
+    let link = |p: usize| format!("/?q={}&page={p}", url_escape(&query.q));
+    html! {
+        (banner(&report))
+        section.facts { (facts(&report)) }
+        section.chart {
+            h2 { "Last pulls" }
+            (chart(&report.pulls))
+        }
+        section.records {
+            h2 { "Records " span.count { (entries.len()) " of " (report.entries) } }
+            table {
+                thead { tr { th { "key" } th { "value" } th { "revision" } th { "updated" } } }
+                tbody {
+                    @for (key, cached) in entries.iter().skip(page * PAGE_SIZE).take(PAGE_SIZE) {
+                        tr {
+                            td.key { (key.as_str()) }
+                            td.value { code { (truncate(&cached.value, 160)) } }
+                            td.num { (cached.revision) }
+                            td.time { (format_timestamp(cached.updated_at_us)) }
+                        }
+                    }
+                    @if entries.is_empty() { tr { td colspan="4" .empty { "no records" } } }
+                }
+            }
+            nav.pager {
+                @if page > 0 { a href=(link(page - 1)) { "← previous" } }
+                span { "page " (page + 1) " of " (pages) }
+                @if page + 1 < pages { a href=(link(page + 1)) { "next →" } }
+            }
+        }
+    }
+}
+
+fn banner(r: &StatusReport) -> Markup {
+    html! {
+        @if r.stale {
+            div.banner.bad {
+                strong { "Data is stale. " }
+                @match r.data_age_seconds {
+                    Some(age) => { "Last successful pull " (age) " s ago. " }
+                    None => { "No data has been pulled yet. " }
+                }
+                @if let Some(e) = &r.last_error { "Last error: " (e) }
+            }
+        } @else if r.consecutive_failures > 0 || r.last_error.is_some() {
+            div.banner.warn {
+                strong { "Upstream trouble. " }
+                "Serving the last good data (" (r.data_age_seconds.unwrap_or(0)) " s old). "
+                @if let Some(e) = &r.last_error { (e) }
+            }
+        }
+    }
+}
+
+fn facts(r: &StatusReport) -> Markup {
+    let used_pct = if r.bytes_capacity == 0 {
+        0.0
+    } else {
+        r.bytes_used as f64 * 100.0 / r.bytes_capacity as f64
+    };
+    let fact = |name: &str, value: String| html! { div.fact { span.name { (name) } span.value { (value) } } };
+    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
+    html! {
+        (fact("roles", r.roles.join(" + ")))
+        (fact("mode", r.mode.to_string()))
+        (fact("upstream in use", r.upstream_in_use.clone().unwrap_or_else(|| r.upstreams.join(", "))))
+        (fact("interval", format!("{} ms", r.interval_ms)))
+        (fact("revision", r.revision.to_string()))
+        (fact("entries", r.entries.to_string()))
+        (fact("data age", r.data_age_seconds.map_or("never pulled".into(), |a| format!("{a} s"))))
+        (fact("last success", opt(&r.last_success)))
+        (fact("last attempt", opt(&r.last_attempt)))
+        (fact("next pull", opt(&r.next_pull)))
+        (fact("failures in a row", r.consecutive_failures.to_string()))
+        (fact("skipped ticks", r.skipped_ticks.to_string()))
+        (fact("shrink-guard refusals", r.shrink_guard_refusals.to_string()))
+        (fact("overflow refusals", r.overflow_refusals.to_string()))
+        (fact("evictions", r.evictions.to_string()))
+        div.fact.wide {
+            span.name { "cache" }
+            span.value { (r.bytes_used) " of " (r.bytes_capacity) " bytes (" (format!("{used_pct:.1}")) "%)" }
+            div.bar { div.fill style=(format!("width:{:.1}%", used_pct.min(100.0))) {} }
+        }
+    }
+}
+
+/// Bars of the last pulls' latency; green ok, red failed, amber refused.
+fn chart(pulls: &[PullRecord]) -> Markup {
+    let (w, h, gap) = (16.0, 60.0, 4.0);
+    let max = pulls
+        .iter()
+        .map(|p| p.duration_ms)
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64;
+    let width = (pulls.len().max(1) as f64) * (w + gap);
+    html! {
+        @if pulls.is_empty() { p.empty { "no pulls yet" } }
+        @else {
+            svg width=(width) height=(h + 14.0) viewBox=(format!("0 0 {width} {}", h + 14.0)) role="img" aria-label="pull latency" {
+                @for (i, p) in pulls.iter().enumerate() {
+                    @let bar = ((p.duration_ms as f64 / max) * h).max(2.0);
+                    rect x=(i as f64 * (w + gap)) y=(h - bar) width=(w) height=(bar) class=(p.outcome) {
+                        title { (p.at) ": " (p.outcome) ", " (p.duration_ms) " ms" @if let Some(e) = &p.error { " (" (e) ")" } }
+                    }
+                }
+                text x="0" y=(h + 12.0) class="axis" { "max " (max as u64) " ms" }
+            }
+        }
+    }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+fn url_escape(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+const REFRESH_JS: &str = r#"
+setInterval(async () => {
+  const url = new URL(location.href);
+  url.searchParams.set('partial', '1');
+  try {
+    const r = await fetch(url);
+    if (r.ok) document.getElementById('live').innerHTML = await r.text();
+  } catch (e) { /* keep the last view */ }
+}, 2000);
+"#;
+
+const CSS: &str = r#"
+:root { --bg:#f6f7f9; --card:#fff; --ink:#1d2330; --muted:#6b7385; --line:#e3e6ec; --ok:#2e9d5b; --bad:#d64545; --warn:#d9961a; --accent:#3563e9; }
+* { box-sizing: border-box; }
+body { margin:0; font:14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; background:var(--bg); color:var(--ink); }
+header { display:flex; align-items:baseline; gap:12px; padding:18px 28px; background:#1d2330; color:#fff; }
+header h1 { margin:0; font-size:20px; letter-spacing:.5px; }
+header .sub { color:#aab3c5; }
+main { max-width:1100px; margin:0 auto; padding:20px 28px 40px; }
+h2 { font-size:15px; margin:0 0 10px; }
+.filter { display:flex; gap:8px; margin-bottom:14px; }
+.filter input { flex:1; max-width:320px; padding:7px 10px; border:1px solid var(--line); border-radius:6px; font:inherit; }
+.filter button { padding:7px 14px; border:0; border-radius:6px; background:var(--accent); color:#fff; font:inherit; cursor:pointer; }
+.banner { padding:10px 14px; border-radius:8px; margin-bottom:14px; }
+.banner.bad { background:#fde8e8; border:1px solid #f3b4b4; color:#8a1f1f; }
+.banner.warn { background:#fff5e0; border:1px solid #f0d08a; color:#7a5200; }
+section { background:var(--card); border:1px solid var(--line); border-radius:10px; padding:16px 18px; margin-bottom:16px; }
+.facts { display:grid; grid-template-columns:repeat(auto-fill, minmax(200px, 1fr)); gap:10px 18px; }
+.fact { display:flex; flex-direction:column; }
+.fact.wide { grid-column:1 / -1; }
+.fact .name { color:var(--muted); font-size:12px; text-transform:uppercase; letter-spacing:.4px; }
+.fact .value { font-variant-numeric:tabular-nums; word-break:break-all; }
+.bar { height:8px; background:var(--line); border-radius:4px; margin-top:4px; overflow:hidden; }
+.bar .fill { height:100%; background:var(--accent); }
+svg rect.ok { fill:var(--ok); } svg rect.failed { fill:var(--bad); } svg rect.refused { fill:var(--warn); }
+svg .axis { fill:var(--muted); font-size:10px; }
+table { width:100%; border-collapse:collapse; }
+th { text-align:left; color:var(--muted); font-weight:600; font-size:12px; border-bottom:1px solid var(--line); padding:6px 8px; }
+td { border-bottom:1px solid var(--line); padding:6px 8px; vertical-align:top; }
+td.key { font-weight:600; word-break:break-all; }
+td.value code { font:12px/1.4 ui-monospace, Menlo, Consolas, monospace; word-break:break-all; }
+td.num, td.time { white-space:nowrap; color:var(--muted); font-variant-numeric:tabular-nums; }
+.count { color:var(--muted); font-weight:400; }
+.empty { color:var(--muted); }
+.pager { display:flex; gap:14px; align-items:center; margin-top:10px; }
+.pager a { color:var(--accent); text-decoration:none; }
+"#;

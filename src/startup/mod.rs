@@ -1,0 +1,232 @@
+//! `Application`: builds the whole process from `Settings`, for `main` and tests alike.
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix::Addr;
+use actix_web::dev::Server;
+use actix_web::{web, App, HttpServer};
+
+use crate::actors::db_executor::{DbExecutor, PurgeTombstones};
+use crate::actors::scheduler::{TickNow, TickReport};
+use crate::center::{Center, ReadCache};
+use crate::configuration::{Role, Settings};
+use crate::db::{self, DbError};
+use crate::edge::status::EdgeView;
+use crate::routes;
+use crate::rpc::jsonrpc::Limits;
+
+mod edge;
+
+/// Why the process could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        address: String,
+        source: std::io::Error,
+    },
+    #[error("cannot build the HTTP client: {0}")]
+    Client(String),
+}
+
+/// A running syncdict: the HTTP server and the actors behind it.
+pub struct Application {
+    port: u16,
+    server: Server,
+    maintenance: Option<Maintenance>,
+    edge: Option<EdgeHandle>,
+}
+
+/// Periodic center upkeep, callable directly (tests drive it instead of waiting).
+#[derive(Clone)]
+pub struct Maintenance {
+    db: Addr<DbExecutor>,
+    retention: Duration,
+}
+
+impl Maintenance {
+    /// Removes tombstones older than `server.tombstone_retention`.
+    pub async fn purge_tombstones(&self) -> Result<usize, DbError> {
+        self.db
+            .send(PurgeTombstones {
+                retention: self.retention,
+            })
+            .await
+            .map_err(|e| DbError::Unavailable(e.to_string()))?
+    }
+}
+
+/// The edge's scheduler and state, for driving ticks from tests.
+#[derive(Clone)]
+pub struct EdgeHandle {
+    scheduler: Addr<crate::actors::scheduler::Scheduler>,
+    pub view: EdgeView,
+}
+
+impl EdgeHandle {
+    /// Runs one scheduler tick and waits for its pull.
+    pub async fn tick(&self) -> TickReport {
+        self.scheduler
+            .send(TickNow)
+            .await
+            .unwrap_or_else(|e| TickReport::Failed(crate::edge::PullError::Internal(e.to_string())))
+    }
+}
+
+impl Application {
+    /// Binds the listener, then starts the roles the settings name. Port 0
+    /// picks a free port; `port()` tells which.
+    pub async fn build(settings: Settings) -> Result<Application, StartupError> {
+        Self::build_with(settings, true).await
+    }
+
+    /// As `build`, but with `timer: false` the edge scheduler only runs when
+    /// ticked (`edge().tick()`), for tests.
+    pub async fn build_with(settings: Settings, timer: bool) -> Result<Application, StartupError> {
+        let s = &settings.server;
+        let address = format!("{}:{}", s.host, s.port);
+        let bind_error = |source| StartupError::Bind {
+            address: address.clone(),
+            source,
+        };
+        let listener = bind(&address).map_err(bind_error)?;
+        let port = listener.local_addr().map_err(bind_error)?.port();
+
+        let center = if settings.has_role(Role::Center) {
+            Some(start_center(&settings).await)
+        } else {
+            None
+        };
+        let edge = if settings.has_role(Role::Edge) {
+            Some(edge::start(&settings, port, timer).map_err(StartupError::Client)?)
+        } else {
+            None
+        };
+
+        let rpc_state = center.as_ref().map(|(center, _)| {
+            web::Data::new(routes::rpc::RpcState {
+                center: center.clone(),
+                limits: Limits {
+                    max_batch: s.max_batch,
+                    max_depth: s.max_json_depth,
+                },
+                max_body: s.max_body.bytes() as usize,
+            })
+        });
+        let edge_view = edge.as_ref().map(|e| web::Data::new(e.view.clone()));
+        let rpc_path = s.rpc_path.clone();
+        let mut server = HttpServer::new(move || {
+            let mut app = App::new().route("/", web::get().to(routes::page::status_page));
+            if let Some(state) = &rpc_state {
+                app = app.app_data(state.clone()).service(
+                    web::resource(rpc_path.as_str())
+                        .route(web::post().to(routes::rpc::rpc))
+                        .default_service(web::to(routes::rpc::method_not_allowed)),
+                );
+            }
+            if let Some(view) = &edge_view {
+                app = app
+                    .app_data(view.clone())
+                    .route("/api/cache", web::get().to(routes::cache_api::all_entries))
+                    .route(
+                        "/api/cache/{key:.*}",
+                        web::get().to(routes::cache_api::get_entry),
+                    )
+                    .route("/api/status", web::get().to(routes::status::api_status))
+                    .route("/healthz", web::get().to(routes::status::healthz));
+            }
+            app
+        })
+        .listen(listener)
+        .map_err(bind_error)?;
+        if s.workers > 0 {
+            server = server.workers(s.workers);
+        }
+        tracing::info!(%address, port, roles = ?s.roles, "listening");
+        Ok(Application {
+            port,
+            server: server.run(),
+            maintenance: center.map(|(_, m)| m),
+            edge,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The center's upkeep, if this process is a center.
+    pub fn maintenance(&self) -> Option<Maintenance> {
+        self.maintenance.clone()
+    }
+
+    /// The edge, if this process is one.
+    pub fn edge(&self) -> Option<EdgeHandle> {
+        self.edge.clone()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// A listener with SO_REUSEADDR, so a restarted process gets its port back.
+fn bind(address: &str) -> std::io::Result<TcpListener> {
+    let addr: SocketAddr = std::net::ToSocketAddrs::to_socket_addrs(address)?
+        .next()
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "no address"))?;
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(addr),
+        socket2::Type::STREAM,
+        None,
+    )?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(1024)?;
+    Ok(socket.into())
+}
+
+/// Migrates (or arranges to migrate once the database is back), starts the
+/// DB actor and the tombstone purge.
+async fn start_center(settings: &Settings) -> (Center, Maintenance) {
+    let database = settings.database.clone();
+    let migrated = actix_web::rt::task::spawn_blocking(move || db::migrate_now(&database)).await;
+    match migrated {
+        Ok(Ok(())) => tracing::info!(database = %settings.database.url, "database ready"),
+        Ok(Err(e)) => tracing::warn!(
+            database = %settings.database.url, error = %e,
+            "database not ready; serving anyway, calls answer \"database unavailable\" until it is"
+        ),
+        Err(e) => tracing::error!(error = %e, "migration task failed"),
+    }
+    let pool = db::build_pool(&settings.database);
+    let db = DbExecutor::start(pool, settings.database.pool_size as usize);
+    let cache = Arc::new(ReadCache::new(
+        settings.server.revision_check_interval.get(),
+    ));
+    let maintenance = Maintenance {
+        db: db.clone(),
+        retention: settings.server.tombstone_retention.get(),
+    };
+    spawn_maintenance(maintenance.clone());
+    (Center::new(db, cache), maintenance)
+}
+
+/// Purges tombstones every hour (or twice per retention, if shorter).
+fn spawn_maintenance(maintenance: Maintenance) {
+    let every =
+        (maintenance.retention / 2).clamp(Duration::from_secs(1), Duration::from_secs(3600));
+    actix_web::rt::spawn(async move {
+        let mut ticker = actix_web::rt::time::interval(every);
+        loop {
+            ticker.tick().await;
+            match maintenance.purge_tombstones().await {
+                Ok(0) => {}
+                Ok(purged) => tracing::info!(purged, "tombstones purged"),
+                Err(e) => tracing::debug!(error = %e, "tombstone purge skipped"),
+            }
+        }
+    });
+}
