@@ -19,7 +19,7 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-#[derive(Debug, Clone, Copy, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum Command {
     /// Run the server (the default).
     Serve,
@@ -27,4 +27,16 @@ pub enum Command {
     Migrate,
     /// Print the effective settings, passwords masked, and exit.
     CheckConfig,
+    /// Call a JSON-RPC method and print its result as JSON.
+    ///
+    /// Each PARAM is JSON: `syncdict call records.put greeting '"hello"'`.
+    Call {
+        /// The endpoint; default this process's own /RPC from the settings.
+        #[arg(long)]
+        url: Option<String>,
+        /// The method, e.g. records.list.
+        method: String,
+        /// Positional params, each one JSON value.
+        params: Vec<String>,
+    },
 }

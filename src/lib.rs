@@ -8,6 +8,7 @@
 //! - `actors`: the DB executor; `db`: diesel (nowhere else); `domain`: pure types.
 
 pub mod actors;
+pub mod call;
 pub mod center;
 pub mod cli;
 pub mod configuration;

@@ -6,7 +6,7 @@ use clap::Parser;
 use syncdict::cli::{Cli, Command};
 use syncdict::configuration::Settings;
 use syncdict::startup::Application;
-use syncdict::{db, telemetry};
+use syncdict::{call, db, telemetry};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -33,6 +33,29 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Call {
+            url,
+            method,
+            params,
+        } => {
+            let url = url.unwrap_or_else(|| call::default_url(&settings));
+            let result = call::parse_params(&params).and_then(|params| {
+                actix_web::rt::System::new().block_on(call::call(&url, &method, params))
+            });
+            match result {
+                Ok(value) => {
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&value).unwrap_or_default()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("syncdict: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Serve => {
             let served = actix_web::rt::System::new().block_on(async move {
                 let app = Application::build(settings).await?;

@@ -172,7 +172,11 @@ impl Settings {
                 config::Environment::with_prefix("SYNCDICT")
                     .prefix_separator("__")
                     .separator("__")
-                    .try_parsing(true),
+                    .try_parsing(true)
+                    // Comma-separated lists: SYNCDICT__SERVER__ROLES=center,edge
+                    .list_separator(",")
+                    .with_list_parse_key("server.roles")
+                    .with_list_parse_key("client.upstreams"),
             )
             .build()
             .map_err(ConfigError::one_line)?;

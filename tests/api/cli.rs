@@ -152,3 +152,36 @@ fn migrate_creates_the_sqlite_store() {
     assert!(again.status.success(), "migrate is idempotent");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn call_explains_its_failures() {
+    let dir = scratch(None);
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{closed}/RPC");
+    let out = syncdict(
+        &dir,
+        &[
+            "call",
+            "--url",
+            &url,
+            "records.put",
+            "greeting",
+            "\"hello\"",
+        ],
+        &[],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr.contains("param 1 is not JSON") && stderr.contains("'\"hello\"'"),
+        "{stderr}"
+    );
+    let out = syncdict(&dir, &["call", "--url", &url, "records.list"], &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr.contains(&url), "{stderr}");
+}

@@ -11,6 +11,7 @@ mod edge_helpers;
 mod failure;
 mod helpers;
 mod lua;
+mod processes;
 mod protocol;
 mod proxy;
 mod records;

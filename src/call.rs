@@ -1,0 +1,92 @@
+//! `syncdict call`: a small JSON-RPC client for any endpoint.
+
+use serde_json::{json, Value};
+
+use crate::configuration::Settings;
+
+/// Why a call printed no result.
+#[derive(Debug, thiserror::Error)]
+pub enum CallFailure {
+    #[error("param {index} is not JSON ({source}); quote strings, e.g. '\"hello\"'")]
+    BadParam {
+        index: usize,
+        source: serde_json::Error,
+    },
+    #[error("{url}: {message}")]
+    Transport { url: String, message: String },
+    #[error("{url}: HTTP {status}: {body}")]
+    Http {
+        url: String,
+        status: u16,
+        body: String,
+    },
+    #[error("JSON-RPC error {code}: {message}")]
+    Rpc { code: i64, message: String },
+    #[error("{url}: the reply is not a JSON-RPC response")]
+    Malformed { url: String },
+}
+
+/// This process's own /RPC, from the settings.
+pub fn default_url(settings: &Settings) -> String {
+    let host = match settings.server.host.as_str() {
+        "0.0.0.0" | "::" | "[::]" => "127.0.0.1",
+        other => other,
+    };
+    format!(
+        "http://{host}:{}{}",
+        settings.server.port, settings.server.rpc_path
+    )
+}
+
+/// Parses each param as JSON.
+pub fn parse_params(params: &[String]) -> Result<Vec<Value>, CallFailure> {
+    params
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            serde_json::from_str(p).map_err(|source| CallFailure::BadParam {
+                index: i + 1,
+                source,
+            })
+        })
+        .collect()
+}
+
+/// Calls `method` at `url` and returns its result.
+pub async fn call(url: &str, method: &str, params: Vec<Value>) -> Result<Value, CallFailure> {
+    let transport = |e: reqwest::Error| CallFailure::Transport {
+        url: url.to_string(),
+        message: e.to_string(),
+    };
+    let body = json!({"jsonrpc": "2.0", "method": method, "params": params, "id": 1});
+    let response = reqwest::Client::new()
+        .post(url)
+        .json(&body)
+        .send()
+        .await
+        .map_err(transport)?;
+    let status = response.status().as_u16();
+    let text = response.text().await.map_err(transport)?;
+    if status != 200 {
+        return Err(CallFailure::Http {
+            url: url.to_string(),
+            status,
+            body: text.chars().take(300).collect(),
+        });
+    }
+    let mut reply: Value = serde_json::from_str(&text).map_err(|_| CallFailure::Malformed {
+        url: url.to_string(),
+    })?;
+    if let Some(error) = reply.get("error").filter(|e| !e.is_null()) {
+        return Err(CallFailure::Rpc {
+            code: error["code"].as_i64().unwrap_or(0),
+            message: error["message"].as_str().unwrap_or("").to_string(),
+        });
+    }
+    reply
+        .get_mut("result")
+        .map(Value::take)
+        .ok_or(CallFailure::Malformed {
+            url: url.to_string(),
+        })
+}

@@ -1,0 +1,228 @@
+//! End to end with two real processes: a center and an edge, as a user runs
+//! them, killed and restarted.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::helpers::unique_name;
+
+/// A free port (bound, then released).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Process {
+    child: Child,
+}
+
+impl Process {
+    fn start(dir: &Path, env: &[(&str, String)]) -> Process {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_syncdict"));
+        command
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null());
+        if std::env::var("TEST_LOG").is_err() {
+            command.stderr(Stdio::null());
+        }
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        Process {
+            child: command.spawn().expect("syncdict starts"),
+        }
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn center(dir: &Path, port: u16) -> Process {
+    Process::start(
+        dir,
+        &[
+            ("SYNCDICT__SERVER__ROLES", "center".into()),
+            ("SYNCDICT__SERVER__PORT", port.to_string()),
+            ("SYNCDICT__SERVER__WORKERS", "1".into()),
+            ("SYNCDICT__DATABASE__URL", "sqlite://center.db".into()),
+        ],
+    )
+}
+
+fn edge(dir: &Path, port: u16, center_port: u16) -> Process {
+    Process::start(
+        dir,
+        &[
+            ("SYNCDICT__SERVER__ROLES", "edge".into()),
+            ("SYNCDICT__SERVER__PORT", port.to_string()),
+            ("SYNCDICT__SERVER__WORKERS", "1".into()),
+            (
+                "SYNCDICT__CLIENT__UPSTREAMS",
+                format!("http://127.0.0.1:{center_port}/RPC"),
+            ),
+            ("SYNCDICT__CLIENT__INTERVAL", "200ms".into()),
+            ("SYNCDICT__CLIENT__MAX_BACKOFF", "400ms".into()),
+            ("SYNCDICT__CLIENT__TIMEOUT", "500ms".into()),
+            ("SYNCDICT__CLIENT__MAX_STALE", "1s".into()),
+            ("SYNCDICT__CLIENT__SNAPSHOT_PATH", "edge.snapshot".into()),
+        ],
+    )
+}
+
+/// `syncdict call` against the center, as the README shows it.
+fn call(port: u16, method: &str, params: &[&str]) -> Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_syncdict"))
+        .current_dir(std::env::temp_dir())
+        .args([
+            "call",
+            "--url",
+            &format!("http://127.0.0.1:{port}/RPC"),
+            method,
+        ])
+        .args(params)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+async fn get(port: u16, path: &str) -> Option<(u16, Value)> {
+    let response = reqwest::get(format!("http://127.0.0.1:{port}{path}"))
+        .await
+        .ok()?;
+    let status = response.status().as_u16();
+    Some((status, response.json().await.ok()?))
+}
+
+async fn reachable(port: u16) -> bool {
+    reqwest::get(format!("http://127.0.0.1:{port}/"))
+        .await
+        .is_ok()
+}
+
+/// Polls `check` every 50 ms until it holds; panics after `limit`.
+async fn eventually(limit: Duration, what: &str, mut check: impl AsyncFnMut() -> bool) -> Duration {
+    let started = Instant::now();
+    while !check().await {
+        assert!(started.elapsed() < limit, "{what}: not within {limit:?}");
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    started.elapsed()
+}
+
+fn as_map(list: &Value) -> Value {
+    let map: serde_json::Map<String, Value> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["key"].as_str().unwrap().to_string(), r["value"].clone()))
+        .collect();
+    Value::Object(map)
+}
+
+#[actix_web::test]
+async fn center_and_edge_processes() {
+    let dir: PathBuf = std::env::temp_dir().join(unique_name());
+    std::fs::create_dir_all(&dir).unwrap();
+    let (center_port, edge_port) = (free_port(), free_port());
+    let mut the_center = center(&dir, center_port);
+    let mut the_edge = edge(&dir, edge_port, center_port);
+    let long = Duration::from_secs(20);
+    eventually(long, "center up", async || reachable(center_port).await).await;
+
+    call(center_port, "records.put", &["\"greeting\"", "\"hello\""]);
+    call(
+        center_port,
+        "records.put",
+        &["\"rules\"", r#"{"deny":["10.0.0.1"]}"#],
+    );
+    let list = call(center_port, "records.list", &[]);
+    eventually(long, "edge converges", async || {
+        get(edge_port, "/api/cache")
+            .await
+            .is_some_and(|(_, body)| body == as_map(&list))
+    })
+    .await;
+
+    // A write shows up within one interval (200 ms) plus slack.
+    call(
+        center_port,
+        "records.put",
+        &["\"greeting\"", "\"hello again\""],
+    );
+    let took = eventually(
+        Duration::from_secs(2),
+        "write reaches the edge",
+        async || {
+            get(edge_port, "/api/cache/greeting")
+                .await
+                .is_some_and(|(_, v)| v == json!("hello again"))
+        },
+    )
+    .await;
+    assert!(took < Duration::from_millis(1500), "took {took:?}");
+
+    // The center dies: reads keep answering, then status and healthz say stale.
+    the_center.kill();
+    eventually(long, "edge reports stale", async || {
+        get(edge_port, "/healthz")
+            .await
+            .is_some_and(|(status, _)| status == 503)
+    })
+    .await;
+    let (status, value) = get(edge_port, "/api/cache/greeting").await.unwrap();
+    assert_eq!((status, value), (200, json!("hello again")));
+    let (_, report) = get(edge_port, "/api/status").await.unwrap();
+    assert_eq!(report["stale"], true);
+    assert!(report["consecutive_failures"].as_u64().unwrap() >= 1);
+
+    // The edge restarts while the center is down: it serves its snapshot.
+    the_edge.kill();
+    let mut the_edge = edge(&dir, edge_port, center_port);
+    eventually(long, "restarted edge serves its snapshot", async || {
+        get(edge_port, "/api/cache/greeting")
+            .await
+            .is_some_and(|(_, v)| v == json!("hello again"))
+    })
+    .await;
+
+    // The center returns (same database): the edge catches up.
+    let _the_center = center(&dir, center_port);
+    eventually(long, "center back", async || reachable(center_port).await).await;
+    call(center_port, "records.delete", &["\"rules\""]);
+    call(center_port, "records.put", &["\"after\"", "1"]);
+    let list = call(center_port, "records.list", &[]);
+    eventually(long, "edge catches up", async || {
+        get(edge_port, "/api/cache")
+            .await
+            .is_some_and(|(_, body)| body == as_map(&list))
+    })
+    .await;
+    eventually(long, "fresh again", async || {
+        get(edge_port, "/healthz")
+            .await
+            .is_some_and(|(s, _)| s == 200)
+    })
+    .await;
+    the_edge.kill();
+    let _ = std::fs::remove_dir_all(dir);
+}
