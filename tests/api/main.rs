@@ -15,3 +15,4 @@ mod processes;
 mod protocol;
 mod proxy;
 mod records;
+mod rpc4django;
