@@ -161,7 +161,7 @@ fn facts(r: &StatusReport) -> Markup {
         (fact("evictions", r.evictions.to_string()))
         div.fact.wide {
             span.name { "cache" }
-            span.value { (r.bytes_used) " of " (r.bytes_capacity) " bytes (" (format!("{used_pct:.1}")) "%)" }
+            span.value { (human_bytes(r.bytes_used)) " of " (human_bytes(r.bytes_capacity)) " (" (format!("{used_pct:.2}")) "%)" }
             div.bar { div.fill style=(format!("width:{:.1}%", used_pct.min(100.0))) {} }
         }
     }
@@ -190,6 +190,15 @@ fn chart(pulls: &[PullRecord]) -> Markup {
                 text x="0" y=(h + 12.0) class="axis" { "max " (max as u64) " ms" }
             }
         }
+    }
+}
+
+fn human_bytes(n: u64) -> String {
+    match n {
+        n if n >= 1 << 30 => format!("{:.1} GiB", n as f64 / (1u64 << 30) as f64),
+        n if n >= 1 << 20 => format!("{:.1} MiB", n as f64 / (1u64 << 20) as f64),
+        n if n >= 1 << 10 => format!("{:.1} KiB", n as f64 / 1024.0),
+        n => format!("{n} bytes"),
     }
 }
 
