@@ -2,6 +2,7 @@
 //! each applied change.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use actix::prelude::*;
@@ -16,6 +17,8 @@ pub struct CacheActor {
     store: Arc<EdgeStore>,
     state: Arc<Mutex<EdgeState>>,
     snapshot_path: Option<PathBuf>,
+    /// Shared with the RPC client: the hash of the last applied reply.
+    applied_hash: Arc<AtomicU64>,
 }
 
 impl Actor for CacheActor {
@@ -27,11 +30,13 @@ impl CacheActor {
         store: Arc<EdgeStore>,
         state: Arc<Mutex<EdgeState>>,
         snapshot_path: Option<PathBuf>,
+        applied_hash: Arc<AtomicU64>,
     ) -> Self {
         CacheActor {
             store,
             state,
             snapshot_path,
+            applied_hash,
         }
     }
 }
@@ -43,6 +48,8 @@ impl CacheActor {
 pub struct Apply {
     pub pulled: Pulled,
     pub max_shrink: Option<u8>,
+    /// The reply's hash (`method` mode), remembered once applied.
+    pub body_hash: Option<u64>,
 }
 
 impl Handler<Apply> for CacheActor {
@@ -50,8 +57,12 @@ impl Handler<Apply> for CacheActor {
 
     fn handle(&mut self, msg: Apply, _: &mut Self::Context) -> Self::Result {
         let applied = self.store.apply(&msg.pulled, msg.max_shrink);
-        let changed =
-            msg.pulled.full || !msg.pulled.upserts.is_empty() || !msg.pulled.deletes.is_empty();
+        if let (Ok(()), Some(hash)) = (&applied, msg.body_hash) {
+            self.applied_hash.store(hash, Ordering::Release);
+        }
+        let changed = !msg.pulled.is_empty_delta();
+        drop(msg.pulled);
+        release_freed_memory();
         let save = match (&applied, &self.snapshot_path) {
             (Ok(()), Some(path)) if changed => {
                 Some((path.clone(), self.store.clone(), self.state.clone()))
@@ -67,18 +78,28 @@ impl Handler<Apply> for CacheActor {
     }
 }
 
+/// Hands memory freed by a large pull back to the OS (glibc keeps it in
+/// per-thread arenas otherwise, and the edge's RSS would grow with each
+/// full dataset it parses).
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free heap pages to the kernel.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 /// Writes the snapshot on a blocking thread; the outcome goes to the status.
 async fn save_snapshot(path: PathBuf, store: Arc<EdgeStore>, state: Arc<Mutex<EdgeState>>) {
     let written = actix_web::rt::task::spawn_blocking(move || {
         let entries = store.sorted();
-        let bytes = snapshot::encode(
-            store.revision(),
-            now_us(),
+        let rows = || {
             entries
                 .iter()
-                .map(|(k, c)| (k.as_str(), &*c.value, c.revision, c.updated_at_us)),
-        );
-        snapshot::write_atomically(&path, &bytes).map_err(|e| format!("{}: {e}", path.display()))
+                .map(|e| (e.key(), e.value(), e.revision(), e.updated_at_us()))
+        };
+        snapshot::write(&path, store.revision(), now_us(), rows)
+            .map_err(|e| format!("{}: {e}", path.display()))
     })
     .await
     .unwrap_or_else(|e| Err(e.to_string()));

@@ -1,6 +1,8 @@
 //! `RpcClient`: one JSON-RPC request per pull over plain HTTP (no long-lived
 //! connections are relied on), trying each upstream in order.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix::prelude::*;
@@ -13,6 +15,18 @@ pub struct RpcClient {
     http: reqwest::Client,
     upstreams: Vec<String>,
     settings: ClientSettings,
+    /// Hash of the last `method`-mode reply the cache applied (0: none): a
+    /// byte-identical reply is reported unchanged without being parsed.
+    applied_hash: Arc<AtomicU64>,
+}
+
+/// What a pull fetched.
+#[derive(Debug)]
+pub struct Fetched {
+    pub pulled: Pulled,
+    pub upstream: String,
+    /// In `method` mode, the reply's hash, to remember once applied.
+    pub body_hash: Option<u64>,
 }
 
 impl Actor for RpcClient {
@@ -20,7 +34,11 @@ impl Actor for RpcClient {
 }
 
 impl RpcClient {
-    pub fn new(upstreams: Vec<String>, settings: ClientSettings) -> Result<Self, reqwest::Error> {
+    pub fn new(
+        upstreams: Vec<String>,
+        settings: ClientSettings,
+        applied_hash: Arc<AtomicU64>,
+    ) -> Result<Self, reqwest::Error> {
         let http = reqwest::Client::builder()
             .timeout(settings.timeout.get())
             .connect_timeout(settings.timeout.get().min(Duration::from_secs(3)))
@@ -30,6 +48,7 @@ impl RpcClient {
             http,
             upstreams,
             settings,
+            applied_hash,
         })
     }
 }
@@ -37,18 +56,19 @@ impl RpcClient {
 /// Fetches what changed since `since` (or the whole dataset in `method`
 /// mode); answers the data and the upstream that served it.
 #[derive(Message)]
-#[rtype(result = "Result<(Pulled, String), PullError>")]
+#[rtype(result = "Result<Fetched, PullError>")]
 pub struct Pull {
     pub since: i64,
 }
 
 impl Handler<Pull> for RpcClient {
-    type Result = ResponseFuture<Result<(Pulled, String), PullError>>;
+    type Result = ResponseFuture<Result<Fetched, PullError>>;
 
     fn handle(&mut self, msg: Pull, _: &mut Self::Context) -> Self::Result {
         let http = self.http.clone();
         let upstreams = self.upstreams.clone();
         let s = self.settings.clone();
+        let applied = self.applied_hash.load(Ordering::Acquire);
         Box::pin(async move {
             let body = match s.mode {
                 PullMode::Changes => protocol::changes_request(msg.since),
@@ -56,8 +76,14 @@ impl Handler<Pull> for RpcClient {
             };
             let mut failures = Vec::new();
             for url in upstreams {
-                match fetch(&http, &url, &body, &s).await {
-                    Ok(pulled) => return Ok((pulled, url)),
+                match fetch(&http, &url, &body, &s, applied).await {
+                    Ok((pulled, body_hash)) => {
+                        return Ok(Fetched {
+                            pulled,
+                            upstream: url,
+                            body_hash,
+                        })
+                    }
                     Err(e) => failures.push(format!("{url}: {e}")),
                 }
             }
@@ -71,7 +97,8 @@ async fn fetch(
     url: &str,
     body: &str,
     s: &ClientSettings,
-) -> Result<Pulled, PullError> {
+    applied_hash: u64,
+) -> Result<(Pulled, Option<u64>), PullError> {
     let mut request = http
         .post(url)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
@@ -85,8 +112,15 @@ async fn fetch(
     }
     let bytes = response.bytes().await.map_err(transport)?;
     match s.mode {
-        PullMode::Changes => protocol::parse_changes(&bytes),
-        PullMode::Method => protocol::parse_rows(&bytes, &s.key_field, s.value_field.as_deref()),
+        PullMode::Changes => Ok((protocol::parse_changes(&bytes)?, None)),
+        PullMode::Method => {
+            let hash = protocol::body_hash(&bytes);
+            if hash == applied_hash {
+                return Ok((Pulled::unchanged(), Some(hash)));
+            }
+            let pulled = protocol::parse_rows(&bytes, &s.key_field, s.value_field.as_deref())?;
+            Ok((pulled, Some(hash)))
+        }
     }
 }
 

@@ -122,12 +122,21 @@ impl Scheduler {
             PullMode::Method => Some(self.settings.max_shrink.0),
         };
         async move {
-            let (pulled, upstream) = match client.send(Pull { since }).await {
-                Ok(Ok(ok)) => ok,
+            let fetched = match client.send(Pull { since }).await {
+                Ok(Ok(fetched)) => fetched,
                 Ok(Err(e)) => return (TickReport::Failed(e), None),
                 Err(e) => return (TickReport::Failed(PullError::Internal(e.to_string())), None),
             };
-            let report = match cache.send(Apply { pulled, max_shrink }).await {
+            let (pulled, upstream, body_hash) =
+                (fetched.pulled, fetched.upstream, fetched.body_hash);
+            let report = match cache
+                .send(Apply {
+                    pulled,
+                    max_shrink,
+                    body_hash,
+                })
+                .await
+            {
                 Ok(Ok(())) => TickReport::Applied,
                 Ok(Err(refused)) => TickReport::Refused(refused),
                 Err(e) => TickReport::Failed(PullError::Internal(e.to_string())),

@@ -3,7 +3,9 @@
 //! them live in `actors/`.
 
 pub mod protocol;
+mod rows;
 pub mod schedule;
+pub mod shard;
 pub mod snapshot;
 pub mod status;
 pub mod store;

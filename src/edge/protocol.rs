@@ -4,7 +4,6 @@ use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use super::PullError;
-use crate::domain::now_us;
 
 /// One value as the edge keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +24,30 @@ pub struct Pulled {
     pub full: bool,
     pub upserts: Vec<Item>,
     pub deletes: Vec<String>,
+}
+
+impl Pulled {
+    /// Nothing changed.
+    pub fn unchanged() -> Pulled {
+        Pulled {
+            revision: None,
+            full: false,
+            upserts: Vec::new(),
+            deletes: Vec::new(),
+        }
+    }
+
+    pub fn is_empty_delta(&self) -> bool {
+        !self.full && self.upserts.is_empty() && self.deletes.is_empty()
+    }
+}
+
+/// FNV-1a of a reply body; never 0 (0 means "none").
+pub fn body_hash(bytes: &[u8]) -> u64 {
+    let h = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    });
+    h.max(1)
 }
 
 /// The JSON-RPC body for `records.changes(since)`.
@@ -104,50 +127,7 @@ pub fn parse_changes(body: &[u8]) -> Result<Pulled, PullError> {
     })
 }
 
-/// Reads a `method`-mode reply: an array of objects keyed by `key_field`.
-pub fn parse_rows(
-    body: &[u8],
-    key_field: &str,
-    value_field: Option<&str>,
-) -> Result<Pulled, PullError> {
-    let Value::Array(rows) = result_of(body)? else {
-        return Err(PullError::Malformed("result is not an array".into()));
-    };
-    let now = now_us();
-    let mut upserts = Vec::with_capacity(rows.len());
-    for (i, row) in rows.into_iter().enumerate() {
-        let Value::Object(mut fields) = row else {
-            return Err(PullError::Malformed(format!("row {i} is not an object")));
-        };
-        let key = match fields.get(key_field) {
-            Some(Value::String(s)) => s.clone(),
-            Some(v @ Value::Number(_)) => v.to_string(),
-            _ => {
-                return Err(PullError::Malformed(format!(
-                    "row {i} has no string {key_field:?} field"
-                )))
-            }
-        };
-        let value = match value_field {
-            Some(field) => fields.remove(field).ok_or_else(|| {
-                PullError::Malformed(format!("row {i} ({key:?}) has no {field:?} field"))
-            })?,
-            None => Value::Object(fields),
-        };
-        upserts.push(Item {
-            key,
-            value: value.to_string(),
-            revision: 0,
-            updated_at_us: now,
-        });
-    }
-    Ok(Pulled {
-        revision: None,
-        full: true,
-        upserts,
-        deletes: Vec::new(),
-    })
-}
+pub use super::rows::parse_rows;
 
 #[cfg(test)]
 mod tests {

@@ -36,34 +36,71 @@ impl Snapshot {
     }
 }
 
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
 /// FNV-1a, 64 bits: catches truncation and corruption (not tampering).
+fn fnv64_update(h: u64, bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .fold(h, |h, &b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
+}
+
 fn fnv64(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    fnv64_update(FNV_OFFSET, bytes)
+}
+
+/// One body line for an entry.
+fn line(out: &mut Vec<u8>, (key, value, revision, updated): (&str, &str, i64, i64)) {
+    out.clear();
+    out.push(b'[');
+    out.extend_from_slice(serde_json::to_string(key).unwrap_or_default().as_bytes());
+    out.push(b',');
+    out.extend_from_slice(value.as_bytes());
+    out.extend_from_slice(format!(",{revision},{updated}]\n").as_bytes());
+}
+
+fn header(revision: i64, saved_us: i64, entries: u64, body_len: u64, checksum: u64) -> String {
+    format!("{MAGIC} revision={revision} entries={entries} saved_us={saved_us} body_len={body_len} fnv64={checksum:016x}\n")
+}
+
+/// Streams `rows()` to `path` atomically, in two passes (one to size and
+/// checksum the body, one to write it) so no copy of the data is built.
+pub fn write<'a, I, F>(path: &Path, revision: i64, saved_us: i64, rows: F) -> std::io::Result<()>
+where
+    F: Fn() -> I,
+    I: Iterator<Item = (&'a str, &'a str, i64, i64)>,
+{
+    let mut buf = Vec::new();
+    let (mut entries, mut body_len, mut checksum) = (0u64, 0u64, FNV_OFFSET);
+    for row in rows() {
+        line(&mut buf, row);
+        entries += 1;
+        body_len += buf.len() as u64;
+        checksum = fnv64_update(checksum, &buf);
+    }
+    write_atomically(path, |file| {
+        file.write_all(header(revision, saved_us, entries, body_len, checksum).as_bytes())?;
+        for row in rows() {
+            line(&mut buf, row);
+            file.write_all(&buf)?;
+        }
+        Ok(())
     })
 }
 
+/// The whole snapshot in memory (tests and small data).
 pub fn encode<'a>(
     revision: i64,
     saved_us: i64,
-    items: impl Iterator<Item = (&'a str, &'a str, i64, i64)>,
+    rows: impl Iterator<Item = (&'a str, &'a str, i64, i64)>,
 ) -> Vec<u8> {
-    let mut body = Vec::new();
-    let mut entries = 0u64;
-    for (key, value, rev, updated) in items {
-        body.push(b'[');
-        body.extend_from_slice(serde_json::to_string(key).unwrap_or_default().as_bytes());
-        body.push(b',');
-        body.extend_from_slice(value.as_bytes());
-        body.extend_from_slice(format!(",{rev},{updated}]\n").as_bytes());
+    let (mut body, mut buf, mut entries) = (Vec::new(), Vec::new(), 0u64);
+    for row in rows {
+        line(&mut buf, row);
+        body.extend_from_slice(&buf);
         entries += 1;
     }
-    let mut out = format!(
-        "{MAGIC} revision={revision} entries={entries} saved_us={saved_us} body_len={} fnv64={:016x}\n",
-        body.len(),
-        fnv64(&body)
-    )
-    .into_bytes();
+    let mut out = header(revision, saved_us, entries, body.len() as u64, fnv64(&body)).into_bytes();
     out.extend_from_slice(&body);
     out
 }
@@ -119,9 +156,12 @@ pub fn decode(bytes: &[u8]) -> Result<Snapshot, String> {
     })
 }
 
-/// Writes `bytes` to `path` atomically: a temporary file beside it, fsync,
-/// rename, fsync of the directory.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Writes a file atomically: `fill` writes a temporary file beside `path`,
+/// then fsync, rename, fsync of the directory.
+pub fn write_atomically(
+    path: &Path,
+    fill: impl FnOnce(&mut std::io::BufWriter<&std::fs::File>) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -132,8 +172,11 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .unwrap_or_default();
     let temp = dir.join(format!(".{name}.tmp{}", std::process::id()));
     let result = (|| {
-        let mut file = std::fs::File::create(&temp)?;
-        file.write_all(bytes)?;
+        let file = std::fs::File::create(&temp)?;
+        let mut writer = std::io::BufWriter::new(&file);
+        fill(&mut writer)?;
+        writer.flush()?;
+        drop(writer);
         file.sync_all()?;
         std::fs::rename(&temp, path)?;
         std::fs::File::open(dir)?.sync_all()
@@ -178,9 +221,16 @@ mod tests {
     #[test]
     fn writes_replace_the_file_whole() {
         let path = std::env::temp_dir().join(format!("snap-{}-{}", std::process::id(), line!()));
-        write_atomically(&path, b"one").unwrap();
-        write_atomically(&path, &sample()).unwrap();
-        assert!(decode(&std::fs::read(&path).unwrap()).is_ok());
+        write_atomically(&path, |f| f.write_all(b"one")).unwrap();
+        let rows = [("a", "1", 1, 2), ("b", "[2]", 3, 4)];
+        write(&path, 3, 5, || rows.iter().copied()).unwrap();
+        let read = std::fs::read(&path).unwrap();
+        assert_eq!(
+            read,
+            encode(3, 5, rows.iter().copied()),
+            "streamed = in memory"
+        );
+        assert_eq!(decode(&read).unwrap().items.len(), 2);
         std::fs::remove_file(path).unwrap();
     }
 }

@@ -18,7 +18,7 @@ fn with_data_headers(mut builder: HttpResponseBuilder, edge: &EdgeView) -> HttpR
 /// The value under `key`, as JSON; 404 with a JSON error if absent.
 pub async fn get_entry(key: web::Path<String>, edge: web::Data<EdgeView>) -> HttpResponse {
     match edge.store.get(&key) {
-        Some(cached) => with_data_headers(HttpResponse::Ok(), &edge).body(cached.value.to_string()),
+        Some(entry) => with_data_headers(HttpResponse::Ok(), &edge).body(entry.value().to_string()),
         None => with_data_headers(HttpResponse::NotFound(), &edge).body(
             serde_json::json!({ "error": format!("no entry with key {:?}", key.as_str()) })
                 .to_string(),
@@ -31,13 +31,13 @@ pub async fn all_entries(edge: web::Data<EdgeView>) -> HttpResponse {
     let entries = edge.store.sorted();
     let mut body = String::with_capacity(edge.store.bytes() as usize + 2);
     body.push('{');
-    for (i, (key, cached)) in entries.iter().enumerate() {
+    for (i, entry) in entries.iter().enumerate() {
         if i > 0 {
             body.push(',');
         }
-        body.push_str(&serde_json::to_string(key.as_str()).unwrap_or_default());
+        body.push_str(&serde_json::to_string(entry.key()).unwrap_or_default());
         body.push(':');
-        body.push_str(&cached.value);
+        body.push_str(entry.value());
     }
     body.push('}');
     with_data_headers(HttpResponse::Ok(), &edge).body(body)

@@ -77,7 +77,7 @@ fn live(edge: &EdgeView, query: &PageQuery) -> Markup {
         .store
         .sorted()
         .into_iter()
-        .filter(|(k, _)| needle.is_empty() || k.to_lowercase().contains(&needle))
+        .filter(|e| needle.is_empty() || e.key().to_lowercase().contains(&needle))
         .collect();
     let pages = entries.len().div_ceil(PAGE_SIZE).max(1);
     let page = query.page.min(pages - 1);
@@ -94,12 +94,12 @@ fn live(edge: &EdgeView, query: &PageQuery) -> Markup {
             table {
                 thead { tr { th { "key" } th { "value" } th { "revision" } th { "updated" } } }
                 tbody {
-                    @for (key, cached) in entries.iter().skip(page * PAGE_SIZE).take(PAGE_SIZE) {
+                    @for entry in entries.iter().skip(page * PAGE_SIZE).take(PAGE_SIZE) {
                         tr {
-                            td.key { (key.as_str()) }
-                            td.value { code { (truncate(&cached.value, 160)) } }
-                            td.num { (cached.revision) }
-                            td.time { (format_timestamp(cached.updated_at_us)) }
+                            td.key { (entry.key()) }
+                            td.value { code { (truncate(entry.value(), 160)) } }
+                            td.num { (entry.revision()) }
+                            td.time { (format_timestamp(entry.updated_at_us())) }
                         }
                     }
                     @if entries.is_empty() { tr { td colspan="4" .empty { "no records" } } }

@@ -1,6 +1,7 @@
 //! Starting the edge: store, snapshot, cache actor, RPC client, scheduler.
 
 use std::path::PathBuf;
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 
 use actix::Actor;
@@ -31,10 +32,11 @@ pub(super) fn start(settings: &Settings, port: u16, timer: bool) -> Result<EdgeH
     if let Some(path) = &snapshot_path {
         load_snapshot(path, &store, &state);
     }
-    let client = RpcClient::new(upstreams.clone(), c.clone())
+    let applied_hash = Arc::new(AtomicU64::new(0));
+    let client = RpcClient::new(upstreams.clone(), c.clone(), applied_hash.clone())
         .map_err(|e| e.to_string())?
         .start();
-    let cache = CacheActor::new(store.clone(), state.clone(), snapshot_path).start();
+    let cache = CacheActor::new(store.clone(), state.clone(), snapshot_path, applied_hash).start();
     let scheduler = Scheduler::new(
         client,
         cache,
