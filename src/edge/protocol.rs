@@ -64,21 +64,38 @@ pub fn method_request(method: &str, version: &str) -> String {
     .to_string()
 }
 
+/// A JSON-RPC error object as a `PullError`.
+pub(super) fn rpc_error(error: &Value) -> PullError {
+    PullError::Rpc {
+        code: error.get("code").and_then(Value::as_i64).unwrap_or(0),
+        message: error
+            .get("message")
+            .and_then(Value::as_str)
+            .unwrap_or("no message")
+            .chars()
+            .take(200)
+            .collect(),
+    }
+}
+
+impl Item {
+    /// As a shard row.
+    pub fn row(&self) -> super::shard::Row<'_> {
+        super::shard::Row {
+            key: &self.key,
+            value: &self.value,
+            revision: self.revision,
+            updated_at_us: self.updated_at_us,
+        }
+    }
+}
+
 /// The `result` of a JSON-RPC reply, or the error it carries.
 fn result_of(body: &[u8]) -> Result<Value, PullError> {
     let mut reply: Value = serde_json::from_slice(body)
         .map_err(|e| PullError::Malformed(format!("reply is not JSON: {e}")))?;
     if let Some(error) = reply.get("error").filter(|e| !e.is_null()) {
-        return Err(PullError::Rpc {
-            code: error.get("code").and_then(Value::as_i64).unwrap_or(0),
-            message: error
-                .get("message")
-                .and_then(Value::as_str)
-                .unwrap_or("no message")
-                .chars()
-                .take(200)
-                .collect(),
-        });
+        return Err(rpc_error(error));
     }
     match reply.get_mut("result") {
         Some(result) => Ok(result.take()),

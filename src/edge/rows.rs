@@ -30,16 +30,7 @@ pub fn parse_rows(
     let reply = seed.deserialize(&mut de).and_then(|r| de.end().map(|()| r));
     let (rows, error) = reply.map_err(|e| PullError::Malformed(e.to_string()))?;
     if let Some(error) = error.filter(|e| !e.is_null()) {
-        return Err(PullError::Rpc {
-            code: error.get("code").and_then(Value::as_i64).unwrap_or(0),
-            message: error
-                .get("message")
-                .and_then(Value::as_str)
-                .unwrap_or("no message")
-                .chars()
-                .take(200)
-                .collect(),
-        });
+        return Err(super::protocol::rpc_error(&error));
     }
     match rows {
         Some(upserts) => Ok(Pulled {

@@ -170,12 +170,10 @@ impl EdgeStore {
             .map(|(id, _)| (*id, Vec::new()))
             .collect();
         for item in &pulled.upserts {
-            groups.entry(shard_of(&item.key)).or_default().push(Row {
-                key: &item.key,
-                value: &item.value,
-                revision: item.revision,
-                updated_at_us: item.updated_at_us,
-            });
+            groups
+                .entry(shard_of(&item.key))
+                .or_default()
+                .push(item.row());
         }
         groups
             .into_iter()
@@ -194,12 +192,10 @@ impl EdgeStore {
         }
         let mut upserts: HashMap<u16, Vec<Row<'_>>> = HashMap::new();
         for item in &pulled.upserts {
-            upserts.entry(shard_of(&item.key)).or_default().push(Row {
-                key: &item.key,
-                value: &item.value,
-                revision: item.revision,
-                updated_at_us: item.updated_at_us,
-            });
+            upserts
+                .entry(shard_of(&item.key))
+                .or_default()
+                .push(item.row());
         }
         let touched: HashSet<u16> = deletes.keys().chain(upserts.keys()).copied().collect();
         let mut rebuilt = BTreeMap::new();
