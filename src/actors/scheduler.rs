@@ -164,7 +164,7 @@ impl Scheduler {
         }
         match report {
             TickReport::Applied => {
-                s.last_success_us = Some(now);
+                self.store.mark_fresh(now);
                 s.last_error = None;
                 s.record(now, took_ms, "ok", None);
                 tracing::debug!(upstream = ?upstream, duration_ms = took_ms, revision = self.store.revision(), "pull applied");

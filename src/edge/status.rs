@@ -30,8 +30,6 @@ pub struct PullRecord {
 pub struct EdgeState {
     pub upstream_in_use: Option<String>,
     pub last_attempt_us: Option<i64>,
-    /// When the data was last known to match the upstream.
-    pub last_success_us: Option<i64>,
     pub next_pull_us: Option<i64>,
     pub consecutive_failures: u32,
     pub last_error: Option<String>,
@@ -111,8 +109,8 @@ impl EdgeView {
 
     /// Seconds since the data last matched the upstream; `None` if never.
     pub fn data_age(&self, now_us: i64) -> Option<u64> {
-        self.state()
-            .last_success_us
+        self.store
+            .fresh_at_us()
             .map(|t| ((now_us - t).max(0) / 1_000_000) as u64)
     }
 
@@ -133,7 +131,7 @@ impl EdgeView {
             upstream_in_use: s.upstream_in_use.clone(),
             interval_ms: self.interval.as_millis() as u64,
             last_attempt: s.last_attempt_us.map(format_timestamp),
-            last_success: s.last_success_us.map(format_timestamp),
+            last_success: self.store.fresh_at_us().map(format_timestamp),
             next_pull: s.next_pull_us.map(format_timestamp),
             consecutive_failures: s.consecutive_failures,
             last_error: s.last_error.clone(),

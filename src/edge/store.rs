@@ -38,6 +38,8 @@ pub struct EdgeStore {
     bytes: AtomicU64,
     entries: AtomicU64,
     revision: AtomicI64,
+    /// When the data last matched the upstream (µs since the epoch; 0: never).
+    fresh_at_us: AtomicI64,
     evictions: Arc<AtomicU64>,
 }
 
@@ -61,6 +63,7 @@ impl EdgeStore {
             bytes: AtomicU64::new(0),
             entries: AtomicU64::new(0),
             revision: AtomicI64::new(0),
+            fresh_at_us: AtomicI64::new(0),
             evictions,
         }
     }
@@ -84,6 +87,17 @@ impl EdgeStore {
 
     pub fn revision(&self) -> i64 {
         self.revision.load(Ordering::Acquire)
+    }
+
+    /// Records that the data matched the upstream at `at_us`.
+    pub fn mark_fresh(&self, at_us: i64) {
+        self.fresh_at_us.store(at_us, Ordering::Release);
+    }
+
+    /// When the data last matched the upstream, if ever (read lock-free by
+    /// every cache read for `X-Data-Age`).
+    pub fn fresh_at_us(&self) -> Option<i64> {
+        Some(self.fresh_at_us.load(Ordering::Acquire)).filter(|&t| t > 0)
     }
 
     pub fn entries(&self) -> u64 {

@@ -1,5 +1,6 @@
 //! `GET /api/cache` and `GET /api/cache/{key}`: the edge's data for local programs.
 
+use actix_web::http::header::HeaderValue;
 use actix_web::{web, HttpResponse, HttpResponseBuilder};
 
 use crate::domain::now_us;
@@ -7,9 +8,9 @@ use crate::edge::status::EdgeView;
 
 /// Adds `X-Data-Revision` and, once data was ever fresh, `X-Data-Age` (seconds).
 fn with_data_headers(mut builder: HttpResponseBuilder, edge: &EdgeView) -> HttpResponseBuilder {
-    builder.insert_header(("X-Data-Revision", edge.store.revision().to_string()));
+    builder.insert_header(("X-Data-Revision", HeaderValue::from(edge.store.revision())));
     if let Some(age) = edge.data_age(now_us()) {
-        builder.insert_header(("X-Data-Age", age.to_string()));
+        builder.insert_header(("X-Data-Age", HeaderValue::from(age)));
     }
     builder.content_type("application/json");
     builder

@@ -87,10 +87,7 @@ fn load_snapshot(path: &PathBuf, store: &EdgeStore, state: &Mutex<EdgeState>) {
     });
     match loaded {
         Ok(saved_us) => {
-            state
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .last_success_us = Some(saved_us);
+            store.mark_fresh(saved_us);
             tracing::info!(path = %path.display(), entries = store.entries(), revision = store.revision(), "snapshot loaded");
         }
         Err(e) => report(state, path, &e),

@@ -118,7 +118,19 @@ impl Application {
         let edge_view = edge.as_ref().map(|e| web::Data::new(e.view.clone()));
         let rpc_path = s.rpc_path.clone();
         let mut server = HttpServer::new(move || {
-            let mut app = App::new().route("/", web::get().to(routes::page::status_page));
+            // Hot read routes first: actix tries routes in registration order.
+            let mut app = App::new();
+            if let Some(view) = &edge_view {
+                app = app
+                    .app_data(view.clone())
+                    .route(
+                        "/api/cache/{key:.*}",
+                        web::get().to(routes::cache_api::get_entry),
+                    )
+                    .route("/api/cache", web::get().to(routes::cache_api::all_entries))
+                    .route("/api/status", web::get().to(routes::status::api_status))
+                    .route("/healthz", web::get().to(routes::status::healthz));
+            }
             if let Some(state) = &rpc_state {
                 app = app.app_data(state.clone()).service(
                     web::resource(rpc_path.as_str())
@@ -126,17 +138,7 @@ impl Application {
                         .default_service(web::to(routes::rpc::method_not_allowed)),
                 );
             }
-            if let Some(view) = &edge_view {
-                app = app
-                    .app_data(view.clone())
-                    .route("/api/cache", web::get().to(routes::cache_api::all_entries))
-                    .route(
-                        "/api/cache/{key:.*}",
-                        web::get().to(routes::cache_api::get_entry),
-                    )
-                    .route("/api/status", web::get().to(routes::status::api_status))
-                    .route("/healthz", web::get().to(routes::status::healthz));
-            }
+            app = app.route("/", web::get().to(routes::page::status_page));
             app
         })
         .listen(listener)
