@@ -151,3 +151,34 @@ impl EdgeView {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(max_stale: Duration) -> EdgeView {
+        EdgeView {
+            store: Arc::new(EdgeStore::new(1 << 20)),
+            state: Arc::default(),
+            upstreams: vec![],
+            interval: Duration::from_secs(6),
+            max_stale,
+            mode: "changes",
+            roles: vec!["edge"],
+        }
+    }
+
+    #[test]
+    fn staleness_follows_the_clock_it_is_given() {
+        let edge = view(Duration::from_secs(300));
+        let t0 = 1_700_000_000_000_000;
+        assert!(edge.is_stale(t0), "never pulled is stale");
+        assert_eq!(edge.data_age(t0), None);
+        edge.store.mark_fresh(t0);
+        assert_eq!(edge.data_age(t0 + 42_500_000), Some(42));
+        assert!(!edge.is_stale(t0 + 300_000_000));
+        assert!(edge.is_stale(t0 + 301_000_000));
+        let report = edge.report(t0 + 301_000_000);
+        assert!(report.stale && report.data_age_seconds == Some(301));
+    }
+}
