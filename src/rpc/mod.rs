@@ -7,6 +7,8 @@
 pub mod error;
 pub mod jsonrpc;
 pub mod registry;
+pub mod xml;
+pub mod xmlrpc;
 
 use std::future::Future;
 use std::sync::Arc;
