@@ -152,7 +152,10 @@ impl Executor for Center {
                 Ok(RawJson::of(&deleted.is_some()))
             }
             Call::RecordsChanges(since) => self.changes(since).await,
-            Call::ListMethods | Call::MethodHelp(_) | Call::MethodSignature(_) => {
+            Call::ListMethods
+            | Call::MethodHelp(_)
+            | Call::MethodSignature(_)
+            | Call::Multicall(_) => {
                 tracing::error!(?call, "introspection reached the store executor");
                 Err(CallError::Internal)
             }

@@ -16,21 +16,32 @@ pub struct RpcState {
     pub max_body: usize,
 }
 
-/// Media types accepted as JSON-RPC. Anything else (notably the `text/plain`
-/// and form types a cross-site page can send without a preflight) is refused.
+/// Media types accepted as JSON-RPC and XML-RPC. Anything else (notably the
+/// `text/plain` and form types a cross-site page can send without a
+/// preflight) is refused before anything runs.
 const JSON_TYPES: [&str; 2] = ["application/json", "application/json-rpc"];
+const XML_TYPES: [&str; 2] = ["text/xml", "application/xml"];
+
+/// Which protocol the Content-Type asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Json,
+    Xml,
+}
 
 pub async fn rpc(
     req: HttpRequest,
     mut payload: web::Payload,
     state: web::Data<RpcState>,
 ) -> HttpResponse {
-    if let Err(why) = check_content_type(req.headers().get(header::CONTENT_TYPE)) {
-        return refuse(HttpResponse::UnsupportedMediaType(), &why);
-    }
+    let kind = match check_content_type(req.headers().get(header::CONTENT_TYPE)) {
+        Ok(kind) => kind,
+        Err(why) => return refuse(HttpResponse::UnsupportedMediaType(), Kind::Json, &why),
+    };
     let too_large = || {
         refuse(
             HttpResponse::PayloadTooLarge(),
+            kind,
             &format!("request body exceeds {} bytes", state.max_body),
         )
     };
@@ -49,9 +60,19 @@ pub async fn rpc(
             Ok(chunk) => body.extend_from_slice(&chunk),
             Err(e) => {
                 tracing::debug!(error = %e, "request body could not be read");
-                return refuse(HttpResponse::BadRequest(), "request body could not be read");
+                return refuse(
+                    HttpResponse::BadRequest(),
+                    kind,
+                    "request body could not be read",
+                );
             }
         }
+    }
+    if kind == Kind::Xml {
+        let reply = rpc::handle_xml(&body, &state.limits, &Caller, &state.center).await;
+        return HttpResponse::Ok()
+            .content_type("text/xml; charset=utf-8")
+            .body(reply);
     }
     match rpc::handle_json(&body, &state.limits, &Caller, &state.center).await {
         Some(reply) => HttpResponse::Ok()
@@ -69,17 +90,21 @@ pub async fn method_not_allowed() -> HttpResponse {
         .body(r#"{"error":"use POST with a JSON-RPC body"}"#)
 }
 
-fn check_content_type(value: Option<&HeaderValue>) -> Result<(), String> {
-    let wanted = "use Content-Type: application/json";
+fn check_content_type(value: Option<&HeaderValue>) -> Result<Kind, String> {
+    let wanted = "use Content-Type: application/json (JSON-RPC) or text/xml (XML-RPC)";
     let raw = value
         .ok_or_else(|| format!("missing Content-Type; {wanted}"))?
         .to_str()
         .map_err(|_| format!("unreadable Content-Type; {wanted}"))?;
     let mut parts = raw.split(';');
     let essence = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-    if !JSON_TYPES.contains(&essence.as_str()) {
+    let kind = if JSON_TYPES.contains(&essence.as_str()) {
+        Kind::Json
+    } else if XML_TYPES.contains(&essence.as_str()) {
+        Kind::Xml
+    } else {
         return Err(format!("unsupported Content-Type {raw:?}; {wanted}"));
-    }
+    };
     for param in parts {
         if let Some((name, value)) = param.split_once('=') {
             let value = value.trim().trim_matches('"').to_ascii_lowercase();
@@ -90,11 +115,17 @@ fn check_content_type(value: Option<&HeaderValue>) -> Result<(), String> {
             }
         }
     }
-    Ok(())
+    Ok(kind)
 }
 
-/// An HTTP-level refusal, with a JSON-RPC error body so clients can show it.
-fn refuse(mut builder: actix_web::HttpResponseBuilder, message: &str) -> HttpResponse {
+/// An HTTP-level refusal, with a JSON-RPC error or XML-RPC fault body so
+/// clients can show it.
+fn refuse(mut builder: actix_web::HttpResponseBuilder, kind: Kind, message: &str) -> HttpResponse {
+    if kind == Kind::Xml {
+        let fault =
+            crate::rpc::xmlrpc::encode_fault(&crate::rpc::RpcError::new(INVALID_REQUEST, message));
+        return builder.content_type("text/xml; charset=utf-8").body(fault);
+    }
     let body = serde_json::json!({
         "jsonrpc": "2.0",
         "error": { "code": INVALID_REQUEST, "message": message },
@@ -116,13 +147,14 @@ mod tests {
         assert!(check("application/json"));
         assert!(check("Application/JSON; charset=UTF-8"));
         assert!(check("application/json-rpc"));
+        assert!(check("text/xml") && check("application/xml; charset=utf-8"));
         for refused in [
             "text/plain",
             "application/x-www-form-urlencoded",
             "multipart/form-data; boundary=x",
             "application/json; charset=latin1",
             "application/jsonx",
-            "text/xml",
+            "text/html",
         ] {
             assert!(!check(refused), "{refused}");
         }

@@ -15,7 +15,8 @@ use std::sync::Arc;
 
 pub use error::{CallError, RpcError};
 use jsonrpc::{Entry, Incoming, Limits, Reply, Request};
-use registry::{Call, METHODS};
+use registry::{Call, Protocol};
+use serde_json::Value;
 
 /// Text known to be valid JSON, cheap to clone (a cached `records.list` is
 /// shared by every reply that uses it).
@@ -87,13 +88,14 @@ async fn answer(entry: Entry, caller: &Caller, exec: &impl Executor) -> Option<R
         Entry::Invalid { version, id, error } => return Some(Reply::error(version, id, error)),
         Entry::Call(request) => request,
     };
-    let outcome = match registry::bind(&request.method, request.params) {
-        Err(e) => Err(e),
-        Ok(call) => match authorize(&call, caller) {
-            Err(e) => Err(e),
-            Ok(()) => run(call, exec).await,
-        },
-    };
+    let outcome = call_one(
+        Protocol::Json,
+        &request.method,
+        request.params,
+        caller,
+        exec,
+    )
+    .await;
     let id = request.id?;
     Some(Reply {
         version: request.version,
@@ -102,17 +104,133 @@ async fn answer(entry: Entry, caller: &Caller, exec: &impl Executor) -> Option<R
     })
 }
 
-async fn run(call: Call, exec: &impl Executor) -> Result<RawJson, RpcError> {
-    let describe =
-        |name: &str| registry::lookup(name).ok_or_else(|| RpcError::method_not_found(name));
+/// Binds, authorizes and runs one call.
+async fn call_one(
+    protocol: Protocol,
+    method: &str,
+    params: jsonrpc::Params,
+    caller: &Caller,
+    exec: &impl Executor,
+) -> Result<RawJson, RpcError> {
+    let call = registry::bind(protocol, method, params)?;
+    authorize(&call, caller)?;
+    run(call, protocol, exec).await
+}
+
+async fn run(call: Call, protocol: Protocol, exec: &impl Executor) -> Result<RawJson, RpcError> {
+    let describe = |name: &str| {
+        registry::lookup(protocol, name).ok_or_else(|| RpcError::method_not_found(name))
+    };
     match call {
         Call::ListMethods => Ok(RawJson::of(
-            &METHODS.iter().map(|m| m.name).collect::<Vec<_>>(),
+            &registry::methods(protocol)
+                .map(|m| m.name)
+                .collect::<Vec<_>>(),
         )),
         Call::MethodHelp(name) => Ok(RawJson::of(&describe(&name)?.help)),
         Call::MethodSignature(name) => Ok(RawJson::of(&vec![describe(&name)?.signature()])),
+        Call::Multicall(_) => Err(RpcError::invalid_request(
+            "system.multicall cannot be nested",
+        )),
         other => exec.execute(other).await.map_err(RpcError::from),
     }
+}
+
+/// Answers an XML-RPC request body (always a `methodResponse`).
+pub async fn handle_xml(
+    body: &[u8],
+    limits: &Limits,
+    caller: &Caller,
+    exec: &impl Executor,
+) -> String {
+    let outcome = match xmlrpc::decode(body, limits.max_depth * 3 + 4) {
+        Err(fault) => Err(fault),
+        Ok(call) => match registry::bind(
+            Protocol::Xml,
+            &call.method,
+            jsonrpc::Params::Positional(call.params),
+        ) {
+            Ok(Call::Multicall(calls)) => multicall(calls, limits, caller, exec).await,
+            Ok(call) => match authorize(&call, caller) {
+                Ok(()) => run(call, Protocol::Xml, exec).await,
+                Err(e) => Err(e),
+            },
+            Err(e) => Err(e),
+        },
+    };
+    match outcome
+        .and_then(|raw| serde_json::from_str::<Value>(raw.as_str()).map_err(|_| internal()))
+    {
+        Ok(result) => xmlrpc::encode_response(&result),
+        Err(fault) => xmlrpc::encode_fault(&fault),
+    }
+}
+
+fn internal() -> RpcError {
+    RpcError::new(error::INTERNAL_ERROR, "internal error")
+}
+
+/// `system.multicall`: each call bound, authorized and run on its own;
+/// `[result]` or a fault struct for each, in order.
+async fn multicall(
+    calls: Vec<Value>,
+    limits: &Limits,
+    caller: &Caller,
+    exec: &impl Executor,
+) -> Result<RawJson, RpcError> {
+    if calls.len() > limits.max_batch {
+        return Err(RpcError::invalid_request(format!(
+            "multicall of {} calls, at most {} allowed",
+            calls.len(),
+            limits.max_batch
+        )));
+    }
+    let mut results = Vec::with_capacity(calls.len());
+    for call in calls {
+        let outcome = match split_multicall_entry(call) {
+            Err(e) => Err(e),
+            Ok((method, _)) if method == "system.multicall" => Err(RpcError::invalid_request(
+                "system.multicall cannot be nested",
+            )),
+            Ok((method, params)) => call_one(Protocol::Xml, &method, params, caller, exec).await,
+        };
+        results.push(
+            match outcome
+                .and_then(|raw| serde_json::from_str::<Value>(raw.as_str()).map_err(|_| internal()))
+            {
+                Ok(value) => Value::Array(vec![value]),
+                Err(fault) => xmlrpc::fault_value(&fault),
+            },
+        );
+    }
+    Ok(RawJson::of(&results))
+}
+
+/// `{methodName, params}` of one multicall entry.
+fn split_multicall_entry(entry: Value) -> Result<(String, jsonrpc::Params), RpcError> {
+    let Value::Object(mut fields) = entry else {
+        return Err(RpcError::invalid_request(
+            "each multicall entry must be a struct",
+        ));
+    };
+    let method = match fields.remove("methodName") {
+        Some(Value::String(m)) => m,
+        _ => {
+            return Err(RpcError::invalid_request(
+                "multicall entry without a string methodName",
+            ))
+        }
+    };
+    let params = match fields.remove("params") {
+        None => jsonrpc::Params::None,
+        Some(Value::Array(p)) => jsonrpc::Params::Positional(p),
+        Some(_) => {
+            return Err(RpcError::invalid_request(
+                "multicall params must be an array",
+            ))
+        }
+    };
+    Ok((method, params))
 }
 
 #[cfg(test)]

@@ -31,6 +31,13 @@ impl Ty {
     }
 }
 
+/// The protocol a request came in on; a few methods exist on one only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    Json,
+    Xml,
+}
+
 /// One method as introspection describes it.
 #[derive(Debug)]
 pub struct MethodInfo {
@@ -71,10 +78,27 @@ pub static METHODS: &[MethodInfo] = &[
         help: "Returns the help text of the named method." },
     MethodInfo { name: "system.methodSignature", params: &[("name", Ty::String)], returns: Ty::Array,
         help: "Returns the signatures of the named method: [[return type, param types...]]." },
+    MethodInfo { name: "system.multicall", params: &[("calls", Ty::Array)], returns: Ty::Array,
+        help: "XML-RPC only: runs each {methodName, params} in order, each judged on its own; returns \
+               [result] or a fault struct per call." },
 ];
 
-pub fn lookup(name: &str) -> Option<&'static MethodInfo> {
-    METHODS.iter().find(|m| m.name == name)
+/// Whether `info` can be called over `protocol`.
+pub fn available(info: &MethodInfo, protocol: Protocol) -> bool {
+    match info.name {
+        "system.multicall" => protocol == Protocol::Xml,
+        _ => true,
+    }
+}
+
+/// The methods callable over `protocol`, in registry order.
+pub fn methods(protocol: Protocol) -> impl Iterator<Item = &'static MethodInfo> {
+    METHODS.iter().filter(move |m| available(m, protocol))
+}
+
+/// The method `name` if it is callable over `protocol`.
+pub fn lookup(protocol: Protocol, name: &str) -> Option<&'static MethodInfo> {
+    methods(protocol).find(|m| m.name == name)
 }
 
 /// A method call with its arguments checked and typed.
@@ -89,6 +113,8 @@ pub enum Call {
     ListMethods,
     MethodHelp(String),
     MethodSignature(String),
+    /// XML-RPC `system.multicall`: the raw call structs, judged one by one.
+    Multicall(Vec<Value>),
 }
 
 impl Call {
@@ -99,8 +125,8 @@ impl Call {
 }
 
 /// Resolves `method` and binds `params` (positional or by name) to a `Call`.
-pub fn bind(method: &str, params: Params) -> Result<Call, RpcError> {
-    let info = lookup(method).ok_or_else(|| RpcError::method_not_found(method))?;
+pub fn bind(protocol: Protocol, method: &str, params: Params) -> Result<Call, RpcError> {
+    let info = lookup(protocol, method).ok_or_else(|| RpcError::method_not_found(method))?;
     let mut args = positional(info, params)?.into_iter();
     let mut next = || args.next().unwrap_or(Value::Null);
     Ok(match info.name {
@@ -113,6 +139,15 @@ pub fn bind(method: &str, params: Params) -> Result<Call, RpcError> {
         "system.listMethods" => Call::ListMethods,
         "system.methodHelp" => Call::MethodHelp(string_arg("name", next())?),
         "system.methodSignature" => Call::MethodSignature(string_arg("name", next())?),
+        "system.multicall" => match next() {
+            Value::Array(calls) => Call::Multicall(calls),
+            other => {
+                return Err(RpcError::invalid_params(format!(
+                    "\"calls\" must be an array, got {}",
+                    kind(&other)
+                )))
+            }
+        },
         other => return Err(RpcError::method_not_found(other)),
     })
 }

@@ -16,3 +16,4 @@ mod protocol;
 mod proxy;
 mod records;
 mod rpc4django;
+mod xmlrpc;

@@ -1,0 +1,223 @@
+//! XML-RPC on the same /RPC URL, over HTTP, and with Python's own client.
+
+use serde_json::{json, Value};
+
+use crate::helpers::{spawn_app, Backend, TestApp};
+
+/// POSTs an XML-RPC body; returns (status, content type, body).
+async fn post_xml(app: &TestApp, body: impl Into<reqwest::Body>) -> (u16, String, String) {
+    let response = app.post("text/xml", body).await;
+    let status = response.status().as_u16();
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let length: usize = response.headers()["content-length"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let text = response.text().await.unwrap();
+    assert_eq!(length, text.len(), "Content-Length is right");
+    (status, content_type, text)
+}
+
+fn method_call(method: &str, params: &[&str]) -> String {
+    let params: String = params
+        .iter()
+        .map(|p| format!("<param><value>{p}</value></param>"))
+        .collect();
+    format!("<?xml version=\"1.0\"?><methodCall><methodName>{method}</methodName><params>{params}</params></methodCall>")
+}
+
+fn fault_code(body: &str) -> Option<i64> {
+    let start = body.find("<name>faultCode</name><value><int>")?
+        + "<name>faultCode</name><value><int>".len();
+    body[start..].split('<').next()?.parse().ok()
+}
+
+#[actix_web::test]
+async fn xml_rpc_answers_on_the_same_url() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let put = method_call(
+        "records.put",
+        &[
+            "<string>k</string>",
+            "<struct><member><name>a</name><value><int>1</int></value></member></struct>",
+        ],
+    );
+    let (status, content_type, body) = post_xml(&app, put).await;
+    assert_eq!(
+        (status, content_type.as_str()),
+        (200, "text/xml; charset=utf-8")
+    );
+    assert!(
+        body.contains("<methodResponse><params><param><value><int>1</int></value>"),
+        "{body}"
+    );
+    assert_eq!(
+        app.result("records.get", json!(["k"])).await["value"],
+        json!({"a": 1}),
+        "same store as JSON-RPC"
+    );
+
+    let (_, _, missing) =
+        post_xml(&app, method_call("records.get", &["<string>nope</string>"])).await;
+    assert_eq!(fault_code(&missing), Some(-32002), "{missing}");
+    assert!(missing.contains("nope"));
+    let (_, _, unknown) = post_xml(&app, method_call("records.nope", &[])).await;
+    assert_eq!(fault_code(&unknown), Some(-32601));
+    let (_, _, bad_params) = post_xml(&app, method_call("records.get", &["<int>5</int>"])).await;
+    assert_eq!(fault_code(&bad_params), Some(-32602));
+}
+
+#[actix_web::test]
+async fn malformed_requests_are_faults_never_500() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let cases: Vec<(Vec<u8>, i64)> = vec![
+        (b"<methodCall><methodName>records.list".to_vec(), -32700),
+        (b"\xff<methodCall/>".to_vec(), -32700),
+        (b"<!DOCTYPE lol [<!ENTITY a \"aaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;\">]><methodCall><methodName>&b;</methodName></methodCall>".to_vec(), -32700),
+        (b"<!DOCTYPE x SYSTEM \"file:///etc/passwd\"><methodCall/>".to_vec(), -32700),
+        (b"<methodResponse/>".to_vec(), -32600),
+        (method_call("records.changes", &["<int>99999999999</int>"]).into_bytes(), -32600),
+        (method_call("records.put", &["<string>k</string>", "<base64>@@@@</base64>"]).into_bytes(), -32600),
+        (method_call("records.put", &["<string>k</string>", "<dateTime.iso8601>soon</dateTime.iso8601>"]).into_bytes(), -32600),
+    ];
+    for (body, code) in cases {
+        let shown = String::from_utf8_lossy(&body).to_string();
+        let (status, _, reply) = post_xml(&app, body).await;
+        assert_eq!(status, 200, "{shown}");
+        assert_eq!(fault_code(&reply), Some(code), "{shown}: {reply}");
+    }
+    assert_eq!(
+        app.result("records.list", json!([])).await,
+        json!([]),
+        "nothing was stored"
+    );
+}
+
+#[actix_web::test]
+async fn multicall_judges_each_call() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let entry = |method: &str, params: &str| {
+        format!("<value><struct><member><name>methodName</name><value><string>{method}</string></value></member><member><name>params</name><value><array><data>{params}</data></array></value></member></struct></value>")
+    };
+    let calls = [
+        entry(
+            "records.put",
+            "<value><string>a</string></value><value><int>1</int></value>",
+        ),
+        entry("records.get", "<value><string>zzz</string></value>"),
+        entry(
+            "system.multicall",
+            "<value><array><data></data></array></value>",
+        ),
+        entry("records.get", "<value><string>a</string></value>"),
+    ]
+    .concat();
+    let body = method_call(
+        "system.multicall",
+        &[&format!("<array><data>{calls}</data></array>")],
+    );
+    let (status, _, reply) = post_xml(&app, body).await;
+    assert_eq!(status, 200);
+    let results = reply.matches("<name>faultCode</name>").count();
+    assert_eq!(results, 2, "two of four calls fault: {reply}");
+    assert!(
+        reply.contains("-32002") && reply.contains("cannot be nested"),
+        "{reply}"
+    );
+    assert_eq!(
+        app.result("records.get", json!(["a"])).await["value"],
+        1,
+        "the good calls ran"
+    );
+
+    let too_many: String = (0..101).map(|_| entry("records.list", "")).collect();
+    let (_, _, refused) = post_xml(
+        &app,
+        method_call(
+            "system.multicall",
+            &[&format!("<array><data>{too_many}</data></array>")],
+        ),
+    )
+    .await;
+    assert_eq!(fault_code(&refused), Some(-32600));
+    let (_, _, over_json) = post_xml(&app, method_call("rpc.discover", &[])).await;
+    assert_eq!(fault_code(&over_json), Some(-32601));
+}
+
+#[actix_web::test]
+async fn each_protocol_lists_its_own_methods() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let (_, _, xml) = post_xml(&app, method_call("system.listMethods", &[])).await;
+    assert!(
+        xml.contains("<string>system.multicall</string>")
+            && xml.contains("<string>records.changes</string>")
+    );
+    let json_methods = app.result("system.listMethods", json!([])).await;
+    assert!(!json_methods
+        .as_array()
+        .unwrap()
+        .contains(&json!("system.multicall")));
+    let (code, _) = app.error("system.multicall", json!([[]])).await;
+    assert_eq!(code, -32601, "multicall is XML-RPC only");
+    let (_, _, help) = post_xml(
+        &app,
+        method_call("system.methodHelp", &["<string>x.y</string>"]),
+    )
+    .await;
+    assert_eq!(fault_code(&help), Some(-32601));
+}
+
+/// Python's standard XML-RPC client, a real peer.
+#[actix_web::test]
+async fn python_xmlrpc_client_interoperates() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let script = r#"
+import json, sys, xmlrpc.client
+s = xmlrpc.client.ServerProxy(sys.argv[1], allow_none=True, use_builtin_types=True)
+out = {}
+out["put"] = s.records.put("rule", {"deny": ["10.0.0.1"], "weight": 2.5, "on": True, "note": None})
+out["get"] = s.records.get("rule")["value"]
+mc = xmlrpc.client.MultiCall(s)
+mc.records.put("second", "<&>")
+mc.records.get("missing")
+try:
+    list(mc())
+except xmlrpc.client.Fault as f:
+    out["multicall_fault"] = f.faultCode
+out["list"] = [r["key"] for r in s.testrpc.MyRPC()]
+out["changes"] = s.records.changes(0)["revision"]
+try:
+    s.records.get("nope")
+except xmlrpc.client.Fault as f:
+    out["fault"] = [f.faultCode, f.faultString]
+print(json.dumps(out))
+"#;
+    let url = app.rpc_url();
+    let out = actix_web::rt::task::spawn_blocking(move || {
+        std::process::Command::new("python3")
+            .args(["-c", script, &url])
+            .output()
+    })
+    .await
+    .unwrap()
+    .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out["put"], 1);
+    assert_eq!(
+        out["get"],
+        json!({"deny": ["10.0.0.1"], "weight": 2.5, "on": true, "note": null})
+    );
+    assert_eq!(out["multicall_fault"], -32002);
+    assert_eq!(out["list"], json!(["rule", "second"]));
+    assert_eq!(out["changes"], 2);
+    assert_eq!(out["fault"][0], -32002);
+}
