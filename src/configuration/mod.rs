@@ -66,6 +66,10 @@ pub struct ServerSettings {
     /// How long delete tombstones are kept for `records.changes`; clients
     /// further behind get a full snapshot. Default `"7d"`.
     pub tombstone_retention: HumanDuration,
+    /// Origins (`scheme://host[:port]`) whose pages may call the API from a
+    /// browser (CORS, with Content-Type and Authorization headers). Pages of
+    /// this server's own origin always may. Default `[]`.
+    pub cors_origins: Vec<String>,
     /// How long the cached current revision (and `records.list`) is trusted
     /// before one cheap query re-checks it, so writes made through other
     /// centers on the same database are seen. Default `"1s"`.
@@ -84,6 +88,7 @@ impl Default for ServerSettings {
             max_batch: 100,
             max_json_depth: 32,
             tombstone_retention: HumanDuration(std::time::Duration::from_secs(7 * 24 * 3600)),
+            cors_origins: Vec::new(),
             revision_check_interval: HumanDuration(std::time::Duration::from_secs(1)),
         }
     }
@@ -176,7 +181,8 @@ impl Settings {
                     // Comma-separated lists: SYNCDICT__SERVER__ROLES=center,edge
                     .list_separator(",")
                     .with_list_parse_key("server.roles")
-                    .with_list_parse_key("client.upstreams"),
+                    .with_list_parse_key("client.upstreams")
+                    .with_list_parse_key("server.cors_origins"),
             )
             .build()
             .map_err(ConfigError::one_line)?;
@@ -218,6 +224,14 @@ impl Settings {
                 "server.tombstone_retention",
                 "must be longer than 0s".into(),
             );
+        }
+        for origin in &s.cors_origins {
+            let rest = origin
+                .strip_prefix("http://")
+                .or_else(|| origin.strip_prefix("https://"));
+            if rest.is_none_or(|r| r.is_empty() || r.contains('/')) {
+                return fail("server.cors_origins", format!("{origin:?} must be an origin like \"https://app.example.com\" (no path, no wildcard)"));
+            }
         }
         if s.roles.is_empty() {
             return fail(

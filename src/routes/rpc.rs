@@ -14,6 +14,20 @@ pub struct RpcState {
     pub center: Center,
     pub limits: Limits,
     pub max_body: usize,
+    /// `server.cors_origins`.
+    pub cors_origins: std::sync::Arc<Vec<String>>,
+}
+
+/// Whether a browser page of `origin` may call us: the listed origins, and
+/// this server's own (the `Host` it was reached at).
+pub fn origin_allowed(origin: &str, host: Option<&str>, allowed: &[String]) -> bool {
+    let own = host.is_some_and(|h| {
+        origin
+            .strip_prefix("http://")
+            .or(origin.strip_prefix("https://"))
+            == Some(h)
+    });
+    own || allowed.iter().any(|o| o == origin)
 }
 
 /// Media types accepted as JSON-RPC and XML-RPC. Anything else (notably the
@@ -34,6 +48,21 @@ pub async fn rpc(
     mut payload: web::Payload,
     state: web::Data<RpcState>,
 ) -> HttpResponse {
+    if let Some(origin) = req.headers().get(header::ORIGIN) {
+        let host = req
+            .headers()
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok());
+        if !origin_allowed(origin.to_str().unwrap_or(""), host, &state.cors_origins) {
+            // Browsers preflight JSON and XML, so this is no browser call we
+            // allowed; nothing runs.
+            return refuse(
+                HttpResponse::Forbidden(),
+                Kind::Json,
+                "this origin may not call the API (server.cors_origins)",
+            );
+        }
+    }
     let kind = match check_content_type(req.headers().get(header::CONTENT_TYPE)) {
         Ok(kind) => kind,
         Err(why) => return refuse(HttpResponse::UnsupportedMediaType(), Kind::Json, &why),

@@ -113,10 +113,12 @@ impl Application {
                     max_depth: s.max_json_depth,
                 },
                 max_body: s.max_body.bytes() as usize,
+                cors_origins: Arc::new(s.cors_origins.clone()),
             })
         });
         let edge_view = edge.as_ref().map(|e| web::Data::new(e.view.clone()));
         let rpc_path = s.rpc_path.clone();
+        let cors_origins = Arc::new(s.cors_origins.clone());
         let mut server = HttpServer::new(move || {
             // Hot read routes first: actix tries routes in registration order.
             let mut app = App::new();
@@ -139,7 +141,7 @@ impl Application {
                 );
             }
             app = app.route("/", web::get().to(routes::page::status_page));
-            app
+            app.wrap(cors(cors_origins.clone()))
         })
         .listen(listener)
         .map_err(bind_error)?;
@@ -172,6 +174,26 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// CORS: the listed origins and this server's own may call it from a
+/// browser, sending Content-Type and Authorization. A request from any other
+/// origin gets no CORS headers and is refused before it runs.
+fn cors(origins: Arc<Vec<String>>) -> actix_cors::Cors {
+    actix_cors::Cors::default()
+        .allowed_origin_fn(move |origin, head| {
+            let host = head
+                .headers()
+                .get(actix_web::http::header::HOST)
+                .and_then(|h| h.to_str().ok());
+            routes::rpc::origin_allowed(origin.to_str().unwrap_or(""), host, &origins)
+        })
+        .allowed_methods(["GET", "POST"])
+        .allowed_headers([
+            actix_web::http::header::CONTENT_TYPE,
+            actix_web::http::header::AUTHORIZATION,
+        ])
+        .max_age(3600)
 }
 
 /// A listener with SO_REUSEADDR, so a restarted process gets its port back.

@@ -1,0 +1,166 @@
+//! CORS from a real browser: headless Chromium loads a page from an allowed
+//! and from a refused origin, and the page calls /RPC with fetch.
+
+use actix_web::{web, App, HttpResponse, HttpServer};
+use serde_json::json;
+
+use crate::helpers::{spawn_with, test_settings, Backend, TestDb};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+fn chromium_present() -> bool {
+    if std::path::Path::new(CHROMIUM).exists() {
+        return true;
+    }
+    assert!(
+        std::env::var("CI").map_or(true, |v| v != "true"),
+        "chromium must be installed in CI"
+    );
+    eprintln!("skipping: {CHROMIUM} is not installed (apt-get install chromium)");
+    false
+}
+
+/// The DOM of `url` after its scripts ran, as headless Chromium renders it.
+async fn rendered(url: String) -> String {
+    let profile = std::env::temp_dir().join(crate::helpers::unique_name());
+    let out = actix_web::rt::task::spawn_blocking(move || {
+        std::process::Command::new(CHROMIUM)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--virtual-time-budget=10000",
+                &format!("--user-data-dir={}", profile.display()),
+                "--dump-dom",
+                &url,
+            ])
+            .output()
+    })
+    .await
+    .unwrap()
+    .expect("chromium runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Serves one page whose script calls `rpc_url` and shows the outcome.
+async fn page_server(rpc_url: String) -> u16 {
+    let html = format!(
+        r#"<html><body><div id="out">pending</div><script>
+fetch("{rpc_url}", {{method: "POST", headers: {{"Content-Type": "application/json"}},
+  body: JSON.stringify({{jsonrpc: "2.0", method: "records.put", params: ["from-browser", 1], id: 1}})}})
+  .then(r => r.json())
+  .then(j => {{ document.getElementById("out").textContent = "RESULT:" + JSON.stringify(j.result); }})
+  .catch(e => {{ document.getElementById("out").textContent = "ERROR:" + e.name; }});
+</script></body></html>"#
+    );
+    let server = HttpServer::new(move || {
+        let html = html.clone();
+        App::new().route(
+            "/",
+            web::get().to(move || {
+                let html = html.clone();
+                async move { HttpResponse::Ok().content_type("text/html").body(html) }
+            }),
+        )
+    })
+    .workers(1)
+    .bind("127.0.0.1:0")
+    .unwrap();
+    let port = server.addrs()[0].port();
+    actix_web::rt::spawn(server.run());
+    port
+}
+
+#[actix_web::test]
+async fn a_browser_may_call_from_allowed_origins_only() {
+    if !chromium_present() {
+        return;
+    }
+    // The page server's port must be known before the app's settings.
+    let placeholder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let app_port = placeholder.local_addr().unwrap().port();
+    drop(placeholder);
+    let page_port = page_server(format!("http://127.0.0.1:{app_port}/RPC")).await;
+
+    let db = TestDb::create(Backend::Sqlite).unwrap();
+    let mut settings = test_settings(db.url.clone());
+    settings.server.port = app_port;
+    settings.server.cors_origins = vec![format!("http://127.0.0.1:{page_port}")];
+    let app = spawn_with(settings).await;
+
+    let refused = rendered(format!("http://localhost:{page_port}/")).await;
+    assert!(
+        refused.contains("ERROR:TypeError"),
+        "a refused origin cannot call: {refused}"
+    );
+    assert_eq!(
+        app.result("records.list", json!([])).await,
+        json!([]),
+        "nothing ran"
+    );
+
+    let allowed = rendered(format!("http://127.0.0.1:{page_port}/")).await;
+    assert!(
+        allowed.contains("RESULT:1"),
+        "an allowed origin can call: {allowed}"
+    );
+    assert_eq!(
+        app.result("records.get", json!(["from-browser"])).await["value"],
+        1
+    );
+}
+
+#[actix_web::test]
+async fn preflight_headers() {
+    let db = TestDb::create(Backend::Sqlite).unwrap();
+    let mut settings = test_settings(db.url.clone());
+    settings.server.cors_origins = vec!["https://app.example".into()];
+    let app = spawn_with(settings).await;
+    let preflight = |origin: &'static str| {
+        app.client
+            .request(reqwest::Method::OPTIONS, app.rpc_url())
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "POST")
+            .header(
+                "Access-Control-Request-Headers",
+                "content-type, authorization",
+            )
+            .send()
+    };
+    let ok = preflight("https://app.example").await.unwrap();
+    assert_eq!(
+        ok.headers()["access-control-allow-origin"],
+        "https://app.example"
+    );
+    let allowed_headers = ok.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_lowercase();
+    assert!(allowed_headers.contains("authorization") && allowed_headers.contains("content-type"));
+    let refused = preflight("https://evil.example").await.unwrap();
+    assert!(!refused
+        .headers()
+        .contains_key("access-control-allow-origin"));
+
+    // A non-browser client that forges a refused Origin runs nothing either.
+    let forged = app
+        .client
+        .post(app.rpc_url())
+        .header("Origin", "https://evil.example")
+        .header("Content-Type", "application/json")
+        .body(
+            json!({"jsonrpc": "2.0", "method": "records.put", "params": ["x", 1], "id": 1})
+                .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    assert!(!forged.headers().contains_key("access-control-allow-origin"));
+    assert_eq!(app.result("records.list", json!([])).await, json!([]));
+}
