@@ -22,6 +22,7 @@ pub use read_cache::{ListSnapshot, ReadCache};
 pub struct Center {
     db: Addr<DbExecutor>,
     cache: Arc<ReadCache>,
+    rpc_path: Arc<str>,
 }
 
 #[derive(Serialize)]
@@ -33,8 +34,12 @@ struct Changes<'a> {
 }
 
 impl Center {
-    pub fn new(db: Addr<DbExecutor>, cache: Arc<ReadCache>) -> Self {
-        Center { db, cache }
+    pub fn new(db: Addr<DbExecutor>, cache: Arc<ReadCache>, rpc_path: &str) -> Self {
+        Center {
+            db,
+            cache,
+            rpc_path: rpc_path.into(),
+        }
     }
 
     /// Sends a message to the DB actor, mapping every failure once.
@@ -124,6 +129,10 @@ fn full_changes(list: &ListSnapshot) -> RawJson {
 }
 
 impl Executor for Center {
+    fn rpc_path(&self) -> &str {
+        &self.rpc_path
+    }
+
     async fn execute(&self, call: Call) -> Result<RawJson, CallError> {
         match call {
             Call::RecordsList | Call::TestRpcMyRpc => Ok(self.list().await?.json),
@@ -155,7 +164,8 @@ impl Executor for Center {
             Call::ListMethods
             | Call::MethodHelp(_)
             | Call::MethodSignature(_)
-            | Call::Multicall(_) => {
+            | Call::Multicall(_)
+            | Call::Discover => {
                 tracing::error!(?call, "introspection reached the store executor");
                 Err(CallError::Internal)
             }

@@ -1,6 +1,7 @@
 //! HTTP endpoints, one file each.
 
 pub mod cache_api;
+pub mod method_browser;
 pub mod page;
 pub mod rpc;
 pub mod status;

@@ -46,13 +46,13 @@ pub async fn status_page(
     }))
 }
 
-fn html_response(markup: Markup) -> HttpResponse {
+pub(crate) fn html_response(markup: Markup) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(markup.into_string())
 }
 
-fn layout(body: Markup) -> Markup {
+pub(crate) fn layout(body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -266,4 +266,10 @@ td.num, td.time { white-space:nowrap; color:var(--muted); font-variant-numeric:t
 .empty { color:var(--muted); }
 .pager { display:flex; gap:14px; align-items:center; margin-top:10px; }
 .pager a { color:var(--accent); text-decoration:none; }
+section.method h2 code { font-size:14px; } section.method em { color:var(--accent); font-style:normal; }
+form.try { display:flex; flex-wrap:wrap; gap:8px; align-items:center; }
+form.try input { padding:5px 8px; border:1px solid var(--line); border-radius:6px; font:12px ui-monospace, Menlo, monospace; }
+form.try button { padding:5px 12px; border:0; border-radius:6px; background:var(--accent); color:#fff; cursor:pointer; }
+pre.out { background:#f3f5f8; border-radius:6px; padding:8px; font-size:12px; white-space:pre-wrap; margin:8px 0 0; }
+pre.out:empty { display:none; }
 "#;

@@ -111,10 +111,10 @@ pub async fn rpc(
     }
 }
 
-/// Anything but POST on the endpoint.
+/// Anything but POST (calls) and GET (the method browser) on the endpoint.
 pub async fn method_not_allowed() -> HttpResponse {
     HttpResponse::MethodNotAllowed()
-        .insert_header((header::ALLOW, "POST"))
+        .insert_header((header::ALLOW, "GET, POST"))
         .content_type("application/json")
         .body(r#"{"error":"use POST with a JSON-RPC body"}"#)
 }

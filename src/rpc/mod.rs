@@ -6,6 +6,7 @@
 
 pub mod error;
 pub mod jsonrpc;
+pub mod openrpc;
 pub mod registry;
 pub mod xml;
 pub mod xmlrpc;
@@ -45,6 +46,11 @@ impl RawJson {
 /// Runs the calls that touch the store.
 pub trait Executor {
     fn execute(&self, call: Call) -> impl Future<Output = Result<RawJson, CallError>>;
+
+    /// Where the endpoint is served, for `rpc.discover`.
+    fn rpc_path(&self) -> &str {
+        "/RPC"
+    }
 }
 
 /// Who is calling. Writes are open until users arrive; every call passes
@@ -132,6 +138,7 @@ async fn run(call: Call, protocol: Protocol, exec: &impl Executor) -> Result<Raw
         Call::Multicall(_) => Err(RpcError::invalid_request(
             "system.multicall cannot be nested",
         )),
+        Call::Discover => Ok(RawJson::of(&openrpc::document(exec.rpc_path()))),
         other => exec.execute(other).await.map_err(RpcError::from),
     }
 }

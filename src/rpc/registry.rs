@@ -19,6 +19,18 @@ pub enum Ty {
 }
 
 impl Ty {
+    /// The JSON Schema of a value of this type (OpenRPC).
+    pub fn json_schema(self) -> Value {
+        match self {
+            Ty::String => serde_json::json!({"type": "string"}),
+            Ty::Int => serde_json::json!({"type": "integer"}),
+            Ty::Boolean => serde_json::json!({"type": "boolean"}),
+            Ty::Struct => serde_json::json!({"type": "object"}),
+            Ty::Array => serde_json::json!({"type": "array"}),
+            Ty::Any => serde_json::json!({}),
+        }
+    }
+
     pub fn xmlrpc_name(self) -> &'static str {
         match self {
             Ty::String => "string",
@@ -81,12 +93,15 @@ pub static METHODS: &[MethodInfo] = &[
     MethodInfo { name: "system.multicall", params: &[("calls", Ty::Array)], returns: Ty::Array,
         help: "XML-RPC only: runs each {methodName, params} in order, each judged on its own; returns \
                [result] or a fault struct per call." },
+    MethodInfo { name: "rpc.discover", params: &[], returns: Ty::Struct,
+        help: "JSON-RPC only: returns the OpenRPC 1.3 document describing these methods." },
 ];
 
 /// Whether `info` can be called over `protocol`.
 pub fn available(info: &MethodInfo, protocol: Protocol) -> bool {
     match info.name {
         "system.multicall" => protocol == Protocol::Xml,
+        "rpc.discover" => protocol == Protocol::Json,
         _ => true,
     }
 }
@@ -115,6 +130,8 @@ pub enum Call {
     MethodSignature(String),
     /// XML-RPC `system.multicall`: the raw call structs, judged one by one.
     Multicall(Vec<Value>),
+    /// JSON-RPC `rpc.discover`.
+    Discover,
 }
 
 impl Call {
@@ -139,6 +156,7 @@ pub fn bind(protocol: Protocol, method: &str, params: Params) -> Result<Call, Rp
         "system.listMethods" => Call::ListMethods,
         "system.methodHelp" => Call::MethodHelp(string_arg("name", next())?),
         "system.methodSignature" => Call::MethodSignature(string_arg("name", next())?),
+        "rpc.discover" => Call::Discover,
         "system.multicall" => match next() {
             Value::Array(calls) => Call::Multicall(calls),
             other => {

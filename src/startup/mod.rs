@@ -137,6 +137,7 @@ impl Application {
                 app = app.app_data(state.clone()).service(
                     web::resource(rpc_path.as_str())
                         .route(web::post().to(routes::rpc::rpc))
+                        .route(web::get().to(routes::method_browser::method_browser))
                         .default_service(web::to(routes::rpc::method_not_allowed)),
                 );
             }
@@ -235,7 +236,10 @@ async fn start_center(settings: &Settings) -> (Center, Maintenance) {
         retention: settings.server.tombstone_retention.get(),
     };
     spawn_maintenance(maintenance.clone());
-    (Center::new(db, cache), maintenance)
+    (
+        Center::new(db, cache, &settings.server.rpc_path),
+        maintenance,
+    )
 }
 
 /// Purges tombstones every hour (or twice per retention, if shorter).

@@ -7,6 +7,7 @@ mod browser;
 mod changes;
 mod cli;
 mod concurrency;
+mod discovery;
 mod edge;
 mod edge_helpers;
 mod failure;

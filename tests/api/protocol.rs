@@ -199,11 +199,11 @@ async fn oversized_bodies_get_413_declared_or_chunked() {
 }
 
 #[actix_web::test]
-async fn only_post_is_allowed() {
+async fn only_get_and_post_are_allowed() {
     let app = app().await;
-    let response = app.client.get(app.rpc_url()).send().await.unwrap();
+    let response = app.client.put(app.rpc_url()).send().await.unwrap();
     assert_eq!(response.status(), 405);
-    assert_eq!(response.headers()["allow"], "POST");
+    assert_eq!(response.headers()["allow"], "GET, POST");
 }
 
 #[actix_web::test]

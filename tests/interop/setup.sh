@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# Installs the original design's center (Django + rpc4django 0.6.3, from
-# PyPI) into a virtualenv and prints the path of its python.
+# Installs the interoperation peers into a virtualenv and prints the path of
+# its python:
+#   - Django + rpc4django 0.6.3 (the original design's center), from PyPI;
+#   - jsonschema (PyPI), the OpenRPC meta-schema (npm, @open-rpc/meta-schema)
+#     and the JSON Schema meta-schema it refers to (@json-schema-tools/meta-schema),
+#     written to VENV_DIR/openrpc-meta-schema.json and VENV_DIR/json-schema-meta-schema.json.
 #   tests/interop/setup.sh [VENV_DIR]   (default target/interop-venv)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -8,5 +12,16 @@ venv="${1:-target/interop-venv}"
 if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv" >&2
 fi
-"$venv/bin/pip" install --quiet --disable-pip-version-check "Django>=4.2,<5" "rpc4django==0.6.3" >&2
-echo "$(cd "$venv" && pwd)/bin/python"
+"$venv/bin/pip" install --quiet --disable-pip-version-check "Django>=4.2,<5" "rpc4django==0.6.3" "jsonschema>=4" >&2
+venv="$(cd "$venv" && pwd)"
+if [ ! -s "$venv/openrpc-meta-schema.json" ] || [ ! -s "$venv/json-schema-meta-schema.json" ]; then
+    tmp="$(mktemp -d)"
+    (cd "$tmp" && mkdir a b \
+        && (cd a && npm pack --silent @open-rpc/meta-schema@1 >/dev/null && tar xzf ./*.tgz) \
+        && (cd b && npm pack --silent @json-schema-tools/meta-schema@1 >/dev/null && tar xzf ./*.tgz))
+    node -e 'process.stdout.write(JSON.stringify(require(process.argv[1]).openrpcDocument))' \
+        "$tmp/a/package/index.js" > "$venv/openrpc-meta-schema.json"
+    cp "$tmp/b/package/schema.json" "$venv/json-schema-meta-schema.json"
+    rm -rf "$tmp"
+fi
+echo "$venv/bin/python"

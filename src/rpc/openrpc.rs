@@ -1,0 +1,36 @@
+//! `rpc.discover`: the OpenRPC 1.3 document, generated from the registry.
+
+use serde_json::{json, Value};
+
+use super::registry::{methods, Protocol};
+
+/// The OpenRPC document for the JSON-RPC endpoint at `path`.
+pub fn document(path: &str) -> Value {
+    let methods: Vec<Value> = methods(Protocol::Json)
+        .map(|m| {
+            let params: Vec<Value> = m
+                .params
+                .iter()
+                .map(|(name, ty)| json!({"name": name, "required": true, "schema": ty.json_schema()}))
+                .collect();
+            json!({
+                "name": m.name,
+                "description": m.help,
+                "params": params,
+                "result": {"name": "result", "schema": m.returns.json_schema()},
+                "paramStructure": "either",
+            })
+        })
+        .collect();
+    json!({
+        "openrpc": "1.3.2",
+        "info": {
+            "title": "syncdict",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Central reference data. The same methods answer XML-RPC at the same URL \
+                            (Content-Type: text/xml), plus system.multicall.",
+        },
+        "servers": [{"name": "this center", "url": path}],
+        "methods": methods,
+    })
+}
