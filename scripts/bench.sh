@@ -30,7 +30,11 @@ cleanup() { # edges first, so none logs its upstream going away
 trap cleanup EXIT
 
 wait_port() { for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; exit 1; }
-rpc() { curl -sf -H 'Content-Type: application/json' "http://127.0.0.1:$SD_PORT/RPC" -d "$1"; }
+rpc() { curl -sf -u bench:bench-password -H 'Content-Type: application/json' "http://127.0.0.1:$SD_PORT/RPC" -d "$1"; }
+
+# A writer for loading the data (reads stay anonymous, as edges read).
+printf 'bench-password\n' | SYNCDICT__DATABASE__URL="sqlite://$work/bench.db" SYNCDICT__LOG__LEVEL=warn \
+    target/release/syncdict user add bench --write --password-stdin >/dev/null
 
 # Center and edge in one process (the default roles), pulling from itself every second.
 (cd "$work" && SYNCDICT__SERVER__PORT=$SD_PORT SYNCDICT__DATABASE__URL="sqlite://$work/bench.db" \

@@ -52,22 +52,36 @@ pub fn parse_params(params: &[String]) -> Result<Vec<Value>, CallFailure> {
         .collect()
 }
 
-/// Calls `method` at `url` and returns its result.
-pub async fn call(url: &str, method: &str, params: Vec<Value>) -> Result<Value, CallFailure> {
+/// `(user, password)`, the password from `SYNCDICT_PASSWORD` or a prompt.
+pub fn credentials(user: String) -> Result<(String, String), String> {
+    let password = match std::env::var("SYNCDICT_PASSWORD") {
+        Ok(p) => p,
+        Err(_) => rpassword::prompt_password(format!("Password for {user}: "))
+            .map_err(|e| e.to_string())?,
+    };
+    Ok((user, password))
+}
+
+/// Calls `method` at `url` (with Basic credentials if given) and returns its result.
+pub async fn call(
+    url: &str,
+    credentials: Option<(String, String)>,
+    method: &str,
+    params: Vec<Value>,
+) -> Result<Value, CallFailure> {
     let transport = |e: reqwest::Error| CallFailure::Transport {
         url: url.to_string(),
         message: e.to_string(),
     };
     let body = json!({"jsonrpc": "2.0", "method": method, "params": params, "id": 1});
-    let response = reqwest::Client::new()
-        .post(url)
-        .json(&body)
-        .send()
-        .await
-        .map_err(transport)?;
+    let mut request = reqwest::Client::new().post(url).json(&body);
+    if let Some((user, password)) = credentials {
+        request = request.basic_auth(user, Some(password));
+    }
+    let response = request.send().await.map_err(transport)?;
     let status = response.status().as_u16();
     let text = response.text().await.map_err(transport)?;
-    if status != 200 {
+    if status != 200 && !text.trim_start().starts_with('{') {
         return Err(CallFailure::Http {
             url: url.to_string(),
             status,

@@ -34,9 +34,41 @@ pub enum Command {
         /// The endpoint; default this process's own /RPC from the settings.
         #[arg(long)]
         url: Option<String>,
+        /// Send Basic credentials as this user; the password comes from
+        /// SYNCDICT_PASSWORD or a prompt.
+        #[arg(long)]
+        user: Option<String>,
         /// The method, e.g. records.list.
         method: String,
         /// Positional params, each one JSON value.
         params: Vec<String>,
     },
+    /// Manage the users that may call /RPC (writes need one with --write).
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum UserAction {
+    /// Add a user (read permission; --write adds write).
+    Add {
+        name: String,
+        #[arg(long)]
+        write: bool,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Change a user's password.
+    Passwd {
+        name: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Remove a user.
+    Remove { name: String },
+    /// List users and their permissions.
+    List,
 }

@@ -8,6 +8,7 @@
 //! - `actors`: the DB executor; `db`: diesel (nowhere else); `domain`: pure types.
 
 pub mod actors;
+pub mod auth;
 pub mod call;
 pub mod center;
 pub mod cli;
@@ -19,3 +20,4 @@ pub mod routes;
 pub mod rpc;
 pub mod startup;
 pub mod telemetry;
+pub mod user_admin;

@@ -6,7 +6,7 @@ use clap::Parser;
 use syncdict::cli::{Cli, Command};
 use syncdict::configuration::Settings;
 use syncdict::startup::Application;
-use syncdict::{call, db, telemetry};
+use syncdict::{call, db, telemetry, user_admin};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -33,14 +33,37 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::User { action } => match user_admin::run(action, &settings) {
+            Ok(message) => {
+                println!("{message}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("syncdict: {e}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Call {
             url,
+            user,
             method,
             params,
         } => {
             let url = url.unwrap_or_else(|| call::default_url(&settings));
+            let credentials = match user.map(call::credentials).transpose() {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("syncdict: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
             let result = call::parse_params(&params).and_then(|params| {
-                actix_web::rt::System::new().block_on(call::call(&url, &method, params))
+                actix_web::rt::System::new().block_on(call::call(
+                    &url,
+                    credentials,
+                    &method,
+                    params,
+                ))
             });
             match result {
                 Ok(value) => {

@@ -201,3 +201,22 @@ impl Handler<PurgeTombstones> for DbExecutor {
         self.with_conn(|c| records::purge_tombstones(c, cutoff))
     }
 }
+
+/// Checks Basic credentials (argon2id, on this thread, never an HTTP worker);
+/// answers whether the user may write, or `None` for wrong credentials.
+#[derive(Message)]
+#[rtype(result = "Result<Option<bool>, DbError>")]
+pub struct Authenticate {
+    pub username: String,
+    pub password: String,
+}
+
+impl Handler<Authenticate> for DbExecutor {
+    type Result = Result<Option<bool>, DbError>;
+    fn handle(&mut self, msg: Authenticate, _: &mut Self::Context) -> Self::Result {
+        let found = self.with_conn(|c| crate::db::users::find(c, &msg.username))?;
+        let phc = found.as_ref().map(|(hash, _)| hash.as_str());
+        let verified = crate::auth::password::verify(&msg.password, phc);
+        Ok(found.filter(|_| verified).map(|(_, can_write)| can_write))
+    }
+}

@@ -9,7 +9,8 @@ use actix::Addr;
 use serde::Serialize;
 
 use crate::actors::db_executor::{
-    CurrentRevision, DbExecutor, DeleteRecord, GetChanges, GetRecord, ListRecords, PutRecord,
+    Authenticate, CurrentRevision, DbExecutor, DeleteRecord, GetChanges, GetRecord, ListRecords,
+    PutRecord,
 };
 use crate::db::DbError;
 use crate::domain::{net_change, NetChange, Record, StoredRecord};
@@ -53,6 +54,17 @@ impl Center {
             tracing::error!(error = %e, "DB actor unreachable");
             CallError::Internal
         })
+    }
+
+    /// Checks Basic credentials: `Some(can_write)` if they are right.
+    pub async fn authenticate(
+        &self,
+        username: String,
+        password: String,
+    ) -> Result<Option<bool>, CallError> {
+        self.ask(Authenticate { username, password })
+            .await?
+            .map_err(db_failure)
     }
 
     /// The serialized `records.list`, from the cache when nothing changed.

@@ -33,6 +33,16 @@ pub struct Settings {
     pub log: LogSettings,
 }
 
+/// Who may read through /RPC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReadAccess {
+    /// Anyone; wrong credentials are still refused.
+    Public,
+    /// Only users (any permission).
+    Users,
+}
+
 /// What a process does; both by default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -66,6 +76,9 @@ pub struct ServerSettings {
     /// How long delete tombstones are kept for `records.changes`; clients
     /// further behind get a full snapshot. Default `"7d"`.
     pub tombstone_retention: HumanDuration,
+    /// `"public"` or `"users"`: who may call read methods. Writes always need
+    /// a user with the write permission. Default `"public"`.
+    pub read_access: ReadAccess,
     /// Origins (`scheme://host[:port]`) whose pages may call the API from a
     /// browser (CORS, with Content-Type and Authorization headers). Pages of
     /// this server's own origin always may. Default `[]`.
@@ -88,6 +101,7 @@ impl Default for ServerSettings {
             max_batch: 100,
             max_json_depth: 32,
             tombstone_retention: HumanDuration(std::time::Duration::from_secs(7 * 24 * 3600)),
+            read_access: ReadAccess::Public,
             cors_origins: Vec::new(),
             revision_check_interval: HumanDuration(std::time::Duration::from_secs(1)),
         }

@@ -10,10 +10,11 @@ pub mod admin;
 mod pool;
 pub mod records;
 mod schema;
+pub mod users;
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
-pub use pool::{build_pool, migrate_now, ConnectError, DbPool};
+pub use pool::{build_pool, connect, migrate_now, ConnectError, DbPool};
 
 /// A connection to one of the compiled-in backends.
 pub enum AnyConnection {

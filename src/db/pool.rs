@@ -116,6 +116,13 @@ pub fn build_pool(settings: &DatabaseSettings) -> DbPool {
         .build_unchecked(manager)
 }
 
+/// One migrated connection, for command-line tools (`syncdict user ...`).
+pub fn connect(settings: &DatabaseSettings) -> Result<AnyConnection, ConnectError> {
+    let mut conn = establish(&settings.url)?;
+    run_migrations(&mut conn)?;
+    Ok(conn)
+}
+
 /// Connects once and runs pending migrations, reporting the real cause of
 /// a failure (for `syncdict migrate` and start-up).
 pub fn migrate_now(settings: &DatabaseSettings) -> Result<(), ConnectError> {

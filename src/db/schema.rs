@@ -18,3 +18,12 @@ diesel::table! {
         value -> BigInt,
     }
 }
+
+diesel::table! {
+    users (username) {
+        username -> Text,
+        password_hash -> Text,
+        can_write -> Bool,
+        created_at_us -> BigInt,
+    }
+}

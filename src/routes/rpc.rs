@@ -4,6 +4,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 
+use crate::auth::{parse_basic, FailureLimiter};
 use crate::center::Center;
 use crate::rpc::error::INVALID_REQUEST;
 use crate::rpc::jsonrpc::Limits;
@@ -16,6 +17,9 @@ pub struct RpcState {
     pub max_body: usize,
     /// `server.cors_origins`.
     pub cors_origins: std::sync::Arc<Vec<String>>,
+    /// `server.read_access = "users"`.
+    pub reads_need_user: bool,
+    pub limiter: FailureLimiter,
 }
 
 /// Whether a browser page of `origin` may call us: the listed origins, and
@@ -67,6 +71,10 @@ pub async fn rpc(
         Ok(kind) => kind,
         Err(why) => return refuse(HttpResponse::UnsupportedMediaType(), Kind::Json, &why),
     };
+    let caller = match authenticate(&req, &state).await {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
     let too_large = || {
         refuse(
             HttpResponse::PayloadTooLarge(),
@@ -98,16 +106,103 @@ pub async fn rpc(
         }
     }
     if kind == Kind::Xml {
-        let reply = rpc::handle_xml(&body, &state.limits, &Caller, &state.center).await;
-        return HttpResponse::Ok()
+        let (reply, refused) = rpc::handle_xml(&body, &state.limits, &caller, &state.center).await;
+        return status_for(refused)
             .content_type("text/xml; charset=utf-8")
             .body(reply);
     }
-    match rpc::handle_json(&body, &state.limits, &Caller, &state.center).await {
-        Some(reply) => HttpResponse::Ok()
+    let answer = rpc::handle_json(&body, &state.limits, &caller, &state.center).await;
+    match answer.body {
+        Some(reply) => status_for(answer.refused)
             .content_type("application/json")
             .body(reply),
+        None if answer.refused.is_some() => status_for(answer.refused).finish(),
         None => HttpResponse::NoContent().finish(),
+    }
+}
+
+/// 200, or 401 (with the Basic challenge) / 403 for a refused single call.
+fn status_for(refused: Option<u16>) -> actix_web::HttpResponseBuilder {
+    match refused {
+        Some(401) => challenge(),
+        Some(403) => HttpResponse::Forbidden(),
+        _ => HttpResponse::Ok(),
+    }
+}
+
+fn challenge() -> actix_web::HttpResponseBuilder {
+    let mut builder = HttpResponse::Unauthorized();
+    builder.insert_header((header::WWW_AUTHENTICATE, r#"Basic realm="syncdict""#));
+    builder
+}
+
+/// Who is calling: anonymous, or a user whose Basic credentials checked out.
+/// Wrong or unreadable credentials are refused (401) even where anonymous
+/// callers would pass; an address with repeated failures gets 429 for a while.
+async fn authenticate(req: &HttpRequest, state: &RpcState) -> Result<Caller, HttpResponse> {
+    let anonymous = Caller {
+        user: None,
+        can_write: false,
+        reads_need_user: state.reads_need_user,
+    };
+    let Some(header) = req.headers().get(header::AUTHORIZATION) else {
+        return Ok(anonymous);
+    };
+    let ip = req
+        .peer_addr()
+        .map(|a| a.ip())
+        .unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into());
+    let now = std::time::Instant::now();
+    if state.limiter.blocked(ip, now) {
+        let mut builder = HttpResponse::TooManyRequests();
+        builder.insert_header((
+            header::RETRY_AFTER,
+            crate::auth::rate_limit::WINDOW.as_secs().to_string(),
+        ));
+        return Err(refuse(
+            builder,
+            Kind::Json,
+            "too many failed logins from this address; try again later",
+        ));
+    }
+    let Some((username, password)) = header.to_str().ok().and_then(parse_basic) else {
+        state.limiter.record_failure(ip, now);
+        return Err(refuse(
+            challenge(),
+            Kind::Json,
+            "unreadable Authorization header; use Basic credentials",
+        ));
+    };
+    match state.center.authenticate(username.clone(), password).await {
+        Ok(Some(can_write)) => {
+            state.limiter.record_success(ip);
+            Ok(Caller {
+                user: Some(username),
+                can_write,
+                reads_need_user: state.reads_need_user,
+            })
+        }
+        Ok(None) => {
+            state.limiter.record_failure(ip, now);
+            tracing::warn!(user = %username, client = %ip, "login failed");
+            Err(refuse(
+                challenge(),
+                Kind::Json,
+                "wrong user name or password",
+            ))
+        }
+        // Credentials cannot be checked while the database is down: answer
+        // like any call would, with "database unavailable".
+        Err(e) => {
+            let body = serde_json::json!({
+                "jsonrpc": "2.0",
+                "error": { "code": crate::rpc::RpcError::from(e).code, "message": "database unavailable" },
+                "id": null,
+            });
+            Err(HttpResponse::Ok()
+                .content_type("application/json")
+                .body(body.to_string()))
+        }
     }
 }
 

@@ -13,6 +13,10 @@ pub const INTERNAL_ERROR: i64 = -32603;
 pub const DATABASE_UNAVAILABLE: i64 = -32001;
 /// Application error: no record under the given key.
 pub const NOT_FOUND: i64 = -32002;
+/// Application error: the call needs credentials (HTTP 401 when alone).
+pub const CREDENTIALS_REQUIRED: i64 = -32003;
+/// Application error: the user lacks the permission (HTTP 403 when alone).
+pub const PERMISSION_DENIED: i64 = -32004;
 
 /// An error as sent to the client: a code and a message fit for it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -53,32 +53,78 @@ pub trait Executor {
     }
 }
 
-/// Who is calling. Writes are open until users arrive; every call passes
-/// through `authorize`, the one place that will decide.
+/// Who is calling, as the HTTP layer established it (wrong credentials
+/// never get this far: they are refused with HTTP 401).
 #[derive(Debug, Clone, Default)]
-pub struct Caller;
+pub struct Caller {
+    /// `None` for anonymous callers.
+    pub user: Option<String>,
+    pub can_write: bool,
+    /// `server.read_access = "users"`: anonymous callers may not read.
+    pub reads_need_user: bool,
+}
 
-/// The single authorization check.
-pub fn authorize(_call: &Call, _caller: &Caller) -> Result<(), RpcError> {
+/// The single authorization check: every call, alone, in a batch or in a
+/// multicall, passes here before it runs.
+pub fn authorize(call: &Call, caller: &Caller) -> Result<(), RpcError> {
+    let needs_user = call.is_write() || caller.reads_need_user;
+    if caller.user.is_none() && needs_user {
+        return Err(RpcError::new(
+            error::CREDENTIALS_REQUIRED,
+            "credentials required",
+        ));
+    }
+    if call.is_write() && !caller.can_write {
+        return Err(RpcError::new(
+            error::PERMISSION_DENIED,
+            "permission denied: this user may not write",
+        ));
+    }
     Ok(())
 }
 
-/// Answers a JSON-RPC request body; `None` means send nothing (HTTP 204).
+/// The HTTP status a refused single call maps to (401 or 403).
+pub fn refusal_status(error: &RpcError) -> Option<u16> {
+    match error.code {
+        error::CREDENTIALS_REQUIRED => Some(401),
+        error::PERMISSION_DENIED => Some(403),
+        _ => None,
+    }
+}
+
+/// A response body (`None`: send nothing, HTTP 204) and, for a single call
+/// refused by `authorize`, the HTTP status to send (401 or 403).
+pub struct Answer {
+    pub body: Option<Vec<u8>>,
+    pub refused: Option<u16>,
+}
+
+/// Answers a JSON-RPC request body.
 pub async fn handle_json(
     body: &[u8],
     limits: &Limits,
     caller: &Caller,
     exec: &impl Executor,
-) -> Option<Vec<u8>> {
+) -> Answer {
+    let plain = |body| Answer {
+        body,
+        refused: None,
+    };
     match jsonrpc::decode(body, limits) {
-        Err(reply) => Some(single(&reply)),
-        Ok(Incoming::Single(entry)) => answer(entry, caller, exec).await.map(|r| single(&r)),
+        Err(reply) => plain(Some(single(&reply))),
+        Ok(Incoming::Single(entry)) => {
+            let (reply, refused) = answer(entry, caller, exec).await;
+            Answer {
+                body: reply.map(|r| single(&r)),
+                refused,
+            }
+        }
         Ok(Incoming::Batch(entries)) => {
             let mut replies = Vec::with_capacity(entries.len());
             for entry in entries {
-                replies.extend(answer(entry, caller, exec).await);
+                replies.extend(answer(entry, caller, exec).await.0);
             }
-            jsonrpc::encode_batch(&replies)
+            plain(jsonrpc::encode_batch(&replies))
         }
     }
 }
@@ -89,9 +135,17 @@ fn single(reply: &Reply) -> Vec<u8> {
     out
 }
 
-async fn answer(entry: Entry, caller: &Caller, exec: &impl Executor) -> Option<Reply> {
+/// The reply to one entry (none for a notification) and, if authorization
+/// refused it, the matching HTTP status.
+async fn answer(
+    entry: Entry,
+    caller: &Caller,
+    exec: &impl Executor,
+) -> (Option<Reply>, Option<u16>) {
     let request: Request = match entry {
-        Entry::Invalid { version, id, error } => return Some(Reply::error(version, id, error)),
+        Entry::Invalid { version, id, error } => {
+            return (Some(Reply::error(version, id, error)), None)
+        }
         Entry::Call(request) => request,
     };
     let outcome = call_one(
@@ -102,12 +156,13 @@ async fn answer(entry: Entry, caller: &Caller, exec: &impl Executor) -> Option<R
         exec,
     )
     .await;
-    let id = request.id?;
-    Some(Reply {
+    let refused = outcome.as_ref().err().and_then(refusal_status);
+    let reply = request.id.map(|id| Reply {
         version: request.version,
         id,
         outcome,
-    })
+    });
+    (reply, refused)
 }
 
 /// Binds, authorizes and runs one call.
@@ -149,7 +204,7 @@ pub async fn handle_xml(
     limits: &Limits,
     caller: &Caller,
     exec: &impl Executor,
-) -> String {
+) -> (String, Option<u16>) {
     let outcome = match xmlrpc::decode(body, limits.max_depth * 3 + 4) {
         Err(fault) => Err(fault),
         Ok(call) => match registry::bind(
@@ -168,8 +223,8 @@ pub async fn handle_xml(
     match outcome
         .and_then(|raw| serde_json::from_str::<Value>(raw.as_str()).map_err(|_| internal()))
     {
-        Ok(result) => xmlrpc::encode_response(&result),
-        Err(fault) => xmlrpc::encode_fault(&fault),
+        Ok(result) => (xmlrpc::encode_response(&result), None),
+        Err(fault) => (xmlrpc::encode_fault(&fault), refusal_status(&fault)),
     }
 }
 

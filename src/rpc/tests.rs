@@ -30,7 +30,12 @@ const LIMITS: Limits = Limits {
 };
 
 fn respond(body: &[u8]) -> Option<Value> {
-    let out = futures_executor(handle_json(body, &LIMITS, &Caller, &Echo));
+    let writer = Caller {
+        user: Some("tester".into()),
+        can_write: true,
+        reads_need_user: false,
+    };
+    let out = futures_executor(handle_json(body, &LIMITS, &writer, &Echo)).body;
     out.map(|bytes| serde_json::from_slice(&bytes).expect("response is JSON"))
 }
 
@@ -278,6 +283,37 @@ fn introspection_reads_the_registry() {
         error_code(br#"{"jsonrpc":"2.0","method":"system.methodHelp","params":["x.y"],"id":1}"#),
         -32601
     );
+}
+
+#[test]
+fn authorization_is_checked_per_call() {
+    let run = |caller: &Caller, body: &str| {
+        futures_executor(handle_json(body.as_bytes(), &LIMITS, caller, &Echo))
+    };
+    let anonymous = Caller::default();
+    let reader = Caller {
+        user: Some("r".into()),
+        can_write: false,
+        reads_need_user: true,
+    };
+    let put = r#"{"jsonrpc":"2.0","method":"records.put","params":["a",1],"id":1}"#;
+    let get = r#"{"jsonrpc":"2.0","method":"records.get","params":["a"],"id":2}"#;
+    assert_eq!(run(&anonymous, put).refused, Some(401));
+    assert_eq!(run(&reader, put).refused, Some(403));
+    assert_eq!(run(&anonymous, get).refused, None, "public reads");
+    let private = Caller {
+        reads_need_user: true,
+        ..Caller::default()
+    };
+    assert_eq!(run(&private, get).refused, Some(401));
+    let batch = run(&reader, &format!("[{put},{get}]"));
+    assert_eq!(
+        batch.refused, None,
+        "a batch answers 200, element by element"
+    );
+    let replies: Value = serde_json::from_slice(&batch.body.unwrap()).unwrap();
+    assert_eq!(replies[0]["error"]["code"], error::PERMISSION_DENIED);
+    assert_eq!(replies[1]["result"], json!({"key": "a"}));
 }
 
 mod fuzz {

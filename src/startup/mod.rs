@@ -114,6 +114,8 @@ impl Application {
                 },
                 max_body: s.max_body.bytes() as usize,
                 cors_origins: Arc::new(s.cors_origins.clone()),
+                reads_need_user: s.read_access == crate::configuration::ReadAccess::Users,
+                limiter: crate::auth::FailureLimiter::default(),
             })
         });
         let edge_view = edge.as_ref().map(|e| web::Data::new(e.view.clone()));

@@ -51,12 +51,15 @@ async fn rendered(url: String) -> String {
 async fn page_server(rpc_url: String) -> u16 {
     let html = format!(
         r#"<html><body><div id="out">pending</div><script>
-fetch("{rpc_url}", {{method: "POST", headers: {{"Content-Type": "application/json"}},
+fetch("{rpc_url}", {{method: "POST",
+  headers: {{"Content-Type": "application/json", "Authorization": "Basic " + btoa("{user}:{password}")}},
   body: JSON.stringify({{jsonrpc: "2.0", method: "records.put", params: ["from-browser", 1], id: 1}})}})
   .then(r => r.json())
   .then(j => {{ document.getElementById("out").textContent = "RESULT:" + JSON.stringify(j.result); }})
   .catch(e => {{ document.getElementById("out").textContent = "ERROR:" + e.name; }});
-</script></body></html>"#
+</script></body></html>"#,
+        user = crate::helpers::WRITER.0,
+        password = crate::helpers::WRITER.1,
     );
     let server = HttpServer::new(move || {
         let html = html.clone();

@@ -185,3 +185,56 @@ fn call_explains_its_failures() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr.contains(&url), "{stderr}");
 }
+
+#[test]
+fn user_commands_manage_users() {
+    use std::io::Write;
+    let dir = scratch(Some("[database]\nurl = \"sqlite://users.db\"\n"));
+    let user = |args: &[&str], stdin: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_syncdict"))
+            .current_dir(&dir)
+            .args(["user"])
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).to_string()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    assert!(
+        user(
+            &["add", "alice", "--write", "--password-stdin"],
+            "correct horse\n"
+        )
+        .0
+    );
+    assert!(user(&["add", "bob", "--password-stdin"], "battery staple\n").0);
+    let (ok, out) = user(&["add", "alice", "--password-stdin"], "another one\n");
+    assert!(!ok && out.contains("already exists"), "{out}");
+    let (ok, out) = user(&["add", "carol", "--password-stdin"], "short\n");
+    assert!(!ok && out.contains("8 characters"), "{out}");
+    let (ok, out) = user(&["add", "bad name", "--password-stdin"], "long enough\n");
+    assert!(!ok && out.contains("invalid user name"), "{out}");
+    let (_, list) = user(&["list"], "");
+    assert!(
+        list.contains("alice\tread,write") && list.contains("bob\tread") && !list.contains("horse"),
+        "{list}"
+    );
+    assert!(user(&["passwd", "bob", "--password-stdin"], "new password\n").0);
+    assert!(user(&["remove", "bob"], "").0);
+    let (ok, out) = user(&["remove", "bob"], "");
+    assert!(!ok && out.contains("no user bob"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -54,6 +54,24 @@ pub fn unique_name() -> String {
     )
 }
 
+/// The user tests write as, with the write permission.
+pub const WRITER: (&str, &str) = ("tester", "tester-password");
+/// A user with the read permission only.
+pub const READER: (&str, &str) = ("reader", "reader-password");
+
+/// Adds `WRITER` and `READER` to a fresh database.
+pub fn add_test_users(url: &DatabaseUrl) {
+    let settings = syncdict::configuration::DatabaseSettings {
+        url: url.clone(),
+        ..Default::default()
+    };
+    let mut conn = syncdict::db::connect(&settings).expect("test database reachable");
+    for ((name, password), write) in [(WRITER, true), (READER, false)] {
+        let hash = syncdict::auth::password::hash(password).unwrap();
+        syncdict::db::users::add(&mut conn, name, &hash, write, 0).expect("user added");
+    }
+}
+
 /// A database that is removed when the test ends.
 pub struct TestDb {
     pub url: DatabaseUrl,
@@ -62,8 +80,16 @@ pub struct TestDb {
 }
 
 impl TestDb {
-    /// A fresh database on `backend`, or `None` if that backend is not configured.
+    /// A fresh database on `backend` with `WRITER` and `READER`, or `None`
+    /// if that backend is not configured.
     pub fn create(backend: Backend) -> Option<TestDb> {
+        let db = Self::create_bare(backend)?;
+        add_test_users(&db.url);
+        Some(db)
+    }
+
+    /// A fresh database, not even migrated.
+    pub fn create_bare(backend: Backend) -> Option<TestDb> {
         let name = unique_name();
         if backend == Backend::Sqlite {
             let path = std::env::temp_dir().join(format!("{name}.db"));
@@ -166,25 +192,43 @@ impl TestApp {
         format!("{}/RPC", self.address)
     }
 
-    /// POSTs `body` with `content_type` to /RPC.
+    /// POSTs `body` with `content_type` to /RPC as `WRITER`.
     pub async fn post(
         &self,
         content_type: &str,
         body: impl Into<reqwest::Body>,
     ) -> reqwest::Response {
-        self.client
-            .post(self.rpc_url())
-            .header("Content-Type", content_type)
-            .body(body)
-            .send()
-            .await
-            .expect("request sent")
+        self.post_as(Some(WRITER), content_type, body).await
     }
 
-    /// Sends one JSON-RPC 2.0 call and returns the whole reply object.
+    /// POSTs as `user` (or anonymously).
+    pub async fn post_as(
+        &self,
+        user: Option<(&str, &str)>,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .post(self.rpc_url())
+            .header("Content-Type", content_type)
+            .body(body);
+        if let Some((name, password)) = user {
+            request = request.basic_auth(name, Some(password));
+        }
+        request.send().await.expect("request sent")
+    }
+
+    /// Sends one JSON-RPC 2.0 call and returns the whole reply object:
+    /// writes as `WRITER`, reads anonymously (as edges and browsers do).
     pub async fn call(&self, method: &str, params: Value) -> Value {
         let body = json!({ "jsonrpc": "2.0", "method": method, "params": params, "id": 1 });
-        let response = self.post("application/json", body.to_string()).await;
+        let user = ["records.put", "records.delete"]
+            .contains(&method)
+            .then_some(WRITER);
+        let response = self
+            .post_as(user, "application/json", body.to_string())
+            .await;
         assert_eq!(response.status(), 200, "{method}");
         response.json().await.expect("reply is JSON")
     }

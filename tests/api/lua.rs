@@ -51,7 +51,11 @@ async fn lua_json_rpc_call_reads_testrpc_myrpc() {
     assert_eq!(result[0]["key"], "rule");
     assert_eq!(result[0]["value"], json!({"deny": ["10.0.0.1"]}));
 
-    let (ok, out) = lua_call(app.rpc_url(), "records.put", &["\"from-lua\"", "[1,2]"])
+    let (user, password) = crate::helpers::WRITER;
+    let with_credentials = app
+        .rpc_url()
+        .replace("http://", &format!("http://{user}:{password}@"));
+    let (ok, out) = lua_call(with_credentials, "records.put", &["\"from-lua\"", "[1,2]"])
         .await
         .unwrap();
     assert!(ok, "{out}");

@@ -3,6 +3,7 @@
 // Without the mysql/postgres features the server-backend tests compile out.
 #![cfg_attr(not(any(feature = "mysql", feature = "postgres")), allow(dead_code))]
 
+mod auth;
 mod browser;
 mod changes;
 mod cli;

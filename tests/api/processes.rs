@@ -84,14 +84,45 @@ fn edge(dir: &Path, port: u16, center_port: u16) -> Process {
     )
 }
 
+/// `syncdict user add` in the center's directory, as the README shows it.
+fn add_writer(dir: &Path) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_syncdict"))
+        .current_dir(dir)
+        .env("SYNCDICT__DATABASE__URL", "sqlite://center.db")
+        .args([
+            "user",
+            "add",
+            crate::helpers::WRITER.0,
+            "--write",
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{}", crate::helpers::WRITER.1).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// `syncdict call` against the center, as the README shows it.
 fn call(port: u16, method: &str, params: &[&str]) -> Value {
+    let url = format!("http://127.0.0.1:{port}/RPC");
     let out = Command::new(env!("CARGO_BIN_EXE_syncdict"))
         .current_dir(std::env::temp_dir())
+        .env("SYNCDICT_PASSWORD", crate::helpers::WRITER.1)
         .args([
             "call",
+            "--user",
+            crate::helpers::WRITER.0,
             "--url",
-            &format!("http://127.0.0.1:{port}/RPC"),
+            &url,
             method,
         ])
         .args(params)
@@ -144,6 +175,7 @@ async fn center_and_edge_processes() {
     let dir: PathBuf = std::env::temp_dir().join(unique_name());
     std::fs::create_dir_all(&dir).unwrap();
     let (center_port, edge_port) = (free_port(), free_port());
+    add_writer(&dir);
     let mut the_center = center(&dir, center_port);
     let mut the_edge = edge(&dir, edge_port, center_port);
     let long = Duration::from_secs(20);

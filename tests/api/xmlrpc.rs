@@ -196,7 +196,10 @@ except xmlrpc.client.Fault as f:
     out["fault"] = [f.faultCode, f.faultString]
 print(json.dumps(out))
 "#;
-    let url = app.rpc_url();
+    let (user, password) = crate::helpers::WRITER;
+    let url = app
+        .rpc_url()
+        .replace("http://", &format!("http://{user}:{password}@"));
     let out = actix_web::rt::task::spawn_blocking(move || {
         std::process::Command::new("python3")
             .args(["-c", script, &url])
