@@ -23,8 +23,10 @@ cargo build --release --quiet --bin syncdict --example plain_server
 work="$(mktemp -d)"
 pids=()
 cleanup() { # edges first, so none logs its upstream going away
-    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill "${pids[$i]}" 2>/dev/null || true; done
-    wait 2>/dev/null || true
+    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+        kill "${pids[$i]}" 2>/dev/null || true
+        wait "${pids[$i]}" 2>/dev/null || true
+    done
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -33,13 +35,13 @@ wait_port() { for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev
 rpc() { curl -sf -u bench:bench-password -H 'Content-Type: application/json' "http://127.0.0.1:$SD_PORT/RPC" -d "$1"; }
 
 # A writer for loading the data (reads stay anonymous, as edges read).
-printf 'bench-password\n' | SYNCDICT__DATABASE__URL="sqlite://$work/bench.db" SYNCDICT__LOG__LEVEL=warn \
+printf 'bench-password\n' | SYNCDICT__DATABASE__URL="sqlite://$work/bench.db" SYNCDICT__LOG__LEVEL=error \
     target/release/syncdict user add bench --write --password-stdin >/dev/null
 
 # Center and edge in one process (the default roles), pulling from itself every second.
 (cd "$work" && SYNCDICT__SERVER__PORT=$SD_PORT SYNCDICT__DATABASE__URL="sqlite://$work/bench.db" \
     SYNCDICT__CLIENT__INTERVAL=1s SYNCDICT__CLIENT__SNAPSHOT_PATH="$work/edge.snapshot" \
-    SYNCDICT__LOG__LEVEL=warn exec "$OLDPWD/target/release/syncdict") &
+    SYNCDICT__LOG__LEVEL=error exec "$OLDPWD/target/release/syncdict") &
 pids+=($!)
 wait_port $SD_PORT
 
@@ -132,7 +134,7 @@ wait_port $RSS_UPSTREAM_PORT
 (cd "$work" && SYNCDICT__SERVER__ROLES=edge SYNCDICT__SERVER__PORT=$RSS_EDGE_PORT \
     SYNCDICT__CLIENT__UPSTREAMS="http://127.0.0.1:$RSS_UPSTREAM_PORT/RPC" SYNCDICT__CLIENT__MODE=method \
     SYNCDICT__CLIENT__VALUE_FIELD=value SYNCDICT__CLIENT__CACHE_SIZE=64m SYNCDICT__CLIENT__INTERVAL=1s \
-    SYNCDICT__CLIENT__SNAPSHOT_PATH="$work/rss.snapshot" SYNCDICT__LOG__LEVEL=warn \
+    SYNCDICT__CLIENT__SNAPSHOT_PATH="$work/rss.snapshot" SYNCDICT__LOG__LEVEL=error \
     exec "$OLDPWD/target/release/syncdict") & edge_pid=$!; pids+=($edge_pid)
 wait_port $RSS_EDGE_PORT
 for _ in $(seq 1 100); do

@@ -144,7 +144,13 @@ impl Application {
                 );
             }
             app = app.route("/", web::get().to(routes::page::status_page));
-            app.wrap(cors(cors_origins.clone()))
+            // Only cross-origin callers need the CORS layer; same-origin pages
+            // and non-browser clients are judged by `routes::rpc` alone.
+            let cross_origin = !cors_origins.is_empty();
+            app.wrap(actix_web::middleware::Condition::new(
+                cross_origin,
+                cors(cors_origins.clone()),
+            ))
         })
         .listen(listener)
         .map_err(bind_error)?;
