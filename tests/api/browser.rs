@@ -167,3 +167,47 @@ async fn preflight_headers() {
     assert!(!forged.headers().contains_key("access-control-allow-origin"));
     assert_eq!(app.result("records.list", json!([])).await, json!([]));
 }
+
+/// The method browser's "Call" button, clicked in Chromium by playwright-core
+/// (`SYNCDICT_NODE_PATH`, from tests/interop/setup.sh).
+#[actix_web::test]
+async fn the_method_browser_calls_from_the_page() {
+    let node_path = match std::env::var("SYNCDICT_NODE_PATH") {
+        Ok(p) if !p.is_empty() && chromium_present() => p,
+        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("SYNCDICT_NODE_PATH must be set in CI")
+        }
+        _ => {
+            return eprintln!(
+                "skipping: SYNCDICT_NODE_PATH is not set (run tests/interop/setup.sh)"
+            )
+        }
+    };
+    let db = TestDb::create(Backend::Sqlite).unwrap();
+    let app = spawn_with(test_settings(db.url.clone())).await;
+    app.put("greeting", json!("hello from the page")).await;
+    let url = app.rpc_url();
+    let out = actix_web::rt::task::spawn_blocking(move || {
+        std::process::Command::new("node")
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/browser/try_it.js"
+            ))
+            .args([&url, "\"greeting\""])
+            .env("NODE_PATH", node_path)
+            .output()
+    })
+    .await
+    .unwrap()
+    .expect("node runs");
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        shown.contains("HTTP 200") && shown.contains("hello from the page"),
+        "{shown}"
+    );
+}

@@ -285,3 +285,27 @@ async fn the_status_page_shows_records_and_pulls() {
     let warned = edge.get("/").await.text().await.unwrap();
     assert!(warned.contains("Upstream trouble") && warned.contains("HTTP 500"));
 }
+
+#[actix_web::test]
+async fn the_edge_sends_its_credentials() {
+    let db = crate::helpers::TestDb::create(crate::helpers::Backend::Sqlite).unwrap();
+    let mut settings = crate::helpers::test_settings(db.url.clone());
+    settings.server.read_access = syncdict::configuration::ReadAccess::Users;
+    let center = crate::helpers::spawn_with(settings).await;
+    center.put("private", json!(1)).await;
+
+    let anonymous = spawn_edge(edge_settings(vec![center.rpc_url()])).await;
+    let refused = anonymous.edge.tick().await;
+    assert!(
+        matches!(&refused, TickReport::Failed(e) if e.to_string().contains("HTTP 401")),
+        "{refused:?}"
+    );
+
+    let mut settings = edge_settings(vec![center.rpc_url()]);
+    let (user, password) = crate::helpers::READER;
+    settings.client.username = Some(user.into());
+    settings.client.password = Some(password.into());
+    let with_credentials = spawn_edge(settings).await;
+    assert_eq!(with_credentials.edge.tick().await, TickReport::Applied);
+    assert_eq!(with_credentials.json("/api/cache/private").await, json!(1));
+}

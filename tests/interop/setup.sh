@@ -5,6 +5,7 @@
 #   - jsonschema (PyPI), the OpenRPC meta-schema (npm, @open-rpc/meta-schema)
 #     and the JSON Schema meta-schema it refers to (@json-schema-tools/meta-schema),
 #     written to VENV_DIR/openrpc-meta-schema.json and VENV_DIR/json-schema-meta-schema.json.
+#   - playwright-core (npm), to drive Debian's chromium, in VENV_DIR/node_modules.
 #   tests/interop/setup.sh [VENV_DIR]   (default target/interop-venv)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -23,5 +24,8 @@ if [ ! -s "$venv/openrpc-meta-schema.json" ] || [ ! -s "$venv/json-schema-meta-s
         "$tmp/a/package/index.js" > "$venv/openrpc-meta-schema.json"
     cp "$tmp/b/package/schema.json" "$venv/json-schema-meta-schema.json"
     rm -rf "$tmp"
+fi
+if [ ! -d "$venv/node_modules/playwright-core" ]; then
+    npm install --silent --no-audit --no-fund --prefix "$venv" playwright-core@1.64.1 >&2
 fi
 echo "$venv/bin/python"
