@@ -174,6 +174,17 @@ async fn each_protocol_lists_its_own_methods() {
 /// Python's standard XML-RPC client, a real peer.
 #[actix_web::test]
 async fn python_xmlrpc_client_interoperates() {
+    if std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        assert!(
+            std::env::var("CI").map_or(true, |v| v != "true"),
+            "python3 must be installed in CI"
+        );
+        return eprintln!("skipping: python3 is not installed");
+    }
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let script = r#"
 import json, sys, xmlrpc.client
