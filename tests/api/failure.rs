@@ -15,7 +15,12 @@ async fn app_behind_proxy(
     up: bool,
     check_interval: &str,
 ) -> Option<(TestApp, Proxy)> {
-    let db = TestDb::create(backend)?;
+    // Down at start: a bare database, so migrating it is the app's job.
+    let db = if up {
+        TestDb::create(backend)?
+    } else {
+        TestDb::create_bare(backend)?
+    };
     let raw = db.url.connection_string().to_string();
     let proxy = Proxy::start(crate::proxy::host_port(&raw), up).await;
     let mut settings = test_settings(DatabaseUrl::parse(&through(&raw, proxy.port)).unwrap());
