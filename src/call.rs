@@ -7,11 +7,6 @@ use crate::configuration::Settings;
 /// Why a call printed no result.
 #[derive(Debug, thiserror::Error)]
 pub enum CallFailure {
-    #[error("param {index} is not JSON ({source}); quote strings, e.g. '\"hello\"'")]
-    BadParam {
-        index: usize,
-        source: serde_json::Error,
-    },
     #[error("{url}: {message}")]
     Transport { url: String, message: String },
     #[error("{url}: HTTP {status}: {body}")]
@@ -38,17 +33,13 @@ pub fn default_url(settings: &Settings) -> String {
     )
 }
 
-/// Parses each param as JSON.
-pub fn parse_params(params: &[String]) -> Result<Vec<Value>, CallFailure> {
+/// Each param as JSON; one that is not valid JSON is taken as a string, so
+/// `records.put greeting '"hello"'` works (quote a string that looks like
+/// JSON, such as `'"123"'`).
+pub fn parse_params(params: &[String]) -> Vec<Value> {
     params
         .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            serde_json::from_str(p).map_err(|source| CallFailure::BadParam {
-                index: i + 1,
-                source,
-            })
-        })
+        .map(|p| serde_json::from_str(p).unwrap_or_else(|_| Value::String(p.clone())))
         .collect()
 }
 
@@ -103,4 +94,26 @@ pub async fn call(
         .ok_or(CallFailure::Malformed {
             url: url.to_string(),
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    #[test]
+    fn params_are_json_or_else_strings() {
+        let args: Vec<String> = ["greeting", "\"hello\"", "12", "{\"a\":[1]}", "\"123\""]
+            .map(String::from)
+            .into();
+        assert_eq!(
+            super::parse_params(&args),
+            vec![
+                json!("greeting"),
+                json!("hello"),
+                json!(12),
+                json!({"a": [1]}),
+                json!("123")
+            ]
+        );
+    }
 }

@@ -29,7 +29,8 @@ pub enum Command {
     CheckConfig,
     /// Call a JSON-RPC method and print its result as JSON.
     ///
-    /// Each PARAM is JSON: `syncdict call records.put greeting '"hello"'`.
+    /// Each PARAM is JSON, or a string if it is not valid JSON:
+    /// `syncdict call records.put greeting '"hello"'`.
     Call {
         /// The endpoint; default this process's own /RPC from the settings.
         #[arg(long)]
@@ -40,7 +41,7 @@ pub enum Command {
         user: Option<String>,
         /// The method, e.g. records.list.
         method: String,
-        /// Positional params, each one JSON value.
+        /// Positional params: JSON values (anything else is a string).
         params: Vec<String>,
     },
     /// Manage the users that may call /RPC (writes need one with --write).

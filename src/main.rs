@@ -57,14 +57,13 @@ fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
-            let result = call::parse_params(&params).and_then(|params| {
-                actix_web::rt::System::new().block_on(call::call(
-                    &url,
-                    credentials,
-                    &method,
-                    params,
-                ))
-            });
+            let params = call::parse_params(&params);
+            let result = actix_web::rt::System::new().block_on(call::call(
+                &url,
+                credentials,
+                &method,
+                params,
+            ));
             match result {
                 Ok(value) => {
                     println!(
