@@ -1,7 +1,7 @@
 //! `GET /api/cache` and `GET /api/cache/{key}`: the edge's data for local programs.
 
 use actix_web::http::header::HeaderValue;
-use actix_web::{web, HttpResponse, HttpResponseBuilder};
+use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder};
 
 use crate::domain::now_us;
 use crate::edge::status::EdgeView;
@@ -16,19 +16,52 @@ fn with_data_headers(mut builder: HttpResponseBuilder, edge: &EdgeView) -> HttpR
     builder
 }
 
+/// `GET /api/cache` and `GET /api/cache/{key}` under one prefix scope: the
+/// key is read from the path itself (no pattern matching on the hot path).
+pub async fn cache_read(req: HttpRequest, edge: web::Data<EdgeView>) -> HttpResponse {
+    let rest = req.path().strip_prefix("/api/cache").unwrap_or("");
+    match rest.strip_prefix('/') {
+        None | Some("") => all_entries(edge).await,
+        Some(encoded) => match percent_decode(encoded) {
+            Some(key) => get_entry(&key, &edge),
+            None => HttpResponse::BadRequest()
+                .content_type("application/json")
+                .body(r#"{"error":"the key in the path is not valid percent-encoded UTF-8"}"#),
+        },
+    }
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    if !s.contains('%') {
+        return Some(s.to_string());
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 /// The value under `key`, as JSON; 404 with a JSON error if absent.
-pub async fn get_entry(key: web::Path<String>, edge: web::Data<EdgeView>) -> HttpResponse {
-    match edge.store.get(&key) {
-        Some(entry) => with_data_headers(HttpResponse::Ok(), &edge).body(entry.value().to_string()),
-        None => with_data_headers(HttpResponse::NotFound(), &edge).body(
-            serde_json::json!({ "error": format!("no entry with key {:?}", key.as_str()) })
-                .to_string(),
-        ),
+fn get_entry(key: &str, edge: &EdgeView) -> HttpResponse {
+    match edge.store.get(key) {
+        Some(entry) => with_data_headers(HttpResponse::Ok(), edge).body(entry.value().to_string()),
+        None => with_data_headers(HttpResponse::NotFound(), edge)
+            .body(serde_json::json!({ "error": format!("no entry with key {key:?}") }).to_string()),
     }
 }
 
 /// Every entry as one JSON object `{key: value}`, ordered by key.
-pub async fn all_entries(edge: web::Data<EdgeView>) -> HttpResponse {
+async fn all_entries(edge: web::Data<EdgeView>) -> HttpResponse {
     let entries = edge.store.sorted();
     let mut body = String::with_capacity(edge.store.bytes() as usize + 2);
     body.push('{');
@@ -42,4 +75,18 @@ pub async fn all_entries(edge: web::Data<EdgeView>) -> HttpResponse {
     }
     body.push('}');
     with_data_headers(HttpResponse::Ok(), &edge).body(body)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn keys_in_paths_are_percent_decoded() {
+        assert_eq!(
+            super::percent_decode("a%2Fb%20%C3%A9").as_deref(),
+            Some("a/b é")
+        );
+        assert_eq!(super::percent_decode("plain").as_deref(), Some("plain"));
+        assert_eq!(super::percent_decode("%zz"), None);
+        assert_eq!(super::percent_decode("%ff"), None, "not UTF-8");
+    }
 }

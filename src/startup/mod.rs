@@ -127,11 +127,10 @@ impl Application {
             if let Some(view) = &edge_view {
                 app = app
                     .app_data(view.clone())
-                    .route(
-                        "/api/cache/{key:.*}",
-                        web::get().to(routes::cache_api::get_entry),
+                    .service(
+                        web::scope("/api/cache")
+                            .default_service(web::get().to(routes::cache_api::cache_read)),
                     )
-                    .route("/api/cache", web::get().to(routes::cache_api::all_entries))
                     .route("/api/status", web::get().to(routes::status::api_status))
                     .route("/healthz", web::get().to(routes::status::healthz));
             }

@@ -309,3 +309,22 @@ async fn the_edge_sends_its_credentials() {
     assert_eq!(with_credentials.edge.tick().await, TickReport::Applied);
     assert_eq!(with_credentials.json("/api/cache/private").await, json!(1));
 }
+
+#[actix_web::test]
+async fn keys_with_slashes_and_unicode_are_readable() {
+    let upstream = Upstream::start(Upstream::rows(json!([{"name": "rules/ipv4 é", "v": 1}]))).await;
+    let edge = spawn_edge(method_settings(&upstream)).await;
+    assert_eq!(edge.edge.tick().await, TickReport::Applied);
+    assert_eq!(edge.json("/api/cache/rules%2Fipv4%20%C3%A9").await["v"], 1);
+    assert_eq!(
+        edge.json("/api/cache/rules/ipv4%20%C3%A9").await["v"],
+        1,
+        "a raw slash works too"
+    );
+    assert_eq!(edge.get("/api/cache/%ff").await.status(), 400);
+    assert_eq!(
+        edge.get("/api/cache/").await.status(),
+        200,
+        "the trailing slash lists all"
+    );
+}
