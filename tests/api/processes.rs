@@ -258,3 +258,60 @@ async fn center_and_edge_processes() {
     the_edge.kill();
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A failed login is logged with the user name, never the password or the
+/// Authorization header, even at debug level.
+#[actix_web::test]
+async fn secrets_never_reach_the_log() {
+    let dir: PathBuf = std::env::temp_dir().join(unique_name());
+    std::fs::create_dir_all(&dir).unwrap();
+    add_writer(&dir);
+    let port = free_port();
+    let log = std::fs::File::create(dir.join("center.log")).unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_syncdict"));
+    command
+        .current_dir(&dir)
+        .env("SYNCDICT__SERVER__ROLES", "center")
+        .env("SYNCDICT__SERVER__PORT", port.to_string())
+        .env("SYNCDICT__DATABASE__URL", "sqlite://center.db")
+        .env("RUST_LOG", "debug")
+        .stdout(Stdio::null())
+        .stderr(log);
+    let mut center = Process {
+        child: command.spawn().unwrap(),
+    };
+    eventually(Duration::from_secs(20), "center up", async || {
+        reachable(port).await
+    })
+    .await;
+    let url = format!("http://127.0.0.1:{port}/RPC");
+    let body = json!({"jsonrpc": "2.0", "method": "records.put", "params": ["k", 1], "id": 1});
+    let client = reqwest::Client::new();
+    let wrong = client
+        .post(&url)
+        .basic_auth("tester", Some("hunter2-guess"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let (user, password) = crate::helpers::WRITER;
+    let right = client
+        .post(&url)
+        .basic_auth(user, Some(password))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(right.status(), 200);
+    center.kill();
+    let logged = std::fs::read_to_string(dir.join("center.log")).unwrap();
+    assert!(
+        logged.contains("login failed") && logged.contains("tester"),
+        "{logged}"
+    );
+    for secret in ["hunter2-guess", password, "dGVzdGVy", "Basic "] {
+        assert!(!logged.contains(secret), "{secret:?} leaked into the log");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
