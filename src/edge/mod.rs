@@ -10,6 +10,18 @@ pub mod snapshot;
 pub mod status;
 pub mod store;
 
+/// FNV-1a's starting value.
+pub const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a, 64 bits, continued from `h` (start from `FNV_OFFSET`): the one
+/// hash of the edge, for shard choice, reply identity and snapshot checksums.
+/// Stable across runs; catches corruption, not tampering.
+pub fn fnv1a(h: u64, bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .fold(h, |h, &b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
+}
+
 /// Why a pull failed (the cache keeps its data either way).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PullError {

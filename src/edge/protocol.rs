@@ -44,10 +44,7 @@ impl Pulled {
 
 /// FNV-1a of a reply body; never 0 (0 means "none").
 pub fn body_hash(bytes: &[u8]) -> u64 {
-    let h = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
-        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
-    });
-    h.max(1)
+    super::fnv1a(super::FNV_OFFSET, bytes).max(1)
 }
 
 /// The JSON-RPC body for `records.changes(since)`.

@@ -15,10 +15,7 @@ pub fn weight(key: &str, value: &str) -> u64 {
 
 /// Which shard holds `key` (FNV-1a, stable across runs).
 pub fn shard_of(key: &str) -> u16 {
-    let h = key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
-    });
-    (h % SHARDS as u64) as u16
+    (super::fnv1a(super::FNV_OFFSET, key.as_bytes()) % SHARDS as u64) as u16
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -12,6 +12,7 @@ use std::path::Path;
 use serde_json::value::RawValue;
 
 use super::protocol::{Item, Pulled};
+use super::{fnv1a, FNV_OFFSET};
 
 const MAGIC: &str = "SYNCDICT-SNAPSHOT 1";
 
@@ -36,17 +37,8 @@ impl Snapshot {
     }
 }
 
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-
-/// FNV-1a, 64 bits: catches truncation and corruption (not tampering).
-fn fnv64_update(h: u64, bytes: &[u8]) -> u64 {
-    bytes
-        .iter()
-        .fold(h, |h, &b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
-}
-
 fn fnv64(bytes: &[u8]) -> u64 {
-    fnv64_update(FNV_OFFSET, bytes)
+    fnv1a(FNV_OFFSET, bytes)
 }
 
 /// One body line for an entry.
@@ -76,7 +68,7 @@ where
         line(&mut buf, row);
         entries += 1;
         body_len += buf.len() as u64;
-        checksum = fnv64_update(checksum, &buf);
+        checksum = fnv1a(checksum, &buf);
     }
     write_atomically(path, |file| {
         file.write_all(header(revision, saved_us, entries, body_len, checksum).as_bytes())?;
