@@ -23,14 +23,7 @@ pub enum CallFailure {
 
 /// This process's own /RPC, from the settings.
 pub fn default_url(settings: &Settings) -> String {
-    let host = match settings.server.host.as_str() {
-        "0.0.0.0" | "::" | "[::]" => "127.0.0.1",
-        other => other,
-    };
-    format!(
-        "http://{host}:{}{}",
-        settings.server.port, settings.server.rpc_path
-    )
+    settings.server.local_rpc_url(settings.server.port)
 }
 
 /// Each param as JSON; one that is not valid JSON is taken as a string, so

@@ -2,6 +2,7 @@
 
 use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 
+use super::units::StringOrInt;
 use super::{ByteSize, HumanDuration};
 
 /// How the edge asks its upstream for data.
@@ -103,15 +104,9 @@ impl Percent {
 
 impl<'de> Deserialize<'de> for Percent {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Int(u64),
-            Str(String),
-        }
-        match Raw::deserialize(d)? {
-            Raw::Int(n) => Percent::parse(&n.to_string()).map_err(de::Error::custom),
-            Raw::Str(s) => Percent::parse(&s).map_err(de::Error::custom),
+        match StringOrInt::deserialize(d)? {
+            StringOrInt::Int(n) => Percent::parse(&n.to_string()).map_err(de::Error::custom),
+            StringOrInt::Str(s) => Percent::parse(&s).map_err(de::Error::custom),
         }
     }
 }

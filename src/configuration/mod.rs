@@ -89,6 +89,18 @@ pub struct ServerSettings {
     pub revision_check_interval: HumanDuration,
 }
 
+impl ServerSettings {
+    /// This process's own /RPC on `port`, reachable from the same machine
+    /// (a wildcard listen address becomes 127.0.0.1).
+    pub fn local_rpc_url(&self, port: u16) -> String {
+        let host = match self.host.as_str() {
+            "0.0.0.0" | "::" | "[::]" => "127.0.0.1",
+            other => other,
+        };
+        format!("http://{host}:{port}{}", self.rpc_path)
+    }
+}
+
 impl Default for ServerSettings {
     fn default() -> Self {
         ServerSettings {

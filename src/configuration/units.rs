@@ -105,9 +105,10 @@ impl Serialize for HumanDuration {
     }
 }
 
+/// A setting written as a number or as a string ("10m", "50%").
 #[derive(Deserialize)]
 #[serde(untagged)]
-enum StringOrInt {
+pub(super) enum StringOrInt {
     Int(u64),
     Str(String),
 }

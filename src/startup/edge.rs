@@ -18,11 +18,7 @@ use crate::edge::store::EdgeStore;
 pub(super) fn start(settings: &Settings, port: u16, timer: bool) -> Result<EdgeHandle, String> {
     let c = &settings.client;
     let upstreams = if c.upstreams.is_empty() {
-        let host = match settings.server.host.as_str() {
-            "0.0.0.0" | "::" | "[::]" => "127.0.0.1",
-            other => other,
-        };
-        vec![format!("http://{host}:{port}{}", settings.server.rpc_path)]
+        vec![settings.server.local_rpc_url(port)]
     } else {
         c.upstreams.clone()
     };
