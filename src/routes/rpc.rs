@@ -194,14 +194,13 @@ async fn authenticate(req: &HttpRequest, state: &RpcState) -> Result<Caller, Htt
         // Credentials cannot be checked while the database is down: answer
         // like any call would, with "database unavailable".
         Err(e) => {
-            let body = serde_json::json!({
-                "jsonrpc": "2.0",
-                "error": { "code": crate::rpc::RpcError::from(e).code, "message": "database unavailable" },
-                "id": null,
-            });
-            Err(HttpResponse::Ok()
-                .content_type("application/json")
-                .body(body.to_string()))
+            let error = crate::rpc::RpcError::from(e);
+            Err(refuse_with(
+                HttpResponse::Ok(),
+                Kind::Json,
+                error.code,
+                &error.message,
+            ))
         }
     }
 }
@@ -244,15 +243,25 @@ fn check_content_type(value: Option<&HeaderValue>) -> Result<Kind, String> {
 
 /// An HTTP-level refusal, with a JSON-RPC error or XML-RPC fault body so
 /// clients can show it.
-fn refuse(mut builder: actix_web::HttpResponseBuilder, kind: Kind, message: &str) -> HttpResponse {
+fn refuse(builder: actix_web::HttpResponseBuilder, kind: Kind, message: &str) -> HttpResponse {
+    refuse_with(builder, kind, INVALID_REQUEST, message)
+}
+
+/// As `refuse`, with the error code given.
+fn refuse_with(
+    mut builder: actix_web::HttpResponseBuilder,
+    kind: Kind,
+    code: i64,
+    message: &str,
+) -> HttpResponse {
+    let error = crate::rpc::RpcError::new(code, message);
     if kind == Kind::Xml {
-        let fault =
-            crate::rpc::xmlrpc::encode_fault(&crate::rpc::RpcError::new(INVALID_REQUEST, message));
+        let fault = crate::rpc::xmlrpc::encode_fault(&error);
         return builder.content_type("text/xml; charset=utf-8").body(fault);
     }
     let body = serde_json::json!({
         "jsonrpc": "2.0",
-        "error": { "code": INVALID_REQUEST, "message": message },
+        "error": { "code": error.code, "message": error.message },
         "id": null,
     });
     builder

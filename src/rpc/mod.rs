@@ -220,16 +220,16 @@ pub async fn handle_xml(
             Err(e) => Err(e),
         },
     };
-    match outcome
-        .and_then(|raw| serde_json::from_str::<Value>(raw.as_str()).map_err(|_| internal()))
-    {
+    match outcome.and_then(to_value) {
         Ok(result) => (xmlrpc::encode_response(&result), None),
         Err(fault) => (xmlrpc::encode_fault(&fault), refusal_status(&fault)),
     }
 }
 
-fn internal() -> RpcError {
-    RpcError::new(error::INTERNAL_ERROR, "internal error")
+/// A result as a JSON tree, for the XML-RPC encoder.
+fn to_value(raw: RawJson) -> Result<Value, RpcError> {
+    serde_json::from_str(raw.as_str())
+        .map_err(|_| RpcError::new(error::INTERNAL_ERROR, "internal error"))
 }
 
 /// `system.multicall`: each call bound, authorized and run on its own;
@@ -249,21 +249,15 @@ async fn multicall(
     }
     let mut results = Vec::with_capacity(calls.len());
     for call in calls {
+        // A nested system.multicall binds like any call and `run` refuses it.
         let outcome = match split_multicall_entry(call) {
             Err(e) => Err(e),
-            Ok((method, _)) if method == "system.multicall" => Err(RpcError::invalid_request(
-                "system.multicall cannot be nested",
-            )),
             Ok((method, params)) => call_one(Protocol::Xml, &method, params, caller, exec).await,
         };
-        results.push(
-            match outcome
-                .and_then(|raw| serde_json::from_str::<Value>(raw.as_str()).map_err(|_| internal()))
-            {
-                Ok(value) => Value::Array(vec![value]),
-                Err(fault) => xmlrpc::fault_value(&fault),
-            },
-        );
+        results.push(match outcome.and_then(to_value) {
+            Ok(value) => Value::Array(vec![value]),
+            Err(fault) => xmlrpc::fault_value(&fault),
+        });
     }
     Ok(RawJson::of(&results))
 }

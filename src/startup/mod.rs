@@ -105,6 +105,7 @@ impl Application {
             None
         };
 
+        let cors_origins = Arc::new(s.cors_origins.clone());
         let rpc_state = center.as_ref().map(|(center, _)| {
             web::Data::new(routes::rpc::RpcState {
                 center: center.clone(),
@@ -113,14 +114,13 @@ impl Application {
                     max_depth: s.max_json_depth,
                 },
                 max_body: s.max_body.bytes() as usize,
-                cors_origins: Arc::new(s.cors_origins.clone()),
+                cors_origins: cors_origins.clone(),
                 reads_need_user: s.read_access == crate::configuration::ReadAccess::Users,
                 limiter: crate::auth::FailureLimiter::default(),
             })
         });
         let edge_view = edge.as_ref().map(|e| web::Data::new(e.view.clone()));
         let rpc_path = s.rpc_path.clone();
-        let cors_origins = Arc::new(s.cors_origins.clone());
         let mut server = HttpServer::new(move || {
             // Hot read routes first: actix tries routes in registration order.
             let mut app = App::new();
