@@ -12,10 +12,7 @@ fn chromium_present() -> bool {
     if std::path::Path::new(CHROMIUM).exists() {
         return true;
     }
-    assert!(
-        std::env::var("CI").map_or(true, |v| v != "true"),
-        "chromium must be installed in CI"
-    );
+    assert!(!crate::helpers::in_ci(), "chromium must be installed in CI");
     eprintln!("skipping: {CHROMIUM} is not installed (apt-get install chromium)");
     false
 }
@@ -85,9 +82,7 @@ async fn a_browser_may_call_from_allowed_origins_only() {
         return;
     }
     // The page server's port must be known before the app's settings.
-    let placeholder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let app_port = placeholder.local_addr().unwrap().port();
-    drop(placeholder);
+    let app_port = crate::helpers::free_port();
     let page_port = page_server(format!("http://127.0.0.1:{app_port}/RPC")).await;
 
     let db = TestDb::create(Backend::Sqlite).unwrap();
@@ -174,7 +169,7 @@ async fn preflight_headers() {
 async fn the_method_browser_calls_from_the_page() {
     let node_path = match std::env::var("SYNCDICT_NODE_PATH") {
         Ok(p) if !p.is_empty() && chromium_present() => p,
-        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+        _ if crate::helpers::in_ci() => {
             panic!("SYNCDICT_NODE_PATH must be set in CI")
         }
         _ => {

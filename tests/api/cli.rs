@@ -156,11 +156,7 @@ fn migrate_creates_the_sqlite_store() {
 #[test]
 fn call_explains_its_failures() {
     let dir = scratch(None);
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let closed = crate::helpers::free_port();
     let url = format!("http://127.0.0.1:{closed}/RPC");
     let out = syncdict(
         &dir,

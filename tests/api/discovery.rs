@@ -68,7 +68,7 @@ fn validate_against_meta_schema(doc: &Value) {
         std::env::var("SYNCDICT_OPENRPC_SCHEMA"),
     ) {
         (Ok(p), Ok(s)) if !p.is_empty() && !s.is_empty() => (p, s),
-        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+        _ if crate::helpers::in_ci() => {
             panic!("SYNCDICT_RPC4DJANGO_PYTHON and SYNCDICT_OPENRPC_SCHEMA must be set in CI")
         }
         _ => {

@@ -1,6 +1,5 @@
 //! The edge, driven tick by tick against a real center or a scripted upstream.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -11,17 +10,6 @@ use crate::edge_helpers::{
     edge_settings, method_settings, small_cache, spawn_edge, Script, Upstream,
 };
 use crate::helpers::{spawn_app, Backend};
-
-/// `records.list` as the `{key: value}` object `/api/cache` returns.
-fn as_map(list: &Value) -> Value {
-    let map: BTreeMap<String, Value> = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| (r["key"].as_str().unwrap().to_string(), r["value"].clone()))
-        .collect();
-    json!(map)
-}
 
 #[actix_web::test]
 async fn edge_converges_to_the_center() {
@@ -34,13 +22,19 @@ async fn edge_converges_to_the_center() {
     center.put("gone", json!(1)).await;
     assert_eq!(edge.edge.tick().await, TickReport::Applied);
     let list = center.result("records.list", json!([])).await;
-    assert_eq!(edge.json("/api/cache").await, as_map(&list));
+    assert_eq!(
+        edge.json("/api/cache").await,
+        crate::helpers::as_cache_map(&list)
+    );
 
     center.result("records.delete", json!(["gone"])).await;
     center.put("greeting", json!("hello again")).await;
     assert_eq!(edge.edge.tick().await, TickReport::Applied);
     let list = center.result("records.list", json!([])).await;
-    assert_eq!(edge.json("/api/cache").await, as_map(&list));
+    assert_eq!(
+        edge.json("/api/cache").await,
+        crate::helpers::as_cache_map(&list)
+    );
 
     let one = edge.get("/api/cache/greeting").await;
     assert_eq!(one.status(), 200);
@@ -112,11 +106,7 @@ async fn upstream_failures_keep_the_last_good_data() {
 
 #[actix_web::test]
 async fn a_second_upstream_takes_over() {
-    let dead = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let dead = crate::helpers::free_port();
     let upstream = Upstream::start(Upstream::rows(json!([{"name": "a"}]))).await;
     let mut settings = method_settings(&upstream);
     settings.client.upstreams = vec![format!("http://127.0.0.1:{dead}/RPC"), upstream.url.clone()];

@@ -172,11 +172,7 @@ on_server_backends!(
 /// Nothing listens on the port: every call answers fast, the server stays up.
 #[actix_web::test]
 async fn unreachable_server_answers_database_unavailable() {
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let closed = crate::helpers::free_port();
     let url = if cfg!(feature = "postgres") {
         format!("postgres://postgres@127.0.0.1:{closed}/test")
     } else if cfg!(feature = "mysql") {

@@ -27,7 +27,7 @@ impl Backend {
         };
         match std::env::var(var) {
             Ok(url) if !url.is_empty() => Some(url),
-            _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            _ if in_ci() => {
                 panic!("{var} must be set in CI")
             }
             _ => {
@@ -36,6 +36,31 @@ impl Backend {
             }
         }
     }
+}
+
+/// Whether this runs in CI (`CI=true`), where a missing peer is a failure.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+/// A free local port (bound, then released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `records.list` as the `{key: value}` object an edge's `/api/cache` returns.
+pub fn as_cache_map(list: &Value) -> Value {
+    let map: serde_json::Map<String, Value> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["key"].as_str().unwrap().to_string(), r["value"].clone()))
+        .collect();
+    Value::Object(map)
 }
 
 static LOG: Once = Once::new();

@@ -7,16 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::helpers::unique_name;
-
-/// A free port (bound, then released).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use crate::helpers::{free_port, unique_name};
 
 struct Process {
     child: Child,
@@ -160,16 +151,6 @@ async fn eventually(limit: Duration, what: &str, mut check: impl AsyncFnMut() ->
     started.elapsed()
 }
 
-fn as_map(list: &Value) -> Value {
-    let map: serde_json::Map<String, Value> = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| (r["key"].as_str().unwrap().to_string(), r["value"].clone()))
-        .collect();
-    Value::Object(map)
-}
-
 #[actix_web::test]
 async fn center_and_edge_processes() {
     let dir: PathBuf = std::env::temp_dir().join(unique_name());
@@ -191,7 +172,7 @@ async fn center_and_edge_processes() {
     eventually(long, "edge converges", async || {
         get(edge_port, "/api/cache")
             .await
-            .is_some_and(|(_, body)| body == as_map(&list))
+            .is_some_and(|(_, body)| body == crate::helpers::as_cache_map(&list))
     })
     .await;
 
@@ -246,7 +227,7 @@ async fn center_and_edge_processes() {
     eventually(long, "edge catches up", async || {
         get(edge_port, "/api/cache")
             .await
-            .is_some_and(|(_, body)| body == as_map(&list))
+            .is_some_and(|(_, body)| body == crate::helpers::as_cache_map(&list))
     })
     .await;
     eventually(long, "fresh again", async || {

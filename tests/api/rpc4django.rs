@@ -24,7 +24,7 @@ impl Drop for Django {
 fn python() -> Option<String> {
     match std::env::var("SYNCDICT_RPC4DJANGO_PYTHON") {
         Ok(p) if !p.is_empty() => Some(p),
-        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+        _ if crate::helpers::in_ci() => {
             panic!(
                 "SYNCDICT_RPC4DJANGO_PYTHON must be set in CI (tests/interop/setup.sh prints it)"
             )
@@ -56,11 +56,7 @@ async fn rpc(url: &str, method: &str, params: Value) -> Value {
 #[actix_web::test]
 async fn an_edge_pulls_from_rpc4django() {
     let Some(python) = python() else { return };
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::helpers::free_port();
     let db = std::env::temp_dir().join(format!("{}.sqlite3", unique_name()));
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
