@@ -16,6 +16,7 @@ pub mod configuration;
 pub mod db;
 pub mod domain;
 pub mod edge;
+pub mod metrics;
 pub mod routes;
 pub mod rpc;
 pub mod startup;

@@ -17,7 +17,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telemetry::init(&settings.log.level);
+    telemetry::init(&settings.log);
     match cli.command.unwrap_or(Command::Serve) {
         Command::CheckConfig => {
             println!("{}", settings.to_masked_json());

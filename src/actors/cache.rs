@@ -111,6 +111,7 @@ async fn save_snapshot(path: PathBuf, store: Arc<EdgeStore>, state: Arc<Mutex<Ed
         }
         Err(e) => {
             tracing::error!(error = %e, "snapshot write failed");
+            s.snapshot_failures += 1;
             s.snapshot_error = Some(format!("write failed: {e}"));
         }
     }

@@ -2,18 +2,20 @@
 //! connections are relied on), trying each upstream in order.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 
 use crate::configuration::{ClientSettings, PullMode};
 use crate::edge::protocol::{self, Pulled};
+use crate::edge::upstreams::{display_url, Upstreams};
 use crate::edge::PullError;
 
 pub struct RpcClient {
     http: reqwest::Client,
-    upstreams: Vec<String>,
+    /// Order of preference and cooldowns; shared with the status and metrics.
+    upstreams: Arc<Mutex<Upstreams>>,
     settings: ClientSettings,
     /// Hash of the last `method`-mode reply the cache applied (0: none): a
     /// byte-identical reply is reported unchanged without being parsed.
@@ -27,6 +29,8 @@ pub struct Fetched {
     pub upstream: String,
     /// In `method` mode, the reply's hash, to remember once applied.
     pub body_hash: Option<u64>,
+    /// `url: reason` of each upstream that failed before this one answered.
+    pub failed_over: Vec<String>,
 }
 
 impl Actor for RpcClient {
@@ -35,7 +39,7 @@ impl Actor for RpcClient {
 
 impl RpcClient {
     pub fn new(
-        upstreams: Vec<String>,
+        upstreams: Arc<Mutex<Upstreams>>,
         settings: ClientSettings,
         applied_hash: Arc<AtomicU64>,
     ) -> Result<Self, reqwest::Error> {
@@ -54,7 +58,8 @@ impl RpcClient {
 }
 
 /// Fetches what changed since `since` (or the whole dataset in `method`
-/// mode); answers the data and the upstream that served it.
+/// mode) from the first upstream that answers, in `Upstreams::order`;
+/// answers the data and the upstream that served it.
 #[derive(Message)]
 #[rtype(result = "Result<Fetched, PullError>")]
 pub struct Pull {
@@ -74,22 +79,36 @@ impl Handler<Pull> for RpcClient {
                 PullMode::Changes => protocol::changes_request(msg.since),
                 PullMode::Method => protocol::method_request(&s.method, &s.jsonrpc_version),
             };
+            let (order, urls) = {
+                let u = lock(&upstreams);
+                (u.order(Instant::now()), u.urls().to_vec())
+            };
             let mut failures = Vec::new();
-            for url in upstreams {
-                match fetch(&http, &url, &body, &s, applied).await {
+            for i in order {
+                let url = &urls[i];
+                match fetch(&http, url, &body, &s, applied).await {
                     Ok((pulled, body_hash)) => {
+                        lock(&upstreams).succeeded(i);
                         return Ok(Fetched {
                             pulled,
-                            upstream: url,
+                            upstream: url.clone(),
                             body_hash,
-                        })
+                            failed_over: failures,
+                        });
                     }
-                    Err(e) => failures.push(format!("{url}: {e}")),
+                    Err(e) => {
+                        lock(&upstreams).failed(i, Instant::now());
+                        failures.push(format!("{}: {e}", display_url(url)));
+                    }
                 }
             }
             Err(PullError::AllFailed(failures))
         })
     }
+}
+
+fn lock(upstreams: &Mutex<Upstreams>) -> std::sync::MutexGuard<'_, Upstreams> {
+    upstreams.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 async fn fetch(

@@ -13,6 +13,7 @@ use crate::domain::now_us;
 use crate::edge::schedule::{PullSchedule, Tick};
 use crate::edge::status::EdgeState;
 use crate::edge::store::{ApplyError, EdgeStore};
+use crate::edge::upstreams::display_url;
 use crate::edge::PullError;
 
 pub struct Scheduler {
@@ -127,13 +128,19 @@ impl Scheduler {
                 Ok(Err(e)) => return (TickReport::Failed(e), None),
                 Err(e) => return (TickReport::Failed(PullError::Internal(e.to_string())), None),
             };
-            let (pulled, upstream, body_hash) =
-                (fetched.pulled, fetched.upstream, fetched.body_hash);
+            let summary = PullSummary {
+                upstream: display_url(&fetched.upstream),
+                upstream_url: fetched.upstream,
+                failed_over: fetched.failed_over,
+                full: fetched.pulled.full,
+                upserts: fetched.pulled.upserts.len(),
+                deletes: fetched.pulled.deletes.len(),
+            };
             let report = match cache
                 .send(Apply {
-                    pulled,
+                    pulled: fetched.pulled,
                     max_shrink,
-                    body_hash,
+                    body_hash: fetched.body_hash,
                 })
                 .await
             {
@@ -141,11 +148,11 @@ impl Scheduler {
                 Ok(Err(refused)) => TickReport::Refused(refused),
                 Err(e) => TickReport::Failed(PullError::Internal(e.to_string())),
             };
-            (report, Some(upstream))
+            (report, Some(summary))
         }
         .into_actor(self)
-        .map(move |(report, upstream), act, ctx| {
-            act.finish(&report, upstream, started.elapsed());
+        .map(move |(report, summary), act, ctx| {
+            act.finish(&report, summary, started.elapsed());
             let pulled_ok = !matches!(report, TickReport::Failed(_));
             let delay = act.schedule.on_done(pulled_ok);
             act.state().consecutive_failures = act.schedule.consecutive_failures;
@@ -155,37 +162,80 @@ impl Scheduler {
         })
     }
 
-    fn finish(&mut self, report: &TickReport, upstream: Option<String>, took: Duration) {
+    /// Records the pull's outcome in the status and metrics and logs it:
+    /// one line per pull (`info` when applied, `warn`/`error` otherwise).
+    fn finish(&mut self, report: &TickReport, pulled: Option<PullSummary>, took: Duration) {
         let now = now_us();
         let took_ms = took.as_millis() as u64;
+        let revision = self.store.revision();
+        let entries = self.store.entries();
         let mut s = self.state();
-        if upstream.is_some() {
-            s.upstream_in_use = upstream.clone();
+        s.pull_seconds.observe(took);
+        if let Some(p) = &pulled {
+            s.upstream_in_use = Some(p.upstream_url.clone());
         }
+        let upstream = pulled.as_ref().map(|p| p.upstream.as_str());
+        let (full, upserts, deletes) = pulled
+            .as_ref()
+            .map_or((false, 0, 0), |p| (p.full, p.upserts, p.deletes));
+        let failed_over = pulled
+            .as_ref()
+            .filter(|p| !p.failed_over.is_empty())
+            .map(|p| p.failed_over.join("; "));
         match report {
             TickReport::Applied => {
+                s.pulls_ok += 1;
                 self.store.mark_fresh(now);
                 s.last_error = None;
                 s.record(now, took_ms, "ok", None);
-                tracing::debug!(upstream = ?upstream, duration_ms = took_ms, revision = self.store.revision(), "pull applied");
+                tracing::info!(
+                    upstream,
+                    duration_ms = took_ms,
+                    revision,
+                    entries,
+                    full,
+                    upserts,
+                    deletes,
+                    failed_over,
+                    "pull applied"
+                );
             }
             TickReport::Failed(e) => {
+                s.pulls_failed += 1;
                 s.last_error = Some(e.to_string());
                 s.record(now, took_ms, "failed", Some(e.to_string()));
-                tracing::warn!(error = %e, duration_ms = took_ms, "pull failed; keeping the last good data");
+                tracing::warn!(
+                    error = %e, duration_ms = took_ms, revision,
+                    "pull failed; keeping the last good data"
+                );
             }
             TickReport::Refused(e) => {
+                s.pulls_refused += 1;
                 match e {
                     ApplyError::Shrink { .. } => s.shrink_refusals += 1,
                     ApplyError::Overflow { .. } => s.overflow_refusals += 1,
                 }
                 s.last_error = Some(e.to_string());
                 s.record(now, took_ms, "refused", Some(e.to_string()));
-                tracing::error!(error = %e, "pulled data refused; keeping the last good data");
+                tracing::error!(
+                    upstream, error = %e, duration_ms = took_ms, revision, full, upserts, deletes,
+                    "pulled data refused; keeping the last good data"
+                );
             }
             TickReport::Skipped => {}
         }
     }
+}
+
+/// What a pull brought, for the log line and the status.
+struct PullSummary {
+    upstream_url: String,
+    /// `upstream_url` without credentials.
+    upstream: String,
+    failed_over: Vec<String>,
+    full: bool,
+    upserts: usize,
+    deletes: usize,
 }
 
 /// Runs one tick now and answers when its pull has finished (tests drive the

@@ -4,6 +4,7 @@
 mod read_cache;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix::Addr;
 use serde::Serialize;
@@ -12,9 +13,10 @@ use crate::actors::db_executor::{
     Authenticate, CurrentRevision, DbExecutor, DeleteRecord, GetChanges, GetRecord, ListRecords,
     PutRecord,
 };
-use crate::db::DbError;
+use crate::db::{DbError, DbPool};
 use crate::domain::{net_change, NetChange, Record, StoredRecord};
-use crate::rpc::registry::Call;
+use crate::metrics::{Exposition, RpcMetrics};
+use crate::rpc::registry::{Call, Protocol};
 use crate::rpc::{CallError, Executor, RawJson};
 pub use read_cache::{ListSnapshot, ReadCache};
 
@@ -24,6 +26,9 @@ pub struct Center {
     db: Addr<DbExecutor>,
     cache: Arc<ReadCache>,
     rpc_path: Arc<str>,
+    metrics: Arc<RpcMetrics>,
+    /// For the pool gauges of `/metrics` only; connections are the DB actor's.
+    pool: DbPool,
 }
 
 #[derive(Serialize)]
@@ -35,12 +40,48 @@ struct Changes<'a> {
 }
 
 impl Center {
-    pub fn new(db: Addr<DbExecutor>, cache: Arc<ReadCache>, rpc_path: &str) -> Self {
+    pub fn new(db: Addr<DbExecutor>, pool: DbPool, cache: Arc<ReadCache>, rpc_path: &str) -> Self {
         Center {
             db,
             cache,
             rpc_path: rpc_path.into(),
+            metrics: Arc::default(),
+            pool,
         }
+    }
+
+    pub fn metrics(&self) -> &RpcMetrics {
+        &self.metrics
+    }
+
+    /// The center's part of `/metrics`: RPC counters and the pool gauges.
+    pub fn render_metrics(&self, out: &mut Exposition) {
+        self.metrics.render(out);
+        let state = self.pool.state();
+        out.single(
+            "syncdict_db_pool_connections",
+            "gauge",
+            "Open database connections (idle or in use).",
+            state.connections,
+        );
+        out.single(
+            "syncdict_db_pool_idle_connections",
+            "gauge",
+            "Open database connections not in use.",
+            state.idle_connections,
+        );
+        out.single(
+            "syncdict_db_pool_max_connections",
+            "gauge",
+            "database.pool_size.",
+            self.pool.max_size(),
+        );
+        out.single(
+            "syncdict_store_revision",
+            "gauge",
+            "Newest store revision this center knows of.",
+            self.cache.known_revision(),
+        );
     }
 
     /// Sends a message to the DB actor, mapping every failure once.
@@ -143,6 +184,10 @@ fn full_changes(list: &ListSnapshot) -> RawJson {
 impl Executor for Center {
     fn rpc_path(&self) -> &str {
         &self.rpc_path
+    }
+
+    fn observe(&self, protocol: Protocol, method: &str, code: Option<i64>, took: Duration) {
+        self.metrics.observe_call(protocol, method, code, took);
     }
 
     async fn execute(&self, call: Call) -> Result<RawJson, CallError> {

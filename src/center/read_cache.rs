@@ -57,6 +57,11 @@ impl ReadCache {
         }
     }
 
+    /// The newest revision known to be committed (trusted or not).
+    pub fn known_revision(&self) -> i64 {
+        self.read().known
+    }
+
     /// The cached list if it matches the fresh known revision.
     pub fn fresh_list(&self) -> Option<ListSnapshot> {
         let known = self.fresh_revision()?;

@@ -38,6 +38,10 @@ pub struct ClientSettings {
     pub interval: HumanDuration,
     /// Time limit of one request to one upstream. Default `"5s"`.
     pub timeout: HumanDuration,
+    /// After an upstream fails it is tried after the others for this long,
+    /// then preferred again (so the edge returns to its first center).
+    /// Default `"30s"`.
+    pub upstream_cooldown: HumanDuration,
     /// HTTP Basic credentials for the upstreams. Default unset.
     pub username: Option<String>,
     /// Never printed. Default unset.
@@ -70,6 +74,7 @@ impl Default for ClientSettings {
             value_field: None,
             interval: secs(6),
             timeout: secs(5),
+            upstream_cooldown: secs(30),
             username: None,
             password: None,
             cache_size: ByteSize(10 << 20),

@@ -151,12 +151,24 @@ pub struct LogSettings {
     /// A tracing filter such as `"info"` or `"syncdict=debug,info"`; `RUST_LOG`
     /// overrides it. Default `"info"`.
     pub level: String,
+    /// `"text"` (one human-readable line per event) or `"json"` (one JSON
+    /// object per line, for log collectors). Default `"text"`.
+    pub format: LogFormat,
+}
+
+/// How log lines are written to stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 impl Default for LogSettings {
     fn default() -> Self {
         LogSettings {
             level: "info".into(),
+            format: LogFormat::Text,
         }
     }
 }
@@ -333,6 +345,7 @@ impl Settings {
         for (key, d) in [
             ("client.interval", c.interval),
             ("client.timeout", c.timeout),
+            ("client.upstream_cooldown", c.upstream_cooldown),
             ("client.max_backoff", c.max_backoff),
             ("client.max_stale", c.max_stale),
         ] {

@@ -86,19 +86,69 @@ fn establish(url: &DatabaseUrl) -> Result<AnyConnection, ConnectError> {
     }
 }
 
+/// Runs pending migrations. On MySQL/MariaDB and PostgreSQL, several centers
+/// may start at once on one database: a named lock (`GET_LOCK`,
+/// `pg_advisory_lock`) makes them take turns, and each finds only what the
+/// others left pending. SQLite serializes writers by itself.
 fn run_migrations(conn: &mut AnyConnection) -> Result<(), ConnectError> {
-    let result = match conn {
+    let failed = |e: &dyn std::fmt::Display| ConnectError(format!("migration failed: {e}"));
+    match conn {
         AnyConnection::Sqlite(c) => diesel::sql_query("PRAGMA journal_mode = WAL")
             .execute(c)
-            .map_err(|e| e.into())
-            .and_then(|_| c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ())),
+            .map_err(|e| failed(&e))
+            .and_then(|_| {
+                c.run_pending_migrations(SQLITE_MIGRATIONS)
+                    .map(|_| ())
+                    .map_err(|e| failed(&e))
+            }),
         #[cfg(feature = "mysql")]
-        AnyConnection::Mysql(c) => c.run_pending_migrations(MYSQL_MIGRATIONS).map(|_| ()),
+        AnyConnection::Mysql(c) => {
+            use diesel::sql_types::{BigInt, Nullable};
+            // Lock names are server-wide: one per database.
+            let name = format!("CONCAT('{MIGRATION_LOCK_NAME}:', DATABASE())");
+            let lock = format!("GET_LOCK({name}, {MIGRATION_LOCK_WAIT_S})");
+            let got: Option<i64> = diesel::select(diesel::dsl::sql::<Nullable<BigInt>>(&lock))
+                .get_result(c)
+                .map_err(|e| failed(&e))?;
+            if got != Some(1) {
+                return Err(failed(&format!(
+                    "another center held the migration lock for {MIGRATION_LOCK_WAIT_S} s"
+                )));
+            }
+            let result = c.run_pending_migrations(MYSQL_MIGRATIONS).map(|_| ());
+            let unlock = format!("RELEASE_LOCK({name})");
+            let _ = diesel::select(diesel::dsl::sql::<Nullable<BigInt>>(&unlock))
+                .get_result::<Option<i64>>(c);
+            result.map_err(|e| failed(&e))
+        }
         #[cfg(feature = "postgres")]
-        AnyConnection::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ()),
-    };
-    result.map_err(|e| ConnectError(format!("migration failed: {e}")))
+        AnyConnection::Postgres(c) => {
+            let key = MIGRATION_LOCK_KEY;
+            diesel::sql_query(format!("SET lock_timeout = '{MIGRATION_LOCK_WAIT_S}s'"))
+                .execute(c)
+                .and_then(|_| {
+                    diesel::sql_query(format!("SELECT pg_advisory_lock({key})")).execute(c)
+                })
+                .map_err(|e| failed(&e))?;
+            let result = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ());
+            let _ = diesel::sql_query(format!("SELECT pg_advisory_unlock({key})")).execute(c);
+            let _ = diesel::sql_query("SET lock_timeout = 0").execute(c);
+            result.map_err(|e| failed(&e))
+        }
+    }
 }
+
+/// The named lock centers take turns on while migrating (MySQL/MariaDB),
+/// followed by the database name.
+#[cfg(feature = "mysql")]
+const MIGRATION_LOCK_NAME: &str = "syncdict_migrations";
+/// The advisory lock key centers take turns on while migrating (PostgreSQL;
+/// advisory locks are per database).
+#[cfg(feature = "postgres")]
+const MIGRATION_LOCK_KEY: i64 = 0x5359_4e43_4449_4354; // "SYNCDICT"
+/// How long a center waits for another one's migrations before giving up.
+#[cfg(any(feature = "mysql", feature = "postgres"))]
+const MIGRATION_LOCK_WAIT_S: u64 = 60;
 
 /// A pool that does not wait for the database: calls made while it is down
 /// fail after `connect_timeout`, and it reconnects by itself.

@@ -2,6 +2,7 @@
 //! here (protocol, schedule, store, snapshot, status); the actors that drive
 //! them live in `actors/`.
 
+mod metrics;
 pub mod protocol;
 mod rows;
 pub mod schedule;
@@ -9,6 +10,7 @@ pub mod shard;
 pub mod snapshot;
 pub mod status;
 pub mod store;
+pub mod upstreams;
 
 /// FNV-1a's starting value.
 pub const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;

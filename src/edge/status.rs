@@ -8,7 +8,9 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::store::EdgeStore;
+use super::upstreams::Upstreams;
 use crate::domain::format_timestamp;
+use crate::metrics::Histogram;
 
 /// Pulls remembered for the status page chart.
 pub const HISTORY: usize = 40;
@@ -37,8 +39,14 @@ pub struct EdgeState {
     pub shrink_refusals: u64,
     pub overflow_refusals: u64,
     pub snapshot_writes: u64,
+    pub snapshot_failures: u64,
     pub snapshot_error: Option<String>,
     pub history: VecDeque<PullRecord>,
+    /// Pulls since start by outcome, and their durations (for `/metrics`).
+    pub pulls_ok: u64,
+    pub pulls_failed: u64,
+    pub pulls_refused: u64,
+    pub pull_seconds: Histogram,
 }
 
 impl EdgeState {
@@ -68,6 +76,8 @@ pub struct EdgeView {
     pub store: Arc<EdgeStore>,
     pub state: Arc<Mutex<EdgeState>>,
     pub upstreams: Vec<String>,
+    /// Preference order and per-upstream failures (the RPC client's).
+    pub upstream_health: Arc<Mutex<Upstreams>>,
     pub interval: Duration,
     pub max_stale: Duration,
     pub mode: &'static str,
@@ -161,6 +171,7 @@ mod tests {
             store: Arc::new(EdgeStore::new(1 << 20)),
             state: Arc::default(),
             upstreams: vec![],
+            upstream_health: Arc::new(Mutex::new(Upstreams::new(vec![], Duration::ZERO))),
             interval: Duration::from_secs(6),
             max_stale,
             mode: "changes",

@@ -41,6 +41,9 @@ pub struct EdgeStore {
     /// When the data last matched the upstream (µs since the epoch; 0: never).
     fresh_at_us: AtomicI64,
     evictions: Arc<AtomicU64>,
+    /// Key lookups that found / did not find an entry (for `/metrics`).
+    hits: AtomicU64,
+    misses: AtomicU64,
 }
 
 impl EdgeStore {
@@ -65,13 +68,32 @@ impl EdgeStore {
             revision: AtomicI64::new(0),
             fresh_at_us: AtomicI64::new(0),
             evictions,
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
         }
     }
 
+    /// The entry under `key`, counted as a hit or a miss.
     pub fn get(&self, key: &str) -> Option<EntryRef> {
-        let shard = self.shards.get(&shard_of(key))?;
-        let index = shard.find(key)?;
-        Some(EntryRef::new(shard, index))
+        let found = self.shards.get(&shard_of(key)).and_then(|shard| {
+            let index = shard.find(key)?;
+            Some(EntryRef::new(shard, index))
+        });
+        let counter = if found.is_some() {
+            &self.hits
+        } else {
+            &self.misses
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        found
+    }
+
+    /// Key lookups since start: (hits, misses).
+    pub fn lookups(&self) -> (u64, u64) {
+        (
+            self.hits.load(Ordering::Relaxed),
+            self.misses.load(Ordering::Relaxed),
+        )
     }
 
     /// Every entry, sorted by key.

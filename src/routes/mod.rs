@@ -2,6 +2,7 @@
 
 pub mod cache_api;
 pub mod method_browser;
+pub mod metrics;
 pub mod page;
 pub mod rpc;
 pub mod status;

@@ -47,11 +47,22 @@ enum Kind {
     Xml,
 }
 
+/// `POST /RPC`, counted by status and timed for `/metrics`.
 pub async fn rpc(
     req: HttpRequest,
-    mut payload: web::Payload,
+    payload: web::Payload,
     state: web::Data<RpcState>,
 ) -> HttpResponse {
+    let started = std::time::Instant::now();
+    let response = answer(&req, payload, &state).await;
+    state
+        .center
+        .metrics()
+        .observe_request(response.status().as_u16(), started.elapsed());
+    response
+}
+
+async fn answer(req: &HttpRequest, mut payload: web::Payload, state: &RpcState) -> HttpResponse {
     if let Some(origin) = req.headers().get(header::ORIGIN) {
         let host = req
             .headers()
@@ -71,7 +82,7 @@ pub async fn rpc(
         Ok(kind) => kind,
         Err(why) => return refuse(HttpResponse::UnsupportedMediaType(), Kind::Json, &why),
     };
-    let caller = match authenticate(&req, &state).await {
+    let caller = match authenticate(req, state).await {
         Ok(caller) => caller,
         Err(response) => return response,
     };

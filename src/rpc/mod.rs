@@ -13,6 +13,7 @@ pub mod xmlrpc;
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 pub use error::{CallError, RpcError};
 use jsonrpc::{Entry, Incoming, Limits, Reply, Request};
@@ -51,6 +52,11 @@ pub trait Executor {
     fn rpc_path(&self) -> &str {
         "/RPC"
     }
+
+    /// Told of every call once answered: its method as sent (`""` if none
+    /// could be read), the error code it ended with (`None`: success) and
+    /// how long it took. For metrics; the default ignores it.
+    fn observe(&self, _protocol: Protocol, _method: &str, _code: Option<i64>, _took: Duration) {}
 }
 
 /// Who is calling, as the HTTP layer established it (wrong credentials
@@ -110,8 +116,13 @@ pub async fn handle_json(
         body,
         refused: None,
     };
+    let started = Instant::now();
     match jsonrpc::decode(body, limits) {
-        Err(reply) => plain(Some(single(&reply))),
+        Err(reply) => {
+            let code = reply.outcome.as_ref().err().map(|e| e.code);
+            exec.observe(Protocol::Json, "", code, started.elapsed());
+            plain(Some(single(&reply)))
+        }
         Ok(Incoming::Single(entry)) => {
             let (reply, refused) = answer(entry, caller, exec).await;
             Answer {
@@ -144,7 +155,8 @@ async fn answer(
 ) -> (Option<Reply>, Option<u16>) {
     let request: Request = match entry {
         Entry::Invalid { version, id, error } => {
-            return (Some(Reply::error(version, id, error)), None)
+            exec.observe(Protocol::Json, "", Some(error.code), Duration::ZERO);
+            return (Some(Reply::error(version, id, error)), None);
         }
         Entry::Call(request) => request,
     };
@@ -165,7 +177,7 @@ async fn answer(
     (reply, refused)
 }
 
-/// Binds, authorizes and runs one call.
+/// Binds, authorizes and runs one call, and reports it to `exec.observe`.
 async fn call_one(
     protocol: Protocol,
     method: &str,
@@ -173,9 +185,16 @@ async fn call_one(
     caller: &Caller,
     exec: &impl Executor,
 ) -> Result<RawJson, RpcError> {
-    let call = registry::bind(protocol, method, params)?;
-    authorize(&call, caller)?;
-    run(call, protocol, exec).await
+    let started = Instant::now();
+    let outcome = async {
+        let call = registry::bind(protocol, method, params)?;
+        authorize(&call, caller)?;
+        run(call, protocol, exec).await
+    }
+    .await;
+    let code = outcome.as_ref().err().map(|e| e.code);
+    exec.observe(protocol, method, code, started.elapsed());
+    outcome
 }
 
 async fn run(call: Call, protocol: Protocol, exec: &impl Executor) -> Result<RawJson, RpcError> {
@@ -205,22 +224,27 @@ pub async fn handle_xml(
     caller: &Caller,
     exec: &impl Executor,
 ) -> (String, Option<u16>) {
+    let started = Instant::now();
+    let mut method = String::new();
     let outcome = match xmlrpc::decode(body, limits.max_depth * 3 + 4) {
         Err(fault) => Err(fault),
-        Ok(call) => match registry::bind(
-            Protocol::Xml,
-            &call.method,
-            jsonrpc::Params::Positional(call.params),
-        ) {
-            Ok(Call::Multicall(calls)) => multicall(calls, limits, caller, exec).await,
-            Ok(call) => match authorize(&call, caller) {
-                Ok(()) => run(call, Protocol::Xml, exec).await,
+        Ok(call) => {
+            method = call.method;
+            let params = jsonrpc::Params::Positional(call.params);
+            match registry::bind(Protocol::Xml, &method, params) {
+                Ok(Call::Multicall(calls)) => multicall(calls, limits, caller, exec).await,
+                Ok(call) => match authorize(&call, caller) {
+                    Ok(()) => run(call, Protocol::Xml, exec).await,
+                    Err(e) => Err(e),
+                },
                 Err(e) => Err(e),
-            },
-            Err(e) => Err(e),
-        },
+            }
+        }
     };
-    match outcome.and_then(to_value) {
+    let outcome = outcome.and_then(to_value);
+    let code = outcome.as_ref().err().map(|e| e.code);
+    exec.observe(Protocol::Xml, &method, code, started.elapsed());
+    match outcome {
         Ok(result) => (xmlrpc::encode_response(&result), None),
         Err(fault) => (xmlrpc::encode_fault(&fault), refusal_status(&fault)),
     }

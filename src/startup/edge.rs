@@ -14,6 +14,7 @@ use crate::configuration::{PullMode, Role, Settings};
 use crate::edge::snapshot;
 use crate::edge::status::{EdgeState, EdgeView};
 use crate::edge::store::EdgeStore;
+use crate::edge::upstreams::Upstreams;
 
 pub(super) fn start(settings: &Settings, port: u16, timer: bool) -> Result<EdgeHandle, String> {
     let c = &settings.client;
@@ -29,7 +30,11 @@ pub(super) fn start(settings: &Settings, port: u16, timer: bool) -> Result<EdgeH
         load_snapshot(path, &store, &state);
     }
     let applied_hash = Arc::new(AtomicU64::new(0));
-    let client = RpcClient::new(upstreams.clone(), c.clone(), applied_hash.clone())
+    let upstream_health = Arc::new(Mutex::new(Upstreams::new(
+        upstreams.clone(),
+        c.upstream_cooldown.get(),
+    )));
+    let client = RpcClient::new(upstream_health.clone(), c.clone(), applied_hash.clone())
         .map_err(|e| e.to_string())?
         .start();
     let cache = CacheActor::new(store.clone(), state.clone(), snapshot_path, applied_hash).start();
@@ -55,6 +60,7 @@ pub(super) fn start(settings: &Settings, port: u16, timer: bool) -> Result<EdgeH
         store,
         state,
         upstreams,
+        upstream_health,
         interval: c.interval.get(),
         max_stale: c.max_stale.get(),
         mode: match c.mode {

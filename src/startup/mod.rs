@@ -121,6 +121,9 @@ impl Application {
         });
         let edge_view = edge.as_ref().map(|e| web::Data::new(e.view.clone()));
         let rpc_path = s.rpc_path.clone();
+        let started = web::Data::new(routes::metrics::Started {
+            at_us: crate::domain::now_us(),
+        });
         let mut server = HttpServer::new(move || {
             // Hot read routes first: actix tries routes in registration order.
             let mut app = App::new();
@@ -142,7 +145,10 @@ impl Application {
                         .default_service(web::to(routes::rpc::method_not_allowed)),
                 );
             }
-            app = app.route("/", web::get().to(routes::page::status_page));
+            app = app
+                .app_data(started.clone())
+                .route("/metrics", web::get().to(routes::metrics::metrics))
+                .route("/", web::get().to(routes::page::status_page));
             // Only cross-origin callers need the CORS layer; same-origin pages
             // and non-browser clients are judged by `routes::rpc` alone.
             let cross_origin = !cors_origins.is_empty();
@@ -234,7 +240,7 @@ async fn start_center(settings: &Settings) -> (Center, Maintenance) {
         Err(e) => tracing::error!(error = %e, "migration task failed"),
     }
     let pool = db::build_pool(&settings.database);
-    let db = DbExecutor::start(pool, settings.database.pool_size as usize);
+    let db = DbExecutor::start(pool.clone(), settings.database.pool_size as usize);
     let cache = Arc::new(ReadCache::new(
         settings.server.revision_check_interval.get(),
     ));
@@ -244,7 +250,7 @@ async fn start_center(settings: &Settings) -> (Center, Maintenance) {
     };
     spawn_maintenance(maintenance.clone());
     (
-        Center::new(db, cache, &settings.server.rpc_path),
+        Center::new(db, pool, cache, &settings.server.rpc_path),
         maintenance,
     )
 }

@@ -195,7 +195,10 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 pub async fn spawn_with(settings: Settings) -> TestApp {
     LOG.call_once(|| {
         if std::env::var("TEST_LOG").is_ok() {
-            syncdict::telemetry::init("debug");
+            syncdict::telemetry::init(&syncdict::configuration::LogSettings {
+                level: "debug".into(),
+                ..Default::default()
+            });
         }
     });
     let app = Application::build(settings)

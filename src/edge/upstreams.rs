@@ -1,0 +1,122 @@
+//! Which upstream to try first, sans I/O: the configured order, except that
+//! an upstream that just failed goes to the back of the line for
+//! `client.upstream_cooldown`, then is preferred again.
+//!
+//! So an edge whose first center dies keeps pulling from the next one
+//! without paying the dead one's timeout on every pull, and returns to its
+//! first center once the cooldown has passed and it answers again.
+
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone)]
+pub struct Upstreams {
+    urls: Vec<String>,
+    benched_until: Vec<Option<Instant>>,
+    failures: Vec<u64>,
+    cooldown: Duration,
+}
+
+impl Upstreams {
+    pub fn new(urls: Vec<String>, cooldown: Duration) -> Self {
+        let n = urls.len();
+        Upstreams {
+            urls,
+            benched_until: vec![None; n],
+            failures: vec![0; n],
+            cooldown,
+        }
+    }
+
+    pub fn urls(&self) -> &[String] {
+        &self.urls
+    }
+
+    /// Indices to try at `now`: upstreams not cooling down in configured
+    /// order, then the ones cooling down (soonest back first). Every
+    /// upstream is in the list, so a pull fails only when all of them do.
+    pub fn order(&self, now: Instant) -> Vec<usize> {
+        let (mut ready, mut benched): (Vec<usize>, Vec<usize>) = (0..self.urls.len())
+            .partition(|&i| self.benched_until[i].is_none_or(|until| until <= now));
+        benched.sort_by_key(|&i| self.benched_until[i]);
+        ready.extend(benched);
+        ready
+    }
+
+    /// Upstream `i` failed at `now`: it cools down.
+    pub fn failed(&mut self, i: usize, now: Instant) {
+        self.failures[i] += 1;
+        self.benched_until[i] = Some(now + self.cooldown);
+    }
+
+    /// Upstream `i` answered: it is no longer cooling down.
+    pub fn succeeded(&mut self, i: usize) {
+        self.benched_until[i] = None;
+    }
+
+    /// Failed requests per upstream since start, in configured order.
+    pub fn failures(&self) -> impl Iterator<Item = (&str, u64)> {
+        self.urls
+            .iter()
+            .map(String::as_str)
+            .zip(self.failures.iter().copied())
+    }
+}
+
+/// A URL with any `user:password@` removed, for logs and metrics.
+pub fn display_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn three() -> Upstreams {
+        let urls = ["a", "b", "c"].map(String::from).to_vec();
+        Upstreams::new(urls, Duration::from_secs(30))
+    }
+
+    #[test]
+    fn configured_order_while_healthy() {
+        assert_eq!(three().order(Instant::now()), vec![0, 1, 2]);
+    }
+
+    #[test]
+    fn a_failed_upstream_waits_at_the_back_then_is_preferred_again() {
+        let mut u = three();
+        let t0 = Instant::now();
+        u.failed(0, t0);
+        assert_eq!(u.order(t0 + Duration::from_secs(1)), vec![1, 2, 0]);
+        assert_eq!(u.order(t0 + Duration::from_secs(30)), vec![0, 1, 2]);
+        u.failed(1, t0 + Duration::from_secs(2));
+        assert_eq!(
+            u.order(t0 + Duration::from_secs(10)),
+            vec![2, 0, 1],
+            "soonest back first"
+        );
+        u.succeeded(0);
+        assert_eq!(u.order(t0 + Duration::from_secs(10)), vec![0, 2, 1]);
+        let failures: Vec<_> = u.failures().collect();
+        assert_eq!(failures, vec![("a", 1), ("b", 1), ("c", 0)]);
+    }
+
+    #[test]
+    fn credentials_are_not_displayed() {
+        assert_eq!(
+            display_url("http://edge:secret@center:8080/RPC"),
+            "http://center:8080/RPC"
+        );
+        assert_eq!(
+            display_url("http://center/RPC?a=b@c"),
+            "http://center/RPC?a=b@c"
+        );
+        assert_eq!(display_url("no scheme"), "no scheme");
+    }
+}

@@ -1,0 +1,71 @@
+//! Several upstreams: the edge fails over in order, leaves a failed one
+//! alone for `client.upstream_cooldown`, then goes back to it.
+
+use std::time::Duration;
+
+use serde_json::json;
+use syncdict::actors::scheduler::TickReport;
+use syncdict::configuration::{HumanDuration, PullMode};
+
+use crate::edge_helpers::{edge_settings, spawn_edge, Script, Upstream};
+
+fn hits(upstream: &Upstream) -> u64 {
+    *upstream.hits.lock().unwrap()
+}
+
+#[actix_web::test]
+async fn the_edge_fails_over_and_returns_to_its_first_upstream() {
+    let rows = |v: i64| Upstream::rows(json!([{"name": "k", "v": v}]));
+    let first = Upstream::start(rows(1)).await;
+    let second = Upstream::start(rows(2)).await;
+    let mut settings = edge_settings(vec![first.url.clone(), second.url.clone()]);
+    settings.client.mode = PullMode::Method;
+    settings.client.jsonrpc_version = "1.0".into();
+    settings.client.upstream_cooldown = HumanDuration(Duration::from_millis(600));
+    let edge = spawn_edge(settings).await;
+    let value = async || edge.json("/api/cache/k").await["v"].clone();
+
+    assert_eq!(edge.edge.tick().await, TickReport::Applied);
+    assert_eq!(
+        (value().await, hits(&first), hits(&second)),
+        (json!(1), 1, 0)
+    );
+
+    // The first goes down: the same pull is served by the second.
+    first.set(Script::Reply(500, "down".into()));
+    assert_eq!(edge.edge.tick().await, TickReport::Applied);
+    assert_eq!(
+        (value().await, hits(&first), hits(&second)),
+        (json!(2), 2, 1)
+    );
+    assert_eq!(edge.status().await["upstream_in_use"], second.url);
+
+    // While it cools down, the first is not asked at all.
+    assert_eq!(edge.edge.tick().await, TickReport::Applied);
+    assert_eq!((hits(&first), hits(&second)), (2, 2));
+
+    // Back after the cooldown: preferred again.
+    first.set(rows(3));
+    actix_web::rt::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(edge.edge.tick().await, TickReport::Applied);
+    assert_eq!(
+        (value().await, hits(&first), hits(&second)),
+        (json!(3), 3, 2)
+    );
+    assert_eq!(edge.status().await["upstream_in_use"], first.url);
+
+    // Both down: the pull fails, naming each, and the data stays.
+    first.set(Script::Reply(500, "down".into()));
+    second.set(Script::Reply(503, "down too".into()));
+    let TickReport::Failed(e) = edge.edge.tick().await else {
+        panic!("both upstreams failed")
+    };
+    let e = e.to_string();
+    assert!(e.contains(&first.url) && e.contains(&second.url), "{e}");
+    assert_eq!(value().await, json!(3));
+
+    // Both cooling down: still both tried (soonest back first), none skipped.
+    second.set(rows(4));
+    assert_eq!(edge.edge.tick().await, TickReport::Applied);
+    assert_eq!(value().await, json!(4));
+}
