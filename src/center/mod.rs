@@ -145,6 +145,9 @@ impl Center {
                 }
             }
         }
+        if let Some(delta) = self.cache.fresh_delta(since) {
+            return Ok(delta);
+        }
         let found = self.ask(GetChanges { since }).await?.map_err(db_failure)?;
         self.cache.confirm_revision(found.revision);
         if found.full {
@@ -164,12 +167,14 @@ impl Center {
                 NetChange::Unchanged => {}
             }
         }
-        Ok(RawJson::of(&Changes {
+        let delta = RawJson::of(&Changes {
             revision: found.revision,
             full: false,
             upserts,
             deletes,
-        }))
+        });
+        self.cache.store_delta(since, found.revision, delta.clone());
+        Ok(delta)
     }
 }
 

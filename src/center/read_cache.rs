@@ -5,6 +5,7 @@
 //! another center on the same database are found by re-reading the revision
 //! once `check_interval` has passed; until then the cache is trusted.
 
+use std::collections::HashMap;
 use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
@@ -26,9 +27,22 @@ struct State {
     list: Option<ListSnapshot>,
 }
 
+/// `records.changes(since)` replies computed at one revision, by `since`.
+/// Edges ask with the few revisions they last saw, so a handful of entries
+/// serve them all until the next write; then the map starts over.
+#[derive(Debug, Default)]
+struct Deltas {
+    revision: i64,
+    by_since: HashMap<i64, RawJson>,
+}
+
+/// Most `since` values remembered per revision.
+const MAX_DELTAS: usize = 256;
+
 #[derive(Debug)]
 pub struct ReadCache {
     state: RwLock<State>,
+    deltas: RwLock<Deltas>,
     check_interval: Duration,
 }
 
@@ -36,6 +50,7 @@ impl ReadCache {
     pub fn new(check_interval: Duration) -> Self {
         ReadCache {
             state: RwLock::new(State::default()),
+            deltas: RwLock::new(Deltas::default()),
             check_interval,
         }
     }
@@ -70,6 +85,30 @@ impl ReadCache {
             .as_ref()
             .filter(|l| l.revision == known)
             .cloned()
+    }
+
+    /// The cached `records.changes(since)` reply, if it was computed at the
+    /// fresh known revision.
+    pub fn fresh_delta(&self, since: i64) -> Option<RawJson> {
+        let known = self.fresh_revision()?;
+        let d = self.deltas.read().unwrap_or_else(|p| p.into_inner());
+        (d.revision == known).then(|| d.by_since.get(&since).cloned())?
+    }
+
+    /// Keeps a `records.changes(since)` reply computed at `revision`, if
+    /// that is still the newest known revision.
+    pub fn store_delta(&self, since: i64, revision: i64, json: RawJson) {
+        if revision != self.read().known {
+            return;
+        }
+        let mut d = self.deltas.write().unwrap_or_else(|p| p.into_inner());
+        if d.revision != revision {
+            d.revision = revision;
+            d.by_since.clear();
+        }
+        if d.by_since.len() < MAX_DELTAS {
+            d.by_since.insert(since, json);
+        }
     }
 
     /// Records the revision the database reported just now.
@@ -126,6 +165,25 @@ mod tests {
         assert!(cache.fresh_list().is_none());
         cache.store_list(snapshot(5));
         assert!(cache.fresh_list().is_some());
+    }
+
+    #[test]
+    fn deltas_serve_only_their_revision() {
+        let cache = ReadCache::new(Duration::from_secs(60));
+        cache.confirm_revision(7);
+        cache.store_delta(5, 7, RawJson::from_trusted("{}"));
+        assert!(cache.fresh_delta(5).is_some());
+        assert!(cache.fresh_delta(6).is_none());
+        cache.note_write(8);
+        assert!(
+            cache.fresh_delta(5).is_none(),
+            "a newer write makes it stale"
+        );
+        cache.store_delta(5, 7, RawJson::from_trusted("{}"));
+        assert!(
+            cache.fresh_delta(5).is_none(),
+            "computed before the newest write"
+        );
     }
 
     #[test]
