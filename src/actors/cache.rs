@@ -19,6 +19,8 @@ pub struct CacheActor {
     snapshot_path: Option<PathBuf>,
     /// Shared with the RPC client: the hash of the last applied reply.
     applied_hash: Arc<AtomicU64>,
+    /// Held while a snapshot is written, so two writes never interleave.
+    writing: Arc<Mutex<()>>,
 }
 
 impl Actor for CacheActor {
@@ -37,7 +39,19 @@ impl CacheActor {
             state,
             snapshot_path,
             applied_hash,
+            writing: Arc::default(),
         }
+    }
+
+    /// A write of the store's data as fresh at `fresh_us` (`None`: now).
+    fn snapshot_job(&self, fresh_us: Option<i64>) -> Option<SnapshotJob> {
+        Some(SnapshotJob {
+            fresh_us,
+            path: self.snapshot_path.clone()?,
+            store: self.store.clone(),
+            state: self.state.clone(),
+            writing: self.writing.clone(),
+        })
     }
 }
 
@@ -63,17 +77,40 @@ impl Handler<Apply> for CacheActor {
         let changed = !msg.pulled.is_empty_delta();
         drop(msg.pulled);
         release_freed_memory();
-        let save = match (&applied, &self.snapshot_path) {
-            (Ok(()), Some(path)) if changed => {
-                Some((path.clone(), self.store.clone(), self.state.clone()))
-            }
+        let save = match &applied {
+            Ok(()) if changed => self.snapshot_job(None),
             _ => None,
         };
         Box::pin(async move {
-            if let Some((path, store, state)) = save {
-                save_snapshot(path, store, state).await;
+            if let Some(job) = save {
+                job.run().await;
             }
             applied
+        })
+    }
+}
+
+/// Writes the snapshot now (at shutdown, so the file holds what was served
+/// last); answers whether one was written.
+#[derive(Message)]
+#[rtype(result = "bool")]
+pub struct SaveSnapshot;
+
+impl Handler<SaveSnapshot> for CacheActor {
+    type Result = ResponseFuture<bool>;
+
+    fn handle(&mut self, _: SaveSnapshot, _: &mut Self::Context) -> Self::Result {
+        // The data is only as fresh as the last pull that matched the
+        // upstream; nothing is written for an edge that never had data.
+        let job = self
+            .store
+            .fresh_at_us()
+            .and_then(|fresh| self.snapshot_job(Some(fresh)));
+        Box::pin(async move {
+            match job {
+                Some(job) => job.run().await,
+                None => false,
+            }
         })
     }
 }
@@ -89,30 +126,52 @@ fn release_freed_memory() {
     }
 }
 
-/// Writes the snapshot on a blocking thread; the outcome goes to the status.
-async fn save_snapshot(path: PathBuf, store: Arc<EdgeStore>, state: Arc<Mutex<EdgeState>>) {
-    let written = actix_web::rt::task::spawn_blocking(move || {
-        let entries = store.sorted();
-        let rows = || {
-            entries
-                .iter()
-                .map(|e| (e.key(), e.value(), e.revision(), e.updated_at_us()))
-        };
-        snapshot::write(&path, store.revision(), now_us(), rows)
-            .map_err(|e| format!("{}: {e}", path.display()))
-    })
-    .await
-    .unwrap_or_else(|e| Err(e.to_string()));
-    let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
-    match written {
-        Ok(()) => {
-            s.snapshot_writes += 1;
-            s.snapshot_error = None;
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "snapshot write failed");
-            s.snapshot_failures += 1;
-            s.snapshot_error = Some(format!("write failed: {e}"));
+/// One snapshot write: what to write, where, and whom to tell.
+struct SnapshotJob {
+    fresh_us: Option<i64>,
+    path: PathBuf,
+    store: Arc<EdgeStore>,
+    state: Arc<Mutex<EdgeState>>,
+    writing: Arc<Mutex<()>>,
+}
+
+impl SnapshotJob {
+    /// Writes on a blocking thread; the outcome goes to the status.
+    async fn run(self) -> bool {
+        let SnapshotJob {
+            fresh_us,
+            path,
+            store,
+            state,
+            writing,
+        } = self;
+        let written = actix_web::rt::task::spawn_blocking(move || {
+            let _one_at_a_time = writing.lock().unwrap_or_else(|p| p.into_inner());
+            let entries = store.sorted();
+            let rows = || {
+                entries
+                    .iter()
+                    .map(|e| (e.key(), e.value(), e.revision(), e.updated_at_us()))
+            };
+            let saved_us = fresh_us.unwrap_or_else(now_us);
+            snapshot::write(&path, store.revision(), saved_us, rows)
+                .map_err(|e| format!("{}: {e}", path.display()))
+        })
+        .await
+        .unwrap_or_else(|e| Err(e.to_string()));
+        let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
+        match written {
+            Ok(()) => {
+                s.snapshot_writes += 1;
+                s.snapshot_error = None;
+                true
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "snapshot write failed");
+                s.snapshot_failures += 1;
+                s.snapshot_error = Some(format!("write failed: {e}"));
+                false
+            }
         }
     }
 }

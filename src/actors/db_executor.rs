@@ -1,7 +1,7 @@
 //! `DbExecutor`: the only holder of database connections, one thread per
 //! pooled connection, answering one message per store operation.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -74,21 +74,37 @@ impl DbHealth {
 pub struct DbExecutor {
     pool: DbPool,
     health: Arc<DbHealth>,
+    /// Executor threads running; each holds the pool until it stops.
+    alive: Arc<AtomicUsize>,
 }
 
 impl Actor for DbExecutor {
     type Context = SyncContext<Self>;
+
+    fn started(&mut self, _: &mut Self::Context) {
+        self.alive.fetch_add(1, Ordering::AcqRel);
+    }
+
+    fn stopped(&mut self, _: &mut Self::Context) {
+        self.alive.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl DbExecutor {
     /// Starts `threads` executors sharing `pool` (size the pool the same, so
-    /// no thread waits for another's connection).
-    pub fn start(pool: DbPool, threads: usize) -> Addr<DbExecutor> {
+    /// no thread waits for another's connection). The executors stop, and
+    /// drop their connections, once every address is gone; the counter
+    /// returned says how many still run.
+    pub fn start(pool: DbPool, threads: usize) -> (Addr<DbExecutor>, Arc<AtomicUsize>) {
         let health = Arc::new(DbHealth::new());
-        SyncArbiter::start(threads, move || DbExecutor {
+        let alive = Arc::new(AtomicUsize::new(0));
+        let counter = alive.clone();
+        let addr = SyncArbiter::start(threads, move || DbExecutor {
             pool: pool.clone(),
             health: health.clone(),
-        })
+            alive: counter.clone(),
+        });
+        (addr, alive)
     }
 
     fn with_conn<T>(

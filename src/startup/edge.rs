@@ -40,7 +40,7 @@ pub(super) fn start(settings: &Settings, port: u16, timer: bool) -> Result<EdgeH
     let cache = CacheActor::new(store.clone(), state.clone(), snapshot_path, applied_hash).start();
     let scheduler = Scheduler::new(
         client,
-        cache,
+        cache.clone(),
         store.clone(),
         state.clone(),
         c.clone(),
@@ -69,7 +69,11 @@ pub(super) fn start(settings: &Settings, port: u16, timer: bool) -> Result<EdgeH
         },
         roles,
     };
-    Ok(EdgeHandle { scheduler, view })
+    Ok(EdgeHandle {
+        scheduler,
+        cache,
+        view,
+    })
 }
 
 /// Serves the last saved data before the first pull; a bad file is reported

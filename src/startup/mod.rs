@@ -37,6 +37,14 @@ pub struct Application {
     server: Server,
     maintenance: Option<Maintenance>,
     edge: Option<EdgeHandle>,
+    center: Option<CenterUpkeep>,
+}
+
+/// What the center leaves running besides the server, to stop at shutdown.
+struct CenterUpkeep {
+    purge: actix_web::rt::task::JoinHandle<()>,
+    /// DB executor threads still running (each holds pooled connections).
+    executors: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 /// Periodic center upkeep, callable directly (tests drive it instead of waiting).
@@ -62,6 +70,7 @@ impl Maintenance {
 #[derive(Clone)]
 pub struct EdgeHandle {
     scheduler: Addr<crate::actors::scheduler::Scheduler>,
+    cache: Addr<crate::actors::cache::CacheActor>,
     pub view: EdgeView,
 }
 
@@ -106,7 +115,7 @@ impl Application {
         };
 
         let cors_origins = Arc::new(s.cors_origins.clone());
-        let rpc_state = center.as_ref().map(|(center, _)| {
+        let rpc_state = center.as_ref().map(|(center, _, _)| {
             web::Data::new(routes::rpc::RpcState {
                 center: center.clone(),
                 limits: Limits {
@@ -163,11 +172,16 @@ impl Application {
             server = server.workers(s.workers);
         }
         tracing::info!(%address, port, roles = ?s.roles, "listening");
+        let (maintenance, center) = match center {
+            Some((_, maintenance, upkeep)) => (Some(maintenance), Some(upkeep)),
+            None => (None, None),
+        };
         Ok(Application {
             port,
             server: server.run(),
-            maintenance: center.map(|(_, m)| m),
+            maintenance,
             edge,
+            center,
         })
     }
 
@@ -185,8 +199,33 @@ impl Application {
         self.edge.clone()
     }
 
+    /// Serves until SIGTERM or SIGINT, then shuts down in order: the server
+    /// stops accepting and lets in-flight requests finish (actix-web's
+    /// graceful shutdown, 30 s at most), the edge writes its snapshot, and
+    /// the center's DB executors stop, closing the pooled connections.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let Application {
+            server,
+            maintenance,
+            edge,
+            center,
+            ..
+        } = self;
+        let served = server.await;
+        tracing::info!("HTTP server stopped; in-flight requests finished");
+        if let Some(edge) = edge {
+            if let Ok(true) = edge.cache.send(crate::actors::cache::SaveSnapshot).await {
+                tracing::info!(revision = edge.view.store.revision(), "snapshot written");
+            }
+        }
+        drop(maintenance);
+        if let Some(center) = center {
+            center.purge.abort();
+            let _ = center.purge.await;
+            close_database(&center.executors).await;
+        }
+        tracing::info!("stopped");
+        served
     }
 }
 
@@ -226,9 +265,30 @@ fn bind(address: &str) -> std::io::Result<TcpListener> {
     Ok(socket.into())
 }
 
+/// Waits (2 s at most) for the DB executors to stop once every address to
+/// them is gone; their pooled connections close as they do.
+async fn close_database(executors: &std::sync::atomic::AtomicUsize) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    loop {
+        let running = executors.load(std::sync::atomic::Ordering::Acquire);
+        if running == 0 {
+            tracing::info!("database connections closed");
+            return;
+        }
+        if std::time::Instant::now() > deadline {
+            tracing::warn!(
+                executors = running,
+                "database executors still running; their connections close at exit"
+            );
+            return;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 /// Migrates (or arranges to migrate once the database is back), starts the
 /// DB actor and the tombstone purge.
-async fn start_center(settings: &Settings) -> (Center, Maintenance) {
+async fn start_center(settings: &Settings) -> (Center, Maintenance, CenterUpkeep) {
     let database = settings.database.clone();
     let migrated = actix_web::rt::task::spawn_blocking(move || db::migrate_now(&database)).await;
     match migrated {
@@ -240,7 +300,7 @@ async fn start_center(settings: &Settings) -> (Center, Maintenance) {
         Err(e) => tracing::error!(error = %e, "migration task failed"),
     }
     let pool = db::build_pool(&settings.database);
-    let db = DbExecutor::start(pool.clone(), settings.database.pool_size as usize);
+    let (db, executors) = DbExecutor::start(pool.clone(), settings.database.pool_size as usize);
     let cache = Arc::new(ReadCache::new(
         settings.server.revision_check_interval.get(),
     ));
@@ -248,15 +308,16 @@ async fn start_center(settings: &Settings) -> (Center, Maintenance) {
         db: db.clone(),
         retention: settings.server.tombstone_retention.get(),
     };
-    spawn_maintenance(maintenance.clone());
+    let purge = spawn_maintenance(maintenance.clone());
     (
         Center::new(db, pool, cache, &settings.server.rpc_path),
         maintenance,
+        CenterUpkeep { purge, executors },
     )
 }
 
 /// Purges tombstones every hour (or twice per retention, if shorter).
-fn spawn_maintenance(maintenance: Maintenance) {
+fn spawn_maintenance(maintenance: Maintenance) -> actix_web::rt::task::JoinHandle<()> {
     let every =
         (maintenance.retention / 2).clamp(Duration::from_secs(1), Duration::from_secs(3600));
     actix_web::rt::spawn(async move {
@@ -269,5 +330,5 @@ fn spawn_maintenance(maintenance: Maintenance) {
                 Err(e) => tracing::debug!(error = %e, "tombstone purge skipped"),
             }
         }
-    });
+    })
 }

@@ -16,6 +16,7 @@ mod failure;
 mod helpers;
 mod lua;
 mod metrics;
+mod operations;
 mod processes;
 mod protocol;
 mod proxy;

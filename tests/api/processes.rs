@@ -9,12 +9,12 @@ use serde_json::{json, Value};
 
 use crate::helpers::{free_port, unique_name};
 
-struct Process {
-    child: Child,
+pub struct Process {
+    pub child: Child,
 }
 
 impl Process {
-    fn start(dir: &Path, env: &[(&str, String)]) -> Process {
+    pub fn start(dir: &Path, env: &[(&str, String)]) -> Process {
         let mut command = Command::new(env!("CARGO_BIN_EXE_syncdict"));
         command
             .current_dir(dir)
@@ -31,7 +31,7 @@ impl Process {
         }
     }
 
-    fn kill(&mut self) {
+    pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -103,7 +103,7 @@ fn add_writer(dir: &Path) {
 }
 
 /// `syncdict call` against the center, as the README shows it.
-fn call(port: u16, method: &str, params: &[&str]) -> Value {
+pub fn call(port: u16, method: &str, params: &[&str]) -> Value {
     let url = format!("http://127.0.0.1:{port}/RPC");
     let out = Command::new(env!("CARGO_BIN_EXE_syncdict"))
         .current_dir(std::env::temp_dir())
@@ -127,7 +127,7 @@ fn call(port: u16, method: &str, params: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-async fn get(port: u16, path: &str) -> Option<(u16, Value)> {
+pub async fn get(port: u16, path: &str) -> Option<(u16, Value)> {
     let response = reqwest::get(format!("http://127.0.0.1:{port}{path}"))
         .await
         .ok()?;
@@ -135,14 +135,18 @@ async fn get(port: u16, path: &str) -> Option<(u16, Value)> {
     Some((status, response.json().await.ok()?))
 }
 
-async fn reachable(port: u16) -> bool {
+pub async fn reachable(port: u16) -> bool {
     reqwest::get(format!("http://127.0.0.1:{port}/"))
         .await
         .is_ok()
 }
 
 /// Polls `check` every 50 ms until it holds; panics after `limit`.
-async fn eventually(limit: Duration, what: &str, mut check: impl AsyncFnMut() -> bool) -> Duration {
+pub async fn eventually(
+    limit: Duration,
+    what: &str,
+    mut check: impl AsyncFnMut() -> bool,
+) -> Duration {
     let started = Instant::now();
     while !check().await {
         assert!(started.elapsed() < limit, "{what}: not within {limit:?}");
