@@ -1,14 +1,33 @@
 #!/usr/bin/env bash
-# Measures syncdict's hot reads against a plain actix-web handler returning
-# the same bytes, on loopback, and prints req/s, p99 and ratios (medians over
-# ROUNDS rounds; wrk -t2 -c64 for DURATION each):
-#   - center: records.list (1,000 records) and records.changes(current)
-#   - edge: GET /api/cache/{key}
-# then the RSS of an edge holding 100,000 records of ~100 bytes.
+# The benchmarks, on loopback, bounded in time; prints every figure and
+# rewrites BENCHMARKS.md with them, the date and the machine.
+#   reads: syncdict's hot reads against a plain actix-web handler returning
+#     the same bytes, req/s, p99 and ratios (medians over ROUNDS rounds;
+#     wrk -t2 -c64 for DURATION each): records.list (1,000 records),
+#     records.changes(current), an edge's GET /api/cache/{key}; then the RSS
+#     of an edge holding 100,000 records of ~100 bytes;
+#   scale: scripts/scale_bench.sh (edges per center on SQLite and MariaDB,
+#     freshness, a 10-minute soak).
 #
-#   scripts/bench.sh            # ROUNDS=3 DURATION=5s by default
+#   scripts/bench.sh                # all of it, ~30 minutes
+#   PARTS=reads scripts/bench.sh    # ROUNDS=3 DURATION=5s by default
 set -euo pipefail
 cd "$(dirname "$0")/.."
+PARTS="${PARTS:-reads scale}"
+if [ -z "${SYNCDICT_BENCH_READS:-}" ]; then
+    mkdir -p target
+    out=target/bench-output.txt
+    : > "$out"
+    for part in $PARTS; do
+        case $part in
+            reads) SYNCDICT_BENCH_READS=1 "$0" 2>&1 | tee -a "$out" ;;
+            scale) scripts/scale_bench.sh 2>&1 | tee -a "$out" ;;
+            *) echo "unknown part $part" >&2; exit 2 ;;
+        esac
+    done
+    [ "$PARTS" = "reads scale" ] && scripts/write_benchmarks.sh "$out" > BENCHMARKS.md
+    exit 0
+fi
 ROUNDS="${ROUNDS:-3}"
 DURATION="${DURATION:-5s}"
 RECORDS=1000

@@ -81,6 +81,7 @@ for part in $PARTS; do
     soak)
         rm -f "$work"/soak.db*
         start "sqlite://$work/soak.db" center,edge SYNCDICT__CLIENT__SNAPSHOT_PATH="$work/soak.snapshot"
+        until curl -sf "http://127.0.0.1:$PORT/api/cache/key-0999" >/dev/null; do sleep 0.2; done
         echo "== soak: ${SOAK_SECONDS}s, one center + edge process (target: 0 failed, RSS growth <= 10%)"
         "$loadgen" soak "http://127.0.0.1:$PORT/RPC" "http://127.0.0.1:$PORT" "$SOAK_SECONDS" "$pid" "$AUTH"
         stop

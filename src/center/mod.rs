@@ -191,8 +191,17 @@ impl Executor for Center {
         &self.rpc_path
     }
 
+    /// Counts the call, and logs it if it failed (one line; server-side
+    /// failures were logged where they happened, so this is the client's view).
     fn observe(&self, protocol: Protocol, method: &str, code: Option<i64>, took: Duration) {
         self.metrics.observe_call(protocol, method, code, took);
+        if let Some(code) = code {
+            let shown: String = method.chars().take(64).collect();
+            tracing::info!(
+                method = %shown, ?protocol, code, duration_ms = took.as_millis() as u64,
+                "call failed"
+            );
+        }
     }
 
     async fn execute(&self, call: Call) -> Result<RawJson, CallError> {

@@ -55,10 +55,20 @@ pub async fn rpc(
 ) -> HttpResponse {
     let started = std::time::Instant::now();
     let response = answer(&req, payload, &state).await;
+    let status = response.status().as_u16();
     state
         .center
         .metrics()
-        .observe_request(response.status().as_u16(), started.elapsed());
+        .observe_request(status, started.elapsed());
+    if !response.status().is_success() {
+        let client = req.peer_addr().map(|a| a.ip().to_string());
+        tracing::info!(
+            status,
+            client,
+            duration_ms = started.elapsed().as_millis() as u64,
+            "request refused"
+        );
+    }
     response
 }
 
