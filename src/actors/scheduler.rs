@@ -129,8 +129,7 @@ impl Scheduler {
                 Err(e) => return (TickReport::Failed(PullError::Internal(e.to_string())), None),
             };
             let summary = PullSummary {
-                upstream: display_url(&fetched.upstream),
-                upstream_url: fetched.upstream,
+                upstream: fetched.upstream,
                 failed_over: fetched.failed_over,
                 full: fetched.pulled.full,
                 upserts: fetched.pulled.upserts.len(),
@@ -172,9 +171,9 @@ impl Scheduler {
         let mut s = self.state();
         s.pull_seconds.observe(took);
         if let Some(p) = &pulled {
-            s.upstream_in_use = Some(p.upstream_url.clone());
+            s.upstream_in_use = Some(p.upstream.clone());
         }
-        let upstream = pulled.as_ref().map(|p| p.upstream.as_str());
+        let upstream = pulled.as_ref().map(|p| display_url(&p.upstream));
         let (full, upserts, deletes) = pulled
             .as_ref()
             .map_or((false, 0, 0), |p| (p.full, p.upserts, p.deletes));
@@ -210,7 +209,6 @@ impl Scheduler {
                 );
             }
             TickReport::Refused(e) => {
-                s.pulls_refused += 1;
                 match e {
                     ApplyError::Shrink { .. } => s.shrink_refusals += 1,
                     ApplyError::Overflow { .. } => s.overflow_refusals += 1,
@@ -229,8 +227,6 @@ impl Scheduler {
 
 /// What a pull brought, for the log line and the status.
 struct PullSummary {
-    upstream_url: String,
-    /// `upstream_url` without credentials.
     upstream: String,
     failed_over: Vec<String>,
     full: bool,

@@ -132,7 +132,7 @@ fn run_migrations(conn: &mut AnyConnection) -> Result<(), ConnectError> {
                 .map_err(|e| failed(&e))?;
             let result = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ());
             let _ = diesel::sql_query(format!("SELECT pg_advisory_unlock({key})")).execute(c);
-            let _ = diesel::sql_query("SET lock_timeout = 0").execute(c);
+            let _ = diesel::sql_query("RESET lock_timeout").execute(c);
             result.map_err(|e| failed(&e))
         }
     }

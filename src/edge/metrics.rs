@@ -18,7 +18,7 @@ impl EdgeView {
             for (outcome, n) in [
                 ("ok", s.pulls_ok),
                 ("failed", s.pulls_failed),
-                ("refused", s.pulls_refused),
+                ("refused", s.shrink_refusals + s.overflow_refusals),
             ] {
                 out.sample(
                     "syncdict_edge_pulls_total",
@@ -71,12 +71,7 @@ impl EdgeView {
             "counter",
             "Failed requests per configured upstream.",
         );
-        for (url, n) in self
-            .upstream_health
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .failures()
-        {
+        for (url, n) in self.upstreams().failures() {
             let labels = format!("upstream=\"{}\"", escape_label(&display_url(url)));
             out.sample("syncdict_edge_upstream_failures_total", &labels, n);
         }

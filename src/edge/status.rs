@@ -42,10 +42,10 @@ pub struct EdgeState {
     pub snapshot_failures: u64,
     pub snapshot_error: Option<String>,
     pub history: VecDeque<PullRecord>,
-    /// Pulls since start by outcome, and their durations (for `/metrics`).
+    /// Pulls since start that were applied or failed (refused ones are the
+    /// refusals above), and the durations of all (for `/metrics`).
     pub pulls_ok: u64,
     pub pulls_failed: u64,
-    pub pulls_refused: u64,
     pub pull_seconds: Histogram,
 }
 
@@ -75,9 +75,9 @@ impl EdgeState {
 pub struct EdgeView {
     pub store: Arc<EdgeStore>,
     pub state: Arc<Mutex<EdgeState>>,
-    pub upstreams: Vec<String>,
-    /// Preference order and per-upstream failures (the RPC client's).
-    pub upstream_health: Arc<Mutex<Upstreams>>,
+    /// The configured upstreams, their preference order and failures
+    /// (shared with the RPC client).
+    pub upstreams: Arc<Mutex<Upstreams>>,
     pub interval: Duration,
     pub max_stale: Duration,
     pub mode: &'static str,
@@ -117,6 +117,10 @@ impl EdgeView {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    pub fn upstreams(&self) -> MutexGuard<'_, Upstreams> {
+        self.upstreams.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// Seconds since the data last matched the upstream; `None` if never.
     pub fn data_age(&self, now_us: i64) -> Option<u64> {
         self.store
@@ -137,7 +141,7 @@ impl EdgeView {
         StatusReport {
             roles: self.roles.clone(),
             mode: self.mode,
-            upstreams: self.upstreams.clone(),
+            upstreams: self.upstreams().urls().to_vec(),
             upstream_in_use: s.upstream_in_use.clone(),
             interval_ms: self.interval.as_millis() as u64,
             last_attempt: s.last_attempt_us.map(format_timestamp),
@@ -170,8 +174,7 @@ mod tests {
         EdgeView {
             store: Arc::new(EdgeStore::new(1 << 20)),
             state: Arc::default(),
-            upstreams: vec![],
-            upstream_health: Arc::new(Mutex::new(Upstreams::new(vec![], Duration::ZERO))),
+            upstreams: Arc::new(Mutex::new(Upstreams::new(vec![], Duration::ZERO))),
             interval: Duration::from_secs(6),
             max_stale,
             mode: "changes",

@@ -60,6 +60,26 @@ fn method_label(slot: usize) -> &'static str {
     METHODS.get(slot).map_or("other", |m| m.name)
 }
 
+/// The slot of `method`: its registry position, or `other`'s.
+fn method_slot(method: &str) -> usize {
+    METHODS
+        .iter()
+        .position(|m| m.name == method)
+        .unwrap_or(METHODS.len())
+}
+
+/// Where `[slot][protocol][outcome]` lives in `RpcMetrics::calls`.
+fn call_index(slot: usize, protocol: usize, outcome: usize) -> usize {
+    (slot * PROTOCOLS.len() + protocol) * OUTCOMES.len() + outcome
+}
+
+fn protocol_index(protocol: Protocol) -> usize {
+    match protocol {
+        Protocol::Json => 0,
+        Protocol::Xml => 1,
+    }
+}
+
 /// The center's RPC counters, shared by every HTTP worker.
 #[derive(Debug)]
 pub struct RpcMetrics {
@@ -95,15 +115,8 @@ impl RpcMetrics {
         code: Option<i64>,
         took: Duration,
     ) {
-        let slot = METHODS
-            .iter()
-            .position(|m| m.name == method)
-            .unwrap_or(METHODS.len());
-        let p = match protocol {
-            Protocol::Json => 0,
-            Protocol::Xml => 1,
-        };
-        let index = (slot * PROTOCOLS.len() + p) * OUTCOMES.len() + outcome_index(code);
+        let slot = method_slot(method);
+        let index = call_index(slot, protocol_index(protocol), outcome_index(code));
         self.calls[index].fetch_add(1, Ordering::Relaxed);
         self.call_seconds[slot].observe(took);
     }
@@ -127,13 +140,9 @@ impl RpcMetrics {
 
     /// Calls counted so far for `method` over `protocol` with `outcome`.
     pub fn calls(&self, protocol: Protocol, method: &str, outcome: &str) -> u64 {
-        let slot = METHODS
-            .iter()
-            .position(|m| m.name == method)
-            .unwrap_or(METHODS.len());
-        let p = usize::from(protocol == Protocol::Xml);
         let o = OUTCOMES.iter().position(|x| *x == outcome).unwrap_or(0);
-        self.calls[(slot * PROTOCOLS.len() + p) * OUTCOMES.len() + o].load(Ordering::Relaxed)
+        let index = call_index(method_slot(method), protocol_index(protocol), o);
+        self.calls[index].load(Ordering::Relaxed)
     }
 
     pub fn render(&self, out: &mut Exposition) {
@@ -145,8 +154,7 @@ impl RpcMetrics {
         for slot in 0..METHOD_SLOTS {
             for (p, protocol) in PROTOCOLS.iter().enumerate() {
                 for (o, outcome) in OUTCOMES.iter().enumerate() {
-                    let n = self.calls[(slot * PROTOCOLS.len() + p) * OUTCOMES.len() + o]
-                        .load(Ordering::Relaxed);
+                    let n = self.calls[call_index(slot, p, o)].load(Ordering::Relaxed);
                     if n > 0 {
                         let labels = format!(
                             "method=\"{}\",protocol=\"{protocol}\",outcome=\"{outcome}\"",

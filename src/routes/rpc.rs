@@ -47,7 +47,12 @@ enum Kind {
     Xml,
 }
 
-/// `POST /RPC`, counted by status and timed for `/metrics`.
+/// Marks a refusal whose cause was logged where it was decided (a failed
+/// login, a refused call), so the request is not logged a second time.
+struct AlreadyLogged;
+
+/// `POST /RPC`, counted by status and timed for `/metrics`; a refused
+/// request is logged here unless its cause already was.
 pub async fn rpc(
     req: HttpRequest,
     payload: web::Payload,
@@ -55,17 +60,18 @@ pub async fn rpc(
 ) -> HttpResponse {
     let started = std::time::Instant::now();
     let response = answer(&req, payload, &state).await;
-    let status = response.status().as_u16();
+    let took = started.elapsed();
+    let status = response.status();
     state
         .center
         .metrics()
-        .observe_request(status, started.elapsed());
-    if !response.status().is_success() {
+        .observe_request(status.as_u16(), took);
+    if !status.is_success() && response.extensions().get::<AlreadyLogged>().is_none() {
         let client = req.peer_addr().map(|a| a.ip().to_string());
         tracing::info!(
-            status,
+            status = status.as_u16(),
             client,
-            duration_ms = started.elapsed().as_millis() as u64,
+            duration_ms = took.as_millis() as u64,
             "request refused"
         );
     }
@@ -142,13 +148,16 @@ async fn answer(req: &HttpRequest, mut payload: web::Payload, state: &RpcState) 
     }
 }
 
-/// 200, or 401 (with the Basic challenge) / 403 for a refused single call.
+/// 200, or 401 (with the Basic challenge) / 403 for a refused single call
+/// (logged as a failed call by the executor).
 fn status_for(refused: Option<u16>) -> actix_web::HttpResponseBuilder {
-    match refused {
+    let mut builder = match refused {
         Some(401) => challenge(),
         Some(403) => HttpResponse::Forbidden(),
-        _ => HttpResponse::Ok(),
-    }
+        _ => return HttpResponse::Ok(),
+    };
+    builder.extensions_mut().insert(AlreadyLogged);
+    builder
 }
 
 fn challenge() -> actix_web::HttpResponseBuilder {
@@ -206,11 +215,9 @@ async fn authenticate(req: &HttpRequest, state: &RpcState) -> Result<Caller, Htt
         Ok(None) => {
             state.limiter.record_failure(ip, now);
             tracing::warn!(user = %username, client = %ip, "login failed");
-            Err(refuse(
-                challenge(),
-                Kind::Json,
-                "wrong user name or password",
-            ))
+            let mut builder = challenge();
+            builder.extensions_mut().insert(AlreadyLogged);
+            Err(refuse(builder, Kind::Json, "wrong user name or password"))
         }
         // Credentials cannot be checked while the database is down: answer
         // like any call would, with "database unavailable".

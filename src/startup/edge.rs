@@ -18,7 +18,7 @@ use crate::edge::upstreams::Upstreams;
 
 pub(super) fn start(settings: &Settings, port: u16, timer: bool) -> Result<EdgeHandle, String> {
     let c = &settings.client;
-    let upstreams = if c.upstreams.is_empty() {
+    let urls = if c.upstreams.is_empty() {
         vec![settings.server.local_rpc_url(port)]
     } else {
         c.upstreams.clone()
@@ -30,11 +30,8 @@ pub(super) fn start(settings: &Settings, port: u16, timer: bool) -> Result<EdgeH
         load_snapshot(path, &store, &state);
     }
     let applied_hash = Arc::new(AtomicU64::new(0));
-    let upstream_health = Arc::new(Mutex::new(Upstreams::new(
-        upstreams.clone(),
-        c.upstream_cooldown.get(),
-    )));
-    let client = RpcClient::new(upstream_health.clone(), c.clone(), applied_hash.clone())
+    let upstreams = Arc::new(Mutex::new(Upstreams::new(urls, c.upstream_cooldown.get())));
+    let client = RpcClient::new(upstreams.clone(), c.clone(), applied_hash.clone())
         .map_err(|e| e.to_string())?
         .start();
     let cache = CacheActor::new(store.clone(), state.clone(), snapshot_path, applied_hash).start();
@@ -60,7 +57,6 @@ pub(super) fn start(settings: &Settings, port: u16, timer: bool) -> Result<EdgeH
         store,
         state,
         upstreams,
-        upstream_health,
         interval: c.interval.get(),
         max_stale: c.max_stale.get(),
         mode: match c.mode {

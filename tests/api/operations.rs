@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use crate::helpers::{free_port, unique_name, Backend, TestDb};
-use crate::processes::{call, eventually, get, reachable, Process};
+use crate::processes::{call, center, eventually, get, reachable, Process};
 
 /// SIGTERM with a request half sent: the request is still answered, the
 /// edge writes its snapshot, the DB executors close their connections, the
@@ -122,19 +122,6 @@ async fn sigterm_finishes_requests_saves_the_snapshot_and_closes_the_pool() {
     }
     assert!(dir.join("edge.snapshot").exists());
     let _ = std::fs::remove_dir_all(dir);
-}
-
-fn center(dir: &std::path::Path, port: u16, url: &str) -> Process {
-    Process::start(
-        dir,
-        &[
-            ("SYNCDICT__SERVER__ROLES", "center".into()),
-            ("SYNCDICT__SERVER__PORT", port.to_string()),
-            ("SYNCDICT__SERVER__WORKERS", "1".into()),
-            ("SYNCDICT__SERVER__REVISION_CHECK_INTERVAL", "200ms".into()),
-            ("SYNCDICT__DATABASE__URL", url.into()),
-        ],
-    )
 }
 
 /// Two centers on one database, an edge listing both: the first is killed
