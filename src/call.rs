@@ -19,6 +19,8 @@ pub enum CallFailure {
     Rpc { code: i64, message: String },
     #[error("{url}: the reply is not a JSON-RPC response")]
     Malformed { url: String },
+    #[error("cannot read the password: {0}")]
+    Prompt(#[from] std::io::Error),
 }
 
 /// This process's own /RPC, from the settings.
@@ -37,11 +39,10 @@ pub fn parse_params(params: &[String]) -> Vec<Value> {
 }
 
 /// `(user, password)`, the password from `SYNCDICT_PASSWORD` or a prompt.
-pub fn credentials(user: String) -> Result<(String, String), String> {
+pub fn credentials(user: String) -> Result<(String, String), CallFailure> {
     let password = match std::env::var("SYNCDICT_PASSWORD") {
         Ok(p) => p,
-        Err(_) => rpassword::prompt_password(format!("Password for {user}: "))
-            .map_err(|e| e.to_string())?,
+        Err(_) => rpassword::prompt_password(format!("Password for {user}: "))?,
     };
     Ok((user, password))
 }

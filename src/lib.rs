@@ -7,7 +7,6 @@
 //! - `center`: executes record calls, with the read cache in front.
 //! - `actors`: the DB executor; `db`: diesel (nowhere else); `domain`: pure types.
 
-pub mod actors;
 pub mod auth;
 pub mod call;
 pub mod center;
@@ -21,4 +20,3 @@ pub mod routes;
 pub mod rpc;
 pub mod startup;
 pub mod telemetry;
-pub mod user_admin;

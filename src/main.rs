@@ -2,47 +2,48 @@
 
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::Parser;
+use syncdict::auth::commands;
 use syncdict::cli::{Cli, Command};
 use syncdict::configuration::Settings;
 use syncdict::startup::Application;
-use syncdict::{call, db, telemetry, user_admin};
+use syncdict::{call, db, telemetry};
+
+/// A bad configuration exits with 2, any other failure with 1.
+const CONFIG_ERROR: u8 = 2;
 
 fn main() -> ExitCode {
+    run().unwrap_or_else(|e| {
+        eprintln!("syncdict: {e:#}");
+        ExitCode::FAILURE
+    })
+}
+
+/// Parses the command line and settings, then runs the command.
+fn run() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     let settings = match Settings::load(cli.config.as_deref()) {
         Ok(settings) => settings,
         Err(e) => {
             eprintln!("syncdict: {e}");
-            return ExitCode::from(2);
+            return Ok(ExitCode::from(CONFIG_ERROR));
         }
     };
     telemetry::init(&settings.log);
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::CheckConfig => {
-            println!("{}", settings.to_masked_json());
-            ExitCode::SUCCESS
+    execute(cli.command.unwrap_or(Command::Serve), settings)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs one command; what it prints on success goes to stdout.
+fn execute(command: Command, settings: Settings) -> anyhow::Result<()> {
+    match command {
+        Command::CheckConfig => println!("{}", settings.to_masked_json()),
+        Command::Migrate => {
+            db::migrate_now(&settings.database)?;
+            println!("migrations applied to {}", settings.database.url);
         }
-        Command::Migrate => match db::migrate_now(&settings.database) {
-            Ok(()) => {
-                println!("migrations applied to {}", settings.database.url);
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("syncdict: {e}");
-                ExitCode::FAILURE
-            }
-        },
-        Command::User { action } => match user_admin::run(action, &settings) {
-            Ok(message) => {
-                println!("{message}");
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("syncdict: {e}");
-                ExitCode::FAILURE
-            }
-        },
+        Command::User { action } => println!("{}", commands::run(action, &settings)?),
         Command::Call {
             url,
             user,
@@ -50,46 +51,22 @@ fn main() -> ExitCode {
             params,
         } => {
             let url = url.unwrap_or_else(|| call::default_url(&settings));
-            let credentials = match user.map(call::credentials).transpose() {
-                Ok(c) => c,
-                Err(e) => {
-                    eprintln!("syncdict: {e}");
-                    return ExitCode::FAILURE;
-                }
-            };
+            let credentials = user.map(call::credentials).transpose()?;
             let params = call::parse_params(&params);
             let result = actix_web::rt::System::new().block_on(call::call(
                 &url,
                 credentials,
                 &method,
                 params,
-            ));
-            match result {
-                Ok(value) => {
-                    println!(
-                        "{}",
-                        serde_json::to_string_pretty(&value).unwrap_or_default()
-                    );
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("syncdict: {e}");
-                    ExitCode::FAILURE
-                }
-            }
+            ))?;
+            println!("{}", serde_json::to_string_pretty(&result)?);
         }
-        Command::Serve => {
-            let served = actix_web::rt::System::new().block_on(async move {
-                let app = Application::build(settings).await?;
-                app.run_until_stopped().await.map_err(anyhow::Error::from)
-            });
-            match served {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("syncdict: {e}");
-                    ExitCode::FAILURE
-                }
-            }
-        }
+        Command::Serve => actix_web::rt::System::new().block_on(async move {
+            let app = Application::build(settings).await?;
+            app.run_until_stopped()
+                .await
+                .context("the HTTP server failed")
+        })?,
     }
+    Ok(())
 }

@@ -2,6 +2,7 @@
 //! in front of `records.list` and `records.changes`.
 
 mod read_cache;
+pub mod start;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,7 +10,7 @@ use std::time::Duration;
 use actix::Addr;
 use serde::Serialize;
 
-use crate::actors::db_executor::{
+use crate::db::executor::{
     Authenticate, CurrentRevision, DbExecutor, DeleteRecord, GetChanges, GetRecord, ListRecords,
     PutRecord,
 };

@@ -1,5 +1,7 @@
 //! `[client]`: the edge role, pulling from one or more centers.
 
+use std::path::PathBuf;
+
 use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 
 use super::units::StringOrInt;
@@ -16,6 +18,26 @@ pub enum PullMode {
     Method,
 }
 
+impl PullMode {
+    /// The name used in settings and on the status page.
+    pub fn label(self) -> &'static str {
+        match self {
+            PullMode::Changes => "changes",
+            PullMode::Method => "method",
+        }
+    }
+}
+
+/// The JSON-RPC version an edge speaks in `method` mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+pub enum JsonRpcVersion {
+    /// No `"jsonrpc"` member (rpc4django-era centers).
+    #[serde(rename = "1.0")]
+    V1,
+    #[serde(rename = "2.0")]
+    V2,
+}
+
 /// `[client]` settings. Every field has a default; see `Settings.toml`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
@@ -28,7 +50,7 @@ pub struct ClientSettings {
     /// Method called in `method` mode. Default `"testrpc.MyRPC"`.
     pub method: String,
     /// JSON-RPC version spoken in `method` mode: `"2.0"` or `"1.0"`. Default `"2.0"`.
-    pub jsonrpc_version: String,
+    pub jsonrpc_version: JsonRpcVersion,
     /// In `method` mode, the field of each row that is its key. Default `"name"`.
     pub key_field: String,
     /// In `method` mode, store only this field of each row; unset stores the
@@ -55,9 +77,11 @@ pub struct ClientSettings {
     /// In `method` mode, refuse an answer that drops more than this share of
     /// the keys, or an empty one; `"100%"` turns the guard off. Default `"50%"`.
     pub max_shrink: Percent,
-    /// Where the edge keeps its data between runs; `""` disables it.
+    /// Where the edge keeps its data between runs; `""` turns snapshots off
+    /// (TOML has no null, so the empty path is how a file says "none").
     /// Default `"syncdict-edge.snapshot"`.
-    pub snapshot_path: String,
+    #[serde(with = "optional_path")]
+    pub snapshot_path: Option<PathBuf>,
     /// `/healthz` answers 503 once data is older than this. Default `"5m"`.
     pub max_stale: HumanDuration,
 }
@@ -69,7 +93,7 @@ impl Default for ClientSettings {
             upstreams: Vec::new(),
             mode: PullMode::Changes,
             method: "testrpc.MyRPC".into(),
-            jsonrpc_version: "2.0".into(),
+            jsonrpc_version: JsonRpcVersion::V2,
             key_field: "name".into(),
             value_field: None,
             interval: secs(6),
@@ -80,7 +104,7 @@ impl Default for ClientSettings {
             cache_size: ByteSize(10 << 20),
             max_backoff: secs(60),
             max_shrink: Percent(50),
-            snapshot_path: "syncdict-edge.snapshot".into(),
+            snapshot_path: Some("syncdict-edge.snapshot".into()),
             max_stale: secs(300),
         }
     }
@@ -90,6 +114,25 @@ fn mask_secret<S: Serializer>(value: &Option<String>, s: S) -> Result<S::Ok, S::
     match value {
         Some(_) => s.serialize_str("***"),
         None => s.serialize_none(),
+    }
+}
+
+/// `Option<PathBuf>` as a string, `""` meaning `None`.
+mod optional_path {
+    use std::path::PathBuf;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(path: &Option<PathBuf>, s: S) -> Result<S::Ok, S::Error> {
+        match path {
+            Some(p) => s.collect_str(&p.display()),
+            None => s.serialize_str(""),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<PathBuf>, D::Error> {
+        let raw = String::deserialize(d)?;
+        Ok((!raw.is_empty()).then(|| PathBuf::from(raw)))
     }
 }
 

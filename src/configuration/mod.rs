@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-pub use client::{ClientSettings, Percent, PullMode};
+pub use client::{ClientSettings, JsonRpcVersion, Percent, PullMode};
 pub use database_url::{Backend, DatabaseUrl};
 pub use units::{ByteSize, HumanDuration};
 
@@ -51,6 +51,18 @@ pub enum Role {
     Center,
     /// Pulls from upstreams into the local cache and serves it.
     Edge,
+}
+
+impl Role {
+    pub const ALL: [Role; 2] = [Role::Center, Role::Edge];
+
+    /// The name used in settings, logs and the status page.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Center => "center",
+            Role::Edge => "edge",
+        }
+    }
 }
 
 /// `[server]`: the HTTP listener and the JSON-RPC endpoint.
@@ -335,12 +347,6 @@ impl Settings {
                     format!("{url:?} must be an http:// URL (TLS is not built in)"),
                 );
             }
-        }
-        if !["1.0", "2.0"].contains(&c.jsonrpc_version.as_str()) {
-            return fail(
-                "client.jsonrpc_version",
-                format!("{:?} must be \"1.0\" or \"2.0\"", c.jsonrpc_version),
-            );
         }
         for (key, d) in [
             ("client.interval", c.interval),

@@ -7,6 +7,7 @@
 
 #[cfg(any(feature = "mysql", feature = "postgres"))]
 pub mod admin;
+pub mod executor;
 mod pool;
 pub mod records;
 mod schema;

@@ -2,12 +2,14 @@
 //! here (protocol, schedule, store, snapshot, status); the actors that drive
 //! them live in `actors/`.
 
+pub mod actors;
 mod metrics;
 pub mod protocol;
 mod rows;
 pub mod schedule;
 pub mod shard;
 pub mod snapshot;
+pub mod start;
 pub mod status;
 pub mod store;
 pub mod upstreams;

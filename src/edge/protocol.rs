@@ -4,6 +4,7 @@ use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use super::PullError;
+use crate::configuration::JsonRpcVersion;
 
 /// One value as the edge keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,10 +54,10 @@ pub fn changes_request(since: i64) -> String {
 }
 
 /// The JSON-RPC body for a no-argument `method`, 1.0 or 2.0.
-pub fn method_request(method: &str, version: &str) -> String {
+pub fn method_request(method: &str, version: JsonRpcVersion) -> String {
     match version {
-        "1.0" => json!({"method": method, "params": [], "id": 1}),
-        _ => json!({"jsonrpc": "2.0", "method": method, "params": [], "id": 1}),
+        JsonRpcVersion::V1 => json!({"method": method, "params": [], "id": 1}),
+        JsonRpcVersion::V2 => json!({"jsonrpc": "2.0", "method": method, "params": [], "id": 1}),
     }
     .to_string()
 }

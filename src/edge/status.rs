@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::store::EdgeStore;
 use super::upstreams::Upstreams;
+use crate::configuration::{PullMode, Role};
 use crate::domain::format_timestamp;
 use crate::metrics::Histogram;
 
@@ -80,15 +81,15 @@ pub struct EdgeView {
     pub upstreams: Arc<Mutex<Upstreams>>,
     pub interval: Duration,
     pub max_stale: Duration,
-    pub mode: &'static str,
-    pub roles: Vec<&'static str>,
+    pub mode: PullMode,
+    pub roles: Vec<Role>,
 }
 
 /// `/api/status` as JSON.
 #[derive(Debug, Serialize)]
 pub struct StatusReport {
-    pub roles: Vec<&'static str>,
-    pub mode: &'static str,
+    pub roles: Vec<Role>,
+    pub mode: PullMode,
     pub upstreams: Vec<String>,
     pub upstream_in_use: Option<String>,
     pub interval_ms: u64,
@@ -177,8 +178,8 @@ mod tests {
             upstreams: Arc::new(Mutex::new(Upstreams::new(vec![], Duration::ZERO))),
             interval: Duration::from_secs(6),
             max_stale,
-            mode: "changes",
-            roles: vec!["edge"],
+            mode: PullMode::Changes,
+            roles: vec![Role::Edge],
         }
     }
 

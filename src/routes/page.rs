@@ -144,8 +144,8 @@ fn facts(r: &StatusReport) -> Markup {
     let fact = |name: &str, value: String| html! { div.fact { span.name { (name) } span.value { (value) } } };
     let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
     html! {
-        (fact("roles", r.roles.join(" + ")))
-        (fact("mode", r.mode.to_string()))
+        (fact("roles", r.roles.iter().map(|role| role.label()).collect::<Vec<_>>().join(" + ")))
+        (fact("mode", r.mode.label().to_string()))
         (fact("upstream in use", r.upstream_in_use.clone().unwrap_or_else(|| r.upstreams.join(", "))))
         (fact("interval", format!("{} ms", r.interval_ms)))
         (fact("revision", r.revision.to_string()))

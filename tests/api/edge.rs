@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use syncdict::actors::scheduler::TickReport;
 use syncdict::configuration::Percent;
+use syncdict::edge::actors::scheduler::TickReport;
 
 use crate::edge_helpers::{
     edge_settings, method_settings, small_cache, spawn_edge, Script, Upstream,
@@ -213,7 +213,7 @@ async fn the_snapshot_serves_before_the_first_pull() {
 
     // A second edge on the same snapshot, its upstream dead, never ticked.
     let mut settings = edge_settings(vec!["http://127.0.0.1:9/RPC".into()]);
-    settings.client.snapshot_path = first.snapshot.display().to_string();
+    settings.client.snapshot_path = Some(first.snapshot.clone());
     let restarted = spawn_edge(settings).await;
     let served = restarted.get("/api/cache/a").await;
     assert_eq!(served.status(), 200);
@@ -229,7 +229,7 @@ async fn the_snapshot_serves_before_the_first_pull() {
     bytes[n - 3] ^= 0x20;
     std::fs::write(&first.snapshot, &bytes).unwrap();
     let mut settings = edge_settings(vec!["http://127.0.0.1:9/RPC".into()]);
-    settings.client.snapshot_path = first.snapshot.display().to_string();
+    settings.client.snapshot_path = Some(first.snapshot.clone());
     let distrustful = spawn_edge(settings).await;
     let status = distrustful.status().await;
     assert_eq!(status["entries"], 0);
@@ -242,7 +242,7 @@ async fn the_snapshot_serves_before_the_first_pull() {
     );
     std::fs::write(&first.snapshot, &bytes[..n - 5]).unwrap();
     let mut settings = edge_settings(vec!["http://127.0.0.1:9/RPC".into()]);
-    settings.client.snapshot_path = first.snapshot.display().to_string();
+    settings.client.snapshot_path = Some(first.snapshot.clone());
     let truncated = spawn_edge(settings).await;
     assert!(truncated.status().await["snapshot_error"]
         .as_str()

@@ -6,7 +6,8 @@ use std::time::Duration;
 use actix_web::{web, App, HttpResponse, HttpServer};
 use serde_json::Value;
 use syncdict::configuration::{ByteSize, HumanDuration, PullMode, Role, Settings};
-use syncdict::startup::{Application, EdgeHandle};
+use syncdict::edge::start::EdgeHandle;
+use syncdict::startup::Application;
 
 use crate::helpers::unique_name;
 
@@ -25,16 +26,14 @@ pub fn edge_settings(upstreams: Vec<String>) -> Settings {
     settings.server.roles = vec![Role::Edge];
     settings.client.upstreams = upstreams;
     settings.client.timeout = HumanDuration(Duration::from_millis(700));
-    settings.client.snapshot_path = std::env::temp_dir()
-        .join(format!("{}.snapshot", unique_name()))
-        .display()
-        .to_string();
+    settings.client.snapshot_path =
+        Some(std::env::temp_dir().join(format!("{}.snapshot", unique_name())));
     settings
 }
 
 pub async fn spawn_edge(settings: Settings) -> TestEdge {
-    let snapshot = std::path::PathBuf::from(&settings.client.snapshot_path);
-    let app = Application::build_with(settings, false)
+    let snapshot = settings.client.snapshot_path.clone().unwrap_or_default();
+    let app = Application::build_ticked(settings)
         .await
         .expect("edge builds");
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -138,7 +137,7 @@ impl Upstream {
 pub fn method_settings(upstream: &Upstream) -> Settings {
     let mut settings = edge_settings(vec![upstream.url.clone()]);
     settings.client.mode = PullMode::Method;
-    settings.client.jsonrpc_version = "1.0".into();
+    settings.client.jsonrpc_version = syncdict::configuration::JsonRpcVersion::V1;
     settings
 }
 

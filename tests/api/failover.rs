@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use serde_json::json;
-use syncdict::actors::scheduler::TickReport;
 use syncdict::configuration::{HumanDuration, PullMode};
+use syncdict::edge::actors::scheduler::TickReport;
 
 use crate::edge_helpers::{edge_settings, spawn_edge, Script, Upstream};
 
@@ -20,7 +20,7 @@ async fn the_edge_fails_over_and_returns_to_its_first_upstream() {
     let second = Upstream::start(rows(2)).await;
     let mut settings = edge_settings(vec![first.url.clone(), second.url.clone()]);
     settings.client.mode = PullMode::Method;
-    settings.client.jsonrpc_version = "1.0".into();
+    settings.client.jsonrpc_version = syncdict::configuration::JsonRpcVersion::V1;
     settings.client.upstream_cooldown = HumanDuration(Duration::from_millis(600));
     let edge = spawn_edge(settings).await;
     let value = async || edge.json("/api/cache/k").await["v"].clone();

@@ -4,8 +4,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Once;
 
 use serde_json::{json, Value};
+use syncdict::center::start::Maintenance;
 use syncdict::configuration::{DatabaseUrl, HumanDuration, Role, Settings};
-use syncdict::startup::{Application, Maintenance};
+use syncdict::startup::Application;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

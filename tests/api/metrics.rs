@@ -4,8 +4,8 @@
 use std::collections::{HashMap, HashSet};
 
 use serde_json::json;
-use syncdict::actors::scheduler::TickReport;
 use syncdict::configuration::Role;
+use syncdict::edge::actors::scheduler::TickReport;
 use syncdict::startup::Application;
 
 use crate::helpers::Backend;
@@ -63,8 +63,8 @@ async fn metrics_count_what_the_center_and_the_edge_did() {
     let db = TestDb::create(Backend::Sqlite).unwrap();
     let mut settings = test_settings(db.url.clone());
     settings.server.roles = vec![Role::Center, Role::Edge];
-    settings.client.snapshot_path = String::new();
-    let app = Application::build_with(settings, false).await.unwrap();
+    settings.client.snapshot_path = None;
+    let app = Application::build_ticked(settings).await.unwrap();
     let base = format!("http://127.0.0.1:{}", app.port());
     let edge = app.edge().unwrap();
     actix_web::rt::spawn(app.run_until_stopped());
@@ -194,7 +194,7 @@ async fn an_edge_alone_has_edge_metrics_only() {
     ))
     .await;
     let mut settings = crate::edge_helpers::edge_settings(vec![upstream.url.clone()]);
-    settings.client.snapshot_path = String::new();
+    settings.client.snapshot_path = None;
     let edge = crate::edge_helpers::spawn_edge(settings).await;
     assert!(matches!(edge.edge.tick().await, TickReport::Failed(_)));
     let text = edge.get("/metrics").await.text().await.unwrap();

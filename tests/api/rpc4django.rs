@@ -6,8 +6,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use syncdict::actors::scheduler::TickReport;
 use syncdict::configuration::PullMode;
+use syncdict::edge::actors::scheduler::TickReport;
 
 use crate::edge_helpers::{edge_settings, spawn_edge};
 use crate::helpers::unique_name;
@@ -102,7 +102,7 @@ async fn an_edge_pulls_from_rpc4django() {
 
     let mut settings = edge_settings(vec![url.clone()]);
     settings.client.mode = PullMode::Method;
-    settings.client.jsonrpc_version = "1.0".into();
+    settings.client.jsonrpc_version = syncdict::configuration::JsonRpcVersion::V1;
     let edge = spawn_edge(settings).await;
     assert_eq!(edge.edge.tick().await, TickReport::Applied);
     let rows = rpc(&url, "testrpc.MyRPC", json!([])).await;

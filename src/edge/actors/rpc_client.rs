@@ -77,7 +77,7 @@ impl Handler<Pull> for RpcClient {
         Box::pin(async move {
             let body = match s.mode {
                 PullMode::Changes => protocol::changes_request(msg.since),
-                PullMode::Method => protocol::method_request(&s.method, &s.jsonrpc_version),
+                PullMode::Method => protocol::method_request(&s.method, s.jsonrpc_version),
             };
             let (order, urls) = {
                 let u = lock(&upstreams);

@@ -11,6 +11,7 @@ use super::rpc_client::{Pull, RpcClient};
 use crate::configuration::{ClientSettings, PullMode};
 use crate::domain::now_us;
 use crate::edge::schedule::{PullSchedule, Tick};
+use crate::edge::start::Pace;
 use crate::edge::status::EdgeState;
 use crate::edge::store::{ApplyError, EdgeStore};
 use crate::edge::upstreams::display_url;
@@ -25,8 +26,8 @@ pub struct Scheduler {
     settings: ClientSettings,
     /// Timer chains from before the last finished pull are ignored.
     generation: u64,
-    /// False in tests that drive ticks themselves.
-    timer: bool,
+    /// `Ticked` in tests that drive ticks themselves.
+    pace: Pace,
 }
 
 /// How one tick ended.
@@ -45,7 +46,7 @@ impl Actor for Scheduler {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Self::Context) {
-        if self.timer {
+        if self.pace == Pace::Timer {
             self.arm(ctx, Duration::ZERO);
         }
     }
@@ -58,7 +59,7 @@ impl Scheduler {
         store: Arc<EdgeStore>,
         state: Arc<Mutex<EdgeState>>,
         settings: ClientSettings,
-        timer: bool,
+        pace: Pace,
     ) -> Self {
         let seed = now_us() as u64 ^ u64::from(std::process::id());
         let schedule = PullSchedule::new(settings.interval.get(), settings.max_backoff.get(), seed);
@@ -70,7 +71,7 @@ impl Scheduler {
             state,
             settings,
             generation: 0,
-            timer,
+            pace,
         }
     }
 
@@ -80,7 +81,7 @@ impl Scheduler {
 
     /// Schedules the next timer tick of the current generation.
     fn arm(&mut self, ctx: &mut Context<Self>, delay: Duration) {
-        if !self.timer {
+        if self.pace == Pace::Ticked {
             return;
         }
         self.state().next_pull_us = Some(now_us() + delay.as_micros() as i64);

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 
-use crate::db::{records, AnyConnection, DbError, DbPool};
+use super::{records, AnyConnection, DbError, DbPool};
 use crate::domain::{now_us, RecordKey, StoredRecord};
 
 /// After a failed connection attempt, calls fail at once for this long

@@ -1,0 +1,110 @@
+//! `syncdict user ...`: managing users directly in the database.
+
+use std::io::BufRead;
+
+use super::password;
+use crate::cli::UserAction;
+use crate::configuration::Settings;
+use crate::db::{self, users, ConnectError, DbError};
+use crate::domain::{format_timestamp, now_us, InvalidUsername, Username};
+
+/// Why a user command did nothing; printed as is.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    #[error(transparent)]
+    Database(#[from] DbError),
+    #[error(transparent)]
+    Username(#[from] InvalidUsername),
+    #[error("user {0} already exists (use `syncdict user passwd`)")]
+    Exists(Username),
+    #[error("no user {0}")]
+    NoSuchUser(Username),
+    #[error("cannot read the password: {0}")]
+    Read(#[from] std::io::Error),
+    #[error("the passwords differ")]
+    Mismatch,
+    #[error("a password needs at least {MIN_PASSWORD} characters")]
+    TooShort,
+    #[error(transparent)]
+    Hash(#[from] password::HashError),
+}
+
+/// Shortest password accepted.
+const MIN_PASSWORD: usize = 8;
+
+/// Runs one user command; `Ok` is the message to print.
+pub fn run(action: UserAction, settings: &Settings) -> Result<String, CommandError> {
+    let mut conn = db::connect(&settings.database)?;
+    match action {
+        UserAction::Add {
+            name,
+            write,
+            password_stdin,
+        } => {
+            let name = Username::parse(&name)?;
+            let hash = password::hash(&read_password(password_stdin)?)?;
+            match users::add(&mut conn, &name, &hash, write, now_us()).map_err(DbError::from)? {
+                true => Ok(format!(
+                    "user {name} added ({})",
+                    if write { "read, write" } else { "read" }
+                )),
+                false => Err(CommandError::Exists(name)),
+            }
+        }
+        UserAction::Passwd {
+            name,
+            password_stdin,
+        } => {
+            let name = Username::parse(&name)?;
+            let hash = password::hash(&read_password(password_stdin)?)?;
+            match users::set_password(&mut conn, &name, &hash).map_err(DbError::from)? {
+                true => Ok(format!("password of {name} changed")),
+                false => Err(CommandError::NoSuchUser(name)),
+            }
+        }
+        UserAction::Remove { name } => {
+            let name = Username::parse(&name)?;
+            match users::remove(&mut conn, &name).map_err(DbError::from)? {
+                true => Ok(format!("user {name} removed")),
+                false => Err(CommandError::NoSuchUser(name)),
+            }
+        }
+        UserAction::List => {
+            let all = users::list(&mut conn).map_err(DbError::from)?;
+            Ok(all
+                .iter()
+                .map(|u| {
+                    let perms = if u.can_write { "read,write" } else { "read" };
+                    format!(
+                        "{}\t{perms}\t{}",
+                        u.username,
+                        format_timestamp(u.created_at_us)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n"))
+        }
+    }
+}
+
+/// A new password: the first line of stdin, or typed twice at a prompt.
+fn read_password(from_stdin: bool) -> Result<String, CommandError> {
+    let password = if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        line.trim_end_matches(['\r', '\n']).to_string()
+    } else {
+        let first = rpassword::prompt_password("Password: ")?;
+        let again = rpassword::prompt_password("Again: ")?;
+        if first != again {
+            return Err(CommandError::Mismatch);
+        }
+        first
+    };
+    if password.chars().count() < MIN_PASSWORD {
+        return Err(CommandError::TooShort);
+    }
+    Ok(password)
+}

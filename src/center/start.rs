@@ -1,0 +1,124 @@
+//! Starting the center (migrations, DB executors, the tombstone purge) and
+//! `CenterRole`, what the application keeps of it.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix::Addr;
+use actix_web::rt::task::JoinHandle;
+
+use super::{Center, ReadCache};
+use crate::configuration::Settings;
+use crate::db::executor::{DbExecutor, PurgeTombstones};
+use crate::db::{self, DbError};
+
+/// The running center: the executor handed to the RPC endpoint, its upkeep,
+/// and what must be stopped at shutdown.
+pub struct CenterRole {
+    pub center: Center,
+    pub maintenance: Maintenance,
+    purge: JoinHandle<()>,
+    /// DB executor threads still running (each holds pooled connections).
+    executors: Arc<AtomicUsize>,
+}
+
+/// Periodic center upkeep, callable directly (tests drive it instead of waiting).
+#[derive(Clone)]
+pub struct Maintenance {
+    db: Addr<DbExecutor>,
+    retention: Duration,
+}
+
+impl Maintenance {
+    /// Removes tombstones older than `server.tombstone_retention`.
+    pub async fn purge_tombstones(&self) -> Result<usize, DbError> {
+        self.db
+            .send(PurgeTombstones {
+                retention: self.retention,
+            })
+            .await
+            .map_err(|e| DbError::Unavailable(e.to_string()))?
+    }
+}
+
+/// Migrates (or arranges to migrate once the database is back), starts the
+/// DB executors and the tombstone purge.
+pub async fn start(settings: &Settings) -> CenterRole {
+    let database = settings.database.clone();
+    let migrated = actix_web::rt::task::spawn_blocking(move || db::migrate_now(&database)).await;
+    match migrated {
+        Ok(Ok(())) => tracing::info!(database = %settings.database.url, "database ready"),
+        Ok(Err(e)) => tracing::warn!(
+            database = %settings.database.url, error = %e,
+            "database not ready; serving anyway, calls answer \"database unavailable\" until it is"
+        ),
+        Err(e) => tracing::error!(error = %e, "migration task failed"),
+    }
+    let pool = db::build_pool(&settings.database);
+    let (db, executors) = DbExecutor::start(pool.clone(), settings.database.pool_size as usize);
+    let cache = Arc::new(ReadCache::new(
+        settings.server.revision_check_interval.get(),
+    ));
+    let maintenance = Maintenance {
+        db: db.clone(),
+        retention: settings.server.tombstone_retention.get(),
+    };
+    let purge = spawn_purge(maintenance.clone());
+    CenterRole {
+        center: Center::new(db, pool, cache, &settings.server.rpc_path),
+        maintenance,
+        purge,
+        executors,
+    }
+}
+
+impl CenterRole {
+    /// Stops the purge task and waits (2 s at most) for the DB executors to
+    /// stop once every address to them is gone; their pooled connections
+    /// close as they do.
+    pub async fn stop(self) {
+        let CenterRole {
+            center,
+            maintenance,
+            purge,
+            executors,
+        } = self;
+        purge.abort();
+        let _ = purge.await;
+        drop((center, maintenance));
+        let deadline = std::time::Instant::now() + Duration::from_secs(2);
+        loop {
+            let running = executors.load(Ordering::Acquire);
+            if running == 0 {
+                tracing::info!("database connections closed");
+                return;
+            }
+            if std::time::Instant::now() > deadline {
+                tracing::warn!(
+                    executors = running,
+                    "database executors still running; their connections close at exit"
+                );
+                return;
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+/// Purges tombstones every hour (or twice per retention, if shorter).
+fn spawn_purge(maintenance: Maintenance) -> JoinHandle<()> {
+    let every =
+        (maintenance.retention / 2).clamp(Duration::from_secs(1), Duration::from_secs(3600));
+    actix_web::rt::spawn(async move {
+        let mut ticker = actix_web::rt::time::interval(every);
+        loop {
+            ticker.tick().await;
+            match maintenance.purge_tombstones().await {
+                Ok(0) => {}
+                Ok(purged) => tracing::info!(purged, "tombstones purged"),
+                Err(e) => tracing::debug!(error = %e, "tombstone purge skipped"),
+            }
+        }
+    })
+}

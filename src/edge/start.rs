@@ -1,0 +1,135 @@
+//! Starting the edge (store, snapshot, cache actor, RPC client, scheduler)
+//! and `EdgeHandle`, what the application keeps of it.
+
+use std::path::Path;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
+
+use actix::{Actor, Addr};
+
+use super::actors::cache::{CacheActor, SaveSnapshot};
+use super::actors::rpc_client::RpcClient;
+use super::actors::scheduler::{Scheduler, TickNow, TickReport};
+use super::snapshot;
+use super::status::{EdgeState, EdgeView};
+use super::store::EdgeStore;
+use super::upstreams::Upstreams;
+use super::PullError;
+use crate::configuration::Settings;
+
+/// Whether the scheduler pulls on its own timer or only when ticked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pace {
+    /// Every `client.interval` (and backoff after failures).
+    Timer,
+    /// Only on `EdgeHandle::tick` (tests drive the edge this way).
+    Ticked,
+}
+
+/// The running edge: its scheduler and cache actor, and the view the HTTP
+/// handlers read.
+#[derive(Clone)]
+pub struct EdgeHandle {
+    scheduler: Addr<Scheduler>,
+    cache: Addr<CacheActor>,
+    pub view: EdgeView,
+}
+
+impl EdgeHandle {
+    /// Runs one scheduler tick and waits for its pull.
+    pub async fn tick(&self) -> TickReport {
+        self.scheduler
+            .send(TickNow)
+            .await
+            .unwrap_or_else(|e| TickReport::Failed(PullError::Internal(e.to_string())))
+    }
+
+    /// Writes the snapshot of what is served now (at shutdown); answers
+    /// whether one was written.
+    pub async fn save_snapshot(&self) -> bool {
+        self.cache.send(SaveSnapshot).await.unwrap_or(false)
+    }
+}
+
+/// Starts the edge's actors; the snapshot, if any, is served before the
+/// first pull.
+pub fn start(settings: &Settings, port: u16, pace: Pace) -> Result<EdgeHandle, reqwest::Error> {
+    let c = &settings.client;
+    let urls = if c.upstreams.is_empty() {
+        vec![settings.server.local_rpc_url(port)]
+    } else {
+        c.upstreams.clone()
+    };
+    let store = Arc::new(EdgeStore::new(c.cache_size.bytes()));
+    let state = Arc::new(Mutex::new(EdgeState::default()));
+    if let Some(path) = &c.snapshot_path {
+        load_snapshot(path, &store, &state);
+    }
+    let applied_hash = Arc::new(AtomicU64::new(0));
+    let upstreams = Arc::new(Mutex::new(Upstreams::new(urls, c.upstream_cooldown.get())));
+    let client = RpcClient::new(upstreams.clone(), c.clone(), applied_hash.clone())?.start();
+    let cache = CacheActor::new(
+        store.clone(),
+        state.clone(),
+        c.snapshot_path.clone(),
+        applied_hash,
+    )
+    .start();
+    let scheduler = Scheduler::new(
+        client,
+        cache.clone(),
+        store.clone(),
+        state.clone(),
+        c.clone(),
+        pace,
+    )
+    .start();
+    let view = EdgeView {
+        store,
+        state,
+        upstreams,
+        interval: c.interval.get(),
+        max_stale: c.max_stale.get(),
+        mode: c.mode,
+        roles: settings.server.roles.clone(),
+    };
+    Ok(EdgeHandle {
+        scheduler,
+        cache,
+        view,
+    })
+}
+
+/// Serves the last saved data before the first pull; a bad file is reported
+/// and ignored.
+fn load_snapshot(path: &Path, store: &EdgeStore, state: &Mutex<EdgeState>) {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
+        Err(e) => return report(state, path, &e.to_string()),
+    };
+    let loaded = snapshot::decode(&bytes)
+        .map_err(|e| e.to_string())
+        .and_then(|snap| {
+            let saved_us = snap.saved_us;
+            store
+                .apply(&snap.into_pulled(), None)
+                .map_err(|e| e.to_string())
+                .map(|()| saved_us)
+        });
+    match loaded {
+        Ok(saved_us) => {
+            store.mark_fresh(saved_us);
+            tracing::info!(path = %path.display(), entries = store.entries(), revision = store.revision(), "snapshot loaded");
+        }
+        Err(e) => report(state, path, &e),
+    }
+}
+
+fn report(state: &Mutex<EdgeState>, path: &Path, why: &str) {
+    tracing::error!(path = %path.display(), error = why, "snapshot ignored");
+    state
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .snapshot_error = Some(format!("ignored {}: {why}", path.display()));
+}

@@ -1,0 +1,124 @@
+//! The route table: which endpoints a process serves, from its roles.
+
+use std::sync::Arc;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{web, App};
+
+use crate::auth::FailureLimiter;
+use crate::center::start::CenterRole;
+use crate::configuration::{ReadAccess, Settings};
+use crate::edge::start::EdgeHandle;
+use crate::edge::status::EdgeView;
+use crate::routes;
+use crate::routes::rpc::RpcState;
+use crate::rpc::jsonrpc::Limits;
+
+/// What every HTTP worker's `App` is built from.
+#[derive(Clone)]
+pub(super) struct Shared {
+    rpc: Option<web::Data<RpcState>>,
+    edge: Option<web::Data<EdgeView>>,
+    started: web::Data<routes::metrics::Started>,
+    rpc_path: String,
+    cors_origins: Arc<Vec<String>>,
+}
+
+impl Shared {
+    pub(super) fn new(
+        settings: &Settings,
+        center: Option<&CenterRole>,
+        edge: Option<&EdgeHandle>,
+    ) -> Shared {
+        let s = &settings.server;
+        let cors_origins = Arc::new(s.cors_origins.clone());
+        let rpc = center.map(|role| {
+            web::Data::new(RpcState {
+                center: role.center.clone(),
+                limits: Limits {
+                    max_batch: s.max_batch,
+                    max_depth: s.max_json_depth,
+                },
+                max_body: s.max_body.bytes() as usize,
+                cors_origins: cors_origins.clone(),
+                reads_need_user: s.read_access == ReadAccess::Users,
+                limiter: FailureLimiter::default(),
+            })
+        });
+        Shared {
+            rpc,
+            edge: edge.map(|e| web::Data::new(e.view.clone())),
+            started: web::Data::new(routes::metrics::Started {
+                at_us: crate::domain::now_us(),
+            }),
+            rpc_path: s.rpc_path.clone(),
+            cors_origins,
+        }
+    }
+
+    /// One worker's `App`. Hot read routes come first: actix tries routes
+    /// in registration order.
+    pub(super) fn app(
+        &self,
+    ) -> App<
+        impl ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<impl MessageBody>,
+            Error = actix_web::Error,
+            InitError = (),
+        >,
+    > {
+        let mut app = App::new();
+        if let Some(view) = &self.edge {
+            app = app
+                .app_data(view.clone())
+                .service(
+                    web::scope("/api/cache")
+                        .default_service(web::get().to(routes::cache_api::cache_read)),
+                )
+                .route("/api/status", web::get().to(routes::status::api_status))
+                .route("/healthz", web::get().to(routes::status::healthz));
+        }
+        if let Some(state) = &self.rpc {
+            app = app.app_data(state.clone()).service(
+                web::resource(self.rpc_path.as_str())
+                    .route(web::post().to(routes::rpc::rpc))
+                    .route(web::get().to(routes::method_browser::method_browser))
+                    .default_service(web::to(routes::rpc::method_not_allowed)),
+            );
+        }
+        app = app
+            .app_data(self.started.clone())
+            .route("/metrics", web::get().to(routes::metrics::metrics))
+            .route("/", web::get().to(routes::page::status_page));
+        // Only cross-origin callers need the CORS layer; same-origin pages
+        // and non-browser clients are judged by `routes::rpc` alone.
+        let cross_origin = !self.cors_origins.is_empty();
+        app.wrap(actix_web::middleware::Condition::new(
+            cross_origin,
+            cors(self.cors_origins.clone()),
+        ))
+    }
+}
+
+/// CORS: the listed origins and this server's own may call it from a
+/// browser, sending Content-Type and Authorization. A request from any other
+/// origin gets no CORS headers and is refused before it runs.
+fn cors(origins: Arc<Vec<String>>) -> actix_cors::Cors {
+    actix_cors::Cors::default()
+        .allowed_origin_fn(move |origin, head| {
+            let host = head
+                .headers()
+                .get(actix_web::http::header::HOST)
+                .and_then(|h| h.to_str().ok());
+            routes::rpc::origin_allowed(origin.to_str().unwrap_or(""), host, &origins)
+        })
+        .allowed_methods(["GET", "POST"])
+        .allowed_headers([
+            actix_web::http::header::CONTENT_TYPE,
+            actix_web::http::header::AUTHORIZATION,
+        ])
+        .max_age(3600)
+}
