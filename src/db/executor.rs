@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use actix::prelude::*;
 
 use super::{records, AnyConnection, DbError, DbPool};
-use crate::domain::{now_us, RecordKey, StoredRecord};
+use crate::domain::{now_us, RecordKey, StoredRecord, Username};
 
 /// After a failed connection attempt, calls fail at once for this long
 /// instead of each waiting `connect_timeout`; then one call probes again.
@@ -223,14 +223,18 @@ impl Handler<PurgeTombstones> for DbExecutor {
 #[derive(Message)]
 #[rtype(result = "Result<Option<bool>, DbError>")]
 pub struct Authenticate {
-    pub username: String,
+    /// `None`: a name no user can have (checked against the dummy hash).
+    pub user: Option<Username>,
     pub password: String,
 }
 
 impl Handler<Authenticate> for DbExecutor {
     type Result = Result<Option<bool>, DbError>;
     fn handle(&mut self, msg: Authenticate, _: &mut Self::Context) -> Self::Result {
-        let found = self.with_conn(|c| crate::db::users::find(c, &msg.username))?;
+        let found = match &msg.user {
+            Some(user) => self.with_conn(|c| super::users::find(c, user))?,
+            None => None,
+        };
         let phc = found.as_ref().map(|(hash, _)| hash.as_str());
         let verified = crate::auth::password::verify(&msg.password, phc);
         Ok(found.filter(|_| verified).map(|(_, can_write)| can_write))

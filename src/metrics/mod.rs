@@ -16,68 +16,156 @@ use std::time::Duration;
 pub use histogram::Histogram;
 
 use crate::rpc::error;
-use crate::rpc::registry::{Protocol, METHODS};
+use crate::rpc::registry::{Method, Protocol};
 
 /// The `outcome` label of an RPC call: `ok` or the error it ended in.
-pub const OUTCOMES: [&str; 10] = [
-    "ok",
-    "parse_error",
-    "invalid_request",
-    "method_not_found",
-    "invalid_params",
-    "internal_error",
-    "db_unavailable",
-    "not_found",
-    "unauthenticated",
-    "forbidden",
-];
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Ok,
+    ParseError,
+    InvalidRequest,
+    MethodNotFound,
+    InvalidParams,
+    /// -32603, and any code syncdict does not define.
+    InternalError,
+    DbUnavailable,
+    NotFound,
+    Unauthenticated,
+    Forbidden,
+    RateLimited,
+}
 
-/// The `outcome` index of a call that ended with `code` (`None`: success).
-pub fn outcome_index(code: Option<i64>) -> usize {
-    match code {
-        None => 0,
-        Some(error::PARSE_ERROR) => 1,
-        Some(error::INVALID_REQUEST) => 2,
-        Some(error::METHOD_NOT_FOUND) => 3,
-        Some(error::INVALID_PARAMS) => 4,
-        Some(error::DATABASE_UNAVAILABLE) => 6,
-        Some(error::NOT_FOUND) => 7,
-        Some(error::CREDENTIALS_REQUIRED) => 8,
-        Some(error::PERMISSION_DENIED) => 9,
-        Some(_) => 5,
+impl Outcome {
+    pub const ALL: [Outcome; 11] = [
+        Outcome::Ok,
+        Outcome::ParseError,
+        Outcome::InvalidRequest,
+        Outcome::MethodNotFound,
+        Outcome::InvalidParams,
+        Outcome::InternalError,
+        Outcome::DbUnavailable,
+        Outcome::NotFound,
+        Outcome::Unauthenticated,
+        Outcome::Forbidden,
+        Outcome::RateLimited,
+    ];
+
+    /// The outcome of a call that ended with `code` (`None`: success).
+    pub fn of(code: Option<i64>) -> Outcome {
+        match code {
+            None => Outcome::Ok,
+            Some(error::PARSE_ERROR) => Outcome::ParseError,
+            Some(error::INVALID_REQUEST) => Outcome::InvalidRequest,
+            Some(error::METHOD_NOT_FOUND) => Outcome::MethodNotFound,
+            Some(error::INVALID_PARAMS) => Outcome::InvalidParams,
+            Some(error::DATABASE_UNAVAILABLE) => Outcome::DbUnavailable,
+            Some(error::NOT_FOUND) => Outcome::NotFound,
+            Some(error::CREDENTIALS_REQUIRED) => Outcome::Unauthenticated,
+            Some(error::PERMISSION_DENIED) => Outcome::Forbidden,
+            Some(error::TOO_MANY_FAILURES) => Outcome::RateLimited,
+            Some(_) => Outcome::InternalError,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::ParseError => "parse_error",
+            Outcome::InvalidRequest => "invalid_request",
+            Outcome::MethodNotFound => "method_not_found",
+            Outcome::InvalidParams => "invalid_params",
+            Outcome::InternalError => "internal_error",
+            Outcome::DbUnavailable => "db_unavailable",
+            Outcome::NotFound => "not_found",
+            Outcome::Unauthenticated => "unauthenticated",
+            Outcome::Forbidden => "forbidden",
+            Outcome::RateLimited => "rate_limited",
+        }
     }
 }
 
-const PROTOCOLS: [&str; 2] = ["jsonrpc", "xmlrpc"];
-/// Every registry method, then `other` (unknown names and unreadable requests).
-const METHOD_SLOTS: usize = METHODS.len() + 1;
-/// HTTP statuses `/RPC` answers with; anything else counts as `other`.
-const STATUSES: [&str; 9] = [
-    "200", "204", "400", "401", "403", "413", "415", "429", "other",
-];
-
-fn method_label(slot: usize) -> &'static str {
-    METHODS.get(slot).map_or("other", |m| m.name)
+/// The `status` label of an HTTP response of `/RPC`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Ok,
+    NoContent,
+    BadRequest,
+    Unauthorized,
+    Forbidden,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    TooManyRequests,
+    /// Any status `/RPC` is not expected to answer with.
+    Other,
 }
 
-/// The slot of `method`: its registry position, or `other`'s.
-fn method_slot(method: &str) -> usize {
-    METHODS
-        .iter()
-        .position(|m| m.name == method)
-        .unwrap_or(METHODS.len())
+impl Status {
+    pub const ALL: [Status; 9] = [
+        Status::Ok,
+        Status::NoContent,
+        Status::BadRequest,
+        Status::Unauthorized,
+        Status::Forbidden,
+        Status::PayloadTooLarge,
+        Status::UnsupportedMediaType,
+        Status::TooManyRequests,
+        Status::Other,
+    ];
+
+    pub fn of(code: u16) -> Status {
+        match code {
+            200 => Status::Ok,
+            204 => Status::NoContent,
+            400 => Status::BadRequest,
+            401 => Status::Unauthorized,
+            403 => Status::Forbidden,
+            413 => Status::PayloadTooLarge,
+            415 => Status::UnsupportedMediaType,
+            429 => Status::TooManyRequests,
+            _ => Status::Other,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Ok => "200",
+            Status::NoContent => "204",
+            Status::BadRequest => "400",
+            Status::Unauthorized => "401",
+            Status::Forbidden => "403",
+            Status::PayloadTooLarge => "413",
+            Status::UnsupportedMediaType => "415",
+            Status::TooManyRequests => "429",
+            Status::Other => "other",
+        }
+    }
+}
+
+impl Protocol {
+    /// The `protocol` label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Protocol::Json => "jsonrpc",
+            Protocol::Xml => "xmlrpc",
+        }
+    }
+}
+
+const PROTOCOLS: [Protocol; 2] = [Protocol::Json, Protocol::Xml];
+/// One slot per method, then `other` (unknown names and unreadable requests).
+const METHOD_SLOTS: usize = Method::ALL.len() + 1;
+
+fn method_label(slot: usize) -> &'static str {
+    Method::ALL.get(slot).map_or("other", |m| m.name())
+}
+
+fn method_slot(method: Option<Method>) -> usize {
+    method.map_or(Method::ALL.len(), Method::index)
 }
 
 /// Where `[slot][protocol][outcome]` lives in `RpcMetrics::calls`.
-fn call_index(slot: usize, protocol: usize, outcome: usize) -> usize {
-    (slot * PROTOCOLS.len() + protocol) * OUTCOMES.len() + outcome
-}
-
-fn protocol_index(protocol: Protocol) -> usize {
-    match protocol {
-        Protocol::Json => 0,
-        Protocol::Xml => 1,
-    }
+fn call_index(slot: usize, protocol: Protocol, outcome: Outcome) -> usize {
+    (slot * PROTOCOLS.len() + protocol as usize) * Outcome::ALL.len() + outcome as usize
 }
 
 /// The center's RPC counters, shared by every HTTP worker.
@@ -87,15 +175,15 @@ pub struct RpcMetrics {
     calls: Vec<AtomicU64>,
     /// Per method slot.
     call_seconds: Vec<Histogram>,
-    /// Per entry of `STATUSES`.
-    responses: [AtomicU64; STATUSES.len()],
+    /// Per `Status`, in `Status::ALL` order.
+    responses: [AtomicU64; Status::ALL.len()],
     request_seconds: Histogram,
 }
 
 impl Default for RpcMetrics {
     fn default() -> Self {
         RpcMetrics {
-            calls: (0..METHOD_SLOTS * PROTOCOLS.len() * OUTCOMES.len())
+            calls: (0..METHOD_SLOTS * PROTOCOLS.len() * Outcome::ALL.len())
                 .map(|_| AtomicU64::new(0))
                 .collect(),
             call_seconds: (0..METHOD_SLOTS).map(|_| Histogram::default()).collect(),
@@ -106,43 +194,30 @@ impl Default for RpcMetrics {
 }
 
 impl RpcMetrics {
-    /// Counts one call of `method` (any text: unknown names count as
-    /// `other`) that ended with `code` (`None`: success) after `took`.
+    /// Counts one call of `method` (`None`: unknown, counted as `other`)
+    /// that ended with `code` (`None`: success) after `took`.
     pub fn observe_call(
         &self,
         protocol: Protocol,
-        method: &str,
+        method: Option<Method>,
         code: Option<i64>,
         took: Duration,
     ) {
         let slot = method_slot(method);
-        let index = call_index(slot, protocol_index(protocol), outcome_index(code));
+        let index = call_index(slot, protocol, Outcome::of(code));
         self.calls[index].fetch_add(1, Ordering::Relaxed);
         self.call_seconds[slot].observe(took);
     }
 
     /// Counts one HTTP request to `/RPC` answered with `status`.
     pub fn observe_request(&self, status: u16, took: Duration) {
-        let i = match status {
-            200 => 0,
-            204 => 1,
-            400 => 2,
-            401 => 3,
-            403 => 4,
-            413 => 5,
-            415 => 6,
-            429 => 7,
-            _ => STATUSES.len() - 1,
-        };
-        self.responses[i].fetch_add(1, Ordering::Relaxed);
+        self.responses[Status::of(status) as usize].fetch_add(1, Ordering::Relaxed);
         self.request_seconds.observe(took);
     }
 
     /// Calls counted so far for `method` over `protocol` with `outcome`.
-    pub fn calls(&self, protocol: Protocol, method: &str, outcome: &str) -> u64 {
-        let o = OUTCOMES.iter().position(|x| *x == outcome).unwrap_or(0);
-        let index = call_index(method_slot(method), protocol_index(protocol), o);
-        self.calls[index].load(Ordering::Relaxed)
+    pub fn calls(&self, protocol: Protocol, method: Option<Method>, outcome: Outcome) -> u64 {
+        self.calls[call_index(method_slot(method), protocol, outcome)].load(Ordering::Relaxed)
     }
 
     pub fn render(&self, out: &mut Exposition) {
@@ -152,13 +227,15 @@ impl RpcMetrics {
             "RPC calls by method, protocol and outcome (batch and multicall entries count one each).",
         );
         for slot in 0..METHOD_SLOTS {
-            for (p, protocol) in PROTOCOLS.iter().enumerate() {
-                for (o, outcome) in OUTCOMES.iter().enumerate() {
-                    let n = self.calls[call_index(slot, p, o)].load(Ordering::Relaxed);
+            for protocol in PROTOCOLS {
+                for outcome in Outcome::ALL {
+                    let n = self.calls[call_index(slot, protocol, outcome)].load(Ordering::Relaxed);
                     if n > 0 {
                         let labels = format!(
-                            "method=\"{}\",protocol=\"{protocol}\",outcome=\"{outcome}\"",
-                            method_label(slot)
+                            "method=\"{}\",protocol=\"{}\",outcome=\"{}\"",
+                            method_label(slot),
+                            protocol.label(),
+                            outcome.label()
                         );
                         out.sample("syncdict_rpc_calls_total", &labels, n);
                     }
@@ -181,11 +258,11 @@ impl RpcMetrics {
             "counter",
             "HTTP responses of the RPC endpoint, by status.",
         );
-        for (status, n) in STATUSES.iter().zip(&self.responses) {
-            let n = n.load(Ordering::Relaxed);
+        for status in Status::ALL {
+            let n = self.responses[status as usize].load(Ordering::Relaxed);
             out.sample(
                 "syncdict_rpc_http_responses_total",
-                &format!("status=\"{status}\""),
+                &format!("status=\"{}\"", status.label()),
                 n,
             );
         }
@@ -255,10 +332,16 @@ mod tests {
     fn calls_are_counted_by_method_protocol_and_outcome() {
         let m = RpcMetrics::default();
         let ms = Duration::from_millis(1);
-        m.observe_call(Protocol::Json, "records.list", None, ms);
-        m.observe_call(Protocol::Json, "records.list", None, ms);
-        m.observe_call(Protocol::Xml, "records.get", Some(error::NOT_FOUND), ms);
-        m.observe_call(Protocol::Json, "no.such", Some(error::METHOD_NOT_FOUND), ms);
+        let list = Some(Method::RecordsList);
+        m.observe_call(Protocol::Json, list, None, ms);
+        m.observe_call(Protocol::Json, list, None, ms);
+        m.observe_call(
+            Protocol::Xml,
+            Some(Method::RecordsGet),
+            Some(error::NOT_FOUND),
+            ms,
+        );
+        m.observe_call(Protocol::Json, None, Some(error::METHOD_NOT_FOUND), ms);
         m.observe_request(200, ms);
         m.observe_request(418, ms);
         let mut out = Exposition::default();
@@ -275,21 +358,90 @@ mod tests {
         ] {
             assert!(text.lines().any(|l| l == line), "missing {line}\n{text}");
         }
-        assert_eq!(m.calls(Protocol::Json, "records.list", "ok"), 2);
+        assert_eq!(m.calls(Protocol::Json, list, Outcome::Ok), 2);
         assert!(!text.contains("records.put"), "zero series are left out");
     }
 
+    /// Every method, protocol and outcome lands in its own series, named by
+    /// its own label.
     #[test]
-    fn every_error_code_has_an_outcome() {
+    fn every_call_label_is_rendered() {
+        let m = RpcMetrics::default();
+        let codes = [
+            None,
+            Some(error::PARSE_ERROR),
+            Some(error::INVALID_REQUEST),
+            Some(error::METHOD_NOT_FOUND),
+            Some(error::INVALID_PARAMS),
+            Some(error::INTERNAL_ERROR),
+            Some(error::DATABASE_UNAVAILABLE),
+            Some(error::NOT_FOUND),
+            Some(error::CREDENTIALS_REQUIRED),
+            Some(error::PERMISSION_DENIED),
+            Some(error::TOO_MANY_FAILURES),
+        ];
+        let outcomes: Vec<Outcome> = codes.iter().map(|c| Outcome::of(*c)).collect();
         assert_eq!(
-            OUTCOMES[outcome_index(Some(error::INTERNAL_ERROR))],
-            "internal_error"
+            outcomes,
+            Outcome::ALL,
+            "each code has its own outcome, in order"
         );
-        assert_eq!(OUTCOMES[outcome_index(Some(-1))], "internal_error");
-        assert_eq!(
-            OUTCOMES[outcome_index(Some(error::PERMISSION_DENIED))],
-            "forbidden"
-        );
+        assert_eq!(Outcome::of(Some(-1)), Outcome::InternalError);
+        let methods: Vec<Option<Method>> =
+            Method::ALL.into_iter().map(Some).chain([None]).collect();
+        for method in &methods {
+            for protocol in PROTOCOLS {
+                for code in codes {
+                    m.observe_call(protocol, *method, code, Duration::ZERO);
+                }
+            }
+        }
+        let mut out = Exposition::default();
+        m.render(&mut out);
+        let text = out.finish();
+        for method in &methods {
+            let name = method.map_or("other", Method::name);
+            for protocol in PROTOCOLS {
+                for outcome in Outcome::ALL {
+                    let line = format!(
+                        "syncdict_rpc_calls_total{{method=\"{name}\",protocol=\"{}\",outcome=\"{}\"}} 1",
+                        protocol.label(),
+                        outcome.label()
+                    );
+                    assert!(text.lines().any(|l| l == line), "missing {line}");
+                }
+            }
+        }
+        let series = text
+            .lines()
+            .filter(|l| l.starts_with("syncdict_rpc_calls_total{"))
+            .count();
+        assert_eq!(series, methods.len() * PROTOCOLS.len() * Outcome::ALL.len());
+    }
+
+    #[test]
+    fn every_status_label_is_rendered() {
+        let m = RpcMetrics::default();
+        for (n, code) in [200, 204, 400, 401, 403, 413, 415, 429, 500]
+            .into_iter()
+            .enumerate()
+        {
+            for _ in 0..=n {
+                m.observe_request(code, Duration::ZERO);
+            }
+        }
+        let mut out = Exposition::default();
+        m.render(&mut out);
+        let text = out.finish();
+        for (n, status) in Status::ALL.into_iter().enumerate() {
+            let line = format!(
+                "syncdict_rpc_http_responses_total{{status=\"{}\"}} {}",
+                status.label(),
+                n + 1
+            );
+            assert!(text.lines().any(|l| l == line), "missing {line}\n{text}");
+        }
+        assert_eq!(Status::of(503), Status::Other);
         assert_eq!(escape_label("a\"b\\c\nd"), r#"a\"b\\c\nd"#);
     }
 }

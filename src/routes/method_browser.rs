@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use maud::{html, PreEscaped};
 
 use super::page::{html_response, layout};
-use crate::rpc::registry::{self, Protocol};
+use crate::rpc::registry::{Method, Protocol};
 
 pub async fn method_browser(req: HttpRequest) -> HttpResponse {
     let path = req.path().to_string();
@@ -19,8 +19,9 @@ pub async fn method_browser(req: HttpRequest) -> HttpResponse {
                 code { "system.multicall" } " is XML-RPC only. Params below are JSON."
             }
         }
-        @for m in registry::METHODS {
-            @let xml_only = !registry::available(m, Protocol::Json);
+        @for method in Method::ALL {
+            @let xml_only = !method.offered_on(Protocol::Json);
+            @let m = method.info();
             section.method id=(m.name) {
                 h2 {
                     code { (m.name) "(" }

@@ -1,14 +1,17 @@
-//! `POST /RPC`: content-type and size checks, then the protocol core.
+//! `POST /RPC`: origin, Content-Type, credentials and body size are
+//! admitted or refused here, then the protocol core answers.
 
 use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 
 use crate::auth::{parse_basic, FailureLimiter};
 use crate::center::Center;
-use crate::rpc::error::INVALID_REQUEST;
+use crate::domain::Username;
 use crate::rpc::jsonrpc::Limits;
-use crate::rpc::{self, Caller};
+use crate::rpc::registry::Protocol;
+use crate::rpc::{self, Answer, CallError, Caller, Refusal};
 
 /// What the endpoint needs, shared by all workers.
 pub struct RpcState {
@@ -40,45 +43,79 @@ pub fn origin_allowed(origin: &str, host: Option<&str>, allowed: &[String]) -> b
 const JSON_TYPES: [&str; 2] = ["application/json", "application/json-rpc"];
 const XML_TYPES: [&str; 2] = ["text/xml", "application/xml"];
 
-/// Which protocol the Content-Type asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Json,
-    Xml,
-}
-
-/// Marks a refusal whose cause was logged where it was decided (a failed
-/// login, a refused call), so the request is not logged a second time.
-struct AlreadyLogged;
-
-/// `POST /RPC`, counted by status and timed for `/metrics`; a refused
-/// request is logged here unless its cause already was.
+/// `POST /RPC`: admitted requests go to the protocol core; a refusal is
+/// logged here, once, and rendered by the core like any answer. Every
+/// response is counted by status and timed for `/metrics`.
 pub async fn rpc(
     req: HttpRequest,
     payload: web::Payload,
     state: web::Data<RpcState>,
 ) -> HttpResponse {
     let started = std::time::Instant::now();
-    let response = answer(&req, payload, &state).await;
-    let took = started.elapsed();
-    let status = response.status();
+    // Refusals before the Content-Type is judged still answer in the
+    // protocol the client asked for, when it can be told.
+    let protocol = protocol_of(req.headers().get(header::CONTENT_TYPE)).unwrap_or(Protocol::Json);
+    let answer = match admit(&req, payload, &state).await {
+        Ok((protocol, caller, body)) => {
+            rpc::handle(protocol, &body, &state.limits, &caller, &state.center).await
+        }
+        Err(refusal) => {
+            refusal.log(client(&req).as_deref());
+            Answer::refused(protocol, refusal)
+        }
+    };
+    let response = respond(protocol, answer);
     state
         .center
         .metrics()
-        .observe_request(status.as_u16(), took);
-    if !status.is_success() && response.extensions().get::<AlreadyLogged>().is_none() {
-        let client = req.peer_addr().map(|a| a.ip().to_string());
-        tracing::info!(
-            status = status.as_u16(),
-            client,
-            duration_ms = took.as_millis() as u64,
-            "request refused"
-        );
-    }
+        .observe_request(response.status().as_u16(), started.elapsed());
     response
 }
 
-async fn answer(req: &HttpRequest, mut payload: web::Payload, state: &RpcState) -> HttpResponse {
+/// The client's address, for logs.
+fn client(req: &HttpRequest) -> Option<String> {
+    req.peer_addr().map(|a| a.ip().to_string())
+}
+
+/// The one way an answer becomes an HTTP response: 200 (204 with no body),
+/// or the refusal's status, with the Basic challenge or `Retry-After` it
+/// calls for.
+fn respond(protocol: Protocol, answer: Answer) -> HttpResponse {
+    let status = match (&answer.refusal, &answer.body) {
+        (Some(refusal), _) => {
+            StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+        }
+        (None, Some(_)) => StatusCode::OK,
+        (None, None) => StatusCode::NO_CONTENT,
+    };
+    let mut builder = HttpResponse::build(status);
+    if let Some(refusal) = &answer.refusal {
+        if refusal.challenges() {
+            builder.insert_header((header::WWW_AUTHENTICATE, r#"Basic realm="syncdict""#));
+        }
+        if let Some(wait) = refusal.retry_after() {
+            builder.insert_header((header::RETRY_AFTER, wait.as_secs().to_string()));
+        }
+    }
+    match answer.body {
+        None => builder.finish(),
+        Some(body) => builder
+            .content_type(match protocol {
+                Protocol::Json => "application/json",
+                Protocol::Xml => "text/xml; charset=utf-8",
+            })
+            .body(body),
+    }
+}
+
+/// Checks what must hold before any call runs: the origin, the Content-Type,
+/// the credentials and the body size. Answers the protocol, the caller and
+/// the body, or why the request is refused.
+async fn admit(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    state: &RpcState,
+) -> Result<(Protocol, Caller, web::BytesMut), Refusal> {
     if let Some(origin) = req.headers().get(header::ORIGIN) {
         let host = req
             .headers()
@@ -87,27 +124,13 @@ async fn answer(req: &HttpRequest, mut payload: web::Payload, state: &RpcState) 
         if !origin_allowed(origin.to_str().unwrap_or(""), host, &state.cors_origins) {
             // Browsers preflight JSON and XML, so this is no browser call we
             // allowed; nothing runs.
-            return refuse(
-                HttpResponse::Forbidden(),
-                Kind::Json,
-                "this origin may not call the API (server.cors_origins)",
-            );
+            return Err(Refusal::ForbiddenOrigin);
         }
     }
-    let kind = match check_content_type(req.headers().get(header::CONTENT_TYPE)) {
-        Ok(kind) => kind,
-        Err(why) => return refuse(HttpResponse::UnsupportedMediaType(), Kind::Json, &why),
-    };
-    let caller = match authenticate(req, state).await {
-        Ok(caller) => caller,
-        Err(response) => return response,
-    };
-    let too_large = || {
-        refuse(
-            HttpResponse::PayloadTooLarge(),
-            kind,
-            &format!("request body exceeds {} bytes", state.max_body),
-        )
+    let protocol = protocol_of(req.headers().get(header::CONTENT_TYPE))?;
+    let caller = authenticate(req, state).await?;
+    let too_large = Refusal::BodyTooLarge {
+        max_bytes: state.max_body,
     };
     let declared = req
         .headers()
@@ -115,61 +138,26 @@ async fn answer(req: &HttpRequest, mut payload: web::Payload, state: &RpcState) 
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > state.max_body) {
-        return too_large();
+        return Err(too_large);
     }
     let mut body = web::BytesMut::with_capacity(declared.unwrap_or(1024).min(state.max_body));
     while let Some(chunk) = payload.next().await {
         match chunk {
-            Ok(chunk) if body.len() + chunk.len() > state.max_body => return too_large(),
+            Ok(chunk) if body.len() + chunk.len() > state.max_body => return Err(too_large),
             Ok(chunk) => body.extend_from_slice(&chunk),
             Err(e) => {
                 tracing::debug!(error = %e, "request body could not be read");
-                return refuse(
-                    HttpResponse::BadRequest(),
-                    kind,
-                    "request body could not be read",
-                );
+                return Err(Refusal::BodyUnreadable);
             }
         }
     }
-    if kind == Kind::Xml {
-        let (reply, refused) = rpc::handle_xml(&body, &state.limits, &caller, &state.center).await;
-        return status_for(refused)
-            .content_type("text/xml; charset=utf-8")
-            .body(reply);
-    }
-    let answer = rpc::handle_json(&body, &state.limits, &caller, &state.center).await;
-    match answer.body {
-        Some(reply) => status_for(answer.refused)
-            .content_type("application/json")
-            .body(reply),
-        None if answer.refused.is_some() => status_for(answer.refused).finish(),
-        None => HttpResponse::NoContent().finish(),
-    }
-}
-
-/// 200, or 401 (with the Basic challenge) / 403 for a refused single call
-/// (logged as a failed call by the executor).
-fn status_for(refused: Option<u16>) -> actix_web::HttpResponseBuilder {
-    let mut builder = match refused {
-        Some(401) => challenge(),
-        Some(403) => HttpResponse::Forbidden(),
-        _ => return HttpResponse::Ok(),
-    };
-    builder.extensions_mut().insert(AlreadyLogged);
-    builder
-}
-
-fn challenge() -> actix_web::HttpResponseBuilder {
-    let mut builder = HttpResponse::Unauthorized();
-    builder.insert_header((header::WWW_AUTHENTICATE, r#"Basic realm="syncdict""#));
-    builder
+    Ok((protocol, caller, body))
 }
 
 /// Who is calling: anonymous, or a user whose Basic credentials checked out.
 /// Wrong or unreadable credentials are refused (401) even where anonymous
 /// callers would pass; an address with repeated failures gets 429 for a while.
-async fn authenticate(req: &HttpRequest, state: &RpcState) -> Result<Caller, HttpResponse> {
+async fn authenticate(req: &HttpRequest, state: &RpcState) -> Result<Caller, Refusal> {
     let anonymous = Caller {
         user: None,
         can_write: false,
@@ -184,52 +172,34 @@ async fn authenticate(req: &HttpRequest, state: &RpcState) -> Result<Caller, Htt
         .unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into());
     let now = std::time::Instant::now();
     if state.limiter.blocked(ip, now) {
-        let mut builder = HttpResponse::TooManyRequests();
-        builder.insert_header((
-            header::RETRY_AFTER,
-            crate::auth::rate_limit::WINDOW.as_secs().to_string(),
-        ));
-        return Err(refuse(
-            builder,
-            Kind::Json,
-            "too many failed logins from this address; try again later",
-        ));
+        return Err(Refusal::TooManyFailures {
+            retry_after: crate::auth::rate_limit::WINDOW,
+        });
     }
     let Some((username, password)) = header.to_str().ok().and_then(parse_basic) else {
         state.limiter.record_failure(ip, now);
-        return Err(refuse(
-            challenge(),
-            Kind::Json,
-            "unreadable Authorization header; use Basic credentials",
-        ));
+        return Err(Refusal::UnreadableCredentials);
     };
-    match state.center.authenticate(username.clone(), password).await {
-        Ok(Some(can_write)) => {
+    // A name no user can have is checked like an unknown one (same time).
+    let user = Username::parse(&username).ok();
+    let checked = state.center.authenticate(user.clone(), password).await;
+    match (checked, user) {
+        (Ok(Some(can_write)), Some(user)) => {
             state.limiter.record_success(ip);
             Ok(Caller {
-                user: Some(username),
+                user: Some(user),
                 can_write,
                 reads_need_user: state.reads_need_user,
             })
         }
-        Ok(None) => {
+        (Ok(_), _) => {
             state.limiter.record_failure(ip, now);
-            tracing::warn!(user = %username, client = %ip, "login failed");
-            let mut builder = challenge();
-            builder.extensions_mut().insert(AlreadyLogged);
-            Err(refuse(builder, Kind::Json, "wrong user name or password"))
+            Err(Refusal::WrongCredentials { user: username })
         }
         // Credentials cannot be checked while the database is down: answer
         // like any call would, with "database unavailable".
-        Err(e) => {
-            let error = crate::rpc::RpcError::from(e);
-            Err(refuse_with(
-                HttpResponse::Ok(),
-                Kind::Json,
-                error.code,
-                &error.message,
-            ))
-        }
+        (Err(CallError::Unavailable), _) => Err(Refusal::DatabaseUnavailable),
+        (Err(_), _) => Err(Refusal::Internal),
     }
 }
 
@@ -241,70 +211,48 @@ pub async fn method_not_allowed() -> HttpResponse {
         .body(r#"{"error":"use POST with a JSON-RPC body"}"#)
 }
 
-fn check_content_type(value: Option<&HeaderValue>) -> Result<Kind, String> {
+/// The protocol the Content-Type asks for (charset UTF-8 if given).
+fn protocol_of(value: Option<&HeaderValue>) -> Result<Protocol, Refusal> {
     let wanted = "use Content-Type: application/json (JSON-RPC) or text/xml (XML-RPC)";
+    let refuse = |detail: String| Refusal::UnsupportedMediaType { detail };
     let raw = value
-        .ok_or_else(|| format!("missing Content-Type; {wanted}"))?
+        .ok_or_else(|| refuse(format!("missing Content-Type; {wanted}")))?
         .to_str()
-        .map_err(|_| format!("unreadable Content-Type; {wanted}"))?;
+        .map_err(|_| refuse(format!("unreadable Content-Type; {wanted}")))?;
     let mut parts = raw.split(';');
     let essence = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-    let kind = if JSON_TYPES.contains(&essence.as_str()) {
-        Kind::Json
+    let protocol = if JSON_TYPES.contains(&essence.as_str()) {
+        Protocol::Json
     } else if XML_TYPES.contains(&essence.as_str()) {
-        Kind::Xml
+        Protocol::Xml
     } else {
-        return Err(format!("unsupported Content-Type {raw:?}; {wanted}"));
+        let shown: String = raw.chars().take(100).collect();
+        return Err(refuse(format!(
+            "unsupported Content-Type {shown:?}; {wanted}"
+        )));
     };
     for param in parts {
         if let Some((name, value)) = param.split_once('=') {
             let value = value.trim().trim_matches('"').to_ascii_lowercase();
             if name.trim().eq_ignore_ascii_case("charset") && value != "utf-8" && value != "utf8" {
-                return Err(format!(
-                    "unsupported charset {value:?}; JSON-RPC bodies are UTF-8"
-                ));
+                let shown: String = value.chars().take(40).collect();
+                return Err(refuse(format!(
+                    "unsupported charset {shown:?}; request bodies are UTF-8"
+                )));
             }
         }
     }
-    Ok(kind)
-}
-
-/// An HTTP-level refusal, with a JSON-RPC error or XML-RPC fault body so
-/// clients can show it.
-fn refuse(builder: actix_web::HttpResponseBuilder, kind: Kind, message: &str) -> HttpResponse {
-    refuse_with(builder, kind, INVALID_REQUEST, message)
-}
-
-/// As `refuse`, with the error code given.
-fn refuse_with(
-    mut builder: actix_web::HttpResponseBuilder,
-    kind: Kind,
-    code: i64,
-    message: &str,
-) -> HttpResponse {
-    let error = crate::rpc::RpcError::new(code, message);
-    if kind == Kind::Xml {
-        let fault = crate::rpc::xmlrpc::encode_fault(&error);
-        return builder.content_type("text/xml; charset=utf-8").body(fault);
-    }
-    let body = serde_json::json!({
-        "jsonrpc": "2.0",
-        "error": { "code": error.code, "message": error.message },
-        "id": null,
-    });
-    builder
-        .content_type("application/json")
-        .body(body.to_string())
+    Ok(protocol)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::check_content_type;
+    use super::protocol_of;
     use actix_web::http::header::HeaderValue;
 
     #[test]
     fn only_json_types_pass() {
-        let check = |v: &str| check_content_type(Some(&HeaderValue::from_str(v).unwrap())).is_ok();
+        let check = |v: &str| protocol_of(Some(&HeaderValue::from_str(v).unwrap())).is_ok();
         assert!(check("application/json"));
         assert!(check("Application/JSON; charset=UTF-8"));
         assert!(check("application/json-rpc"));
@@ -319,6 +267,6 @@ mod tests {
         ] {
             assert!(!check(refused), "{refused}");
         }
-        assert!(check_content_type(None).is_err());
+        assert!(protocol_of(None).is_err());
     }
 }

@@ -17,6 +17,8 @@ pub const NOT_FOUND: i64 = -32002;
 pub const CREDENTIALS_REQUIRED: i64 = -32003;
 /// Application error: the user lacks the permission (HTTP 403 when alone).
 pub const PERMISSION_DENIED: i64 = -32004;
+/// Application error: too many failed logins from this address (HTTP 429).
+pub const TOO_MANY_FAILURES: i64 = -32005;
 
 /// An error as sent to the client: a code and a message fit for it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,12 +1,14 @@
 //! The protocol core, sans I/O: a request body in, a response body out.
 //!
-//! `handle_json` decodes (`jsonrpc`), binds each call against the registry
-//! (`registry`), authorizes it (`authorize`), answers introspection itself
-//! and hands the rest to an `Executor`. HTTP lives in `routes::rpc`.
+//! `handle` decodes (`jsonrpc`, `xmlrpc`), binds each call against the
+//! registry (`registry`), authorizes it (`authorize`), answers introspection
+//! itself and hands store calls to an `Executor`; refusals (`refusal`) are
+//! rendered here in the protocol of the request. HTTP lives in `routes::rpc`.
 
 pub mod error;
 pub mod jsonrpc;
 pub mod openrpc;
+pub mod refusal;
 pub mod registry;
 pub mod xml;
 pub mod xmlrpc;
@@ -17,8 +19,11 @@ use std::time::{Duration, Instant};
 
 pub use error::{CallError, RpcError};
 use jsonrpc::{Entry, Incoming, Limits, Reply, Request};
-use registry::{Call, Protocol};
+pub use refusal::Refusal;
+use registry::{Bound, Call, Introspection, Method, Permission, Protocol, StoreCall};
 use serde_json::Value;
+
+use crate::domain::Username;
 
 /// Text known to be valid JSON, cheap to clone (a cached `records.list` is
 /// shared by every reply that uses it).
@@ -46,25 +51,26 @@ impl RawJson {
 
 /// Runs the calls that touch the store.
 pub trait Executor {
-    fn execute(&self, call: Call) -> impl Future<Output = Result<RawJson, CallError>>;
+    fn execute(&self, call: StoreCall) -> impl Future<Output = Result<RawJson, CallError>>;
 
     /// Where the endpoint is served, for `rpc.discover`.
     fn rpc_path(&self) -> &str {
         "/RPC"
     }
 
-    /// Told of every call once answered: its method as sent (`""` if none
-    /// could be read), the error code it ended with (`None`: success) and
-    /// how long it took. For metrics; the default ignores it.
-    fn observe(&self, _protocol: Protocol, _method: &str, _code: Option<i64>, _took: Duration) {}
+    /// Told of every call once answered: its method (`None` if unknown or
+    /// unreadable), the error code it ended with (`None`: success) and how
+    /// long it took. For metrics and the failed-call log; the default
+    /// ignores it.
+    fn observe(&self, _: Protocol, _: Option<Method>, _code: Option<i64>, _took: Duration) {}
 }
 
 /// Who is calling, as the HTTP layer established it (wrong credentials
-/// never get this far: they are refused with HTTP 401).
+/// never get this far: they are refused before any call runs).
 #[derive(Debug, Clone, Default)]
 pub struct Caller {
     /// `None` for anonymous callers.
-    pub user: Option<String>,
+    pub user: Option<Username>,
     pub can_write: bool,
     /// `server.read_access = "users"`: anonymous callers may not read.
     pub reads_need_user: bool,
@@ -72,41 +78,94 @@ pub struct Caller {
 
 /// The single authorization check: every call, alone, in a batch or in a
 /// multicall, passes here before it runs.
-pub fn authorize(call: &Call, caller: &Caller) -> Result<(), RpcError> {
-    let needs_user = call.is_write() || caller.reads_need_user;
-    if caller.user.is_none() && needs_user {
-        return Err(RpcError::new(
-            error::CREDENTIALS_REQUIRED,
-            "credentials required",
-        ));
-    }
-    if call.is_write() && !caller.can_write {
-        return Err(RpcError::new(
-            error::PERMISSION_DENIED,
-            "permission denied: this user may not write",
-        ));
-    }
-    Ok(())
-}
-
-/// The HTTP status a refused single call maps to (401 or 403).
-pub fn refusal_status(error: &RpcError) -> Option<u16> {
-    match error.code {
-        error::CREDENTIALS_REQUIRED => Some(401),
-        error::PERMISSION_DENIED => Some(403),
-        _ => None,
+pub fn authorize(bound: &Bound, caller: &Caller) -> Result<(), Refusal> {
+    let write = bound.permission() == Permission::Write;
+    match &caller.user {
+        None if write || caller.reads_need_user => Err(Refusal::CredentialsRequired),
+        Some(user) if write && !caller.can_write => {
+            Err(Refusal::PermissionDenied { user: user.clone() })
+        }
+        _ => Ok(()),
     }
 }
 
-/// A response body (`None`: send nothing, HTTP 204) and, for a single call
-/// refused by `authorize`, the HTTP status to send (401 or 403).
+/// How one call ended when it did not succeed.
+#[derive(Debug)]
+enum Failure {
+    Error(RpcError),
+    /// Refused by `authorize`: alone, it sets the HTTP status (401 or 403).
+    Refused(Refusal),
+}
+
+impl From<RpcError> for Failure {
+    fn from(e: RpcError) -> Self {
+        Failure::Error(e)
+    }
+}
+
+impl Failure {
+    fn into_error(self) -> RpcError {
+        match self {
+            Failure::Error(e) => e,
+            Failure::Refused(r) => r.error(),
+        }
+    }
+
+    fn code(&self) -> i64 {
+        match self {
+            Failure::Error(e) => e.code,
+            Failure::Refused(r) => r.error().code,
+        }
+    }
+
+    fn refusal(&self) -> Option<Refusal> {
+        match self {
+            Failure::Refused(r) => Some(r.clone()),
+            Failure::Error(_) => None,
+        }
+    }
+}
+
+/// What to send back: a body (`None`: nothing, HTTP 204) and, when the
+/// request or its single call was refused, why (which sets the HTTP status).
+#[derive(Debug)]
 pub struct Answer {
     pub body: Option<Vec<u8>>,
-    pub refused: Option<u16>,
+    pub refusal: Option<Refusal>,
+}
+
+impl Answer {
+    /// A refusal rendered in `protocol`: a JSON-RPC error with id null, or
+    /// an XML-RPC fault.
+    pub fn refused(protocol: Protocol, refusal: Refusal) -> Answer {
+        let error = refusal.error();
+        let body = match protocol {
+            Protocol::Json => single(&Reply::error(jsonrpc::Version::V2, Value::Null, error)),
+            Protocol::Xml => xmlrpc::encode_fault(&error).into_bytes(),
+        };
+        Answer {
+            body: Some(body),
+            refusal: Some(refusal),
+        }
+    }
+}
+
+/// Answers a request body in `protocol`.
+pub async fn handle(
+    protocol: Protocol,
+    body: &[u8],
+    limits: &Limits,
+    caller: &Caller,
+    exec: &impl Executor,
+) -> Answer {
+    match protocol {
+        Protocol::Json => handle_json(body, limits, caller, exec).await,
+        Protocol::Xml => handle_xml(body, limits, caller, exec).await,
+    }
 }
 
 /// Answers a JSON-RPC request body.
-pub async fn handle_json(
+async fn handle_json(
     body: &[u8],
     limits: &Limits,
     caller: &Caller,
@@ -114,20 +173,20 @@ pub async fn handle_json(
 ) -> Answer {
     let plain = |body| Answer {
         body,
-        refused: None,
+        refusal: None,
     };
     let started = Instant::now();
     match jsonrpc::decode(body, limits) {
         Err(reply) => {
             let code = reply.outcome.as_ref().err().map(|e| e.code);
-            exec.observe(Protocol::Json, "", code, started.elapsed());
+            exec.observe(Protocol::Json, None, code, started.elapsed());
             plain(Some(single(&reply)))
         }
         Ok(Incoming::Single(entry)) => {
-            let (reply, refused) = answer(entry, caller, exec).await;
+            let (reply, refusal) = answer(entry, caller, exec).await;
             Answer {
                 body: reply.map(|r| single(&r)),
-                refused,
+                refusal,
             }
         }
         Ok(Incoming::Batch(entries)) => {
@@ -147,15 +206,15 @@ fn single(reply: &Reply) -> Vec<u8> {
 }
 
 /// The reply to one entry (none for a notification) and, if authorization
-/// refused it, the matching HTTP status.
+/// refused it, why.
 async fn answer(
     entry: Entry,
     caller: &Caller,
     exec: &impl Executor,
-) -> (Option<Reply>, Option<u16>) {
+) -> (Option<Reply>, Option<Refusal>) {
     let request: Request = match entry {
         Entry::Invalid { version, id, error } => {
-            exec.observe(Protocol::Json, "", Some(error.code), Duration::ZERO);
+            exec.observe(Protocol::Json, None, Some(error.code), Duration::ZERO);
             return (Some(Reply::error(version, id, error)), None);
         }
         Entry::Call(request) => request,
@@ -168,13 +227,13 @@ async fn answer(
         exec,
     )
     .await;
-    let refused = outcome.as_ref().err().and_then(refusal_status);
+    let refusal = outcome.as_ref().err().and_then(Failure::refusal);
     let reply = request.id.map(|id| Reply {
         version: request.version,
         id,
-        outcome,
+        outcome: outcome.map_err(Failure::into_error),
     });
-    (reply, refused)
+    (reply, refusal)
 }
 
 /// Binds, authorizes and runs one call, and reports it to `exec.observe`.
@@ -184,69 +243,108 @@ async fn call_one(
     params: jsonrpc::Params,
     caller: &Caller,
     exec: &impl Executor,
-) -> Result<RawJson, RpcError> {
+) -> Result<RawJson, Failure> {
     let started = Instant::now();
     let outcome = async {
-        let call = registry::bind(protocol, method, params)?;
-        authorize(&call, caller)?;
-        run(call, protocol, exec).await
+        let bound = registry::bind(protocol, method, params)?;
+        authorize(&bound, caller).map_err(Failure::Refused)?;
+        Ok(run(bound.call, protocol, exec).await?)
     }
     .await;
-    let code = outcome.as_ref().err().map(|e| e.code);
-    exec.observe(protocol, method, code, started.elapsed());
+    let code = outcome.as_ref().err().map(Failure::code);
+    exec.observe(protocol, Method::named(method), code, started.elapsed());
     outcome
 }
 
 async fn run(call: Call, protocol: Protocol, exec: &impl Executor) -> Result<RawJson, RpcError> {
-    let describe = |name: &str| {
-        registry::lookup(protocol, name).ok_or_else(|| RpcError::method_not_found(name))
-    };
     match call {
-        Call::ListMethods => Ok(RawJson::of(
-            &registry::methods(protocol)
-                .map(|m| m.name)
-                .collect::<Vec<_>>(),
-        )),
-        Call::MethodHelp(name) => Ok(RawJson::of(&describe(&name)?.help)),
-        Call::MethodSignature(name) => Ok(RawJson::of(&vec![describe(&name)?.signature()])),
-        Call::Multicall(_) => Err(RpcError::invalid_request(
-            "system.multicall cannot be nested",
-        )),
-        Call::Discover => Ok(RawJson::of(&openrpc::document(exec.rpc_path()))),
-        other => exec.execute(other).await.map_err(RpcError::from),
+        Call::Store(call) => exec.execute(call).await.map_err(RpcError::from),
+        Call::Introspect(question) => introspect(question, protocol, exec.rpc_path()),
     }
 }
 
+/// Answers introspection from the registry.
+fn introspect(
+    question: Introspection,
+    protocol: Protocol,
+    rpc_path: &str,
+) -> Result<RawJson, RpcError> {
+    let describe = |name: &str| {
+        registry::lookup(protocol, name)
+            .map(Method::info)
+            .ok_or_else(|| RpcError::method_not_found(name))
+    };
+    match question {
+        Introspection::ListMethods => Ok(RawJson::of(
+            &registry::methods(protocol)
+                .map(Method::name)
+                .collect::<Vec<_>>(),
+        )),
+        Introspection::MethodHelp(name) => Ok(RawJson::of(&describe(&name)?.help)),
+        Introspection::MethodSignature(name) => {
+            Ok(RawJson::of(&vec![describe(&name)?.signature()]))
+        }
+        Introspection::Multicall(_) => Err(RpcError::invalid_request(
+            "system.multicall cannot be nested",
+        )),
+        Introspection::Discover => Ok(RawJson::of(&openrpc::document(rpc_path))),
+    }
+}
+
+/// The XML nesting that carries JSON nested `json_depth` deep: each JSON
+/// level is three elements (`value` > `array` > `data`, or `value` >
+/// `struct` > `member`), under `methodCall` > `params` > `param` > `value`.
+pub const fn xml_depth(json_depth: usize) -> usize {
+    json_depth * 3 + 4
+}
+
 /// Answers an XML-RPC request body (always a `methodResponse`).
-pub async fn handle_xml(
-    body: &[u8],
-    limits: &Limits,
-    caller: &Caller,
-    exec: &impl Executor,
-) -> (String, Option<u16>) {
+async fn handle_xml(body: &[u8], limits: &Limits, caller: &Caller, exec: &impl Executor) -> Answer {
     let started = Instant::now();
     let mut method = String::new();
-    let outcome = match xmlrpc::decode(body, limits.max_depth * 3 + 4) {
-        Err(fault) => Err(fault),
+    let outcome: Result<RawJson, Failure> = match xmlrpc::decode(body, xml_depth(limits.max_depth))
+    {
+        Err(fault) => Err(fault.into()),
         Ok(call) => {
             method = call.method;
             let params = jsonrpc::Params::Positional(call.params);
             match registry::bind(Protocol::Xml, &method, params) {
-                Ok(Call::Multicall(calls)) => multicall(calls, limits, caller, exec).await,
-                Ok(call) => match authorize(&call, caller) {
-                    Ok(()) => run(call, Protocol::Xml, exec).await,
-                    Err(e) => Err(e),
+                Ok(Bound {
+                    call: Call::Introspect(Introspection::Multicall(calls)),
+                    ..
+                }) => multicall(calls, limits, caller, exec)
+                    .await
+                    .map_err(Failure::from),
+                Ok(bound) => match authorize(&bound, caller) {
+                    Ok(()) => run(bound.call, Protocol::Xml, exec)
+                        .await
+                        .map_err(Failure::from),
+                    Err(refusal) => Err(Failure::Refused(refusal)),
                 },
-                Err(e) => Err(e),
+                Err(e) => Err(e.into()),
             }
         }
     };
-    let outcome = outcome.and_then(to_value);
-    let code = outcome.as_ref().err().map(|e| e.code);
-    exec.observe(Protocol::Xml, &method, code, started.elapsed());
+    let outcome = outcome.and_then(|raw| to_value(raw).map_err(Failure::from));
+    let code = outcome.as_ref().err().map(Failure::code);
+    exec.observe(
+        Protocol::Xml,
+        Method::named(&method),
+        code,
+        started.elapsed(),
+    );
     match outcome {
-        Ok(result) => (xmlrpc::encode_response(&result), None),
-        Err(fault) => (xmlrpc::encode_fault(&fault), refusal_status(&fault)),
+        Ok(result) => Answer {
+            body: Some(xmlrpc::encode_response(&result).into_bytes()),
+            refusal: None,
+        },
+        Err(failure) => {
+            let refusal = failure.refusal();
+            Answer {
+                body: Some(xmlrpc::encode_fault(&failure.into_error()).into_bytes()),
+                refusal,
+            }
+        }
     }
 }
 
@@ -273,14 +371,15 @@ async fn multicall(
     }
     let mut results = Vec::with_capacity(calls.len());
     for call in calls {
-        // A nested system.multicall binds like any call and `run` refuses it.
+        // A nested system.multicall binds like any call and `introspect` refuses it.
         let outcome = match split_multicall_entry(call) {
-            Err(e) => Err(e),
+            Err(e) => Err(Failure::Error(e)),
             Ok((method, params)) => call_one(Protocol::Xml, &method, params, caller, exec).await,
         };
-        results.push(match outcome.and_then(to_value) {
+        let outcome = outcome.and_then(|raw| to_value(raw).map_err(Failure::from));
+        results.push(match outcome {
             Ok(value) => Value::Array(vec![value]),
-            Err(fault) => xmlrpc::fault_value(&fault),
+            Err(failure) => xmlrpc::fault_value(&failure.into_error()),
         });
     }
     Ok(RawJson::of(&results))

@@ -8,6 +8,7 @@ use super::registry::{methods, Protocol};
 pub fn document(path: &str) -> Value {
     let methods: Vec<Value> = methods(Protocol::Json)
         .map(|m| {
+            let m = m.info();
             let params: Vec<Value> = m
                 .params
                 .iter()

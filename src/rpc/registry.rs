@@ -1,4 +1,5 @@
-//! Every callable method: name, signature, help, and binding params to a typed `Call`.
+//! Every callable method (`Method`, one table of name, params, protocols,
+//! permission and help) and binding params to a typed `Call`.
 
 use serde_json::Value;
 
@@ -50,12 +51,50 @@ pub enum Protocol {
     Xml,
 }
 
+/// Every method syncdict answers; `ALL` is the order `system.listMethods`
+/// returns them in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Method {
+    RecordsList,
+    RecordsGet,
+    RecordsPut,
+    RecordsDelete,
+    RecordsChanges,
+    TestRpcMyRpc,
+    ListMethods,
+    MethodHelp,
+    MethodSignature,
+    Multicall,
+    Discover,
+}
+
+/// Which protocols offer a method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Offered {
+    Both,
+    /// `rpc.discover`: the OpenRPC document describes JSON-RPC.
+    JsonOnly,
+    /// `system.multicall`: JSON-RPC has batches instead.
+    XmlOnly,
+}
+
+/// What a caller needs to call a method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    /// Anyone, or any user when `server.read_access = "users"`.
+    Read,
+    /// A user with the write permission.
+    Write,
+}
+
 /// One method as introspection describes it.
 #[derive(Debug)]
 pub struct MethodInfo {
     pub name: &'static str,
     pub params: &'static [(&'static str, Ty)],
     pub returns: Ty,
+    pub offered: Offered,
+    pub permission: Permission,
     pub help: &'static str,
 }
 
@@ -68,63 +107,112 @@ impl MethodInfo {
     }
 }
 
-/// The registry, in the order `system.listMethods` returns it.
-pub static METHODS: &[MethodInfo] = &[
-    MethodInfo { name: "records.list", params: &[], returns: Ty::Array,
-        help: "Returns every record as {key, value, revision, updated_at}, ordered by key." },
-    MethodInfo { name: "records.get", params: &[("key", Ty::String)], returns: Ty::Struct,
-        help: "Returns the record stored under key; an error (-32002) if there is none." },
-    MethodInfo { name: "records.put", params: &[("key", Ty::String), ("value", Ty::Any)], returns: Ty::Int,
-        help: "Stores any JSON value under key (1 to 255 bytes of UTF-8) and returns the new revision." },
-    MethodInfo { name: "records.delete", params: &[("key", Ty::String)], returns: Ty::Boolean,
-        help: "Deletes the record under key; returns true if it existed, false otherwise." },
-    MethodInfo { name: "records.changes", params: &[("since", Ty::Int)], returns: Ty::Struct,
-        help: "Returns {revision, full, upserts, deletes}: the net change after revision since. \
-               full is true (upserts then hold every record) when since is 0, older than the kept \
-               tombstones, or ahead of the store." },
-    MethodInfo { name: "testrpc.MyRPC", params: &[], returns: Ty::Array,
-        help: "Same as records.list, for clients of the original rpc4django center." },
-    MethodInfo { name: "system.listMethods", params: &[], returns: Ty::Array,
-        help: "Returns the names of all methods." },
-    MethodInfo { name: "system.methodHelp", params: &[("name", Ty::String)], returns: Ty::String,
-        help: "Returns the help text of the named method." },
-    MethodInfo { name: "system.methodSignature", params: &[("name", Ty::String)], returns: Ty::Array,
-        help: "Returns the signatures of the named method: [[return type, param types...]]." },
-    MethodInfo { name: "system.multicall", params: &[("calls", Ty::Array)], returns: Ty::Array,
-        help: "XML-RPC only: runs each {methodName, params} in order, each judged on its own; returns \
-               [result] or a fault struct per call." },
-    MethodInfo { name: "rpc.discover", params: &[], returns: Ty::Struct,
-        help: "JSON-RPC only: returns the OpenRPC 1.3 document describing these methods." },
-];
+impl Method {
+    pub const ALL: [Method; 11] = [
+        Method::RecordsList,
+        Method::RecordsGet,
+        Method::RecordsPut,
+        Method::RecordsDelete,
+        Method::RecordsChanges,
+        Method::TestRpcMyRpc,
+        Method::ListMethods,
+        Method::MethodHelp,
+        Method::MethodSignature,
+        Method::Multicall,
+        Method::Discover,
+    ];
 
-/// Whether `info` can be called over `protocol`.
-pub fn available(info: &MethodInfo, protocol: Protocol) -> bool {
-    match info.name {
-        "system.multicall" => protocol == Protocol::Xml,
-        "rpc.discover" => protocol == Protocol::Json,
-        _ => true,
+    /// The one table: name, params, result, protocols, permission, help.
+    pub fn info(self) -> &'static MethodInfo {
+        use Offered::*;
+        use Permission::*;
+        match self {
+            Method::RecordsList => &MethodInfo { name: "records.list", params: &[], returns: Ty::Array, offered: Both, permission: Read,
+                help: "Returns every record as {key, value, revision, updated_at}, ordered by key." },
+            Method::RecordsGet => &MethodInfo { name: "records.get", params: &[("key", Ty::String)], returns: Ty::Struct, offered: Both, permission: Read,
+                help: "Returns the record stored under key; an error (-32002) if there is none." },
+            Method::RecordsPut => &MethodInfo { name: "records.put", params: &[("key", Ty::String), ("value", Ty::Any)], returns: Ty::Int, offered: Both, permission: Write,
+                help: "Stores any JSON value under key (1 to 255 bytes of UTF-8) and returns the new revision." },
+            Method::RecordsDelete => &MethodInfo { name: "records.delete", params: &[("key", Ty::String)], returns: Ty::Boolean, offered: Both, permission: Write,
+                help: "Deletes the record under key; returns true if it existed, false otherwise." },
+            Method::RecordsChanges => &MethodInfo { name: "records.changes", params: &[("since", Ty::Int)], returns: Ty::Struct, offered: Both, permission: Read,
+                help: "Returns {revision, full, upserts, deletes}: the net change after revision since. \
+                       full is true (upserts then hold every record) when since is 0, older than the kept \
+                       tombstones, or ahead of the store." },
+            Method::TestRpcMyRpc => &MethodInfo { name: "testrpc.MyRPC", params: &[], returns: Ty::Array, offered: Both, permission: Read,
+                help: "Same as records.list, for clients of the original rpc4django center." },
+            Method::ListMethods => &MethodInfo { name: "system.listMethods", params: &[], returns: Ty::Array, offered: Both, permission: Read,
+                help: "Returns the names of all methods." },
+            Method::MethodHelp => &MethodInfo { name: "system.methodHelp", params: &[("name", Ty::String)], returns: Ty::String, offered: Both, permission: Read,
+                help: "Returns the help text of the named method." },
+            Method::MethodSignature => &MethodInfo { name: "system.methodSignature", params: &[("name", Ty::String)], returns: Ty::Array, offered: Both, permission: Read,
+                help: "Returns the signatures of the named method: [[return type, param types...]]." },
+            Method::Multicall => &MethodInfo { name: "system.multicall", params: &[("calls", Ty::Array)], returns: Ty::Array, offered: XmlOnly, permission: Read,
+                help: "XML-RPC only: runs each {methodName, params} in order, each judged on its own; returns \
+                       [result] or a fault struct per call." },
+            Method::Discover => &MethodInfo { name: "rpc.discover", params: &[], returns: Ty::Struct, offered: JsonOnly, permission: Read,
+                help: "JSON-RPC only: returns the OpenRPC 1.3 document describing these methods." },
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        self.info().name
+    }
+
+    /// Its position in `ALL` (metrics keep one slot per method).
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The method called `name`, whatever the protocol.
+    pub fn named(name: &str) -> Option<Method> {
+        Method::ALL.into_iter().find(|m| m.name() == name)
+    }
+
+    pub fn offered_on(self, protocol: Protocol) -> bool {
+        match (self.info().offered, protocol) {
+            (Offered::Both, _) => true,
+            (Offered::JsonOnly, p) => p == Protocol::Json,
+            (Offered::XmlOnly, p) => p == Protocol::Xml,
+        }
     }
 }
 
-/// The methods callable over `protocol`, in registry order.
-pub fn methods(protocol: Protocol) -> impl Iterator<Item = &'static MethodInfo> {
-    METHODS.iter().filter(move |m| available(m, protocol))
+/// The methods callable over `protocol`, in `Method::ALL` order.
+pub fn methods(protocol: Protocol) -> impl Iterator<Item = Method> {
+    Method::ALL
+        .into_iter()
+        .filter(move |m| m.offered_on(protocol))
 }
 
 /// The method `name` if it is callable over `protocol`.
-pub fn lookup(protocol: Protocol, name: &str) -> Option<&'static MethodInfo> {
-    methods(protocol).find(|m| m.name == name)
+pub fn lookup(protocol: Protocol, name: &str) -> Option<Method> {
+    Method::named(name).filter(|m| m.offered_on(protocol))
 }
 
-/// A method call with its arguments checked and typed.
+/// A call with its arguments checked and typed: for the store, or answered
+/// by the protocol core itself.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Call {
-    RecordsList,
-    RecordsGet(RecordKey),
-    RecordsPut(RecordKey, Value),
-    RecordsDelete(RecordKey),
-    RecordsChanges(i64),
-    TestRpcMyRpc,
+    Store(StoreCall),
+    Introspect(Introspection),
+}
+
+/// A call the store executor runs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StoreCall {
+    List,
+    Get(RecordKey),
+    Put(RecordKey, Value),
+    Delete(RecordKey),
+    Changes(i64),
+    /// `testrpc.MyRPC`: `records.list` under the original design's name.
+    MyRpc,
+}
+
+/// A call the protocol core answers from the registry.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Introspection {
     ListMethods,
     MethodHelp(String),
     MethodSignature(String),
@@ -134,31 +222,41 @@ pub enum Call {
     Discover,
 }
 
-impl Call {
-    /// Whether the call changes the store (and so needs write permission).
-    pub fn is_write(&self) -> bool {
-        matches!(self, Call::RecordsPut(..) | Call::RecordsDelete(_))
+/// A bound call and the method it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bound {
+    pub method: Method,
+    pub call: Call,
+}
+
+impl Bound {
+    pub fn permission(&self) -> Permission {
+        self.method.info().permission
     }
 }
 
 /// Resolves `method` and binds `params` (positional or by name) to a `Call`.
-pub fn bind(protocol: Protocol, method: &str, params: Params) -> Result<Call, RpcError> {
-    let info = lookup(protocol, method).ok_or_else(|| RpcError::method_not_found(method))?;
-    let mut args = positional(info, params)?.into_iter();
+pub fn bind(protocol: Protocol, name: &str, params: Params) -> Result<Bound, RpcError> {
+    let method = lookup(protocol, name).ok_or_else(|| RpcError::method_not_found(name))?;
+    let mut args = positional(method.info(), params)?.into_iter();
     let mut next = || args.next().unwrap_or(Value::Null);
-    Ok(match info.name {
-        "records.list" => Call::RecordsList,
-        "records.get" => Call::RecordsGet(key_arg(next())?),
-        "records.put" => Call::RecordsPut(key_arg(next())?, next()),
-        "records.delete" => Call::RecordsDelete(key_arg(next())?),
-        "records.changes" => Call::RecordsChanges(revision_arg(next())?),
-        "testrpc.MyRPC" => Call::TestRpcMyRpc,
-        "system.listMethods" => Call::ListMethods,
-        "system.methodHelp" => Call::MethodHelp(string_arg("name", next())?),
-        "system.methodSignature" => Call::MethodSignature(string_arg("name", next())?),
-        "rpc.discover" => Call::Discover,
-        "system.multicall" => match next() {
-            Value::Array(calls) => Call::Multicall(calls),
+    let store = Call::Store;
+    let introspect = Call::Introspect;
+    let call = match method {
+        Method::RecordsList => store(StoreCall::List),
+        Method::RecordsGet => store(StoreCall::Get(key_arg(next())?)),
+        Method::RecordsPut => store(StoreCall::Put(key_arg(next())?, next())),
+        Method::RecordsDelete => store(StoreCall::Delete(key_arg(next())?)),
+        Method::RecordsChanges => store(StoreCall::Changes(revision_arg(next())?)),
+        Method::TestRpcMyRpc => store(StoreCall::MyRpc),
+        Method::ListMethods => introspect(Introspection::ListMethods),
+        Method::MethodHelp => introspect(Introspection::MethodHelp(string_arg("name", next())?)),
+        Method::MethodSignature => {
+            introspect(Introspection::MethodSignature(string_arg("name", next())?))
+        }
+        Method::Discover => introspect(Introspection::Discover),
+        Method::Multicall => match next() {
+            Value::Array(calls) => introspect(Introspection::Multicall(calls)),
             other => {
                 return Err(RpcError::invalid_params(format!(
                     "\"calls\" must be an array, got {}",
@@ -166,8 +264,8 @@ pub fn bind(protocol: Protocol, method: &str, params: Params) -> Result<Call, Rp
                 )))
             }
         },
-        other => return Err(RpcError::method_not_found(other)),
-    })
+    };
+    Ok(Bound { method, call })
 }
 
 /// Arranges params in declaration order; exactly as many as declared.

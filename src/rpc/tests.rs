@@ -3,23 +3,23 @@
 use serde_json::{json, Value};
 
 use super::jsonrpc::Limits;
-use super::registry::Call;
+use super::registry::StoreCall;
 use super::*;
 
 /// Answers store calls with fixed data, so only the protocol is under test.
 struct Echo;
 
 impl Executor for Echo {
-    async fn execute(&self, call: Call) -> Result<RawJson, CallError> {
+    async fn execute(&self, call: StoreCall) -> Result<RawJson, CallError> {
         match call {
-            Call::RecordsGet(key) if key.as_str() == "missing" => {
+            StoreCall::Get(key) if key.as_str() == "missing" => {
                 Err(CallError::NotFound(key.into_string()))
             }
-            Call::RecordsGet(key) => Ok(RawJson::of(&json!({ "key": key.as_str() }))),
-            Call::RecordsPut(_, value) => Ok(RawJson::of(&value)),
-            Call::RecordsChanges(since) => Ok(RawJson::of(&since)),
-            Call::RecordsDelete(_) => Err(CallError::Unavailable),
-            _ => Ok(RawJson::from_trusted("[]")),
+            StoreCall::Get(key) => Ok(RawJson::of(&json!({ "key": key.as_str() }))),
+            StoreCall::Put(_, value) => Ok(RawJson::of(&value)),
+            StoreCall::Changes(since) => Ok(RawJson::of(&since)),
+            StoreCall::Delete(_) => Err(CallError::Unavailable),
+            StoreCall::List | StoreCall::MyRpc => Ok(RawJson::from_trusted("[]")),
         }
     }
 }
@@ -31,7 +31,7 @@ const LIMITS: Limits = Limits {
 
 fn respond(body: &[u8]) -> Option<Value> {
     let writer = Caller {
-        user: Some("tester".into()),
+        user: Username::parse("tester").ok(),
         can_write: true,
         reads_need_user: false,
     };
@@ -288,30 +288,28 @@ fn introspection_reads_the_registry() {
 #[test]
 fn authorization_is_checked_per_call() {
     let run = |caller: &Caller, body: &str| {
-        futures_executor(handle_json(body.as_bytes(), &LIMITS, caller, &Echo))
+        let answer = futures_executor(handle_json(body.as_bytes(), &LIMITS, caller, &Echo));
+        (answer.refusal.map(|r| r.status()), answer.body)
     };
     let anonymous = Caller::default();
     let reader = Caller {
-        user: Some("r".into()),
+        user: Username::parse("r").ok(),
         can_write: false,
         reads_need_user: true,
     };
     let put = r#"{"jsonrpc":"2.0","method":"records.put","params":["a",1],"id":1}"#;
     let get = r#"{"jsonrpc":"2.0","method":"records.get","params":["a"],"id":2}"#;
-    assert_eq!(run(&anonymous, put).refused, Some(401));
-    assert_eq!(run(&reader, put).refused, Some(403));
-    assert_eq!(run(&anonymous, get).refused, None, "public reads");
+    assert_eq!(run(&anonymous, put).0, Some(401));
+    assert_eq!(run(&reader, put).0, Some(403));
+    assert_eq!(run(&anonymous, get).0, None, "public reads");
     let private = Caller {
         reads_need_user: true,
         ..Caller::default()
     };
-    assert_eq!(run(&private, get).refused, Some(401));
+    assert_eq!(run(&private, get).0, Some(401));
     let batch = run(&reader, &format!("[{put},{get}]"));
-    assert_eq!(
-        batch.refused, None,
-        "a batch answers 200, element by element"
-    );
-    let replies: Value = serde_json::from_slice(&batch.body.unwrap()).unwrap();
+    assert_eq!(batch.0, None, "a batch answers 200, element by element");
+    let replies: Value = serde_json::from_slice(&batch.1.unwrap()).unwrap();
     assert_eq!(replies[0]["error"]["code"], error::PERMISSION_DENIED);
     assert_eq!(replies[1]["result"], json!({"key": "a"}));
 }

@@ -232,3 +232,111 @@ print(json.dumps(out))
     assert_eq!(out["changes"], 2);
     assert_eq!(out["fault"][0], -32002);
 }
+
+/// Every refusal of an XML-RPC request is an XML-RPC fault with the code the
+/// README documents, whatever stage refused it; JSON-RPC gets the same codes.
+#[actix_web::test]
+async fn refusals_answer_in_the_protocol_of_the_request() {
+    let db = crate::helpers::TestDb::create(Backend::Sqlite).unwrap();
+    let mut settings = crate::helpers::test_settings(db.url.clone());
+    settings.server.max_body = syncdict::configuration::ByteSize::parse("2k").unwrap();
+    let app = crate::helpers::spawn_with(settings).await;
+    let put = method_call("records.put", &["k", "<int>1</int>"]);
+    let json_put =
+        json!({"jsonrpc": "2.0", "method": "records.put", "params": ["k", 1], "id": 7}).to_string();
+    let send = |content_type: &'static str,
+                body: String,
+                user: Option<(&'static str, &'static str)>,
+                origin: Option<&'static str>| {
+        let mut request = app
+            .client
+            .post(app.rpc_url())
+            .header("Content-Type", content_type)
+            .body(body);
+        if let Some((name, password)) = user {
+            request = request.basic_auth(name, Some(password));
+        }
+        if let Some(origin) = origin {
+            request = request.header("Origin", origin);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            let kind = response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .to_string();
+            (status, kind, response.text().await.unwrap())
+        }
+    };
+    let wrong = Some(("tester", "not-the-password"));
+    let cases = [
+        ("wrong credentials", wrong, None, put.clone(), 401, -32003),
+        (
+            "no credentials for a write",
+            None,
+            None,
+            put.clone(),
+            401,
+            -32003,
+        ),
+        (
+            "a reader writing",
+            Some(crate::helpers::READER),
+            None,
+            put.clone(),
+            403,
+            -32004,
+        ),
+        (
+            "a foreign origin",
+            None,
+            Some("https://evil.example"),
+            put.clone(),
+            403,
+            -32600,
+        ),
+        (
+            "a body over server.max_body",
+            None,
+            None,
+            method_call("records.put", &["k", &"x".repeat(4096)]),
+            413,
+            -32600,
+        ),
+    ];
+    for (what, user, origin, body, status, code) in cases {
+        let (got, kind, text) = send("text/xml", body, user, origin).await;
+        assert_eq!(got, status, "{what}: {text}");
+        assert!(kind.starts_with("text/xml"), "{what}: {kind}");
+        assert_eq!(fault_code(&text), Some(code), "{what}: {text}");
+    }
+    let (status, kind, text) = send("application/json", json_put.clone(), wrong, None).await;
+    assert_eq!((status, kind.as_str()), (401, "application/json"));
+    let reply: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(reply["error"]["code"], -32003, "{reply}");
+    assert!(reply["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("wrong user name or password"));
+
+    // After repeated failures: 429 with Retry-After, a fault for XML-RPC.
+    for _ in 0..syncdict::auth::rate_limit::MAX_FAILURES {
+        send("application/json", json_put.clone(), wrong, None).await;
+    }
+    let (status, kind, text) = send("text/xml", put.clone(), wrong, None).await;
+    assert_eq!(status, 429, "{text}");
+    assert!(kind.starts_with("text/xml"));
+    assert_eq!(fault_code(&text), Some(-32005), "{text}");
+    let (status, _, text) = send("application/json", json_put, wrong, None).await;
+    let reply: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        (status, reply["error"]["code"].clone()),
+        (429, json!(-32005))
+    );
+    assert_eq!(
+        app.result("records.list", json!([])).await,
+        json!([]),
+        "nothing refused was stored"
+    );
+}

@@ -1,0 +1,185 @@
+//! `Refusal`: why a request, or a single call, was not run. One value per
+//! cause, with the HTTP status, the JSON-RPC code and the message it is
+//! answered with; `rpc::Answer::refused` renders it in the protocol of the
+//! request (a JSON-RPC error or an XML-RPC fault), so every refusal looks
+//! the same to every client.
+
+use std::time::Duration;
+
+use super::error::{
+    RpcError, CREDENTIALS_REQUIRED, DATABASE_UNAVAILABLE, INTERNAL_ERROR, INVALID_REQUEST,
+    PERMISSION_DENIED, TOO_MANY_FAILURES,
+};
+use crate::domain::Username;
+
+/// Why a request or call was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// A browser page of an origin not in `server.cors_origins`.
+    ForbiddenOrigin,
+    /// Neither a JSON-RPC nor an XML-RPC Content-Type (or not UTF-8).
+    UnsupportedMediaType { detail: String },
+    /// An Authorization header that is not readable Basic credentials.
+    UnreadableCredentials,
+    /// Basic credentials that do not match a user.
+    WrongCredentials { user: String },
+    /// Too many failed logins from this address lately.
+    TooManyFailures { retry_after: Duration },
+    /// Credentials cannot be checked while the database is down.
+    DatabaseUnavailable,
+    /// Credentials could not be checked for another reason (logged where it happened).
+    Internal,
+    /// The body is larger than `server.max_body`.
+    BodyTooLarge { max_bytes: usize },
+    /// The body could not be read (the connection broke).
+    BodyUnreadable,
+    /// The call needs a user (a write, or a read with `read_access = "users"`).
+    CredentialsRequired,
+    /// The user lacks the permission.
+    PermissionDenied { user: Username },
+}
+
+impl Refusal {
+    /// The HTTP status it is answered with.
+    pub fn status(&self) -> u16 {
+        match self {
+            Refusal::ForbiddenOrigin | Refusal::PermissionDenied { .. } => 403,
+            Refusal::UnsupportedMediaType { .. } => 415,
+            Refusal::UnreadableCredentials
+            | Refusal::WrongCredentials { .. }
+            | Refusal::CredentialsRequired => 401,
+            Refusal::TooManyFailures { .. } => 429,
+            // Like any call made while the database is down.
+            Refusal::DatabaseUnavailable | Refusal::Internal => 200,
+            Refusal::BodyTooLarge { .. } => 413,
+            Refusal::BodyUnreadable => 400,
+        }
+    }
+
+    /// Whether the answer carries the Basic challenge (`WWW-Authenticate`).
+    pub fn challenges(&self) -> bool {
+        self.status() == 401
+    }
+
+    /// For `Retry-After`, when the client should wait.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Refusal::TooManyFailures { retry_after } => Some(*retry_after),
+            _ => None,
+        }
+    }
+
+    /// The error as the client sees it: code and message.
+    pub fn error(&self) -> RpcError {
+        let (code, message) = match self {
+            Refusal::ForbiddenOrigin => (
+                INVALID_REQUEST,
+                "this origin may not call the API (server.cors_origins)".to_string(),
+            ),
+            Refusal::UnsupportedMediaType { detail } => (INVALID_REQUEST, detail.clone()),
+            Refusal::UnreadableCredentials => (
+                CREDENTIALS_REQUIRED,
+                "unreadable Authorization header; use Basic credentials".into(),
+            ),
+            Refusal::WrongCredentials { .. } => {
+                (CREDENTIALS_REQUIRED, "wrong user name or password".into())
+            }
+            Refusal::TooManyFailures { .. } => (
+                TOO_MANY_FAILURES,
+                "too many failed logins from this address; try again later".into(),
+            ),
+            Refusal::DatabaseUnavailable => (DATABASE_UNAVAILABLE, "database unavailable".into()),
+            Refusal::Internal => (INTERNAL_ERROR, "internal error".into()),
+            Refusal::BodyTooLarge { max_bytes } => (
+                INVALID_REQUEST,
+                format!("request body exceeds {max_bytes} bytes"),
+            ),
+            Refusal::BodyUnreadable => (INVALID_REQUEST, "request body could not be read".into()),
+            Refusal::CredentialsRequired => (CREDENTIALS_REQUIRED, "credentials required".into()),
+            Refusal::PermissionDenied { .. } => (
+                PERMISSION_DENIED,
+                "permission denied: this user may not write".into(),
+            ),
+        };
+        RpcError::new(code, message)
+    }
+
+    /// A short stable name for logs.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Refusal::ForbiddenOrigin => "forbidden_origin",
+            Refusal::UnsupportedMediaType { .. } => "unsupported_media_type",
+            Refusal::UnreadableCredentials => "unreadable_credentials",
+            Refusal::WrongCredentials { .. } => "wrong_credentials",
+            Refusal::TooManyFailures { .. } => "too_many_failures",
+            Refusal::DatabaseUnavailable => "database_unavailable",
+            Refusal::Internal => "internal_error",
+            Refusal::BodyTooLarge { .. } => "body_too_large",
+            Refusal::BodyUnreadable => "body_unreadable",
+            Refusal::CredentialsRequired => "credentials_required",
+            Refusal::PermissionDenied { .. } => "permission_denied",
+        }
+    }
+
+    /// Logs it: one line, the user name for failed logins, never a secret.
+    pub fn log(&self, client: Option<&str>) {
+        let status = self.status();
+        match self {
+            Refusal::WrongCredentials { user } => {
+                let user: String = user.chars().take(64).collect();
+                tracing::warn!(user, client, status, "login failed");
+            }
+            other => tracing::info!(reason = other.label(), client, status, "request refused"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_refusal_has_a_status_a_code_and_a_label() {
+        let user = Username::parse("bob").unwrap();
+        let all = [
+            (Refusal::ForbiddenOrigin, 403, INVALID_REQUEST),
+            (
+                Refusal::UnsupportedMediaType {
+                    detail: "text/plain".into(),
+                },
+                415,
+                INVALID_REQUEST,
+            ),
+            (Refusal::UnreadableCredentials, 401, CREDENTIALS_REQUIRED),
+            (
+                Refusal::WrongCredentials { user: "bob".into() },
+                401,
+                CREDENTIALS_REQUIRED,
+            ),
+            (
+                Refusal::TooManyFailures {
+                    retry_after: Duration::from_secs(60),
+                },
+                429,
+                TOO_MANY_FAILURES,
+            ),
+            (Refusal::DatabaseUnavailable, 200, DATABASE_UNAVAILABLE),
+            (Refusal::Internal, 200, INTERNAL_ERROR),
+            (
+                Refusal::BodyTooLarge { max_bytes: 1024 },
+                413,
+                INVALID_REQUEST,
+            ),
+            (Refusal::BodyUnreadable, 400, INVALID_REQUEST),
+            (Refusal::CredentialsRequired, 401, CREDENTIALS_REQUIRED),
+            (Refusal::PermissionDenied { user }, 403, PERMISSION_DENIED),
+        ];
+        let mut labels = std::collections::HashSet::new();
+        for (refusal, status, code) in all {
+            assert_eq!(refusal.status(), status, "{refusal:?}");
+            assert_eq!(refusal.error().code, code, "{refusal:?}");
+            assert_eq!(refusal.challenges(), status == 401, "{refusal:?}");
+            assert!(labels.insert(refusal.label()), "{refusal:?}");
+        }
+    }
+}
