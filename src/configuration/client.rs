@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 
-use super::units::StringOrInt;
+use super::units::{InvalidValue, StringOrInt};
 use super::{ByteSize, HumanDuration};
 
 /// How the edge asks its upstream for data.
@@ -141,11 +141,13 @@ mod optional_path {
 pub struct Percent(pub u8);
 
 impl Percent {
-    pub fn parse(input: &str) -> Result<Percent, String> {
+    pub fn parse(input: &str) -> Result<Percent, InvalidValue> {
         let digits = input.trim().trim_end_matches('%').trim();
         match digits.parse::<u8>() {
             Ok(n) if n <= 100 => Ok(Percent(n)),
-            _ => Err(format!("invalid percentage {input:?}: expected 0% to 100%")),
+            _ => Err(InvalidValue::new(format!(
+                "invalid percentage {input:?}: expected 0% to 100%"
+            ))),
         }
     }
 }

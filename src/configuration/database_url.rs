@@ -4,6 +4,8 @@ use std::fmt;
 
 use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 
+use super::units::InvalidValue;
+
 /// Which SQL backend a URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -39,25 +41,28 @@ pub struct DatabaseUrl {
 }
 
 impl DatabaseUrl {
-    pub fn parse(raw: &str) -> Result<Self, String> {
+    pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
         let (scheme, rest) = raw.split_once("://").ok_or_else(|| {
-            format!(
+            InvalidValue::new(format!(
                 "invalid database URL {:?}: expected sqlite://PATH, mysql://… or postgres://…",
                 mask(raw)
-            )
+            ))
         })?;
         let backend = match scheme {
             "sqlite" => Backend::Sqlite,
             "mysql" | "mariadb" => Backend::Mysql,
             "postgres" | "postgresql" => Backend::Postgres,
             other => {
-                return Err(format!(
+                return Err(InvalidValue::new(format!(
                     "unsupported database scheme {other:?}: use sqlite, mysql or postgres"
-                ))
+                )))
             }
         };
         if rest.is_empty() {
-            return Err(format!("database URL {:?} names no database", mask(raw)));
+            return Err(InvalidValue::new(format!(
+                "database URL {:?} names no database",
+                mask(raw)
+            )));
         }
         let raw = match backend {
             Backend::Mysql if scheme == "mariadb" => format!("mysql://{rest}"),
@@ -173,6 +178,6 @@ mod tests {
         let no_pw = DatabaseUrl::parse("postgres://u@h/db").unwrap();
         assert_eq!(no_pw.masked(), "postgres://u@h/db");
         let err = DatabaseUrl::parse("ftp://a:pw@h/x").unwrap_err();
-        assert!(!err.contains("pw@"), "{err}");
+        assert!(!err.to_string().contains("pw@"), "{err}");
     }
 }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 pub use client::{ClientSettings, JsonRpcVersion, Percent, PullMode};
 pub use database_url::{Backend, DatabaseUrl};
-pub use units::{ByteSize, HumanDuration};
+pub use units::{ByteSize, HumanDuration, InvalidValue};
 
 /// The file read from the working directory when present.
 pub const DEFAULT_FILE: &str = "Settings.toml";

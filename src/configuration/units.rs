@@ -5,6 +5,18 @@ use std::time::Duration;
 
 use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 
+/// A setting value that does not parse; the message quotes the input (never
+/// a password) and says what was expected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidValue(String);
+
+impl InvalidValue {
+    pub(super) fn new(message: String) -> Self {
+        InvalidValue(message)
+    }
+}
+
 /// A byte count written the nginx way: a number with an optional `k`, `m` or
 /// `g` suffix (case-insensitive, powers of 1024), so `"10m"` is 10,485,760.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,7 +25,7 @@ pub struct ByteSize(pub u64);
 impl ByteSize {
     /// Parses `"512"`, `"64k"`, `"10m"`, `"1g"`; anything else is an error that
     /// quotes the input.
-    pub fn parse(input: &str) -> Result<Self, String> {
+    pub fn parse(input: &str) -> Result<Self, InvalidValue> {
         let s = input.trim();
         let (digits, unit) = match s.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
             Some((i, _)) => s.split_at(i),
@@ -37,8 +49,8 @@ impl ByteSize {
     }
 }
 
-fn size_error(input: &str) -> String {
-    format!("invalid size {input:?}: expected a whole number with an optional k, m or g suffix, like \"10m\"")
+fn size_error(input: &str) -> InvalidValue {
+    InvalidValue::new(format!("invalid size {input:?}: expected a whole number with an optional k, m or g suffix, like \"10m\""))
 }
 
 impl fmt::Display for ByteSize {
@@ -73,13 +85,13 @@ impl Serialize for ByteSize {
 pub struct HumanDuration(pub Duration);
 
 impl HumanDuration {
-    pub fn parse(input: &str) -> Result<Self, String> {
+    pub fn parse(input: &str) -> Result<Self, InvalidValue> {
         humantime::parse_duration(input.trim())
             .map(HumanDuration)
             .map_err(|e| {
-                format!(
+                InvalidValue::new(format!(
                     "invalid duration {input:?}: {e} (write it like \"6s\", \"500ms\" or \"5m\")"
-                )
+                ))
             })
     }
 
@@ -134,7 +146,7 @@ mod tests {
             "10 m",
         ] {
             let err = ByteSize::parse(bad).unwrap_err();
-            assert!(err.contains("invalid size"), "{bad}: {err}");
+            assert!(err.to_string().contains("invalid size"), "{bad}: {err}");
         }
     }
 

@@ -11,7 +11,8 @@ use crate::configuration::{Backend, DatabaseUrl};
 pub fn create_database(server_url: &DatabaseUrl, name: &str) -> Result<DatabaseUrl, ConnectError> {
     check_identifier(name)?;
     execute(server_url, &format!("CREATE DATABASE {name}"))?;
-    DatabaseUrl::parse(&with_database(server_url.connection_string(), name)).map_err(ConnectError)
+    DatabaseUrl::parse(&with_database(server_url.connection_string(), name))
+        .map_err(|e| ConnectError(e.to_string()))
 }
 
 /// Drops database `name` on the server, closing its sessions on PostgreSQL.

@@ -49,9 +49,6 @@ pub enum DbError {
     /// The database answered with an error.
     #[error("database error: {0}")]
     Query(DieselError),
-    /// A stored row could not be read back (a value that is not JSON).
-    #[error("corrupt row: {0}")]
-    Corrupt(String),
 }
 
 impl From<DieselError> for DbError {

@@ -7,5 +7,5 @@ mod username;
 pub use record::{
     after_put, format_timestamp, net_change, now_us, NetChange, Record, StoredRecord,
 };
-pub use record_key::{RecordKey, MAX_KEY_BYTES};
+pub use record_key::{InvalidKey, RecordKey, MAX_KEY_BYTES};
 pub use username::{InvalidUsername, Username, MAX_USERNAME};

@@ -5,25 +5,33 @@ use std::fmt;
 /// Longest key, in bytes of UTF-8.
 pub const MAX_KEY_BYTES: usize = 255;
 
+/// Why a key is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidKey {
+    #[error("key must not be empty")]
+    Empty,
+    #[error("key is {bytes} bytes long, at most {MAX_KEY_BYTES} allowed")]
+    TooLong { bytes: usize },
+    #[error("key must not contain NUL characters")]
+    Nul,
+}
+
 /// A record key: non-empty UTF-8, at most 255 bytes, no NUL character
 /// (PostgreSQL cannot store one, so no backend accepts it).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct RecordKey(String);
 
 impl RecordKey {
-    pub fn parse(input: impl Into<String>) -> Result<RecordKey, String> {
+    pub fn parse(input: impl Into<String>) -> Result<RecordKey, InvalidKey> {
         let s = input.into();
         if s.is_empty() {
-            return Err("key must not be empty".into());
+            return Err(InvalidKey::Empty);
         }
         if s.len() > MAX_KEY_BYTES {
-            return Err(format!(
-                "key is {} bytes long, at most {MAX_KEY_BYTES} allowed",
-                s.len()
-            ));
+            return Err(InvalidKey::TooLong { bytes: s.len() });
         }
         if s.contains('\0') {
-            return Err("key must not contain NUL characters".into());
+            return Err(InvalidKey::Nul);
         }
         Ok(RecordKey(s))
     }
@@ -61,11 +69,15 @@ mod tests {
         assert!(RecordKey::parse("x".repeat(255)).is_ok());
         assert!(RecordKey::parse("x".repeat(256))
             .unwrap_err()
+            .to_string()
             .contains("256 bytes"));
         // 128 two-byte characters are 256 bytes.
         assert!(RecordKey::parse("é".repeat(128)).is_err());
-        assert!(RecordKey::parse("").unwrap_err().contains("empty"));
-        assert!(RecordKey::parse("a\0b").unwrap_err().contains("NUL"));
+        assert_eq!(RecordKey::parse("").unwrap_err(), InvalidKey::Empty);
+        assert!(RecordKey::parse("a\0b")
+            .unwrap_err()
+            .to_string()
+            .contains("NUL"));
     }
 
     proptest! {

@@ -10,6 +10,7 @@ pub mod schedule;
 pub mod shard;
 pub mod snapshot;
 pub mod start;
+pub mod state;
 pub mod status;
 pub mod store;
 pub mod upstreams;

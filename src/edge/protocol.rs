@@ -41,11 +41,22 @@ impl Pulled {
     pub fn is_empty_delta(&self) -> bool {
         !self.full && self.upserts.is_empty() && self.deletes.is_empty()
     }
+
+    /// Bytes of keys and values it carries.
+    pub fn bytes(&self) -> u64 {
+        let upserts: usize = self
+            .upserts
+            .iter()
+            .map(|i| i.key.len() + i.value.len())
+            .sum();
+        let deletes: usize = self.deletes.iter().map(String::len).sum();
+        (upserts + deletes) as u64
+    }
 }
 
-/// FNV-1a of a reply body; never 0 (0 means "none").
+/// FNV-1a of a reply body: a byte-identical reply has the same hash.
 pub fn body_hash(bytes: &[u8]) -> u64 {
-    super::fnv1a(super::FNV_OFFSET, bytes).max(1)
+    super::fnv1a(super::FNV_OFFSET, bytes)
 }
 
 /// The JSON-RPC body for `records.changes(since)`.
@@ -161,12 +172,16 @@ mod tests {
     #[test]
     fn reads_rows_of_the_original_design() {
         let body = br#"{"result":[{"name":"a","rule":"deny"},{"name":"b","rule":"allow"}],"error":null,"id":1}"#;
-        let whole = parse_rows(body, "name", None).unwrap();
+        let whole = parse_rows(body, "name", None, 1234).unwrap();
         assert_eq!(whole.upserts[0].value, r#"{"name":"a","rule":"deny"}"#);
-        let one = parse_rows(body, "name", Some("rule")).unwrap();
+        assert_eq!(
+            whole.upserts[1].updated_at_us, 1234,
+            "stamped with the time given"
+        );
+        let one = parse_rows(body, "name", Some("rule"), 1234).unwrap();
         assert_eq!(one.upserts[1].value, r#""allow""#);
         assert!(matches!(
-            parse_rows(body, "id", None),
+            parse_rows(body, "id", None, 1234),
             Err(PullError::Malformed(_))
         ));
     }
@@ -188,6 +203,6 @@ mod tests {
                 "{garbage:?}"
             );
         }
-        assert!(parse_rows(br#"{"result":{"a":1}}"#, "name", None).is_err());
+        assert!(parse_rows(br#"{"result":{"a":1}}"#, "name", None, 0).is_err());
     }
 }

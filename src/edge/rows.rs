@@ -11,19 +11,21 @@ use serde_json::Value;
 
 use super::protocol::{Item, Pulled};
 use super::PullError;
-use crate::domain::now_us;
 
-/// Reads a reply whose `result` is an array of objects keyed by `key_field`.
+/// Reads a reply whose `result` is an array of objects keyed by
+/// `key_field`; each row is stamped as updated at `now_us` (such centers
+/// send no revision or time of their own).
 pub fn parse_rows(
     body: &[u8],
     key_field: &str,
     value_field: Option<&str>,
+    now_us: i64,
 ) -> Result<Pulled, PullError> {
     let seed = ReplySeed {
         rows: RowsSeed {
             key_field,
             value_field,
-            now: now_us(),
+            now: now_us,
         },
     };
     let mut de = serde_json::Deserializer::from_slice(body);

@@ -10,15 +10,15 @@ pub enum Tick {
     Skip,
 }
 
-/// The scheduler's state. Time enters only as durations returned to the
-/// caller, so tests drive it tick by tick.
+/// When to pull: one pull at a time, and how long to wait after one. The
+/// failure count it backs off by is `EdgeState::consecutive_failures`,
+/// passed in, so it is kept in one place. Time enters only as durations
+/// returned to the caller, so tests drive it tick by tick.
 #[derive(Debug)]
 pub struct PullSchedule {
     interval: Duration,
     max_backoff: Duration,
     in_flight: bool,
-    pub consecutive_failures: u32,
-    pub skipped_ticks: u64,
     rng: u64,
 }
 
@@ -28,15 +28,13 @@ impl PullSchedule {
             interval,
             max_backoff,
             in_flight: false,
-            consecutive_failures: 0,
-            skipped_ticks: 0,
+            // xorshift must not start from 0.
             rng: seed | 1,
         }
     }
 
     pub fn on_tick(&mut self) -> Tick {
         if self.in_flight {
-            self.skipped_ticks += 1;
             Tick::Skip
         } else {
             self.in_flight = true;
@@ -44,34 +42,30 @@ impl PullSchedule {
         }
     }
 
-    pub fn in_flight(&self) -> bool {
-        self.in_flight
-    }
-
-    /// A pull ended; returns the wait before the next one.
-    pub fn on_done(&mut self, succeeded: bool) -> Duration {
+    /// A pull ended, `failures` in a row having failed now (0: it did
+    /// not fail); returns the wait before the next one.
+    pub fn on_done(&mut self, failures: u32) -> Duration {
         self.in_flight = false;
-        if succeeded {
-            self.consecutive_failures = 0;
+        if failures == 0 {
             self.interval
         } else {
-            self.consecutive_failures = self.consecutive_failures.saturating_add(1);
-            self.backoff()
+            self.backoff(failures)
         }
     }
 
     /// The ceiling after n failures is interval * 2^(n-1), capped at
     /// `max_backoff`; the wait is uniform in [interval/10, ceiling] ("full
     /// jitter", with a floor so a dead upstream is not hammered).
-    pub fn backoff_ceiling(&self) -> Duration {
-        let doublings = self.consecutive_failures.saturating_sub(1).min(20);
+    fn backoff_ceiling(&self, failures: u32) -> Duration {
+        // 2^20 intervals is past any sensible max_backoff; the cap avoids overflow.
+        let doublings = failures.saturating_sub(1).min(20);
         self.interval
             .saturating_mul(1 << doublings)
             .min(self.max_backoff)
     }
 
-    fn backoff(&mut self) -> Duration {
-        let ceiling = self.backoff_ceiling();
+    fn backoff(&mut self, failures: u32) -> Duration {
+        let ceiling = self.backoff_ceiling(failures);
         let floor = (self.interval / 10).min(ceiling);
         let span = (ceiling - floor).as_micros() as u64;
         floor
@@ -100,13 +94,12 @@ mod tests {
     const SIX: Duration = Duration::from_secs(6);
 
     #[test]
-    fn a_tick_during_a_pull_is_skipped_and_counted() {
+    fn a_tick_during_a_pull_is_skipped() {
         let mut s = PullSchedule::new(SIX, Duration::from_secs(60), 1);
         assert_eq!(s.on_tick(), Tick::Pull);
         assert_eq!(s.on_tick(), Tick::Skip);
         assert_eq!(s.on_tick(), Tick::Skip);
-        assert_eq!(s.skipped_ticks, 2);
-        assert_eq!(s.on_done(true), SIX);
+        assert_eq!(s.on_done(0), SIX);
         assert_eq!(s.on_tick(), Tick::Pull);
     }
 
@@ -114,10 +107,10 @@ mod tests {
     fn failures_back_off_exponentially_up_to_the_cap_then_reset() {
         let mut s = PullSchedule::new(SIX, Duration::from_secs(60), 42);
         let mut ceilings = Vec::new();
-        for _ in 0..6 {
+        for failures in 1..=6 {
             s.on_tick();
-            let wait = s.on_done(false);
-            let ceiling = s.backoff_ceiling();
+            let wait = s.on_done(failures);
+            let ceiling = s.backoff_ceiling(failures);
             assert!(
                 wait <= ceiling && wait >= Duration::from_millis(600),
                 "{wait:?} vs {ceiling:?}"
@@ -126,8 +119,8 @@ mod tests {
         }
         assert_eq!(ceilings, [6, 12, 24, 48, 60, 60]);
         s.on_tick();
-        assert_eq!(s.on_done(true), SIX, "a success returns to the interval");
-        assert_eq!(s.consecutive_failures, 0);
+        assert_eq!(s.on_done(0), SIX, "a success returns to the interval");
+        assert_eq!(s.backoff_ceiling(u32::MAX), Duration::from_secs(60));
     }
 
     #[test]
@@ -135,9 +128,8 @@ mod tests {
         let mut s = PullSchedule::new(SIX, Duration::from_secs(60), 7);
         let waits: std::collections::BTreeSet<u128> = (0..50)
             .map(|_| {
-                s.consecutive_failures = 4;
                 s.on_tick();
-                s.on_done(false).as_millis()
+                s.on_done(4).as_millis()
             })
             .collect();
         assert!(waits.len() > 40, "waits should differ: {waits:?}");

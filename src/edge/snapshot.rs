@@ -16,6 +16,23 @@ use super::{fnv1a, FNV_OFFSET};
 
 const MAGIC: &str = "SYNCDICT-SNAPSHOT 1";
 
+/// Why a snapshot file was not trusted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct SnapshotError(String);
+
+impl From<String> for SnapshotError {
+    fn from(message: String) -> Self {
+        SnapshotError(message)
+    }
+}
+
+impl From<&str> for SnapshotError {
+    fn from(message: &str) -> Self {
+        SnapshotError(message.to_string())
+    }
+}
+
 /// A snapshot as read back.
 #[derive(Debug, PartialEq)]
 pub struct Snapshot {
@@ -80,8 +97,9 @@ where
     })
 }
 
-/// The whole snapshot in memory (tests and small data).
-pub fn encode<'a>(
+/// The whole snapshot in memory (tests).
+#[cfg(test)]
+fn encode<'a>(
     revision: i64,
     saved_us: i64,
     rows: impl Iterator<Item = (&'a str, &'a str, i64, i64)>,
@@ -97,7 +115,7 @@ pub fn encode<'a>(
     out
 }
 
-pub fn decode(bytes: &[u8]) -> Result<Snapshot, String> {
+pub fn decode(bytes: &[u8]) -> Result<Snapshot, SnapshotError> {
     let newline = bytes
         .iter()
         .position(|&b| b == b'\n')
@@ -106,13 +124,15 @@ pub fn decode(bytes: &[u8]) -> Result<Snapshot, String> {
     let rest = header
         .strip_prefix(MAGIC)
         .ok_or("not a syncdict snapshot (or another version)")?;
-    let field = |name: &str| -> Result<&str, String> {
+    let field = |name: &str| -> Result<&str, SnapshotError> {
         rest.split_whitespace()
             .find_map(|kv| kv.strip_prefix(name).and_then(|v| v.strip_prefix('=')))
-            .ok_or_else(|| format!("header lacks {name}"))
+            .ok_or_else(|| format!("header lacks {name}").into())
     };
-    let number = |name: &str| -> Result<i64, String> {
-        field(name)?.parse().map_err(|_| format!("bad {name}"))
+    let number = |name: &str| -> Result<i64, SnapshotError> {
+        field(name)?
+            .parse()
+            .map_err(|_| format!("bad {name}").into())
     };
     let body = &bytes[newline + 1..];
     if body.len() as i64 != number("body_len")? {
@@ -120,7 +140,8 @@ pub fn decode(bytes: &[u8]) -> Result<Snapshot, String> {
             "truncated: body is {} bytes, header says {}",
             body.len(),
             number("body_len")?
-        ));
+        )
+        .into());
     }
     let checksum = u64::from_str_radix(field("fnv64")?, 16).map_err(|_| "bad fnv64")?;
     if fnv64(body) != checksum {
@@ -130,7 +151,8 @@ pub fn decode(bytes: &[u8]) -> Result<Snapshot, String> {
     let mut items = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let (key, value, revision, updated_at_us): (String, Box<RawValue>, i64, i64) =
-            serde_json::from_str(line).map_err(|e| format!("line {}: {e}", i + 1))?;
+            serde_json::from_str(line)
+                .map_err(|e| SnapshotError(format!("line {}: {e}", i + 1)))?;
         items.push(Item {
             key,
             value: value.get().to_string(),
@@ -150,7 +172,7 @@ pub fn decode(bytes: &[u8]) -> Result<Snapshot, String> {
 
 /// Writes a file atomically: `fill` writes a temporary file beside `path`,
 /// then fsync, rename, fsync of the directory.
-pub fn write_atomically(
+fn write_atomically(
     path: &Path,
     fill: impl FnOnce(&mut std::io::BufWriter<&std::fs::File>) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
@@ -206,7 +228,10 @@ mod tests {
         let mut flipped = good.clone();
         let last = flipped.len() - 3;
         flipped[last] ^= 0x01;
-        assert_eq!(decode(&flipped).unwrap_err(), "checksum mismatch");
+        assert_eq!(
+            decode(&flipped).unwrap_err().to_string(),
+            "checksum mismatch"
+        );
         assert!(decode(b"hello\nworld").is_err());
     }
 

@@ -2,16 +2,17 @@
 //! and `EdgeHandle`, what the application keeps of it.
 
 use std::path::Path;
-use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use actix::{Actor, Addr};
 
 use super::actors::cache::{CacheActor, SaveSnapshot};
 use super::actors::rpc_client::RpcClient;
-use super::actors::scheduler::{Scheduler, TickNow, TickReport};
+use super::actors::scheduler::{Scheduler, TickNow};
 use super::snapshot;
-use super::status::{EdgeState, EdgeView};
+use super::state::{EdgeState, TickReport};
+use super::status::EdgeView;
 use super::store::EdgeStore;
 use super::upstreams::Upstreams;
 use super::PullError;
@@ -36,10 +37,16 @@ pub struct EdgeHandle {
 }
 
 impl EdgeHandle {
-    /// Runs one scheduler tick and waits for its pull.
+    /// Runs one scheduler tick now and waits for its pull.
     pub async fn tick(&self) -> TickReport {
+        self.tick_at(Instant::now()).await
+    }
+
+    /// Runs one scheduler tick as of `at` (later than now to have cooldowns
+    /// pass without waiting) and waits for its pull.
+    pub async fn tick_at(&self, at: Instant) -> TickReport {
         self.scheduler
-            .send(TickNow)
+            .send(TickNow { at })
             .await
             .unwrap_or_else(|e| TickReport::Failed(PullError::Internal(e.to_string())))
     }
@@ -65,16 +72,9 @@ pub fn start(settings: &Settings, port: u16, pace: Pace) -> Result<EdgeHandle, r
     if let Some(path) = &c.snapshot_path {
         load_snapshot(path, &store, &state);
     }
-    let applied_hash = Arc::new(AtomicU64::new(0));
     let upstreams = Arc::new(Mutex::new(Upstreams::new(urls, c.upstream_cooldown.get())));
-    let client = RpcClient::new(upstreams.clone(), c.clone(), applied_hash.clone())?.start();
-    let cache = CacheActor::new(
-        store.clone(),
-        state.clone(),
-        c.snapshot_path.clone(),
-        applied_hash,
-    )
-    .start();
+    let client = RpcClient::new(upstreams.clone(), c.clone())?.start();
+    let cache = CacheActor::new(store.clone(), state.clone(), c.snapshot_path.clone()).start();
     let scheduler = Scheduler::new(
         client,
         cache.clone(),

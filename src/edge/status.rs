@@ -1,75 +1,16 @@
-//! What the edge reports: shared by the scheduler (writer) and the HTTP
-//! handlers (readers), and its JSON view for `/api/status`.
+//! `EdgeView`: what the HTTP handlers read of the edge (store, state,
+//! upstreams), and its JSON report for `/api/status`.
 
-use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use serde::Serialize;
 
+use super::state::{EdgeState, PullRecord};
 use super::store::EdgeStore;
 use super::upstreams::Upstreams;
 use crate::configuration::{PullMode, Role};
 use crate::domain::format_timestamp;
-use crate::metrics::Histogram;
-
-/// Pulls remembered for the status page chart.
-pub const HISTORY: usize = 40;
-
-#[derive(Debug, Clone, Serialize)]
-pub struct PullRecord {
-    pub at: String,
-    #[serde(skip)]
-    pub at_us: i64,
-    pub duration_ms: u64,
-    /// `"ok"`, `"failed"` or `"refused"` (pulled but not applied).
-    pub outcome: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-}
-
-/// The scheduler's running record.
-#[derive(Debug, Default)]
-pub struct EdgeState {
-    pub upstream_in_use: Option<String>,
-    pub last_attempt_us: Option<i64>,
-    pub next_pull_us: Option<i64>,
-    pub consecutive_failures: u32,
-    pub last_error: Option<String>,
-    pub skipped_ticks: u64,
-    pub shrink_refusals: u64,
-    pub overflow_refusals: u64,
-    pub snapshot_writes: u64,
-    pub snapshot_failures: u64,
-    pub snapshot_error: Option<String>,
-    pub history: VecDeque<PullRecord>,
-    /// Pulls since start that were applied or failed (refused ones are the
-    /// refusals above), and the durations of all (for `/metrics`).
-    pub pulls_ok: u64,
-    pub pulls_failed: u64,
-    pub pull_seconds: Histogram,
-}
-
-impl EdgeState {
-    pub fn record(
-        &mut self,
-        at_us: i64,
-        duration_ms: u64,
-        outcome: &'static str,
-        error: Option<String>,
-    ) {
-        if self.history.len() == HISTORY {
-            self.history.pop_front();
-        }
-        self.history.push_back(PullRecord {
-            at: format_timestamp(at_us),
-            at_us,
-            duration_ms,
-            outcome,
-            error,
-        });
-    }
-}
 
 /// Everything the read API and the page need, cheap to clone.
 #[derive(Clone)]

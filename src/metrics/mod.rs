@@ -216,7 +216,8 @@ impl RpcMetrics {
     }
 
     /// Calls counted so far for `method` over `protocol` with `outcome`.
-    pub fn calls(&self, protocol: Protocol, method: Option<Method>, outcome: Outcome) -> u64 {
+    #[cfg(test)]
+    fn calls(&self, protocol: Protocol, method: Option<Method>, outcome: Outcome) -> u64 {
         self.calls[call_index(method_slot(method), protocol, outcome)].load(Ordering::Relaxed)
     }
 

@@ -6,7 +6,8 @@ use maud::{html, Markup, PreEscaped, DOCTYPE};
 use serde::Deserialize;
 
 use crate::domain::{format_timestamp, now_us};
-use crate::edge::status::{EdgeView, PullRecord, StatusReport};
+use crate::edge::state::PullRecord;
+use crate::edge::status::{EdgeView, StatusReport};
 
 const PAGE_SIZE: usize = 25;
 

@@ -78,7 +78,7 @@ pub struct Caller {
 
 /// The single authorization check: every call, alone, in a batch or in a
 /// multicall, passes here before it runs.
-pub fn authorize(bound: &Bound, caller: &Caller) -> Result<(), Refusal> {
+fn authorize(bound: &Bound, caller: &Caller) -> Result<(), Refusal> {
     let write = bound.permission() == Permission::Write;
     match &caller.user {
         None if write || caller.reads_need_user => Err(Refusal::CredentialsRequired),
@@ -294,7 +294,7 @@ fn introspect(
 /// The XML nesting that carries JSON nested `json_depth` deep: each JSON
 /// level is three elements (`value` > `array` > `data`, or `value` >
 /// `struct` > `member`), under `methodCall` > `params` > `param` > `value`.
-pub const fn xml_depth(json_depth: usize) -> usize {
+const fn xml_depth(json_depth: usize) -> usize {
     json_depth * 3 + 4
 }
 

@@ -15,6 +15,23 @@ pub struct Element {
     pub text: String,
 }
 
+/// Why a document was refused; the message says what was wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct XmlError(String);
+
+impl From<String> for XmlError {
+    fn from(message: String) -> Self {
+        XmlError(message)
+    }
+}
+
+impl From<&str> for XmlError {
+    fn from(message: &str) -> Self {
+        XmlError(message.to_string())
+    }
+}
+
 /// Most elements in one document.
 const MAX_ELEMENTS: usize = 1_000_000;
 
@@ -30,7 +47,7 @@ impl Element {
 }
 
 /// Parses `text` into its root element; the error says what was wrong.
-pub fn parse(text: &str, max_depth: usize) -> Result<Element, String> {
+pub fn parse(text: &str, max_depth: usize) -> Result<Element, XmlError> {
     let mut reader = Reader::from_str(text);
     reader.config_mut().expand_empty_elements = true;
     let mut stack: Vec<Element> = Vec::new();
@@ -45,9 +62,9 @@ pub fn parse(text: &str, max_depth: usize) -> Result<Element, String> {
                 if let Some(Ok(encoding)) = decl.encoding() {
                     let encoding = encoding.to_ascii_lowercase();
                     if encoding != "utf-8" && encoding != "utf8" {
-                        return Err(format!(
-                            "encoding {encoding:?} is not supported; send UTF-8"
-                        ));
+                        return Err(
+                            format!("encoding {encoding:?} is not supported; send UTF-8").into(),
+                        );
                     }
                 }
             }
@@ -62,7 +79,8 @@ pub fn parse(text: &str, max_depth: usize) -> Result<Element, String> {
                 if stack.len() >= max_depth || count > MAX_ELEMENTS {
                     return Err(format!(
                         "nesting deeper than {max_depth} levels or too many elements"
-                    ));
+                    )
+                    .into());
                 }
                 let name = start.name().as_ref().to_string();
                 stack.push(Element {
@@ -109,7 +127,7 @@ pub fn parse(text: &str, max_depth: usize) -> Result<Element, String> {
     root.ok_or_else(|| "no root element".into())
 }
 
-fn push_text(stack: &mut [Element], text: &str) -> Result<(), String> {
+fn push_text(stack: &mut [Element], text: &str) -> Result<(), XmlError> {
     match stack.last_mut() {
         Some(element) => {
             element.text.push_str(text);
@@ -158,6 +176,6 @@ mod tests {
             assert!(parse(bomb, 10).is_err(), "{bomb}");
         }
         let deep = "<a>".repeat(11) + &"</a>".repeat(11);
-        assert!(parse(&deep, 10).unwrap_err().contains("deeper"));
+        assert!(parse(&deep, 10).unwrap_err().to_string().contains("deeper"));
     }
 }

@@ -60,7 +60,7 @@ pub fn decode(body: &[u8], max_depth: usize) -> Result<XmlCall, RpcError> {
 }
 
 /// The JSON value of a `<value>` element.
-pub fn value_of(value: &Element) -> Result<Value, RpcError> {
+fn value_of(value: &Element) -> Result<Value, RpcError> {
     let typed = match value.children.as_slice() {
         [] => return Ok(Value::String(value.text.clone())),
         [one] => one,

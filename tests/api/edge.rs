@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use syncdict::configuration::Percent;
-use syncdict::edge::actors::scheduler::TickReport;
+use syncdict::edge::state::TickReport;
 
 use crate::edge_helpers::{
     edge_settings, method_settings, small_cache, spawn_edge, Script, Upstream,

@@ -1,11 +1,11 @@
 //! Several upstreams: the edge fails over in order, leaves a failed one
 //! alone for `client.upstream_cooldown`, then goes back to it.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::json;
 use syncdict::configuration::{HumanDuration, PullMode};
-use syncdict::edge::actors::scheduler::TickReport;
+use syncdict::edge::state::TickReport;
 
 use crate::edge_helpers::{edge_settings, spawn_edge, Script, Upstream};
 
@@ -21,7 +21,7 @@ async fn the_edge_fails_over_and_returns_to_its_first_upstream() {
     let mut settings = edge_settings(vec![first.url.clone(), second.url.clone()]);
     settings.client.mode = PullMode::Method;
     settings.client.jsonrpc_version = syncdict::configuration::JsonRpcVersion::V1;
-    settings.client.upstream_cooldown = HumanDuration(Duration::from_millis(600));
+    settings.client.upstream_cooldown = HumanDuration(Duration::from_secs(30));
     let edge = spawn_edge(settings).await;
     let value = async || edge.json("/api/cache/k").await["v"].clone();
 
@@ -44,10 +44,10 @@ async fn the_edge_fails_over_and_returns_to_its_first_upstream() {
     assert_eq!(edge.edge.tick().await, TickReport::Applied);
     assert_eq!((hits(&first), hits(&second)), (2, 2));
 
-    // Back after the cooldown: preferred again.
+    // Back after the cooldown (a tick as of 31 s later): preferred again.
     first.set(rows(3));
-    actix_web::rt::time::sleep(Duration::from_millis(700)).await;
-    assert_eq!(edge.edge.tick().await, TickReport::Applied);
+    let later = Instant::now() + Duration::from_secs(31);
+    assert_eq!(edge.edge.tick_at(later).await, TickReport::Applied);
     assert_eq!(
         (value().await, hits(&first), hits(&second)),
         (json!(3), 3, 2)
@@ -57,7 +57,7 @@ async fn the_edge_fails_over_and_returns_to_its_first_upstream() {
     // Both down: the pull fails, naming each, and the data stays.
     first.set(Script::Reply(500, "down".into()));
     second.set(Script::Reply(503, "down too".into()));
-    let TickReport::Failed(e) = edge.edge.tick().await else {
+    let TickReport::Failed(e) = edge.edge.tick_at(later).await else {
         panic!("both upstreams failed")
     };
     let e = e.to_string();
@@ -66,6 +66,7 @@ async fn the_edge_fails_over_and_returns_to_its_first_upstream() {
 
     // Both cooling down: still both tried (soonest back first), none skipped.
     second.set(rows(4));
-    assert_eq!(edge.edge.tick().await, TickReport::Applied);
+    let both_cooling = later + Duration::from_secs(1);
+    assert_eq!(edge.edge.tick_at(both_cooling).await, TickReport::Applied);
     assert_eq!(value().await, json!(4));
 }

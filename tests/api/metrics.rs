@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::json;
 use syncdict::configuration::Role;
-use syncdict::edge::actors::scheduler::TickReport;
+use syncdict::edge::state::TickReport;
 use syncdict::startup::Application;
 
 use crate::helpers::Backend;

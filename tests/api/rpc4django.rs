@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use syncdict::configuration::PullMode;
-use syncdict::edge::actors::scheduler::TickReport;
+use syncdict::edge::state::TickReport;
 
 use crate::edge_helpers::{edge_settings, spawn_edge};
 use crate::helpers::unique_name;

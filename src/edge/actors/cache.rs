@@ -1,8 +1,8 @@
-//! `CacheActor`: the only writer of the edge store; saves a snapshot after
-//! each applied change.
+//! `CacheActor`: the only writer of the edge store once the edge runs (the
+//! snapshot is loaded into it before the actors start); saves a snapshot
+//! after each applied change.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use actix::prelude::*;
@@ -10,15 +10,13 @@ use actix::prelude::*;
 use crate::domain::now_us;
 use crate::edge::protocol::Pulled;
 use crate::edge::snapshot;
-use crate::edge::status::EdgeState;
+use crate::edge::state::EdgeState;
 use crate::edge::store::{ApplyError, EdgeStore};
 
 pub struct CacheActor {
     store: Arc<EdgeStore>,
     state: Arc<Mutex<EdgeState>>,
     snapshot_path: Option<PathBuf>,
-    /// Shared with the RPC client: the hash of the last applied reply.
-    applied_hash: Arc<AtomicU64>,
     /// Held while a snapshot is written, so two writes never interleave.
     writing: Arc<Mutex<()>>,
 }
@@ -32,13 +30,11 @@ impl CacheActor {
         store: Arc<EdgeStore>,
         state: Arc<Mutex<EdgeState>>,
         snapshot_path: Option<PathBuf>,
-        applied_hash: Arc<AtomicU64>,
     ) -> Self {
         CacheActor {
             store,
             state,
             snapshot_path,
-            applied_hash,
             writing: Arc::default(),
         }
     }
@@ -56,14 +52,14 @@ impl CacheActor {
 }
 
 /// Applies pulled data (whole or refused whole); `max_shrink` in percent
-/// guards full datasets, `None` disables the guard.
+/// guards full datasets, `None` disables the guard. Applied data is marked
+/// fresh as of `fresh_us` (when it matched the upstream).
 #[derive(Message)]
 #[rtype(result = "Result<(), ApplyError>")]
 pub struct Apply {
     pub pulled: Pulled,
     pub max_shrink: Option<u8>,
-    /// The reply's hash (`method` mode), remembered once applied.
-    pub body_hash: Option<u64>,
+    pub fresh_us: i64,
 }
 
 impl Handler<Apply> for CacheActor {
@@ -71,12 +67,15 @@ impl Handler<Apply> for CacheActor {
 
     fn handle(&mut self, msg: Apply, _: &mut Self::Context) -> Self::Result {
         let applied = self.store.apply(&msg.pulled, msg.max_shrink);
-        if let (Ok(()), Some(hash)) = (&applied, msg.body_hash) {
-            self.applied_hash.store(hash, Ordering::Release);
+        if applied.is_ok() {
+            self.store.mark_fresh(msg.fresh_us);
         }
         let changed = !msg.pulled.is_empty_delta();
+        let large = msg.pulled.bytes() >= TRIM_AFTER_BYTES;
         drop(msg.pulled);
-        release_freed_memory();
+        if large {
+            release_freed_memory();
+        }
         let save = match &applied {
             Ok(()) if changed => self.snapshot_job(None),
             _ => None,
@@ -114,6 +113,11 @@ impl Handler<SaveSnapshot> for CacheActor {
         })
     }
 }
+
+/// Pulls carrying at least this many bytes of keys and values are followed
+/// by `malloc_trim`: trimming walks the heap (about a millisecond), which
+/// is worth it only after a parse that left megabytes free.
+const TRIM_AFTER_BYTES: u64 = 1 << 20;
 
 /// Hands memory freed by a large pull back to the OS (glibc keeps it in
 /// per-thread arenas otherwise, and the edge's RSS would grow with each

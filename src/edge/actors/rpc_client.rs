@@ -1,13 +1,13 @@
 //! `RpcClient`: one JSON-RPC request per pull over plain HTTP (no long-lived
 //! connections are relied on), trying each upstream in order.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 
 use crate::configuration::{ClientSettings, PullMode};
+use crate::domain::now_us;
 use crate::edge::protocol::{self, Pulled};
 use crate::edge::upstreams::{display_url, Upstreams};
 use crate::edge::PullError;
@@ -17,20 +17,6 @@ pub struct RpcClient {
     /// Order of preference and cooldowns; shared with the status and metrics.
     upstreams: Arc<Mutex<Upstreams>>,
     settings: ClientSettings,
-    /// Hash of the last `method`-mode reply the cache applied (0: none): a
-    /// byte-identical reply is reported unchanged without being parsed.
-    applied_hash: Arc<AtomicU64>,
-}
-
-/// What a pull fetched.
-#[derive(Debug)]
-pub struct Fetched {
-    pub pulled: Pulled,
-    pub upstream: String,
-    /// In `method` mode, the reply's hash, to remember once applied.
-    pub body_hash: Option<u64>,
-    /// `url: reason` of each upstream that failed before this one answered.
-    pub failed_over: Vec<String>,
 }
 
 impl Actor for RpcClient {
@@ -41,7 +27,6 @@ impl RpcClient {
     pub fn new(
         upstreams: Arc<Mutex<Upstreams>>,
         settings: ClientSettings,
-        applied_hash: Arc<AtomicU64>,
     ) -> Result<Self, reqwest::Error> {
         let http = reqwest::Client::builder()
             .timeout(settings.timeout.get())
@@ -52,18 +37,35 @@ impl RpcClient {
             http,
             upstreams,
             settings,
-            applied_hash,
         })
     }
 }
 
+/// What a pull fetched.
+#[derive(Debug)]
+pub struct Fetched {
+    pub pulled: Pulled,
+    pub upstream: String,
+    /// In `method` mode, the reply's hash, for the scheduler to remember
+    /// once the data is applied.
+    pub body_hash: Option<u64>,
+    /// `url: reason` of each upstream that failed before this one answered.
+    pub failed_over: Vec<String>,
+}
+
 /// Fetches what changed since `since` (or the whole dataset in `method`
-/// mode) from the first upstream that answers, in `Upstreams::order`;
-/// answers the data and the upstream that served it.
+/// mode) from the first upstream that answers, in `Upstreams::order` at
+/// `at`; answers the data and the upstream that served it.
 #[derive(Message)]
 #[rtype(result = "Result<Fetched, PullError>")]
 pub struct Pull {
     pub since: i64,
+    /// The time the pull is made at: upstreams cooling down at `at` are
+    /// tried last, and one that fails cools down from `at`.
+    pub at: Instant,
+    /// In `method` mode, the hash of the last applied reply: a reply with
+    /// the same hash is reported unchanged without being parsed.
+    pub applied_hash: Option<u64>,
 }
 
 impl Handler<Pull> for RpcClient {
@@ -73,7 +75,6 @@ impl Handler<Pull> for RpcClient {
         let http = self.http.clone();
         let upstreams = self.upstreams.clone();
         let s = self.settings.clone();
-        let applied = self.applied_hash.load(Ordering::Acquire);
         Box::pin(async move {
             let body = match s.mode {
                 PullMode::Changes => protocol::changes_request(msg.since),
@@ -81,12 +82,12 @@ impl Handler<Pull> for RpcClient {
             };
             let (order, urls) = {
                 let u = lock(&upstreams);
-                (u.order(Instant::now()), u.urls().to_vec())
+                (u.order(msg.at), u.urls().to_vec())
             };
             let mut failures = Vec::new();
             for i in order {
                 let url = &urls[i];
-                match fetch(&http, url, &body, &s, applied).await {
+                match fetch(&http, url, &body, &s, msg.applied_hash).await {
                     Ok((pulled, body_hash)) => {
                         lock(&upstreams).succeeded(i);
                         return Ok(Fetched {
@@ -97,7 +98,7 @@ impl Handler<Pull> for RpcClient {
                         });
                     }
                     Err(e) => {
-                        lock(&upstreams).failed(i, Instant::now());
+                        lock(&upstreams).failed(i, msg.at);
                         failures.push(format!("{}: {e}", display_url(url)));
                     }
                 }
@@ -116,7 +117,7 @@ async fn fetch(
     url: &str,
     body: &str,
     s: &ClientSettings,
-    applied_hash: u64,
+    applied_hash: Option<u64>,
 ) -> Result<(Pulled, Option<u64>), PullError> {
     let mut request = http
         .post(url)
@@ -134,10 +135,11 @@ async fn fetch(
         PullMode::Changes => Ok((protocol::parse_changes(&bytes)?, None)),
         PullMode::Method => {
             let hash = protocol::body_hash(&bytes);
-            if hash == applied_hash {
+            if applied_hash == Some(hash) {
                 return Ok((Pulled::unchanged(), Some(hash)));
             }
-            let pulled = protocol::parse_rows(&bytes, &s.key_field, s.value_field.as_deref())?;
+            let pulled =
+                protocol::parse_rows(&bytes, &s.key_field, s.value_field.as_deref(), now_us())?;
             Ok((pulled, Some(hash)))
         }
     }

@@ -1,5 +1,8 @@
 //! `Scheduler`: fires every `client.interval`, one pull at a time, backing
-//! off after failures. One per process, however many HTTP workers run.
+//! off after failures. One per process, however many HTTP workers run. It
+//! orchestrates a pull (`Pull` to the RPC client, then `Apply` to the cache
+//! actor) and owns what a pull needs to remember: the hash of the last
+//! applied reply, and the state the status reports.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -12,8 +15,8 @@ use crate::configuration::{ClientSettings, PullMode};
 use crate::domain::now_us;
 use crate::edge::schedule::{PullSchedule, Tick};
 use crate::edge::start::Pace;
-use crate::edge::status::EdgeState;
-use crate::edge::store::{ApplyError, EdgeStore};
+use crate::edge::state::{EdgeState, PullSummary, TickReport};
+use crate::edge::store::EdgeStore;
 use crate::edge::upstreams::display_url;
 use crate::edge::PullError;
 
@@ -21,34 +24,24 @@ pub struct Scheduler {
     schedule: PullSchedule,
     client: Addr<RpcClient>,
     cache: Addr<CacheActor>,
+    /// Read only: the revision to ask changes since.
     store: Arc<EdgeStore>,
     state: Arc<Mutex<EdgeState>>,
     settings: ClientSettings,
+    /// `method` mode: the hash of the last reply applied, so an identical
+    /// reply is not parsed again.
+    applied_hash: Option<u64>,
     /// Timer chains from before the last finished pull are ignored.
     generation: u64,
     /// `Ticked` in tests that drive ticks themselves.
     pace: Pace,
 }
 
-/// How one tick ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TickReport {
-    /// Pulled and applied (or nothing had changed).
-    Applied,
-    /// A pull was still running.
-    Skipped,
-    Failed(PullError),
-    /// Pulled, but not applied.
-    Refused(ApplyError),
-}
-
 impl Actor for Scheduler {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Self::Context) {
-        if self.pace == Pace::Timer {
-            self.arm(ctx, Duration::ZERO);
-        }
+        self.arm(ctx, Duration::ZERO);
     }
 }
 
@@ -61,6 +54,7 @@ impl Scheduler {
         settings: ClientSettings,
         pace: Pace,
     ) -> Self {
+        // Jitter differs between edges started at the same moment.
         let seed = now_us() as u64 ^ u64::from(std::process::id());
         let schedule = PullSchedule::new(settings.interval.get(), settings.max_backoff.get(), seed);
         Scheduler {
@@ -70,6 +64,7 @@ impl Scheduler {
             store,
             state,
             settings,
+            applied_hash: None,
             generation: 0,
             pace,
         }
@@ -88,7 +83,7 @@ impl Scheduler {
         let generation = self.generation;
         ctx.run_later(delay, move |act, ctx| {
             if act.generation == generation {
-                if let Some(pull) = act.tick() {
+                if let Some(pull) = act.tick(Instant::now()) {
                     ctx.spawn(pull.map(|_, _, _| ()));
                 }
                 // Keeps ticking while the pull runs, so overlapping ticks are counted.
@@ -98,36 +93,39 @@ impl Scheduler {
         });
     }
 
-    /// One tick: starts a pull, or counts a skip.
-    fn tick(&mut self) -> Option<impl ActorFuture<Self, Output = TickReport>> {
+    /// One tick at `at`: starts a pull, or counts a skip.
+    fn tick(&mut self, at: Instant) -> Option<impl ActorFuture<Self, Output = TickReport>> {
         match self.schedule.on_tick() {
             Tick::Skip => {
-                self.state().skipped_ticks = self.schedule.skipped_ticks;
+                self.state().skip();
                 tracing::debug!("tick skipped: a pull is in flight");
                 None
             }
-            Tick::Pull => Some(self.pull()),
+            Tick::Pull => Some(self.pull(at)),
         }
     }
 
-    fn pull(&mut self) -> impl ActorFuture<Self, Output = TickReport> {
-        let started = Instant::now();
-        self.state().last_attempt_us = Some(now_us());
+    fn pull(&mut self, at: Instant) -> impl ActorFuture<Self, Output = TickReport> {
+        self.state().start(now_us());
         let client = self.client.clone();
         let cache = self.cache.clone();
-        let since = match self.settings.mode {
-            PullMode::Changes => self.store.revision(),
-            PullMode::Method => 0,
+        let (since, max_shrink, applied_hash) = match self.settings.mode {
+            PullMode::Changes => (self.store.revision(), None, None),
+            PullMode::Method => (0, Some(self.settings.max_shrink.0), self.applied_hash),
         };
-        let max_shrink = match self.settings.mode {
-            PullMode::Changes => None,
-            PullMode::Method => Some(self.settings.max_shrink.0),
+        let pull = Pull {
+            since,
+            at,
+            applied_hash,
         };
         async move {
-            let fetched = match client.send(Pull { since }).await {
+            let fetched = match client.send(pull).await {
                 Ok(Ok(fetched)) => fetched,
-                Ok(Err(e)) => return (TickReport::Failed(e), None),
-                Err(e) => return (TickReport::Failed(PullError::Internal(e.to_string())), None),
+                Ok(Err(e)) => return (TickReport::Failed(e), None, None),
+                Err(e) => {
+                    let e = PullError::Internal(e.to_string());
+                    return (TickReport::Failed(e), None, None);
+                }
             };
             let summary = PullSummary {
                 upstream: fetched.upstream,
@@ -136,44 +134,43 @@ impl Scheduler {
                 upserts: fetched.pulled.upserts.len(),
                 deletes: fetched.pulled.deletes.len(),
             };
-            let report = match cache
-                .send(Apply {
-                    pulled: fetched.pulled,
-                    max_shrink,
-                    body_hash: fetched.body_hash,
-                })
-                .await
-            {
+            let apply = Apply {
+                pulled: fetched.pulled,
+                max_shrink,
+                fresh_us: now_us(),
+            };
+            let report = match cache.send(apply).await {
                 Ok(Ok(())) => TickReport::Applied,
                 Ok(Err(refused)) => TickReport::Refused(refused),
                 Err(e) => TickReport::Failed(PullError::Internal(e.to_string())),
             };
-            (report, Some(summary))
+            (report, Some(summary), fetched.body_hash)
         }
         .into_actor(self)
-        .map(move |(report, summary), act, ctx| {
-            act.finish(&report, summary, started.elapsed());
-            let pulled_ok = !matches!(report, TickReport::Failed(_));
-            let delay = act.schedule.on_done(pulled_ok);
-            act.state().consecutive_failures = act.schedule.consecutive_failures;
+        .map(move |(report, summary, body_hash), act, ctx| {
+            if report == TickReport::Applied && body_hash.is_some() {
+                act.applied_hash = body_hash;
+            }
+            let failures = act.finish(&report, summary, at.elapsed());
+            let delay = act.schedule.on_done(failures);
             act.generation += 1;
             act.arm(ctx, delay);
             report
         })
     }
 
-    /// Records the pull's outcome in the status and metrics and logs it:
-    /// one line per pull (`info` when applied, `warn`/`error` otherwise).
-    fn finish(&mut self, report: &TickReport, pulled: Option<PullSummary>, took: Duration) {
-        let now = now_us();
+    /// Records the pull's outcome in the state and logs it, one line per
+    /// pull (`info` when applied, `warn`/`error` otherwise); answers the
+    /// failures in a row.
+    fn finish(&mut self, report: &TickReport, pulled: Option<PullSummary>, took: Duration) -> u32 {
         let took_ms = took.as_millis() as u64;
         let revision = self.store.revision();
         let entries = self.store.entries();
-        let mut s = self.state();
-        s.pull_seconds.observe(took);
-        if let Some(p) = &pulled {
-            s.upstream_in_use = Some(p.upstream.clone());
-        }
+        let failures = {
+            let mut state = self.state();
+            state.record(report, pulled.as_ref(), took, now_us());
+            state.consecutive_failures
+        };
         let upstream = pulled.as_ref().map(|p| display_url(&p.upstream));
         let (full, upserts, deletes) = pulled
             .as_ref()
@@ -183,69 +180,45 @@ impl Scheduler {
             .filter(|p| !p.failed_over.is_empty())
             .map(|p| p.failed_over.join("; "));
         match report {
-            TickReport::Applied => {
-                s.pulls_ok += 1;
-                self.store.mark_fresh(now);
-                s.last_error = None;
-                s.record(now, took_ms, "ok", None);
-                tracing::info!(
-                    upstream,
-                    duration_ms = took_ms,
-                    revision,
-                    entries,
-                    full,
-                    upserts,
-                    deletes,
-                    failed_over,
-                    "pull applied"
-                );
-            }
-            TickReport::Failed(e) => {
-                s.pulls_failed += 1;
-                s.last_error = Some(e.to_string());
-                s.record(now, took_ms, "failed", Some(e.to_string()));
-                tracing::warn!(
-                    error = %e, duration_ms = took_ms, revision,
-                    "pull failed; keeping the last good data"
-                );
-            }
-            TickReport::Refused(e) => {
-                match e {
-                    ApplyError::Shrink { .. } => s.shrink_refusals += 1,
-                    ApplyError::Overflow { .. } => s.overflow_refusals += 1,
-                }
-                s.last_error = Some(e.to_string());
-                s.record(now, took_ms, "refused", Some(e.to_string()));
-                tracing::error!(
-                    upstream, error = %e, duration_ms = took_ms, revision, full, upserts, deletes,
-                    "pulled data refused; keeping the last good data"
-                );
-            }
+            TickReport::Applied => tracing::info!(
+                upstream,
+                duration_ms = took_ms,
+                revision,
+                entries,
+                full,
+                upserts,
+                deletes,
+                failed_over,
+                "pull applied"
+            ),
+            TickReport::Failed(e) => tracing::warn!(
+                error = %e, duration_ms = took_ms, revision,
+                "pull failed; keeping the last good data"
+            ),
+            TickReport::Refused(e) => tracing::error!(
+                upstream, error = %e, duration_ms = took_ms, revision, full, upserts, deletes,
+                "pulled data refused; keeping the last good data"
+            ),
             TickReport::Skipped => {}
         }
+        failures
     }
 }
 
-/// What a pull brought, for the log line and the status.
-struct PullSummary {
-    upstream: String,
-    failed_over: Vec<String>,
-    full: bool,
-    upserts: usize,
-    deletes: usize,
-}
-
-/// Runs one tick now and answers when its pull has finished (tests drive the
-/// scheduler with this instead of waiting for the timer).
+/// Runs one tick as of `at` and answers when its pull has finished (tests
+/// drive the scheduler with this instead of waiting for the timer, and pass
+/// a later `at` instead of sleeping through an upstream's cooldown).
 #[derive(Message)]
 #[rtype(result = "TickReport")]
-pub struct TickNow;
+pub struct TickNow {
+    pub at: Instant,
+}
 
 impl Handler<TickNow> for Scheduler {
     type Result = ResponseActFuture<Self, TickReport>;
 
-    fn handle(&mut self, _: TickNow, _: &mut Self::Context) -> Self::Result {
-        match self.tick() {
+    fn handle(&mut self, msg: TickNow, _: &mut Self::Context) -> Self::Result {
+        match self.tick(msg.at) {
             Some(pull) => Box::pin(pull),
             None => Box::pin(actix::fut::ready(TickReport::Skipped)),
         }
