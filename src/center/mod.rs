@@ -5,7 +5,7 @@ mod read_cache;
 pub mod start;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix::Addr;
 use serde::Serialize;
@@ -113,13 +113,14 @@ impl Center {
 
     /// The serialized `records.list`, from the cache when nothing changed.
     pub async fn list(&self) -> Result<ListSnapshot, CallError> {
-        if let Some(list) = self.cache.fresh_list() {
+        let now = Instant::now();
+        if let Some(list) = self.cache.fresh_list(now) {
             return Ok(list);
         }
-        if self.cache.fresh_revision().is_none() {
+        if self.cache.fresh_revision(now).is_none() {
             let revision = self.ask(CurrentRevision).await?.map_err(db_failure)?;
-            self.cache.confirm_revision(revision);
-            if let Some(list) = self.cache.fresh_list() {
+            self.cache.confirm_revision(revision, Instant::now());
+            if let Some(list) = self.cache.fresh_list(Instant::now()) {
                 return Ok(list);
             }
         }
@@ -128,12 +129,13 @@ impl Center {
             revision,
             json: RawJson::of(&to_records(&rows)?),
         };
-        self.cache.store_list(list.clone());
+        self.cache.store_list(list.clone(), Instant::now());
         Ok(list)
     }
 
     async fn changes(&self, since: i64) -> Result<RawJson, CallError> {
-        if let Some(known) = self.cache.fresh_revision() {
+        let now = Instant::now();
+        if let Some(known) = self.cache.fresh_revision(now) {
             if since > 0 && since == known {
                 return Ok(RawJson::of(&Changes {
                     revision: known,
@@ -143,22 +145,22 @@ impl Center {
                 }));
             }
             if since == 0 || since > known {
-                if let Some(list) = self.cache.fresh_list() {
+                if let Some(list) = self.cache.fresh_list(now) {
                     return Ok(full_changes(&list));
                 }
             }
         }
-        if let Some(delta) = self.cache.fresh_delta(since) {
+        if let Some(delta) = self.cache.fresh_delta(since, now) {
             return Ok(delta);
         }
         let found = self.ask(GetChanges { since }).await?.map_err(db_failure)?;
-        self.cache.confirm_revision(found.revision);
+        self.cache.confirm_revision(found.revision, Instant::now());
         if found.full {
             let list = ListSnapshot {
                 revision: found.revision,
                 json: RawJson::of(&to_records(&found.rows)?),
             };
-            self.cache.store_list(list.clone());
+            self.cache.store_list(list.clone(), Instant::now());
             return Ok(full_changes(&list));
         }
         let mut upserts = Vec::new();

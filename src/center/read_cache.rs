@@ -63,11 +63,12 @@ impl ReadCache {
         self.state.write().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The known revision, if it was confirmed within the check interval.
-    pub fn fresh_revision(&self) -> Option<i64> {
+    /// The known revision, if it was confirmed within the check interval
+    /// before `now`.
+    pub fn fresh_revision(&self, now: Instant) -> Option<i64> {
         let s = self.read();
         match s.checked_at {
-            Some(at) if at.elapsed() < self.check_interval => Some(s.known),
+            Some(at) if now.saturating_duration_since(at) < self.check_interval => Some(s.known),
             _ => None,
         }
     }
@@ -78,8 +79,8 @@ impl ReadCache {
     }
 
     /// The cached list if it matches the fresh known revision.
-    pub fn fresh_list(&self) -> Option<ListSnapshot> {
-        let known = self.fresh_revision()?;
+    pub fn fresh_list(&self, now: Instant) -> Option<ListSnapshot> {
+        let known = self.fresh_revision(now)?;
         self.read()
             .list
             .as_ref()
@@ -89,8 +90,8 @@ impl ReadCache {
 
     /// The cached `records.changes(since)` reply, if it was computed at the
     /// fresh known revision.
-    pub fn fresh_delta(&self, since: i64) -> Option<RawJson> {
-        let known = self.fresh_revision()?;
+    pub fn fresh_delta(&self, since: i64, now: Instant) -> Option<RawJson> {
+        let known = self.fresh_revision(now)?;
         let d = self.deltas.read().unwrap_or_else(|p| p.into_inner());
         (d.revision == known).then(|| d.by_since.get(&since).cloned())?
     }
@@ -111,11 +112,11 @@ impl ReadCache {
         }
     }
 
-    /// Records the revision the database reported just now.
-    pub fn confirm_revision(&self, revision: i64) {
+    /// Records the revision the database reported at `now`.
+    pub fn confirm_revision(&self, revision: i64, now: Instant) {
         let mut s = self.write();
         s.known = s.known.max(revision);
-        s.checked_at = Some(Instant::now());
+        s.checked_at = Some(now);
     }
 
     /// Records a write this process committed.
@@ -124,12 +125,13 @@ impl ReadCache {
         s.known = s.known.max(revision);
     }
 
-    /// Stores a list read in one snapshot at `revision`, unless a newer write is known.
-    pub fn store_list(&self, list: ListSnapshot) {
+    /// Stores a list read at `now` in one snapshot at `revision`, unless a
+    /// newer write is known.
+    pub fn store_list(&self, list: ListSnapshot, now: Instant) {
         let mut s = self.write();
         if list.revision >= s.known {
             s.known = list.revision;
-            s.checked_at = Some(Instant::now());
+            s.checked_at = Some(now);
             s.list = Some(list);
         }
     }
@@ -149,48 +151,68 @@ mod tests {
     #[test]
     fn a_local_write_invalidates_the_list() {
         let cache = ReadCache::new(Duration::from_secs(60));
-        assert!(cache.fresh_list().is_none());
-        cache.store_list(snapshot(3));
-        assert_eq!(cache.fresh_list().unwrap().revision, 3);
+        let t = Instant::now();
+        assert!(cache.fresh_list(t).is_none());
+        cache.store_list(snapshot(3), t);
+        assert_eq!(cache.fresh_list(t).unwrap().revision, 3);
         cache.note_write(4);
-        assert!(cache.fresh_list().is_none());
-        assert_eq!(cache.fresh_revision(), Some(4));
+        assert!(cache.fresh_list(t).is_none());
+        assert_eq!(cache.fresh_revision(t), Some(4));
     }
 
     #[test]
     fn a_stale_list_is_not_stored() {
         let cache = ReadCache::new(Duration::from_secs(60));
+        let t = Instant::now();
         cache.note_write(5);
-        cache.store_list(snapshot(4));
-        assert!(cache.fresh_list().is_none());
-        cache.store_list(snapshot(5));
-        assert!(cache.fresh_list().is_some());
+        cache.store_list(snapshot(4), t);
+        assert!(cache.fresh_list(t).is_none());
+        cache.store_list(snapshot(5), t);
+        assert!(cache.fresh_list(t).is_some());
     }
 
     #[test]
     fn deltas_serve_only_their_revision() {
         let cache = ReadCache::new(Duration::from_secs(60));
-        cache.confirm_revision(7);
+        let t = Instant::now();
+        cache.confirm_revision(7, t);
         cache.store_delta(5, 7, RawJson::from_trusted("{}"));
-        assert!(cache.fresh_delta(5).is_some());
-        assert!(cache.fresh_delta(6).is_none());
+        assert!(cache.fresh_delta(5, t).is_some());
+        assert!(cache.fresh_delta(6, t).is_none());
         cache.note_write(8);
         assert!(
-            cache.fresh_delta(5).is_none(),
+            cache.fresh_delta(5, t).is_none(),
             "a newer write makes it stale"
         );
         cache.store_delta(5, 7, RawJson::from_trusted("{}"));
         assert!(
-            cache.fresh_delta(5).is_none(),
+            cache.fresh_delta(5, t).is_none(),
             "computed before the newest write"
         );
     }
 
+    /// What bounds how long a write through another center goes unseen:
+    /// the cache is trusted for the check interval, then not until the
+    /// revision is confirmed again.
     #[test]
     fn trust_expires_after_the_check_interval() {
-        let cache = ReadCache::new(Duration::ZERO);
-        cache.store_list(snapshot(1));
-        assert!(cache.fresh_list().is_none());
-        assert!(cache.fresh_revision().is_none());
+        let interval = Duration::from_secs(1);
+        let cache = ReadCache::new(interval);
+        let t0 = Instant::now();
+        cache.store_list(snapshot(1), t0);
+        let just_before = t0 + interval - Duration::from_millis(1);
+        assert_eq!(cache.fresh_list(just_before).unwrap().revision, 1);
+        assert!(cache.fresh_list(t0 + interval).is_none());
+        assert!(cache.fresh_revision(t0 + interval).is_none());
+        // Another center wrote revision 2: the next confirmation finds it.
+        cache.confirm_revision(2, t0 + interval);
+        assert_eq!(cache.fresh_revision(t0 + interval), Some(2));
+        assert!(
+            cache.fresh_list(t0 + interval).is_none(),
+            "the list is at 1"
+        );
+        let zero = ReadCache::new(Duration::ZERO);
+        zero.store_list(snapshot(1), t0);
+        assert!(zero.fresh_list(t0).is_none(), "0s trusts nothing");
     }
 }

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_with, test_settings, Backend, TestApp, TestDb, READER, WRITER};
+use crate::helpers::{TestApp, READER, WRITER};
 
 fn put_body(key: &str) -> String {
     json!({"jsonrpc": "2.0", "method": "records.put", "params": [key, 1], "id": 1}).to_string()
@@ -121,7 +121,8 @@ async fn batches_and_multicalls_refuse_element_by_element(app: TestApp) {
     );
 }
 
-crate::on_all_backends!(
+crate::on_backends!(
+    center:
     writes_need_a_writer,
     wrong_credentials_are_refused_even_for_public_reads,
     batches_and_multicalls_refuse_element_by_element,
@@ -129,10 +130,11 @@ crate::on_all_backends!(
 
 #[actix_web::test]
 async fn private_reads_need_a_user() {
-    let db = TestDb::create(Backend::Sqlite).unwrap();
-    let mut settings = test_settings(db.url.clone());
-    settings.server.read_access = syncdict::configuration::ReadAccess::Users;
-    let app = spawn_with(settings).await;
+    let app = TestApp::builder()
+        .center()
+        .with(|s| s.server.read_access = syncdict::configuration::ReadAccess::Users)
+        .spawn()
+        .await;
     let list = json!({"jsonrpc": "2.0", "method": "records.list", "id": 1}).to_string();
     assert_eq!(
         app.post_as(None, "application/json", list.clone())
@@ -150,8 +152,7 @@ async fn private_reads_need_a_user() {
 
 #[actix_web::test]
 async fn repeated_failures_are_rate_limited() {
-    let db = TestDb::create(Backend::Sqlite).unwrap();
-    let app = spawn_with(test_settings(db.url.clone())).await;
+    let app = TestApp::builder().center().spawn().await;
     for _ in 0..syncdict::auth::rate_limit::MAX_FAILURES {
         assert_eq!(
             app.post_as(Some(("tester", "guess")), "application/json", put_body("k"))

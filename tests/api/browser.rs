@@ -4,7 +4,7 @@
 use actix_web::{web, App, HttpResponse, HttpServer};
 use serde_json::json;
 
-use crate::helpers::{spawn_with, test_settings, Backend, TestDb};
+use crate::helpers::TestApp;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
@@ -85,11 +85,14 @@ async fn a_browser_may_call_from_allowed_origins_only() {
     let app_port = crate::helpers::free_port();
     let page_port = page_server(format!("http://127.0.0.1:{app_port}/RPC")).await;
 
-    let db = TestDb::create(Backend::Sqlite).unwrap();
-    let mut settings = test_settings(db.url.clone());
-    settings.server.port = app_port;
-    settings.server.cors_origins = vec![format!("http://127.0.0.1:{page_port}")];
-    let app = spawn_with(settings).await;
+    let app = TestApp::builder()
+        .center()
+        .with(move |s| {
+            s.server.port = app_port;
+            s.server.cors_origins = vec![format!("http://127.0.0.1:{page_port}")];
+        })
+        .spawn()
+        .await;
 
     let refused = rendered(format!("http://localhost:{page_port}/")).await;
     assert!(
@@ -115,10 +118,11 @@ async fn a_browser_may_call_from_allowed_origins_only() {
 
 #[actix_web::test]
 async fn preflight_headers() {
-    let db = TestDb::create(Backend::Sqlite).unwrap();
-    let mut settings = test_settings(db.url.clone());
-    settings.server.cors_origins = vec!["https://app.example".into()];
-    let app = spawn_with(settings).await;
+    let app = TestApp::builder()
+        .center()
+        .with(|s| s.server.cors_origins = vec!["https://app.example".into()])
+        .spawn()
+        .await;
     let preflight = |origin: &'static str| {
         app.client
             .request(reqwest::Method::OPTIONS, app.rpc_url())
@@ -178,8 +182,7 @@ async fn the_method_browser_calls_from_the_page() {
             )
         }
     };
-    let db = TestDb::create(Backend::Sqlite).unwrap();
-    let app = spawn_with(test_settings(db.url.clone())).await;
+    let app = TestApp::builder().center().spawn().await;
     app.put("greeting", json!("hello from the page")).await;
     let url = app.rpc_url();
     let out = actix_web::rt::task::spawn_blocking(move || {

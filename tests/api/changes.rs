@@ -2,6 +2,8 @@
 
 use serde_json::{json, Value};
 
+use syncdict::configuration::HumanDuration;
+
 use crate::helpers::{keys, TestApp};
 
 async fn changes(app: &TestApp, since: i64) -> Value {
@@ -63,7 +65,7 @@ async fn purged_tombstones_force_a_full_snapshot(app: TestApp) {
     assert_eq!(keys(&changes(&app, 2).await["deletes"]), ["a"]);
 
     // Nothing is old enough under the default retention.
-    assert_eq!(app.maintenance.purge_tombstones().await.unwrap(), 0);
+    assert_eq!(app.maintenance().purge_tombstones().await.unwrap(), 0);
     assert_eq!(changes(&app, 2).await["full"], false);
     assert_eq!(changes(&app, 2).await["deletes"], json!(["a"]));
 }
@@ -101,7 +103,8 @@ async fn a_delta_replayed_on_a_copy_converges(app: TestApp) {
     }
 }
 
-crate::on_all_backends!(
+crate::on_backends!(
+    center:
     net_changes_since_a_revision,
     purged_tombstones_force_a_full_snapshot,
     a_delta_replayed_on_a_copy_converges,
@@ -111,16 +114,16 @@ crate::on_all_backends!(
 /// before the purge must get a full snapshot.
 #[actix_web::test]
 async fn clients_behind_the_purge_get_everything() {
-    let db = crate::helpers::TestDb::create(crate::helpers::Backend::Sqlite).unwrap();
-    let mut settings = crate::helpers::test_settings(db.url.clone());
-    settings.server.tombstone_retention =
-        syncdict::configuration::HumanDuration::parse("1ns").unwrap();
-    let app = crate::helpers::spawn_with(settings).await;
+    let app = TestApp::builder()
+        .center()
+        .with(|s| s.server.tombstone_retention = HumanDuration::parse("1ns").unwrap())
+        .spawn()
+        .await;
     app.put("a", json!(1)).await; // 1
     app.put("b", json!(1)).await; // 2
     app.result("records.delete", json!(["a"])).await; // 3
     app.put("c", json!(1)).await; // 4
-    let _ = app.maintenance.purge_tombstones().await.unwrap();
+    let _ = app.maintenance().purge_tombstones().await.unwrap();
     let behind = changes(&app, 2).await;
     assert_eq!(behind["full"], true);
     assert_eq!(keys(&behind["upserts"]), ["b", "c"]);

@@ -64,4 +64,5 @@ async fn concurrent_writers_are_never_missed(app: TestApp) {
     );
 }
 
-crate::on_all_backends!(concurrent_writers_are_never_missed);
+crate::on_backends!(
+    center:concurrent_writers_are_never_missed);

@@ -4,11 +4,11 @@ use std::process::Command;
 
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, Backend};
+use crate::helpers::TestApp;
 
 #[actix_web::test]
 async fn the_method_browser_lists_every_method() {
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let app = TestApp::builder().center().spawn().await;
     let response = app.client.get(app.rpc_url()).send().await.unwrap();
     assert_eq!(response.status(), 200);
     assert!(response.headers()["content-type"]
@@ -35,7 +35,7 @@ async fn the_method_browser_lists_every_method() {
 
 #[actix_web::test]
 async fn rpc_discover_describes_the_registry() {
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let app = TestApp::builder().center().spawn().await;
     let doc = app.result("rpc.discover", json!([])).await;
     assert_eq!(doc["openrpc"], "1.3.2");
     let names: Vec<&str> = doc["methods"]

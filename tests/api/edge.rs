@@ -3,24 +3,37 @@
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use syncdict::configuration::Percent;
+use syncdict::configuration::{ByteSize, HumanDuration, Percent, ReadAccess};
 use syncdict::edge::state::TickReport;
 
-use crate::edge_helpers::{
-    edge_settings, method_settings, small_cache, spawn_edge, Script, Upstream,
-};
-use crate::helpers::{spawn_app, Backend};
+use crate::edge_helpers::{method_edge, Script, Upstream};
+use crate::helpers::{eventually, TestApp};
+
+/// An edge pulling from `upstreams`.
+async fn edge(upstreams: Vec<String>) -> TestApp {
+    TestApp::builder().edge(upstreams).spawn().await
+}
+
+/// An edge that serves `snapshot` and whose upstream never answers.
+async fn restarted_on(snapshot: &std::path::Path) -> TestApp {
+    let snapshot = snapshot.to_path_buf();
+    TestApp::builder()
+        .edge(vec!["http://127.0.0.1:9/RPC".into()])
+        .with(move |s| s.client.snapshot_path = Some(snapshot))
+        .spawn()
+        .await
+}
 
 #[actix_web::test]
 async fn edge_converges_to_the_center() {
-    let center = spawn_app(Backend::Sqlite).await.unwrap();
-    let edge = spawn_edge(edge_settings(vec![center.rpc_url()])).await;
+    let center = TestApp::builder().center().spawn().await;
+    let edge = edge(vec![center.rpc_url()]).await;
     assert_eq!(edge.get("/healthz").await.status(), 503, "no data yet");
 
     center.put("greeting", json!("hello")).await;
     center.put("rules", json!({"deny": ["10.0.0.1"]})).await;
     center.put("gone", json!(1)).await;
-    assert_eq!(edge.edge.tick().await, TickReport::Applied);
+    assert_eq!(edge.tick().await, TickReport::Applied);
     let list = center.result("records.list", json!([])).await;
     assert_eq!(
         edge.json("/api/cache").await,
@@ -29,7 +42,8 @@ async fn edge_converges_to_the_center() {
 
     center.result("records.delete", json!(["gone"])).await;
     center.put("greeting", json!("hello again")).await;
-    assert_eq!(edge.edge.tick().await, TickReport::Applied);
+    let before_pull = std::time::Instant::now();
+    assert_eq!(edge.tick().await, TickReport::Applied);
     let list = center.result("records.list", json!([])).await;
     assert_eq!(
         edge.json("/api/cache").await,
@@ -39,7 +53,13 @@ async fn edge_converges_to_the_center() {
     let one = edge.get("/api/cache/greeting").await;
     assert_eq!(one.status(), 200);
     assert_eq!(one.headers()["x-data-revision"], "5");
-    assert_eq!(one.headers()["x-data-age"], "0");
+    // Whole seconds since the pull, which began after `before_pull`.
+    let age: u64 = one.headers()["x-data-age"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(age <= before_pull.elapsed().as_secs(), "age {age}");
     assert_eq!(one.json::<Value>().await.unwrap(), json!("hello again"));
     let missing = edge.get("/api/cache/gone").await;
     assert_eq!(missing.status(), 404);
@@ -50,7 +70,7 @@ async fn edge_converges_to_the_center() {
     assert_eq!(edge.get("/healthz").await.status(), 200);
 
     // Nothing new: one small request, nothing changes.
-    assert_eq!(edge.edge.tick().await, TickReport::Applied);
+    assert_eq!(edge.tick().await, TickReport::Applied);
     let status = edge.status().await;
     assert_eq!(status["revision"], 5);
     assert_eq!(status["entries"], 2);
@@ -64,8 +84,8 @@ async fn upstream_failures_keep_the_last_good_data() {
         json!([{"name": "a", "v": 1}, {"name": "b", "v": 2}]),
     ))
     .await;
-    let edge = spawn_edge(method_settings(&upstream)).await;
-    assert_eq!(edge.edge.tick().await, TickReport::Applied);
+    let edge = method_edge(&upstream).spawn().await;
+    assert_eq!(edge.tick().await, TickReport::Applied);
     let good = edge.json("/api/cache").await;
     assert_eq!(good["a"], json!({"name": "a", "v": 1}));
 
@@ -77,7 +97,7 @@ async fn upstream_failures_keep_the_last_good_data() {
     ];
     for (n, (script, expected)) in failures.into_iter().enumerate() {
         upstream.set(script);
-        let report = edge.edge.tick().await;
+        let report = edge.tick().await;
         assert!(matches!(report, TickReport::Failed(_)), "{report:?}");
         assert_eq!(
             edge.json("/api/cache").await,
@@ -97,7 +117,7 @@ async fn upstream_failures_keep_the_last_good_data() {
     upstream.set(Upstream::rows(
         json!([{"name": "a", "v": 3}, {"name": "b", "v": 2}]),
     ));
-    assert_eq!(edge.edge.tick().await, TickReport::Applied);
+    assert_eq!(edge.tick().await, TickReport::Applied);
     let status = edge.status().await;
     assert_eq!(status["consecutive_failures"], 0);
     assert_eq!(status["last_error"], Value::Null);
@@ -108,10 +128,12 @@ async fn upstream_failures_keep_the_last_good_data() {
 async fn a_second_upstream_takes_over() {
     let dead = crate::helpers::free_port();
     let upstream = Upstream::start(Upstream::rows(json!([{"name": "a"}]))).await;
-    let mut settings = method_settings(&upstream);
-    settings.client.upstreams = vec![format!("http://127.0.0.1:{dead}/RPC"), upstream.url.clone()];
-    let edge = spawn_edge(settings).await;
-    assert_eq!(edge.edge.tick().await, TickReport::Applied);
+    let upstreams = vec![format!("http://127.0.0.1:{dead}/RPC"), upstream.url.clone()];
+    let edge = method_edge(&upstream)
+        .with(move |s| s.client.upstreams = upstreams)
+        .spawn()
+        .await;
+    assert_eq!(edge.tick().await, TickReport::Applied);
     assert_eq!(edge.status().await["upstream_in_use"], upstream.url);
 }
 
@@ -123,10 +145,11 @@ async fn shrink_guard_refuses_suspicious_answers() {
             .collect::<Vec<_>>())
     };
     let upstream = Upstream::start(Upstream::rows(rows(10))).await;
-    let mut settings = method_settings(&upstream);
-    settings.client.value_field = Some("rule".into());
-    let edge = spawn_edge(settings).await;
-    assert_eq!(edge.edge.tick().await, TickReport::Applied);
+    let edge = method_edge(&upstream)
+        .with(|s| s.client.value_field = Some("rule".into()))
+        .spawn()
+        .await;
+    assert_eq!(edge.tick().await, TickReport::Applied);
     assert_eq!(
         edge.json("/api/cache/k3").await,
         json!(3),
@@ -135,7 +158,7 @@ async fn shrink_guard_refuses_suspicious_answers() {
 
     for shrunk in [rows(4), rows(0)] {
         upstream.set(Upstream::rows(shrunk));
-        assert!(matches!(edge.edge.tick().await, TickReport::Refused(_)));
+        assert!(matches!(edge.tick().await, TickReport::Refused(_)));
         assert_eq!(edge.status().await["entries"], 10, "not applied");
     }
     let status = edge.status().await;
@@ -146,19 +169,20 @@ async fn shrink_guard_refuses_suspicious_answers() {
         .contains("shrink guard"));
     upstream.set(Upstream::rows(rows(6)));
     assert_eq!(
-        edge.edge.tick().await,
+        edge.tick().await,
         TickReport::Applied,
         "dropping 40% is allowed"
     );
     assert_eq!(edge.status().await["entries"], 6);
 
-    let mut off = method_settings(&upstream);
-    off.client.max_shrink = Percent(100);
-    let lenient = spawn_edge(off).await;
-    assert_eq!(lenient.edge.tick().await, TickReport::Applied);
+    let lenient = method_edge(&upstream)
+        .with(|s| s.client.max_shrink = Percent(100))
+        .spawn()
+        .await;
+    assert_eq!(lenient.tick().await, TickReport::Applied);
     upstream.set(Upstream::rows(json!([])));
     assert_eq!(
-        lenient.edge.tick().await,
+        lenient.tick().await,
         TickReport::Applied,
         "100% turns the guard off"
     );
@@ -172,12 +196,13 @@ async fn data_that_does_not_fit_is_reported_not_dropped() {
             .collect::<Vec<_>>())
     };
     let upstream = Upstream::start(Upstream::rows(big(5))).await;
-    let mut settings = method_settings(&upstream);
-    small_cache(&mut settings, "2k");
-    let edge = spawn_edge(settings).await;
-    assert_eq!(edge.edge.tick().await, TickReport::Applied);
+    let edge = method_edge(&upstream)
+        .with(|s| s.client.cache_size = ByteSize::parse("2k").unwrap())
+        .spawn()
+        .await;
+    assert_eq!(edge.tick().await, TickReport::Applied);
     upstream.set(Upstream::rows(big(20)));
-    assert!(matches!(edge.edge.tick().await, TickReport::Refused(_)));
+    assert!(matches!(edge.tick().await, TickReport::Refused(_)));
     let status = edge.status().await;
     assert_eq!(status["entries"], 5, "the old data stays whole");
     assert_eq!(status["overflow_refusals"], 1);
@@ -192,12 +217,23 @@ async fn data_that_does_not_fit_is_reported_not_dropped() {
 
 #[actix_web::test]
 async fn a_tick_during_a_pull_is_skipped() {
-    let upstream = Upstream::start(Script::Hang(Duration::from_millis(500))).await;
-    let edge = spawn_edge(method_settings(&upstream)).await;
-    let handle = edge.edge.clone();
+    let release = std::sync::Arc::new(tokio::sync::Notify::new());
+    let upstream = Upstream::start(Script::Hold(release.clone())).await;
+    let edge = method_edge(&upstream)
+        .with(|s| s.client.timeout = HumanDuration(Duration::from_secs(60)))
+        .spawn()
+        .await;
+    let handle = edge.edge().clone();
     let first = actix_web::rt::spawn(async move { handle.tick().await });
-    actix_web::rt::time::sleep(Duration::from_millis(100)).await;
-    assert_eq!(edge.edge.tick().await, TickReport::Skipped);
+    // The first pull is held at the upstream until released.
+    eventually(
+        Duration::from_secs(10),
+        "first pull reaches the upstream",
+        async || *upstream.hits.lock().unwrap() == 1,
+    )
+    .await;
+    assert_eq!(edge.tick().await, TickReport::Skipped);
+    release.notify_one();
     assert!(matches!(first.await.unwrap(), TickReport::Failed(_)));
     assert_eq!(edge.status().await["skipped_ticks"], 1);
     assert_eq!(*upstream.hits.lock().unwrap(), 1, "one pull, not two");
@@ -206,15 +242,14 @@ async fn a_tick_during_a_pull_is_skipped() {
 #[actix_web::test]
 async fn the_snapshot_serves_before_the_first_pull() {
     let upstream = Upstream::start(Upstream::rows(json!([{"name": "a", "v": 1}]))).await;
-    let first = spawn_edge(method_settings(&upstream)).await;
-    assert_eq!(first.edge.tick().await, TickReport::Applied);
-    actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    let first = method_edge(&upstream).spawn().await;
+    // The pull answers once its snapshot is written.
+    assert_eq!(first.tick().await, TickReport::Applied);
     assert_eq!(first.status().await["snapshot_writes"], 1);
 
     // A second edge on the same snapshot, its upstream dead, never ticked.
-    let mut settings = edge_settings(vec!["http://127.0.0.1:9/RPC".into()]);
-    settings.client.snapshot_path = Some(first.snapshot.clone());
-    let restarted = spawn_edge(settings).await;
+    let snapshot = first.snapshot.clone().unwrap();
+    let restarted = restarted_on(&snapshot).await;
     let served = restarted.get("/api/cache/a").await;
     assert_eq!(served.status(), 200);
     assert!(served.headers().contains_key("x-data-age"));
@@ -224,13 +259,11 @@ async fn the_snapshot_serves_before_the_first_pull() {
     );
 
     // A corrupt snapshot is reported and ignored.
-    let mut bytes = std::fs::read(&first.snapshot).unwrap();
+    let mut bytes = std::fs::read(&snapshot).unwrap();
     let n = bytes.len();
     bytes[n - 3] ^= 0x20;
-    std::fs::write(&first.snapshot, &bytes).unwrap();
-    let mut settings = edge_settings(vec!["http://127.0.0.1:9/RPC".into()]);
-    settings.client.snapshot_path = Some(first.snapshot.clone());
-    let distrustful = spawn_edge(settings).await;
+    std::fs::write(&snapshot, &bytes).unwrap();
+    let distrustful = restarted_on(&snapshot).await;
     let status = distrustful.status().await;
     assert_eq!(status["entries"], 0);
     assert!(
@@ -240,10 +273,8 @@ async fn the_snapshot_serves_before_the_first_pull() {
             .contains("checksum"),
         "{status}"
     );
-    std::fs::write(&first.snapshot, &bytes[..n - 5]).unwrap();
-    let mut settings = edge_settings(vec!["http://127.0.0.1:9/RPC".into()]);
-    settings.client.snapshot_path = Some(first.snapshot.clone());
-    let truncated = spawn_edge(settings).await;
+    std::fs::write(&snapshot, &bytes[..n - 5]).unwrap();
+    let truncated = restarted_on(&snapshot).await;
     assert!(truncated.status().await["snapshot_error"]
         .as_str()
         .unwrap()
@@ -256,8 +287,8 @@ async fn the_status_page_shows_records_and_pulls() {
         .map(|i| json!({"name": format!("key-{i:02}"), "n": i}))
         .collect::<Vec<_>>());
     let upstream = Upstream::start(Upstream::rows(rows)).await;
-    let edge = spawn_edge(method_settings(&upstream)).await;
-    edge.edge.tick().await;
+    let edge = method_edge(&upstream).spawn().await;
+    edge.tick().await;
     let page = edge.get("/").await.text().await.unwrap();
     assert!(
         page.contains("<svg") && page.contains("key-00") && !page.contains("key-30"),
@@ -271,40 +302,45 @@ async fn the_status_page_shows_records_and_pulls() {
         filtered.contains("key-41") && !filtered.contains("key-30") && !filtered.contains("<html")
     );
     upstream.set(Script::Reply(500, String::new()));
-    edge.edge.tick().await;
+    edge.tick().await;
     let warned = edge.get("/").await.text().await.unwrap();
     assert!(warned.contains("Upstream trouble") && warned.contains("HTTP 500"));
 }
 
 #[actix_web::test]
 async fn the_edge_sends_its_credentials() {
-    let db = crate::helpers::TestDb::create(crate::helpers::Backend::Sqlite).unwrap();
-    let mut settings = crate::helpers::test_settings(db.url.clone());
-    settings.server.read_access = syncdict::configuration::ReadAccess::Users;
-    let center = crate::helpers::spawn_with(settings).await;
+    let center = TestApp::builder()
+        .center()
+        .with(|s| s.server.read_access = ReadAccess::Users)
+        .spawn()
+        .await;
     center.put("private", json!(1)).await;
 
-    let anonymous = spawn_edge(edge_settings(vec![center.rpc_url()])).await;
-    let refused = anonymous.edge.tick().await;
+    let anonymous = edge(vec![center.rpc_url()]).await;
+    let refused = anonymous.tick().await;
     assert!(
         matches!(&refused, TickReport::Failed(e) if e.to_string().contains("HTTP 401")),
         "{refused:?}"
     );
 
-    let mut settings = edge_settings(vec![center.rpc_url()]);
     let (user, password) = crate::helpers::READER;
-    settings.client.username = Some(user.into());
-    settings.client.password = Some(password.into());
-    let with_credentials = spawn_edge(settings).await;
-    assert_eq!(with_credentials.edge.tick().await, TickReport::Applied);
+    let with_credentials = TestApp::builder()
+        .edge(vec![center.rpc_url()])
+        .with(|s| {
+            s.client.username = Some(user.into());
+            s.client.password = Some(password.into());
+        })
+        .spawn()
+        .await;
+    assert_eq!(with_credentials.tick().await, TickReport::Applied);
     assert_eq!(with_credentials.json("/api/cache/private").await, json!(1));
 }
 
 #[actix_web::test]
 async fn keys_with_slashes_and_unicode_are_readable() {
     let upstream = Upstream::start(Upstream::rows(json!([{"name": "rules/ipv4 é", "v": 1}]))).await;
-    let edge = spawn_edge(method_settings(&upstream)).await;
-    assert_eq!(edge.edge.tick().await, TickReport::Applied);
+    let edge = method_edge(&upstream).spawn().await;
+    assert_eq!(edge.tick().await, TickReport::Applied);
     assert_eq!(edge.json("/api/cache/rules%2Fipv4%20%C3%A9").await["v"], 1);
     assert_eq!(
         edge.json("/api/cache/rules/ipv4%20%C3%A9").await["v"],

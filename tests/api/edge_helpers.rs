@@ -1,75 +1,13 @@
-//! Edges for tests: a tick-driven edge app, and a scripted upstream.
+//! Upstreams for edge tests: a scripted one, and an edge in `method` mode.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actix_web::{web, App, HttpResponse, HttpServer};
 use serde_json::Value;
-use syncdict::configuration::{ByteSize, HumanDuration, PullMode, Role, Settings};
-use syncdict::edge::start::EdgeHandle;
-use syncdict::startup::Application;
+use syncdict::configuration::{JsonRpcVersion, PullMode};
 
-use crate::helpers::unique_name;
-
-/// An edge-only app whose scheduler runs only when ticked.
-pub struct TestEdge {
-    pub address: String,
-    pub edge: EdgeHandle,
-    pub client: reqwest::Client,
-    pub snapshot: std::path::PathBuf,
-}
-
-pub fn edge_settings(upstreams: Vec<String>) -> Settings {
-    let mut settings = Settings::default();
-    settings.server.port = 0;
-    settings.server.workers = 1;
-    settings.server.roles = vec![Role::Edge];
-    settings.client.upstreams = upstreams;
-    settings.client.timeout = HumanDuration(Duration::from_millis(700));
-    settings.client.snapshot_path =
-        Some(std::env::temp_dir().join(format!("{}.snapshot", unique_name())));
-    settings
-}
-
-pub async fn spawn_edge(settings: Settings) -> TestEdge {
-    let snapshot = settings.client.snapshot_path.clone().unwrap_or_default();
-    let app = Application::build_ticked(settings)
-        .await
-        .expect("edge builds");
-    let address = format!("http://127.0.0.1:{}", app.port());
-    let edge = app.edge().expect("an edge");
-    actix_web::rt::spawn(app.run_until_stopped());
-    TestEdge {
-        address,
-        edge,
-        client: reqwest::Client::new(),
-        snapshot,
-    }
-}
-
-impl TestEdge {
-    pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(format!("{}{path}", self.address))
-            .send()
-            .await
-            .expect("edge answers")
-    }
-
-    pub async fn json(&self, path: &str) -> Value {
-        self.get(path).await.json().await.expect("JSON")
-    }
-
-    pub async fn status(&self) -> Value {
-        self.json("/api/status").await
-    }
-}
-
-impl Drop for TestEdge {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.snapshot);
-    }
-}
+use crate::helpers::{TestApp, TestAppBuilder};
 
 /// What the scripted upstream answers next.
 #[derive(Clone)]
@@ -77,6 +15,8 @@ pub enum Script {
     Reply(u16, String),
     /// Answers after this long (past the edge's timeout).
     Hang(Duration),
+    /// Answers (with a reply that is not JSON-RPC) once notified.
+    Hold(Arc<tokio::sync::Notify>),
 }
 
 /// A small HTTP server that answers every POST as scripted.
@@ -108,6 +48,10 @@ impl Upstream {
                             actix_web::rt::time::sleep(d).await;
                             HttpResponse::Ok().body("[]")
                         }
+                        Script::Hold(release) => {
+                            release.notified().await;
+                            HttpResponse::Ok().body("[]")
+                        }
                     }
                 }
             }))
@@ -133,14 +77,12 @@ impl Upstream {
     }
 }
 
-/// Settings for an edge in `method` mode against `upstream`.
-pub fn method_settings(upstream: &Upstream) -> Settings {
-    let mut settings = edge_settings(vec![upstream.url.clone()]);
-    settings.client.mode = PullMode::Method;
-    settings.client.jsonrpc_version = syncdict::configuration::JsonRpcVersion::V1;
-    settings
-}
-
-pub fn small_cache(settings: &mut Settings, size: &str) {
-    settings.client.cache_size = ByteSize::parse(size).unwrap();
+/// An edge in `method` mode (JSON-RPC 1.0) against `upstream`.
+pub fn method_edge(upstream: &Upstream) -> TestAppBuilder {
+    TestApp::builder()
+        .edge(vec![upstream.url.clone()])
+        .with(|s| {
+            s.client.mode = PullMode::Method;
+            s.client.jsonrpc_version = JsonRpcVersion::V1;
+        })
 }

@@ -4,10 +4,10 @@
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use syncdict::configuration::{HumanDuration, PullMode};
+use syncdict::configuration::HumanDuration;
 use syncdict::edge::state::TickReport;
 
-use crate::edge_helpers::{edge_settings, spawn_edge, Script, Upstream};
+use crate::edge_helpers::{method_edge, Script, Upstream};
 
 fn hits(upstream: &Upstream) -> u64 {
     *upstream.hits.lock().unwrap()
@@ -18,14 +18,17 @@ async fn the_edge_fails_over_and_returns_to_its_first_upstream() {
     let rows = |v: i64| Upstream::rows(json!([{"name": "k", "v": v}]));
     let first = Upstream::start(rows(1)).await;
     let second = Upstream::start(rows(2)).await;
-    let mut settings = edge_settings(vec![first.url.clone(), second.url.clone()]);
-    settings.client.mode = PullMode::Method;
-    settings.client.jsonrpc_version = syncdict::configuration::JsonRpcVersion::V1;
-    settings.client.upstream_cooldown = HumanDuration(Duration::from_secs(30));
-    let edge = spawn_edge(settings).await;
+    let upstreams = vec![first.url.clone(), second.url.clone()];
+    let edge = method_edge(&first)
+        .with(|s| {
+            s.client.upstreams = upstreams;
+            s.client.upstream_cooldown = HumanDuration(Duration::from_secs(30));
+        })
+        .spawn()
+        .await;
     let value = async || edge.json("/api/cache/k").await["v"].clone();
 
-    assert_eq!(edge.edge.tick().await, TickReport::Applied);
+    assert_eq!(edge.tick().await, TickReport::Applied);
     assert_eq!(
         (value().await, hits(&first), hits(&second)),
         (json!(1), 1, 0)
@@ -33,7 +36,7 @@ async fn the_edge_fails_over_and_returns_to_its_first_upstream() {
 
     // The first goes down: the same pull is served by the second.
     first.set(Script::Reply(500, "down".into()));
-    assert_eq!(edge.edge.tick().await, TickReport::Applied);
+    assert_eq!(edge.tick().await, TickReport::Applied);
     assert_eq!(
         (value().await, hits(&first), hits(&second)),
         (json!(2), 2, 1)
@@ -41,13 +44,13 @@ async fn the_edge_fails_over_and_returns_to_its_first_upstream() {
     assert_eq!(edge.status().await["upstream_in_use"], second.url);
 
     // While it cools down, the first is not asked at all.
-    assert_eq!(edge.edge.tick().await, TickReport::Applied);
+    assert_eq!(edge.tick().await, TickReport::Applied);
     assert_eq!((hits(&first), hits(&second)), (2, 2));
 
     // Back after the cooldown (a tick as of 31 s later): preferred again.
     first.set(rows(3));
     let later = Instant::now() + Duration::from_secs(31);
-    assert_eq!(edge.edge.tick_at(later).await, TickReport::Applied);
+    assert_eq!(edge.tick_at(later).await, TickReport::Applied);
     assert_eq!(
         (value().await, hits(&first), hits(&second)),
         (json!(3), 3, 2)
@@ -57,7 +60,7 @@ async fn the_edge_fails_over_and_returns_to_its_first_upstream() {
     // Both down: the pull fails, naming each, and the data stays.
     first.set(Script::Reply(500, "down".into()));
     second.set(Script::Reply(503, "down too".into()));
-    let TickReport::Failed(e) = edge.edge.tick_at(later).await else {
+    let TickReport::Failed(e) = edge.tick_at(later).await else {
         panic!("both upstreams failed")
     };
     let e = e.to_string();
@@ -67,6 +70,6 @@ async fn the_edge_fails_over_and_returns_to_its_first_upstream() {
     // Both cooling down: still both tried (soonest back first), none skipped.
     second.set(rows(4));
     let both_cooling = later + Duration::from_secs(1);
-    assert_eq!(edge.edge.tick_at(both_cooling).await, TickReport::Applied);
+    assert_eq!(edge.tick_at(both_cooling).await, TickReport::Applied);
     assert_eq!(value().await, json!(4));
 }

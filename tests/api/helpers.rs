@@ -1,19 +1,25 @@
-//! `spawn_app`: the real application on port 0 with a database of its own.
+//! `TestApp::builder()`: the real application on port 0 with a database of
+//! its own; `eventually`, per-test databases, `on_all_backends!`.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Once;
 
+use std::path::PathBuf;
+use std::time::Duration;
+
 use serde_json::{json, Value};
 use syncdict::center::start::Maintenance;
 use syncdict::configuration::{DatabaseUrl, HumanDuration, Role, Settings};
+use syncdict::edge::start::EdgeHandle;
+use syncdict::edge::state::TickReport;
 use syncdict::startup::Application;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
-    #[allow(dead_code)]
+    #[cfg_attr(not(feature = "mysql"), allow(dead_code))]
     Mysql,
-    #[allow(dead_code)]
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     Postgres,
 }
 
@@ -102,6 +108,8 @@ pub fn add_test_users(url: &DatabaseUrl) {
 pub struct TestDb {
     pub url: DatabaseUrl,
     server_url: Option<DatabaseUrl>,
+    /// The database's name on the server (SQLite: the file's stem).
+    #[cfg_attr(not(any(feature = "mysql", feature = "postgres")), allow(dead_code))]
     name: String,
 }
 
@@ -164,36 +172,114 @@ impl Drop for TestDb {
     }
 }
 
-/// Settings for a test: port 0, one worker, quiet.
-pub fn test_settings(url: DatabaseUrl) -> Settings {
-    let mut settings = Settings::default();
-    settings.server.port = 0;
-    settings.server.workers = 1;
-    settings.server.roles = vec![Role::Center];
-    settings.database.url = url;
-    settings.database.connect_timeout = HumanDuration(std::time::Duration::from_millis(1500));
-    settings
+/// What database a test app's center uses.
+enum Database {
+    /// A fresh one on the builder's backend, with `WRITER` and `READER`.
+    Fresh,
+    /// One the test made (and keeps, or hands over).
+    Given(DatabaseUrl, Option<TestDb>),
 }
 
-/// The running application and a client for it.
-pub struct TestApp {
-    pub address: String,
-    pub maintenance: Maintenance,
-    pub client: reqwest::Client,
-    pub db: Option<TestDb>,
+/// Starts the real application on port 0: `TestApp::builder().center()`,
+/// `.edge(upstreams)`, `.backend(b)`, `.with(|settings| ..)`, then `spawn`.
+/// Edges never run on their timer: tests tick them.
+pub struct TestAppBuilder {
+    roles: Vec<Role>,
+    backend: Backend,
+    database: Database,
+    upstreams: Vec<String>,
+    tweaks: Vec<Tweak>,
 }
 
-/// Starts the app on a fresh database of `backend`; `None` if not configured.
-pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
-    let db = TestDb::create(backend)?;
-    let settings = test_settings(db.url.clone());
-    let mut app = spawn_with(settings).await;
-    app.db = Some(db);
-    Some(app)
+/// A change to a test app's settings.
+type Tweak = Box<dyn FnOnce(&mut Settings)>;
+
+impl TestAppBuilder {
+    /// Serve /RPC from a database.
+    pub fn center(mut self) -> Self {
+        self.roles.push(Role::Center);
+        self
+    }
+
+    /// Pull from `upstreams` (empty: this app's own center).
+    pub fn edge(mut self, upstreams: Vec<String>) -> Self {
+        self.roles.push(Role::Edge);
+        self.upstreams = upstreams;
+        self
+    }
+
+    pub fn backend(mut self, backend: Backend) -> Self {
+        self.backend = backend;
+        self
+    }
+
+    /// The database at `url`; `db`, if given, is dropped with the app.
+    pub fn database(mut self, url: DatabaseUrl, db: Option<TestDb>) -> Self {
+        self.database = Database::Given(url, db);
+        self
+    }
+
+    /// Changes the settings after the test defaults are in place.
+    pub fn with(mut self, tweak: impl FnOnce(&mut Settings) + 'static) -> Self {
+        self.tweaks.push(Box::new(tweak));
+        self
+    }
+
+    /// Starts the app; `None` when its backend is not configured here
+    /// (outside CI only: `Backend::server_url` panics in CI).
+    pub async fn try_spawn(self) -> Option<TestApp> {
+        init_test_log();
+        let mut settings = Settings::default();
+        settings.server.port = 0;
+        settings.server.workers = 1;
+        settings.server.roles = self.roles.clone();
+        settings.database.connect_timeout = HumanDuration(Duration::from_millis(1500));
+        settings.client.upstreams = self.upstreams;
+        settings.client.timeout = HumanDuration(Duration::from_millis(700));
+        let snapshot = std::env::temp_dir().join(format!("{}.snapshot", unique_name()));
+        settings.client.snapshot_path = Some(snapshot);
+        let db = match self.database {
+            _ if !self.roles.contains(&Role::Center) => None,
+            Database::Fresh => {
+                let db = TestDb::create(self.backend)?;
+                settings.database.url = db.url.clone();
+                Some(db)
+            }
+            Database::Given(url, db) => {
+                settings.database.url = url;
+                db
+            }
+        };
+        for tweak in self.tweaks {
+            tweak(&mut settings);
+        }
+        let snapshot = settings.client.snapshot_path.clone();
+        let app = Application::build_ticked(settings)
+            .await
+            .expect("application builds");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let (maintenance, edge) = (app.maintenance(), app.edge());
+        actix_web::rt::spawn(app.run_until_stopped());
+        Some(TestApp {
+            address,
+            client: reqwest::Client::new(),
+            maintenance,
+            edge,
+            snapshot,
+            _db: db,
+        })
+    }
+
+    /// Starts the app on a backend that must be configured.
+    pub async fn spawn(self) -> TestApp {
+        let backend = self.backend;
+        self.try_spawn()
+            .await
+            .unwrap_or_else(|| panic!("{backend:?} is not configured"))
+    }
 }
 
-/// Starts the app with these settings exactly.
-pub async fn spawn_with(settings: Settings) -> TestApp {
+fn init_test_log() {
     LOG.call_once(|| {
         if std::env::var("TEST_LOG").is_ok() {
             syncdict::telemetry::init(&syncdict::configuration::LogSettings {
@@ -202,23 +288,77 @@ pub async fn spawn_with(settings: Settings) -> TestApp {
             });
         }
     });
-    let app = Application::build(settings)
-        .await
-        .expect("application builds");
-    let address = format!("http://127.0.0.1:{}", app.port());
-    let maintenance = app.maintenance().expect("a center");
-    actix_web::rt::spawn(app.run_until_stopped());
-    TestApp {
-        address,
-        maintenance,
-        client: reqwest::Client::new(),
-        db: None,
+}
+
+/// The running application and a client for it.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    maintenance: Option<Maintenance>,
+    edge: Option<EdgeHandle>,
+    /// The edge's snapshot file (removed when the app is dropped).
+    pub snapshot: Option<PathBuf>,
+    _db: Option<TestDb>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(path) = &self.snapshot {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 
 impl TestApp {
+    /// A SQLite center with a fresh database, unless told otherwise.
+    pub fn builder() -> TestAppBuilder {
+        TestAppBuilder {
+            roles: Vec::new(),
+            backend: Backend::Sqlite,
+            database: Database::Fresh,
+            upstreams: Vec::new(),
+            tweaks: Vec::new(),
+        }
+    }
+
     pub fn rpc_url(&self) -> String {
         format!("{}/RPC", self.address)
+    }
+
+    /// The center's upkeep, driven by the test.
+    pub fn maintenance(&self) -> &Maintenance {
+        self.maintenance.as_ref().expect("a center")
+    }
+
+    pub fn edge(&self) -> &EdgeHandle {
+        self.edge.as_ref().expect("an edge")
+    }
+
+    /// One edge pull, now.
+    pub async fn tick(&self) -> TickReport {
+        self.edge().tick().await
+    }
+
+    /// One edge pull as of `at`.
+    pub async fn tick_at(&self, at: std::time::Instant) -> TickReport {
+        self.edge().tick_at(at).await
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("app answers")
+    }
+
+    pub async fn json(&self, path: &str) -> Value {
+        self.get(path).await.json().await.expect("JSON")
+    }
+
+    /// The edge's `/api/status`.
+    pub async fn status(&self) -> Value {
+        self.json("/api/status").await
     }
 
     /// POSTs `body` with `content_type` to /RPC as `WRITER`.
@@ -306,32 +446,74 @@ pub fn keys(list: &Value) -> Vec<String> {
         .collect()
 }
 
-/// Defines `sqlite`, `mysql` and `postgres` test modules that run each named
-/// `async fn(TestApp)` on a fresh app of that backend.
+/// Polls `check` every 50 ms until it holds; panics after `limit`. Limits
+/// are generous (seconds), so a busy machine passes; what is measured is
+/// only that it happens.
+pub async fn eventually(
+    limit: Duration,
+    what: &str,
+    mut check: impl AsyncFnMut() -> bool,
+) -> Duration {
+    let started = std::time::Instant::now();
+    while !check().await {
+        assert!(started.elapsed() < limit, "{what}: not within {limit:?}");
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    started.elapsed()
+}
+
+/// Runs `test` on `backend`.
+pub async fn on_backend(backend: Backend, test: impl AsyncFnOnce(Backend)) {
+    test(backend).await
+}
+
+/// Runs `test` on a fresh center of `backend`, if that backend is configured.
+pub async fn on_center(backend: Backend, test: impl AsyncFnOnce(TestApp)) {
+    if let Some(app) = TestApp::builder()
+        .center()
+        .backend(backend)
+        .try_spawn()
+        .await
+    {
+        test(app).await
+    }
+}
+
+/// The one per-backend macro: defines `sqlite`, `mysql` and `postgres`
+/// modules with one test per named function.
+/// - `on_backends!(a, b)`: each `async fn(Backend)` on every backend;
+/// - `on_backends!(server: a, b)`: on MySQL and PostgreSQL only;
+/// - `on_backends!(center: a, b)`: each `async fn(TestApp)` on a fresh
+///   center of every backend.
+///
+/// A server backend that is not configured skips outside CI and fails in
+/// CI (`Backend::server_url`).
 #[macro_export]
-macro_rules! on_all_backends {
-    ($($name:ident),* $(,)?) => {
+macro_rules! on_backends {
+    (center: $($name:ident),* $(,)?) => {
+        $crate::on_backends!(@sqlite $crate::helpers::on_center; $($name),*);
+        $crate::on_backends!(@server $crate::helpers::on_center; $($name),*);
+    };
+    (server: $($name:ident),* $(,)?) => {
+        $crate::on_backends!(@server $crate::helpers::on_backend; $($name),*);
+    };
+    (@sqlite $run:path; $($name:ident),*) => {
         mod sqlite {
-            $( #[actix_web::test] async fn $name() {
-                let app = $crate::helpers::spawn_app($crate::helpers::Backend::Sqlite).await.unwrap();
-                super::$name(app).await
-            } )*
+            $( #[actix_web::test] async fn $name() { $run($crate::helpers::Backend::Sqlite, super::$name).await } )*
         }
+    };
+    (@server $run:path; $($name:ident),*) => {
         #[cfg(feature = "mysql")]
         mod mysql {
-            $( #[actix_web::test] async fn $name() {
-                if let Some(app) = $crate::helpers::spawn_app($crate::helpers::Backend::Mysql).await {
-                    super::$name(app).await
-                }
-            } )*
+            $( #[actix_web::test] async fn $name() { $run($crate::helpers::Backend::Mysql, super::$name).await } )*
         }
         #[cfg(feature = "postgres")]
         mod postgres {
-            $( #[actix_web::test] async fn $name() {
-                if let Some(app) = $crate::helpers::spawn_app($crate::helpers::Backend::Postgres).await {
-                    super::$name(app).await
-                }
-            } )*
+            $( #[actix_web::test] async fn $name() { $run($crate::helpers::Backend::Postgres, super::$name).await } )*
         }
+    };
+    ($($name:ident),* $(,)?) => {
+        $crate::on_backends!(@sqlite $crate::helpers::on_backend; $($name),*);
+        $crate::on_backends!(@server $crate::helpers::on_backend; $($name),*);
     };
 }

@@ -5,7 +5,7 @@ use std::process::Command;
 
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, Backend};
+use crate::helpers::TestApp;
 
 /// Runs `tests/lua/rpc_call.lua`; `None` if Lua is not installed (outside CI).
 async fn lua_call(url: String, method: &str, args: &[&str]) -> Option<(bool, String)> {
@@ -38,7 +38,7 @@ async fn lua_call(url: String, method: &str, args: &[&str]) -> Option<(bool, Str
 
 #[actix_web::test]
 async fn lua_json_rpc_call_reads_testrpc_myrpc() {
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let app = TestApp::builder().center().spawn().await;
     app.put("rule", json!({"deny": ["10.0.0.1"]})).await;
     let Some((ok, out)) = lua_call(app.rpc_url(), "testrpc.MyRPC", &[]).await else {
         return;

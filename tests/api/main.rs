@@ -1,17 +1,18 @@
 //! The integration suite: the real application on port 0, spoken to over HTTP.
 
-// Without the mysql/postgres features the server-backend tests compile out.
-#![cfg_attr(not(any(feature = "mysql", feature = "postgres")), allow(dead_code))]
-
 mod auth;
 mod browser;
+#[cfg(any(feature = "mysql", feature = "postgres"))]
+mod center_failover;
 mod changes;
 mod cli;
+mod codebase;
 mod concurrency;
 mod discovery;
 mod edge;
 mod edge_helpers;
 mod failover;
+#[cfg(any(feature = "mysql", feature = "postgres"))]
 mod failure;
 mod helpers;
 mod lua;
@@ -19,6 +20,7 @@ mod metrics;
 mod operations;
 mod processes;
 mod protocol;
+#[cfg(any(feature = "mysql", feature = "postgres"))]
 mod proxy;
 mod records;
 mod rpc4django;

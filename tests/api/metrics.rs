@@ -4,12 +4,9 @@
 use std::collections::{HashMap, HashSet};
 
 use serde_json::json;
-use syncdict::configuration::Role;
 use syncdict::edge::state::TickReport;
-use syncdict::startup::Application;
 
-use crate::helpers::Backend;
-use crate::helpers::{test_settings, TestDb, WRITER};
+use crate::helpers::{TestApp, WRITER};
 
 /// Checks the exposition format line by line and returns each sample's
 /// value by `name{labels}`: every sample belongs to a family announced by
@@ -60,15 +57,13 @@ fn parse(text: &str) -> HashMap<String, f64> {
 
 #[actix_web::test]
 async fn metrics_count_what_the_center_and_the_edge_did() {
-    let db = TestDb::create(Backend::Sqlite).unwrap();
-    let mut settings = test_settings(db.url.clone());
-    settings.server.roles = vec![Role::Center, Role::Edge];
-    settings.client.snapshot_path = None;
-    let app = Application::build_ticked(settings).await.unwrap();
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let edge = app.edge().unwrap();
-    actix_web::rt::spawn(app.run_until_stopped());
-    let client = reqwest::Client::new();
+    let app = TestApp::builder()
+        .center()
+        .edge(vec![])
+        .with(|s| s.client.snapshot_path = None)
+        .spawn()
+        .await;
+    let (base, client) = (&app.address, &app.client);
     let post = |ty: &'static str, body: String, auth: bool| {
         let mut r = client
             .post(format!("{base}/RPC"))
@@ -110,7 +105,7 @@ async fn metrics_count_what_the_center_and_the_edge_did() {
     post("text/xml", xml.into(), false).await.unwrap();
     let refused = post("text/plain", "x".into(), false).await.unwrap();
     assert_eq!(refused.status(), 415);
-    assert_eq!(edge.tick().await, TickReport::Applied);
+    assert_eq!(app.tick().await, TickReport::Applied);
     let hit = client
         .get(format!("{base}/api/cache/a"))
         .send()
@@ -193,10 +188,12 @@ async fn an_edge_alone_has_edge_metrics_only() {
         "down".into(),
     ))
     .await;
-    let mut settings = crate::edge_helpers::edge_settings(vec![upstream.url.clone()]);
-    settings.client.snapshot_path = None;
-    let edge = crate::edge_helpers::spawn_edge(settings).await;
-    assert!(matches!(edge.edge.tick().await, TickReport::Failed(_)));
+    let edge = TestApp::builder()
+        .edge(vec![upstream.url.clone()])
+        .with(|s| s.client.snapshot_path = None)
+        .spawn()
+        .await;
+    assert!(matches!(edge.tick().await, TickReport::Failed(_)));
     let text = edge.get("/metrics").await.text().await.unwrap();
     let m = parse(&text);
     assert!(!text.contains("syncdict_rpc_"), "no center here");

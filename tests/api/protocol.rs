@@ -2,10 +2,12 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, test_settings, Backend, TestApp, TestDb};
+use syncdict::configuration::ByteSize;
+
+use crate::helpers::TestApp;
 
 async fn app() -> TestApp {
-    spawn_app(Backend::Sqlite).await.unwrap()
+    TestApp::builder().center().spawn().await
 }
 
 #[actix_web::test]
@@ -163,10 +165,11 @@ async fn version_1_clients_of_the_original_design() {
 
 #[actix_web::test]
 async fn oversized_bodies_get_413_declared_or_chunked() {
-    let db = TestDb::create(Backend::Sqlite).unwrap();
-    let mut settings = test_settings(db.url.clone());
-    settings.server.max_body = syncdict::configuration::ByteSize::parse("4k").unwrap();
-    let app = crate::helpers::spawn_with(settings).await;
+    let app = TestApp::builder()
+        .center()
+        .with(|s| s.server.max_body = ByteSize::parse("4k").unwrap())
+        .spawn()
+        .await;
     let big =
         json!({"jsonrpc":"2.0","method":"records.put","params":["big","x".repeat(5000)],"id":1})
             .to_string();

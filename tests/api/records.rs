@@ -86,7 +86,8 @@ async fn named_params_work_too(app: TestApp) {
     );
 }
 
-crate::on_all_backends!(
+crate::on_backends!(
+    center:
     put_get_list_delete,
     refused_writes_take_no_revision,
     values_and_keys_round_trip,

@@ -3,14 +3,14 @@
 //! `SYNCDICT_RPC4DJANGO_PYTHON` names), pulled by an edge in `method` mode.
 
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{json, Value};
-use syncdict::configuration::PullMode;
+use syncdict::configuration::{JsonRpcVersion, PullMode};
 use syncdict::edge::state::TickReport;
 
-use crate::edge_helpers::{edge_settings, spawn_edge};
 use crate::helpers::unique_name;
+use crate::helpers::{eventually, TestApp};
 
 struct Django(Child);
 
@@ -75,20 +75,11 @@ async fn an_edge_pulls_from_rpc4django() {
             .expect("python starts"),
     );
     let url = format!("http://127.0.0.1:{port}/RPC");
-    let started = Instant::now();
-    while reqwest::Client::new()
-        .post(&url)
-        .body("{}")
-        .send()
-        .await
-        .is_err()
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "rpc4django did not start"
-        );
-        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
-    }
+    eventually(Duration::from_secs(30), "rpc4django up", async || {
+        let probe = reqwest::Client::new().post(&url).body("{}").send().await;
+        probe.is_ok()
+    })
+    .await;
     for (name, action, hits) in [
         ("10.0.0.1", "deny", 3),
         ("10.0.0.2", "allow", 0),
@@ -100,11 +91,15 @@ async fn an_edge_pulls_from_rpc4django() {
         );
     }
 
-    let mut settings = edge_settings(vec![url.clone()]);
-    settings.client.mode = PullMode::Method;
-    settings.client.jsonrpc_version = syncdict::configuration::JsonRpcVersion::V1;
-    let edge = spawn_edge(settings).await;
-    assert_eq!(edge.edge.tick().await, TickReport::Applied);
+    let edge = TestApp::builder()
+        .edge(vec![url.clone()])
+        .with(|s| {
+            s.client.mode = PullMode::Method;
+            s.client.jsonrpc_version = JsonRpcVersion::V1;
+        })
+        .spawn()
+        .await;
+    assert_eq!(edge.tick().await, TickReport::Applied);
     let rows = rpc(&url, "testrpc.MyRPC", json!([])).await;
     let expected: serde_json::Map<String, Value> = rows
         .as_array()
@@ -122,7 +117,7 @@ async fn an_edge_pulls_from_rpc4django() {
 
     rpc(&url, "testrpc.deleteRule", json!(["10.0.0.2"])).await;
     rpc(&url, "testrpc.setRule", json!(["bad-bot", "deny", 8])).await;
-    assert_eq!(edge.edge.tick().await, TickReport::Applied);
+    assert_eq!(edge.tick().await, TickReport::Applied);
     assert_eq!(edge.get("/api/cache/10.0.0.2").await.status(), 404);
     assert_eq!(edge.json("/api/cache/bad-bot").await["hits"], 8);
     let status = edge.status().await;

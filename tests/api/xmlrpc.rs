@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, Backend, TestApp};
+use crate::helpers::TestApp;
 
 /// POSTs an XML-RPC body; returns (status, content type, body).
 async fn post_xml(app: &TestApp, body: impl Into<reqwest::Body>) -> (u16, String, String) {
@@ -38,7 +38,7 @@ fn fault_code(body: &str) -> Option<i64> {
 
 #[actix_web::test]
 async fn xml_rpc_answers_on_the_same_url() {
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let app = TestApp::builder().center().spawn().await;
     let put = method_call(
         "records.put",
         &[
@@ -73,7 +73,7 @@ async fn xml_rpc_answers_on_the_same_url() {
 
 #[actix_web::test]
 async fn malformed_requests_are_faults_never_500() {
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let app = TestApp::builder().center().spawn().await;
     let cases: Vec<(Vec<u8>, i64)> = vec![
         (b"<methodCall><methodName>records.list".to_vec(), -32700),
         (b"\xff<methodCall/>".to_vec(), -32700),
@@ -99,7 +99,7 @@ async fn malformed_requests_are_faults_never_500() {
 
 #[actix_web::test]
 async fn multicall_judges_each_call() {
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let app = TestApp::builder().center().spawn().await;
     let entry = |method: &str, params: &str| {
         format!("<value><struct><member><name>methodName</name><value><string>{method}</string></value></member><member><name>params</name><value><array><data>{params}</data></array></value></member></struct></value>")
     };
@@ -150,7 +150,7 @@ async fn multicall_judges_each_call() {
 
 #[actix_web::test]
 async fn each_protocol_lists_its_own_methods() {
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let app = TestApp::builder().center().spawn().await;
     let (_, _, xml) = post_xml(&app, method_call("system.listMethods", &[])).await;
     assert!(
         xml.contains("<string>system.multicall</string>")
@@ -182,7 +182,7 @@ async fn python_xmlrpc_client_interoperates() {
         assert!(!crate::helpers::in_ci(), "python3 must be installed in CI");
         return eprintln!("skipping: python3 is not installed");
     }
-    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let app = TestApp::builder().center().spawn().await;
     let script = r#"
 import json, sys, xmlrpc.client
 s = xmlrpc.client.ServerProxy(sys.argv[1], allow_none=True, use_builtin_types=True)
@@ -237,10 +237,11 @@ print(json.dumps(out))
 /// README documents, whatever stage refused it; JSON-RPC gets the same codes.
 #[actix_web::test]
 async fn refusals_answer_in_the_protocol_of_the_request() {
-    let db = crate::helpers::TestDb::create(Backend::Sqlite).unwrap();
-    let mut settings = crate::helpers::test_settings(db.url.clone());
-    settings.server.max_body = syncdict::configuration::ByteSize::parse("2k").unwrap();
-    let app = crate::helpers::spawn_with(settings).await;
+    let app = TestApp::builder()
+        .center()
+        .with(|s| s.server.max_body = syncdict::configuration::ByteSize::parse("2k").unwrap())
+        .spawn()
+        .await;
     let put = method_call("records.put", &["k", "<int>1</int>"]);
     let json_put =
         json!({"jsonrpc": "2.0", "method": "records.put", "params": ["k", 1], "id": 7}).to_string();
