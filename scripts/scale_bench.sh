@@ -9,9 +9,12 @@
 #     on an edge pulling every second (p50, p99);
 #   - soak: SOAK_SECONDS of mixed load on one center + edge process: failed
 #     requests, RSS after the first minute and at the end.
+# Prints `target` lines; exits 1 if a target was missed (REPORT_ONLY=1: 0
+# all the same), 2 on bad usage; a step that cannot run fails the script.
 # Run by scripts/bench.sh; alone: scripts/scale_bench.sh [edges|freshness|soak]...
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 PARTS="${*:-edges freshness soak}"
 LEVELS="${LEVELS:-10000,20000,40000,60000,80000,100000}"
 LEVEL_SECONDS="${LEVEL_SECONDS:-20}"
@@ -19,7 +22,7 @@ WRITES_PER_S="${WRITES_PER_S:-1}"
 FRESH_WRITES="${FRESH_WRITES:-1000}"
 SOAK_SECONDS="${SOAK_SECONDS:-600}"
 MYSQL_SERVER="${SYNCDICT_BENCH_MYSQL_URL:-mysql://root@127.0.0.1:3306}"
-PORT=18090
+PORT=$(free_port)
 AUTH="bench:bench-password"
 
 cargo build --release --quiet --features mysql --bin syncdict --example loadgen
@@ -29,7 +32,8 @@ work="$(mktemp -d)"
 pid=""
 stop() { if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=""; fi; }
 trap 'stop; rm -rf "$work"' EXIT
-wait_port() { for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; exit 1; }
+# field KEY: the value after KEY in the last line read from stdin.
+field() { tail -1 | awk -v k="$1" '{for (i = 1; i < NF; i++) if ($i == k) {print $(i + 1); exit}}'; }
 
 # start URL ROLES [env...]: one syncdict with a bench writer and 1,000 records.
 start() {
@@ -65,9 +69,12 @@ for part in $PARTS; do
             if [ $backend = sqlite ]; then url="sqlite://$work/edges.db"; else url="$(mysql_db)"; fi
             start "$url" center
             echo "== edges per center, $backend: ${LEVEL_SECONDS}s per level, $WRITES_PER_S write/s, 1,000 records"
-            "$loadgen" edges "http://127.0.0.1:$PORT/RPC" "$LEVELS" "$LEVEL_SECONDS" "$WRITES_PER_S" "$AUTH" \
-                | sed "s/^edges_max/edges_max_$backend/"
+            "$loadgen" edges --center "http://127.0.0.1:$PORT/RPC" --levels "$LEVELS" \
+                --seconds "$LEVEL_SECONDS" --writes-per-s "$WRITES_PER_S" --credentials "$AUTH" \
+                | tee "$work/edges.out"
             stop
+            target "edges per center, $backend (p99 < 50 ms, no failure)" \
+                "$(grep '^edges_max' "$work/edges.out" | field edges_max)" ">=" 20000
         done
         ;;
     freshness)
@@ -75,17 +82,24 @@ for part in $PARTS; do
         start "sqlite://$work/fresh.db" center,edge SYNCDICT__CLIENT__INTERVAL=1s \
             SYNCDICT__CLIENT__SNAPSHOT_PATH="$work/fresh.snapshot"
         echo "== freshness: edge interval 1s, $FRESH_WRITES writes ~100 ms apart (target p99 <= 1050 ms)"
-        "$loadgen" freshness "http://127.0.0.1:$PORT/RPC" "http://127.0.0.1:$PORT" "$FRESH_WRITES" "$AUTH"
+        "$loadgen" freshness --center "http://127.0.0.1:$PORT/RPC" --edge "http://127.0.0.1:$PORT" \
+            --writes "$FRESH_WRITES" --credentials "$AUTH" | tee "$work/fresh.out"
         stop
+        target "freshness p99, edge interval 1 s (ms)" "$(field p99_ms < "$work/fresh.out")" "<=" 1050
+        target "freshness, writes never seen on the edge" "$(field failed < "$work/fresh.out")" "<=" 0
         ;;
     soak)
         rm -f "$work"/soak.db*
         start "sqlite://$work/soak.db" center,edge SYNCDICT__CLIENT__SNAPSHOT_PATH="$work/soak.snapshot"
-        until curl -sf "http://127.0.0.1:$PORT/api/cache/key-0999" >/dev/null; do sleep 0.2; done
+        wait_until "the edge holds key-0999" curl -sf "http://127.0.0.1:$PORT/api/cache/key-0999"
         echo "== soak: ${SOAK_SECONDS}s, one center + edge process (target: 0 failed, RSS growth <= 10%)"
-        "$loadgen" soak "http://127.0.0.1:$PORT/RPC" "http://127.0.0.1:$PORT" "$SOAK_SECONDS" "$pid" "$AUTH"
+        "$loadgen" soak --center "http://127.0.0.1:$PORT/RPC" --edge "http://127.0.0.1:$PORT" \
+            --seconds "$SOAK_SECONDS" --pid "$pid" --credentials "$AUTH" | tee "$work/soak.out"
         stop
+        target "soak, failed requests" "$(field failed < "$work/soak.out")" "<=" 0
+        target "soak, RSS growth after the first minute (%)" "$(field rss_growth_pct < "$work/soak.out")" "<=" 10
         ;;
-    *) echo "unknown part $part" >&2; exit 2 ;;
+    *) echo "unknown part $part (edges, freshness, soak)" >&2; exit 2 ;;
     esac
 done
+targets_status

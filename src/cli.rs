@@ -1,4 +1,4 @@
-//! Command line: `syncdict [--config FILE] [serve|migrate|check-config]`.
+//! Command line: `syncdict [--config FILE] [serve|migrate|check-config|call|user]`.
 
 use std::path::PathBuf;
 

@@ -1,11 +1,17 @@
-//! syncdict: reference data kept in one SQL database and served over JSON-RPC.
+//! syncdict: reference data kept in one SQL database, served over JSON-RPC
+//! and XML-RPC by centers, pulled into local caches by edges.
 //!
-//! Layout (see ARCHITECTURE.md for the flows):
-//! - `configuration`: `Settings` from `Settings.toml`, `--config` and env vars.
-//! - `startup`: `Application::build(Settings)`, used by `main` and the tests.
-//! - `routes`: HTTP endpoints; `rpc`: the sans-I/O JSON-RPC core.
-//! - `center`: executes record calls, with the read cache in front.
-//! - `actors`: the DB executor; `db`: diesel (nowhere else); `domain`: pure types.
+//! Layout (ARCHITECTURE.md has the flows and the invariants):
+//! - `startup`: `Application::build(Settings)`, used by `main` and the tests;
+//!   the route table.
+//! - `center`: the center role: executes store calls, read cache, upkeep.
+//! - `edge`: the edge role: its actors, store, snapshot, status.
+//! - `routes`: HTTP endpoints, one file each.
+//! - `rpc`: the protocol core, sans I/O (JSON-RPC, XML-RPC, methods, refusals).
+//! - `db`: diesel (nowhere else) and the DB executor actor.
+//! - `auth`: passwords, Basic credentials, the failure limit, `syncdict user`.
+//! - `metrics`: Prometheus text, sans I/O. `domain`: validated types, pure rules.
+//! - `configuration`, `cli`, `call` (`syncdict call`), `telemetry` (logs).
 
 pub mod auth;
 pub mod call;

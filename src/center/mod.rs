@@ -1,5 +1,6 @@
-//! The center: runs record calls against the DB actor, with the read cache
-//! in front of `records.list` and `records.changes`.
+//! The center: `Center` runs store calls against the DB executor, with the
+//! read cache in front of `records.list` and `records.changes`, counts
+//! every call for `/metrics`, and checks credentials; `start` wires it.
 
 mod read_cache;
 pub mod start;

@@ -1,4 +1,5 @@
-//! The only place that speaks diesel: connections, pool, migrations, queries.
+//! The only place that speaks diesel: connections, pool, migrations,
+//! queries, and the `DbExecutor` actor that runs them (`executor.rs`).
 //!
 //! One `AnyConnection` enum holds a connection to whichever backend the URL
 //! names. Query code is written once and expanded per backend by

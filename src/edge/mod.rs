@@ -1,6 +1,9 @@
-//! The edge: pulls from upstream centers into a local cache, sans I/O parts
-//! here (protocol, schedule, store, snapshot, status); the actors that drive
-//! them live in `actors/`.
+//! The edge: pulls from upstream centers into a local cache. The actors
+//! (`actors/`: scheduler, RPC client, cache) drive sans-I/O parts: the wire
+//! format (`protocol`, `rows`), when to pull (`schedule`), which upstream
+//! (`upstreams`), the pull record (`state`), the data (`store`, `shard`),
+//! the file (`snapshot`); `start` wires them, `status` and `metrics` show
+//! them.
 
 pub mod actors;
 mod metrics;

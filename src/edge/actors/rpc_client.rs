@@ -51,6 +51,8 @@ pub struct Fetched {
     pub body_hash: Option<u64>,
     /// `url: reason` of each upstream that failed before this one answered.
     pub failed_over: Vec<String>,
+    /// Bytes of the reply body.
+    pub reply_bytes: u64,
 }
 
 /// Fetches what changed since `since` (or the whole dataset in `method`
@@ -88,13 +90,18 @@ impl Handler<Pull> for RpcClient {
             for i in order {
                 let url = &urls[i];
                 match fetch(&http, url, &body, &s, msg.applied_hash).await {
-                    Ok((pulled, body_hash)) => {
+                    Ok(Reply {
+                        pulled,
+                        body_hash,
+                        bytes,
+                    }) => {
                         lock(&upstreams).succeeded(i);
                         return Ok(Fetched {
                             pulled,
                             upstream: url.clone(),
                             body_hash,
                             failed_over: failures,
+                            reply_bytes: bytes,
                         });
                     }
                     Err(e) => {
@@ -112,13 +119,21 @@ fn lock(upstreams: &Mutex<Upstreams>) -> std::sync::MutexGuard<'_, Upstreams> {
     upstreams.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// What one upstream answered.
+struct Reply {
+    pulled: Pulled,
+    /// `method` mode: the hash of the reply body.
+    body_hash: Option<u64>,
+    bytes: u64,
+}
+
 async fn fetch(
     http: &reqwest::Client,
     url: &str,
     body: &str,
     s: &ClientSettings,
     applied_hash: Option<u64>,
-) -> Result<(Pulled, Option<u64>), PullError> {
+) -> Result<Reply, PullError> {
     let mut request = http
         .post(url)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
@@ -131,18 +146,27 @@ async fn fetch(
         return Err(PullError::Status(response.status().as_u16()));
     }
     let bytes = response.bytes().await.map_err(transport)?;
-    match s.mode {
-        PullMode::Changes => Ok((protocol::parse_changes(&bytes)?, None)),
+    let size = bytes.len() as u64;
+    let (pulled, body_hash) = match s.mode {
+        PullMode::Changes => (protocol::parse_changes(&bytes)?, None),
         PullMode::Method => {
             let hash = protocol::body_hash(&bytes);
             if applied_hash == Some(hash) {
-                return Ok((Pulled::unchanged(), Some(hash)));
+                (Pulled::unchanged(), Some(hash))
+            } else {
+                let (key, value) = (&s.key_field, s.value_field.as_deref());
+                (
+                    protocol::parse_rows(&bytes, key, value, now_us())?,
+                    Some(hash),
+                )
             }
-            let pulled =
-                protocol::parse_rows(&bytes, &s.key_field, s.value_field.as_deref(), now_us())?;
-            Ok((pulled, Some(hash)))
         }
-    }
+    };
+    Ok(Reply {
+        pulled,
+        body_hash,
+        bytes: size,
+    })
 }
 
 fn transport(e: reqwest::Error) -> PullError {

@@ -138,6 +138,7 @@ impl Scheduler {
                 pulled: fetched.pulled,
                 max_shrink,
                 fresh_us: now_us(),
+                reply_bytes: fetched.reply_bytes,
             };
             let report = match cache.send(apply).await {
                 Ok(Ok(())) => TickReport::Applied,

@@ -1,0 +1,240 @@
+//! One HTTP/1.1 exchange per connection, from a chosen loopback source
+//! address, written by hand on purpose: edges open a connection per pull,
+//! and a generator that must open tens of thousands of them a minute on the
+//! same two cores as the server has to spend as little CPU as it can (a
+//! pooled HTTP client would neither reconnect nor stay this cheap).
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// Longest wait for one exchange.
+pub const TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Why a request did not get a good answer.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("timed out")]
+    Timeout,
+    #[error("malformed reply: {0}")]
+    Malformed(String),
+    #[error("HTTP {status}: {body}")]
+    Status { status: u16, body: String },
+    #[error("JSON-RPC error {code}: {message}")]
+    Rpc { code: i64, message: String },
+}
+
+/// Where a URL points.
+#[derive(Debug, Clone)]
+pub struct Target {
+    addr: SocketAddr,
+    host: String,
+    path: String,
+}
+
+impl Target {
+    /// `http://IP:PORT/path`; the generator only speaks to loopback addresses.
+    pub fn parse(url: &str) -> Result<Target, String> {
+        let rest = url
+            .strip_prefix("http://")
+            .ok_or_else(|| format!("{url:?} is not an http:// URL"))?;
+        let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        let addr: SocketAddr = host
+            .parse()
+            .map_err(|_| format!("{url:?}: the host must be IP:PORT"))?;
+        if !addr.ip().is_loopback() {
+            return Err(format!("{url:?}: only loopback addresses are load-tested"));
+        }
+        Ok(Target {
+            addr,
+            host: host.into(),
+            path: if path.is_empty() {
+                "/".into()
+            } else {
+                path.into()
+            },
+        })
+    }
+
+    /// The same server at another path.
+    pub fn at(&self, path: &str) -> Target {
+        Target {
+            path: path.into(),
+            ..self.clone()
+        }
+    }
+}
+
+/// A reply: status, head (for headers) and body.
+pub struct Reply {
+    pub status: u16,
+    head: String,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    /// A header's value, parsed.
+    pub fn header<T: std::str::FromStr>(&self, name: &str) -> Option<T> {
+        self.head.lines().find_map(|line| {
+            let (k, v) = line.split_once(':')?;
+            k.eq_ignore_ascii_case(name)
+                .then(|| v.trim().parse().ok())?
+        })
+    }
+
+    /// The `result` of a JSON-RPC reply with HTTP 200.
+    pub fn result<T: DeserializeOwned>(&self) -> Result<T, Failure> {
+        #[derive(Deserialize)]
+        struct Envelope<T> {
+            result: Option<T>,
+            error: Option<ErrorBody>,
+        }
+        #[derive(Deserialize)]
+        struct ErrorBody {
+            code: i64,
+            message: String,
+        }
+        self.ok()?;
+        let envelope: Envelope<T> =
+            serde_json::from_slice(&self.body).map_err(|e| Failure::Malformed(e.to_string()))?;
+        match (envelope.result, envelope.error) {
+            (_, Some(e)) => Err(Failure::Rpc {
+                code: e.code,
+                message: e.message,
+            }),
+            (Some(result), None) => Ok(result),
+            (None, None) => Err(Failure::Malformed("neither result nor error".into())),
+        }
+    }
+
+    /// HTTP 200, or the failure.
+    pub fn ok(&self) -> Result<(), Failure> {
+        if self.status == 200 {
+            return Ok(());
+        }
+        let shown = String::from_utf8_lossy(&self.body[..self.body.len().min(120)]).into_owned();
+        Err(Failure::Status {
+            status: self.status,
+            body: shown,
+        })
+    }
+}
+
+/// The source address of simulated client `i`: spreading connections over
+/// 127.0.0.0/8 keeps ephemeral ports plentiful at tens of thousands of
+/// connections a minute.
+pub fn source(i: usize) -> Ipv4Addr {
+    Ipv4Addr::new(127, 0, (i / 250 % 250) as u8, (i % 250 + 1) as u8)
+}
+
+/// One exchange on a fresh connection from `from`: `GET` when `body` is
+/// `None`, else `POST` of JSON; `authorization` is a header value.
+pub async fn exchange(
+    t: &Target,
+    from: Ipv4Addr,
+    authorization: Option<&str>,
+    body: Option<&str>,
+) -> Result<Reply, Failure> {
+    let attempt = async {
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        socket.bind(SocketAddr::new(from.into(), 0))?;
+        let mut stream = socket.connect(t.addr).await?;
+        let method = if body.is_some() { "POST" } else { "GET" };
+        let body = body.unwrap_or("");
+        let mut request = format!(
+            "{method} {} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
+            t.path,
+            t.host,
+            body.len()
+        );
+        if let Some(value) = authorization {
+            request.push_str(&format!("Authorization: {value}\r\n"));
+        }
+        request.push_str("\r\n");
+        request.push_str(body);
+        stream.write_all(request.as_bytes()).await?;
+        let mut reply = Vec::with_capacity(1024);
+        stream.read_to_end(&mut reply).await?;
+        parse(reply)
+    };
+    tokio::time::timeout(TIMEOUT, attempt)
+        .await
+        .map_err(|_| Failure::Timeout)?
+}
+
+fn parse(mut reply: Vec<u8>) -> Result<Reply, Failure> {
+    let malformed = |what: &str| Failure::Malformed(what.into());
+    let end = reply
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| malformed("no HTTP head"))?;
+    let body = reply.split_off(end + 4);
+    let head = String::from_utf8(reply).map_err(|_| malformed("head is not text"))?;
+    let status = head
+        .get(9..12)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| malformed("no status"))?;
+    Ok(Reply { status, head, body })
+}
+
+/// The `Authorization` value for Basic credentials `user:password`, as
+/// reqwest writes it.
+pub fn basic(user_pass: &str) -> Result<String, String> {
+    let (user, password) = user_pass
+        .split_once(':')
+        .ok_or("credentials must be USER:PASSWORD")?;
+    let request = reqwest::Client::new()
+        .get("http://127.0.0.1/")
+        .basic_auth(user, Some(password))
+        .build()
+        .map_err(|e| e.to_string())?;
+    request.headers()[reqwest::header::AUTHORIZATION]
+        .to_str()
+        .map(String::from)
+        .map_err(|e| e.to_string())
+}
+
+/// A JSON-RPC 2.0 request body.
+pub fn rpc_body(method: &str, params: serde_json::Value) -> String {
+    serde_json::json!({"jsonrpc": "2.0", "method": method, "params": params, "id": 1}).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replies_and_credentials() {
+        let raw = b"HTTP/1.1 200 OK\r\nX-Data-Revision: 7\r\n\r\n{\"jsonrpc\":\"2.0\",\"result\":{\"revision\":42},\"id\":1}".to_vec();
+        let reply = parse(raw).unwrap();
+        assert_eq!(reply.header::<i64>("x-data-revision"), Some(7));
+        #[derive(Deserialize)]
+        struct Changes {
+            revision: i64,
+        }
+        assert_eq!(reply.result::<Changes>().unwrap().revision, 42);
+        let error = parse(
+            b"HTTP/1.1 200 OK\r\n\r\n{\"error\":{\"code\":-32001,\"message\":\"down\"}}".to_vec(),
+        )
+        .unwrap();
+        assert!(matches!(
+            error.result::<Changes>(),
+            Err(Failure::Rpc { code: -32001, .. })
+        ));
+        assert!(parse(b"garbage".to_vec()).is_err());
+        assert_eq!(
+            basic("bench:bench-password").unwrap(),
+            "Basic YmVuY2g6YmVuY2gtcGFzc3dvcmQ="
+        );
+        assert!(
+            Target::parse("http://10.0.0.1:80/RPC").is_err(),
+            "loopback only"
+        );
+        assert_eq!(Target::parse("http://127.0.0.1:8080").unwrap().path, "/");
+    }
+}

@@ -1,0 +1,124 @@
+//! Load generator for `scripts/scale_bench.sh`: simulated edges, freshness
+//! and soak, on loopback, bounded in time. Every request opens its own TCP
+//! connection (`Connection: close`), as edges do.
+//!
+//! ```text
+//! loadgen edges --center URL --levels 10000,20000 --seconds 20 --writes-per-s 1 --credentials USER:PASS
+//! loadgen freshness --center URL --edge URL --writes 1000 --credentials USER:PASS
+//! loadgen soak --center URL --edge URL --seconds 600 --pid PID --credentials USER:PASS
+//! ```
+//! It prints measurements; whether they meet a target is the script's call.
+//! It exits 2 on bad usage and 1 when it cannot run (a center that does not
+//! answer, a write that fails during a freshness run).
+
+mod http;
+mod scenarios;
+mod tally;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(about = "Loopback load for syncdict benchmarks")]
+struct Cli {
+    #[command(subcommand)]
+    scenario: Scenario,
+}
+
+#[derive(Debug, Subcommand)]
+enum Scenario {
+    /// Levels of simulated edges, each calling records.changes every 6 s
+    /// ± 10%, plus a writer; one line per level, then `edges_max N` (the
+    /// largest level with p99 under 50 ms and no failed request).
+    Edges {
+        #[arg(long)]
+        center: String,
+        /// Comma-separated edge counts, tried in order until one fails.
+        #[arg(long, value_delimiter = ',', required = true)]
+        levels: Vec<usize>,
+        /// How long each level runs.
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        #[arg(long, default_value_t = 1.0)]
+        writes_per_s: f64,
+        /// USER:PASSWORD of a user with the write permission.
+        #[arg(long)]
+        credentials: String,
+    },
+    /// Puts WRITES values 50 to 150 ms apart and watches the edge's
+    /// `X-Data-Revision` every 2 ms: how long until each write is readable.
+    Freshness {
+        #[arg(long)]
+        center: String,
+        /// The edge's base URL (its /api/cache is read).
+        #[arg(long)]
+        edge: String,
+        #[arg(long, default_value_t = 1000)]
+        writes: usize,
+        #[arg(long)]
+        credentials: String,
+    },
+    /// Mixed load on one center + edge process: 2,000 simulated edges, 300
+    /// edge reads/s, 5 lists/s, 2 writes/s; samples the RSS of PID after
+    /// one minute and at the end.
+    Soak {
+        #[arg(long)]
+        center: String,
+        #[arg(long)]
+        edge: String,
+        #[arg(long, default_value_t = 600)]
+        seconds: u64,
+        /// The syncdict process whose RSS is sampled.
+        #[arg(long)]
+        pid: u32,
+        #[arg(long)]
+        credentials: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("loadgen: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let local = tokio::task::LocalSet::new();
+    let ran = local.block_on(&runtime, async {
+        match cli.scenario {
+            Scenario::Edges {
+                center,
+                levels,
+                seconds,
+                writes_per_s,
+                credentials,
+            } => scenarios::edges(&center, &levels, seconds, writes_per_s, &credentials).await,
+            Scenario::Freshness {
+                center,
+                edge,
+                writes,
+                credentials,
+            } => scenarios::freshness(&center, &edge, writes, &credentials).await,
+            Scenario::Soak {
+                center,
+                edge,
+                seconds,
+                pid,
+                credentials,
+            } => scenarios::soak(&center, &edge, seconds, pid, &credentials).await,
+        }
+    });
+    match ran {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("loadgen: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,52 @@
+# Shared by the benchmark scripts (sourced, not run).
+
+# A TCP port nothing listens on now, chosen by the kernel.
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# wait_port PORT: until something listens there; fails the script after 10 s.
+wait_port() {
+    for _ in $(seq 1 100); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+        sleep 0.1
+    done
+    echo "port $1 never opened" >&2
+    exit 1
+}
+
+# wait_until WHAT COMMAND...: until COMMAND succeeds; fails the script
+# after 30 s, naming WHAT, so nothing is measured on a half-started process.
+wait_until() {
+    local what="$1"; shift
+    for _ in $(seq 1 300); do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    echo "not ready after 30 s: $what" >&2
+    exit 1
+}
+
+# target NAME MEASURED OP LIMIT: prints one `target` line (the form
+# write_benchmarks.sh reads) and remembers a miss. OP is >= or <=.
+missed_targets=0
+target() {
+    local name="$1" measured="$2" op="$3" limit="$4" verdict
+    if awk -v m="$measured" -v l="$limit" -v op="$op" \
+        'BEGIN { ok = (m == m + 0) && (op == ">=" ? m >= l : m <= l); exit !ok }'; then
+        verdict=met
+    else
+        verdict=MISSED
+        missed_targets=$((missed_targets + 1))
+    fi
+    echo "target | $name | $measured | $op $limit | $verdict"
+}
+
+# The script's exit status: 1 if a target was missed, unless REPORT_ONLY=1.
+targets_status() {
+    if [ "$missed_targets" -gt 0 ] && [ "${REPORT_ONLY:-0}" != 1 ]; then
+        echo "$missed_targets target(s) missed" >&2
+        return 1
+    fi
+    return 0
+}

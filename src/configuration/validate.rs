@@ -1,0 +1,141 @@
+//! `Settings::validate`: what types alone cannot check, at start-up; each
+//! message names its key.
+
+use super::{ConfigError, Role, Settings, JSON_DEPTH_CEILING};
+
+impl Settings {
+    /// Checks what types alone cannot; each message names its key.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let fail = |key: &str, why: String| Err(ConfigError(format!("{key}: {why}")));
+        let s = &self.server;
+        if !s.rpc_path.starts_with('/') || s.rpc_path.len() < 2 {
+            return fail(
+                "server.rpc_path",
+                format!("{:?} must start with '/' and name a path", s.rpc_path),
+            );
+        }
+        if s.max_body.bytes() < 1024 {
+            return fail(
+                "server.max_body",
+                format!("{} is too small (at least 1k)", s.max_body),
+            );
+        }
+        if s.max_batch == 0 {
+            return fail("server.max_batch", "must be at least 1".into());
+        }
+        if !(2..=JSON_DEPTH_CEILING).contains(&s.max_json_depth) {
+            return fail(
+                "server.max_json_depth",
+                format!(
+                    "{} must be between 2 and {JSON_DEPTH_CEILING}",
+                    s.max_json_depth
+                ),
+            );
+        }
+        if s.tombstone_retention.get().is_zero() {
+            return fail(
+                "server.tombstone_retention",
+                "must be longer than 0s".into(),
+            );
+        }
+        for origin in &s.cors_origins {
+            let rest = origin
+                .strip_prefix("http://")
+                .or_else(|| origin.strip_prefix("https://"));
+            if rest.is_none_or(|r| r.is_empty() || r.contains('/')) {
+                return fail("server.cors_origins", format!("{origin:?} must be an origin like \"https://app.example.com\" (no path, no wildcard)"));
+            }
+        }
+        if s.roles.is_empty() {
+            return fail(
+                "server.roles",
+                "name at least one of \"center\", \"edge\"".into(),
+            );
+        }
+        self.validate_client()?;
+        let d = &self.database;
+        if !d.url.backend().compiled_in() {
+            return fail(
+                "database.url",
+                format!(
+                    "{} needs syncdict built with `--features {}`",
+                    d.url.masked(),
+                    d.url.backend().name()
+                ),
+            );
+        }
+        if d.pool_size == 0 || d.pool_size > 256 {
+            return fail(
+                "database.pool_size",
+                format!("{} must be between 1 and 256", d.pool_size),
+            );
+        }
+        if d.connect_timeout.get().is_zero() {
+            return fail("database.connect_timeout", "must be longer than 0s".into());
+        }
+        if self
+            .log
+            .level
+            .parse::<tracing_subscriber::EnvFilter>()
+            .is_err()
+        {
+            return fail(
+                "log.level",
+                format!("{:?} is not a valid filter", self.log.level),
+            );
+        }
+        Ok(())
+    }
+
+    fn validate_client(&self) -> Result<(), ConfigError> {
+        let fail = |key: &str, why: String| Err(ConfigError(format!("{key}: {why}")));
+        let c = &self.client;
+        if !self.has_role(Role::Edge) {
+            return Ok(());
+        }
+        if c.upstreams.is_empty() && !self.has_role(Role::Center) {
+            return fail(
+                "client.upstreams",
+                "an edge without the center role needs at least one upstream URL".into(),
+            );
+        }
+        for url in &c.upstreams {
+            if !url.starts_with("http://") || url.len() <= "http://".len() {
+                return fail(
+                    "client.upstreams",
+                    format!("{url:?} must be an http:// URL (TLS is not built in)"),
+                );
+            }
+        }
+        for (key, d) in [
+            ("client.interval", c.interval),
+            ("client.timeout", c.timeout),
+            ("client.upstream_cooldown", c.upstream_cooldown),
+            ("client.max_backoff", c.max_backoff),
+            ("client.max_stale", c.max_stale),
+        ] {
+            if d.get().is_zero() {
+                return fail(key, "must be longer than 0s".into());
+            }
+        }
+        if c.max_backoff.get() < c.interval.get() {
+            return fail(
+                "client.max_backoff",
+                format!(
+                    "{} is shorter than client.interval",
+                    humantime::format_duration(c.max_backoff.get())
+                ),
+            );
+        }
+        if c.cache_size.bytes() < 1024 || c.cache_size.bytes() > u32::MAX as u64 {
+            return fail(
+                "client.cache_size",
+                format!("{} must be between 1k and 4g", c.cache_size),
+            );
+        }
+        if c.key_field.is_empty() {
+            return fail("client.key_field", "must not be empty".into());
+        }
+        Ok(())
+    }
+}
