@@ -29,6 +29,11 @@ pub enum Failure {
     Rpc { code: i64, message: String },
 }
 
+/// A URL or credentials the generator cannot use.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Usage(String);
+
 /// Where a URL points.
 #[derive(Debug, Clone)]
 pub struct Target {
@@ -39,16 +44,18 @@ pub struct Target {
 
 impl Target {
     /// `http://IP:PORT/path`; the generator only speaks to loopback addresses.
-    pub fn parse(url: &str) -> Result<Target, String> {
+    pub fn parse(url: &str) -> Result<Target, Usage> {
         let rest = url
             .strip_prefix("http://")
-            .ok_or_else(|| format!("{url:?} is not an http:// URL"))?;
+            .ok_or_else(|| Usage(format!("{url:?} is not an http:// URL")))?;
         let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
         let addr: SocketAddr = host
             .parse()
-            .map_err(|_| format!("{url:?}: the host must be IP:PORT"))?;
+            .map_err(|_| Usage(format!("{url:?}: the host must be IP:PORT")))?;
         if !addr.ip().is_loopback() {
-            return Err(format!("{url:?}: only loopback addresses are load-tested"));
+            return Err(Usage(format!(
+                "{url:?}: only loopback addresses are load-tested"
+            )));
         }
         Ok(Target {
             addr,
@@ -184,19 +191,20 @@ fn parse(mut reply: Vec<u8>) -> Result<Reply, Failure> {
 
 /// The `Authorization` value for Basic credentials `user:password`, as
 /// reqwest writes it.
-pub fn basic(user_pass: &str) -> Result<String, String> {
+pub fn basic(user_pass: &str) -> Result<String, Usage> {
+    let bad = |why: String| Usage(format!("credentials: {why}"));
     let (user, password) = user_pass
         .split_once(':')
-        .ok_or("credentials must be USER:PASSWORD")?;
+        .ok_or_else(|| bad("write them as USER:PASSWORD".into()))?;
     let request = reqwest::Client::new()
         .get("http://127.0.0.1/")
         .basic_auth(user, Some(password))
         .build()
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| bad(e.to_string()))?;
     request.headers()[reqwest::header::AUTHORIZATION]
         .to_str()
         .map(String::from)
-        .map_err(|e| e.to_string())
+        .map_err(|e| bad(e.to_string()))
 }
 
 /// A JSON-RPC 2.0 request body.

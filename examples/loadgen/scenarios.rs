@@ -4,7 +4,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use anyhow::{anyhow, Context};
+use anyhow::Context;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -41,14 +41,6 @@ impl Rng {
 #[derive(Deserialize)]
 struct Changes {
     revision: i64,
-}
-
-fn target(url: &str) -> anyhow::Result<Target> {
-    Target::parse(url).map_err(|e| anyhow!(e))
-}
-
-fn credentials(user_pass: &str) -> anyhow::Result<String> {
-    basic(user_pass).map_err(|e| anyhow!(e))
 }
 
 /// `n` simulated edges for `run_for`, each pulling every 6 s ± 10%.
@@ -107,8 +99,8 @@ pub async fn edges(
     writes_per_s: f64,
     user_pass: &str,
 ) -> anyhow::Result<()> {
-    let center = target(center)?;
-    let auth = credentials(user_pass)?;
+    let center = Target::parse(center)?;
+    let auth = basic(user_pass)?;
     anyhow::ensure!(writes_per_s > 0.0, "--writes-per-s must be positive");
     let mut best = 0;
     for &n in levels {
@@ -165,9 +157,9 @@ pub async fn freshness(
     writes: usize,
     user_pass: &str,
 ) -> anyhow::Result<()> {
-    let center = target(center)?;
-    let edge = target(&format!("{}/api/cache/fresh", edge.trim_end_matches('/')))?;
-    let auth = credentials(user_pass)?;
+    let center = Target::parse(center)?;
+    let edge = Target::parse(&format!("{}/api/cache/fresh", edge.trim_end_matches('/')))?;
+    let auth = basic(user_pass)?;
     // Watcher: the first time each revision is seen on the edge.
     let seen: Shared<Vec<(i64, Instant)>> = Default::default();
     let done = Rc::new(Cell::new(false));
@@ -252,9 +244,9 @@ pub async fn soak(
     pid: u32,
     user_pass: &str,
 ) -> anyhow::Result<()> {
-    let center = target(center)?;
-    let edge = target(edge.trim_end_matches('/'))?;
-    let auth = credentials(user_pass)?;
+    let center = Target::parse(center)?;
+    let edge = Target::parse(edge.trim_end_matches('/'))?;
+    let auth = basic(user_pass)?;
     anyhow::ensure!(
         seconds > 60,
         "--seconds must be over 60 (RSS is sampled after 1 min)"

@@ -1,5 +1,6 @@
 //! The edge's part of `GET /metrics`: pulls, data age, cache and snapshot.
 
+use super::state::PullOutcome;
 use super::status::EdgeView;
 use super::upstreams::display_url;
 use crate::metrics::{escape_label, Exposition};
@@ -15,15 +16,11 @@ impl EdgeView {
                 "counter",
                 "Pulls by outcome: ok (applied or unchanged), failed (no upstream answered), refused (answered but not applied).",
             );
-            for (outcome, n) in [
-                ("ok", s.pulls_ok),
-                ("failed", s.pulls_failed),
-                ("refused", s.shrink_refusals + s.overflow_refusals),
-            ] {
+            for outcome in PullOutcome::ALL {
                 out.sample(
                     "syncdict_edge_pulls_total",
-                    &format!("outcome=\"{outcome}\""),
-                    n,
+                    &format!("outcome=\"{}\"", outcome.label()),
+                    s.pulls(outcome),
                 );
             }
             out.family(

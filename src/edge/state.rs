@@ -38,6 +38,30 @@ pub struct PullSummary {
     pub deletes: usize,
 }
 
+/// How a pull ended, as the history, the page and `/metrics` label it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PullOutcome {
+    /// Applied, or nothing had changed.
+    Ok,
+    /// No upstream answered.
+    Failed,
+    /// An upstream answered, but the data was not applied.
+    Refused,
+}
+
+impl PullOutcome {
+    pub const ALL: [PullOutcome; 3] = [PullOutcome::Ok, PullOutcome::Failed, PullOutcome::Refused];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            PullOutcome::Ok => "ok",
+            PullOutcome::Failed => "failed",
+            PullOutcome::Refused => "refused",
+        }
+    }
+}
+
 /// One pull in the history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PullRecord {
@@ -45,8 +69,7 @@ pub struct PullRecord {
     #[serde(skip)]
     pub at_us: i64,
     pub duration_ms: u64,
-    /// `"ok"`, `"failed"` or `"refused"` (pulled but not applied).
-    pub outcome: &'static str,
+    pub outcome: PullOutcome,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
@@ -76,6 +99,15 @@ pub struct EdgeState {
 }
 
 impl EdgeState {
+    /// Pulls since start that ended with `outcome`.
+    pub fn pulls(&self, outcome: PullOutcome) -> u64 {
+        match outcome {
+            PullOutcome::Ok => self.pulls_ok,
+            PullOutcome::Failed => self.pulls_failed,
+            PullOutcome::Refused => self.shrink_refusals + self.overflow_refusals,
+        }
+    }
+
     /// A pull starts at `now_us`.
     pub fn start(&mut self, now_us: i64) {
         self.last_attempt_us = Some(now_us);
@@ -100,12 +132,12 @@ impl EdgeState {
             TickReport::Applied => {
                 self.pulls_ok += 1;
                 self.consecutive_failures = 0;
-                ("ok", None)
+                (PullOutcome::Ok, None)
             }
             TickReport::Failed(e) => {
                 self.pulls_failed += 1;
                 self.consecutive_failures = self.consecutive_failures.saturating_add(1);
-                ("failed", Some(e.to_string()))
+                (PullOutcome::Failed, Some(e.to_string()))
             }
             TickReport::Refused(e) => {
                 match e {
@@ -113,7 +145,7 @@ impl EdgeState {
                     ApplyError::Overflow { .. } => self.overflow_refusals += 1,
                 }
                 self.consecutive_failures = 0;
-                ("refused", Some(e.to_string()))
+                (PullOutcome::Refused, Some(e.to_string()))
             }
         };
         self.pull_seconds.observe(took);
@@ -203,16 +235,20 @@ mod tests {
         assert_eq!(
             outcomes,
             [
-                ("ok", T0),
-                ("failed", T0 + 1),
-                ("failed", T0 + 2),
-                ("refused", T0 + 3),
-                ("refused", T0 + 4),
-                ("ok", T0 + 6)
+                (PullOutcome::Ok, T0),
+                (PullOutcome::Failed, T0 + 1),
+                (PullOutcome::Failed, T0 + 2),
+                (PullOutcome::Refused, T0 + 3),
+                (PullOutcome::Refused, T0 + 4),
+                (PullOutcome::Ok, T0 + 6)
             ],
             "a skipped tick is no pull"
         );
         assert_eq!(s.pull_seconds.count(), 6);
+        let counted: Vec<u64> = PullOutcome::ALL.iter().map(|o| s.pulls(*o)).collect();
+        assert_eq!(counted, [2, 2, 2]);
+        let labels: Vec<_> = PullOutcome::ALL.iter().map(|o| o.label()).collect();
+        assert_eq!(labels, ["ok", "failed", "refused"]);
     }
 
     #[test]

@@ -184,8 +184,8 @@ fn chart(pulls: &[PullRecord]) -> Markup {
             svg width=(width) height=(h + 14.0) viewBox=(format!("0 0 {width} {}", h + 14.0)) role="img" aria-label="pull latency" {
                 @for (i, p) in pulls.iter().enumerate() {
                     @let bar = ((p.duration_ms as f64 / max) * h).max(2.0);
-                    rect x=(i as f64 * (w + gap)) y=(h - bar) width=(w) height=(bar) class=(p.outcome) {
-                        title { (p.at) ": " (p.outcome) ", " (p.duration_ms) " ms" @if let Some(e) = &p.error { " (" (e) ")" } }
+                    rect x=(i as f64 * (w + gap)) y=(h - bar) width=(w) height=(bar) class=(p.outcome.label()) {
+                        title { (p.at) ": " (p.outcome.label()) ", " (p.duration_ms) " ms" @if let Some(e) = &p.error { " (" (e) ")" } }
                     }
                 }
                 text x="0" y=(h + 12.0) class="axis" { "max " (max as u64) " ms" }
