@@ -120,18 +120,6 @@ impl Refusal {
             Refusal::PermissionDenied { .. } => "permission_denied",
         }
     }
-
-    /// Logs it: one line, the user name for failed logins, never a secret.
-    pub fn log(&self, client: Option<&str>) {
-        let status = self.status();
-        match self {
-            Refusal::WrongCredentials { user } => {
-                let user: String = user.chars().take(64).collect();
-                tracing::warn!(user, client, status, "login failed");
-            }
-            other => tracing::info!(reason = other.label(), client, status, "request refused"),
-        }
-    }
 }
 
 #[cfg(test)]
