@@ -19,6 +19,8 @@ pub enum PullMode {
 }
 
 impl PullMode {
+    pub const ALL: [PullMode; 2] = [PullMode::Changes, PullMode::Method];
+
     /// The name used in settings and on the status page.
     pub fn label(self) -> &'static str {
         match self {
@@ -169,7 +171,19 @@ impl Serialize for Percent {
 
 #[cfg(test)]
 mod tests {
-    use super::Percent;
+    use super::{Percent, PullMode};
+    use crate::configuration::Role;
+
+    /// Settings files and the page name each choice the same way.
+    #[test]
+    fn labels_are_the_names_settings_use() {
+        for mode in PullMode::ALL {
+            assert_eq!(serde_json::to_value(mode).unwrap(), mode.label());
+        }
+        for role in Role::ALL {
+            assert_eq!(serde_json::to_value(role).unwrap(), role.label());
+        }
+    }
 
     #[test]
     fn percentages() {
