@@ -86,10 +86,88 @@ async fn named_params_work_too(app: TestApp) {
     );
 }
 
+/// Keys differ when their bytes differ, on every backend: trailing spaces,
+/// case, and the two Unicode normal forms of the same letter are five keys.
+async fn keys_are_byte_exact(app: TestApp) {
+    let variants = ["a", "a ", "A", "\u{e9}", "e\u{301}", " a"];
+    for (i, key) in variants.iter().enumerate() {
+        app.put(key, json!(i)).await;
+    }
+    for (i, key) in variants.iter().enumerate() {
+        let record = app.result("records.get", json!([key])).await;
+        assert_eq!(
+            (record["key"].as_str(), &record["value"]),
+            (Some(*key), &json!(i))
+        );
+    }
+    let mut sorted: Vec<&str> = variants.to_vec();
+    sorted.sort_unstable();
+    let list = app.result("records.list", json!([])).await;
+    assert_eq!(keys(&list), sorted, "ordered bytewise");
+    assert_eq!(app.result("records.delete", json!(["a "])).await, true);
+    let list = app.result("records.list", json!([])).await;
+    assert_eq!(list.as_array().unwrap().len(), variants.len() - 1);
+    assert_eq!(app.result("records.get", json!(["a"])).await["value"], 0);
+    let delta = app.result("records.changes", json!([variants.len()])).await;
+    assert_eq!(delta["deletes"], json!(["a "]));
+}
+
 crate::on_backends!(
     center:
+    keys_are_byte_exact,
     put_get_list_delete,
     refused_writes_take_no_revision,
     values_and_keys_round_trip,
     named_params_work_too,
 );
+
+/// A MariaDB/MySQL database from before keys were byte-exact keeps its
+/// records, byte for byte, through the migration that makes them so.
+#[cfg(feature = "mysql")]
+#[actix_web::test]
+async fn mysql_keys_keep_their_bytes_through_the_migration() {
+    use diesel::{Connection, RunQueryDsl};
+    use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+    const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/mysql");
+
+    let Some(db) = crate::helpers::TestDb::create_bare(crate::helpers::Backend::Mysql) else {
+        return;
+    };
+    let mut conn = diesel::MysqlConnection::establish(db.url.connection_string()).unwrap();
+    for _ in 0..2 {
+        conn.run_next_migration(MIGRATIONS).unwrap(); // records, then users
+    }
+    diesel::sql_query(
+        "INSERT INTO records (`key`, value, revision, updated_at_us, born) \
+         VALUES ('a', '\"plain\"', 1, 0, 1), ('\u{e9}t\u{e9}', '\"accented\"', 2, 0, 2)",
+    )
+    .execute(&mut conn)
+    .unwrap();
+    diesel::sql_query("UPDATE meta SET value = 2 WHERE name = 'revision'")
+        .execute(&mut conn)
+        .unwrap();
+    drop(conn);
+    crate::helpers::add_test_users(&db.url); // migrates the rest
+    let app = TestApp::builder()
+        .center()
+        .database(db.url.clone(), Some(db))
+        .spawn()
+        .await;
+    assert_eq!(
+        app.result("records.get", json!(["a"])).await["value"],
+        "plain"
+    );
+    assert_eq!(
+        app.result("records.get", json!(["\u{e9}t\u{e9}"])).await["value"],
+        "accented"
+    );
+    assert_eq!(app.put("a ", json!("spaced")).await, 3);
+    assert_eq!(
+        app.result("records.get", json!(["a"])).await["value"],
+        "plain"
+    );
+    assert_eq!(
+        keys(&app.result("records.list", json!([])).await),
+        ["a", "a ", "\u{e9}t\u{e9}"]
+    );
+}
