@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 
 use super::units::{InvalidValue, StringOrInt};
+use super::UpstreamUrl;
 use super::{ByteSize, HumanDuration};
 
 /// How the edge asks its upstream for data.
@@ -46,7 +47,7 @@ pub enum JsonRpcVersion {
 pub struct ClientSettings {
     /// JSON-RPC URLs tried in order; on failure the next one. Empty means this
     /// process's own /RPC (needs the center role). Default `[]`.
-    pub upstreams: Vec<String>,
+    pub upstreams: Vec<UpstreamUrl>,
     /// `"changes"` or `"method"`. Default `"changes"`.
     pub mode: PullMode,
     /// Method called in `method` mode. Default `"testrpc.MyRPC"`.

@@ -89,17 +89,42 @@ impl DatabaseUrl {
     }
 }
 
+/// `raw` with the password of its userinfo, and the value of any query
+/// parameter whose name holds "password" (`?password=`, `sslpassword=`),
+/// replaced by `***`.
 fn mask(raw: &str) -> String {
-    let Some((scheme, rest)) = raw.split_once("://") else {
-        return raw.to_string();
+    let (url, query) = match raw.split_once('?') {
+        Some((url, query)) => (url, Some(query)),
+        None => (raw, None),
+    };
+    let mut masked = mask_userinfo(url);
+    if let Some(query) = query {
+        let params: Vec<String> = query
+            .split('&')
+            .map(|param| match param.split_once('=') {
+                Some((name, _)) if name.to_ascii_lowercase().contains("password") => {
+                    format!("{name}=***")
+                }
+                _ => param.to_string(),
+            })
+            .collect();
+        masked.push('?');
+        masked.push_str(&params.join("&"));
+    }
+    masked
+}
+
+fn mask_userinfo(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
     };
     let authority_end = rest.find('/').unwrap_or(rest.len());
     match rest[..authority_end].rfind('@') {
         Some(at) => match rest[..at].split_once(':') {
             Some((user, _password)) => format!("{scheme}://{user}:***{}", &rest[at..]),
-            None => raw.to_string(),
+            None => url.to_string(),
         },
-        None => raw.to_string(),
+        None => url.to_string(),
     }
 }
 
@@ -177,6 +202,13 @@ mod tests {
         );
         let no_pw = DatabaseUrl::parse("postgres://u@h/db").unwrap();
         assert_eq!(no_pw.masked(), "postgres://u@h/db");
+        let query = DatabaseUrl::parse("postgres://u@h/db?sslmode=require&password=s3cret&sslpassword=k3y")
+            .unwrap();
+        assert_eq!(
+            query.masked(),
+            "postgres://u@h/db?sslmode=require&password=***&sslpassword=***"
+        );
+        assert!(!format!("{query} {query:?}").contains("s3cret"));
         let err = DatabaseUrl::parse("ftp://a:pw@h/x").unwrap_err();
         assert!(!err.to_string().contains("pw@"), "{err}");
     }

@@ -3,6 +3,7 @@
 mod client;
 mod database_url;
 mod units;
+mod upstream_url;
 mod validate;
 
 use std::path::Path;
@@ -12,6 +13,7 @@ use serde::{Deserialize, Serialize};
 pub use client::{ClientSettings, JsonRpcVersion, Percent, PullMode};
 pub use database_url::{Backend, DatabaseUrl};
 pub use units::{ByteSize, HumanDuration, InvalidValue};
+pub use upstream_url::UpstreamUrl;
 
 /// The file read from the working directory when present.
 pub const DEFAULT_FILE: &str = "Settings.toml";

@@ -99,7 +99,8 @@ impl Settings {
                 "an edge without the center role needs at least one upstream URL".into(),
             );
         }
-        for url in &c.upstreams {
+        for upstream in &c.upstreams {
+            let url = &upstream.url;
             if !url.starts_with("http://") || url.len() <= "http://".len() {
                 return fail(
                     "client.upstreams",

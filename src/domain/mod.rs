@@ -1,9 +1,11 @@
 //! Validated types and pure rules; imports neither actix nor diesel.
 
+mod percent;
 mod record;
 mod record_key;
 mod username;
 
+pub use percent::percent_decode;
 pub use record::{
     after_put, format_timestamp, net_change, now_us, NetChange, Record, StoredRecord,
 };

@@ -2,7 +2,6 @@
 
 use super::state::PullOutcome;
 use super::status::EdgeView;
-use super::upstreams::display_url;
 use crate::metrics::{escape_label, Exposition};
 
 impl EdgeView {
@@ -69,7 +68,7 @@ impl EdgeView {
             "Failed requests per configured upstream.",
         );
         for (url, n) in self.upstreams().failures() {
-            let labels = format!("upstream=\"{}\"", escape_label(&display_url(url)));
+            let labels = format!("upstream=\"{}\"", escape_label(url));
             out.sample("syncdict_edge_upstream_failures_total", &labels, n);
         }
         // -1 until the data has matched an upstream once.

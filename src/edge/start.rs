@@ -16,7 +16,7 @@ use super::status::EdgeView;
 use super::store::EdgeStore;
 use super::upstreams::Upstreams;
 use super::PullError;
-use crate::configuration::Settings;
+use crate::configuration::{Settings, UpstreamUrl};
 
 /// Whether the scheduler pulls on its own timer or only when ticked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,7 +63,7 @@ impl EdgeHandle {
 pub fn start(settings: &Settings, port: u16, pace: Pace) -> Result<EdgeHandle, reqwest::Error> {
     let c = &settings.client;
     let urls = if c.upstreams.is_empty() {
-        vec![settings.server.local_rpc_url(port)]
+        vec![UpstreamUrl::parse(&settings.server.local_rpc_url(port))]
     } else {
         c.upstreams.clone()
     };

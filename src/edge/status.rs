@@ -83,7 +83,12 @@ impl EdgeView {
         StatusReport {
             roles: self.roles.clone(),
             mode: self.mode,
-            upstreams: self.upstreams().urls().to_vec(),
+            upstreams: self
+                .upstreams()
+                .list()
+                .iter()
+                .map(|u| u.url.clone())
+                .collect(),
             upstream_in_use: s.upstream_in_use.clone(),
             interval_ms: self.interval.as_millis() as u64,
             last_attempt: s.last_attempt_us.map(format_timestamp),

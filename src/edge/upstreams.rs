@@ -5,37 +5,42 @@
 //! So an edge whose first center dies keeps pulling from the next one
 //! without paying the dead one's timeout on every pull, and returns to its
 //! first center once the cooldown has passed and it answers again.
+//!
+//! Credentials written in an upstream URL were split out when the settings
+//! were read (`UpstreamUrl`), so the URL shown, logged and counted has none.
 
 use std::time::{Duration, Instant};
 
+use crate::configuration::UpstreamUrl;
+
 #[derive(Debug, Clone)]
 pub struct Upstreams {
-    urls: Vec<String>,
+    list: Vec<UpstreamUrl>,
     benched_until: Vec<Option<Instant>>,
     failures: Vec<u64>,
     cooldown: Duration,
 }
 
 impl Upstreams {
-    pub fn new(urls: Vec<String>, cooldown: Duration) -> Self {
-        let n = urls.len();
+    pub fn new(list: Vec<UpstreamUrl>, cooldown: Duration) -> Self {
+        let n = list.len();
         Upstreams {
-            urls,
+            list,
             benched_until: vec![None; n],
             failures: vec![0; n],
             cooldown,
         }
     }
 
-    pub fn urls(&self) -> &[String] {
-        &self.urls
+    pub fn list(&self) -> &[UpstreamUrl] {
+        &self.list
     }
 
     /// Indices to try at `now`: upstreams not cooling down in configured
     /// order, then the ones cooling down (soonest back first). Every
     /// upstream is in the list, so a pull fails only when all of them do.
     pub fn order(&self, now: Instant) -> Vec<usize> {
-        let (mut ready, mut benched): (Vec<usize>, Vec<usize>) = (0..self.urls.len())
+        let (mut ready, mut benched): (Vec<usize>, Vec<usize>) = (0..self.list.len())
             .partition(|&i| self.benched_until[i].is_none_or(|until| until <= now));
         benched.sort_by_key(|&i| self.benched_until[i]);
         ready.extend(benched);
@@ -55,22 +60,10 @@ impl Upstreams {
 
     /// Failed requests per upstream since start, in configured order.
     pub fn failures(&self) -> impl Iterator<Item = (&str, u64)> {
-        self.urls
+        self.list
             .iter()
-            .map(String::as_str)
+            .map(|u| u.url.as_str())
             .zip(self.failures.iter().copied())
-    }
-}
-
-/// A URL with any `user:password@` removed, for logs and metrics.
-pub fn display_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
-        None => url.to_string(),
     }
 }
 
@@ -79,8 +72,8 @@ mod tests {
     use super::*;
 
     fn three() -> Upstreams {
-        let urls = ["a", "b", "c"].map(String::from).to_vec();
-        Upstreams::new(urls, Duration::from_secs(30))
+        let list = ["a", "b", "c"].map(UpstreamUrl::parse).to_vec();
+        Upstreams::new(list, Duration::from_secs(30))
     }
 
     #[test]
@@ -105,18 +98,5 @@ mod tests {
         assert_eq!(u.order(t0 + Duration::from_secs(10)), vec![0, 2, 1]);
         let failures: Vec<_> = u.failures().collect();
         assert_eq!(failures, vec![("a", 1), ("b", 1), ("c", 0)]);
-    }
-
-    #[test]
-    fn credentials_are_not_displayed() {
-        assert_eq!(
-            display_url("http://edge:secret@center:8080/RPC"),
-            "http://center:8080/RPC"
-        );
-        assert_eq!(
-            display_url("http://center/RPC?a=b@c"),
-            "http://center/RPC?a=b@c"
-        );
-        assert_eq!(display_url("no scheme"), "no scheme");
     }
 }

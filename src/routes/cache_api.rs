@@ -3,7 +3,7 @@
 use actix_web::http::header::HeaderValue;
 use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder};
 
-use crate::domain::now_us;
+use crate::domain::{now_us, percent_decode};
 use crate::edge::status::EdgeView;
 
 /// Adds `X-Data-Revision` and, once data was ever fresh, `X-Data-Age` (seconds).
@@ -31,26 +31,6 @@ pub async fn cache_read(req: HttpRequest, edge: web::Data<EdgeView>) -> HttpResp
     }
 }
 
-fn percent_decode(s: &str) -> Option<String> {
-    if !s.contains('%') {
-        return Some(s.to_string());
-    }
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
 /// The value under `key`, as JSON; 404 with a JSON error if absent.
 fn get_entry(key: &str, edge: &EdgeView) -> HttpResponse {
     match edge.store.get(key) {
@@ -75,18 +55,4 @@ async fn all_entries(edge: web::Data<EdgeView>) -> HttpResponse {
     }
     body.push('}');
     with_data_headers(HttpResponse::Ok(), &edge).body(body)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn keys_in_paths_are_percent_decoded() {
-        assert_eq!(
-            super::percent_decode("a%2Fb%20%C3%A9").as_deref(),
-            Some("a/b é")
-        );
-        assert_eq!(super::percent_decode("plain").as_deref(), Some("plain"));
-        assert_eq!(super::percent_decode("%zz"), None);
-        assert_eq!(super::percent_decode("%ff"), None, "not UTF-8");
-    }
 }

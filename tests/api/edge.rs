@@ -129,10 +129,7 @@ async fn a_second_upstream_takes_over() {
     let dead = crate::helpers::free_port();
     let upstream = Upstream::start(Upstream::rows(json!([{"name": "a"}]))).await;
     let upstreams = vec![format!("http://127.0.0.1:{dead}/RPC"), upstream.url.clone()];
-    let edge = method_edge(&upstream)
-        .with(move |s| s.client.upstreams = upstreams)
-        .spawn()
-        .await;
+    let edge = method_edge(&upstream).upstreams(upstreams).spawn().await;
     assert_eq!(edge.tick().await, TickReport::Applied);
     assert_eq!(edge.status().await["upstream_in_use"], upstream.url);
 }

@@ -20,10 +20,8 @@ async fn the_edge_fails_over_and_returns_to_its_first_upstream() {
     let second = Upstream::start(rows(2)).await;
     let upstreams = vec![first.url.clone(), second.url.clone()];
     let edge = method_edge(&first)
-        .with(|s| {
-            s.client.upstreams = upstreams;
-            s.client.upstream_cooldown = HumanDuration(Duration::from_secs(30));
-        })
+        .upstreams(upstreams)
+        .with(|s| s.client.upstream_cooldown = HumanDuration(Duration::from_secs(30)))
         .spawn()
         .await;
     let value = async || edge.json("/api/cache/k").await["v"].clone();

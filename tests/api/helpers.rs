@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use syncdict::center::start::Maintenance;
-use syncdict::configuration::{DatabaseUrl, HumanDuration, Role, Settings};
+use syncdict::configuration::{DatabaseUrl, HumanDuration, Role, Settings, UpstreamUrl};
 use syncdict::edge::start::EdgeHandle;
 use syncdict::edge::state::TickReport;
 use syncdict::startup::Application;
@@ -208,6 +208,12 @@ impl TestAppBuilder {
         self
     }
 
+    /// Pull from these instead (an edge's list, in order).
+    pub fn upstreams(mut self, upstreams: Vec<String>) -> Self {
+        self.upstreams = upstreams;
+        self
+    }
+
     pub fn backend(mut self, backend: Backend) -> Self {
         self.backend = backend;
         self
@@ -234,7 +240,11 @@ impl TestAppBuilder {
         settings.server.workers = 1;
         settings.server.roles = self.roles.clone();
         settings.database.connect_timeout = HumanDuration(Duration::from_millis(1500));
-        settings.client.upstreams = self.upstreams;
+        settings.client.upstreams = self
+            .upstreams
+            .iter()
+            .map(|u| UpstreamUrl::parse(u))
+            .collect();
         settings.client.timeout = HumanDuration(Duration::from_millis(700));
         let snapshot = std::env::temp_dir().join(format!("{}.snapshot", unique_name()));
         settings.client.snapshot_path = Some(snapshot);

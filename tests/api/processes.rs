@@ -299,3 +299,68 @@ async fn secrets_never_reach_the_log() {
     }
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Credentials written in an upstream URL are used, and never shown: not in
+/// the edge's status, page, metrics or log (at debug level), nor by
+/// `check-config`.
+#[actix_web::test]
+async fn upstream_url_credentials_are_used_and_never_shown() {
+    let dir: PathBuf = std::env::temp_dir().join(unique_name());
+    std::fs::create_dir_all(&dir).unwrap();
+    add_writer(&dir);
+    let (center_port, edge_port) = (free_port(), free_port());
+    let _center = Process::start(
+        &dir,
+        &[
+            ("SYNCDICT__SERVER__ROLES", "center".into()),
+            ("SYNCDICT__SERVER__PORT", center_port.to_string()),
+            ("SYNCDICT__SERVER__READ_ACCESS", "users".into()),
+            ("SYNCDICT__DATABASE__URL", "sqlite://center.db".into()),
+        ],
+        None,
+    );
+    let (user, password) = crate::helpers::WRITER;
+    let upstream = format!("http://{user}:{password}@127.0.0.1:{center_port}/RPC");
+    let env = [
+        ("SYNCDICT__SERVER__ROLES", "edge".to_string()),
+        ("SYNCDICT__SERVER__PORT", edge_port.to_string()),
+        ("SYNCDICT__CLIENT__UPSTREAMS", upstream.clone()),
+        ("SYNCDICT__CLIENT__INTERVAL", "200ms".into()),
+        ("SYNCDICT__CLIENT__SNAPSHOT_PATH", "".into()),
+        ("RUST_LOG", "debug".into()),
+    ];
+    let log = dir.join("edge.log");
+    let mut edge = Process::start(&dir, &env, Some(&log));
+    let long = Duration::from_secs(20);
+    eventually(long, "center up", async || reachable(center_port).await).await;
+    call(center_port, "records.put", &["\"k\"", "\"private\""]);
+    eventually(long, "the edge pulls with the URL's credentials", async || {
+        get(edge_port, "/api/cache/k")
+            .await
+            .is_some_and(|(_, v)| v == json!("private"))
+    })
+    .await;
+    let mut shown = String::new();
+    for path in ["/api/status", "/", "/metrics"] {
+        let response = reqwest::get(format!("http://127.0.0.1:{edge_port}{path}"))
+            .await
+            .unwrap();
+        shown.push_str(&response.text().await.unwrap());
+    }
+    let check_config = Command::new(env!("CARGO_BIN_EXE_syncdict"))
+        .current_dir(&dir)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .arg("check-config")
+        .output()
+        .unwrap();
+    shown.push_str(&String::from_utf8_lossy(&check_config.stdout));
+    edge.kill();
+    shown.push_str(&std::fs::read_to_string(&log).unwrap());
+    assert!(
+        shown.contains(&format!("http://127.0.0.1:{center_port}/RPC")),
+        "the upstream is shown, without credentials"
+    );
+    assert!(!shown.contains(password), "the password leaked");
+    assert!(!shown.contains(&format!("{user}:")), "the userinfo leaked");
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -6,10 +6,11 @@ use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 
+use crate::configuration::UpstreamUrl;
 use crate::configuration::{ClientSettings, PullMode};
 use crate::domain::now_us;
 use crate::edge::protocol::{self, Pulled};
-use crate::edge::upstreams::{display_url, Upstreams};
+use crate::edge::upstreams::Upstreams;
 use crate::edge::PullError;
 
 pub struct RpcClient {
@@ -82,14 +83,14 @@ impl Handler<Pull> for RpcClient {
                 PullMode::Changes => protocol::changes_request(msg.since),
                 PullMode::Method => protocol::method_request(&s.method, s.jsonrpc_version),
             };
-            let (order, urls) = {
+            let (order, list) = {
                 let u = lock(&upstreams);
-                (u.order(msg.at), u.urls().to_vec())
+                (u.order(msg.at), u.list().to_vec())
             };
             let mut failures = Vec::new();
             for i in order {
-                let url = &urls[i];
-                match fetch(&http, url, &body, &s, msg.applied_hash).await {
+                let upstream = &list[i];
+                match fetch(&http, upstream, &body, &s, msg.applied_hash).await {
                     Ok(Reply {
                         pulled,
                         body_hash,
@@ -98,7 +99,7 @@ impl Handler<Pull> for RpcClient {
                         lock(&upstreams).succeeded(i);
                         return Ok(Fetched {
                             pulled,
-                            upstream: url.clone(),
+                            upstream: upstream.url.clone(),
                             body_hash,
                             failed_over: failures,
                             reply_bytes: bytes,
@@ -106,7 +107,7 @@ impl Handler<Pull> for RpcClient {
                     }
                     Err(e) => {
                         lock(&upstreams).failed(i, msg.at);
-                        failures.push(format!("{}: {e}", display_url(url)));
+                        failures.push(format!("{}: {e}", upstream.url));
                     }
                 }
             }
@@ -129,16 +130,19 @@ struct Reply {
 
 async fn fetch(
     http: &reqwest::Client,
-    url: &str,
+    upstream: &UpstreamUrl,
     body: &str,
     s: &ClientSettings,
     applied_hash: Option<u64>,
 ) -> Result<Reply, PullError> {
     let mut request = http
-        .post(url)
+        .post(&upstream.url)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .body(body.to_string());
-    if let Some(user) = &s.username {
+    // Credentials in the upstream's URL win over client.username/password.
+    if let Some((user, password)) = upstream.credentials() {
+        request = request.basic_auth(user, Some(password));
+    } else if let Some(user) = &s.username {
         request = request.basic_auth(user, s.password.as_deref());
     }
     let response = request.send().await.map_err(transport)?;
@@ -173,6 +177,8 @@ fn transport(e: reqwest::Error) -> PullError {
     if e.is_timeout() {
         return PullError::Timeout;
     }
+    // The URL is named by the caller, the one without credentials.
+    let e = e.without_url();
     let mut cause = e.to_string();
     let mut source = std::error::Error::source(&e);
     while let Some(inner) = source {

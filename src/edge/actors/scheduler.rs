@@ -17,7 +17,6 @@ use crate::edge::schedule::{PullSchedule, Tick};
 use crate::edge::start::Pace;
 use crate::edge::state::{EdgeState, PullSummary, TickReport};
 use crate::edge::store::EdgeStore;
-use crate::edge::upstreams::display_url;
 use crate::edge::PullError;
 
 pub struct Scheduler {
@@ -172,7 +171,7 @@ impl Scheduler {
             state.record(report, pulled.as_ref(), took, now_us());
             state.consecutive_failures
         };
-        let upstream = pulled.as_ref().map(|p| display_url(&p.upstream));
+        let upstream = pulled.as_ref().map(|p| p.upstream.as_str());
         let (full, upserts, deletes) = pulled
             .as_ref()
             .map_or((false, 0, 0), |p| (p.full, p.upserts, p.deletes));
