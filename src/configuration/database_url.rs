@@ -202,8 +202,9 @@ mod tests {
         );
         let no_pw = DatabaseUrl::parse("postgres://u@h/db").unwrap();
         assert_eq!(no_pw.masked(), "postgres://u@h/db");
-        let query = DatabaseUrl::parse("postgres://u@h/db?sslmode=require&password=s3cret&sslpassword=k3y")
-            .unwrap();
+        let query =
+            DatabaseUrl::parse("postgres://u@h/db?sslmode=require&password=s3cret&sslpassword=k3y")
+                .unwrap();
         assert_eq!(
             query.masked(),
             "postgres://u@h/db?sslmode=require&password=***&sslpassword=***"

@@ -1,7 +1,7 @@
 //! `Settings::validate`: what types alone cannot check, at start-up; each
 //! message names its key.
 
-use super::{ConfigError, Role, Settings, JSON_DEPTH_CEILING};
+use super::{ConfigError, ReadAccess, Role, Settings, JSON_DEPTH_CEILING};
 
 impl Settings {
     /// Checks what types alone cannot; each message names its key.
@@ -92,6 +92,14 @@ impl Settings {
         let c = &self.client;
         if !self.has_role(Role::Edge) {
             return Ok(());
+        }
+        if self.server.read_access == ReadAccess::Users && !self.has_role(Role::Center) {
+            return fail(
+                "server.read_access",
+                "\"users\" needs the center role (users live in its database); an edge alone \
+                 serves its cache to whoever reaches server.host"
+                    .into(),
+            );
         }
         if c.upstreams.is_empty() && !self.has_role(Role::Center) {
             return fail(

@@ -3,6 +3,7 @@
 use actix_web::http::header::HeaderValue;
 use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder};
 
+use super::access::{check_read, Access};
 use crate::domain::{now_us, percent_decode};
 use crate::edge::status::EdgeView;
 
@@ -18,7 +19,15 @@ fn with_data_headers(mut builder: HttpResponseBuilder, edge: &EdgeView) -> HttpR
 
 /// `GET /api/cache` and `GET /api/cache/{key}` under one prefix scope: the
 /// key is read from the path itself (no pattern matching on the hot path).
-pub async fn cache_read(req: HttpRequest, edge: web::Data<EdgeView>) -> HttpResponse {
+/// Subject to `server.read_access` (`routes::access`).
+pub async fn cache_read(
+    req: HttpRequest,
+    edge: web::Data<EdgeView>,
+    access: Option<web::Data<Access>>,
+) -> HttpResponse {
+    if let Err(refused) = check_read(&req, access.as_ref()).await {
+        return refused;
+    }
     let rest = req.path().strip_prefix("/api/cache").unwrap_or("");
     match rest.strip_prefix('/') {
         None | Some("") => all_entries(edge).await,

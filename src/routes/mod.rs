@@ -1,5 +1,6 @@
 //! HTTP endpoints, one file each.
 
+pub mod access;
 pub mod cache_api;
 pub mod method_browser;
 pub mod metrics;

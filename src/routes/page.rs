@@ -1,10 +1,11 @@
 //! `GET /`: the status page, server-rendered; it refreshes its live part
 //! every 2 s by fetching itself with `partial=1`.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use serde::Deserialize;
 
+use super::access::{check_read, Access};
 use crate::domain::{format_timestamp, now_us};
 use crate::edge::state::PullRecord;
 use crate::edge::status::{EdgeView, StatusReport};
@@ -23,10 +24,16 @@ pub struct PageQuery {
     partial: u8,
 }
 
+/// Shows record values, so it is subject to `server.read_access`.
 pub async fn status_page(
+    req: HttpRequest,
     query: web::Query<PageQuery>,
     edge: Option<web::Data<EdgeView>>,
+    access: Option<web::Data<Access>>,
 ) -> HttpResponse {
+    if let Err(refused) = check_read(&req, access.as_ref()).await {
+        return refused;
+    }
     let Some(edge) = edge else {
         return html_response(layout(html! {
             p { "This process is a center only (no edge role): nothing is cached here. "

@@ -2,27 +2,24 @@
 //! admitted or refused here, then the protocol core answers.
 
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 
-use crate::auth::{parse_basic, FailureLimiter};
+use super::access::{client, log_refusal, refused, Access};
 use crate::center::Center;
-use crate::domain::Username;
 use crate::rpc::jsonrpc::Limits;
 use crate::rpc::registry::Protocol;
-use crate::rpc::{self, Answer, CallError, Caller, Refusal};
+use crate::rpc::{self, Answer, Caller, Refusal};
 
 /// What the endpoint needs, shared by all workers.
 pub struct RpcState {
     pub center: Center,
+    /// Who the caller is (shared with the other routes that show records).
+    pub access: web::Data<Access>,
     pub limits: Limits,
     pub max_body: usize,
     /// `server.cors_origins`.
     pub cors_origins: std::sync::Arc<Vec<String>>,
-    /// `server.read_access = "users"`.
-    pub reads_need_user: bool,
-    pub limiter: FailureLimiter,
 }
 
 /// Whether a browser page of `origin` may call us: the listed origins, and
@@ -72,45 +69,15 @@ pub async fn rpc(
     response
 }
 
-/// Logs a request refused before its calls ran: one line, the user name
-/// for a failed login, never a secret. (A failed call is logged by the
-/// executor's `observe`, so nothing is logged twice.)
-fn log_refusal(refusal: &Refusal, client: Option<&str>) {
-    let status = refusal.status();
-    match refusal {
-        Refusal::WrongCredentials { user } => {
-            let user: String = user.chars().take(64).collect();
-            tracing::warn!(user, client, status, "login failed");
-        }
-        other => tracing::info!(reason = other.label(), client, status, "request refused"),
-    }
-}
-
-/// The client's address, for logs.
-fn client(req: &HttpRequest) -> Option<String> {
-    req.peer_addr().map(|a| a.ip().to_string())
-}
-
 /// The one way an answer becomes an HTTP response: 200 (204 with no body),
 /// or the refusal's status, with the Basic challenge or `Retry-After` it
 /// calls for.
 fn respond(protocol: Protocol, answer: Answer) -> HttpResponse {
-    let status = match (&answer.refusal, &answer.body) {
-        (Some(refusal), _) => {
-            StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
-        }
-        (None, Some(_)) => StatusCode::OK,
-        (None, None) => StatusCode::NO_CONTENT,
+    let mut builder = match (&answer.refusal, &answer.body) {
+        (Some(refusal), _) => refused(refusal),
+        (None, Some(_)) => HttpResponse::Ok(),
+        (None, None) => HttpResponse::NoContent(),
     };
-    let mut builder = HttpResponse::build(status);
-    if let Some(refusal) = &answer.refusal {
-        if refusal.challenges() {
-            builder.insert_header((header::WWW_AUTHENTICATE, r#"Basic realm="syncdict""#));
-        }
-        if let Some(wait) = refusal.retry_after() {
-            builder.insert_header((header::RETRY_AFTER, wait.as_secs().to_string()));
-        }
-    }
     match answer.body {
         None => builder.finish(),
         Some(body) => builder
@@ -122,9 +89,10 @@ fn respond(protocol: Protocol, answer: Answer) -> HttpResponse {
     }
 }
 
-/// Checks what must hold before any call runs: the origin, the Content-Type,
-/// the credentials and the body size. Answers the protocol, the caller and
-/// the body, or why the request is refused.
+/// Checks what must hold before any call runs, cheapest first: the origin,
+/// the Content-Type, the body size (declared, then counted while reading),
+/// and only then the credentials (argon2id is the expensive part). Answers
+/// the protocol, the caller and the body, or why the request is refused.
 async fn admit(
     req: &HttpRequest,
     mut payload: web::Payload,
@@ -142,7 +110,6 @@ async fn admit(
         }
     }
     let protocol = protocol_of(req.headers().get(header::CONTENT_TYPE))?;
-    let caller = authenticate(req, state).await?;
     let too_large = Refusal::BodyTooLarge {
         max_bytes: state.max_body,
     };
@@ -165,56 +132,8 @@ async fn admit(
             }
         }
     }
+    let caller = state.access.caller(req).await?;
     Ok((protocol, caller, body))
-}
-
-/// Who is calling: anonymous, or a user whose Basic credentials checked out.
-/// Wrong or unreadable credentials are refused (401) even where anonymous
-/// callers would pass; an address with repeated failures gets 429 for a while.
-async fn authenticate(req: &HttpRequest, state: &RpcState) -> Result<Caller, Refusal> {
-    let anonymous = Caller {
-        user: None,
-        can_write: false,
-        reads_need_user: state.reads_need_user,
-    };
-    let Some(header) = req.headers().get(header::AUTHORIZATION) else {
-        return Ok(anonymous);
-    };
-    let ip = req
-        .peer_addr()
-        .map(|a| a.ip())
-        .unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into());
-    let now = std::time::Instant::now();
-    if state.limiter.blocked(ip, now) {
-        return Err(Refusal::TooManyFailures {
-            retry_after: crate::auth::rate_limit::WINDOW,
-        });
-    }
-    let Some((username, password)) = header.to_str().ok().and_then(parse_basic) else {
-        state.limiter.record_failure(ip, now);
-        return Err(Refusal::UnreadableCredentials);
-    };
-    // A name no user can have is checked like an unknown one (same time).
-    let user = Username::parse(&username).ok();
-    let checked = state.center.authenticate(user.clone(), password).await;
-    match (checked, user) {
-        (Ok(Some(can_write)), Some(user)) => {
-            state.limiter.record_success(ip);
-            Ok(Caller {
-                user: Some(user),
-                can_write,
-                reads_need_user: state.reads_need_user,
-            })
-        }
-        (Ok(_), _) => {
-            state.limiter.record_failure(ip, now);
-            Err(Refusal::WrongCredentials { user: username })
-        }
-        // Credentials cannot be checked while the database is down: answer
-        // like any call would, with "database unavailable".
-        (Err(CallError::Unavailable), _) => Err(Refusal::DatabaseUnavailable),
-        (Err(_), _) => Err(Refusal::Internal),
-    }
 }
 
 /// Anything but POST (calls) and GET (the method browser) on the endpoint.

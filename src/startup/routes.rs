@@ -12,6 +12,7 @@ use crate::configuration::{ReadAccess, Settings};
 use crate::edge::start::EdgeHandle;
 use crate::edge::status::EdgeView;
 use crate::routes;
+use crate::routes::access::Access;
 use crate::routes::rpc::RpcState;
 use crate::rpc::jsonrpc::Limits;
 
@@ -19,6 +20,8 @@ use crate::rpc::jsonrpc::Limits;
 #[derive(Clone)]
 pub(super) struct Shared {
     rpc: Option<web::Data<RpcState>>,
+    /// With the center role: who may read record data on every route.
+    access: Option<web::Data<Access>>,
     edge: Option<web::Data<EdgeView>>,
     started: web::Data<routes::metrics::Started>,
     rpc_path: String,
@@ -33,21 +36,28 @@ impl Shared {
     ) -> Shared {
         let s = &settings.server;
         let cors_origins = Arc::new(s.cors_origins.clone());
-        let rpc = center.map(|role| {
+        let access = center.map(|role| {
+            web::Data::new(Access {
+                center: role.center.clone(),
+                reads_need_user: s.read_access == ReadAccess::Users,
+                limiter: FailureLimiter::default(),
+            })
+        });
+        let rpc = center.zip(access.clone()).map(|(role, access)| {
             web::Data::new(RpcState {
                 center: role.center.clone(),
+                access,
                 limits: Limits {
                     max_batch: s.max_batch,
                     max_depth: s.max_json_depth,
                 },
                 max_body: s.max_body.bytes() as usize,
                 cors_origins: cors_origins.clone(),
-                reads_need_user: s.read_access == ReadAccess::Users,
-                limiter: FailureLimiter::default(),
             })
         });
         Shared {
             rpc,
+            access,
             edge: edge.map(|e| web::Data::new(e.view.clone())),
             started: web::Data::new(routes::metrics::Started {
                 at_us: crate::domain::now_us(),
@@ -71,6 +81,9 @@ impl Shared {
         >,
     > {
         let mut app = App::new();
+        if let Some(access) = &self.access {
+            app = app.app_data(access.clone());
+        }
         if let Some(view) = &self.edge {
             app = app
                 .app_data(view.clone())

@@ -37,6 +37,11 @@ fn check_refused(settings: &str, env: &[(&str, &str)], key: &str) {
 #[test]
 fn bad_settings_name_the_key_and_exit_2() {
     check_refused("[server]\nport = \"eighty\"\n", &[], "server.port");
+    check_refused(
+        "[server]\nroles = [\"edge\"]\nread_access = \"users\"\n[client]\nupstreams = [\"http://127.0.0.1:9/RPC\"]\n",
+        &[],
+        "server.read_access",
+    );
     check_refused("[server]\nmax_body = \"10x\"\n", &[], "server.max_body");
     check_refused("[server]\nprot = 8080\n", &[], "prot");
     check_refused(

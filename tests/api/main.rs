@@ -22,6 +22,7 @@ mod processes;
 mod protocol;
 #[cfg(any(feature = "mysql", feature = "postgres"))]
 mod proxy;
+mod read_access;
 mod records;
 mod rpc4django;
 mod scale_out;

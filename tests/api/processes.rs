@@ -334,11 +334,15 @@ async fn upstream_url_credentials_are_used_and_never_shown() {
     let long = Duration::from_secs(20);
     eventually(long, "center up", async || reachable(center_port).await).await;
     call(center_port, "records.put", &["\"k\"", "\"private\""]);
-    eventually(long, "the edge pulls with the URL's credentials", async || {
-        get(edge_port, "/api/cache/k")
-            .await
-            .is_some_and(|(_, v)| v == json!("private"))
-    })
+    eventually(
+        long,
+        "the edge pulls with the URL's credentials",
+        async || {
+            get(edge_port, "/api/cache/k")
+                .await
+                .is_some_and(|(_, v)| v == json!("private"))
+        },
+    )
     .await;
     let mut shown = String::new();
     for path in ["/api/status", "/", "/metrics"] {

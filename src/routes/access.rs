@@ -1,0 +1,136 @@
+//! Who is calling, and may they read records: the one place Basic
+//! credentials are checked and `server.read_access` is applied, for `/RPC`
+//! and for every route that shows record data (`/api/cache*`, the page).
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder};
+
+use crate::auth::{parse_basic, FailureLimiter};
+use crate::center::Center;
+use crate::domain::Username;
+use crate::rpc::{CallError, Caller, Refusal};
+
+/// The center's users and the read rule, shared by all workers.
+pub struct Access {
+    pub center: Center,
+    /// `server.read_access = "users"`.
+    pub reads_need_user: bool,
+    pub limiter: FailureLimiter,
+}
+
+impl Access {
+    /// Who is calling: anonymous, or a user whose Basic credentials checked
+    /// out. Wrong or unreadable credentials are refused (401) even where
+    /// anonymous callers would pass; an address with repeated failures gets
+    /// 429 for a while.
+    pub async fn caller(&self, req: &HttpRequest) -> Result<Caller, Refusal> {
+        let anonymous = Caller {
+            user: None,
+            can_write: false,
+            reads_need_user: self.reads_need_user,
+        };
+        let Some(header) = req.headers().get(header::AUTHORIZATION) else {
+            return Ok(anonymous);
+        };
+        let ip = req
+            .peer_addr()
+            .map(|a| a.ip())
+            .unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into());
+        let now = std::time::Instant::now();
+        if self.limiter.blocked(ip, now) {
+            return Err(Refusal::TooManyFailures {
+                retry_after: crate::auth::rate_limit::WINDOW,
+            });
+        }
+        let Some((username, password)) = header.to_str().ok().and_then(parse_basic) else {
+            self.limiter.record_failure(ip, now);
+            return Err(Refusal::UnreadableCredentials);
+        };
+        // A name no user can have is checked like an unknown one (same time).
+        let user = Username::parse(&username).ok();
+        let checked = self.center.authenticate(user.clone(), password).await;
+        match (checked, user) {
+            (Ok(Some(can_write)), Some(user)) => {
+                self.limiter.record_success(ip);
+                Ok(Caller {
+                    user: Some(user),
+                    can_write,
+                    reads_need_user: self.reads_need_user,
+                })
+            }
+            (Ok(_), _) => {
+                self.limiter.record_failure(ip, now);
+                Err(Refusal::WrongCredentials { user: username })
+            }
+            // Credentials cannot be checked while the database is down:
+            // answer like any call would, with "database unavailable".
+            (Err(CallError::Unavailable), _) => Err(Refusal::DatabaseUnavailable),
+            (Err(_), _) => Err(Refusal::Internal),
+        }
+    }
+
+    /// Whether the request may see record data: anyone while reads are
+    /// public (credentials are then not even looked at, so the hot read
+    /// path costs nothing), only a user with `read_access = "users"`.
+    pub async fn may_read(&self, req: &HttpRequest) -> Result<(), Refusal> {
+        if !self.reads_need_user {
+            return Ok(());
+        }
+        match self.caller(req).await?.user {
+            Some(_) => Ok(()),
+            None => Err(Refusal::CredentialsRequired),
+        }
+    }
+}
+
+/// Applies `server.read_access` to a route that shows record data (with no
+/// center role there are no users, and reads are public): `Err` is the
+/// response to send, a JSON error with the refusal's status, logged once.
+pub async fn check_read(
+    req: &HttpRequest,
+    access: Option<&web::Data<Access>>,
+) -> Result<(), HttpResponse> {
+    let Some(access) = access else {
+        return Ok(());
+    };
+    access.may_read(req).await.map_err(|refusal| {
+        log_refusal(&refusal, client(req).as_deref());
+        refused(&refusal)
+            .content_type("application/json")
+            .body(serde_json::json!({ "error": refusal.error().message }).to_string())
+    })
+}
+
+/// A response with the refusal's status, and the Basic challenge or
+/// `Retry-After` it calls for.
+pub fn refused(refusal: &Refusal) -> HttpResponseBuilder {
+    let status =
+        StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut builder = HttpResponse::build(status);
+    if refusal.challenges() {
+        builder.insert_header((header::WWW_AUTHENTICATE, r#"Basic realm="syncdict""#));
+    }
+    if let Some(wait) = refusal.retry_after() {
+        builder.insert_header((header::RETRY_AFTER, wait.as_secs().to_string()));
+    }
+    builder
+}
+
+/// Logs a request refused before its calls ran: one line, the user name
+/// for a failed login, never a secret. (A failed call is logged by the
+/// executor's `observe`, so nothing is logged twice.)
+pub fn log_refusal(refusal: &Refusal, client: Option<&str>) {
+    let status = refusal.status();
+    match refusal {
+        Refusal::WrongCredentials { user } => {
+            let user: String = user.chars().take(64).collect();
+            tracing::warn!(user, client, status, "login failed");
+        }
+        other => tracing::info!(reason = other.label(), client, status, "request refused"),
+    }
+}
+
+/// The client's address, for logs.
+pub fn client(req: &HttpRequest) -> Option<String> {
+    req.peer_addr().map(|a| a.ip().to_string())
+}

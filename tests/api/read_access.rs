@@ -1,0 +1,84 @@
+//! `server.read_access` covers every route that shows record data, in one
+//! rule: `/RPC` reads, `/api/cache`, `/api/cache/{key}`, the page and its
+//! live part. Status numbers stay public.
+
+use serde_json::json;
+use syncdict::configuration::ReadAccess;
+use syncdict::edge::state::TickReport;
+
+use crate::helpers::{TestApp, READER};
+
+/// Every route that shows records, and whether it answers 200 to `user`.
+async fn answers(app: &TestApp, user: Option<(&str, &str)>) -> Vec<(String, u16, bool)> {
+    let routes = ["/api/cache", "/api/cache/k", "/", "/?partial=1"];
+    let mut seen = Vec::new();
+    for route in routes {
+        let mut request = app.client.get(format!("{}{route}", app.address));
+        if let Some((name, password)) = user {
+            request = request.basic_auth(name, Some(password));
+        }
+        let response = request.send().await.unwrap();
+        let challenge = response.headers().contains_key("www-authenticate");
+        let status = response.status().as_u16();
+        let body = response.text().await.unwrap();
+        assert_eq!(
+            body.contains("secret-value"),
+            status == 200,
+            "{route}: {body}"
+        );
+        seen.push((route.to_string(), status, challenge));
+    }
+    let list = json!({"jsonrpc": "2.0", "method": "records.list", "id": 1}).to_string();
+    let status = app
+        .post_as(user, "application/json", list)
+        .await
+        .status()
+        .as_u16();
+    seen.push(("/RPC records.list".into(), status, status == 401));
+    seen
+}
+
+#[actix_web::test]
+async fn private_reads_cover_every_route_that_shows_records() {
+    // The edge pulls from its own /RPC, which needs a user too.
+    let own = TestApp::builder()
+        .center()
+        .edge(vec![])
+        .with(|s| {
+            s.server.read_access = ReadAccess::Users;
+            s.client.username = Some(READER.0.into());
+            s.client.password = Some(READER.1.into());
+        })
+        .spawn()
+        .await;
+    own.put("k", json!("secret-value")).await;
+    assert_eq!(own.tick().await, TickReport::Applied);
+
+    for (route, status, challenge) in answers(&own, None).await {
+        assert_eq!((status, challenge), (401, true), "anonymous {route}");
+    }
+    for (route, status, _) in answers(&own, Some(READER)).await {
+        assert_eq!(status, 200, "reader {route}");
+    }
+    // Last: five wrong passwords lock the address out for a minute.
+    for (route, status, _) in answers(&own, Some(("reader", "wrong"))).await {
+        assert!(
+            [401, 429].contains(&status),
+            "wrong password {route}: {status}"
+        );
+    }
+    for public in ["/api/status", "/healthz", "/metrics"] {
+        let status = own.get(public).await.status().as_u16();
+        assert_eq!(status, 200, "{public} stays public");
+    }
+}
+
+#[actix_web::test]
+async fn public_reads_need_no_credentials_anywhere() {
+    let app = TestApp::builder().center().edge(vec![]).spawn().await;
+    app.put("k", json!("secret-value")).await;
+    assert_eq!(app.tick().await, TickReport::Applied);
+    for (route, status, _) in answers(&app, None).await {
+        assert_eq!(status, 200, "anonymous {route}");
+    }
+}
