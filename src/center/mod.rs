@@ -253,7 +253,7 @@ impl Executor for Center {
 
 fn to_record(row: &StoredRecord) -> Result<Record, CallError> {
     row.to_record().ok_or_else(|| {
-        tracing::error!(key = %row.key, "stored value is not valid JSON");
+        tracing::error!(key = ?row.key.as_str(), "stored value is not valid JSON");
         CallError::Internal
     })
 }
@@ -267,7 +267,7 @@ fn db_failure(e: DbError) -> CallError {
     match e {
         DbError::Unavailable(_) => CallError::Unavailable,
         other => {
-            tracing::error!(error = %other, "database call failed");
+            tracing::error!(error = ?other.to_string(), "database call failed");
             CallError::Internal
         }
     }

@@ -170,6 +170,29 @@ pub fn decode(bytes: &[u8]) -> Result<Snapshot, SnapshotError> {
     })
 }
 
+/// A new temporary file beside the target: an unpredictable name, created
+/// exclusively (an existing file or symlink there is never followed), mode
+/// 0600 (the snapshot holds every record).
+fn create_temp(dir: &Path, name: &str) -> std::io::Result<(std::path::PathBuf, std::fs::File)> {
+    use rand_core::RngCore;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut last = None;
+    for _ in 0..8 {
+        let temp = dir.join(format!(".{name}.{:016x}.tmp", rand_core::OsRng.next_u64()));
+        let created = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&temp);
+        match created {
+            Ok(file) => return Ok((temp, file)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("no temporary file")))
+}
+
 /// Writes a file atomically: `fill` writes a temporary file beside `path`,
 /// then fsync, rename, fsync of the directory.
 fn write_atomically(
@@ -184,9 +207,8 @@ fn write_atomically(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let temp = dir.join(format!(".{name}.tmp{}", std::process::id()));
+    let (temp, file) = create_temp(dir, &name)?;
     let result = (|| {
-        let file = std::fs::File::create(&temp)?;
         let mut writer = std::io::BufWriter::new(&file);
         fill(&mut writer)?;
         writer.flush()?;
@@ -249,5 +271,37 @@ mod tests {
         );
         assert_eq!(decode(&read).unwrap().items.len(), 2);
         std::fs::remove_file(path).unwrap();
+    }
+
+    /// The file holds every record: only its owner may read it, and the
+    /// temporary file is never a name an attacker could guess or plant.
+    #[test]
+    fn snapshots_are_private_and_leave_no_temporary_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("snapdir-{}-{}", std::process::id(), line!()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("edge.snapshot");
+        // A symlink at the name the old code used is not followed.
+        let decoy = dir.join("decoy");
+        let planted = dir.join(format!(".edge.snapshot.tmp{}", std::process::id()));
+        std::os::unix::fs::symlink(&decoy, &planted).unwrap();
+        let rows = [("a", "1", 1, 2)];
+        write(&path, 1, 5, || rows.iter().copied()).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+        assert!(
+            !decoy.exists(),
+            "the planted symlink was not written through"
+        );
+        let names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            names.len(),
+            2,
+            "the snapshot and the planted link only: {names:?}"
+        );
+        std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -127,7 +127,7 @@ async fn admit(
             Ok(chunk) if body.len() + chunk.len() > state.max_body => return Err(too_large),
             Ok(chunk) => body.extend_from_slice(&chunk),
             Err(e) => {
-                tracing::debug!(error = %e, "request body could not be read");
+                tracing::debug!(error = ?e.to_string(), "request body could not be read");
                 return Err(Refusal::BodyUnreadable);
             }
         }

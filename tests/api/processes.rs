@@ -275,6 +275,15 @@ async fn secrets_never_reach_the_log() {
         .await
         .unwrap();
     assert_eq!(wrong.status(), 401);
+    // A user name that tries to forge a log line of its own.
+    let forger = client
+        .post(&url)
+        .basic_auth("x\nforged-line INFO all is well", Some("whatever"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forger.status(), 401);
     let (user, password) = crate::helpers::WRITER;
     let right = client
         .post(&url)
@@ -294,6 +303,11 @@ async fn secrets_never_reach_the_log() {
         !logged.contains("request refused"),
         "a failed login is logged once: {logged}"
     );
+    assert!(
+        logged.lines().all(|l| !l.starts_with("forged-line")),
+        "a user name forged a log line: {logged}"
+    );
+    assert!(logged.contains(r"x\nforged-line"), "logged escaped: {logged}");
     for secret in ["hunter2-guess", password, "dGVzdGVy", "Basic "] {
         assert!(!logged.contains(secret), "{secret:?} leaked into the log");
     }

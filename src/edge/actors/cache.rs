@@ -175,7 +175,7 @@ impl SnapshotJob {
                 true
             }
             Err(e) => {
-                tracing::error!(error = %e, "snapshot write failed");
+                tracing::error!(error = ?e.to_string(), "snapshot write failed");
                 s.snapshot_failures += 1;
                 s.snapshot_error = Some(format!("write failed: {e}"));
                 false

@@ -192,11 +192,11 @@ impl Scheduler {
                 "pull applied"
             ),
             TickReport::Failed(e) => tracing::warn!(
-                error = %e, duration_ms = took_ms, revision,
+                error = ?e.to_string(), duration_ms = took_ms, revision,
                 "pull failed; keeping the last good data"
             ),
             TickReport::Refused(e) => tracing::error!(
-                upstream, error = %e, duration_ms = took_ms, revision, full, upserts, deletes,
+                upstream, error = ?e.to_string(), duration_ms = took_ms, revision, full, upserts, deletes,
                 "pulled data refused; keeping the last good data"
             ),
             TickReport::Skipped => {}
