@@ -73,10 +73,21 @@ pub(super) async fn handle_xml(
     }
 }
 
-/// A result as a JSON tree, for the XML-RPC encoder.
+/// A result as a JSON tree, for the XML-RPC encoder; a fault if it holds a
+/// character XML 1.0 cannot carry (such a record is readable over JSON-RPC).
 fn to_value(raw: RawJson) -> Result<Value, RpcError> {
-    serde_json::from_str(raw.as_str())
-        .map_err(|_| RpcError::new(error::INTERNAL_ERROR, "internal error"))
+    let value = serde_json::from_str(raw.as_str())
+        .map_err(|_| RpcError::new(error::INTERNAL_ERROR, "internal error"))?;
+    match xmlrpc::unrepresentable(&value) {
+        None => Ok(value),
+        Some(c) => Err(RpcError::new(
+            error::INTERNAL_ERROR,
+            format!(
+                "the result holds U+{:04X}, which XML 1.0 cannot carry; read it over JSON-RPC",
+                c as u32
+            ),
+        )),
+    }
 }
 
 /// `system.multicall`: each call bound, authorized and run on its own;

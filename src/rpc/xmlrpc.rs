@@ -214,6 +214,26 @@ pub fn encode_value(value: &Value, out: &mut String) {
     out.push_str("</value>");
 }
 
+/// Whether XML 1.0 can carry `c` at all (even as a character reference):
+/// tab, newline, carriage return, and U+0020 on, except U+FFFE and U+FFFF.
+pub fn xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// The first character of `value` (in a string or an object key) that XML
+/// 1.0 cannot carry, if any.
+pub fn unrepresentable(value: &Value) -> Option<char> {
+    let in_text = |s: &str| s.chars().find(|c| !xml_char(*c));
+    match value {
+        Value::String(s) => in_text(s),
+        Value::Array(items) => items.iter().find_map(unrepresentable),
+        Value::Object(map) => map
+            .iter()
+            .find_map(|(k, v)| in_text(k).or_else(|| unrepresentable(v))),
+        Value::Null | Value::Bool(_) | Value::Number(_) => None,
+    }
+}
+
 /// A successful `methodResponse`.
 pub fn encode_response(result: &Value) -> String {
     let mut out = String::from("<?xml version=\"1.0\"?>\n<methodResponse><params><param>");

@@ -307,7 +307,10 @@ async fn secrets_never_reach_the_log() {
         logged.lines().all(|l| !l.starts_with("forged-line")),
         "a user name forged a log line: {logged}"
     );
-    assert!(logged.contains(r"x\nforged-line"), "logged escaped: {logged}");
+    assert!(
+        logged.contains(r"x\nforged-line"),
+        "logged escaped: {logged}"
+    );
     for secret in ["hunter2-guess", password, "dGVzdGVy", "Basic "] {
         assert!(!logged.contains(secret), "{secret:?} leaked into the log");
     }

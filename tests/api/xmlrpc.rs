@@ -341,3 +341,34 @@ async fn refusals_answer_in_the_protocol_of_the_request() {
         "nothing refused was stored"
     );
 }
+
+/// A value XML 1.0 cannot carry (U+0001) never makes an unreadable
+/// XML-RPC reply: that reply (or that multicall entry) is a fault naming the
+/// character, JSON-RPC still returns it, and other calls are unaffected.
+#[actix_web::test]
+async fn characters_xml_cannot_carry_are_a_fault_not_broken_xml() {
+    let app = TestApp::builder().center().spawn().await;
+    app.put("bell", json!("ring\u{1}")).await;
+    app.put("plain", json!("fine")).await;
+    assert_eq!(
+        app.result("records.get", json!(["bell"])).await["value"],
+        "ring\u{1}"
+    );
+    let (status, _, text) = post_xml(&app, method_call("records.list", &[])).await;
+    assert_eq!(status, 200);
+    assert_eq!(fault_code(&text), Some(-32603), "{text}");
+    assert!(text.contains("U+0001"), "{text}");
+    let (_, _, text) = post_xml(&app, method_call("records.get", &["plain"])).await;
+    assert!(
+        text.contains("fine") && fault_code(&text).is_none(),
+        "{text}"
+    );
+    let entry = |key: &str| {
+        format!("<value><struct><member><name>methodName</name><value>records.get</value></member><member><name>params</name><value><array><data><value>{key}</value></data></array></value></member></struct></value>")
+    };
+    let calls = entry("bell") + &entry("plain");
+    let multicall = format!("<methodCall><methodName>system.multicall</methodName><params><param><value><array><data>{calls}</data></array></value></param></params></methodCall>");
+    let (_, _, text) = post_xml(&app, multicall).await;
+    assert!(text.contains("U+0001") && text.contains("fine"), "{text}");
+    assert!(!text.contains('\u{1}'), "no raw control character in XML");
+}

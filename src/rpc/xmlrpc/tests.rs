@@ -148,3 +148,22 @@ proptest! {
         let _ = decode(&bytes, 64);
     }
 }
+
+#[test]
+fn characters_xml_cannot_carry_are_found() {
+    use serde_json::json;
+    assert_eq!(
+        super::unrepresentable(&json!({"k": ["ok\t\n\r é 😀"]})),
+        None
+    );
+    assert_eq!(
+        super::unrepresentable(&json!(["a", {"b": "x\u{1}"}])),
+        Some('\u{1}')
+    );
+    assert_eq!(
+        super::unrepresentable(&json!({"key\u{b}": 1})),
+        Some('\u{b}')
+    );
+    assert_eq!(super::unrepresentable(&json!("\u{fffe}")), Some('\u{fffe}'));
+    assert!(super::xml_char('\u{10000}') && !super::xml_char('\u{0}'));
+}
