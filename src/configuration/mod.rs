@@ -98,6 +98,11 @@ pub struct ServerSettings {
     /// browser (CORS, with Content-Type and Authorization headers). Pages of
     /// this server's own origin always may. Default `[]`.
     pub cors_origins: Vec<String>,
+    /// Host names this server is reached by (besides loopback ones): a page
+    /// served under one of them may call the API as its own origin. A page
+    /// of any other name, even one whose DNS points here, may not (that is
+    /// how DNS rebinding is stopped). Default `[]`.
+    pub public_hosts: Vec<String>,
     /// How long the cached current revision (and `records.list`) is trusted
     /// before one cheap query re-checks it, so writes made through other
     /// centers on the same database are seen. Default `"1s"`.
@@ -130,6 +135,7 @@ impl Default for ServerSettings {
             tombstone_retention: HumanDuration(std::time::Duration::from_secs(7 * 24 * 3600)),
             read_access: ReadAccess::Public,
             cors_origins: Vec::new(),
+            public_hosts: Vec::new(),
             revision_check_interval: HumanDuration(std::time::Duration::from_secs(1)),
         }
     }
@@ -235,7 +241,8 @@ impl Settings {
                     .list_separator(",")
                     .with_list_parse_key("server.roles")
                     .with_list_parse_key("client.upstreams")
-                    .with_list_parse_key("server.cors_origins"),
+                    .with_list_parse_key("server.cors_origins")
+                    .with_list_parse_key("server.public_hosts"),
             )
             .build()
             .map_err(ConfigError::one_line)?;

@@ -46,6 +46,19 @@ impl Settings {
                 return fail("server.cors_origins", format!("{origin:?} must be an origin like \"https://app.example.com\" (no path, no wildcard)"));
             }
         }
+        for host in &s.public_hosts {
+            let bare = !host.is_empty()
+                && host
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-_[]:".contains(c))
+                && (host.starts_with('[') || !host.contains(':'));
+            if !bare {
+                return fail(
+                    "server.public_hosts",
+                    format!("{host:?} must be a host name like \"sync.example.com\" (no scheme, no port)"),
+                );
+            }
+        }
         if s.roles.is_empty() {
             return fail(
                 "server.roles",

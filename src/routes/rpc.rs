@@ -18,20 +18,64 @@ pub struct RpcState {
     pub access: web::Data<Access>,
     pub limits: Limits,
     pub max_body: usize,
-    /// `server.cors_origins`.
-    pub cors_origins: std::sync::Arc<Vec<String>>,
+    /// Which browser pages may call.
+    pub origins: std::sync::Arc<Origins>,
 }
 
-/// Whether a browser page of `origin` may call us: the listed origins, and
-/// this server's own (the `Host` it was reached at).
-pub fn origin_allowed(origin: &str, host: Option<&str>, allowed: &[String]) -> bool {
-    let own = host.is_some_and(|h| {
-        origin
+/// Which browser pages may call the API.
+#[derive(Debug, Clone, Default)]
+pub struct Origins {
+    /// `server.cors_origins`: other origins whose pages may call.
+    pub listed: Vec<String>,
+    /// `server.public_hosts`: the names this server is reached by, besides
+    /// loopback ones.
+    pub public_hosts: Vec<String>,
+}
+
+impl Origins {
+    /// Whether a page of `origin` may call us, reached at `host`: a listed
+    /// origin, or this server's own origin when `host` names it by a
+    /// loopback address or a configured public host. (A page whose DNS name
+    /// was rebound to this server sends its own name as `Host`, so it is not
+    /// taken for ours.)
+    pub fn allow(&self, origin: &str, host: Option<&str>) -> bool {
+        if self.listed.iter().any(|o| o == origin) {
+            return true;
+        }
+        let Some(host) = host else {
+            return false;
+        };
+        let same = origin
             .strip_prefix("http://")
             .or(origin.strip_prefix("https://"))
-            == Some(h)
-    });
-    own || allowed.iter().any(|o| o == origin)
+            == Some(host);
+        same && self.ours(hostname(host))
+    }
+
+    fn ours(&self, name: &str) -> bool {
+        let loopback = name.eq_ignore_ascii_case("localhost")
+            || name
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        loopback
+            || self
+                .public_hosts
+                .iter()
+                .any(|h| h.eq_ignore_ascii_case(name))
+    }
+}
+
+/// `host` without its port (`[::1]:8080` → `[::1]`).
+fn hostname(host: &str) -> &str {
+    if host.starts_with('[') {
+        return host.split_inclusive(']').next().unwrap_or(host);
+    }
+    match host.rsplit_once(':') {
+        Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name,
+        _ => host,
+    }
 }
 
 /// Media types accepted as JSON-RPC and XML-RPC. Anything else (notably the
@@ -103,7 +147,7 @@ async fn admit(
             .headers()
             .get(header::HOST)
             .and_then(|h| h.to_str().ok());
-        if !origin_allowed(origin.to_str().unwrap_or(""), host, &state.cors_origins) {
+        if !state.origins.allow(origin.to_str().unwrap_or(""), host) {
             // Browsers preflight JSON and XML, so this is no browser call we
             // allowed; nothing runs.
             return Err(Refusal::ForbiddenOrigin);
@@ -180,7 +224,30 @@ fn protocol_of(value: Option<&HeaderValue>) -> Result<Protocol, Refusal> {
 
 #[cfg(test)]
 mod tests {
-    use super::protocol_of;
+    use super::{protocol_of, Origins};
+
+    #[test]
+    fn own_origin_only_under_our_own_names() {
+        let origins = Origins {
+            listed: vec!["https://app.example".into()],
+            public_hosts: vec!["sync.example".into()],
+        };
+        let allow = |origin: &str, host: &str| origins.allow(origin, Some(host));
+        assert!(allow("http://127.0.0.1:8080", "127.0.0.1:8080"));
+        assert!(allow("http://localhost:8080", "localhost:8080"));
+        assert!(allow("http://[::1]:8080", "[::1]:8080"));
+        assert!(allow("https://sync.example", "sync.example"));
+        assert!(allow("https://app.example", "127.0.0.1:8080"), "listed");
+        assert!(
+            !allow("http://evil.example:8080", "evil.example:8080"),
+            "a rebound name is not ours"
+        );
+        assert!(
+            !allow("http://localhost:8080", "127.0.0.1:8080"),
+            "another origin"
+        );
+        assert!(!origins.allow("http://127.0.0.1:8080", None));
+    }
     use actix_web::http::header::HeaderValue;
 
     #[test]

@@ -13,7 +13,7 @@ use crate::edge::start::EdgeHandle;
 use crate::edge::status::EdgeView;
 use crate::routes;
 use crate::routes::access::Access;
-use crate::routes::rpc::RpcState;
+use crate::routes::rpc::{Origins, RpcState};
 use crate::rpc::jsonrpc::Limits;
 
 /// What every HTTP worker's `App` is built from.
@@ -25,7 +25,7 @@ pub(super) struct Shared {
     edge: Option<web::Data<EdgeView>>,
     started: web::Data<routes::metrics::Started>,
     rpc_path: String,
-    cors_origins: Arc<Vec<String>>,
+    origins: Arc<Origins>,
 }
 
 impl Shared {
@@ -35,7 +35,10 @@ impl Shared {
         edge: Option<&EdgeHandle>,
     ) -> Shared {
         let s = &settings.server;
-        let cors_origins = Arc::new(s.cors_origins.clone());
+        let origins = Arc::new(Origins {
+            listed: s.cors_origins.clone(),
+            public_hosts: s.public_hosts.clone(),
+        });
         let access = center.map(|role| {
             web::Data::new(Access {
                 center: role.center.clone(),
@@ -52,7 +55,7 @@ impl Shared {
                     max_depth: s.max_json_depth,
                 },
                 max_body: s.max_body.bytes() as usize,
-                cors_origins: cors_origins.clone(),
+                origins: origins.clone(),
             })
         });
         Shared {
@@ -63,7 +66,7 @@ impl Shared {
                 at_us: crate::domain::now_us(),
             }),
             rpc_path: s.rpc_path.clone(),
-            cors_origins,
+            origins,
         }
     }
 
@@ -108,10 +111,10 @@ impl Shared {
             .route("/", web::get().to(routes::page::status_page));
         // Only cross-origin callers need the CORS layer; same-origin pages
         // and non-browser clients are judged by `routes::rpc` alone.
-        let cross_origin = !self.cors_origins.is_empty();
+        let cross_origin = !self.origins.listed.is_empty();
         app.wrap(actix_web::middleware::Condition::new(
             cross_origin,
-            cors(self.cors_origins.clone()),
+            cors(self.origins.clone()),
         ))
     }
 }
@@ -119,14 +122,14 @@ impl Shared {
 /// CORS: the listed origins and this server's own may call it from a
 /// browser, sending Content-Type and Authorization. A request from any other
 /// origin gets no CORS headers and is refused before it runs.
-fn cors(origins: Arc<Vec<String>>) -> actix_cors::Cors {
+fn cors(origins: Arc<Origins>) -> actix_cors::Cors {
     actix_cors::Cors::default()
         .allowed_origin_fn(move |origin, head| {
             let host = head
                 .headers()
                 .get(actix_web::http::header::HOST)
                 .and_then(|h| h.to_str().ok());
-            routes::rpc::origin_allowed(origin.to_str().unwrap_or(""), host, &origins)
+            origins.allow(origin.to_str().unwrap_or(""), host)
         })
         .allowed_methods(["GET", "POST"])
         .allowed_headers([

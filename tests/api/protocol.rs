@@ -230,3 +230,40 @@ async fn introspection_over_http() {
         .await;
     assert_eq!(signature, json!([["struct", "int"]]));
 }
+
+/// DNS rebinding: a page of `http://evil.example:PORT` whose name now points
+/// here sends `Host: evil.example:PORT` with a matching `Origin`. It is not
+/// our own origin unless `server.public_hosts` names that host.
+#[actix_web::test]
+async fn a_rebound_host_name_is_not_our_origin() {
+    let list = json!({"jsonrpc": "2.0", "method": "records.list", "id": 1}).to_string();
+    let send = async |app: &TestApp, host: &str| {
+        app.client
+            .post(app.rpc_url())
+            .header("Content-Type", "application/json")
+            .header("Host", host)
+            .header("Origin", format!("http://{host}"))
+            .body(list.clone())
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    let app = TestApp::builder().center().spawn().await;
+    let port = app.address.rsplit(':').next().unwrap().to_string();
+    assert_eq!(send(&app, &format!("evil.example:{port}")).await, 403);
+    assert_eq!(
+        send(&app, &format!("127.0.0.1:{port}")).await,
+        200,
+        "loopback is ours"
+    );
+    let named = TestApp::builder()
+        .center()
+        .with(|s| s.server.public_hosts = vec!["sync.example".into()])
+        .spawn()
+        .await;
+    let port = named.address.rsplit(':').next().unwrap().to_string();
+    assert_eq!(send(&named, &format!("sync.example:{port}")).await, 200);
+    assert_eq!(send(&named, &format!("evil.example:{port}")).await, 403);
+}
