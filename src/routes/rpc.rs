@@ -7,6 +7,7 @@ use futures_util::StreamExt;
 
 use super::access::{client, log_refusal, refused, Access};
 use crate::center::Center;
+use crate::rpc::charset::Charset;
 use crate::rpc::jsonrpc::Limits;
 use crate::rpc::registry::Protocol;
 use crate::rpc::{self, Answer, Caller, Refusal};
@@ -95,10 +96,16 @@ pub async fn rpc(
     let started = std::time::Instant::now();
     // Refusals before the Content-Type is judged still answer in the
     // protocol the client asked for, when it can be told.
-    let protocol = protocol_of(req.headers().get(header::CONTENT_TYPE)).unwrap_or(Protocol::Json);
+    let protocol = protocol_of(req.headers().get(header::CONTENT_TYPE))
+        .map_or(Protocol::Json, |(protocol, _)| protocol);
     let answer = match admit(&req, payload, &state).await {
-        Ok((protocol, caller, body)) => {
-            rpc::handle(protocol, &body, &state.limits, &caller, &state.center).await
+        Ok((admitted, caller)) => {
+            let request = rpc::Incoming {
+                protocol: admitted.protocol,
+                body: &admitted.body,
+                charset: admitted.charset,
+            };
+            rpc::handle(request, &state.limits, &caller, &state.center).await
         }
         Err(refusal) => {
             log_refusal(&refusal, client(&req).as_deref());
@@ -141,7 +148,7 @@ async fn admit(
     req: &HttpRequest,
     mut payload: web::Payload,
     state: &RpcState,
-) -> Result<(Protocol, Caller, web::BytesMut), Refusal> {
+) -> Result<(Admitted, Caller), Refusal> {
     if let Some(origin) = req.headers().get(header::ORIGIN) {
         let host = req
             .headers()
@@ -153,7 +160,7 @@ async fn admit(
             return Err(Refusal::ForbiddenOrigin);
         }
     }
-    let protocol = protocol_of(req.headers().get(header::CONTENT_TYPE))?;
+    let (protocol, charset) = protocol_of(req.headers().get(header::CONTENT_TYPE))?;
     let too_large = Refusal::BodyTooLarge {
         max_bytes: state.max_body,
     };
@@ -177,7 +184,21 @@ async fn admit(
         }
     }
     let caller = state.access.caller(req).await?;
-    Ok((protocol, caller, body))
+    Ok((
+        Admitted {
+            protocol,
+            charset,
+            body,
+        },
+        caller,
+    ))
+}
+
+/// A request that passed `admit`.
+struct Admitted {
+    protocol: Protocol,
+    charset: Option<Charset>,
+    body: web::BytesMut,
 }
 
 /// Anything but POST (calls) and GET (the method browser) on the endpoint.
@@ -189,7 +210,7 @@ pub async fn method_not_allowed() -> HttpResponse {
 }
 
 /// The protocol the Content-Type asks for (charset UTF-8 if given).
-fn protocol_of(value: Option<&HeaderValue>) -> Result<Protocol, Refusal> {
+fn protocol_of(value: Option<&HeaderValue>) -> Result<(Protocol, Option<Charset>), Refusal> {
     let wanted = "use Content-Type: application/json (JSON-RPC) or text/xml (XML-RPC)";
     let refuse = |detail: String| Refusal::UnsupportedMediaType { detail };
     let raw = value
@@ -208,18 +229,28 @@ fn protocol_of(value: Option<&HeaderValue>) -> Result<Protocol, Refusal> {
             "unsupported Content-Type {shown:?}; {wanted}"
         )));
     };
+    let mut charset = None;
     for param in parts {
-        if let Some((name, value)) = param.split_once('=') {
-            let value = value.trim().trim_matches('"').to_ascii_lowercase();
-            if name.trim().eq_ignore_ascii_case("charset") && value != "utf-8" && value != "utf8" {
+        let Some((name, value)) = param.split_once('=') else {
+            continue;
+        };
+        if !name.trim().eq_ignore_ascii_case("charset") {
+            continue;
+        }
+        let value = value.trim().trim_matches('"');
+        // JSON is UTF-8 (RFC 8259); XML-RPC may also be ISO-8859-1.
+        charset = match (protocol, Charset::named(value)) {
+            (_, Some(Charset::Utf8)) => Some(Charset::Utf8),
+            (Protocol::Xml, Some(latin1)) => Some(latin1),
+            _ => {
                 let shown: String = value.chars().take(40).collect();
                 return Err(refuse(format!(
-                    "unsupported charset {shown:?}; request bodies are UTF-8"
+                    "unsupported charset {shown:?}; JSON-RPC is UTF-8, XML-RPC UTF-8 or ISO-8859-1"
                 )));
             }
-        }
+        };
     }
-    Ok(protocol)
+    Ok((protocol, charset))
 }
 
 #[cfg(test)]

@@ -97,12 +97,27 @@ pub fn decode(body: &[u8], limits: &Limits) -> Result<Incoming, Reply> {
                 limits.max_batch
             ))))
         }
-        Value::Array(items) => Ok(Incoming::Batch(items.into_iter().map(entry).collect())),
-        other => Ok(Incoming::Single(entry(other))),
+        Value::Array(items) => Ok(Incoming::Batch(
+            items
+                .into_iter()
+                .map(|v| entry(v, Framing::Batch))
+                .collect(),
+        )),
+        other => Ok(Incoming::Single(entry(other, Framing::Single))),
     }
 }
 
-fn entry(value: Value) -> Entry {
+/// Where an entry stands: alone, or in a batch. A batch is a JSON-RPC 2.0
+/// construct, so every element of one is answered in 2.0 shape (one without
+/// `"jsonrpc"` still runs, leniently, and an `id` of null is an id there,
+/// not a 1.0 notification).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Framing {
+    Single,
+    Batch,
+}
+
+fn entry(value: Value, framing: Framing) -> Entry {
     let invalid = |version, id, why: &str| Entry::Invalid {
         version,
         id,
@@ -122,6 +137,7 @@ fn entry(value: Value) -> Entry {
         Value::Null
     };
     let version = match obj.remove("jsonrpc") {
+        None if framing == Framing::Batch => Version::V2,
         None => Version::V1,
         Some(Value::String(v)) if v == "2.0" => Version::V2,
         Some(_) => return invalid(Version::V2, echo, "\"jsonrpc\" must be \"2.0\""),

@@ -6,6 +6,7 @@
 //! rendered here in the protocol of the request. HTTP lives in `routes::rpc`.
 
 mod bind;
+pub mod charset;
 pub mod error;
 pub mod jsonrpc;
 pub mod openrpc;
@@ -19,8 +20,9 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use charset::Charset;
 pub use error::{CallError, RpcError};
-use jsonrpc::{Entry, Incoming, Limits, Reply, Request};
+use jsonrpc::{Entry, Limits, Reply, Request};
 pub use refusal::Refusal;
 use registry::{Bound, Call, Introspection, Method, Permission, Protocol, StoreCall};
 use serde_json::Value;
@@ -152,17 +154,26 @@ impl Answer {
     }
 }
 
-/// Answers a request body in `protocol`.
+/// A request body as the HTTP layer admitted it.
+pub struct Incoming<'a> {
+    pub protocol: Protocol,
+    pub body: &'a [u8],
+    /// The Content-Type's charset (XML-RPC may use ISO-8859-1; JSON is UTF-8).
+    pub charset: Option<Charset>,
+}
+
+/// Answers a request body in its protocol.
 pub async fn handle(
-    protocol: Protocol,
-    body: &[u8],
+    request: Incoming<'_>,
     limits: &Limits,
     caller: &Caller,
     exec: &impl Executor,
 ) -> Answer {
-    match protocol {
-        Protocol::Json => handle_json(body, limits, caller, exec).await,
-        Protocol::Xml => xml_answer::handle_xml(body, limits, caller, exec).await,
+    match request.protocol {
+        Protocol::Json => handle_json(request.body, limits, caller, exec).await,
+        Protocol::Xml => {
+            xml_answer::handle_xml(request.body, request.charset, limits, caller, exec).await
+        }
     }
 }
 
@@ -184,14 +195,14 @@ async fn handle_json(
             exec.observe(Protocol::Json, None, code, started.elapsed());
             plain(Some(single(&reply)))
         }
-        Ok(Incoming::Single(entry)) => {
+        Ok(jsonrpc::Incoming::Single(entry)) => {
             let (reply, refusal) = answer(entry, caller, exec).await;
             Answer {
                 body: reply.map(|r| single(&r)),
                 refusal,
             }
         }
-        Ok(Incoming::Batch(entries)) => {
+        Ok(jsonrpc::Incoming::Batch(entries)) => {
             let mut replies = Vec::with_capacity(entries.len());
             for entry in entries {
                 replies.extend(answer(entry, caller, exec).await.0);

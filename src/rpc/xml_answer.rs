@@ -6,6 +6,7 @@ use std::time::Instant;
 use serde_json::Value;
 
 use super::bind;
+use super::charset::Charset;
 use super::jsonrpc::{self, Limits};
 use super::registry::{Bound, Call, Introspection, Method, Protocol};
 use super::{authorize, call_one, error, run, xmlrpc, Answer, Caller, Executor, Failure};
@@ -21,35 +22,36 @@ const fn xml_depth(json_depth: usize) -> usize {
 /// Answers an XML-RPC request body (always a `methodResponse`).
 pub(super) async fn handle_xml(
     body: &[u8],
+    charset: Option<Charset>,
     limits: &Limits,
     caller: &Caller,
     exec: &impl Executor,
 ) -> Answer {
     let started = Instant::now();
     let mut method = String::new();
-    let outcome: Result<RawJson, Failure> = match xmlrpc::decode(body, xml_depth(limits.max_depth))
-    {
-        Err(fault) => Err(fault.into()),
-        Ok(call) => {
-            method = call.method;
-            let params = jsonrpc::Params::Positional(call.params);
-            match bind::bind(Protocol::Xml, &method, params) {
-                Ok(Bound {
-                    call: Call::Introspect(Introspection::Multicall(calls)),
-                    ..
-                }) => multicall(calls, limits, caller, exec)
-                    .await
-                    .map_err(Failure::from),
-                Ok(bound) => match authorize(&bound, caller) {
-                    Ok(()) => run(bound.call, Protocol::Xml, exec)
+    let outcome: Result<RawJson, Failure> =
+        match xmlrpc::decode(body, charset, xml_depth(limits.max_depth)) {
+            Err(fault) => Err(fault.into()),
+            Ok(call) => {
+                method = call.method;
+                let params = jsonrpc::Params::Positional(call.params);
+                match bind::bind(Protocol::Xml, &method, params) {
+                    Ok(Bound {
+                        call: Call::Introspect(Introspection::Multicall(calls)),
+                        ..
+                    }) => multicall(calls, limits, caller, exec)
                         .await
                         .map_err(Failure::from),
-                    Err(refusal) => Err(Failure::Refused(refusal)),
-                },
-                Err(e) => Err(e.into()),
+                    Ok(bound) => match authorize(&bound, caller) {
+                        Ok(()) => run(bound.call, Protocol::Xml, exec)
+                            .await
+                            .map_err(Failure::from),
+                        Err(refusal) => Err(Failure::Refused(refusal)),
+                    },
+                    Err(e) => Err(e.into()),
+                }
             }
-        }
-    };
+        };
     let outcome = outcome.and_then(|raw| to_value(raw).map_err(Failure::from));
     let code = outcome.as_ref().err().map(Failure::code);
     exec.observe(

@@ -8,6 +8,7 @@
 
 use serde_json::{Map, Number, Value};
 
+use super::charset::{declared, Charset};
 use super::error::{RpcError, INVALID_REQUEST, PARSE_ERROR};
 use super::xml::{self, Element};
 
@@ -22,15 +23,28 @@ fn invalid(detail: impl std::fmt::Display) -> RpcError {
     RpcError::new(INVALID_REQUEST, format!("Invalid XML-RPC: {detail}"))
 }
 
-/// Decodes a request body; XML nesting is bounded by `max_depth`.
-pub fn decode(body: &[u8], max_depth: usize) -> Result<XmlCall, RpcError> {
-    let text = std::str::from_utf8(body).map_err(|e| {
-        RpcError::new(
-            PARSE_ERROR,
-            format!("Parse error: request is not UTF-8 ({e})"),
-        )
-    })?;
-    let root = xml::parse(text, max_depth)
+/// Decodes a request body in `charset` (the Content-Type's; `None`: the XML
+/// declaration's, else UTF-8); XML nesting is bounded by `max_depth`.
+pub fn decode(
+    body: &[u8],
+    charset: Option<Charset>,
+    max_depth: usize,
+) -> Result<XmlCall, RpcError> {
+    let parse_error = |detail: String| RpcError::new(PARSE_ERROR, format!("Parse error: {detail}"));
+    let charset = match (charset, declared(body)) {
+        (Some(charset), _) => charset,
+        (None, None) => Charset::Utf8,
+        (None, Some(label)) => Charset::named(label).ok_or_else(|| {
+            let shown: String = label.chars().take(40).collect();
+            parse_error(format!(
+                "unsupported encoding {shown:?} (UTF-8, US-ASCII or ISO-8859-1)"
+            ))
+        })?,
+    };
+    let text = charset
+        .decode(body)
+        .map_err(|e| parse_error(format!("request is not {charset:?} text ({e})")))?;
+    let root = xml::parse(&text, max_depth)
         .map_err(|e| RpcError::new(PARSE_ERROR, format!("Parse error: {e}")))?;
     if root.name != "methodCall" {
         return Err(invalid(format!(

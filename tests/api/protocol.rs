@@ -106,9 +106,27 @@ async fn notifications_and_batches() {
     assert_eq!(replies[2]["error"]["code"], -32600);
     assert_eq!(
         replies[3]["result"]["value"], 2,
-        "1.0 element answered in 1.0 shape"
+        "an element without jsonrpc runs"
     );
-    assert_eq!(replies[3]["error"], Value::Null);
+    assert_eq!(
+        (replies[3]["jsonrpc"].as_str(), replies[3].get("error")),
+        (Some("2.0"), None),
+        "and is answered in 2.0 shape, as everything in a batch"
+    );
+    let malformed =
+        json!([{"method": 5, "id": 9}, {"method": "records.get", "params": ["b"], "id": null}]);
+    let replies: Value = app
+        .post("application/json", malformed.to_string())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        replies[0],
+        json!({"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid Request: \"method\" must be a string"}, "id": 9})
+    );
+    assert_eq!(replies[1]["id"], Value::Null, "id null is an id in a batch");
+    assert_eq!(replies[1]["result"]["value"], 2);
 
     let empty: Value = app
         .post("application/json", "[]")

@@ -202,6 +202,9 @@ try:
     s.records.get("nope")
 except xmlrpc.client.Fault as f:
     out["fault"] = [f.faultCode, f.faultString]
+latin1 = xmlrpc.client.ServerProxy(sys.argv[1], encoding="iso-8859-1", allow_none=True)
+out["latin1_put"] = latin1.records.put("caf\u00e9", "na\u00efve")
+out["latin1_get"] = s.records.get("caf\u00e9")["value"]
 print(json.dumps(out))
 "#;
     let (user, password) = crate::helpers::WRITER;
@@ -231,6 +234,50 @@ print(json.dumps(out))
     assert_eq!(out["list"], json!(["rule", "second"]));
     assert_eq!(out["changes"], 2);
     assert_eq!(out["fault"][0], -32002);
+    assert_eq!(
+        out["latin1_put"], 3,
+        "an ISO-8859-1 request is decoded as such"
+    );
+    assert_eq!(out["latin1_get"], "na\u{ef}ve");
+}
+
+/// The charset comes from the Content-Type, else the XML declaration; what
+/// is neither UTF-8 nor ISO-8859-1 is a parse fault.
+#[actix_web::test]
+async fn xml_rpc_requests_in_iso_8859_1() {
+    let app = TestApp::builder().center().spawn().await;
+    app.put("caf\u{e9}", json!("ok")).await;
+    let latin1 = |text: &str| -> Vec<u8> { text.chars().map(|c| c as u8).collect() };
+    let call = |prolog: &str| {
+        latin1(&format!(
+            "{prolog}<methodCall><methodName>records.get</methodName><params><param><value>caf\u{e9}</value></param></params></methodCall>"
+        ))
+    };
+    let declared = call("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>");
+    let (status, _, text) = post_xml(&app, declared).await;
+    assert!(status == 200 && text.contains(">ok<"), "{text}");
+    let response = app.post("text/xml; charset=iso-8859-1", call("")).await;
+    assert!(
+        response.text().await.unwrap().contains(">ok<"),
+        "by Content-Type"
+    );
+    let (_, _, text) = post_xml(&app, call("")).await;
+    assert_eq!(
+        fault_code(&text),
+        Some(-32700),
+        "undeclared Latin-1 is not UTF-8: {text}"
+    );
+    let other = call("<?xml version=\"1.0\" encoding=\"Shift_JIS\"?>");
+    let (_, _, text) = post_xml(&app, other).await;
+    assert!(
+        fault_code(&text) == Some(-32700) && text.contains("Shift_JIS"),
+        "{text}"
+    );
+    let json_latin1 = app
+        .post("application/json; charset=iso-8859-1", "{}")
+        .await
+        .status();
+    assert_eq!(json_latin1, 415, "JSON is UTF-8");
 }
 
 /// Every refusal of an XML-RPC request is an XML-RPC fault with the code the

@@ -14,7 +14,7 @@ fn param(value: &str) -> String {
 }
 
 fn decoded(value: &str) -> Result<Value, RpcError> {
-    decode(call(&param(value)).as_bytes(), 64).map(|c| c.params[0].clone())
+    decode(call(&param(value)).as_bytes(), None, 64).map(|c| c.params[0].clone())
 }
 
 #[test]
@@ -77,7 +77,7 @@ fn malformed_documents_are_faults() {
     ];
     for (body, code) in cases {
         assert_eq!(
-            decode(body, 64).unwrap_err().code,
+            decode(body, None, 64).unwrap_err().code,
             code,
             "{}",
             String::from_utf8_lossy(body)
@@ -124,14 +124,14 @@ proptest! {
         let mut body = String::from("<methodCall><methodName>m</methodName><params><param>");
         encode_value(&v, &mut body);
         body.push_str("</param></params></methodCall>");
-        let back = decode(body.as_bytes(), 64).unwrap();
+        let back = decode(body.as_bytes(), None, 64).unwrap();
         prop_assert_eq!(&back.params[0], &v);
     }
 
     /// Any bytes: a call or a fault, never a panic.
     #[test]
     fn any_bytes_are_judged(body in proptest::collection::vec(any::<u8>(), 0..300)) {
-        let _ = decode(&body, 64);
+        let _ = decode(&body, None, 64);
     }
 
     /// Mutated valid documents: a call or a fault, never a panic.
@@ -145,7 +145,7 @@ proptest! {
             let i = cut % bytes.len();
             bytes[i] = byte;
         }
-        let _ = decode(&bytes, 64);
+        let _ = decode(&bytes, None, 64);
     }
 }
 
