@@ -126,10 +126,7 @@ impl Center {
             }
         }
         let (revision, rows) = self.ask(ListRecords).await?.map_err(db_failure)?;
-        let list = ListSnapshot {
-            revision,
-            json: RawJson::of(&to_records(&rows)?),
-        };
+        let list = ListSnapshot::new(revision, RawJson::of(&to_records(&rows)?));
         self.cache.store_list(list.clone(), Instant::now());
         Ok(list)
     }
@@ -157,10 +154,7 @@ impl Center {
         let found = self.ask(GetChanges { since }).await?.map_err(db_failure)?;
         self.cache.confirm_revision(found.revision, Instant::now());
         if found.full {
-            let list = ListSnapshot {
-                revision: found.revision,
-                json: RawJson::of(&to_records(&found.rows)?),
-            };
+            let list = ListSnapshot::new(found.revision, RawJson::of(&to_records(&found.rows)?));
             self.cache.store_list(list.clone(), Instant::now());
             return Ok(full_changes(&list));
         }
@@ -181,6 +175,43 @@ impl Center {
         });
         self.cache.store_delta(since, found.revision, delta.clone());
         Ok(delta)
+    }
+}
+
+/// `records.list` rows for clients of the original design (OpenResty edges
+/// storing `row.name -> row.value`): each row also carries `name`, the key
+/// under the original model's field name.
+fn legacy_rows(list: &RawJson) -> RawJson {
+    #[derive(serde::Deserialize, Serialize)]
+    struct Row<'a> {
+        #[serde(borrow)]
+        key: std::borrow::Cow<'a, str>,
+        #[serde(borrow)]
+        value: &'a serde_json::value::RawValue,
+        revision: i64,
+        #[serde(borrow)]
+        updated_at: std::borrow::Cow<'a, str>,
+    }
+    #[derive(Serialize)]
+    struct LegacyRow<'a> {
+        name: std::borrow::Cow<'a, str>,
+        #[serde(flatten)]
+        row: Row<'a>,
+    }
+    match serde_json::from_str::<Vec<Row<'_>>>(list.as_str()) {
+        Ok(rows) => RawJson::of(
+            &rows
+                .into_iter()
+                .map(|row| LegacyRow {
+                    name: row.key.clone(),
+                    row,
+                })
+                .collect::<Vec<_>>(),
+        ),
+        Err(e) => {
+            tracing::error!(error = ?e.to_string(), "cached records.list is not readable");
+            list.clone()
+        }
     }
 }
 
@@ -221,7 +252,12 @@ impl Executor for Center {
 
     async fn execute(&self, call: StoreCall) -> Result<RawJson, CallError> {
         match call {
-            StoreCall::List | StoreCall::MyRpc => Ok(self.list().await?.json),
+            StoreCall::List => Ok(self.list().await?.json),
+            StoreCall::MyRpc => {
+                let list = self.list().await?;
+                let legacy = list.legacy.get_or_init(|| legacy_rows(&list.json));
+                Ok(legacy.clone())
+            }
             StoreCall::Get(key) => match self
                 .ask(GetRecord(key.clone()))
                 .await?

@@ -16,6 +16,19 @@ use crate::rpc::RawJson;
 pub struct ListSnapshot {
     pub revision: i64,
     pub json: RawJson,
+    /// The same rows for `testrpc.MyRPC`, each also under the original
+    /// model's `name`: made on first use, once per snapshot.
+    pub legacy: std::sync::Arc<std::sync::OnceLock<RawJson>>,
+}
+
+impl ListSnapshot {
+    pub fn new(revision: i64, json: RawJson) -> ListSnapshot {
+        ListSnapshot {
+            revision,
+            json,
+            legacy: Default::default(),
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -142,10 +155,7 @@ mod tests {
     use super::*;
 
     fn snapshot(revision: i64) -> ListSnapshot {
-        ListSnapshot {
-            revision,
-            json: RawJson::from_trusted("[]"),
-        }
+        ListSnapshot::new(revision, RawJson::from_trusted("[]"))
     }
 
     #[test]

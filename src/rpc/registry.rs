@@ -139,7 +139,8 @@ impl Method {
                        full is true (upserts then hold every record) when since is 0, older than the kept \
                        tombstones, or ahead of the store." },
             Method::TestRpcMyRpc => &MethodInfo { name: "testrpc.MyRPC", params: &[], returns: Ty::Array, offered: Both, permission: Read,
-                help: "Same as records.list, for clients of the original rpc4django center." },
+                help: "The records.list rows, each also under the original model's field names \
+                       (name and value), for clients of the original rpc4django center." },
             Method::ListMethods => &MethodInfo { name: "system.listMethods", params: &[], returns: Ty::Array, offered: Both, permission: Read,
                 help: "Returns the names of all methods." },
             Method::MethodHelp => &MethodInfo { name: "system.methodHelp", params: &[("name", Ty::String)], returns: Ty::String, offered: Both, permission: Read,

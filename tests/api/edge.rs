@@ -351,3 +351,37 @@ async fn keys_with_slashes_and_unicode_are_readable() {
         "the trailing slash lists all"
     );
 }
+
+/// An edge of the original design's kind (`method` mode, rows keyed by
+/// `name`) pulls from syncdict's own `testrpc.MyRPC` with default settings.
+#[actix_web::test]
+async fn a_method_mode_edge_reads_syncdict_s_testrpc_myrpc() {
+    let center = TestApp::builder().center().spawn().await;
+    center.put("route \"a\"", json!({"to": "10.0.0.1"})).await;
+    center.put("plain", json!(2)).await;
+    let edge = TestApp::builder()
+        .edge(vec![center.rpc_url()])
+        .with(|s| s.client.mode = syncdict::configuration::PullMode::Method)
+        .spawn()
+        .await;
+    assert_eq!(edge.tick().await, TickReport::Applied);
+    let row = edge.json("/api/cache/route%20%22a%22").await;
+    assert_eq!(
+        (&row["name"], &row["value"]),
+        (&json!("route \"a\""), &json!({"to": "10.0.0.1"}))
+    );
+    let value_only = TestApp::builder()
+        .edge(vec![center.rpc_url()])
+        .with(|s| {
+            s.client.mode = syncdict::configuration::PullMode::Method;
+            s.client.value_field = Some("value".into());
+        })
+        .spawn()
+        .await;
+    assert_eq!(value_only.tick().await, TickReport::Applied);
+    assert_eq!(
+        value_only.json("/api/cache/plain").await,
+        json!(2),
+        "row.name -> row.value"
+    );
+}
