@@ -17,6 +17,7 @@ mod failure;
 mod helpers;
 mod lua;
 mod metrics;
+mod nginx;
 mod operations;
 mod processes;
 mod protocol;
