@@ -107,6 +107,13 @@ pub struct ServerSettings {
     /// before one cheap query re-checks it, so writes made through other
     /// centers on the same database are seen. Default `"1s"`.
     pub revision_check_interval: HumanDuration,
+    /// How long a client may take to send a request, head and body; after
+    /// that it gets HTTP 408 and the connection closes (a client trickling a
+    /// body holds nothing for longer). Default `"10s"`.
+    pub request_timeout: HumanDuration,
+    /// Open connections at most, over all workers; more wait in the
+    /// kernel's accept queue. Default `10000`.
+    pub max_connections: usize,
 }
 
 impl ServerSettings {
@@ -137,6 +144,8 @@ impl Default for ServerSettings {
             cors_origins: Vec::new(),
             public_hosts: Vec::new(),
             revision_check_interval: HumanDuration(std::time::Duration::from_secs(1)),
+            request_timeout: HumanDuration(std::time::Duration::from_secs(10)),
+            max_connections: 10_000,
         }
     }
 }

@@ -32,6 +32,12 @@ impl Settings {
                 ),
             );
         }
+        if s.request_timeout.get().is_zero() {
+            return fail("server.request_timeout", "must be longer than 0s".into());
+        }
+        if s.max_connections == 0 {
+            return fail("server.max_connections", "must be at least 1".into());
+        }
         if s.tombstone_retention.get().is_zero() {
             return fail(
                 "server.tombstone_retention",

@@ -76,6 +76,7 @@ pub enum Status {
     Ok,
     NoContent,
     BadRequest,
+    RequestTimeout,
     Unauthorized,
     Forbidden,
     PayloadTooLarge,
@@ -86,10 +87,11 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 9] = [
+    pub const ALL: [Status; 10] = [
         Status::Ok,
         Status::NoContent,
         Status::BadRequest,
+        Status::RequestTimeout,
         Status::Unauthorized,
         Status::Forbidden,
         Status::PayloadTooLarge,
@@ -103,6 +105,7 @@ impl Status {
             200 => Status::Ok,
             204 => Status::NoContent,
             400 => Status::BadRequest,
+            408 => Status::RequestTimeout,
             401 => Status::Unauthorized,
             403 => Status::Forbidden,
             413 => Status::PayloadTooLarge,
@@ -117,6 +120,7 @@ impl Status {
             Status::Ok => "200",
             Status::NoContent => "204",
             Status::BadRequest => "400",
+            Status::RequestTimeout => "408",
             Status::Unauthorized => "401",
             Status::Forbidden => "403",
             Status::PayloadTooLarge => "413",

@@ -96,7 +96,7 @@ fn every_call_label_is_rendered() {
 #[test]
 fn every_status_label_is_rendered() {
     let m = RpcMetrics::default();
-    for (n, code) in [200, 204, 400, 401, 403, 413, 415, 429, 500]
+    for (n, code) in [200, 204, 400, 408, 401, 403, 413, 415, 429, 500]
         .into_iter()
         .enumerate()
     {

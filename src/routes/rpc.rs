@@ -19,6 +19,8 @@ pub struct RpcState {
     pub access: web::Data<Access>,
     pub limits: Limits,
     pub max_body: usize,
+    /// `server.request_timeout`: the deadline for the body, from the start.
+    pub request_timeout: std::time::Duration,
     /// Which browser pages may call.
     pub origins: std::sync::Arc<Origins>,
 }
@@ -173,16 +175,22 @@ async fn admit(
         return Err(too_large);
     }
     let mut body = web::BytesMut::with_capacity(declared.unwrap_or(1024).min(state.max_body));
-    while let Some(chunk) = payload.next().await {
-        match chunk {
-            Ok(chunk) if body.len() + chunk.len() > state.max_body => return Err(too_large),
-            Ok(chunk) => body.extend_from_slice(&chunk),
-            Err(e) => {
-                tracing::debug!(error = ?e.to_string(), "request body could not be read");
-                return Err(Refusal::BodyUnreadable);
+    let read = async {
+        while let Some(chunk) = payload.next().await {
+            match chunk {
+                Ok(chunk) if body.len() + chunk.len() > state.max_body => return Err(too_large),
+                Ok(chunk) => body.extend_from_slice(&chunk),
+                Err(e) => {
+                    tracing::debug!(error = ?e.to_string(), "request body could not be read");
+                    return Err(Refusal::BodyUnreadable);
+                }
             }
         }
-    }
+        Ok(())
+    };
+    actix_web::rt::time::timeout(state.request_timeout, read)
+        .await
+        .map_err(|_| Refusal::BodyTimeout)??;
     let caller = state.access.caller(req).await?;
     Ok((
         Admitted {

@@ -33,6 +33,8 @@ pub enum Refusal {
     BodyTooLarge { max_bytes: usize },
     /// The body could not be read (the connection broke).
     BodyUnreadable,
+    /// The body did not arrive within `server.request_timeout`.
+    BodyTimeout,
     /// The call needs a user (a write, or a read with `read_access = "users"`).
     CredentialsRequired,
     /// The user lacks the permission.
@@ -53,6 +55,7 @@ impl Refusal {
             Refusal::DatabaseUnavailable | Refusal::Internal => 200,
             Refusal::BodyTooLarge { .. } => 413,
             Refusal::BodyUnreadable => 400,
+            Refusal::BodyTimeout => 408,
         }
     }
 
@@ -95,6 +98,10 @@ impl Refusal {
                 format!("request body exceeds {max_bytes} bytes"),
             ),
             Refusal::BodyUnreadable => (INVALID_REQUEST, "request body could not be read".into()),
+            Refusal::BodyTimeout => (
+                INVALID_REQUEST,
+                "request body not received in time (server.request_timeout)".into(),
+            ),
             Refusal::CredentialsRequired => (CREDENTIALS_REQUIRED, "credentials required".into()),
             Refusal::PermissionDenied { .. } => (
                 PERMISSION_DENIED,
@@ -116,6 +123,7 @@ impl Refusal {
             Refusal::Internal => "internal_error",
             Refusal::BodyTooLarge { .. } => "body_too_large",
             Refusal::BodyUnreadable => "body_unreadable",
+            Refusal::BodyTimeout => "body_timeout",
             Refusal::CredentialsRequired => "credentials_required",
             Refusal::PermissionDenied { .. } => "permission_denied",
         }
@@ -159,6 +167,7 @@ mod tests {
                 INVALID_REQUEST,
             ),
             (Refusal::BodyUnreadable, 400, INVALID_REQUEST),
+            (Refusal::BodyTimeout, 408, INVALID_REQUEST),
             (Refusal::CredentialsRequired, 401, CREDENTIALS_REQUIRED),
             (Refusal::PermissionDenied { user }, 403, PERMISSION_DENIED),
         ];

@@ -67,9 +67,14 @@ impl Application {
         let mut server = HttpServer::new(move || shared.app())
             .listen(listener)
             .map_err(bind_error)?;
-        if s.workers > 0 {
-            server = server.workers(s.workers);
-        }
+        let workers = match s.workers {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        };
+        server = server
+            .workers(workers)
+            .max_connections(s.max_connections.div_ceil(workers))
+            .client_request_timeout(s.request_timeout.get());
         tracing::info!(%address, port, roles = ?s.roles, "listening");
         Ok(Application {
             port,

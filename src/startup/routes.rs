@@ -55,6 +55,7 @@ impl Shared {
                     max_depth: s.max_json_depth,
                 },
                 max_body: s.max_body.bytes() as usize,
+                request_timeout: s.request_timeout.get(),
                 origins: origins.clone(),
             })
         });

@@ -27,4 +27,5 @@ mod read_access;
 mod records;
 mod rpc4django;
 mod scale_out;
+mod slow_clients;
 mod xmlrpc;
