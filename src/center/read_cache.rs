@@ -47,10 +47,20 @@ struct State {
 struct Deltas {
     revision: i64,
     by_since: HashMap<i64, RawJson>,
+    /// Bytes of the replies kept.
+    bytes: usize,
 }
 
 /// Most `since` values remembered per revision.
 const MAX_DELTAS: usize = 256;
+/// Most bytes of replies kept per revision: edges close to the current
+/// revision ask with the same few `since` values and get small replies;
+/// a client far behind gets one close to the whole dataset, which is not
+/// worth keeping (`MAX_DELTA_BYTES` for one reply), and clients asking with
+/// many different old revisions cannot make the cache hold many copies.
+const DELTA_BUDGET_BYTES: usize = 4 << 20;
+/// Largest single reply kept.
+const MAX_DELTA_BYTES: usize = DELTA_BUDGET_BYTES / 16;
 
 #[derive(Debug)]
 pub struct ReadCache {
@@ -119,8 +129,12 @@ impl ReadCache {
         if d.revision != revision {
             d.revision = revision;
             d.by_since.clear();
+            d.bytes = 0;
         }
-        if d.by_since.len() < MAX_DELTAS {
+        let size = json.as_str().len();
+        let fits = size <= MAX_DELTA_BYTES && d.bytes + size <= DELTA_BUDGET_BYTES;
+        if fits && d.by_since.len() < MAX_DELTAS && !d.by_since.contains_key(&since) {
+            d.bytes += size;
             d.by_since.insert(since, json);
         }
     }
@@ -224,5 +238,24 @@ mod tests {
         let zero = ReadCache::new(Duration::ZERO);
         zero.store_list(snapshot(1), t0);
         assert!(zero.fresh_list(t0).is_none(), "0s trusts nothing");
+    }
+
+    /// Many different `since` values with large replies keep the cache
+    /// within its byte budget; a reply close to the whole dataset is not kept.
+    #[test]
+    fn deltas_are_bounded_in_bytes() {
+        let cache = ReadCache::new(Duration::from_secs(60));
+        let t = Instant::now();
+        cache.confirm_revision(1000, t);
+        let reply = |bytes: usize| RawJson::from_trusted("x".repeat(bytes));
+        cache.store_delta(1, 1000, reply(MAX_DELTA_BYTES + 1));
+        assert!(cache.fresh_delta(1, t).is_none(), "too large to keep");
+        for since in 2..200 {
+            cache.store_delta(since, 1000, reply(MAX_DELTA_BYTES));
+        }
+        let kept = (2..200).filter(|s| cache.fresh_delta(*s, t).is_some()).count();
+        assert_eq!(kept, DELTA_BUDGET_BYTES / MAX_DELTA_BYTES);
+        let d = cache.deltas.read().unwrap();
+        assert!(d.bytes <= DELTA_BUDGET_BYTES, "{}", d.bytes);
     }
 }
