@@ -253,7 +253,9 @@ mod tests {
         for since in 2..200 {
             cache.store_delta(since, 1000, reply(MAX_DELTA_BYTES));
         }
-        let kept = (2..200).filter(|s| cache.fresh_delta(*s, t).is_some()).count();
+        let kept = (2..200)
+            .filter(|s| cache.fresh_delta(*s, t).is_some())
+            .count();
         assert_eq!(kept, DELTA_BUDGET_BYTES / MAX_DELTA_BYTES);
         let d = cache.deltas.read().unwrap();
         assert!(d.bytes <= DELTA_BUDGET_BYTES, "{}", d.bytes);

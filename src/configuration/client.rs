@@ -75,10 +75,16 @@ pub struct ClientSettings {
     /// Bytes the cache may hold (key + value + 48 per entry), nginx sizes.
     /// Data that does not fit is refused and reported, never dropped. Default `"10m"`.
     pub cache_size: ByteSize,
+    /// Largest reply the edge reads from an upstream (Content-Length is
+    /// checked first, then the bytes are counted as they arrive); a larger
+    /// one fails the pull and the data stays. At least `cache_size`.
+    /// Default `"40m"`.
+    pub max_reply: ByteSize,
     /// Longest wait between retries after failures (exponential, full jitter). Default `"60s"`.
     pub max_backoff: HumanDuration,
-    /// In `method` mode, refuse an answer that drops more than this share of
-    /// the keys, or an empty one; `"100%"` turns the guard off. Default `"50%"`.
+    /// Refuse a full dataset (any `method`-mode answer, a `full` one in
+    /// `changes` mode) that drops more than this share of the keys, or an
+    /// empty one; `"100%"` turns the guard off. Default `"50%"`.
     pub max_shrink: Percent,
     /// Where the edge keeps its data between runs; `""` turns snapshots off
     /// (TOML has no null, so the empty path is how a file says "none").
@@ -105,6 +111,7 @@ impl Default for ClientSettings {
             username: None,
             password: None,
             cache_size: ByteSize(10 << 20),
+            max_reply: ByteSize(40 << 20),
             max_backoff: secs(60),
             max_shrink: Percent(50),
             snapshot_path: Some("syncdict-edge.snapshot".into()),

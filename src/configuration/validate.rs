@@ -161,6 +161,15 @@ impl Settings {
                 format!("{} must be between 1k and 4g", c.cache_size),
             );
         }
+        if c.max_reply.bytes() < c.cache_size.bytes() {
+            return fail(
+                "client.max_reply",
+                format!(
+                    "{} is less than client.cache_size ({})",
+                    c.max_reply, c.cache_size
+                ),
+            );
+        }
         if c.key_field.is_empty() {
             return fail("client.key_field", "must not be empty".into());
         }

@@ -49,6 +49,17 @@ impl EdgeView {
                 "guard=\"overflow\"",
                 s.overflow_refusals,
             );
+            out.sample(
+                "syncdict_edge_refusals_total",
+                "guard=\"revision\"",
+                s.revision_refusals,
+            );
+            out.single(
+                "syncdict_edge_restarts_total",
+                "counter",
+                "Pulls started over from revision 0 because an upstream refused the edge's revision.",
+                s.restarts,
+            );
             out.single(
                 "syncdict_edge_snapshot_writes_total",
                 "counter",

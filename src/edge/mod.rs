@@ -37,6 +37,8 @@ pub enum PullError {
     Status(u16),
     #[error("timed out")]
     Timeout,
+    #[error("reply larger than client.max_reply ({limit} bytes)")]
+    TooLarge { limit: u64 },
     #[error("{0}")]
     Transport(String),
     #[error("malformed reply: {0}")]

@@ -99,23 +99,14 @@ impl Item {
     }
 }
 
-/// The `result` of a JSON-RPC reply, or the error it carries.
-fn result_of(body: &[u8]) -> Result<Value, PullError> {
-    let mut reply: Value = serde_json::from_slice(body)
-        .map_err(|e| PullError::Malformed(format!("reply is not JSON: {e}")))?;
-    if let Some(error) = reply.get("error").filter(|e| !e.is_null()) {
-        return Err(rpc_error(error));
-    }
-    match reply.get_mut("result") {
-        Some(result) => Ok(result.take()),
-        None => Err(PullError::Malformed(
-            "reply has neither result nor error".into(),
-        )),
-    }
-}
-
-/// Reads a `records.changes` reply.
+/// Reads a `records.changes` reply straight into items (no JSON tree of
+/// the dataset is built). A negative revision is malformed.
 pub fn parse_changes(body: &[u8]) -> Result<Pulled, PullError> {
+    #[derive(serde::Deserialize)]
+    struct Reply {
+        result: Option<Changes>,
+        error: Option<Value>,
+    }
     #[derive(serde::Deserialize)]
     struct Changes {
         revision: i64,
@@ -130,8 +121,20 @@ pub fn parse_changes(body: &[u8]) -> Result<Pulled, PullError> {
         revision: i64,
         updated_at: String,
     }
-    let changes: Changes = serde_json::from_value(result_of(body)?)
-        .map_err(|e| PullError::Malformed(format!("records.changes result: {e}")))?;
+    let reply: Reply = serde_json::from_slice(body)
+        .map_err(|e| PullError::Malformed(format!("records.changes reply: {e}")))?;
+    if let Some(error) = reply.error.filter(|e| !e.is_null()) {
+        return Err(rpc_error(&error));
+    }
+    let changes = reply
+        .result
+        .ok_or_else(|| PullError::Malformed("reply has neither result nor error".into()))?;
+    if changes.revision < 0 {
+        return Err(PullError::Malformed(format!(
+            "negative revision {}",
+            changes.revision
+        )));
+    }
     let upserts = changes
         .upserts
         .into_iter()

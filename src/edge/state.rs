@@ -36,6 +36,8 @@ pub struct PullSummary {
     pub full: bool,
     pub upserts: usize,
     pub deletes: usize,
+    /// The revision the upstream refused, when the pull started over from 0.
+    pub restarted_from: Option<i64>,
 }
 
 /// How a pull ended, as the history, the page and `/metrics` label it.
@@ -87,6 +89,10 @@ pub struct EdgeState {
     pub skipped_ticks: u64,
     pub shrink_refusals: u64,
     pub overflow_refusals: u64,
+    pub revision_refusals: u64,
+    /// Pulls started over from revision 0 because an upstream refused the
+    /// edge's revision as invalid.
+    pub restarts: u64,
     pub snapshot_writes: u64,
     pub snapshot_failures: u64,
     pub snapshot_error: Option<String>,
@@ -104,7 +110,9 @@ impl EdgeState {
         match outcome {
             PullOutcome::Ok => self.pulls_ok,
             PullOutcome::Failed => self.pulls_failed,
-            PullOutcome::Refused => self.shrink_refusals + self.overflow_refusals,
+            PullOutcome::Refused => {
+                self.shrink_refusals + self.overflow_refusals + self.revision_refusals
+            }
         }
     }
 
@@ -143,6 +151,7 @@ impl EdgeState {
                 match e {
                     ApplyError::Shrink { .. } => self.shrink_refusals += 1,
                     ApplyError::Overflow { .. } => self.overflow_refusals += 1,
+                    ApplyError::Revision { .. } => self.revision_refusals += 1,
                 }
                 self.consecutive_failures = 0;
                 (PullOutcome::Refused, Some(e.to_string()))
@@ -151,6 +160,7 @@ impl EdgeState {
         self.pull_seconds.observe(took);
         if let Some(p) = pulled {
             self.upstream_in_use = Some(p.upstream.clone());
+            self.restarts += u64::from(p.restarted_from.is_some());
         }
         self.last_error.clone_from(&error);
         if self.history.len() == HISTORY {
@@ -179,6 +189,7 @@ mod tests {
             full: false,
             upserts: 1,
             deletes: 0,
+            restarted_from: None,
         }
     }
 

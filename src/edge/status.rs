@@ -49,6 +49,9 @@ pub struct StatusReport {
     pub skipped_ticks: u64,
     pub shrink_guard_refusals: u64,
     pub overflow_refusals: u64,
+    pub revision_refusals: u64,
+    /// Pulls started over from 0 because an upstream refused `since`.
+    pub restarts: u64,
     pub snapshot_writes: u64,
     pub snapshot_error: Option<String>,
     pub pulls: Vec<PullRecord>,
@@ -106,6 +109,8 @@ impl EdgeView {
             skipped_ticks: s.skipped_ticks,
             shrink_guard_refusals: s.shrink_refusals,
             overflow_refusals: s.overflow_refusals,
+            revision_refusals: s.revision_refusals,
+            restarts: s.restarts,
             snapshot_writes: s.snapshot_writes,
             snapshot_error: s.snapshot_error.clone(),
             pulls: s.history.iter().cloned().collect(),

@@ -30,6 +30,8 @@ pub enum ApplyError {
         "shrink guard: the answer keeps {kept} of {had} keys (more than {max_shrink}% dropped)"
     )]
     Shrink { had: u64, kept: u64, max_shrink: u8 },
+    #[error("revision guard: a change to revision {got} while the data is at {had} (only a full dataset may go back)")]
+    Revision { got: i64, had: i64 },
 }
 
 pub struct EdgeStore {
@@ -139,10 +141,18 @@ impl EdgeStore {
     }
 
     /// Applies a pull: a full dataset replaces everything (keys it lacks
-    /// go), a delta upserts and deletes. `max_shrink` (percent, below 100)
-    /// guards full datasets that drop too many keys; `None` disables it.
-    /// Nothing changes unless the whole result fits.
+    /// go), a delta upserts and deletes. Guards, each refusing the whole
+    /// pull: a revision below 0, or below the data's without `full`;
+    /// `max_shrink` (percent, below 100) for full datasets that drop too
+    /// many keys (`None` disables it); the capacity. Nothing changes unless
+    /// every guard passes.
     pub fn apply(&self, pulled: &Pulled, max_shrink: Option<u8>) -> Result<(), ApplyError> {
+        if let Some(got) = pulled.revision {
+            let at = self.revision();
+            if got < 0 || (got < at && !pulled.full) {
+                return Err(ApplyError::Revision { got, had: at });
+            }
+        }
         let had = self.entries();
         if let (true, Some(max)) = (pulled.full, max_shrink.filter(|m| *m < 100)) {
             let kept = pulled

@@ -17,6 +17,12 @@ pub enum Script {
     Hang(Duration),
     /// Answers (with a reply that is not JSON-RPC) once notified.
     Hold(Arc<tokio::sync::Notify>),
+    /// An endless reply with no Content-Length.
+    Endless,
+    /// A redirect to this URL.
+    Redirect(u16, String),
+    /// A reply made from the request's first param (`since`).
+    BySince(Arc<dyn Fn(i64) -> String + Send + Sync>),
 }
 
 /// A small HTTP server that answers every POST as scripted.
@@ -33,7 +39,7 @@ impl Upstream {
         let (s, h) = (script.clone(), hits.clone());
         let server = HttpServer::new(move || {
             let (s, h) = (s.clone(), h.clone());
-            App::new().default_service(web::to(move |_body: web::Bytes| {
+            App::new().default_service(web::to(move |body: web::Bytes| {
                 let (s, h) = (s.clone(), h.clone());
                 async move {
                     *h.lock().unwrap() += 1;
@@ -51,6 +57,25 @@ impl Upstream {
                         Script::Hold(release) => {
                             release.notified().await;
                             HttpResponse::Ok().body("[]")
+                        }
+                        Script::Endless => {
+                            let chunk = web::Bytes::from(vec![b' '; 64 * 1024]);
+                            let endless = futures_util::stream::repeat_with(move || {
+                                Ok::<_, actix_web::Error>(chunk.clone())
+                            });
+                            HttpResponse::Ok().streaming(endless)
+                        }
+                        Script::Redirect(status, to) => HttpResponse::build(
+                            actix_web::http::StatusCode::from_u16(status).unwrap(),
+                        )
+                        .insert_header(("Location", to))
+                        .finish(),
+                        Script::BySince(reply) => {
+                            let request: Value = serde_json::from_slice(&body).unwrap_or_default();
+                            let since = request["params"][0].as_i64().unwrap_or(-1);
+                            HttpResponse::Ok()
+                                .content_type("application/json")
+                                .body(reply(since))
                         }
                     }
                 }

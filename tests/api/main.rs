@@ -15,6 +15,7 @@ mod failover;
 #[cfg(any(feature = "mysql", feature = "postgres"))]
 mod failure;
 mod helpers;
+mod hostile_upstream;
 mod lua;
 mod metrics;
 mod nginx;

@@ -33,6 +33,9 @@ impl RpcClient {
             .timeout(settings.timeout.get())
             .connect_timeout(settings.timeout.get().min(Duration::from_secs(3)))
             .pool_max_idle_per_host(0)
+            // An upstream may not send the edge's POST, credentials
+            // included, anywhere else: a redirect is a failed pull.
+            .redirect(reqwest::redirect::Policy::none())
             .build()?;
         Ok(RpcClient {
             http,
@@ -54,6 +57,9 @@ pub struct Fetched {
     pub failed_over: Vec<String>,
     /// Bytes of the reply body.
     pub reply_bytes: u64,
+    /// The revision the upstream refused as invalid, if the pull started
+    /// over from 0 because of it.
+    pub restarted_from: Option<i64>,
 }
 
 /// Fetches what changed since `since` (or the whole dataset in `method`
@@ -90,7 +96,16 @@ impl Handler<Pull> for RpcClient {
             let mut failures = Vec::new();
             for i in order {
                 let upstream = &list[i];
-                match fetch(&http, upstream, &body, &s, msg.applied_hash).await {
+                let mut restarted_from = None;
+                let mut fetched = fetch(&http, upstream, &body, &s, msg.applied_hash).await;
+                if refused_since(&fetched, s.mode, msg.since) {
+                    // The upstream does not know our revision (a bad one
+                    // kept from before, another store): start over, once.
+                    restarted_from = Some(msg.since);
+                    let from_zero = protocol::changes_request(0);
+                    fetched = fetch(&http, upstream, &from_zero, &s, None).await;
+                }
+                match fetched {
                     Ok(Reply {
                         pulled,
                         body_hash,
@@ -103,6 +118,7 @@ impl Handler<Pull> for RpcClient {
                             body_hash,
                             failed_over: failures,
                             reply_bytes: bytes,
+                            restarted_from,
                         });
                     }
                     Err(e) => {
@@ -114,6 +130,15 @@ impl Handler<Pull> for RpcClient {
             Err(PullError::AllFailed(failures))
         })
     }
+}
+
+/// Whether an upstream refused `since` itself (invalid params) in `changes`
+/// mode, so that asking from 0 may succeed.
+fn refused_since(fetched: &Result<Reply, PullError>, mode: PullMode, since: i64) -> bool {
+    let invalid_params = crate::rpc::error::INVALID_PARAMS;
+    mode == PullMode::Changes
+        && since != 0
+        && matches!(fetched, Err(PullError::Rpc { code, .. }) if *code == invalid_params)
 }
 
 fn lock(upstreams: &Mutex<Upstreams>) -> std::sync::MutexGuard<'_, Upstreams> {
@@ -145,11 +170,24 @@ async fn fetch(
     } else if let Some(user) = &s.username {
         request = request.basic_auth(user, s.password.as_deref());
     }
-    let response = request.send().await.map_err(transport)?;
+    let mut response = request.send().await.map_err(transport)?;
     if !response.status().is_success() {
         return Err(PullError::Status(response.status().as_u16()));
     }
-    let bytes = response.bytes().await.map_err(transport)?;
+    let limit = s.max_reply.bytes();
+    let too_large = PullError::TooLarge { limit };
+    if response.content_length().is_some_and(|n| n > limit) {
+        return Err(too_large);
+    }
+    // Read in chunks, counted against the limit, so an endless or huge
+    // reply costs at most `client.max_reply` of memory.
+    let mut bytes = Vec::with_capacity(response.content_length().unwrap_or(0) as usize);
+    while let Some(chunk) = response.chunk().await.map_err(transport)? {
+        if (bytes.len() + chunk.len()) as u64 > limit {
+            return Err(too_large);
+        }
+        bytes.extend_from_slice(&chunk);
+    }
     let size = bytes.len() as u64;
     let (pulled, body_hash) = match s.mode {
         PullMode::Changes => (protocol::parse_changes(&bytes)?, None),

@@ -108,9 +108,10 @@ impl Scheduler {
         self.state().start(now_us());
         let client = self.client.clone();
         let cache = self.cache.clone();
-        let (since, max_shrink, applied_hash) = match self.settings.mode {
-            PullMode::Changes => (self.store.revision(), None, None),
-            PullMode::Method => (0, Some(self.settings.max_shrink.0), self.applied_hash),
+        let max_shrink = Some(self.settings.max_shrink.0);
+        let (since, applied_hash) = match self.settings.mode {
+            PullMode::Changes => (self.store.revision(), None),
+            PullMode::Method => (0, self.applied_hash),
         };
         let pull = Pull {
             since,
@@ -132,6 +133,7 @@ impl Scheduler {
                 full: fetched.pulled.full,
                 upserts: fetched.pulled.upserts.len(),
                 deletes: fetched.pulled.deletes.len(),
+                restarted_from: fetched.restarted_from,
             };
             let apply = Apply {
                 pulled: fetched.pulled,
@@ -179,6 +181,13 @@ impl Scheduler {
             .as_ref()
             .filter(|p| !p.failed_over.is_empty())
             .map(|p| p.failed_over.join("; "));
+        if let Some(since) = pulled.as_ref().and_then(|p| p.restarted_from) {
+            tracing::warn!(
+                upstream,
+                since,
+                "the upstream refused the edge's revision; pulled everything from 0"
+            );
+        }
         match report {
             TickReport::Applied => tracing::info!(
                 upstream,
