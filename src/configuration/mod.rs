@@ -86,6 +86,11 @@ pub struct ServerSettings {
     pub max_body: ByteSize,
     /// Most calls in one JSON-RPC batch. Default `100`.
     pub max_batch: usize,
+    /// Bytes of results one request may carry back, alone, in a batch or a
+    /// multicall; a result past it is an error (-32006) instead, so a
+    /// small request cannot make a large reply. At least the largest
+    /// `records.list` you serve. Default `"32m"`.
+    pub max_reply: ByteSize,
     /// Deepest nesting of arrays and objects in a request (at most 120). Default `32`.
     pub max_json_depth: usize,
     /// How long delete tombstones are kept for `records.changes`; clients
@@ -138,6 +143,7 @@ impl Default for ServerSettings {
             rpc_path: "/RPC".into(),
             max_body: ByteSize(1 << 20),
             max_batch: 100,
+            max_reply: ByteSize(32 << 20),
             max_json_depth: 32,
             tombstone_retention: HumanDuration(std::time::Duration::from_secs(7 * 24 * 3600)),
             read_access: ReadAccess::Public,

@@ -20,6 +20,12 @@ impl Settings {
                 format!("{} is too small (at least 1k)", s.max_body),
             );
         }
+        if s.max_reply.bytes() < 1024 {
+            return fail(
+                "server.max_reply",
+                format!("{} is too small (at least 1k)", s.max_reply),
+            );
+        }
         if s.max_batch == 0 {
             return fail("server.max_batch", "must be at least 1".into());
         }

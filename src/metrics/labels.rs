@@ -19,10 +19,11 @@ pub enum Outcome {
     Unauthenticated,
     Forbidden,
     RateLimited,
+    ReplyTooLarge,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 11] = [
+    pub const ALL: [Outcome; 12] = [
         Outcome::Ok,
         Outcome::ParseError,
         Outcome::InvalidRequest,
@@ -34,6 +35,7 @@ impl Outcome {
         Outcome::Unauthenticated,
         Outcome::Forbidden,
         Outcome::RateLimited,
+        Outcome::ReplyTooLarge,
     ];
 
     /// The outcome of a call that ended with `code` (`None`: success).
@@ -49,6 +51,7 @@ impl Outcome {
             Some(error::CREDENTIALS_REQUIRED) => Outcome::Unauthenticated,
             Some(error::PERMISSION_DENIED) => Outcome::Forbidden,
             Some(error::TOO_MANY_FAILURES) => Outcome::RateLimited,
+            Some(error::REPLY_TOO_LARGE) => Outcome::ReplyTooLarge,
             Some(_) => Outcome::InternalError,
         }
     }
@@ -66,6 +69,7 @@ impl Outcome {
             Outcome::Unauthenticated => "unauthenticated",
             Outcome::Forbidden => "forbidden",
             Outcome::RateLimited => "rate_limited",
+            Outcome::ReplyTooLarge => "reply_too_large",
         }
     }
 }

@@ -54,6 +54,7 @@ fn every_call_label_is_rendered() {
         Some(error::CREDENTIALS_REQUIRED),
         Some(error::PERMISSION_DENIED),
         Some(error::TOO_MANY_FAILURES),
+        Some(error::REPLY_TOO_LARGE),
     ];
     let outcomes: Vec<Outcome> = codes.iter().map(|c| Outcome::of(*c)).collect();
     assert_eq!(

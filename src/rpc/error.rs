@@ -19,6 +19,8 @@ pub const CREDENTIALS_REQUIRED: i64 = -32003;
 pub const PERMISSION_DENIED: i64 = -32004;
 /// Application error: too many failed logins from this address (HTTP 429).
 pub const TOO_MANY_FAILURES: i64 = -32005;
+/// Application error: the request's replies would pass `server.max_reply`.
+pub const REPLY_TOO_LARGE: i64 = -32006;
 
 /// An error as sent to the client: a code and a message fit for it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,6 +10,8 @@ use super::RawJson;
 pub struct Limits {
     pub max_batch: usize,
     pub max_depth: usize,
+    /// `server.max_reply`: bytes of results one request may carry back.
+    pub max_reply: usize,
 }
 
 /// Which JSON-RPC the client spoke; replies take the same shape.

@@ -93,6 +93,38 @@ fn authorize(bound: &Bound, caller: &Caller) -> Result<(), Refusal> {
     }
 }
 
+/// What is left of one request's reply budget (`server.max_reply`): every
+/// result it carries back, alone, in a batch or in a multicall, is taken
+/// from it, and a result that does not fit is an error instead. So a small
+/// request cannot make a large reply (a batch of 100 `records.list`).
+struct Budget {
+    left: usize,
+}
+
+impl Budget {
+    fn new(limits: &Limits) -> Budget {
+        Budget {
+            left: limits.max_reply,
+        }
+    }
+
+    /// `raw`, its size taken from the budget, or why it does not fit.
+    fn take(&mut self, raw: RawJson) -> Result<RawJson, RpcError> {
+        let size = raw.as_str().len();
+        if size > self.left {
+            return Err(RpcError::new(
+                error::REPLY_TOO_LARGE,
+                format!(
+                    "reply too large: this result is {size} bytes, {} left of server.max_reply for this request",
+                    self.left
+                ),
+            ));
+        }
+        self.left -= size;
+        Ok(raw)
+    }
+}
+
 /// How one call ended when it did not succeed.
 #[derive(Debug)]
 enum Failure {
@@ -196,7 +228,7 @@ async fn handle_json(
             plain(Some(single(&reply)))
         }
         Ok(jsonrpc::Incoming::Single(entry)) => {
-            let (reply, refusal) = answer(entry, caller, exec).await;
+            let (reply, refusal) = answer(entry, caller, exec, &mut Budget::new(limits)).await;
             Answer {
                 body: reply.map(|r| single(&r)),
                 refusal,
@@ -204,8 +236,9 @@ async fn handle_json(
         }
         Ok(jsonrpc::Incoming::Batch(entries)) => {
             let mut replies = Vec::with_capacity(entries.len());
+            let mut budget = Budget::new(limits);
             for entry in entries {
-                replies.extend(answer(entry, caller, exec).await.0);
+                replies.extend(answer(entry, caller, exec, &mut budget).await.0);
             }
             plain(jsonrpc::encode_batch(&replies))
         }
@@ -224,6 +257,7 @@ async fn answer(
     entry: Entry,
     caller: &Caller,
     exec: &impl Executor,
+    budget: &mut Budget,
 ) -> (Option<Reply>, Option<Refusal>) {
     let request: Request = match entry {
         Entry::Invalid { version, id, error } => {
@@ -238,6 +272,7 @@ async fn answer(
         request.params,
         caller,
         exec,
+        budget,
     )
     .await;
     let refusal = outcome.as_ref().err().and_then(Failure::refusal);
@@ -249,19 +284,22 @@ async fn answer(
     (reply, refusal)
 }
 
-/// Binds, authorizes and runs one call, and reports it to `exec.observe`.
+/// Binds, authorizes and runs one call, takes its result from the
+/// request's budget, and reports it to `exec.observe`.
 async fn call_one(
     protocol: Protocol,
     method: &str,
     params: jsonrpc::Params,
     caller: &Caller,
     exec: &impl Executor,
+    budget: &mut Budget,
 ) -> Result<RawJson, Failure> {
     let started = Instant::now();
     let outcome = async {
         let bound = bind::bind(protocol, method, params)?;
         authorize(&bound, caller).map_err(Failure::Refused)?;
-        Ok(run(bound.call, protocol, exec).await?)
+        let raw = run(bound.call, protocol, exec).await?;
+        Ok(budget.take(raw)?)
     }
     .await;
     let code = outcome.as_ref().err().map(Failure::code);

@@ -25,6 +25,7 @@ impl Executor for Echo {
 }
 
 const LIMITS: Limits = Limits {
+    max_reply: 1 << 20,
     max_batch: 3,
     max_depth: 8,
 };

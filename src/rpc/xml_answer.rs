@@ -9,7 +9,7 @@ use super::bind;
 use super::charset::Charset;
 use super::jsonrpc::{self, Limits};
 use super::registry::{Bound, Call, Introspection, Method, Protocol};
-use super::{authorize, call_one, error, run, xmlrpc, Answer, Caller, Executor, Failure};
+use super::{authorize, call_one, error, run, xmlrpc, Answer, Budget, Caller, Executor, Failure};
 use super::{RawJson, RpcError};
 
 /// The XML nesting that carries JSON nested `json_depth` deep: each JSON
@@ -43,9 +43,10 @@ pub(super) async fn handle_xml(
                         .await
                         .map_err(Failure::from),
                     Ok(bound) => match authorize(&bound, caller) {
-                        Ok(()) => run(bound.call, Protocol::Xml, exec)
-                            .await
-                            .map_err(Failure::from),
+                        Ok(()) => match run(bound.call, Protocol::Xml, exec).await {
+                            Ok(raw) => Budget::new(limits).take(raw).map_err(Failure::from),
+                            Err(e) => Err(Failure::from(e)),
+                        },
                         Err(refusal) => Err(Failure::Refused(refusal)),
                     },
                     Err(e) => Err(e.into()),
@@ -108,11 +109,14 @@ async fn multicall(
         )));
     }
     let mut results = Vec::with_capacity(calls.len());
+    let mut budget = Budget::new(limits);
     for call in calls {
         // A nested system.multicall binds like any call and `introspect` refuses it.
         let outcome = match split_multicall_entry(call) {
             Err(e) => Err(Failure::Error(e)),
-            Ok((method, params)) => call_one(Protocol::Xml, &method, params, caller, exec).await,
+            Ok((method, params)) => {
+                call_one(Protocol::Xml, &method, params, caller, exec, &mut budget).await
+            }
         };
         let outcome = outcome.and_then(|raw| to_value(raw).map_err(Failure::from));
         results.push(match outcome {

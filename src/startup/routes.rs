@@ -51,6 +51,7 @@ impl Shared {
                 center: role.center.clone(),
                 access,
                 limits: Limits {
+                    max_reply: s.max_reply.bytes() as usize,
                     max_batch: s.max_batch,
                     max_depth: s.max_json_depth,
                 },

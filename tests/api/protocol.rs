@@ -285,3 +285,54 @@ async fn a_rebound_host_name_is_not_our_origin() {
     assert_eq!(send(&named, &format!("sync.example:{port}")).await, 200);
     assert_eq!(send(&named, &format!("evil.example:{port}")).await, 403);
 }
+
+/// Amplification: a small batch or multicall of `records.list` may not make
+/// a reply larger than `server.max_reply`; the calls past it get -32006,
+/// the ones before it their result, and nothing is a 5xx.
+#[actix_web::test]
+async fn a_small_request_cannot_make_a_large_reply() {
+    let app = TestApp::builder()
+        .center()
+        .with(|s| s.server.max_reply = ByteSize::parse("8k").unwrap())
+        .spawn()
+        .await;
+    for i in 0..3 {
+        app.put(&format!("k{i}"), json!("x".repeat(900))).await;
+    }
+    let call = json!({"jsonrpc": "2.0", "method": "records.list", "id": 1});
+    let batch = Value::Array(vec![call; 5]).to_string();
+    let response = app.post_as(None, "application/json", batch.clone()).await;
+    assert_eq!(response.status(), 200);
+    let replies: Value = response.json().await.unwrap();
+    let codes: Vec<Option<i64>> = replies
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["error"]["code"].as_i64())
+        .collect();
+    assert_eq!(
+        codes,
+        [None, None, Some(-32006), Some(-32006), Some(-32006)]
+    );
+    assert!(replies[2]["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("server.max_reply"));
+
+    let entry = "<value><struct><member><name>methodName</name><value>records.list</value></member></struct></value>";
+    let multicall = format!(
+        "<methodCall><methodName>system.multicall</methodName><params><param><value><array><data>{}</data></array></value></param></params></methodCall>",
+        entry.repeat(5)
+    );
+    let response = app.post_as(None, "text/xml", multicall).await;
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.unwrap();
+    assert_eq!(text.matches("<int>-32006</int>").count(), 3, "{text}");
+
+    // A result larger than the whole budget is an error alone too.
+    for i in 3..12 {
+        app.put(&format!("k{i}"), json!("x".repeat(900))).await;
+    }
+    assert_eq!(app.error("records.list", json!([])).await.0, -32006);
+    assert_eq!(app.error("records.changes", json!([0])).await.0, -32006);
+}
