@@ -5,6 +5,7 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder};
 
+use crate::auth::rate_limit::Locked;
 use crate::auth::{parse_basic, FailureLimiter};
 use crate::center::Center;
 use crate::domain::Username;
@@ -37,21 +38,26 @@ impl Access {
             .map(|a| a.ip())
             .unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into());
         let now = std::time::Instant::now();
-        if self.limiter.blocked(ip, now) {
-            return Err(Refusal::TooManyFailures {
+        let locked = |why| match why {
+            Locked::Busy => Refusal::LoginsInFlight,
+            Locked::Address | Locked::User => Refusal::TooManyFailures {
                 retry_after: crate::auth::rate_limit::WINDOW,
-            });
-        }
+            },
+        };
         let Some((username, password)) = header.to_str().ok().and_then(parse_basic) else {
-            self.limiter.record_failure(ip, now);
+            // Counted like a failed login, under no user name.
+            self.limiter.attempt(ip, "", now).map_err(locked)?.failed();
             return Err(Refusal::UnreadableCredentials);
         };
+        // Admitted before the (costly) check, so a burst of guesses cannot
+        // all run; settled by its outcome (dropped: it counts for no one).
+        let attempt = self.limiter.attempt(ip, &username, now).map_err(locked)?;
         // A name no user can have is checked like an unknown one (same time).
         let user = Username::parse(&username).ok();
         let checked = self.center.authenticate(user.clone(), password).await;
         match (checked, user) {
             (Ok(Some(can_write)), Some(user)) => {
-                self.limiter.record_success(ip);
+                attempt.succeeded();
                 Ok(Caller {
                     user: Some(user),
                     can_write,
@@ -59,11 +65,12 @@ impl Access {
                 })
             }
             (Ok(_), _) => {
-                self.limiter.record_failure(ip, now);
+                attempt.failed();
                 Err(Refusal::WrongCredentials { user: username })
             }
             // Credentials cannot be checked while the database is down:
-            // answer like any call would, with "database unavailable".
+            // answer like any call would, with "database unavailable"; the
+            // attempt counts against no one.
             (Err(CallError::Unavailable), _) => Err(Refusal::DatabaseUnavailable),
             (Err(_), _) => Err(Refusal::Internal),
         }

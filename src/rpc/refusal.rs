@@ -23,8 +23,10 @@ pub enum Refusal {
     UnreadableCredentials,
     /// Basic credentials that do not match a user.
     WrongCredentials { user: String },
-    /// Too many failed logins from this address lately.
+    /// Too many failed logins from this address, or for this user, lately.
     TooManyFailures { retry_after: Duration },
+    /// Too many password checks running for this address at once.
+    LoginsInFlight,
     /// Credentials cannot be checked while the database is down.
     DatabaseUnavailable,
     /// Credentials could not be checked for another reason (logged where it happened).
@@ -50,7 +52,7 @@ impl Refusal {
             Refusal::UnreadableCredentials
             | Refusal::WrongCredentials { .. }
             | Refusal::CredentialsRequired => 401,
-            Refusal::TooManyFailures { .. } => 429,
+            Refusal::TooManyFailures { .. } | Refusal::LoginsInFlight => 429,
             // Like any call made while the database is down.
             Refusal::DatabaseUnavailable | Refusal::Internal => 200,
             Refusal::BodyTooLarge { .. } => 413,
@@ -68,6 +70,7 @@ impl Refusal {
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             Refusal::TooManyFailures { retry_after } => Some(*retry_after),
+            Refusal::LoginsInFlight => Some(Duration::from_secs(1)),
             _ => None,
         }
     }
@@ -89,7 +92,11 @@ impl Refusal {
             }
             Refusal::TooManyFailures { .. } => (
                 TOO_MANY_FAILURES,
-                "too many failed logins from this address; try again later".into(),
+                "too many failed logins from this address or for this user; try again later".into(),
+            ),
+            Refusal::LoginsInFlight => (
+                TOO_MANY_FAILURES,
+                "too many logins at once from this address; retry in a second".into(),
             ),
             Refusal::DatabaseUnavailable => (DATABASE_UNAVAILABLE, "database unavailable".into()),
             Refusal::Internal => (INTERNAL_ERROR, "internal error".into()),
@@ -119,6 +126,7 @@ impl Refusal {
             Refusal::UnreadableCredentials => "unreadable_credentials",
             Refusal::WrongCredentials { .. } => "wrong_credentials",
             Refusal::TooManyFailures { .. } => "too_many_failures",
+            Refusal::LoginsInFlight => "logins_in_flight",
             Refusal::DatabaseUnavailable => "database_unavailable",
             Refusal::Internal => "internal_error",
             Refusal::BodyTooLarge { .. } => "body_too_large",
@@ -159,6 +167,7 @@ mod tests {
                 429,
                 TOO_MANY_FAILURES,
             ),
+            (Refusal::LoginsInFlight, 429, TOO_MANY_FAILURES),
             (Refusal::DatabaseUnavailable, 200, DATABASE_UNAVAILABLE),
             (Refusal::Internal, 200, INTERNAL_ERROR),
             (

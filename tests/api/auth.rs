@@ -153,7 +153,7 @@ async fn private_reads_need_a_user() {
 #[actix_web::test]
 async fn repeated_failures_are_rate_limited() {
     let app = TestApp::builder().center().spawn().await;
-    for _ in 0..syncdict::auth::rate_limit::MAX_FAILURES {
+    for _ in 0..syncdict::auth::rate_limit::MAX_PER_ADDRESS {
         assert_eq!(
             app.post_as(Some(("tester", "guess")), "application/json", put_body("k"))
                 .await
@@ -172,5 +172,63 @@ async fn repeated_failures_are_rate_limited() {
             .status(),
         401,
         "anonymous is not locked out of reads"
+    );
+}
+
+/// Concurrent guesses from one address: attempts are admitted before the
+/// password check, at most `MAX_IN_FLIGHT` at once, so a burst sent before
+/// any has failed cannot run them all.
+#[actix_web::test]
+async fn concurrent_guesses_are_limited_too() {
+    let app = TestApp::builder().center().spawn().await;
+    let guesses = (0..12).map(|i| {
+        let password = format!("guess-{i}");
+        let request = app
+            .client
+            .post(app.rpc_url())
+            .header("Content-Type", "application/json")
+            .basic_auth("tester", Some(password))
+            .body(put_body("k"));
+        async move { request.send().await.unwrap().status().as_u16() }
+    });
+    let statuses = futures_util::future::join_all(guesses).await;
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    let in_flight = syncdict::auth::rate_limit::MAX_IN_FLIGHT as usize;
+    assert_eq!(checked + refused, 12, "{statuses:?}");
+    assert!(
+        checked <= in_flight,
+        "at most {in_flight} checks ran: {statuses:?}"
+    );
+}
+
+/// A success by one account does not wipe another's failures from the
+/// same address (a reader cannot guess the writer's password forever).
+#[actix_web::test]
+async fn a_readers_login_does_not_reset_guesses_at_another_user() {
+    let app = TestApp::builder().center().spawn().await;
+    let list = json!({"jsonrpc": "2.0", "method": "records.list", "id": 1}).to_string();
+    let guess = async || {
+        let wrong = Some(("tester", "guess"));
+        app.post_as(wrong, "application/json", list.clone())
+            .await
+            .status()
+            .as_u16()
+    };
+    let reader = async || {
+        app.post_as(Some(READER), "application/json", list.clone())
+            .await
+            .status()
+            .as_u16()
+    };
+    for _ in 1..syncdict::auth::rate_limit::MAX_PER_ADDRESS {
+        assert_eq!(guess().await, 401);
+        assert_eq!(reader().await, 200, "the reader may still log in");
+    }
+    assert_eq!(guess().await, 401, "the last guess the address is allowed");
+    assert_eq!(
+        guess().await,
+        429,
+        "the reader's logins did not reset the count"
     );
 }

@@ -369,7 +369,7 @@ async fn refusals_answer_in_the_protocol_of_the_request() {
         .contains("wrong user name or password"));
 
     // After repeated failures: 429 with Retry-After, a fault for XML-RPC.
-    for _ in 0..syncdict::auth::rate_limit::MAX_FAILURES {
+    for _ in 0..syncdict::auth::rate_limit::MAX_PER_ADDRESS {
         send("application/json", json_put.clone(), wrong, None).await;
     }
     let (status, kind, text) = send("text/xml", put.clone(), wrong, None).await;
