@@ -1,5 +1,6 @@
 //! Settings: `Settings.toml` < `--config FILE` < `SYNCDICT__SECTION__KEY` env vars.
 
+mod cidr;
 mod client;
 mod database_url;
 mod units;
@@ -10,6 +11,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+pub use cidr::Cidr;
 pub use client::{ClientSettings, JsonRpcVersion, Percent, PullMode};
 pub use database_url::{Backend, DatabaseUrl};
 pub use units::{ByteSize, HumanDuration, InvalidValue};
@@ -108,6 +110,12 @@ pub struct ServerSettings {
     /// of any other name, even one whose DNS points here, may not (that is
     /// how DNS rebinding is stopped). Default `[]`.
     pub public_hosts: Vec<String>,
+    /// Proxies (addresses or networks, `"10.0.0.0/8"`) whose
+    /// `X-Forwarded-For` is believed: behind them, the client is the last
+    /// address in that header that is not itself a trusted proxy. Used for
+    /// the login limits and logs; anything else uses the peer address.
+    /// Default `[]`.
+    pub trusted_proxies: Vec<Cidr>,
     /// How long the cached current revision (and `records.list`) is trusted
     /// before one cheap query re-checks it, so writes made through other
     /// centers on the same database are seen. Default `"1s"`.
@@ -149,6 +157,7 @@ impl Default for ServerSettings {
             read_access: ReadAccess::Public,
             cors_origins: Vec::new(),
             public_hosts: Vec::new(),
+            trusted_proxies: Vec::new(),
             revision_check_interval: HumanDuration(std::time::Duration::from_secs(1)),
             request_timeout: HumanDuration(std::time::Duration::from_secs(10)),
             max_connections: 10_000,
@@ -257,7 +266,8 @@ impl Settings {
                     .with_list_parse_key("server.roles")
                     .with_list_parse_key("client.upstreams")
                     .with_list_parse_key("server.cors_origins")
-                    .with_list_parse_key("server.public_hosts"),
+                    .with_list_parse_key("server.public_hosts")
+                    .with_list_parse_key("server.trusted_proxies"),
             )
             .build()
             .map_err(ConfigError::one_line)?;

@@ -2,12 +2,15 @@
 //! credentials are checked and `server.read_access` is applied, for `/RPC`
 //! and for every route that shows record data (`/api/cache*`, the page).
 
+use std::net::IpAddr;
+
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder};
 
 use crate::auth::rate_limit::Locked;
 use crate::auth::{parse_basic, FailureLimiter};
 use crate::center::Center;
+use crate::configuration::Cidr;
 use crate::domain::Username;
 use crate::rpc::{CallError, Caller, Refusal};
 
@@ -17,9 +20,41 @@ pub struct Access {
     /// `server.read_access = "users"`.
     pub reads_need_user: bool,
     pub limiter: FailureLimiter,
+    /// `server.trusted_proxies`.
+    pub trusted_proxies: Vec<Cidr>,
 }
 
 impl Access {
+    /// The client's address: the peer, or, when the peer is a trusted
+    /// proxy, the last address in `X-Forwarded-For` that is not one (an
+    /// address a client wrote there itself comes before its proxy's and is
+    /// never taken while a trusted proxy appended the real one).
+    pub fn client_ip(&self, req: &HttpRequest) -> IpAddr {
+        let peer = req
+            .peer_addr()
+            .map_or(IpAddr::from([0, 0, 0, 0]), |a| a.ip());
+        let trusted = |ip: IpAddr| self.trusted_proxies.iter().any(|c| c.contains(ip));
+        if !trusted(peer) {
+            return peer;
+        }
+        let forwarded = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .collect::<Vec<_>>();
+        for hop in forwarded.iter().rev() {
+            match hop.parse::<IpAddr>() {
+                Ok(ip) if trusted(ip) => continue,
+                Ok(ip) => return ip,
+                // Unreadable: stop believing the header here.
+                Err(_) => return peer,
+            }
+        }
+        peer
+    }
+
     /// Who is calling: anonymous, or a user whose Basic credentials checked
     /// out. Wrong or unreadable credentials are refused (401) even where
     /// anonymous callers would pass; an address with repeated failures gets
@@ -33,10 +68,7 @@ impl Access {
         let Some(header) = req.headers().get(header::AUTHORIZATION) else {
             return Ok(anonymous);
         };
-        let ip = req
-            .peer_addr()
-            .map(|a| a.ip())
-            .unwrap_or(std::net::Ipv4Addr::UNSPECIFIED.into());
+        let ip = self.client_ip(req);
         let now = std::time::Instant::now();
         let locked = |why| match why {
             Locked::Busy => Refusal::LoginsInFlight,
@@ -101,7 +133,7 @@ pub async fn check_read(
         return Ok(());
     };
     access.may_read(req).await.map_err(|refusal| {
-        log_refusal(&refusal, client(req).as_deref());
+        log_refusal(&refusal, Some(&access.client_ip(req).to_string()));
         refused(&refusal)
             .content_type("application/json")
             .body(serde_json::json!({ "error": refusal.error().message }).to_string())
@@ -135,9 +167,4 @@ pub fn log_refusal(refusal: &Refusal, client: Option<&str>) {
         }
         other => tracing::info!(reason = other.label(), client, status, "request refused"),
     }
-}
-
-/// The client's address, for logs.
-pub fn client(req: &HttpRequest) -> Option<String> {
-    req.peer_addr().map(|a| a.ip().to_string())
 }

@@ -5,7 +5,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 
-use super::access::{client, log_refusal, refused, Access};
+use super::access::{log_refusal, refused, Access};
 use crate::center::Center;
 use crate::rpc::charset::Charset;
 use crate::rpc::jsonrpc::Limits;
@@ -110,7 +110,7 @@ pub async fn rpc(
             rpc::handle(request, &state.limits, &caller, &state.center).await
         }
         Err(refusal) => {
-            log_refusal(&refusal, client(&req).as_deref());
+            log_refusal(&refusal, Some(&state.access.client_ip(&req).to_string()));
             Answer::refused(protocol, refusal)
         }
     };

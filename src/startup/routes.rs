@@ -44,6 +44,7 @@ impl Shared {
                 center: role.center.clone(),
                 reads_need_user: s.read_access == ReadAccess::Users,
                 limiter: FailureLimiter::default(),
+                trusted_proxies: s.trusted_proxies.clone(),
             })
         });
         let rpc = center.zip(access.clone()).map(|(role, access)| {

@@ -232,3 +232,50 @@ async fn a_readers_login_does_not_reset_guesses_at_another_user() {
         "the reader's logins did not reset the count"
     );
 }
+
+/// Behind a trusted proxy the login limit follows `X-Forwarded-For`, so one
+/// client's typos do not lock out everyone behind the same proxy; without
+/// `server.trusted_proxies` the header is not believed.
+#[actix_web::test]
+async fn the_login_limit_follows_trusted_proxies_only() {
+    let guess_from = async |app: &TestApp, client: &str| {
+        app.client
+            .post(app.rpc_url())
+            .header("Content-Type", "application/json")
+            .header("X-Forwarded-For", format!("203.0.113.9, {client}"))
+            .basic_auth("tester", Some("guess"))
+            .body(put_body("k"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    let proxied = TestApp::builder()
+        .center()
+        .with(|s| {
+            s.server.trusted_proxies =
+                vec![syncdict::configuration::Cidr::parse("127.0.0.0/8").unwrap()]
+        })
+        .spawn()
+        .await;
+    for _ in 0..syncdict::auth::rate_limit::MAX_PER_ADDRESS {
+        assert_eq!(guess_from(&proxied, "198.51.100.1").await, 401);
+    }
+    assert_eq!(guess_from(&proxied, "198.51.100.1").await, 429);
+    assert_eq!(
+        guess_from(&proxied, "198.51.100.2").await,
+        401,
+        "another client"
+    );
+
+    let direct = TestApp::builder().center().spawn().await;
+    for _ in 0..syncdict::auth::rate_limit::MAX_PER_ADDRESS {
+        assert_eq!(guess_from(&direct, "198.51.100.1").await, 401);
+    }
+    assert_eq!(
+        guess_from(&direct, "198.51.100.2").await,
+        429,
+        "an untrusted peer's header is ignored"
+    );
+}
