@@ -3,8 +3,10 @@
 
 pub mod commands;
 pub mod password;
+mod pool;
 pub mod rate_limit;
 
+pub use pool::{Busy, PasswordPool};
 pub use rate_limit::FailureLimiter;
 
 /// `Authorization: Basic ...` as (user, password); `None` if unreadable.

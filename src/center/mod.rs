@@ -12,15 +12,26 @@ use actix::Addr;
 use serde::Serialize;
 
 use crate::db::executor::{
-    Authenticate, CurrentRevision, DbExecutor, DeleteRecord, GetChanges, GetRecord, ListRecords,
+    CurrentRevision, DbExecutor, DeleteRecord, FindUser, GetChanges, GetRecord, ListRecords,
     PutRecord,
 };
+use crate::auth::PasswordPool;
 use crate::db::{DbError, DbPool};
 use crate::domain::{net_change, NetChange, Record, StoredRecord, Username};
 use crate::metrics::{Exposition, RpcMetrics};
 use crate::rpc::registry::{Method, Protocol, StoreCall};
 use crate::rpc::{CallError, Executor, RawJson};
 pub use read_cache::{ListSnapshot, ReadCache};
+
+/// Why credentials could not be checked.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckFailed {
+    #[error(transparent)]
+    Call(#[from] CallError),
+    /// The password pool's queue is full.
+    #[error("password checks are busy")]
+    Busy,
+}
 
 /// Executes store calls; cheap to clone (one per HTTP worker).
 #[derive(Clone)]
@@ -31,6 +42,8 @@ pub struct Center {
     metrics: Arc<RpcMetrics>,
     /// For the pool gauges of `/metrics` only; connections are the DB actor's.
     pool: DbPool,
+    /// Where password checks run.
+    passwords: PasswordPool,
 }
 
 #[derive(Serialize)]
@@ -42,13 +55,20 @@ struct Changes<'a> {
 }
 
 impl Center {
-    pub fn new(db: Addr<DbExecutor>, pool: DbPool, cache: Arc<ReadCache>, rpc_path: &str) -> Self {
+    pub fn new(
+        db: Addr<DbExecutor>,
+        pool: DbPool,
+        cache: Arc<ReadCache>,
+        passwords: PasswordPool,
+        rpc_path: &str,
+    ) -> Self {
         Center {
             db,
             cache,
             rpc_path: rpc_path.into(),
             metrics: Arc::default(),
             pool,
+            passwords,
         }
     }
 
@@ -101,15 +121,27 @@ impl Center {
 
     /// Checks Basic credentials: `Some(can_write)` if they are right.
     /// `user: None` is a name no user can have: checked against the dummy
-    /// hash all the same, so it takes as long as a real check.
+    /// hash all the same, so it takes as long as a real check. The hash is
+    /// read on a DB thread, the check runs on the password pool.
     pub async fn authenticate(
         &self,
         user: Option<Username>,
         password: String,
-    ) -> Result<Option<bool>, CallError> {
-        self.ask(Authenticate { user, password })
-            .await?
-            .map_err(db_failure)
+    ) -> Result<Option<bool>, CheckFailed> {
+        let found = match user {
+            Some(user) => self.ask(FindUser(user)).await?.map_err(db_failure)?,
+            None => None,
+        };
+        let (phc, can_write) = match found {
+            Some((phc, can_write)) => (Some(phc), can_write),
+            None => (None, false),
+        };
+        let verified = self
+            .passwords
+            .verify(password, phc.clone())
+            .await
+            .map_err(|_| CheckFailed::Busy)?;
+        Ok((verified && phc.is_some()).then_some(can_write))
     }
 
     /// The serialized `records.list`, from the cache when nothing changed.

@@ -9,6 +9,7 @@ use actix::Addr;
 use actix_web::rt::task::JoinHandle;
 
 use super::{Center, ReadCache};
+use crate::auth::PasswordPool;
 use crate::configuration::Settings;
 use crate::db::executor::{DbExecutor, PurgeTombstones};
 use crate::db::{self, DbError};
@@ -55,6 +56,7 @@ pub async fn start(settings: &Settings) -> CenterRole {
         ),
         Err(e) => tracing::error!(error = %e, "migration task failed"),
     }
+    let s = &settings.server;
     let pool = db::build_pool(&settings.database);
     let (db, executors) = DbExecutor::start(pool.clone(), settings.database.pool_size as usize);
     let cache = Arc::new(ReadCache::new(
@@ -66,7 +68,13 @@ pub async fn start(settings: &Settings) -> CenterRole {
     };
     let purge = spawn_purge(maintenance.clone());
     CenterRole {
-        center: Center::new(db, pool, cache, &settings.server.rpc_path),
+        center: Center::new(
+            db,
+            pool,
+            cache,
+            PasswordPool::start(s.password_threads, s.password_queue),
+            &s.rpc_path,
+        ),
         maintenance,
         purge,
         executors,

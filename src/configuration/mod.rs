@@ -116,6 +116,12 @@ pub struct ServerSettings {
     /// the login limits and logs; anything else uses the peer address.
     /// Default `[]`.
     pub trusted_proxies: Vec<Cidr>,
+    /// Threads that check passwords (argon2id, ~20 ms of CPU each), apart
+    /// from the HTTP workers and the database threads. Default `2`.
+    pub password_threads: usize,
+    /// Password checks that may wait for a thread; past that a login is
+    /// answered 503 with `Retry-After` at once. Default `64`.
+    pub password_queue: usize,
     /// How long the cached current revision (and `records.list`) is trusted
     /// before one cheap query re-checks it, so writes made through other
     /// centers on the same database are seen. Default `"1s"`.
@@ -158,6 +164,8 @@ impl Default for ServerSettings {
             cors_origins: Vec::new(),
             public_hosts: Vec::new(),
             trusted_proxies: Vec::new(),
+            password_threads: 2,
+            password_queue: 64,
             revision_check_interval: HumanDuration(std::time::Duration::from_secs(1)),
             request_timeout: HumanDuration(std::time::Duration::from_secs(10)),
             max_connections: 10_000,

@@ -41,6 +41,12 @@ impl Settings {
         if s.request_timeout.get().is_zero() {
             return fail("server.request_timeout", "must be longer than 0s".into());
         }
+        if !(1..=64).contains(&s.password_threads) {
+            return fail(
+                "server.password_threads",
+                format!("{} must be between 1 and 64", s.password_threads),
+            );
+        }
         if s.max_connections == 0 {
             return fail("server.max_connections", "must be at least 1".into());
         }

@@ -218,25 +218,15 @@ impl Handler<PurgeTombstones> for DbExecutor {
     }
 }
 
-/// Checks Basic credentials (argon2id, on this thread, never an HTTP worker);
-/// answers whether the user may write, or `None` for wrong credentials.
+/// Reads a user's password hash and write permission (the password check
+/// itself runs on the password pool, `auth::PasswordPool`).
 #[derive(Message)]
-#[rtype(result = "Result<Option<bool>, DbError>")]
-pub struct Authenticate {
-    /// `None`: a name no user can have (checked against the dummy hash).
-    pub user: Option<Username>,
-    pub password: String,
-}
+#[rtype(result = "Result<Option<(String, bool)>, DbError>")]
+pub struct FindUser(pub Username);
 
-impl Handler<Authenticate> for DbExecutor {
-    type Result = Result<Option<bool>, DbError>;
-    fn handle(&mut self, msg: Authenticate, _: &mut Self::Context) -> Self::Result {
-        let found = match &msg.user {
-            Some(user) => self.with_conn(|c| super::users::find(c, user))?,
-            None => None,
-        };
-        let phc = found.as_ref().map(|(hash, _)| hash.as_str());
-        let verified = crate::auth::password::verify(&msg.password, phc);
-        Ok(found.filter(|_| verified).map(|(_, can_write)| can_write))
+impl Handler<FindUser> for DbExecutor {
+    type Result = Result<Option<(String, bool)>, DbError>;
+    fn handle(&mut self, msg: FindUser, _: &mut Self::Context) -> Self::Result {
+        self.with_conn(|c| super::users::find(c, &msg.0))
     }
 }

@@ -86,12 +86,13 @@ pub enum Status {
     PayloadTooLarge,
     UnsupportedMediaType,
     TooManyRequests,
+    ServiceUnavailable,
     /// Any status `/RPC` is not expected to answer with.
     Other,
 }
 
 impl Status {
-    pub const ALL: [Status; 10] = [
+    pub const ALL: [Status; 11] = [
         Status::Ok,
         Status::NoContent,
         Status::BadRequest,
@@ -101,6 +102,7 @@ impl Status {
         Status::PayloadTooLarge,
         Status::UnsupportedMediaType,
         Status::TooManyRequests,
+        Status::ServiceUnavailable,
         Status::Other,
     ];
 
@@ -115,6 +117,7 @@ impl Status {
             413 => Status::PayloadTooLarge,
             415 => Status::UnsupportedMediaType,
             429 => Status::TooManyRequests,
+            503 => Status::ServiceUnavailable,
             _ => Status::Other,
         }
     }
@@ -130,6 +133,7 @@ impl Status {
             Status::PayloadTooLarge => "413",
             Status::UnsupportedMediaType => "415",
             Status::TooManyRequests => "429",
+            Status::ServiceUnavailable => "503",
             Status::Other => "other",
         }
     }

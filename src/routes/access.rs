@@ -9,7 +9,7 @@ use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder};
 
 use crate::auth::rate_limit::Locked;
 use crate::auth::{parse_basic, FailureLimiter};
-use crate::center::Center;
+use crate::center::{Center, CheckFailed};
 use crate::configuration::Cidr;
 use crate::domain::Username;
 use crate::rpc::{CallError, Caller, Refusal};
@@ -103,8 +103,11 @@ impl Access {
             // Credentials cannot be checked while the database is down:
             // answer like any call would, with "database unavailable"; the
             // attempt counts against no one.
-            (Err(CallError::Unavailable), _) => Err(Refusal::DatabaseUnavailable),
-            (Err(_), _) => Err(Refusal::Internal),
+            (Err(CheckFailed::Call(CallError::Unavailable)), _) => {
+                Err(Refusal::DatabaseUnavailable)
+            }
+            (Err(CheckFailed::Busy), _) => Err(Refusal::PasswordsBusy),
+            (Err(CheckFailed::Call(_)), _) => Err(Refusal::Internal),
         }
     }
 

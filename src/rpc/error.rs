@@ -21,6 +21,8 @@ pub const PERMISSION_DENIED: i64 = -32004;
 pub const TOO_MANY_FAILURES: i64 = -32005;
 /// Application error: the request's replies would pass `server.max_reply`.
 pub const REPLY_TOO_LARGE: i64 = -32006;
+/// Application error: password checks are at their bound (HTTP 503).
+pub const SERVER_BUSY: i64 = -32007;
 
 /// An error as sent to the client: a code and a message fit for it.
 #[derive(Debug, Clone, PartialEq, Eq)]

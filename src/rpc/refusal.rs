@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::error::{
     RpcError, CREDENTIALS_REQUIRED, DATABASE_UNAVAILABLE, INTERNAL_ERROR, INVALID_REQUEST,
-    PERMISSION_DENIED, TOO_MANY_FAILURES,
+    PERMISSION_DENIED, SERVER_BUSY, TOO_MANY_FAILURES,
 };
 use crate::domain::Username;
 
@@ -27,6 +27,8 @@ pub enum Refusal {
     TooManyFailures { retry_after: Duration },
     /// Too many password checks running for this address at once.
     LoginsInFlight,
+    /// The password pool's queue is full (server-wide).
+    PasswordsBusy,
     /// Credentials cannot be checked while the database is down.
     DatabaseUnavailable,
     /// Credentials could not be checked for another reason (logged where it happened).
@@ -53,6 +55,7 @@ impl Refusal {
             | Refusal::WrongCredentials { .. }
             | Refusal::CredentialsRequired => 401,
             Refusal::TooManyFailures { .. } | Refusal::LoginsInFlight => 429,
+            Refusal::PasswordsBusy => 503,
             // Like any call made while the database is down.
             Refusal::DatabaseUnavailable | Refusal::Internal => 200,
             Refusal::BodyTooLarge { .. } => 413,
@@ -70,7 +73,7 @@ impl Refusal {
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             Refusal::TooManyFailures { retry_after } => Some(*retry_after),
-            Refusal::LoginsInFlight => Some(Duration::from_secs(1)),
+            Refusal::LoginsInFlight | Refusal::PasswordsBusy => Some(Duration::from_secs(1)),
             _ => None,
         }
     }
@@ -97,6 +100,10 @@ impl Refusal {
             Refusal::LoginsInFlight => (
                 TOO_MANY_FAILURES,
                 "too many logins at once from this address; retry in a second".into(),
+            ),
+            Refusal::PasswordsBusy => (
+                SERVER_BUSY,
+                "too many password checks waiting; retry in a second".into(),
             ),
             Refusal::DatabaseUnavailable => (DATABASE_UNAVAILABLE, "database unavailable".into()),
             Refusal::Internal => (INTERNAL_ERROR, "internal error".into()),
@@ -127,6 +134,7 @@ impl Refusal {
             Refusal::WrongCredentials { .. } => "wrong_credentials",
             Refusal::TooManyFailures { .. } => "too_many_failures",
             Refusal::LoginsInFlight => "logins_in_flight",
+            Refusal::PasswordsBusy => "passwords_busy",
             Refusal::DatabaseUnavailable => "database_unavailable",
             Refusal::Internal => "internal_error",
             Refusal::BodyTooLarge { .. } => "body_too_large",
@@ -168,6 +176,7 @@ mod tests {
                 TOO_MANY_FAILURES,
             ),
             (Refusal::LoginsInFlight, 429, TOO_MANY_FAILURES),
+            (Refusal::PasswordsBusy, 503, SERVER_BUSY),
             (Refusal::DatabaseUnavailable, 200, DATABASE_UNAVAILABLE),
             (Refusal::Internal, 200, INTERNAL_ERROR),
             (
