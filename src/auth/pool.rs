@@ -50,7 +50,9 @@ struct Slot(Arc<AtomicUsize>);
 impl Slot {
     fn take(pending: &Arc<AtomicUsize>, capacity: usize) -> Option<Slot> {
         pending
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < capacity).then_some(n + 1))
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < capacity).then_some(n + 1)
+            })
             .ok()
             .map(|_| Slot(pending.clone()))
     }
@@ -91,8 +93,15 @@ mod tests {
     async fn checks_passwords_and_refuses_past_its_queue() {
         let pool = PasswordPool::start(1, 1);
         let phc = password::hash("right-password").unwrap();
-        assert_eq!(pool.verify("right-password".into(), Some(phc.clone())).await, Ok(true));
-        assert_eq!(pool.verify("wrong".into(), Some(phc.clone())).await, Ok(false));
+        assert_eq!(
+            pool.verify("right-password".into(), Some(phc.clone()))
+                .await,
+            Ok(true)
+        );
+        assert_eq!(
+            pool.verify("wrong".into(), Some(phc.clone())).await,
+            Ok(false)
+        );
         assert_eq!(pool.verify("x".into(), None).await, Ok(false));
         // Two places (one running, one waiting): a third at once is refused.
         let (a, b, c) = futures_util::future::join3(

@@ -11,11 +11,11 @@ use std::time::{Duration, Instant};
 use actix::Addr;
 use serde::Serialize;
 
+use crate::auth::PasswordPool;
 use crate::db::executor::{
     CurrentRevision, DbExecutor, DeleteRecord, FindUser, GetChanges, GetRecord, ListRecords,
     PutRecord,
 };
-use crate::auth::PasswordPool;
 use crate::db::{DbError, DbPool};
 use crate::domain::{net_change, NetChange, Record, StoredRecord, Username};
 use crate::metrics::{Exposition, RpcMetrics};

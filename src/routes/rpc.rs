@@ -1,6 +1,7 @@
 //! `POST /RPC`: origin, Content-Type, credentials and body size are
 //! admitted or refused here, then the protocol core answers.
 
+use actix_web::body::SizedStream;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
@@ -133,12 +134,21 @@ fn respond(protocol: Protocol, answer: Answer) -> HttpResponse {
     };
     match answer.body {
         None => builder.finish(),
-        Some(body) => builder
-            .content_type(match protocol {
-                Protocol::Json => "application/json",
-                Protocol::Xml => "text/xml; charset=utf-8",
-            })
-            .body(body),
+        Some(body) => {
+            // The pieces go out as they are (large ones shared with the
+            // read cache), with a Content-Length.
+            let len = body.len() as u64;
+            let pieces = body
+                .into_chunks()
+                .into_iter()
+                .map(Ok::<_, std::convert::Infallible>);
+            builder
+                .content_type(match protocol {
+                    Protocol::Json => "application/json",
+                    Protocol::Xml => "text/xml; charset=utf-8",
+                })
+                .body(SizedStream::new(len, futures_util::stream::iter(pieces)))
+        }
     }
 }
 

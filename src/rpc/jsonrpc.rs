@@ -2,6 +2,7 @@
 
 use serde_json::{Map, Value};
 
+use super::body::Body;
 use super::error::RpcError;
 use super::RawJson;
 
@@ -205,45 +206,46 @@ fn exceeds_depth(bytes: &[u8], max: usize) -> bool {
     false
 }
 
-/// Writes one reply object.
-pub fn encode_reply(reply: &Reply, out: &mut Vec<u8>) {
+/// Writes one reply object (a large result shared, not copied).
+pub fn encode_reply(reply: &Reply, out: &mut Body) {
     let id = serde_json::to_string(&reply.id).unwrap_or_else(|_| "null".into());
     let v2 = reply.version == Version::V2;
-    out.extend_from_slice(if v2 { br#"{"jsonrpc":"2.0","# } else { b"{" });
+    out.extend(if v2 { br#"{"jsonrpc":"2.0","# } else { b"{" });
     match &reply.outcome {
         Ok(result) => {
-            out.extend_from_slice(br#""result":"#);
-            out.extend_from_slice(result.as_str().as_bytes());
+            out.extend(br#""result":"#);
+            out.push_json(result);
             if !v2 {
-                out.extend_from_slice(br#","error":null"#);
+                out.extend(br#","error":null"#);
             }
         }
         Err(e) => {
             if !v2 {
-                out.extend_from_slice(br#""result":null,"#);
+                out.extend(br#""result":null,"#);
             }
             let error = serde_json::json!({ "code": e.code, "message": e.message });
-            out.extend_from_slice(br#""error":"#);
-            out.extend_from_slice(error.to_string().as_bytes());
+            out.extend(br#""error":"#);
+            out.extend(error.to_string().as_bytes());
         }
     }
-    out.extend_from_slice(br#","id":"#);
-    out.extend_from_slice(id.as_bytes());
-    out.push(b'}');
+    out.extend(br#","id":"#);
+    out.extend(id.as_bytes());
+    out.extend(b"}");
 }
 
 /// Writes a batch's replies as an array; `None` if there are none to send.
-pub fn encode_batch(replies: &[Reply]) -> Option<Vec<u8>> {
+pub fn encode_batch(replies: &[Reply]) -> Option<Body> {
     if replies.is_empty() {
         return None;
     }
-    let mut out = vec![b'['];
+    let mut out = Body::new();
+    out.extend(b"[");
     for (i, reply) in replies.iter().enumerate() {
         if i > 0 {
-            out.push(b',');
+            out.extend(b",");
         }
         encode_reply(reply, &mut out);
     }
-    out.push(b']');
+    out.extend(b"]");
     Some(out)
 }

@@ -6,6 +6,7 @@
 //! rendered here in the protocol of the request. HTTP lives in `routes::rpc`.
 
 mod bind;
+pub mod body;
 pub mod charset;
 pub mod error;
 pub mod jsonrpc;
@@ -20,6 +21,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use body::Body;
 use charset::Charset;
 pub use error::{CallError, RpcError};
 use jsonrpc::{Entry, Limits, Reply, Request};
@@ -50,6 +52,13 @@ impl RawJson {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+/// Its bytes, so a reply can share them (`Body::push_json`).
+impl AsRef<[u8]> for RawJson {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_bytes()
     }
 }
 
@@ -166,7 +175,7 @@ impl Failure {
 /// request or its single call was refused, why (which sets the HTTP status).
 #[derive(Debug)]
 pub struct Answer {
-    pub body: Option<Vec<u8>>,
+    pub body: Option<Body>,
     pub refusal: Option<Refusal>,
 }
 
@@ -177,7 +186,7 @@ impl Answer {
         let error = refusal.error();
         let body = match protocol {
             Protocol::Json => single(&Reply::error(jsonrpc::Version::V2, Value::Null, error)),
-            Protocol::Xml => xmlrpc::encode_fault(&error).into_bytes(),
+            Protocol::Xml => Body::from(xmlrpc::encode_fault(&error).into_bytes()),
         };
         Answer {
             body: Some(body),
@@ -245,8 +254,8 @@ async fn handle_json(
     }
 }
 
-fn single(reply: &Reply) -> Vec<u8> {
-    let mut out = Vec::with_capacity(128);
+fn single(reply: &Reply) -> Body {
+    let mut out = Body::new();
     jsonrpc::encode_reply(reply, &mut out);
     out
 }

@@ -37,7 +37,7 @@ fn respond(body: &[u8]) -> Option<Value> {
         reads_need_user: false,
     };
     let out = futures_executor(handle_json(body, &LIMITS, &writer, &Echo)).body;
-    out.map(|bytes| serde_json::from_slice(&bytes).expect("response is JSON"))
+    out.map(|body| serde_json::from_slice(&body.to_vec()).expect("response is JSON"))
 }
 
 /// Runs a future that never waits on I/O.
@@ -290,7 +290,10 @@ fn introspection_reads_the_registry() {
 fn authorization_is_checked_per_call() {
     let run = |caller: &Caller, body: &str| {
         let answer = futures_executor(handle_json(body.as_bytes(), &LIMITS, caller, &Echo));
-        (answer.refusal.map(|r| r.status()), answer.body)
+        (
+            answer.refusal.map(|r| r.status()),
+            answer.body.map(|b| b.to_vec()),
+        )
     };
     let anonymous = Caller::default();
     let reader = Caller {

@@ -6,6 +6,7 @@ use std::time::Instant;
 use serde_json::Value;
 
 use super::bind;
+use super::body::Body;
 use super::charset::Charset;
 use super::jsonrpc::{self, Limits};
 use super::registry::{Bound, Call, Introspection, Method, Protocol};
@@ -63,13 +64,15 @@ pub(super) async fn handle_xml(
     );
     match outcome {
         Ok(result) => Answer {
-            body: Some(xmlrpc::encode_response(&result).into_bytes()),
+            body: Some(Body::from(xmlrpc::encode_response(&result).into_bytes())),
             refusal: None,
         },
         Err(failure) => {
             let refusal = failure.refusal();
             Answer {
-                body: Some(xmlrpc::encode_fault(&failure.into_error()).into_bytes()),
+                body: Some(Body::from(
+                    xmlrpc::encode_fault(&failure.into_error()).into_bytes(),
+                )),
                 refusal,
             }
         }
