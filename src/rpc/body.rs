@@ -5,7 +5,7 @@
 
 use bytes::Bytes;
 
-use super::RawJson;
+use super::{RawJson, XmlValue};
 
 /// Results at least this large are shared, not copied.
 const SHARE_FROM: usize = 4096;
@@ -37,6 +37,28 @@ impl Body {
         self.flush();
         self.len += text.len();
         self.chunks.push(Bytes::from_owner(raw.clone()));
+    }
+
+    /// A result's XML-RPC `<value>`, shared like a large JSON result.
+    pub fn push_xml(&mut self, xml: XmlValue) {
+        let len = xml.as_ref().len();
+        if len < SHARE_FROM {
+            return self.extend(xml.as_ref());
+        }
+        self.flush();
+        self.len += len;
+        self.chunks.push(Bytes::from_owner(xml));
+    }
+
+    /// Appends another body's pieces.
+    pub fn append(&mut self, other: Body) {
+        if other.chunks.is_empty() {
+            return self.extend(&other.pending);
+        }
+        self.flush();
+        self.len += other.len;
+        self.chunks.extend(other.chunks);
+        self.pending = other.pending;
     }
 
     fn flush(&mut self) {
@@ -105,5 +127,21 @@ mod tests {
             .filter(|c| c.as_ptr() == big.as_str().as_ptr())
             .collect();
         assert_eq!(shared.len(), 2, "both copies are the cache's own bytes");
+    }
+
+    /// A result's XML is made once and every reply shares it.
+    #[test]
+    fn xml_is_made_once_and_shared() {
+        let list = RawJson::from_trusted(format!("[\"{}\"]", "y".repeat(SHARE_FROM)));
+        let (mut one, mut two) = (Body::new(), Body::new());
+        one.push_xml(list.xml().unwrap());
+        two.push_xml(list.xml().unwrap());
+        let (one, two) = (one.into_chunks(), two.into_chunks());
+        assert_eq!(one[0].as_ptr(), two[0].as_ptr(), "the same bytes");
+        assert!(String::from_utf8(one[0].to_vec())
+            .unwrap()
+            .starts_with("<value><array><data>"));
+        let bad = RawJson::from_trusted("\"\\u0001\"");
+        assert!(bad.xml().is_err(), "XML 1.0 cannot carry it");
     }
 }

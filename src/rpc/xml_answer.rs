@@ -10,7 +10,7 @@ use super::body::Body;
 use super::charset::Charset;
 use super::jsonrpc::{self, Limits};
 use super::registry::{Bound, Call, Introspection, Method, Protocol};
-use super::{authorize, call_one, error, run, xmlrpc, Answer, Budget, Caller, Executor, Failure};
+use super::{authorize, call_one, run, xmlrpc, Answer, Budget, Caller, Executor, Failure};
 use super::{RawJson, RpcError};
 
 /// The XML nesting that carries JSON nested `json_depth` deep: each JSON
@@ -30,7 +30,8 @@ pub(super) async fn handle_xml(
 ) -> Answer {
     let started = Instant::now();
     let mut method = String::new();
-    let outcome: Result<RawJson, Failure> =
+    // The result as XML `<value>` pieces (shared with the cache when large).
+    let outcome: Result<Body, Failure> =
         match xmlrpc::decode(body, charset, xml_depth(limits.max_depth)) {
             Err(fault) => Err(fault.into()),
             Ok(call) => {
@@ -44,17 +45,17 @@ pub(super) async fn handle_xml(
                         .await
                         .map_err(Failure::from),
                     Ok(bound) => match authorize(&bound, caller) {
-                        Ok(()) => match run(bound.call, Protocol::Xml, exec).await {
-                            Ok(raw) => Budget::new(limits).take(raw).map_err(Failure::from),
-                            Err(e) => Err(Failure::from(e)),
-                        },
+                        Ok(()) => run(bound.call, Protocol::Xml, exec)
+                            .await
+                            .and_then(|raw| Budget::new(limits).take(raw))
+                            .and_then(|raw| value_body(&raw))
+                            .map_err(Failure::from),
                         Err(refusal) => Err(Failure::Refused(refusal)),
                     },
                     Err(e) => Err(e.into()),
                 }
             }
         };
-    let outcome = outcome.and_then(|raw| to_value(raw).map_err(Failure::from));
     let code = outcome.as_ref().err().map(Failure::code);
     exec.observe(
         Protocol::Xml,
@@ -63,10 +64,16 @@ pub(super) async fn handle_xml(
         started.elapsed(),
     );
     match outcome {
-        Ok(result) => Answer {
-            body: Some(Body::from(xmlrpc::encode_response(&result).into_bytes())),
-            refusal: None,
-        },
+        Ok(value) => {
+            let mut body = Body::new();
+            body.extend(xmlrpc::RESPONSE_HEAD.as_bytes());
+            body.append(value);
+            body.extend(xmlrpc::RESPONSE_TAIL.as_bytes());
+            Answer {
+                body: Some(body),
+                refusal: None,
+            }
+        }
         Err(failure) => {
             let refusal = failure.refusal();
             Answer {
@@ -79,31 +86,23 @@ pub(super) async fn handle_xml(
     }
 }
 
-/// A result as a JSON tree, for the XML-RPC encoder; a fault if it holds a
-/// character XML 1.0 cannot carry (such a record is readable over JSON-RPC).
-fn to_value(raw: RawJson) -> Result<Value, RpcError> {
-    let value = serde_json::from_str(raw.as_str())
-        .map_err(|_| RpcError::new(error::INTERNAL_ERROR, "internal error"))?;
-    match xmlrpc::unrepresentable(&value) {
-        None => Ok(value),
-        Some(c) => Err(RpcError::new(
-            error::INTERNAL_ERROR,
-            format!(
-                "the result holds U+{:04X}, which XML 1.0 cannot carry; read it over JSON-RPC",
-                c as u32
-            ),
-        )),
-    }
+/// A result's `<value>`: its XML, made once per cached result and shared
+/// (a fault if XML 1.0 cannot carry it).
+fn value_body(raw: &RawJson) -> Result<Body, RpcError> {
+    let mut body = Body::new();
+    body.push_xml(raw.xml()?);
+    Ok(body)
 }
 
 /// `system.multicall`: each call bound, authorized and run on its own;
-/// `[result]` or a fault struct for each, in order.
+/// `[result]` or a fault struct for each, in order, written straight to
+/// XML (each result's XML shared, never parsed again).
 async fn multicall(
     calls: Vec<Value>,
     limits: &Limits,
     caller: &Caller,
     exec: &impl Executor,
-) -> Result<RawJson, RpcError> {
+) -> Result<Body, RpcError> {
     if calls.len() > limits.max_batch {
         return Err(RpcError::invalid_request(format!(
             "multicall of {} calls, at most {} allowed",
@@ -111,7 +110,8 @@ async fn multicall(
             limits.max_batch
         )));
     }
-    let mut results = Vec::with_capacity(calls.len());
+    let mut out = Body::new();
+    out.extend(b"<value><array><data>");
     let mut budget = Budget::new(limits);
     for call in calls {
         // A nested system.multicall binds like any call and `introspect` refuses it.
@@ -121,13 +121,21 @@ async fn multicall(
                 call_one(Protocol::Xml, &method, params, caller, exec, &mut budget).await
             }
         };
-        let outcome = outcome.and_then(|raw| to_value(raw).map_err(Failure::from));
-        results.push(match outcome {
-            Ok(value) => Value::Array(vec![value]),
-            Err(failure) => xmlrpc::fault_value(&failure.into_error()),
-        });
+        match outcome.and_then(|raw| raw.xml().map_err(Failure::from)) {
+            Ok(xml) => {
+                out.extend(b"<value><array><data>");
+                out.push_xml(xml);
+                out.extend(b"</data></array></value>");
+            }
+            Err(failure) => {
+                let mut fault = String::new();
+                xmlrpc::encode_value(&xmlrpc::fault_value(&failure.into_error()), &mut fault);
+                out.extend(fault.as_bytes());
+            }
+        }
     }
-    Ok(RawJson::of(&results))
+    out.extend(b"</data></array></value>");
+    Ok(out)
 }
 
 /// `{methodName, params}` of one multicall entry.

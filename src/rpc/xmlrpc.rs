@@ -248,6 +248,29 @@ pub fn unrepresentable(value: &Value) -> Option<char> {
     }
 }
 
+/// The `<value>` XML of a JSON text, or a fault if it holds a character XML
+/// 1.0 cannot carry.
+pub fn value_xml(json: &str) -> Result<Box<str>, RpcError> {
+    let value: Value = serde_json::from_str(json)
+        .map_err(|_| RpcError::new(super::error::INTERNAL_ERROR, "internal error"))?;
+    if let Some(c) = unrepresentable(&value) {
+        return Err(RpcError::new(
+            super::error::INTERNAL_ERROR,
+            format!(
+                "the result holds U+{:04X}, which XML 1.0 cannot carry; read it over JSON-RPC",
+                c as u32
+            ),
+        ));
+    }
+    let mut out = String::with_capacity(json.len() * 2);
+    encode_value(&value, &mut out);
+    Ok(out.into_boxed_str())
+}
+
+/// The `methodResponse` around a result's `<value>` (`None`: a fault's).
+pub const RESPONSE_HEAD: &str = "<?xml version=\"1.0\"?>\n<methodResponse><params><param>";
+pub const RESPONSE_TAIL: &str = "</param></params></methodResponse>\n";
+
 /// A successful `methodResponse`.
 pub fn encode_response(result: &Value) -> String {
     let mut out = String::from("<?xml version=\"1.0\"?>\n<methodResponse><params><param>");
