@@ -336,3 +336,30 @@ async fn a_small_request_cannot_make_a_large_reply() {
     assert_eq!(app.error("records.list", json!([])).await.0, -32006);
     assert_eq!(app.error("records.changes", json!([0])).await.0, -32006);
 }
+
+/// The size limit comes before any password check: an oversized body with
+/// credentials costs no argon2 run and counts as no failed login.
+#[actix_web::test]
+async fn oversized_bodies_are_refused_before_credentials_are_checked() {
+    let app = TestApp::builder()
+        .center()
+        .with(|s| s.server.max_body = ByteSize::parse("4k").unwrap())
+        .spawn()
+        .await;
+    let big = "x".repeat(8 * 1024);
+    for _ in 0..10 {
+        let response = app
+            .post_as(Some(("tester", "wrong")), "application/json", big.clone())
+            .await;
+        assert_eq!(
+            response.status(),
+            413,
+            "refused for its size, not its password"
+        );
+    }
+    let list = json!({"jsonrpc": "2.0", "method": "records.list", "id": 1}).to_string();
+    let ok = app
+        .post_as(Some(crate::helpers::WRITER), "application/json", list)
+        .await;
+    assert_eq!(ok.status(), 200, "no failed login was counted");
+}
