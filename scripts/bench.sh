@@ -2,11 +2,12 @@
 # All the benchmarks, on loopback, bounded in time (about 30 minutes):
 #   reads: scripts/read_bench.sh (hot reads vs a plain handler, edge RSS);
 #   scale: scripts/scale_bench.sh (edges per center on SQLite and MariaDB,
-#     freshness, a 10-minute soak).
-# Prints every figure and, when both parts ran, rewrites BENCHMARKS.md with
+#     freshness, a 10-minute soak);
+#   attack: scripts/attack.sh (the attack suite, a few minutes).
+# Prints every figure and, when all parts ran, rewrites BENCHMARKS.md with
 # them, the date and the machine.
 #
-#   scripts/bench.sh [--report-only] [reads] [scale]
+#   scripts/bench.sh [--report-only] [reads] [scale] [attack]
 #
 # Exit status: 0 when every target was met, 1 when one was missed (0 with
 # --report-only), 2 on bad usage; a part that cannot run fails the script.
@@ -17,11 +18,11 @@ export REPORT_ONLY=0
 for arg in "$@"; do
     case $arg in
         --report-only) REPORT_ONLY=1 ;;
-        reads | scale) parts+=("$arg") ;;
-        *) echo "usage: scripts/bench.sh [--report-only] [reads] [scale]" >&2; exit 2 ;;
+        reads | scale | attack) parts+=("$arg") ;;
+        *) echo "usage: scripts/bench.sh [--report-only] [reads] [scale] [attack]" >&2; exit 2 ;;
     esac
 done
-[ ${#parts[@]} -gt 0 ] || parts=(reads scale)
+[ ${#parts[@]} -gt 0 ] || parts=(reads scale attack)
 
 mkdir -p target
 out=target/bench-output.txt
@@ -34,6 +35,7 @@ for part in "${parts[@]}"; do
     case $part in
         reads) scripts/read_bench.sh 2>&1 | tee -a "$out" ;;
         scale) scripts/scale_bench.sh 2>&1 | tee -a "$out" ;;
+        attack) scripts/attack.sh 2>&1 | tee -a "$out" ;;
     esac
     status=${PIPESTATUS[0]}
     set -e
@@ -43,7 +45,7 @@ for part in "${parts[@]}"; do
         *) echo "the $part benchmarks failed (exit $status)" >&2; exit "$status" ;;
     esac
 done
-if [ ${#parts[@]} -eq 2 ]; then
+if [ ${#parts[@]} -eq 3 ]; then
     scripts/write_benchmarks.sh "$out" > BENCHMARKS.md
     echo "BENCHMARKS.md rewritten"
 fi

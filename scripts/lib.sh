@@ -1,8 +1,37 @@
 # Shared by the benchmark scripts (sourced, not run).
 
+# Processes started in the background (`pids+=($!)`) and the scratch
+# directory `$work`: stopped, last first, and removed when the script ends.
+pids=()
+stop_all() {
+    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+        kill "${pids[$i]}" 2>/dev/null || true
+        wait "${pids[$i]}" 2>/dev/null || true
+    done
+    [ -z "${work:-}" ] || rm -rf "$work"
+}
+
 # A TCP port nothing listens on now, chosen by the kernel.
 free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# load_records PORT [PAD]: 1,000 records (key-0000 .. key-0999) put through
+# the writer bench:bench-password in batches of 100; each value is ~100
+# bytes, plus PAD (a string field) if given.
+load_records() {
+    local port="$1" pad="${2:-}" extra="" batch n
+    [ -n "$pad" ] && extra=",\"pad\":\"$pad\""
+    for b in $(seq 0 9); do
+        batch="["
+        for i in $(seq 0 99); do
+            n=$((b * 100 + i))
+            [ "$i" -gt 0 ] && batch+=","
+            batch+="{\"jsonrpc\":\"2.0\",\"method\":\"records.put\",\"params\":[\"key-$(printf %04d $n)\",{\"rule\":\"allow\",\"list\":[\"10.0.$b.$i\",\"host-$n.example\"],\"weight\":$n$extra}],\"id\":$n}"
+        done
+        curl -sf -u bench:bench-password -H 'Content-Type: application/json' \
+            "http://127.0.0.1:$port/RPC" -d "$batch]" >/dev/null
+    done
 }
 
 # wait_port PORT: until something listens there; fails the script after 10 s.

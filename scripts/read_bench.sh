@@ -21,15 +21,7 @@ bin="$PWD/target/release/syncdict"
 plain_server="$PWD/target/release/examples/plain_server"
 
 work="$(mktemp -d)"
-pids=()
-cleanup() { # edges first, so none logs its upstream going away
-    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-        kill "${pids[$i]}" 2>/dev/null || true
-        wait "${pids[$i]}" 2>/dev/null || true
-    done
-    rm -rf "$work"
-}
-trap cleanup EXIT
+trap stop_all EXIT
 
 rpc() { curl -sf -u bench:bench-password -H 'Content-Type: application/json' "http://127.0.0.1:$SD_PORT/RPC" -d "$1"; }
 status_has() { curl -sf "http://127.0.0.1:$1/api/status" | grep -q "$2"; }
@@ -45,16 +37,8 @@ printf 'bench-password\n' | SYNCDICT__DATABASE__URL="sqlite://$work/bench.db" SY
 pids+=($!)
 wait_port "$SD_PORT"
 
-# 1,000 records of ~100 bytes, in batches of 100 puts.
-for b in $(seq 0 9); do
-    batch="["
-    for i in $(seq 0 99); do
-        n=$((b * 100 + i))
-        [ "$i" -gt 0 ] && batch+=","
-        batch+="{\"jsonrpc\":\"2.0\",\"method\":\"records.put\",\"params\":[\"key-$(printf %04d $n)\",{\"rule\":\"allow\",\"list\":[\"10.0.$b.$i\",\"host-$n.example\"],\"weight\":$n}],\"id\":$n}"
-    done
-    rpc "$batch]" >/dev/null
-done
+# 1,000 records of ~100 bytes.
+load_records "$SD_PORT"
 
 LIST_REQ='{"jsonrpc":"2.0","method":"records.list","id":1}'
 CHANGES_REQ="{\"jsonrpc\":\"2.0\",\"method\":\"records.changes\",\"params\":[$RECORDS],\"id\":1}"
@@ -134,7 +118,8 @@ wait_port "$upstream_port"
 edge_port=$(free_port)
 (cd "$work" && SYNCDICT__SERVER__ROLES=edge SYNCDICT__SERVER__PORT=$edge_port \
     SYNCDICT__CLIENT__UPSTREAMS="http://127.0.0.1:$upstream_port/RPC" SYNCDICT__CLIENT__MODE=method \
-    SYNCDICT__CLIENT__VALUE_FIELD=value SYNCDICT__CLIENT__CACHE_SIZE=64m SYNCDICT__CLIENT__INTERVAL=1s \
+    SYNCDICT__CLIENT__VALUE_FIELD=value SYNCDICT__CLIENT__CACHE_SIZE=64m \
+    SYNCDICT__CLIENT__MAX_REPLY=256m SYNCDICT__CLIENT__INTERVAL=1s \
     SYNCDICT__CLIENT__SNAPSHOT_PATH="$work/rss.snapshot" SYNCDICT__LOG__LEVEL=error \
     exec "$bin") & edge_pid=$!; pids+=($edge_pid)
 wait_port "$edge_port"

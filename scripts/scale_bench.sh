@@ -23,7 +23,7 @@ FRESH_WRITES="${FRESH_WRITES:-1000}"
 SOAK_SECONDS="${SOAK_SECONDS:-600}"
 MYSQL_SERVER="${SYNCDICT_BENCH_MYSQL_URL:-mysql://root@127.0.0.1:3306}"
 PORT=$(free_port)
-AUTH="bench:bench-password"
+AUTH="bench:bench-password" # the writer load_records uses
 
 cargo build --release --quiet --features mysql --bin syncdict --example loadgen
 bin="$PWD/target/release/syncdict"
@@ -44,15 +44,7 @@ start() {
         SYNCDICT__DATABASE__URL="$url" SYNCDICT__LOG__LEVEL=error "$@" "$bin") &
     pid=$!
     wait_port $PORT
-    for b in $(seq 0 9); do
-        local batch="[" n
-        for i in $(seq 0 99); do
-            n=$((b * 100 + i))
-            [ "$i" -gt 0 ] && batch+=","
-            batch+="{\"jsonrpc\":\"2.0\",\"method\":\"records.put\",\"params\":[\"key-$(printf %04d $n)\",{\"rule\":\"allow\",\"list\":[\"10.0.$b.$i\",\"host-$n.example\"],\"weight\":$n}],\"id\":$n}"
-        done
-        curl -sf -u "$AUTH" -H 'Content-Type: application/json' "http://127.0.0.1:$PORT/RPC" -d "$batch]" >/dev/null
-    done
+    load_records $PORT
 }
 
 mysql_db() { # a fresh database on the MariaDB server; prints its URL

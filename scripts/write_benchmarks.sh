@@ -21,6 +21,14 @@ status says whether every target was met).
 |---|---|---|---|
 $(grep '^target | ' "$out" | sed 's/^target | /| /; s/$/ |/')
 
+## Attack suite
+
+\`scripts/attack.sh\`: each attack against a release build on loopback while a
+normal client keeps reading \`/api/cache/key-0001\` every 20 ms; RSS of the
+syncdict process before and at its peak (sampled every 20 ms), its CPU.
+
+$(grep '^| ' "$out" | grep -v -e '^| what' -e '^|---' -e '^| attack |' | { echo "| attack | sent | RSS before -> peak, CPU | answers | normal reads meanwhile |"; echo "|---|---|---|---|---|"; cat; })
+
 ## Full output
 
 \`\`\`

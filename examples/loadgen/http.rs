@@ -37,9 +37,9 @@ pub struct Usage(String);
 /// Where a URL points.
 #[derive(Debug, Clone)]
 pub struct Target {
-    addr: SocketAddr,
-    host: String,
-    path: String,
+    pub addr: SocketAddr,
+    pub host: String,
+    pub path: String,
 }
 
 impl Target {
@@ -147,6 +147,17 @@ pub async fn exchange(
     authorization: Option<&str>,
     body: Option<&str>,
 ) -> Result<Reply, Failure> {
+    exchange_typed(t, from, "application/json", authorization, body).await
+}
+
+/// `exchange` with the body's Content-Type given.
+pub async fn exchange_typed(
+    t: &Target,
+    from: Ipv4Addr,
+    content_type: &str,
+    authorization: Option<&str>,
+    body: Option<&str>,
+) -> Result<Reply, Failure> {
     let attempt = async {
         let socket = tokio::net::TcpSocket::new_v4()?;
         socket.bind(SocketAddr::new(from.into(), 0))?;
@@ -154,7 +165,7 @@ pub async fn exchange(
         let method = if body.is_some() { "POST" } else { "GET" };
         let body = body.unwrap_or("");
         let mut request = format!(
-            "{method} {} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
+            "{method} {} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n",
             t.path,
             t.host,
             body.len()

@@ -13,6 +13,7 @@
 
 mod http;
 mod scenarios;
+mod support;
 mod tally;
 
 use std::process::ExitCode;
@@ -79,18 +80,7 @@ enum Scenario {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("loadgen: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let local = tokio::task::LocalSet::new();
-    let ran = local.block_on(&runtime, async {
+    support::run_local("loadgen", async {
         match cli.scenario {
             Scenario::Edges {
                 center,
@@ -113,12 +103,5 @@ fn main() -> ExitCode {
                 credentials,
             } => scenarios::soak(&center, &edge, seconds, pid, &credentials).await,
         }
-    });
-    match ran {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("loadgen: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    })
 }

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::http::{basic, exchange, rpc_body, source, Failure, Target, TIMEOUT};
+use super::support::rss_kib;
 use super::tally::Tally;
 
 /// How often a simulated edge pulls (the original design's interval).
@@ -201,16 +202,6 @@ pub async fn freshness(
     }
     println!("freshness writes {writes} {}", tally.summary());
     Ok(())
-}
-
-/// The resident set of `pid` in KiB (0 if it cannot be read).
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0)
 }
 
 /// Requests at `per_s` until `end`, each made by `request(i)`.
