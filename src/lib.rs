@@ -11,7 +11,8 @@
 //! - `db`: diesel (nowhere else) and the DB executor actor.
 //! - `auth`: passwords, Basic credentials, the failure limit, `syncdict user`.
 //! - `metrics`: Prometheus text, sans I/O. `domain`: validated types, pure rules.
-//! - `configuration`, `cli`, `call` (`syncdict call`), `telemetry` (logs).
+//! - `configuration`, `cli`, `call` (`syncdict call`), `telemetry` (logs),
+//!   `memory` (how freed memory goes back to the system).
 
 pub mod auth;
 pub mod call;
@@ -21,6 +22,7 @@ pub mod configuration;
 pub mod db;
 pub mod domain;
 pub mod edge;
+pub mod memory;
 pub mod metrics;
 pub mod routes;
 pub mod rpc;

@@ -14,6 +14,7 @@ use syncdict::{call, db, telemetry};
 const CONFIG_ERROR: u8 = 2;
 
 fn main() -> ExitCode {
+    syncdict::memory::release_large_blocks();
     run().unwrap_or_else(|e| {
         eprintln!("syncdict: {e:#}");
         ExitCode::FAILURE

@@ -77,7 +77,7 @@ impl Handler<Apply> for CacheActor {
         let large = msg.pulled.bytes().max(msg.reply_bytes) >= TRIM_AFTER_BYTES;
         drop(msg.pulled);
         if large {
-            release_freed_memory();
+            crate::memory::release_freed_memory();
         }
         let save = match &applied {
             Ok(()) if changed => self.snapshot_job(None),
@@ -122,17 +122,6 @@ impl Handler<SaveSnapshot> for CacheActor {
 /// behind (an unchanged 12 MB `method` reply too). Trimming walks the heap
 /// (about a millisecond), worth it only after megabytes were freed.
 const TRIM_AFTER_BYTES: u64 = 1 << 20;
-
-/// Hands memory freed by a large pull back to the OS (glibc keeps it in
-/// per-thread arenas otherwise, and the edge's RSS would grow with each
-/// full dataset it parses).
-fn release_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only returns free heap pages to the kernel.
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}
 
 /// One snapshot write: what to write, where, and whom to tell.
 struct SnapshotJob {
