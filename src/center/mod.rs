@@ -2,6 +2,7 @@
 //! read cache in front of `records.list` and `records.changes`, counts
 //! every call for `/metrics`, and checks credentials; `start` wires it.
 
+mod legacy;
 mod read_cache;
 pub mod start;
 
@@ -210,43 +211,6 @@ impl Center {
     }
 }
 
-/// `records.list` rows for clients of the original design (OpenResty edges
-/// storing `row.name -> row.value`): each row also carries `name`, the key
-/// under the original model's field name.
-fn legacy_rows(list: &RawJson) -> RawJson {
-    #[derive(serde::Deserialize, Serialize)]
-    struct Row<'a> {
-        #[serde(borrow)]
-        key: std::borrow::Cow<'a, str>,
-        #[serde(borrow)]
-        value: &'a serde_json::value::RawValue,
-        revision: i64,
-        #[serde(borrow)]
-        updated_at: std::borrow::Cow<'a, str>,
-    }
-    #[derive(Serialize)]
-    struct LegacyRow<'a> {
-        name: std::borrow::Cow<'a, str>,
-        #[serde(flatten)]
-        row: Row<'a>,
-    }
-    match serde_json::from_str::<Vec<Row<'_>>>(list.as_str()) {
-        Ok(rows) => RawJson::of(
-            &rows
-                .into_iter()
-                .map(|row| LegacyRow {
-                    name: row.key.clone(),
-                    row,
-                })
-                .collect::<Vec<_>>(),
-        ),
-        Err(e) => {
-            tracing::error!(error = ?e.to_string(), "cached records.list is not readable");
-            list.clone()
-        }
-    }
-}
-
 fn full_changes(list: &ListSnapshot) -> RawJson {
     RawJson::from_trusted(format!(
         r#"{{"revision":{},"full":true,"upserts":{},"deletes":[]}}"#,
@@ -287,7 +251,7 @@ impl Executor for Center {
             StoreCall::List => Ok(self.list().await?.json),
             StoreCall::MyRpc => {
                 let list = self.list().await?;
-                let legacy = list.legacy.get_or_init(|| legacy_rows(&list.json));
+                let legacy = list.legacy.get_or_init(|| legacy::rows(&list.json));
                 Ok(legacy.clone())
             }
             StoreCall::Get(key) => match self

@@ -4,6 +4,7 @@ pub mod access;
 pub mod cache_api;
 pub mod method_browser;
 pub mod metrics;
+pub mod origin;
 pub mod page;
 pub mod rpc;
 pub mod status;

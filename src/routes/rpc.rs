@@ -7,6 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 
 use super::access::{log_refusal, refused, Access};
+pub use super::origin::Origins;
 use crate::center::Center;
 use crate::rpc::charset::Charset;
 use crate::rpc::jsonrpc::Limits;
@@ -24,62 +25,6 @@ pub struct RpcState {
     pub request_timeout: std::time::Duration,
     /// Which browser pages may call.
     pub origins: std::sync::Arc<Origins>,
-}
-
-/// Which browser pages may call the API.
-#[derive(Debug, Clone, Default)]
-pub struct Origins {
-    /// `server.cors_origins`: other origins whose pages may call.
-    pub listed: Vec<String>,
-    /// `server.public_hosts`: the names this server is reached by, besides
-    /// loopback ones.
-    pub public_hosts: Vec<String>,
-}
-
-impl Origins {
-    /// Whether a page of `origin` may call us, reached at `host`: a listed
-    /// origin, or this server's own origin when `host` names it by a
-    /// loopback address or a configured public host. (A page whose DNS name
-    /// was rebound to this server sends its own name as `Host`, so it is not
-    /// taken for ours.)
-    pub fn allow(&self, origin: &str, host: Option<&str>) -> bool {
-        if self.listed.iter().any(|o| o == origin) {
-            return true;
-        }
-        let Some(host) = host else {
-            return false;
-        };
-        let same = origin
-            .strip_prefix("http://")
-            .or(origin.strip_prefix("https://"))
-            == Some(host);
-        same && self.ours(hostname(host))
-    }
-
-    fn ours(&self, name: &str) -> bool {
-        let loopback = name.eq_ignore_ascii_case("localhost")
-            || name
-                .trim_start_matches('[')
-                .trim_end_matches(']')
-                .parse::<std::net::IpAddr>()
-                .is_ok_and(|ip| ip.is_loopback());
-        loopback
-            || self
-                .public_hosts
-                .iter()
-                .any(|h| h.eq_ignore_ascii_case(name))
-    }
-}
-
-/// `host` without its port (`[::1]:8080` → `[::1]`).
-fn hostname(host: &str) -> &str {
-    if host.starts_with('[') {
-        return host.split_inclusive(']').next().unwrap_or(host);
-    }
-    match host.rsplit_once(':') {
-        Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name,
-        _ => host,
-    }
 }
 
 /// Media types accepted as JSON-RPC and XML-RPC. Anything else (notably the
@@ -273,30 +218,7 @@ fn protocol_of(value: Option<&HeaderValue>) -> Result<(Protocol, Option<Charset>
 
 #[cfg(test)]
 mod tests {
-    use super::{protocol_of, Origins};
-
-    #[test]
-    fn own_origin_only_under_our_own_names() {
-        let origins = Origins {
-            listed: vec!["https://app.example".into()],
-            public_hosts: vec!["sync.example".into()],
-        };
-        let allow = |origin: &str, host: &str| origins.allow(origin, Some(host));
-        assert!(allow("http://127.0.0.1:8080", "127.0.0.1:8080"));
-        assert!(allow("http://localhost:8080", "localhost:8080"));
-        assert!(allow("http://[::1]:8080", "[::1]:8080"));
-        assert!(allow("https://sync.example", "sync.example"));
-        assert!(allow("https://app.example", "127.0.0.1:8080"), "listed");
-        assert!(
-            !allow("http://evil.example:8080", "evil.example:8080"),
-            "a rebound name is not ours"
-        );
-        assert!(
-            !allow("http://localhost:8080", "127.0.0.1:8080"),
-            "another origin"
-        );
-        assert!(!origins.allow("http://127.0.0.1:8080", None));
-    }
+    use super::protocol_of;
     use actix_web::http::header::HeaderValue;
 
     #[test]

@@ -267,15 +267,17 @@ pub fn value_xml(json: &str) -> Result<Box<str>, RpcError> {
     Ok(out.into_boxed_str())
 }
 
-/// The `methodResponse` around a result's `<value>` (`None`: a fault's).
+/// The `methodResponse` around a result's `<value>`.
 pub const RESPONSE_HEAD: &str = "<?xml version=\"1.0\"?>\n<methodResponse><params><param>";
 pub const RESPONSE_TAIL: &str = "</param></params></methodResponse>\n";
 
-/// A successful `methodResponse`.
-pub fn encode_response(result: &Value) -> String {
-    let mut out = String::from("<?xml version=\"1.0\"?>\n<methodResponse><params><param>");
+/// A successful `methodResponse` in one string (tests; replies are built
+/// from shared pieces, `rpc::body`).
+#[cfg(test)]
+fn encode_response(result: &Value) -> String {
+    let mut out = String::from(RESPONSE_HEAD);
     encode_value(result, &mut out);
-    out.push_str("</param></params></methodResponse>\n");
+    out.push_str(RESPONSE_TAIL);
     out
 }
 

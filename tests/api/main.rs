@@ -1,5 +1,6 @@
 //! The integration suite: the real application on port 0, spoken to over HTTP.
 
+mod app;
 mod auth;
 mod browser;
 #[cfg(any(feature = "mysql", feature = "postgres"))]
