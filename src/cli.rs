@@ -53,7 +53,7 @@ pub enum Command {
 
 #[derive(Debug, Clone, Subcommand)]
 pub enum UserAction {
-    /// Add a user (read permission; --write adds write).
+    /// Add a user: read on every namespace (--write: read and write).
     Add {
         name: String,
         #[arg(long)]
@@ -70,6 +70,21 @@ pub enum UserAction {
     },
     /// Remove a user.
     Remove { name: String },
+    /// Give a user read (--write: read and write) on a namespace, or on
+    /// every namespace with --namespace '*'; replaces its grant there.
+    Grant {
+        name: String,
+        #[arg(long)]
+        namespace: String,
+        #[arg(long)]
+        write: bool,
+    },
+    /// Take a user's grant on a namespace (or '*') away.
+    Revoke {
+        name: String,
+        #[arg(long)]
+        namespace: String,
+    },
     /// List users and their permissions.
     List,
 }

@@ -6,7 +6,9 @@ use super::password;
 use crate::cli::UserAction;
 use crate::configuration::Settings;
 use crate::db::{self, users, ConnectError, DbError};
-use crate::domain::{format_timestamp, now_us, InvalidUsername, Username};
+use crate::domain::{
+    format_timestamp, now_us, InvalidNamespace, InvalidUsername, Level, Scope, Username,
+};
 
 /// Why a user command did nothing; printed as is.
 #[derive(Debug, thiserror::Error)]
@@ -17,6 +19,10 @@ pub enum CommandError {
     Database(#[from] DbError),
     #[error(transparent)]
     Username(#[from] InvalidUsername),
+    #[error(transparent)]
+    Namespace(#[from] InvalidNamespace),
+    #[error("user {0} has no grant on {1}")]
+    NoGrant(Username, String),
     #[error("user {0} already exists (use `syncdict user passwd`)")]
     Exists(Username),
     #[error("no user {0}")]
@@ -45,11 +51,9 @@ pub fn run(action: UserAction, settings: &Settings) -> Result<String, CommandErr
         } => {
             let name = Username::parse(&name)?;
             let hash = password::hash(&read_password(password_stdin)?)?;
-            match users::add(&mut conn, &name, &hash, write, now_us()).map_err(DbError::from)? {
-                true => Ok(format!(
-                    "user {name} added ({})",
-                    if write { "read, write" } else { "read" }
-                )),
+            let level = level(write);
+            match users::add(&mut conn, &name, &hash, level, now_us()).map_err(DbError::from)? {
+                true => Ok(format!("user {name} added (*={})", level.label())),
                 false => Err(CommandError::Exists(name)),
             }
         }
@@ -71,21 +75,57 @@ pub fn run(action: UserAction, settings: &Settings) -> Result<String, CommandErr
                 false => Err(CommandError::NoSuchUser(name)),
             }
         }
+        UserAction::Grant {
+            name,
+            namespace,
+            write,
+        } => {
+            let name = Username::parse(&name)?;
+            let scope = Scope::parse(&namespace)?;
+            let level = level(write);
+            match users::grant(&mut conn, &name, &scope, level).map_err(DbError::from)? {
+                true => Ok(format!(
+                    "user {name} granted {} on {}",
+                    level.label(),
+                    scope.as_str()
+                )),
+                false => Err(CommandError::NoSuchUser(name)),
+            }
+        }
+        UserAction::Revoke { name, namespace } => {
+            let name = Username::parse(&name)?;
+            let scope = Scope::parse(&namespace)?;
+            match users::revoke(&mut conn, &name, &scope).map_err(DbError::from)? {
+                true => Ok(format!(
+                    "user {name} no longer has a grant on {}",
+                    scope.as_str()
+                )),
+                false => Err(CommandError::NoGrant(name, scope.as_str().to_string())),
+            }
+        }
         UserAction::List => {
             let all = users::list(&mut conn).map_err(DbError::from)?;
             Ok(all
                 .iter()
                 .map(|u| {
-                    let perms = if u.can_write { "read,write" } else { "read" };
                     format!(
-                        "{}\t{perms}\t{}",
+                        "{}\t{}\t{}",
                         u.username,
+                        u.grants.describe(),
                         format_timestamp(u.created_at_us)
                     )
                 })
                 .collect::<Vec<_>>()
                 .join("\n"))
         }
+    }
+}
+
+fn level(write: bool) -> Level {
+    if write {
+        Level::Write
+    } else {
+        Level::Read
     }
 }
 

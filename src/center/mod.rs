@@ -2,26 +2,26 @@
 //! read cache in front of `records.list` and `records.changes`, counts
 //! every call for `/metrics`, and checks credentials; `start` wires it.
 
+mod history;
 mod legacy;
+mod namespaces;
 mod read_cache;
+mod reads;
 pub mod start;
+mod writes;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use actix::Addr;
-use serde::Serialize;
 
 use crate::auth::PasswordPool;
-use crate::db::executor::{
-    CurrentRevision, DbExecutor, DeleteRecord, FindUser, GetChanges, GetRecord, ListRecords,
-    PutRecord,
-};
+use crate::db::executor::{DbExecutor, FindUser, GetRecord};
 use crate::db::{DbError, DbPool};
-use crate::domain::{net_change, NetChange, Record, StoredRecord, Username};
+use crate::domain::{ChangeSet, Grants, Namespace, Record, StoredRecord, Username, WriteOrigin};
 use crate::metrics::{Exposition, RpcMetrics};
 use crate::rpc::registry::{Method, Protocol, StoreCall};
-use crate::rpc::{CallError, Executor, RawJson};
+use crate::rpc::{CallError, Caller, Executor, RawJson};
 pub use read_cache::{ListSnapshot, ReadCache};
 
 /// Why credentials could not be checked.
@@ -45,14 +45,6 @@ pub struct Center {
     pool: DbPool,
     /// Where password checks run.
     passwords: PasswordPool,
-}
-
-#[derive(Serialize)]
-struct Changes<'a> {
-    revision: i64,
-    full: bool,
-    upserts: Vec<Record>,
-    deletes: Vec<&'a str>,
 }
 
 impl Center {
@@ -120,7 +112,7 @@ impl Center {
         })
     }
 
-    /// Checks Basic credentials: `Some(can_write)` if they are right.
+    /// Checks Basic credentials: `Some(grants)` if they are right.
     /// `user: None` is a name no user can have: checked against the dummy
     /// hash all the same, so it takes as long as a real check. The hash is
     /// read on a DB thread, the check runs on the password pool.
@@ -128,95 +120,22 @@ impl Center {
         &self,
         user: Option<Username>,
         password: String,
-    ) -> Result<Option<bool>, CheckFailed> {
+    ) -> Result<Option<Grants>, CheckFailed> {
         let found = match user {
             Some(user) => self.ask(FindUser(user)).await?.map_err(db_failure)?,
             None => None,
         };
-        let (phc, can_write) = match found {
-            Some((phc, can_write)) => (Some(phc), can_write),
-            None => (None, false),
+        let (phc, grants) = match found {
+            Some((phc, grants)) => (Some(phc), grants),
+            None => (None, Grants::default()),
         };
         let verified = self
             .passwords
             .verify(password, phc.clone())
             .await
             .map_err(|_| CheckFailed::Busy)?;
-        Ok((verified && phc.is_some()).then_some(can_write))
+        Ok((verified && phc.is_some()).then_some(grants))
     }
-
-    /// The serialized `records.list`, from the cache when nothing changed.
-    pub async fn list(&self) -> Result<ListSnapshot, CallError> {
-        let now = Instant::now();
-        if let Some(list) = self.cache.fresh_list(now) {
-            return Ok(list);
-        }
-        if self.cache.fresh_revision(now).is_none() {
-            let revision = self.ask(CurrentRevision).await?.map_err(db_failure)?;
-            self.cache.confirm_revision(revision, Instant::now());
-            if let Some(list) = self.cache.fresh_list(Instant::now()) {
-                return Ok(list);
-            }
-        }
-        let (revision, rows) = self.ask(ListRecords).await?.map_err(db_failure)?;
-        let list = ListSnapshot::new(revision, RawJson::of(&to_records(&rows)?));
-        self.cache.store_list(list.clone(), Instant::now());
-        Ok(list)
-    }
-
-    async fn changes(&self, since: i64) -> Result<RawJson, CallError> {
-        let now = Instant::now();
-        if let Some(known) = self.cache.fresh_revision(now) {
-            if since > 0 && since == known {
-                return Ok(RawJson::of(&Changes {
-                    revision: known,
-                    full: false,
-                    upserts: vec![],
-                    deletes: vec![],
-                }));
-            }
-            if since == 0 || since > known {
-                if let Some(list) = self.cache.fresh_list(now) {
-                    return Ok(full_changes(&list));
-                }
-            }
-        }
-        if let Some(delta) = self.cache.fresh_delta(since, now) {
-            return Ok(delta);
-        }
-        let found = self.ask(GetChanges { since }).await?.map_err(db_failure)?;
-        self.cache.confirm_revision(found.revision, Instant::now());
-        if found.full {
-            let list = ListSnapshot::new(found.revision, RawJson::of(&to_records(&found.rows)?));
-            self.cache.store_list(list.clone(), Instant::now());
-            return Ok(full_changes(&list));
-        }
-        let mut upserts = Vec::new();
-        let mut deletes = Vec::new();
-        for row in &found.rows {
-            match net_change(since, row) {
-                NetChange::Upsert => upserts.push(to_record(row)?),
-                NetChange::Delete => deletes.push(row.key.as_str()),
-                NetChange::Unchanged => {}
-            }
-        }
-        let delta = RawJson::of(&Changes {
-            revision: found.revision,
-            full: false,
-            upserts,
-            deletes,
-        });
-        self.cache.store_delta(since, found.revision, delta.clone());
-        Ok(delta)
-    }
-}
-
-fn full_changes(list: &ListSnapshot) -> RawJson {
-    RawJson::from_trusted(format!(
-        r#"{{"revision":{},"full":true,"upserts":{},"deletes":[]}}"#,
-        list.revision,
-        list.json.as_str()
-    ))
 }
 
 impl Executor for Center {
@@ -246,39 +165,86 @@ impl Executor for Center {
         }
     }
 
-    async fn execute(&self, call: StoreCall) -> Result<RawJson, CallError> {
+    async fn execute(
+        &self,
+        call: StoreCall,
+        method: Method,
+        caller: &Caller,
+    ) -> Result<RawJson, CallError> {
+        let origin = || WriteOrigin {
+            author: caller
+                .user
+                .as_ref()
+                .map(|u| u.to_string())
+                .unwrap_or_default(),
+            address: caller.address.clone(),
+            method: method.name().to_string(),
+            comment: String::new(),
+        };
         match call {
-            StoreCall::List => Ok(self.list().await?.json),
+            StoreCall::List(ns) => Ok(self.list(&ns).await?.json),
             StoreCall::MyRpc => {
-                let list = self.list().await?;
+                let list = self.list(&Namespace::default()).await?;
                 let legacy = list.legacy.get_or_init(|| legacy::rows(&list.json));
                 Ok(legacy.clone())
             }
-            StoreCall::Get(key) => match self
-                .ask(GetRecord(key.clone()))
+            StoreCall::Get(ns, key) => match self
+                .ask(GetRecord(ns, key.clone()))
                 .await?
                 .map_err(db_failure)?
             {
                 Some(row) => Ok(RawJson::of(&to_record(&row)?)),
                 None => Err(CallError::NotFound(key.into_string())),
             },
-            StoreCall::Put(key, value) => {
-                let value_json = value.to_string();
-                let revision = self
-                    .ask(PutRecord { key, value_json })
-                    .await?
-                    .map_err(db_failure)?;
-                self.cache.note_write(revision);
-                Ok(RawJson::of(&revision))
+            StoreCall::Put(ns, key, value) => {
+                let applied = self
+                    .write(ns, ChangeSet::put(key, value), None, origin())
+                    .await?;
+                Ok(RawJson::of(&applied.revision))
             }
-            StoreCall::Delete(key) => {
-                let deleted = self.ask(DeleteRecord(key)).await?.map_err(db_failure)?;
-                if let Some(revision) = deleted {
-                    self.cache.note_write(revision);
-                }
-                Ok(RawJson::of(&deleted.is_some()))
+            StoreCall::Delete(ns, key) => {
+                let applied = self
+                    .write(ns, ChangeSet::delete(key), None, origin())
+                    .await?;
+                Ok(RawJson::of(&applied.revision.is_some()))
             }
-            StoreCall::Changes(since) => self.changes(since).await,
+            StoreCall::Apply {
+                namespace,
+                changes,
+                if_revision,
+            } => {
+                let applied = self
+                    .write(namespace, changes, if_revision, origin())
+                    .await?;
+                Ok(RawJson::of(&applied))
+            }
+            StoreCall::Changes { since, namespaces } => self.changes(since, namespaces).await,
+            StoreCall::History {
+                namespace,
+                key,
+                limit,
+            } => self.history(namespace, key, limit).await,
+            StoreCall::At {
+                namespace,
+                revision,
+            } => self.at(namespace, revision).await,
+            StoreCall::AuditList { since, limit } => self.audit(since, limit).await,
+            StoreCall::NamespacesList => self.namespaces().await,
+            StoreCall::CreateNamespace {
+                namespace,
+                description,
+            } => self.create_namespace(namespace, description).await,
+            StoreCall::DeleteNamespace { namespace, force } => {
+                self.delete_namespace(namespace, force, origin()).await
+            }
+            StoreCall::SetSchema { namespace, schema } => self.set_schema(namespace, schema).await,
+            StoreCall::Rollback {
+                namespace,
+                revision,
+            } => {
+                let applied = self.rollback(namespace, revision, origin()).await?;
+                Ok(RawJson::of(&applied))
+            }
         }
     }
 }

@@ -1,5 +1,7 @@
-//! The center's read cache: the current revision and the serialized
-//! `records.list`, shared by all HTTP workers without a mailbox round trip.
+//! The center's read cache: the current revision, the serialized
+//! `records.list` of each namespace read at it, and `records.changes`
+//! replies, shared by all HTTP workers without a mailbox round trip. Any
+//! write makes all of it stale (revisions are one global sequence).
 //!
 //! Local writes raise the known revision as they commit. Writes made through
 //! another center on the same database are found by re-reading the revision
@@ -9,6 +11,7 @@ use std::collections::HashMap;
 use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
+use crate::domain::Namespace;
 use crate::rpc::RawJson;
 
 /// `records.list` as JSON text, consistent with `revision`.
@@ -37,8 +40,14 @@ struct State {
     known: i64,
     /// When `known` was last confirmed against the database.
     checked_at: Option<Instant>,
-    list: Option<ListSnapshot>,
+    /// Lists at `known`, by namespace (at most one per namespace: bounded
+    /// by the dataset).
+    lists: HashMap<Namespace, ListSnapshot>,
 }
+
+/// What a `records.changes` reply answers: `since`, and the namespaces
+/// asked for (`None`: the original form, `default` only).
+pub type DeltaKey = (i64, Option<Vec<Namespace>>);
 
 /// `records.changes(since)` replies computed at one revision, by `since`.
 /// Edges ask with the few revisions they last saw, so a handful of entries
@@ -46,7 +55,7 @@ struct State {
 #[derive(Debug, Default)]
 struct Deltas {
     revision: i64,
-    by_since: HashMap<i64, RawJson>,
+    by_since: HashMap<DeltaKey, RawJson>,
     /// Bytes of the replies kept.
     bytes: usize,
 }
@@ -101,27 +110,27 @@ impl ReadCache {
         self.read().known
     }
 
-    /// The cached list if it matches the fresh known revision.
-    pub fn fresh_list(&self, now: Instant) -> Option<ListSnapshot> {
+    /// The cached list of `ns` if it matches the fresh known revision.
+    pub fn fresh_list(&self, ns: &Namespace, now: Instant) -> Option<ListSnapshot> {
         let known = self.fresh_revision(now)?;
         self.read()
-            .list
-            .as_ref()
+            .lists
+            .get(ns)
             .filter(|l| l.revision == known)
             .cloned()
     }
 
-    /// The cached `records.changes(since)` reply, if it was computed at the
-    /// fresh known revision.
-    pub fn fresh_delta(&self, since: i64, now: Instant) -> Option<RawJson> {
+    /// The cached `records.changes` reply for `key`, if it was computed at
+    /// the fresh known revision.
+    pub fn fresh_delta(&self, key: &DeltaKey, now: Instant) -> Option<RawJson> {
         let known = self.fresh_revision(now)?;
         let d = self.deltas.read().unwrap_or_else(|p| p.into_inner());
-        (d.revision == known).then(|| d.by_since.get(&since).cloned())?
+        (d.revision == known).then(|| d.by_since.get(key).cloned())?
     }
 
-    /// Keeps a `records.changes(since)` reply computed at `revision`, if
-    /// that is still the newest known revision.
-    pub fn store_delta(&self, since: i64, revision: i64, json: RawJson) {
+    /// Keeps a `records.changes` reply computed at `revision`, if that is
+    /// still the newest known revision.
+    pub fn store_delta(&self, since: DeltaKey, revision: i64, json: RawJson) {
         if revision != self.read().known {
             return;
         }
@@ -152,14 +161,17 @@ impl ReadCache {
         s.known = s.known.max(revision);
     }
 
-    /// Stores a list read at `now` in one snapshot at `revision`, unless a
-    /// newer write is known.
-    pub fn store_list(&self, list: ListSnapshot, now: Instant) {
+    /// Stores the list of `ns` read at `now` in one snapshot at its
+    /// revision, unless a newer write is known.
+    pub fn store_list(&self, ns: Namespace, list: ListSnapshot, now: Instant) {
         let mut s = self.write();
+        if list.revision > s.known {
+            s.lists.clear();
+        }
         if list.revision >= s.known {
             s.known = list.revision;
             s.checked_at = Some(now);
-            s.list = Some(list);
+            s.lists.insert(ns, list);
         }
     }
 }
@@ -172,15 +184,23 @@ mod tests {
         ListSnapshot::new(revision, RawJson::from_trusted("[]"))
     }
 
+    fn ns() -> Namespace {
+        Namespace::default()
+    }
+
+    fn at(since: i64) -> DeltaKey {
+        (since, None)
+    }
+
     #[test]
     fn a_local_write_invalidates_the_list() {
         let cache = ReadCache::new(Duration::from_secs(60));
         let t = Instant::now();
-        assert!(cache.fresh_list(t).is_none());
-        cache.store_list(snapshot(3), t);
-        assert_eq!(cache.fresh_list(t).unwrap().revision, 3);
+        assert!(cache.fresh_list(&ns(), t).is_none());
+        cache.store_list(ns(), snapshot(3), t);
+        assert_eq!(cache.fresh_list(&ns(), t).unwrap().revision, 3);
         cache.note_write(4);
-        assert!(cache.fresh_list(t).is_none());
+        assert!(cache.fresh_list(&ns(), t).is_none());
         assert_eq!(cache.fresh_revision(t), Some(4));
     }
 
@@ -189,10 +209,10 @@ mod tests {
         let cache = ReadCache::new(Duration::from_secs(60));
         let t = Instant::now();
         cache.note_write(5);
-        cache.store_list(snapshot(4), t);
-        assert!(cache.fresh_list(t).is_none());
-        cache.store_list(snapshot(5), t);
-        assert!(cache.fresh_list(t).is_some());
+        cache.store_list(ns(), snapshot(4), t);
+        assert!(cache.fresh_list(&ns(), t).is_none());
+        cache.store_list(ns(), snapshot(5), t);
+        assert!(cache.fresh_list(&ns(), t).is_some());
     }
 
     #[test]
@@ -200,17 +220,17 @@ mod tests {
         let cache = ReadCache::new(Duration::from_secs(60));
         let t = Instant::now();
         cache.confirm_revision(7, t);
-        cache.store_delta(5, 7, RawJson::from_trusted("{}"));
-        assert!(cache.fresh_delta(5, t).is_some());
-        assert!(cache.fresh_delta(6, t).is_none());
+        cache.store_delta(at(5), 7, RawJson::from_trusted("{}"));
+        assert!(cache.fresh_delta(&at(5), t).is_some());
+        assert!(cache.fresh_delta(&at(6), t).is_none());
         cache.note_write(8);
         assert!(
-            cache.fresh_delta(5, t).is_none(),
+            cache.fresh_delta(&at(5), t).is_none(),
             "a newer write makes it stale"
         );
-        cache.store_delta(5, 7, RawJson::from_trusted("{}"));
+        cache.store_delta(at(5), 7, RawJson::from_trusted("{}"));
         assert!(
-            cache.fresh_delta(5, t).is_none(),
+            cache.fresh_delta(&at(5), t).is_none(),
             "computed before the newest write"
         );
     }
@@ -223,21 +243,21 @@ mod tests {
         let interval = Duration::from_secs(1);
         let cache = ReadCache::new(interval);
         let t0 = Instant::now();
-        cache.store_list(snapshot(1), t0);
+        cache.store_list(ns(), snapshot(1), t0);
         let just_before = t0 + interval - Duration::from_millis(1);
-        assert_eq!(cache.fresh_list(just_before).unwrap().revision, 1);
-        assert!(cache.fresh_list(t0 + interval).is_none());
+        assert_eq!(cache.fresh_list(&ns(), just_before).unwrap().revision, 1);
+        assert!(cache.fresh_list(&ns(), t0 + interval).is_none());
         assert!(cache.fresh_revision(t0 + interval).is_none());
         // Another center wrote revision 2: the next confirmation finds it.
         cache.confirm_revision(2, t0 + interval);
         assert_eq!(cache.fresh_revision(t0 + interval), Some(2));
         assert!(
-            cache.fresh_list(t0 + interval).is_none(),
+            cache.fresh_list(&ns(), t0 + interval).is_none(),
             "the list is at 1"
         );
         let zero = ReadCache::new(Duration::ZERO);
-        zero.store_list(snapshot(1), t0);
-        assert!(zero.fresh_list(t0).is_none(), "0s trusts nothing");
+        zero.store_list(ns(), snapshot(1), t0);
+        assert!(zero.fresh_list(&ns(), t0).is_none(), "0s trusts nothing");
     }
 
     /// Many different `since` values with large replies keep the cache
@@ -248,13 +268,13 @@ mod tests {
         let t = Instant::now();
         cache.confirm_revision(1000, t);
         let reply = |bytes: usize| RawJson::from_trusted("x".repeat(bytes));
-        cache.store_delta(1, 1000, reply(MAX_DELTA_BYTES + 1));
-        assert!(cache.fresh_delta(1, t).is_none(), "too large to keep");
+        cache.store_delta(at(1), 1000, reply(MAX_DELTA_BYTES + 1));
+        assert!(cache.fresh_delta(&at(1), t).is_none(), "too large to keep");
         for since in 2..200 {
-            cache.store_delta(since, 1000, reply(MAX_DELTA_BYTES));
+            cache.store_delta(at(since), 1000, reply(MAX_DELTA_BYTES));
         }
         let kept = (2..200)
-            .filter(|s| cache.fresh_delta(*s, t).is_some())
+            .filter(|s| cache.fresh_delta(&at(*s), t).is_some())
             .count();
         assert_eq!(kept, DELTA_BUDGET_BYTES / MAX_DELTA_BYTES);
         let d = cache.deltas.read().unwrap();

@@ -1,4 +1,5 @@
-//! Starting the center (migrations, DB executors, the tombstone purge) and
+//! Starting the center (migrations, DB executors, the upkeep that purges
+//! tombstones, history and audit entries past their retention) and
 //! `CenterRole`, what the application keeps of it.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,7 +12,7 @@ use actix_web::rt::task::JoinHandle;
 use super::{Center, ReadCache};
 use crate::auth::PasswordPool;
 use crate::configuration::Settings;
-use crate::db::executor::{DbExecutor, PurgeTombstones};
+use crate::db::executor::{DbExecutor, Purged, Upkeep};
 use crate::db::{self, DbError};
 
 /// The running center: the executor handed to the RPC endpoint, its upkeep,
@@ -28,15 +29,18 @@ pub struct CenterRole {
 #[derive(Clone)]
 pub struct Maintenance {
     db: Addr<DbExecutor>,
-    retention: Duration,
+    tombstone_retention: Duration,
+    history_retention: Duration,
 }
 
 impl Maintenance {
-    /// Removes tombstones older than `server.tombstone_retention`.
-    pub async fn purge_tombstones(&self) -> Result<usize, DbError> {
+    /// Removes tombstones older than `server.tombstone_retention`, history
+    /// and audit entries older than `server.history_retention`.
+    pub async fn upkeep(&self) -> Result<Purged, DbError> {
         self.db
-            .send(PurgeTombstones {
-                retention: self.retention,
+            .send(Upkeep {
+                tombstone_retention: self.tombstone_retention,
+                history_retention: self.history_retention,
             })
             .await
             .map_err(|e| DbError::Unavailable(e.to_string()))?
@@ -64,7 +68,8 @@ pub async fn start(settings: &Settings) -> CenterRole {
     ));
     let maintenance = Maintenance {
         db: db.clone(),
-        retention: settings.server.tombstone_retention.get(),
+        tombstone_retention: s.tombstone_retention.get(),
+        history_retention: s.history_retention.get(),
     };
     let purge = spawn_purge(maintenance.clone());
     CenterRole {
@@ -114,18 +119,27 @@ impl CenterRole {
     }
 }
 
-/// Purges tombstones every hour (or twice per retention, if shorter).
+/// Runs the upkeep every hour (or twice per retention, if shorter).
 fn spawn_purge(maintenance: Maintenance) -> JoinHandle<()> {
-    let every =
-        (maintenance.retention / 2).clamp(Duration::from_secs(1), Duration::from_secs(3600));
+    let shortest = maintenance
+        .tombstone_retention
+        .min(maintenance.history_retention);
+    let every = (shortest / 2).clamp(Duration::from_secs(1), Duration::from_secs(3600));
     actix_web::rt::spawn(async move {
         let mut ticker = actix_web::rt::time::interval(every);
         loop {
             ticker.tick().await;
-            match maintenance.purge_tombstones().await {
-                Ok(0) => {}
-                Ok(purged) => tracing::info!(purged, "tombstones purged"),
-                Err(e) => tracing::debug!(error = %e, "tombstone purge skipped"),
+            match maintenance.upkeep().await {
+                Ok(Purged {
+                    tombstones: 0,
+                    history: 0,
+                }) => {}
+                Ok(purged) => tracing::info!(
+                    tombstones = purged.tombstones,
+                    history = purged.history,
+                    "upkeep purged"
+                ),
+                Err(e) => tracing::debug!(error = %e, "upkeep skipped"),
             }
         }
     })

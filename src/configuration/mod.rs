@@ -98,6 +98,11 @@ pub struct ServerSettings {
     /// How long delete tombstones are kept for `records.changes`; clients
     /// further behind get a full snapshot. Default `"7d"`.
     pub tombstone_retention: HumanDuration,
+    /// How long history (every write's value, author and time) and the audit
+    /// log are kept: `records.at` and `namespaces.rollback` reach any
+    /// revision committed within it. Purged by the same upkeep as
+    /// tombstones. Default `"90d"`.
+    pub history_retention: HumanDuration,
     /// `"public"` or `"users"`: who may call read methods. Writes always need
     /// a user with the write permission. Default `"public"`.
     pub read_access: ReadAccess,
@@ -160,6 +165,7 @@ impl Default for ServerSettings {
             max_reply: ByteSize(32 << 20),
             max_json_depth: 32,
             tombstone_retention: HumanDuration(std::time::Duration::from_secs(7 * 24 * 3600)),
+            history_retention: HumanDuration(std::time::Duration::from_secs(90 * 24 * 3600)),
             read_access: ReadAccess::Public,
             cors_origins: Vec::new(),
             public_hosts: Vec::new(),

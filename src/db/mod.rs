@@ -9,10 +9,13 @@
 #[cfg(any(feature = "mysql", feature = "postgres"))]
 pub mod admin;
 pub mod executor;
+pub mod history;
+pub mod namespaces;
 mod pool;
 pub mod records;
 mod schema;
 pub mod users;
+pub mod writes;
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 

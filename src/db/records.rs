@@ -1,21 +1,22 @@
-//! Queries on the record store. Every write first bumps the `revision` row of
+//! Reads of the record store, and the transaction macros every query file
+//! shares. Every write (`writes.rs`) first bumps the `revision` row of
 //! `meta`, which locks it until commit: writers are serialized and revisions
 //! are taken in commit order, so a reader that saw revision N has seen every
 //! write up to N.
 
 use diesel::prelude::*;
-use diesel::result::Error as DieselError;
 
-use super::schema::{meta, records};
+use super::schema::{meta, namespaces, records};
 use super::{with_conn, AnyConnection};
-use crate::domain::{after_put, StoredRecord};
+use crate::domain::{Namespace, StoredRecord};
 
-const REVISION: &str = "revision";
-const PURGED_THROUGH: &str = "purged_through";
+pub(super) const REVISION: &str = "revision";
+pub(super) const PURGED_THROUGH: &str = "purged_through";
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = records)]
-struct RecordRow {
+pub(super) struct RecordRow {
+    namespace: String,
     key: String,
     value: String,
     revision: i64,
@@ -28,6 +29,7 @@ struct RecordRow {
 impl From<RecordRow> for StoredRecord {
     fn from(r: RecordRow) -> Self {
         StoredRecord {
+            namespace: r.namespace,
             key: r.key,
             value: r.value,
             revision: r.revision,
@@ -43,6 +45,8 @@ impl From<RecordRow> for StoredRecord {
 pub struct ChangeRows {
     /// The store's revision in that snapshot.
     pub revision: i64,
+    /// A namespace asked for that does not exist (then no rows are useful).
+    pub missing: Option<String>,
     /// True when the rows are all live records (a full snapshot).
     pub full: bool,
     /// Live rows, or every row changed after `since` (tombstones included).
@@ -81,18 +85,7 @@ macro_rules! read_transaction {
     };
 }
 
-/// Takes the next revision, holding the counter's row lock until commit.
-macro_rules! take_revision {
-    ($c:ident) => {{
-        diesel::update(meta::table.find(REVISION))
-            .set(meta::value.eq(meta::value + 1i64))
-            .execute($c)?;
-        meta::table
-            .find(REVISION)
-            .select(meta::value)
-            .first::<i64>($c)
-    }};
-}
+pub(super) use {read_transaction, write_transaction};
 
 /// The last revision taken.
 pub fn current_revision(conn: &mut AnyConnection) -> QueryResult<i64> {
@@ -102,23 +95,43 @@ pub fn current_revision(conn: &mut AnyConnection) -> QueryResult<i64> {
         .first(c))
 }
 
-/// All live records ordered by key, with the revision they are consistent with.
-pub fn list(conn: &mut AnyConnection) -> QueryResult<(i64, Vec<StoredRecord>)> {
+/// All live records of `namespace` ordered by key, with the revision they
+/// are consistent with; `None` if there is no such namespace.
+pub fn list(
+    conn: &mut AnyConnection,
+    namespace: &Namespace,
+) -> QueryResult<Option<(i64, Vec<StoredRecord>)>> {
+    let ns = namespace.as_str();
     read_transaction!(conn, |c| {
         let revision = meta::table.find(REVISION).select(meta::value).first(c)?;
+        let exists = namespaces::table
+            .find(ns)
+            .select(namespaces::name)
+            .first::<String>(c)
+            .optional()?
+            .is_some();
+        if !exists {
+            return Ok(None);
+        }
         let rows = records::table
+            .filter(records::namespace.eq(ns))
             .filter(records::deleted.eq(false))
             .order(records::key.asc())
             .select(RecordRow::as_select())
             .load(c)?;
-        Ok((revision, rows.into_iter().map(Into::into).collect()))
+        Ok(Some((revision, rows.into_iter().map(Into::into).collect())))
     })
 }
 
-/// The live record under `key`, if any.
-pub fn get(conn: &mut AnyConnection, key: &str) -> QueryResult<Option<StoredRecord>> {
+/// The live record under `key` in `namespace`, if any.
+pub fn get(
+    conn: &mut AnyConnection,
+    namespace: &Namespace,
+    key: &str,
+) -> QueryResult<Option<StoredRecord>> {
+    let ns = namespace.as_str();
     with_conn!(conn, |c| records::table
-        .find(key)
+        .find((ns, key))
         .filter(records::deleted.eq(false))
         .select(RecordRow::as_select())
         .first(c)
@@ -126,77 +139,35 @@ pub fn get(conn: &mut AnyConnection, key: &str) -> QueryResult<Option<StoredReco
     .map(|row| row.map(Into::into))
 }
 
-/// Stores `value` (JSON text) under `key`; returns the revision taken.
-pub fn put(conn: &mut AnyConnection, key: &str, value: &str, now_us: i64) -> QueryResult<i64> {
-    write_transaction!(conn, |c| {
-        let revision = take_revision!(c)?;
-        let existing: Option<StoredRecord> = records::table
-            .find(key)
-            .select(RecordRow::as_select())
-            .first(c)
-            .optional()?
-            .map(Into::into);
-        let (born, gone) = after_put(existing.as_ref(), revision);
-        let fields = (
-            records::value.eq(value),
-            records::revision.eq(revision),
-            records::updated_at_us.eq(now_us),
-            records::deleted.eq(false),
-            records::born.eq(born),
-            records::gone.eq(gone),
-        );
-        if existing.is_some() {
-            diesel::update(records::table.find(key))
-                .set(fields)
-                .execute(c)?;
-        } else {
-            diesel::insert_into(records::table)
-                .values((records::key.eq(key), fields))
-                .execute(c)?;
-        }
-        Ok(revision)
-    })
-}
-
-/// Deletes the live record under `key`, leaving a tombstone. Returns the
-/// revision taken, or `None` (and takes none) if there was no such record.
-pub fn delete(conn: &mut AnyConnection, key: &str, now_us: i64) -> QueryResult<Option<i64>> {
-    let outcome = write_transaction!(conn, |c| {
-        let revision = take_revision!(c)?;
-        let updated = diesel::update(records::table.find(key).filter(records::deleted.eq(false)))
-            .set((
-                records::value.eq("null"),
-                records::revision.eq(revision),
-                records::updated_at_us.eq(now_us),
-                records::deleted.eq(true),
-            ))
-            .execute(c)?;
-        if updated == 0 {
-            // Nothing to delete: roll back so the revision is not taken.
-            return Err(DieselError::RollbackTransaction);
-        }
-        Ok(revision)
-    });
-    match outcome {
-        Ok(revision) => Ok(Some(revision)),
-        Err(DieselError::RollbackTransaction) => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
-/// What changed after `since`, or every live record when `since` is 0, older
-/// than the purged tombstones, or ahead of the store.
-pub fn changes(conn: &mut AnyConnection, since: i64) -> QueryResult<ChangeRows> {
+/// What changed in `namespaces` after `since`, or every live record of them
+/// when `since` is 0, older than the purged tombstones, or ahead of the
+/// store. Rows come ordered by namespace, then key; the index on
+/// `(namespace, revision)` keeps a delta's cost to the rows it returns.
+pub fn changes(
+    conn: &mut AnyConnection,
+    since: i64,
+    namespaces: &[Namespace],
+) -> QueryResult<ChangeRows> {
+    let names: Vec<&str> = namespaces.iter().map(Namespace::as_str).collect();
     read_transaction!(conn, |c| {
         let revision: i64 = meta::table.find(REVISION).select(meta::value).first(c)?;
         let purged: i64 = meta::table
             .find(PURGED_THROUGH)
             .select(meta::value)
             .first(c)?;
+        let found: Vec<String> = namespaces::table
+            .filter(namespaces::name.eq_any(&names))
+            .select(namespaces::name)
+            .load(c)?;
+        let missing = names
+            .iter()
+            .find(|n| !found.iter().any(|f| f == *n))
+            .map(|n| n.to_string());
         let full = since <= 0 || since < purged || since > revision;
         let query = records::table
             .select(RecordRow::as_select())
-            .order(records::key.asc());
+            .filter(records::namespace.eq_any(&names))
+            .order((records::namespace.asc(), records::key.asc()));
         let rows: Vec<RecordRow> = if full {
             query.filter(records::deleted.eq(false)).load(c)?
         } else {
@@ -204,6 +175,7 @@ pub fn changes(conn: &mut AnyConnection, since: i64) -> QueryResult<ChangeRows> 
         };
         Ok(ChangeRows {
             revision,
+            missing,
             full,
             rows: rows.into_iter().map(Into::into).collect(),
         })

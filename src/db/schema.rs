@@ -1,7 +1,8 @@
 //! Table definitions, the same on every backend.
 
 diesel::table! {
-    records (key) {
+    records (namespace, key) {
+        namespace -> Text,
         key -> Text,
         value -> Text,
         revision -> BigInt,
@@ -23,7 +24,54 @@ diesel::table! {
     users (username) {
         username -> Text,
         password_hash -> Text,
-        can_write -> Bool,
         created_at_us -> BigInt,
     }
 }
+
+diesel::table! {
+    grants (username, namespace) {
+        username -> Text,
+        namespace -> Text,
+        can_write -> Bool,
+    }
+}
+
+diesel::table! {
+    namespaces (name) {
+        name -> Text,
+        description -> Text,
+        value_schema -> Nullable<Text>,
+        revision -> BigInt,
+        live_records -> BigInt,
+        live_bytes -> BigInt,
+        created_at_us -> BigInt,
+    }
+}
+
+diesel::table! {
+    history (namespace, record_key, revision) {
+        namespace -> Text,
+        record_key -> Text,
+        revision -> BigInt,
+        value -> Nullable<Text>,
+        author -> Text,
+        at_us -> BigInt,
+    }
+}
+
+diesel::table! {
+    audit (revision) {
+        revision -> BigInt,
+        at_us -> BigInt,
+        author -> Text,
+        address -> Text,
+        method -> Text,
+        namespace -> Text,
+        keys_changed -> BigInt,
+        comment -> Text,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    records, meta, namespaces, history, audit, grants, users
+);

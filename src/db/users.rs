@@ -1,39 +1,82 @@
-//! Queries on users.
+//! Queries on users and their grants.
 
 use diesel::prelude::*;
 
-use super::schema::users;
+use super::schema::{grants, users};
 use super::{with_conn, AnyConnection};
+use crate::domain::{Grants, Level, Scope};
 
 /// A user as `syncdict user list` shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserInfo {
     pub username: String,
-    pub can_write: bool,
+    pub grants: Grants,
     pub created_at_us: i64,
 }
 
-/// Adds a user; `false` if the name is taken.
+fn grant_of(namespace: &str, can_write: bool) -> Option<(Scope, Level)> {
+    let level = if can_write { Level::Write } else { Level::Read };
+    // A row the migration or this code did not write is ignored.
+    Scope::parse(namespace).ok().map(|s| (s, level))
+}
+
+/// Adds a user with `level` on every namespace; `false` if the name is taken.
 pub fn add(
     conn: &mut AnyConnection,
     username: &str,
     hash: &str,
-    can_write: bool,
+    level: Level,
     now_us: i64,
 ) -> QueryResult<bool> {
-    let taken = find(conn, username)?.is_some();
-    if taken {
+    if find(conn, username)?.is_some() {
         return Ok(false);
     }
     with_conn!(conn, |c| diesel::insert_into(users::table)
         .values((
             users::username.eq(username),
             users::password_hash.eq(hash),
-            users::can_write.eq(can_write),
             users::created_at_us.eq(now_us),
         ))
-        .execute(c))
-    .map(|n| n == 1)
+        .execute(c))?;
+    grant(conn, username, &Scope::All, level)?;
+    Ok(true)
+}
+
+/// Gives `username` `level` on `scope` (replacing what it had there);
+/// `false` if there is no such user.
+pub fn grant(
+    conn: &mut AnyConnection,
+    username: &str,
+    scope: &Scope,
+    level: Level,
+) -> QueryResult<bool> {
+    let exists = with_conn!(conn, |c| users::table
+        .find(username)
+        .select(users::username)
+        .first::<String>(c)
+        .optional())?
+    .is_some();
+    if !exists {
+        return Ok(false);
+    }
+    revoke(conn, username, scope)?;
+    with_conn!(conn, |c| diesel::insert_into(grants::table)
+        .values((
+            grants::username.eq(username),
+            grants::namespace.eq(scope.as_str()),
+            grants::can_write.eq(level == Level::Write),
+        ))
+        .execute(c))?;
+    Ok(true)
+}
+
+/// Takes `username`'s grant on `scope` away; `false` if it had none.
+pub fn revoke(conn: &mut AnyConnection, username: &str, scope: &Scope) -> QueryResult<bool> {
+    with_conn!(conn, |c| diesel::delete(
+        grants::table.find((username, scope.as_str()))
+    )
+    .execute(c))
+    .map(|n| n > 0)
 }
 
 /// Replaces a user's password hash; `false` if there is no such user.
@@ -44,25 +87,60 @@ pub fn set_password(conn: &mut AnyConnection, username: &str, hash: &str) -> Que
     .map(|n| n > 0)
 }
 
-/// Removes a user; `false` if there was none.
+/// Removes a user and its grants; `false` if there was none.
 pub fn remove(conn: &mut AnyConnection, username: &str) -> QueryResult<bool> {
+    with_conn!(conn, |c| diesel::delete(
+        grants::table.filter(grants::username.eq(username))
+    )
+    .execute(c))?;
     with_conn!(conn, |c| diesel::delete(users::table.find(username))
         .execute(c))
     .map(|n| n > 0)
 }
 
 pub fn list(conn: &mut AnyConnection) -> QueryResult<Vec<UserInfo>> {
-    with_conn!(conn, |c| users::table
-        .select((users::username, users::can_write, users::created_at_us))
+    let users: Vec<(String, i64)> = with_conn!(conn, |c| users::table
+        .select((users::username, users::created_at_us))
         .order(users::username.asc())
-        .load(c))
+        .load(c))?;
+    let rows: Vec<(String, String, bool)> = with_conn!(conn, |c| grants::table
+        .select((grants::username, grants::namespace, grants::can_write))
+        .load(c))?;
+    Ok(users
+        .into_iter()
+        .map(|(username, created_at_us)| {
+            let mut grants = Grants::default();
+            for (_, ns, w) in rows.iter().filter(|r| r.0 == username) {
+                if let Some((scope, level)) = grant_of(ns, *w) {
+                    grants.add(scope, level);
+                }
+            }
+            UserInfo {
+                username,
+                grants,
+                created_at_us,
+            }
+        })
+        .collect())
 }
 
-/// The password hash and write permission of `username`.
-pub fn find(conn: &mut AnyConnection, username: &str) -> QueryResult<Option<(String, bool)>> {
-    with_conn!(conn, |c| users::table
+/// The password hash and grants of `username`.
+pub fn find(conn: &mut AnyConnection, username: &str) -> QueryResult<Option<(String, Grants)>> {
+    let hash: Option<String> = with_conn!(conn, |c| users::table
         .find(username)
-        .select((users::password_hash, users::can_write))
+        .select(users::password_hash)
         .first(c)
-        .optional())
+        .optional())?;
+    let Some(hash) = hash else { return Ok(None) };
+    let rows: Vec<(String, bool)> = with_conn!(conn, |c| grants::table
+        .filter(grants::username.eq(username))
+        .select((grants::namespace, grants::can_write))
+        .load(c))?;
+    let mut grants = Grants::default();
+    for (ns, w) in rows {
+        if let Some((scope, level)) = grant_of(&ns, w) {
+            grants.add(scope, level);
+        }
+    }
+    Ok(Some((hash, grants)))
 }

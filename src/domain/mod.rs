@@ -1,13 +1,21 @@
 //! Validated types and pure rules; imports neither actix nor diesel.
 
+mod change_set;
+mod grants;
+mod namespace;
 mod percent;
 mod record;
 mod record_key;
 mod username;
+mod value_schema;
 
+pub use change_set::{Applied, ChangeSet, Write, WriteOrigin};
+pub use grants::{Grants, Level, Scope};
+pub use namespace::{InvalidNamespace, Namespace, MAX_NAMESPACE};
 pub use percent::percent_decode;
 pub use record::{
     after_put, format_timestamp, net_change, now_us, NetChange, Record, StoredRecord,
 };
 pub use record_key::{InvalidKey, RecordKey, MAX_KEY_BYTES};
 pub use username::{InvalidUsername, Username, MAX_USERNAME};
+pub use value_schema::{InvalidSchema, ValueSchema, MAX_VIOLATIONS};

@@ -21,6 +21,7 @@ pub struct Record {
 /// revision of the delete that ended the span before it (0 if none is known).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredRecord {
+    pub namespace: String,
     pub key: String,
     pub value: String,
     pub revision: i64,
@@ -149,6 +150,7 @@ mod tests {
 
     fn row(key: u8, v: u8, revision: i64, deleted: bool, born: i64, gone: i64) -> StoredRecord {
         StoredRecord {
+            namespace: "default".to_string(),
             key: key.to_string(),
             value: v.to_string(),
             revision,

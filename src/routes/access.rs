@@ -11,7 +11,7 @@ use crate::auth::rate_limit::Locked;
 use crate::auth::{parse_basic, FailureLimiter};
 use crate::center::{Center, CheckFailed};
 use crate::configuration::Cidr;
-use crate::domain::Username;
+use crate::domain::{Grants, Username};
 use crate::rpc::{CallError, Caller, Refusal};
 
 /// The center's users and the read rule, shared by all workers.
@@ -60,15 +60,16 @@ impl Access {
     /// anonymous callers would pass; an address with repeated failures gets
     /// 429 for a while.
     pub async fn caller(&self, req: &HttpRequest) -> Result<Caller, Refusal> {
+        let ip = self.client_ip(req);
         let anonymous = Caller {
             user: None,
-            can_write: false,
+            grants: Grants::default(),
             reads_need_user: self.reads_need_user,
+            address: ip.to_string(),
         };
         let Some(header) = req.headers().get(header::AUTHORIZATION) else {
             return Ok(anonymous);
         };
-        let ip = self.client_ip(req);
         let now = std::time::Instant::now();
         let locked = |why| match why {
             Locked::Busy => Refusal::LoginsInFlight,
@@ -88,12 +89,12 @@ impl Access {
         let user = Username::parse(&username).ok();
         let checked = self.center.authenticate(user.clone(), password).await;
         match (checked, user) {
-            (Ok(Some(can_write)), Some(user)) => {
+            (Ok(Some(grants)), Some(user)) => {
                 attempt.succeeded();
                 Ok(Caller {
                     user: Some(user),
-                    can_write,
-                    reads_need_user: self.reads_need_user,
+                    grants,
+                    ..anonymous
                 })
             }
             (Ok(_), _) => {

@@ -16,7 +16,7 @@ pub async fn method_browser(req: HttpRequest) -> HttpResponse {
                 "POST JSON-RPC 2.0 or 1.0 with " code { "Content-Type: application/json" }
                 ", or XML-RPC with " code { "Content-Type: text/xml" } ". "
                 code { "rpc.discover" } " returns the OpenRPC document; "
-                code { "system.multicall" } " is XML-RPC only. Params below are JSON."
+                code { "system.multicall" } " is XML-RPC only. Params below are JSON; optional ones (marked ?) may stay empty."
             }
         }
         @for method in Method::ALL {
@@ -27,7 +27,7 @@ pub async fn method_browser(req: HttpRequest) -> HttpResponse {
                     code { (m.name) "(" }
                     @for (i, (name, ty)) in m.params.iter().enumerate() {
                         @if i > 0 { ", " }
-                        code { (name) ": " em { (ty.xmlrpc_name()) } }
+                        code { (name) @if i >= m.required { "?" } ": " em { (ty.xmlrpc_name()) } }
                     }
                     code { ") → " em { (m.returns.xmlrpc_name()) } }
                 }
@@ -36,8 +36,12 @@ pub async fn method_browser(req: HttpRequest) -> HttpResponse {
                     p.empty { "Callable over XML-RPC only." }
                 } @else {
                     form.try data-method=(m.name) {
-                        @for (name, ty) in m.params {
-                            label { (name) " " input name=(name) placeholder=(placeholder(ty.xmlrpc_name())); }
+                        @for (i, (name, ty)) in m.params.iter().enumerate() {
+                            @let optional = i >= m.required;
+                            label {
+                                (name) @if optional { " (optional)" } " "
+                                input name=(name) data-optional[optional] placeholder=(placeholder(ty.xmlrpc_name()));
+                            }
                         }
                         button type="submit" { "Call" }
                     }
@@ -62,9 +66,13 @@ document.querySelectorAll('form.try').forEach(form => {
   form.addEventListener('submit', async event => {
     event.preventDefault();
     const out = form.nextElementSibling;
-    const params = [];
+    // Params by name; an optional one left empty is left out.
+    const params = {};
     try {
-      for (const input of form.querySelectorAll('input')) params.push(JSON.parse(input.value));
+      for (const input of form.querySelectorAll('input')) {
+        if (input.value === '' && input.hasAttribute('data-optional')) continue;
+        params[input.name] = JSON.parse(input.value);
+      }
     } catch (e) { out.textContent = 'Params must be JSON: ' + e.message; return; }
     const body = {jsonrpc: '2.0', method: form.dataset.method, params, id: Date.now()};
     try {

@@ -8,7 +8,12 @@ use super::jsonrpc::Params;
 use super::registry::{
     lookup, Bound, Call, Introspection, Method, MethodInfo, Protocol, StoreCall,
 };
-use crate::domain::RecordKey;
+use crate::domain::{ChangeSet, Namespace, RecordKey};
+
+/// Most keys one `records.history` or `audit.list` call returns.
+pub const MAX_LIMIT: i64 = 1000;
+/// What they return when no limit is given.
+const DEFAULT_LIMIT: i64 = 100;
 
 /// Resolves `method` and binds `params` (positional or by name) to a `Call`.
 pub fn bind(protocol: Protocol, name: &str, params: Params) -> Result<Bound, RpcError> {
@@ -18,11 +23,62 @@ pub fn bind(protocol: Protocol, name: &str, params: Params) -> Result<Bound, Rpc
     let store = Call::Store;
     let introspect = Call::Introspect;
     let call = match method {
-        Method::RecordsList => store(StoreCall::List),
-        Method::RecordsGet => store(StoreCall::Get(key_arg(next())?)),
-        Method::RecordsPut => store(StoreCall::Put(key_arg(next())?, next())),
-        Method::RecordsDelete => store(StoreCall::Delete(key_arg(next())?)),
-        Method::RecordsChanges => store(StoreCall::Changes(revision_arg(next())?)),
+        Method::RecordsList => store(StoreCall::List(namespace_arg("namespace", next())?)),
+        Method::RecordsGet => {
+            let key = key_arg(next())?;
+            store(StoreCall::Get(namespace_arg("namespace", next())?, key))
+        }
+        Method::RecordsPut => {
+            let (key, value) = (key_arg(next())?, next());
+            store(StoreCall::Put(
+                namespace_arg("namespace", next())?,
+                key,
+                value,
+            ))
+        }
+        Method::RecordsDelete => {
+            let key = key_arg(next())?;
+            store(StoreCall::Delete(namespace_arg("namespace", next())?, key))
+        }
+        Method::RecordsChanges => store(StoreCall::Changes {
+            since: revision_arg("since", next())?,
+            namespaces: namespaces_arg(next())?,
+        }),
+        Method::RecordsApply => store(StoreCall::Apply {
+            changes: change_set_arg(next())?,
+            namespace: namespace_arg("namespace", next())?,
+            if_revision: optional(next(), |v| revision_arg("if_revision", v))?,
+        }),
+        Method::RecordsHistory => store(StoreCall::History {
+            key: key_arg(next())?,
+            namespace: namespace_arg("namespace", next())?,
+            limit: limit_arg(next())?,
+        }),
+        Method::RecordsAt => store(StoreCall::At {
+            revision: revision_arg("revision", next())?,
+            namespace: namespace_arg("namespace", next())?,
+        }),
+        Method::NamespacesList => store(StoreCall::NamespacesList),
+        Method::NamespacesCreate => store(StoreCall::CreateNamespace {
+            namespace: required_namespace("name", next())?,
+            description: optional(next(), |v| string_arg("description", v))?.unwrap_or_default(),
+        }),
+        Method::NamespacesDelete => store(StoreCall::DeleteNamespace {
+            namespace: required_namespace("name", next())?,
+            force: optional(next(), |v| bool_arg("force", v))?.unwrap_or(false),
+        }),
+        Method::NamespacesSetSchema => store(StoreCall::SetSchema {
+            namespace: required_namespace("name", next())?,
+            schema: Some(next()).filter(|v| !v.is_null()),
+        }),
+        Method::NamespacesRollback => store(StoreCall::Rollback {
+            namespace: required_namespace("namespace", next())?,
+            revision: revision_arg("revision", next())?,
+        }),
+        Method::AuditList => store(StoreCall::AuditList {
+            since: optional(next(), |v| revision_arg("since_revision", v))?,
+            limit: limit_arg(next())?,
+        }),
         Method::TestRpcMyRpc => store(StoreCall::MyRpc),
         Method::ListMethods => introspect(Introspection::ListMethods),
         Method::MethodHelp => introspect(Introspection::MethodHelp(string_arg("name", next())?)),
@@ -46,6 +102,7 @@ pub fn bind(protocol: Protocol, name: &str, params: Params) -> Result<Bound, Rpc
 /// Arranges params in declaration order; exactly as many as declared.
 fn positional(info: &MethodInfo, params: Params) -> Result<Vec<Value>, RpcError> {
     let want = info.params.len();
+    let required = info.required;
     let names = || {
         info.params
             .iter()
@@ -54,27 +111,29 @@ fn positional(info: &MethodInfo, params: Params) -> Result<Vec<Value>, RpcError>
             .join(", ")
     };
     match params {
-        Params::None if want == 0 => Ok(Vec::new()),
+        Params::None if required == 0 => Ok(Vec::new()),
         Params::None => Err(RpcError::invalid_params(format!(
             "missing param {:?}",
             info.params[0].0
         ))),
-        Params::Positional(values) if values.len() == want => Ok(values),
-        Params::Positional(values) if values.len() < want => Err(RpcError::invalid_params(
+        Params::Positional(values) if (required..=want).contains(&values.len()) => Ok(values),
+        Params::Positional(values) if values.len() < required => Err(RpcError::invalid_params(
             format!("missing param {:?}", info.params[values.len()].0),
         )),
         Params::Positional(values) => Err(RpcError::invalid_params(format!(
-            "{} takes {want} param{} ({}), got {}",
+            "{} takes {}{want} param{} ({}), got {}",
             info.name,
+            if required < want { "at most " } else { "" },
             if want == 1 { "" } else { "s" },
             names(),
             values.len()
         ))),
         Params::Named(mut map) => {
             let mut values = Vec::with_capacity(want);
-            for (name, _) in info.params {
+            for (i, (name, _)) in info.params.iter().enumerate() {
                 match map.remove(*name) {
                     Some(v) => values.push(v),
+                    None if i >= required => values.push(Value::Null),
                     None => {
                         return Err(RpcError::invalid_params(format!("missing param {name:?}")))
                     }
@@ -106,16 +165,141 @@ fn key_arg(v: Value) -> Result<RecordKey, RpcError> {
         .map_err(|why| RpcError::invalid_params(format!("\"key\": {why}")))
 }
 
-fn revision_arg(v: Value) -> Result<i64, RpcError> {
+fn revision_arg(name: &str, v: Value) -> Result<i64, RpcError> {
     match v.as_i64() {
         Some(n) if n >= 0 => Ok(n),
         _ => {
             let shown: String = v.to_string().chars().take(40).collect();
             Err(RpcError::invalid_params(format!(
-                "\"since\" must be a non-negative integer revision, got {shown}"
+                "{name:?} must be a non-negative integer revision, got {shown}"
             )))
         }
     }
+}
+
+fn bool_arg(name: &str, v: Value) -> Result<bool, RpcError> {
+    v.as_bool().ok_or_else(|| {
+        RpcError::invalid_params(format!("{name:?} must be a boolean, got {}", kind(&v)))
+    })
+}
+
+/// An optional param: `null` (or left out) is `None`.
+fn optional<T>(
+    v: Value,
+    parse: impl FnOnce(Value) -> Result<T, RpcError>,
+) -> Result<Option<T>, RpcError> {
+    match v {
+        Value::Null => Ok(None),
+        v => parse(v).map(Some),
+    }
+}
+
+fn required_namespace(name: &str, v: Value) -> Result<Namespace, RpcError> {
+    Namespace::parse(string_arg(name, v)?)
+        .map_err(|why| RpcError::invalid_params(format!("{name:?}: {why}")))
+}
+
+/// An optional namespace param: left out (or null) means `default`.
+fn namespace_arg(name: &str, v: Value) -> Result<Namespace, RpcError> {
+    Ok(optional(v, |v| required_namespace(name, v))?.unwrap_or_default())
+}
+
+/// `records.changes`' list of namespaces: 1 to `MAX_NAMESPACES_PER_CALL`,
+/// each named once.
+fn namespaces_arg(v: Value) -> Result<Option<Vec<Namespace>>, RpcError> {
+    optional(v, |v| {
+        let Value::Array(items) = v else {
+            return Err(RpcError::invalid_params(format!(
+                "\"namespaces\" must be an array of names, got {}",
+                kind(&v)
+            )));
+        };
+        if items.is_empty() || items.len() > MAX_NAMESPACES_PER_CALL {
+            return Err(RpcError::invalid_params(format!(
+                "\"namespaces\" must name 1 to {MAX_NAMESPACES_PER_CALL} namespaces, got {}",
+                items.len()
+            )));
+        }
+        let mut out: Vec<Namespace> = items
+            .into_iter()
+            .map(|v| required_namespace("namespaces", v))
+            .collect::<Result<_, _>>()?;
+        out.sort();
+        out.dedup();
+        Ok(out)
+    })
+}
+
+/// Most namespaces one `records.changes` call may name.
+pub const MAX_NAMESPACES_PER_CALL: usize = 100;
+
+fn limit_arg(v: Value) -> Result<i64, RpcError> {
+    let limit = optional(v, |v| match v.as_i64() {
+        Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+        _ => Err(RpcError::invalid_params(format!(
+            "\"limit\" must be an integer from 1 to {MAX_LIMIT}"
+        ))),
+    })?;
+    Ok(limit.unwrap_or(DEFAULT_LIMIT))
+}
+
+/// `{upserts: {key: value, ..}, deletes: [key, ..]}`: both optional, no key
+/// in both, no other member.
+fn change_set_arg(v: Value) -> Result<ChangeSet, RpcError> {
+    let Value::Object(mut map) = v else {
+        return Err(RpcError::invalid_params(format!(
+            "\"changes\" must be an object {{upserts: {{key: value}}, deletes: [key]}}, got {}",
+            kind(&v)
+        )));
+    };
+    let mut set = ChangeSet::default();
+    match map.remove("upserts") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(upserts)) => {
+            for (key, value) in upserts {
+                let key = RecordKey::parse(key)
+                    .map_err(|why| RpcError::invalid_params(format!("\"upserts\": {why}")))?;
+                set.upserts.push((key, value));
+            }
+        }
+        Some(other) => {
+            return Err(RpcError::invalid_params(format!(
+                "\"upserts\" must be an object of key: value, got {}",
+                kind(&other)
+            )))
+        }
+    }
+    match map.remove("deletes") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(keys)) => {
+            for key in keys {
+                let key = RecordKey::parse(string_arg("deletes", key)?)
+                    .map_err(|why| RpcError::invalid_params(format!("\"deletes\": {why}")))?;
+                set.deletes.push(key);
+            }
+        }
+        Some(other) => {
+            return Err(RpcError::invalid_params(format!(
+                "\"deletes\" must be an array of keys, got {}",
+                kind(&other)
+            )))
+        }
+    }
+    if let Some(extra) = map.keys().next() {
+        return Err(RpcError::invalid_params(format!(
+            "\"changes\" has an unknown member {extra:?} (expected upserts, deletes)"
+        )));
+    }
+    set.deletes.sort();
+    set.deletes.dedup();
+    let upserted: std::collections::HashSet<&RecordKey> =
+        set.upserts.iter().map(|(k, _)| k).collect();
+    if let Some(both) = set.deletes.iter().find(|k| upserted.contains(k)) {
+        return Err(RpcError::invalid_params(format!(
+            "key {both:?} is both upserted and deleted"
+        )));
+    }
+    Ok(set)
 }
 
 fn kind(v: &Value) -> &'static str {

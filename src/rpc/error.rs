@@ -23,6 +23,16 @@ pub const TOO_MANY_FAILURES: i64 = -32005;
 pub const REPLY_TOO_LARGE: i64 = -32006;
 /// Application error: password checks are at their bound (HTTP 503).
 pub const SERVER_BUSY: i64 = -32007;
+/// Application error: the call names a namespace that does not exist.
+pub const NO_SUCH_NAMESPACE: i64 = -32008;
+/// Application error: the namespace changed after the `if_revision` given.
+pub const CONFLICT: i64 = -32009;
+/// Application error: the revision is outside the history kept.
+pub const REVISION_OUT_OF_RANGE: i64 = -32010;
+/// Application error: the namespace still has records (`force` deletes them).
+pub const NAMESPACE_NOT_EMPTY: i64 = -32011;
+/// Application error: a namespace of that name exists.
+pub const NAMESPACE_EXISTS: i64 = -32012;
 
 /// An error as sent to the client: a code and a message fit for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +71,23 @@ impl RpcError {
 pub enum CallError {
     #[error("no record with key {0:?}")]
     NotFound(String),
+    #[error("no namespace {0:?} (namespaces.list shows them)")]
+    NoSuchNamespace(String),
+    #[error("conflict: namespace {namespace:?} changed at revision {changed_at}, after if_revision {if_revision}")]
+    Conflict {
+        namespace: String,
+        changed_at: i64,
+        if_revision: i64,
+    },
+    #[error("revision {asked} is out of range: history reaches from {from} to {current} (server.history_retention)")]
+    OutOfRange { asked: i64, from: i64, current: i64 },
+    #[error("namespace {namespace:?} has {records} records; pass force to delete them with it")]
+    NotEmpty { namespace: String, records: i64 },
+    #[error("namespace {0:?} exists")]
+    Exists(String),
+    /// Params that bind but are refused by the store (a schema violation).
+    #[error("Invalid params: {0}")]
+    Invalid(String),
     #[error("database unavailable")]
     Unavailable,
     /// Details are logged where this is raised, never sent.
@@ -72,6 +99,12 @@ impl From<CallError> for RpcError {
     fn from(e: CallError) -> Self {
         let code = match e {
             CallError::NotFound(_) => NOT_FOUND,
+            CallError::NoSuchNamespace(_) => NO_SUCH_NAMESPACE,
+            CallError::Conflict { .. } => CONFLICT,
+            CallError::OutOfRange { .. } => REVISION_OUT_OF_RANGE,
+            CallError::NotEmpty { .. } => NAMESPACE_NOT_EMPTY,
+            CallError::Exists(_) => NAMESPACE_EXISTS,
+            CallError::Invalid(_) => INVALID_PARAMS,
             CallError::Unavailable => DATABASE_UNAVAILABLE,
             CallError::Internal => INTERNAL_ERROR,
         };

@@ -10,6 +10,7 @@ pub mod body;
 pub mod charset;
 pub mod error;
 pub mod jsonrpc;
+mod method_table;
 pub mod openrpc;
 mod raw_json;
 pub mod refusal;
@@ -26,15 +27,21 @@ use charset::Charset;
 pub use error::{CallError, RpcError};
 use jsonrpc::{Entry, Limits, Reply, Request};
 pub use raw_json::{RawJson, XmlValue};
-pub use refusal::Refusal;
+pub use refusal::{Denied, Refusal};
 use registry::{Bound, Call, Introspection, Method, Permission, Protocol, StoreCall};
 use serde_json::Value;
 
-use crate::domain::Username;
+use crate::domain::{Grants, Username};
 
 /// Runs the calls that touch the store.
 pub trait Executor {
-    fn execute(&self, call: StoreCall) -> impl Future<Output = Result<RawJson, CallError>>;
+    /// Runs `call` (of `method`) for `caller`, who was authorized for it.
+    fn execute(
+        &self,
+        call: StoreCall,
+        method: Method,
+        caller: &Caller,
+    ) -> impl Future<Output = Result<RawJson, CallError>>;
 
     /// Where the endpoint is served, for `rpc.discover`.
     fn rpc_path(&self) -> &str {
@@ -54,21 +61,54 @@ pub trait Executor {
 pub struct Caller {
     /// `None` for anonymous callers.
     pub user: Option<Username>,
-    pub can_write: bool,
-    /// `server.read_access = "users"`: anonymous callers may not read.
+    /// What the user may do, per namespace (none for anonymous callers).
+    pub grants: Grants,
+    /// `server.read_access = "users"`: anonymous callers may not read, and
+    /// users read only where they have a grant.
     pub reads_need_user: bool,
+    /// The client's address (after `server.trusted_proxies`), for the audit log.
+    pub address: String,
 }
 
 /// The single authorization check: every call, alone, in a batch or in a
-/// multicall, passes here before it runs.
+/// multicall, passes here before it runs, judged on every namespace it names.
 fn authorize(bound: &Bound, caller: &Caller) -> Result<(), Refusal> {
-    let write = bound.permission() == Permission::Write;
-    match &caller.user {
-        None if write || caller.reads_need_user => Err(Refusal::CredentialsRequired),
-        Some(user) if write && !caller.can_write => {
-            Err(Refusal::PermissionDenied { user: user.clone() })
-        }
-        _ => Ok(()),
+    let permission = bound.permission();
+    let Some(user) = &caller.user else {
+        return match permission {
+            Permission::Read if !caller.reads_need_user => Ok(()),
+            _ => Err(Refusal::CredentialsRequired),
+        };
+    };
+    let grants = &caller.grants;
+    let denied = |what| {
+        Err(Refusal::PermissionDenied {
+            user: user.clone(),
+            what,
+        })
+    };
+    match permission {
+        Permission::Read if !caller.reads_need_user => Ok(()),
+        Permission::Read => match bound
+            .namespaces()
+            .into_iter()
+            .find(|ns| !grants.may_read(ns))
+        {
+            Some(ns) => denied(Denied::Read(ns.clone())),
+            None => Ok(()),
+        },
+        Permission::Write => match bound
+            .namespaces()
+            .into_iter()
+            .find(|ns| !grants.may_write(ns))
+        {
+            Some(ns) => denied(Denied::Write(ns.clone())),
+            None => Ok(()),
+        },
+        Permission::ReadAll if grants.may_read_all() => Ok(()),
+        Permission::ReadAll => denied(Denied::ReadAll),
+        Permission::WriteAll if grants.may_write_all() => Ok(()),
+        Permission::WriteAll => denied(Denied::WriteAll),
     }
 }
 
@@ -277,7 +317,7 @@ async fn call_one(
     let outcome = async {
         let bound = bind::bind(protocol, method, params)?;
         authorize(&bound, caller).map_err(Failure::Refused)?;
-        let raw = run(bound.call, protocol, exec).await?;
+        let raw = run(bound, protocol, caller, exec).await?;
         Ok(budget.take(raw)?)
     }
     .await;
@@ -286,9 +326,17 @@ async fn call_one(
     outcome
 }
 
-async fn run(call: Call, protocol: Protocol, exec: &impl Executor) -> Result<RawJson, RpcError> {
-    match call {
-        Call::Store(call) => exec.execute(call).await.map_err(RpcError::from),
+async fn run(
+    bound: Bound,
+    protocol: Protocol,
+    caller: &Caller,
+    exec: &impl Executor,
+) -> Result<RawJson, RpcError> {
+    match bound.call {
+        Call::Store(call) => exec
+            .execute(call, bound.method, caller)
+            .await
+            .map_err(RpcError::from),
         Call::Introspect(question) => introspect(question, protocol, exec.rpc_path()),
     }
 }
@@ -311,9 +359,7 @@ fn introspect(
                 .collect::<Vec<_>>(),
         )),
         Introspection::MethodHelp(name) => Ok(RawJson::of(&describe(&name)?.help)),
-        Introspection::MethodSignature(name) => {
-            Ok(RawJson::of(&vec![describe(&name)?.signature()]))
-        }
+        Introspection::MethodSignature(name) => Ok(RawJson::of(&describe(&name)?.signatures())),
         Introspection::Multicall(_) => Err(RpcError::invalid_request(
             "system.multicall cannot be nested",
         )),

@@ -12,7 +12,8 @@ pub fn document(path: &str) -> Value {
             let params: Vec<Value> = m
                 .params
                 .iter()
-                .map(|(name, ty)| json!({"name": name, "required": true, "schema": ty.json_schema()}))
+                .enumerate()
+                .map(|(i, (name, ty))| json!({"name": name, "required": i < m.required, "schema": ty.json_schema()}))
                 .collect();
             json!({
                 "name": m.name,

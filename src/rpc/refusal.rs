@@ -10,7 +10,7 @@ use super::error::{
     RpcError, CREDENTIALS_REQUIRED, DATABASE_UNAVAILABLE, INTERNAL_ERROR, INVALID_REQUEST,
     PERMISSION_DENIED, SERVER_BUSY, TOO_MANY_FAILURES,
 };
-use crate::domain::Username;
+use crate::domain::{Namespace, Username};
 
 /// Why a request or call was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,7 +42,29 @@ pub enum Refusal {
     /// The call needs a user (a write, or a read with `read_access = "users"`).
     CredentialsRequired,
     /// The user lacks the permission.
-    PermissionDenied { user: Username },
+    PermissionDenied { user: Username, what: Denied },
+}
+
+/// What a user was denied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Denied {
+    Read(Namespace),
+    Write(Namespace),
+    /// Needs a grant on every namespace (`*`).
+    ReadAll,
+    /// Needs the write grant on every namespace (`*`).
+    WriteAll,
+}
+
+impl std::fmt::Display for Denied {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Denied::Read(ns) => write!(f, "this user may not read namespace {:?}", ns.as_str()),
+            Denied::Write(ns) => write!(f, "this user may not write namespace {:?}", ns.as_str()),
+            Denied::ReadAll => f.write_str("this needs a grant on every namespace ('*')"),
+            Denied::WriteAll => f.write_str("this needs the write grant on every namespace ('*')"),
+        }
+    }
 }
 
 impl Refusal {
@@ -117,10 +139,9 @@ impl Refusal {
                 "request body not received in time (server.request_timeout)".into(),
             ),
             Refusal::CredentialsRequired => (CREDENTIALS_REQUIRED, "credentials required".into()),
-            Refusal::PermissionDenied { .. } => (
-                PERMISSION_DENIED,
-                "permission denied: this user may not write".into(),
-            ),
+            Refusal::PermissionDenied { what, .. } => {
+                (PERMISSION_DENIED, format!("permission denied: {what}"))
+            }
         };
         RpcError::new(code, message)
     }
@@ -187,7 +208,14 @@ mod tests {
             (Refusal::BodyUnreadable, 400, INVALID_REQUEST),
             (Refusal::BodyTimeout, 408, INVALID_REQUEST),
             (Refusal::CredentialsRequired, 401, CREDENTIALS_REQUIRED),
-            (Refusal::PermissionDenied { user }, 403, PERMISSION_DENIED),
+            (
+                Refusal::PermissionDenied {
+                    user,
+                    what: Denied::Write(Namespace::default()),
+                },
+                403,
+                PERMISSION_DENIED,
+            ),
         ];
         let mut labels = std::collections::HashSet::new();
         for (refusal, status, code) in all {

@@ -1,10 +1,10 @@
-//! Every callable method (`Method`, one table of name, params, protocols,
-//! permission and help) and the typed `Call` a request binds to
-//! (`bind.rs`).
+//! Every callable method (`Method`; its table of name, params, protocols,
+//! permission and help is `method_table.rs`) and the typed `Call` a request
+//! binds to (`bind.rs`).
 
 use serde_json::Value;
 
-use crate::domain::RecordKey;
+use crate::domain::{ChangeSet, Namespace, RecordKey};
 
 /// XML-RPC type names, as `system.methodSignature` reports them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +59,15 @@ pub enum Method {
     RecordsPut,
     RecordsDelete,
     RecordsChanges,
+    RecordsApply,
+    RecordsHistory,
+    RecordsAt,
+    NamespacesList,
+    NamespacesCreate,
+    NamespacesDelete,
+    NamespacesSetSchema,
+    NamespacesRollback,
+    AuditList,
     TestRpcMyRpc,
     ListMethods,
     MethodHelp,
@@ -77,13 +86,20 @@ pub enum Offered {
     XmlOnly,
 }
 
-/// What a caller needs to call a method.
+/// What a caller needs to call a method; namespace-scoped permissions are
+/// judged on every namespace the call names (`Bound::namespaces`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Permission {
-    /// Anyone, or any user when `server.read_access = "users"`.
+    /// Anyone (`server.read_access = "public"`), or a user with a grant on
+    /// the namespaces read.
     Read,
-    /// A user with the write permission.
+    /// A user with the write grant on the namespace written.
     Write,
+    /// A user with a grant on every namespace (`*`): the audit log spans them all.
+    ReadAll,
+    /// A user with the write grant on every namespace (`*`): creating and
+    /// deleting namespaces.
+    WriteAll,
 }
 
 /// One method as introspection describes it.
@@ -91,6 +107,9 @@ pub enum Permission {
 pub struct MethodInfo {
     pub name: &'static str,
     pub params: &'static [(&'static str, Ty)],
+    /// How many of `params` are required; the rest may be left out
+    /// (positionally from the end, or by name).
+    pub required: usize,
     pub returns: Ty,
     pub offered: Offered,
     pub permission: Permission,
@@ -98,21 +117,35 @@ pub struct MethodInfo {
 }
 
 impl MethodInfo {
-    /// `[return type, param types...]`, one signature per method.
-    pub fn signature(&self) -> Vec<&'static str> {
-        std::iter::once(self.returns.xmlrpc_name())
-            .chain(self.params.iter().map(|(_, t)| t.xmlrpc_name()))
+    /// `[return type, param types...]`, one signature per number of params
+    /// a call may pass.
+    pub fn signatures(&self) -> Vec<Vec<&'static str>> {
+        (self.required..=self.params.len())
+            .map(|n| {
+                std::iter::once(self.returns.xmlrpc_name())
+                    .chain(self.params[..n].iter().map(|(_, t)| t.xmlrpc_name()))
+                    .collect()
+            })
             .collect()
     }
 }
 
 impl Method {
-    pub const ALL: [Method; 11] = [
+    pub const ALL: [Method; 20] = [
         Method::RecordsList,
         Method::RecordsGet,
         Method::RecordsPut,
         Method::RecordsDelete,
         Method::RecordsChanges,
+        Method::RecordsApply,
+        Method::RecordsHistory,
+        Method::RecordsAt,
+        Method::NamespacesList,
+        Method::NamespacesCreate,
+        Method::NamespacesDelete,
+        Method::NamespacesSetSchema,
+        Method::NamespacesRollback,
+        Method::AuditList,
         Method::TestRpcMyRpc,
         Method::ListMethods,
         Method::MethodHelp,
@@ -123,36 +156,7 @@ impl Method {
 
     /// The one table: name, params, result, protocols, permission, help.
     pub fn info(self) -> &'static MethodInfo {
-        use Offered::*;
-        use Permission::*;
-        match self {
-            Method::RecordsList => &MethodInfo { name: "records.list", params: &[], returns: Ty::Array, offered: Both, permission: Read,
-                help: "Returns every record as {key, value, revision, updated_at}, ordered by key." },
-            Method::RecordsGet => &MethodInfo { name: "records.get", params: &[("key", Ty::String)], returns: Ty::Struct, offered: Both, permission: Read,
-                help: "Returns the record stored under key; an error (-32002) if there is none." },
-            Method::RecordsPut => &MethodInfo { name: "records.put", params: &[("key", Ty::String), ("value", Ty::Any)], returns: Ty::Int, offered: Both, permission: Write,
-                help: "Stores any JSON value under key (1 to 255 bytes of UTF-8) and returns the new revision." },
-            Method::RecordsDelete => &MethodInfo { name: "records.delete", params: &[("key", Ty::String)], returns: Ty::Boolean, offered: Both, permission: Write,
-                help: "Deletes the record under key; returns true if it existed, false otherwise." },
-            Method::RecordsChanges => &MethodInfo { name: "records.changes", params: &[("since", Ty::Int)], returns: Ty::Struct, offered: Both, permission: Read,
-                help: "Returns {revision, full, upserts, deletes}: the net change after revision since. \
-                       full is true (upserts then hold every record) when since is 0, older than the kept \
-                       tombstones, or ahead of the store." },
-            Method::TestRpcMyRpc => &MethodInfo { name: "testrpc.MyRPC", params: &[], returns: Ty::Array, offered: Both, permission: Read,
-                help: "The records.list rows, each also under the original model's field names \
-                       (name and value), for clients of the original rpc4django center." },
-            Method::ListMethods => &MethodInfo { name: "system.listMethods", params: &[], returns: Ty::Array, offered: Both, permission: Read,
-                help: "Returns the names of all methods." },
-            Method::MethodHelp => &MethodInfo { name: "system.methodHelp", params: &[("name", Ty::String)], returns: Ty::String, offered: Both, permission: Read,
-                help: "Returns the help text of the named method." },
-            Method::MethodSignature => &MethodInfo { name: "system.methodSignature", params: &[("name", Ty::String)], returns: Ty::Array, offered: Both, permission: Read,
-                help: "Returns the signatures of the named method: [[return type, param types...]]." },
-            Method::Multicall => &MethodInfo { name: "system.multicall", params: &[("calls", Ty::Array)], returns: Ty::Array, offered: XmlOnly, permission: Read,
-                help: "XML-RPC only: runs each {methodName, params} in order, each judged on its own; returns \
-                       [result] or a fault struct per call." },
-            Method::Discover => &MethodInfo { name: "rpc.discover", params: &[], returns: Ty::Struct, offered: JsonOnly, permission: Read,
-                help: "JSON-RPC only: returns the OpenRPC 1.3 document describing these methods." },
-        }
+        super::method_table::info(self)
     }
 
     pub fn name(self) -> &'static str {
@@ -201,14 +205,86 @@ pub enum Call {
 /// A call the store executor runs.
 #[derive(Debug, Clone, PartialEq)]
 pub enum StoreCall {
-    List,
-    Get(RecordKey),
-    Put(RecordKey, Value),
-    Delete(RecordKey),
-    Changes(i64),
+    List(Namespace),
+    Get(Namespace, RecordKey),
+    Put(Namespace, RecordKey, Value),
+    Delete(Namespace, RecordKey),
+    /// `records.changes`: `None` is the original form (the `default`
+    /// namespace, deletes as plain keys).
+    Changes {
+        since: i64,
+        namespaces: Option<Vec<Namespace>>,
+    },
+    Apply {
+        namespace: Namespace,
+        changes: ChangeSet,
+        if_revision: Option<i64>,
+    },
+    History {
+        namespace: Namespace,
+        key: RecordKey,
+        limit: i64,
+    },
+    At {
+        namespace: Namespace,
+        revision: i64,
+    },
+    NamespacesList,
+    CreateNamespace {
+        namespace: Namespace,
+        description: String,
+    },
+    DeleteNamespace {
+        namespace: Namespace,
+        force: bool,
+    },
+    SetSchema {
+        namespace: Namespace,
+        /// `None` clears it.
+        schema: Option<Value>,
+    },
+    Rollback {
+        namespace: Namespace,
+        revision: i64,
+    },
+    AuditList {
+        since: Option<i64>,
+        limit: i64,
+    },
     /// `testrpc.MyRPC`: `records.list` under the original design's name.
     MyRpc,
 }
+
+impl StoreCall {
+    /// The namespaces the call reads or writes (judged by `authorize`).
+    pub fn namespaces(&self) -> Vec<&Namespace> {
+        match self {
+            StoreCall::List(ns)
+            | StoreCall::Get(ns, _)
+            | StoreCall::Put(ns, _, _)
+            | StoreCall::Delete(ns, _)
+            | StoreCall::Apply { namespace: ns, .. }
+            | StoreCall::History { namespace: ns, .. }
+            | StoreCall::At { namespace: ns, .. }
+            | StoreCall::CreateNamespace { namespace: ns, .. }
+            | StoreCall::DeleteNamespace { namespace: ns, .. }
+            | StoreCall::SetSchema { namespace: ns, .. }
+            | StoreCall::Rollback { namespace: ns, .. } => vec![ns],
+            StoreCall::Changes {
+                namespaces: Some(list),
+                ..
+            } => list.iter().collect(),
+            StoreCall::Changes {
+                namespaces: None, ..
+            }
+            | StoreCall::MyRpc => vec![&DEFAULT],
+            StoreCall::NamespacesList | StoreCall::AuditList { .. } => vec![],
+        }
+    }
+}
+
+/// `default`, for the calls that name no namespace.
+static DEFAULT: std::sync::LazyLock<Namespace> = std::sync::LazyLock::new(Namespace::default);
 
 /// A call the protocol core answers from the registry.
 #[derive(Debug, Clone, PartialEq)]
@@ -232,5 +308,13 @@ pub struct Bound {
 impl Bound {
     pub fn permission(&self) -> Permission {
         self.method.info().permission
+    }
+
+    /// The namespaces the call names (none for introspection).
+    pub fn namespaces(&self) -> Vec<&Namespace> {
+        match &self.call {
+            Call::Store(call) => call.namespaces(),
+            Call::Introspect(_) => vec![],
+        }
     }
 }

@@ -10,16 +10,22 @@ use super::*;
 struct Echo;
 
 impl Executor for Echo {
-    async fn execute(&self, call: StoreCall) -> Result<RawJson, CallError> {
+    async fn execute(&self, call: StoreCall, _: Method, _: &Caller) -> Result<RawJson, CallError> {
         match call {
-            StoreCall::Get(key) if key.as_str() == "missing" => {
+            StoreCall::Get(_, key) if key.as_str() == "missing" => {
                 Err(CallError::NotFound(key.into_string()))
             }
-            StoreCall::Get(key) => Ok(RawJson::of(&json!({ "key": key.as_str() }))),
-            StoreCall::Put(_, value) => Ok(RawJson::of(&value)),
-            StoreCall::Changes(since) => Ok(RawJson::of(&since)),
-            StoreCall::Delete(_) => Err(CallError::Unavailable),
-            StoreCall::List | StoreCall::MyRpc => Ok(RawJson::from_trusted("[]")),
+            StoreCall::Get(ns, key) if ns.is_default() => {
+                Ok(RawJson::of(&json!({ "key": key.as_str() })))
+            }
+            StoreCall::Get(ns, key) => Ok(RawJson::of(
+                &json!({ "key": key.as_str(), "namespace": ns.as_str() }),
+            )),
+            StoreCall::Put(_, _, value) => Ok(RawJson::of(&value)),
+            StoreCall::Changes { since, .. } => Ok(RawJson::of(&since)),
+            StoreCall::Delete(..) => Err(CallError::Unavailable),
+            StoreCall::List(_) | StoreCall::MyRpc => Ok(RawJson::from_trusted("[]")),
+            other => Ok(RawJson::of(&format!("{other:?}"))),
         }
     }
 }
@@ -33,8 +39,8 @@ const LIMITS: Limits = Limits {
 fn respond(body: &[u8]) -> Option<Value> {
     let writer = Caller {
         user: Username::parse("tester").ok(),
-        can_write: true,
-        reads_need_user: false,
+        grants: Grants::everything(crate::domain::Level::Write),
+        ..Caller::default()
     };
     let out = futures_executor(handle_json(body, &LIMITS, &writer, &Echo)).body;
     out.map(|body| serde_json::from_slice(&body.to_vec()).expect("response is JSON"))
@@ -69,6 +75,19 @@ fn positional_and_named_params() {
     check(
         r#"{"jsonrpc":"2.0","method":"records.put","params":{"value":[1],"key":"a"},"id":"x"}"#,
         json!({"jsonrpc":"2.0","result":[1],"id":"x"}),
+    );
+    // The namespace: one more positional param, or by name.
+    check(
+        r#"{"jsonrpc":"2.0","method":"records.get","params":["a","geo"],"id":1}"#,
+        json!({"jsonrpc":"2.0","result":{"key":"a","namespace":"geo"},"id":1}),
+    );
+    check(
+        r#"{"jsonrpc":"2.0","method":"records.get","params":{"key":"a","namespace":"geo"},"id":1}"#,
+        json!({"jsonrpc":"2.0","result":{"key":"a","namespace":"geo"},"id":1}),
+    );
+    check(
+        r#"{"jsonrpc":"2.0","method":"records.get","params":{"key":"a","namespace":null},"id":1}"#,
+        json!({"jsonrpc":"2.0","result":{"key":"a"},"id":1}),
     );
 }
 
@@ -175,7 +194,11 @@ fn invalid_requests() {
             -32602,
         ),
         (
-            r#"{"jsonrpc":"2.0","method":"records.get","params":["a","b"],"id":1}"#,
+            r#"{"jsonrpc":"2.0","method":"records.get","params":["a","B"],"id":1}"#,
+            -32602,
+        ),
+        (
+            r#"{"jsonrpc":"2.0","method":"records.get","params":["a","b",3],"id":1}"#,
             -32602,
         ),
         (
@@ -269,11 +292,11 @@ fn introspection_reads_the_registry() {
     );
     check(
         r#"{"jsonrpc":"2.0","method":"system.methodSignature","params":["records.put"],"id":1}"#,
-        json!({"jsonrpc":"2.0","result":[["int","string","undef"]],"id":1}),
+        json!({"jsonrpc":"2.0","result":[["int","string","undef"],["int","string","undef","string"]],"id":1}),
     );
     check(
         r#"{"jsonrpc":"2.0","method":"system.methodSignature","params":["records.delete"],"id":1}"#,
-        json!({"jsonrpc":"2.0","result":[["boolean","string"]],"id":1}),
+        json!({"jsonrpc":"2.0","result":[["boolean","string"],["boolean","string","string"]],"id":1}),
     );
     let help = respond(
         br#"{"jsonrpc":"2.0","method":"system.methodHelp","params":["records.get"],"id":1}"#,
@@ -298,8 +321,9 @@ fn authorization_is_checked_per_call() {
     let anonymous = Caller::default();
     let reader = Caller {
         user: Username::parse("r").ok(),
-        can_write: false,
+        grants: Grants::everything(crate::domain::Level::Read),
         reads_need_user: true,
+        ..Caller::default()
     };
     let put = r#"{"jsonrpc":"2.0","method":"records.put","params":["a",1],"id":1}"#;
     let get = r#"{"jsonrpc":"2.0","method":"records.get","params":["a"],"id":2}"#;

@@ -45,7 +45,7 @@ pub(super) async fn handle_xml(
                         .await
                         .map_err(Failure::from),
                     Ok(bound) => match authorize(&bound, caller) {
-                        Ok(()) => run(bound.call, Protocol::Xml, exec)
+                        Ok(()) => run(bound, Protocol::Xml, caller, exec)
                             .await
                             .and_then(|raw| Budget::new(limits).take(raw))
                             .and_then(|raw| value_body(&raw))

@@ -10,6 +10,7 @@ use syncdict::center::start::Maintenance;
 use syncdict::configuration::{DatabaseUrl, HumanDuration, Role, Settings, UpstreamUrl};
 use syncdict::edge::start::EdgeHandle;
 use syncdict::edge::state::TickReport;
+use syncdict::rpc::registry::{Method, Permission};
 use syncdict::startup::Application;
 
 use crate::helpers::{unique_name, Backend, TestDb, WRITER};
@@ -243,17 +244,36 @@ impl TestApp {
     }
 
     /// Sends one JSON-RPC 2.0 call and returns the whole reply object:
-    /// writes as `WRITER`, reads anonymously (as edges and browsers do).
+    /// calls that need a user as `WRITER`, reads anonymously (as edges and
+    /// browsers do).
     pub async fn call(&self, method: &str, params: Value) -> Value {
+        let needs_user =
+            Method::named(method).is_some_and(|m| m.info().permission != Permission::Read);
+        let (status, reply) = self
+            .call_as(needs_user.then_some(WRITER), method, params)
+            .await;
+        assert_eq!(status, 200, "{method}: {reply}");
+        reply
+    }
+
+    /// Sends one JSON-RPC 2.0 call as `user`: the HTTP status and the reply.
+    pub async fn call_as(
+        &self,
+        user: Option<(&str, &str)>,
+        method: &str,
+        params: Value,
+    ) -> (u16, Value) {
         let body = json!({ "jsonrpc": "2.0", "method": method, "params": params, "id": 1 });
-        let user = ["records.put", "records.delete"]
-            .contains(&method)
-            .then_some(WRITER);
         let response = self
             .post_as(user, "application/json", body.to_string())
             .await;
-        assert_eq!(response.status(), 200, "{method}");
-        response.json().await.expect("reply is JSON")
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("reply is JSON"))
+    }
+
+    /// The test's own database, when the app made one.
+    pub fn database_url(&self) -> Option<&DatabaseUrl> {
+        self._db.as_ref().map(|db| &db.url)
     }
 
     /// The result of a call that must succeed.

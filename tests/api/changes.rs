@@ -65,7 +65,7 @@ async fn purged_tombstones_force_a_full_snapshot(app: TestApp) {
     assert_eq!(keys(&changes(&app, 2).await["deletes"]), ["a"]);
 
     // Nothing is old enough under the default retention.
-    assert_eq!(app.maintenance().purge_tombstones().await.unwrap(), 0);
+    assert_eq!(app.maintenance().upkeep().await.unwrap().tombstones, 0);
     assert_eq!(changes(&app, 2).await["full"], false);
     assert_eq!(changes(&app, 2).await["deletes"], json!(["a"]));
 }
@@ -123,7 +123,7 @@ async fn clients_behind_the_purge_get_everything() {
     app.put("b", json!(1)).await; // 2
     app.result("records.delete", json!(["a"])).await; // 3
     app.put("c", json!(1)).await; // 4
-    let _ = app.maintenance().purge_tombstones().await.unwrap();
+    let _ = app.maintenance().upkeep().await.unwrap();
     let behind = changes(&app, 2).await;
     assert_eq!(behind["full"], true);
     assert_eq!(keys(&behind["upserts"]), ["b", "c"]);

@@ -230,7 +230,9 @@ fn user_commands_manage_users() {
     assert!(!ok && out.contains("invalid user name"), "{out}");
     let (_, list) = user(&["list"], "");
     assert!(
-        list.contains("alice\tread,write") && list.contains("bob\tread") && !list.contains("horse"),
+        list.contains("alice\t*=read,write")
+            && list.contains("bob\t*=read")
+            && !list.contains("horse"),
         "{list}"
     );
     assert!(user(&["passwd", "bob", "--password-stdin"], "new password\n").0);

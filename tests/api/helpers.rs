@@ -93,9 +93,31 @@ pub fn add_test_users(url: &DatabaseUrl) {
         ..Default::default()
     };
     let mut conn = syncdict::db::connect(&settings).expect("test database reachable");
-    for ((name, password), write) in [(WRITER, true), (READER, false)] {
+    use syncdict::domain::Level;
+    for ((name, password), level) in [(WRITER, Level::Write), (READER, Level::Read)] {
         let hash = syncdict::auth::password::hash(password).unwrap();
-        syncdict::db::users::add(&mut conn, name, &hash, write, 0).expect("user added");
+        syncdict::db::users::add(&mut conn, name, &hash, level, 0).expect("user added");
+    }
+}
+
+/// Adds a user with exactly `grants` (`*` or a namespace, and a level).
+pub fn add_user(
+    url: &DatabaseUrl,
+    (name, password): (&str, &str),
+    grants: &[(&str, syncdict::domain::Level)],
+) {
+    use syncdict::domain::{Level, Scope};
+    let settings = syncdict::configuration::DatabaseSettings {
+        url: url.clone(),
+        ..Default::default()
+    };
+    let mut conn = syncdict::db::connect(&settings).expect("test database reachable");
+    let hash = syncdict::auth::password::hash(password).unwrap();
+    syncdict::db::users::add(&mut conn, name, &hash, Level::Read, 0).expect("user added");
+    syncdict::db::users::revoke(&mut conn, name, &Scope::All).unwrap();
+    for (scope, level) in grants {
+        let scope = Scope::parse(scope).unwrap();
+        syncdict::db::users::grant(&mut conn, name, &scope, *level).unwrap();
     }
 }
 

@@ -19,6 +19,7 @@ mod helpers;
 mod hostile_upstream;
 mod lua;
 mod metrics;
+mod namespaces;
 mod nginx;
 mod operations;
 mod processes;

@@ -246,7 +246,10 @@ async fn introspection_over_http() {
     let signature = app
         .result("system.methodSignature", json!(["records.changes"]))
         .await;
-    assert_eq!(signature, json!([["struct", "int"]]));
+    assert_eq!(
+        signature,
+        json!([["struct", "int"], ["struct", "int", "array"]])
+    );
 }
 
 /// DNS rebinding: a page of `http://evil.example:PORT` whose name now points

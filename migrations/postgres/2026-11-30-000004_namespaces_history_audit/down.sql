@@ -1,0 +1,13 @@
+ALTER TABLE users ADD COLUMN can_write BOOLEAN NOT NULL DEFAULT FALSE;
+UPDATE users SET can_write = TRUE WHERE username IN (SELECT username FROM grants WHERE can_write);
+DROP TABLE grants;
+DROP TABLE audit;
+DROP TABLE history;
+DELETE FROM meta WHERE name = 'history_from';
+DELETE FROM records WHERE namespace <> 'default';
+DROP INDEX records_namespace_revision;
+ALTER TABLE records DROP CONSTRAINT records_pkey;
+ALTER TABLE records ADD PRIMARY KEY (key);
+ALTER TABLE records DROP COLUMN namespace;
+CREATE INDEX records_revision ON records (revision);
+DROP TABLE namespaces;

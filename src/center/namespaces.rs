@@ -1,0 +1,139 @@
+//! `namespaces.*`: list, create, delete, set a value schema.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::value::RawValue;
+use serde_json::Value;
+
+use super::{db_failure, Center};
+use crate::db::executor::{CreateNamespace, DeleteNamespace, ListNamespaces, SetSchema};
+use crate::db::namespaces::{Deleted, SchemaSet};
+use crate::domain::{Namespace, ValueSchema, WriteOrigin};
+use crate::rpc::{CallError, RawJson};
+
+/// Longest namespace description, in characters.
+pub const MAX_DESCRIPTION: usize = 1000;
+
+#[derive(Serialize)]
+struct Listed<'a> {
+    name: &'a str,
+    description: &'a str,
+    records: i64,
+    bytes: i64,
+    revision: i64,
+    schema: Option<Box<RawValue>>,
+}
+
+#[derive(Serialize)]
+struct Removed {
+    revision: i64,
+    records: i64,
+}
+
+impl Center {
+    pub(super) async fn namespaces(&self) -> Result<RawJson, CallError> {
+        let all = self.ask(ListNamespaces).await?.map_err(db_failure)?;
+        let listed: Vec<Listed> = all
+            .iter()
+            .map(|n| Listed {
+                name: &n.name,
+                description: &n.description,
+                records: n.records,
+                bytes: n.bytes,
+                revision: n.revision,
+                schema: n
+                    .value_schema
+                    .as_ref()
+                    .and_then(|s| RawValue::from_string(s.clone()).ok()),
+            })
+            .collect();
+        Ok(RawJson::of(&listed))
+    }
+
+    pub(super) async fn create_namespace(
+        &self,
+        namespace: Namespace,
+        description: String,
+    ) -> Result<RawJson, CallError> {
+        if description.chars().count() > MAX_DESCRIPTION {
+            return Err(CallError::Invalid(format!(
+                "\"description\" is longer than {MAX_DESCRIPTION} characters"
+            )));
+        }
+        let created = self
+            .ask(CreateNamespace {
+                namespace: namespace.clone(),
+                description,
+            })
+            .await?
+            .map_err(db_failure)?;
+        match created {
+            true => Ok(RawJson::of(&true)),
+            false => Err(CallError::Exists(namespace.to_string())),
+        }
+    }
+
+    pub(super) async fn delete_namespace(
+        &self,
+        namespace: Namespace,
+        force: bool,
+        origin: WriteOrigin,
+    ) -> Result<RawJson, CallError> {
+        if namespace.is_default() {
+            return Err(CallError::Invalid(
+                "the default namespace cannot be deleted".into(),
+            ));
+        }
+        let deleted = self
+            .ask(DeleteNamespace {
+                namespace: namespace.clone(),
+                force,
+                origin,
+            })
+            .await?
+            .map_err(db_failure)?;
+        match deleted {
+            Deleted::Done { records, revision } => {
+                self.cache.note_write(revision);
+                Ok(RawJson::of(&Removed { revision, records }))
+            }
+            Deleted::NotFound => Err(CallError::NoSuchNamespace(namespace.to_string())),
+            Deleted::NotEmpty { records } => Err(CallError::NotEmpty {
+                namespace: namespace.to_string(),
+                records,
+            }),
+        }
+    }
+
+    pub(super) async fn set_schema(
+        &self,
+        namespace: Namespace,
+        schema: Option<Value>,
+    ) -> Result<RawJson, CallError> {
+        let schema = match schema {
+            None => None,
+            Some(value) => {
+                let compiled =
+                    ValueSchema::compile(&value).map_err(|e| CallError::Invalid(e.to_string()))?;
+                Some((value.to_string(), Arc::new(compiled)))
+            }
+        };
+        let set = self
+            .ask(SetSchema {
+                namespace: namespace.clone(),
+                schema,
+            })
+            .await?
+            .map_err(db_failure)?;
+        match set {
+            SchemaSet::Done => Ok(RawJson::of(&true)),
+            SchemaSet::NotFound => Err(CallError::NoSuchNamespace(namespace.to_string())),
+            SchemaSet::Violations(v) => Err(CallError::Invalid(format!(
+                "existing records of namespace {:?} violate the schema: {}",
+                namespace.as_str(),
+                v.join("; ")
+            ))),
+        }
+    }
+}

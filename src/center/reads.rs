@@ -1,0 +1,206 @@
+//! `records.list` and `records.changes`, served from the read cache when
+//! nothing changed, and from one database snapshot when something did.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use super::read_cache::DeltaKey;
+use super::{db_failure, to_record, to_records, Center, ListSnapshot};
+use crate::db::executor::{CurrentRevision, GetChanges, ListRecords};
+use crate::domain::{net_change, Namespace, NetChange, Record, StoredRecord};
+use crate::rpc::{CallError, RawJson};
+
+/// The original `records.changes` reply (the `default` namespace).
+#[derive(Serialize)]
+struct Changes<'a> {
+    revision: i64,
+    full: bool,
+    upserts: Vec<Record>,
+    deletes: Vec<&'a str>,
+}
+
+/// One namespace's part of a `records.changes(since, namespaces)` reply.
+#[derive(Serialize, Default)]
+struct Part<'a> {
+    upserts: Vec<Record>,
+    deletes: Vec<&'a str>,
+}
+
+/// `records.changes(since, namespaces)`: every namespace asked for, each
+/// with its upserts and deletes.
+#[derive(Serialize)]
+struct NamespacedChanges<'a> {
+    revision: i64,
+    full: bool,
+    namespaces: BTreeMap<&'a str, Part<'a>>,
+}
+
+impl Center {
+    /// The serialized `records.list` of `ns`, from the cache when nothing
+    /// changed.
+    pub async fn list(&self, ns: &Namespace) -> Result<ListSnapshot, CallError> {
+        let now = Instant::now();
+        if let Some(list) = self.cache.fresh_list(ns, now) {
+            return Ok(list);
+        }
+        if self.cache.fresh_revision(now).is_none() {
+            let revision = self.ask(CurrentRevision).await?.map_err(db_failure)?;
+            self.cache.confirm_revision(revision, Instant::now());
+            if let Some(list) = self.cache.fresh_list(ns, Instant::now()) {
+                return Ok(list);
+            }
+        }
+        let Some((revision, rows)) = self
+            .ask(ListRecords(ns.clone()))
+            .await?
+            .map_err(db_failure)?
+        else {
+            return Err(CallError::NoSuchNamespace(ns.to_string()));
+        };
+        let list = ListSnapshot::new(revision, RawJson::of(&to_records(&rows)?));
+        self.cache
+            .store_list(ns.clone(), list.clone(), Instant::now());
+        Ok(list)
+    }
+
+    /// `records.changes(since, namespaces)`; `None` is the original form.
+    pub(super) async fn changes(
+        &self,
+        since: i64,
+        namespaces: Option<Vec<Namespace>>,
+    ) -> Result<RawJson, CallError> {
+        let original = namespaces.is_none();
+        let names = namespaces
+            .clone()
+            .unwrap_or_else(|| vec![Namespace::default()]);
+        let key: DeltaKey = (since, namespaces);
+        let now = Instant::now();
+        if let Some(known) = self.cache.fresh_revision(now) {
+            if since > 0 && since == known {
+                return Ok(empty_reply(known, &names, original));
+            }
+            if since == 0 || since > known {
+                let lists: Option<Vec<ListSnapshot>> = names
+                    .iter()
+                    .map(|ns| self.cache.fresh_list(ns, now))
+                    .collect();
+                if let Some(lists) = lists {
+                    return Ok(full_reply(&names, &lists, original));
+                }
+            }
+        }
+        if let Some(delta) = self.cache.fresh_delta(&key, now) {
+            return Ok(delta);
+        }
+        let found = self
+            .ask(GetChanges {
+                since,
+                namespaces: names.clone(),
+            })
+            .await?
+            .map_err(db_failure)?;
+        if let Some(missing) = found.missing {
+            return Err(CallError::NoSuchNamespace(missing));
+        }
+        self.cache.confirm_revision(found.revision, Instant::now());
+        if found.full {
+            let mut lists = Vec::with_capacity(names.len());
+            for ns in &names {
+                let rows: Vec<&StoredRecord> = found
+                    .rows
+                    .iter()
+                    .filter(|r| r.namespace == ns.as_str())
+                    .collect();
+                let records: Vec<Record> =
+                    rows.into_iter().map(to_record).collect::<Result<_, _>>()?;
+                let list = ListSnapshot::new(found.revision, RawJson::of(&records));
+                self.cache
+                    .store_list(ns.clone(), list.clone(), Instant::now());
+                lists.push(list);
+            }
+            return Ok(full_reply(&names, &lists, original));
+        }
+        let mut parts: BTreeMap<&str, Part> = names
+            .iter()
+            .map(|n| (n.as_str(), Part::default()))
+            .collect();
+        for row in &found.rows {
+            let Some(part) = parts.get_mut(row.namespace.as_str()) else {
+                continue;
+            };
+            match net_change(since, row) {
+                NetChange::Upsert => part.upserts.push(to_record(row)?),
+                NetChange::Delete => part.deletes.push(row.key.as_str()),
+                NetChange::Unchanged => {}
+            }
+        }
+        let delta = if original {
+            let part = parts.remove(Namespace::DEFAULT).unwrap_or_default();
+            RawJson::of(&Changes {
+                revision: found.revision,
+                full: false,
+                upserts: part.upserts,
+                deletes: part.deletes,
+            })
+        } else {
+            RawJson::of(&NamespacedChanges {
+                revision: found.revision,
+                full: false,
+                namespaces: parts,
+            })
+        };
+        self.cache.store_delta(key, found.revision, delta.clone());
+        Ok(delta)
+    }
+}
+
+/// Nothing changed since `revision`.
+fn empty_reply(revision: i64, names: &[Namespace], original: bool) -> RawJson {
+    if original {
+        return RawJson::of(&Changes {
+            revision,
+            full: false,
+            upserts: vec![],
+            deletes: vec![],
+        });
+    }
+    RawJson::of(&NamespacedChanges {
+        revision,
+        full: false,
+        namespaces: names
+            .iter()
+            .map(|n| (n.as_str(), Part::default()))
+            .collect(),
+    })
+}
+
+/// Every record of `names`, from their serialized lists (all at one
+/// revision), without parsing them again.
+fn full_reply(names: &[Namespace], lists: &[ListSnapshot], original: bool) -> RawJson {
+    let revision = lists.first().map_or(0, |l| l.revision);
+    if original {
+        return RawJson::from_trusted(format!(
+            r#"{{"revision":{revision},"full":true,"upserts":{},"deletes":[]}}"#,
+            lists[0].json.as_str()
+        ));
+    }
+    let size: usize = lists.iter().map(|l| l.json.as_str().len() + 96).sum();
+    let mut out = String::with_capacity(size + 64);
+    out.push_str(&format!(
+        r#"{{"revision":{revision},"full":true,"namespaces":{{"#
+    ));
+    for (i, (ns, list)) in names.iter().zip(lists).enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        // Namespace names need no JSON escaping ([a-z0-9._-]).
+        out.push_str(&format!(
+            r#""{ns}":{{"upserts":{},"deletes":[]}}"#,
+            list.json.as_str()
+        ));
+    }
+    out.push_str("}}");
+    RawJson::from_trusted(out)
+}

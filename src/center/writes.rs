@@ -1,0 +1,178 @@
+//! Writes: every record write is one change set (`records.put`, `.delete`
+//! and `.apply` alike), and a rollback is the change set that makes a
+//! namespace equal to its past.
+
+use serde_json::Value;
+
+use super::{db_failure, Center};
+use crate::db::executor::{ApplyWrite, ListRecords, RecordsAt};
+use crate::db::writes::Refused;
+use crate::domain::{Applied, ChangeSet, Namespace, RecordKey, Write, WriteOrigin};
+use crate::rpc::CallError;
+
+/// How often a rollback recomputes its change set when writes keep
+/// landing in the namespace while it is computed.
+const ROLLBACK_ATTEMPTS: usize = 3;
+
+impl Center {
+    /// Commits `changes` in `namespace` whole, or refuses them whole.
+    pub(super) async fn write(
+        &self,
+        namespace: Namespace,
+        changes: ChangeSet,
+        if_revision: Option<i64>,
+        origin: WriteOrigin,
+    ) -> Result<Applied, CallError> {
+        let write = Write {
+            namespace: namespace.clone(),
+            changes,
+            if_revision,
+            origin,
+        };
+        match self.ask(ApplyWrite(write)).await?.map_err(db_failure)? {
+            Ok(applied) => {
+                if let Some(revision) = applied.revision {
+                    self.cache.note_write(revision);
+                }
+                Ok(applied)
+            }
+            Err(Refused::NoSuchNamespace) => Err(CallError::NoSuchNamespace(namespace.to_string())),
+            Err(Refused::Conflict { changed_at }) => Err(CallError::Conflict {
+                namespace: namespace.to_string(),
+                changed_at,
+                if_revision: if_revision.unwrap_or_default(),
+            }),
+            Err(Refused::Schema(violations)) => Err(CallError::Invalid(format!(
+                "value violates the schema of namespace {:?}: {}",
+                namespace.as_str(),
+                violations.join("; ")
+            ))),
+        }
+    }
+
+    /// Makes `namespace` equal to its state at `revision`, as one new
+    /// revision. The change set is computed from the namespace now and
+    /// then, and committed only if the namespace did not change meanwhile
+    /// (else computed again).
+    pub(super) async fn rollback(
+        &self,
+        namespace: Namespace,
+        revision: i64,
+        origin: WriteOrigin,
+    ) -> Result<Applied, CallError> {
+        for _ in 0..ROLLBACK_ATTEMPTS {
+            let then = match self
+                .ask(RecordsAt {
+                    namespace: namespace.clone(),
+                    revision,
+                })
+                .await?
+                .map_err(db_failure)?
+            {
+                Ok(then) => then,
+                Err(range) => {
+                    return Err(CallError::OutOfRange {
+                        asked: revision,
+                        from: range.from,
+                        current: range.current,
+                    })
+                }
+            };
+            let Some((read_at, now)) = self
+                .ask(ListRecords(namespace.clone()))
+                .await?
+                .map_err(db_failure)?
+            else {
+                return Err(CallError::NoSuchNamespace(namespace.to_string()));
+            };
+            let changes = diff(
+                then.records,
+                now.into_iter().map(|r| (r.key, r.value)).collect(),
+            )?;
+            let outcome = self
+                .write(namespace.clone(), changes, Some(read_at), origin.clone())
+                .await;
+            match outcome {
+                Err(CallError::Conflict { .. }) => continue,
+                other => return other,
+            }
+        }
+        Err(CallError::Conflict {
+            namespace: namespace.to_string(),
+            changed_at: self.cache.known_revision(),
+            if_revision: revision,
+        })
+    }
+}
+
+/// The change set that turns `now` into `then` (both sorted by key, values
+/// as JSON text).
+fn diff(then: Vec<(String, String)>, now: Vec<(String, String)>) -> Result<ChangeSet, CallError> {
+    let mut set = ChangeSet::default();
+    let mut now = now.into_iter().peekable();
+    let key = |k: String| {
+        RecordKey::parse(k).map_err(|e| {
+            tracing::error!(error = %e, "stored key is not a valid key");
+            CallError::Internal
+        })
+    };
+    let value = |v: &str| {
+        serde_json::from_str::<Value>(v).map_err(|e| {
+            tracing::error!(error = %e, "stored value is not valid JSON");
+            CallError::Internal
+        })
+    };
+    for (k, v) in then {
+        // Keys live now that come before `k` are gone at `then`.
+        while let Some((nk, _)) = now.peek() {
+            if nk.as_bytes() >= k.as_bytes() {
+                break;
+            }
+            let (nk, _) = now.next().expect("peeked");
+            set.deletes.push(key(nk)?);
+        }
+        match now.peek() {
+            Some((nk, nv)) if *nk == k => {
+                if *nv != v {
+                    set.upserts.push((key(k)?, value(&v)?));
+                }
+                now.next();
+            }
+            _ => set.upserts.push((key(k)?, value(&v)?)),
+        }
+    }
+    for (nk, _) in now {
+        set.deletes.push(key(nk)?);
+    }
+    Ok(set)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kv(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn diff_turns_now_into_then() {
+        let then = kv(&[("a", "1"), ("c", "3"), ("d", "4")]);
+        let now = kv(&[("b", "2"), ("c", "30"), ("d", "4"), ("e", "5")]);
+        let set = diff(then, now).unwrap();
+        let ups: Vec<(&str, String)> = set
+            .upserts
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.to_string()))
+            .collect();
+        assert_eq!(ups, vec![("a", "1".to_string()), ("c", "3".to_string())]);
+        let dels: Vec<&str> = set.deletes.iter().map(|k| k.as_str()).collect();
+        assert_eq!(dels, vec!["b", "e"]);
+        assert!(diff(kv(&[("x", "1")]), kv(&[("x", "1")]))
+            .unwrap()
+            .is_empty());
+    }
+}

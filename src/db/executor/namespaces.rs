@@ -1,0 +1,84 @@
+//! Namespace messages: list, find, create, delete, set a value schema.
+
+use std::sync::Arc;
+
+use actix::prelude::*;
+
+use super::DbExecutor;
+use crate::db::namespaces::{self, Deleted, NamespaceInfo, SchemaSet};
+use crate::db::DbError;
+use crate::domain::{now_us, Namespace, ValueSchema, WriteOrigin};
+
+/// Lists every namespace with its counts.
+#[derive(Message)]
+#[rtype(result = "Result<Vec<NamespaceInfo>, DbError>")]
+pub struct ListNamespaces;
+
+impl Handler<ListNamespaces> for DbExecutor {
+    type Result = Result<Vec<NamespaceInfo>, DbError>;
+    fn handle(&mut self, _: ListNamespaces, _: &mut Self::Context) -> Self::Result {
+        self.with_conn(|c, _| namespaces::list(c))
+    }
+}
+
+/// Reads one namespace.
+#[derive(Message)]
+#[rtype(result = "Result<Option<NamespaceInfo>, DbError>")]
+pub struct FindNamespace(pub Namespace);
+
+impl Handler<FindNamespace> for DbExecutor {
+    type Result = Result<Option<NamespaceInfo>, DbError>;
+    fn handle(&mut self, msg: FindNamespace, _: &mut Self::Context) -> Self::Result {
+        self.with_conn(|c, _| namespaces::find(c, &msg.0))
+    }
+}
+
+/// Creates a namespace; answers `false` if it exists.
+#[derive(Message)]
+#[rtype(result = "Result<bool, DbError>")]
+pub struct CreateNamespace {
+    pub namespace: Namespace,
+    pub description: String,
+}
+
+impl Handler<CreateNamespace> for DbExecutor {
+    type Result = Result<bool, DbError>;
+    fn handle(&mut self, msg: CreateNamespace, _: &mut Self::Context) -> Self::Result {
+        self.with_conn(|c, _| namespaces::create(c, &msg.namespace, &msg.description, now_us()))
+    }
+}
+
+/// Deletes a namespace (with its records only when `force`).
+#[derive(Message)]
+#[rtype(result = "Result<Deleted, DbError>")]
+pub struct DeleteNamespace {
+    pub namespace: Namespace,
+    pub force: bool,
+    pub origin: WriteOrigin,
+}
+
+impl Handler<DeleteNamespace> for DbExecutor {
+    type Result = Result<Deleted, DbError>;
+    fn handle(&mut self, msg: DeleteNamespace, _: &mut Self::Context) -> Self::Result {
+        self.with_conn(|c, _| {
+            namespaces::delete(c, &msg.namespace, msg.force, &msg.origin, now_us())
+        })
+    }
+}
+
+/// Sets or clears a namespace's value schema, checking its records first.
+#[derive(Message)]
+#[rtype(result = "Result<SchemaSet, DbError>")]
+pub struct SetSchema {
+    pub namespace: Namespace,
+    /// The schema's JSON text and its compiled form; `None` clears it.
+    pub schema: Option<(String, Arc<ValueSchema>)>,
+}
+
+impl Handler<SetSchema> for DbExecutor {
+    type Result = Result<SchemaSet, DbError>;
+    fn handle(&mut self, msg: SetSchema, _: &mut Self::Context) -> Self::Result {
+        let schema = msg.schema.as_ref().map(|(t, s)| (t.as_str(), s.as_ref()));
+        self.with_conn(|c, _| namespaces::set_schema(c, &msg.namespace, schema))
+    }
+}

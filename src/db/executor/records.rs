@@ -1,0 +1,75 @@
+//! Record messages: reads of a namespace, changes since a revision, and
+//! change sets.
+
+use actix::prelude::*;
+
+use super::DbExecutor;
+use crate::db::records::{self, ChangeRows};
+use crate::db::writes::{self, Refused};
+use crate::db::DbError;
+use crate::domain::{now_us, Applied, Namespace, RecordKey, StoredRecord, Write};
+
+/// Lists every live record of a namespace, ordered by key, with the store
+/// revision (`None`: no such namespace).
+#[derive(Message)]
+#[rtype(result = "Result<Option<(i64, Vec<StoredRecord>)>, DbError>")]
+pub struct ListRecords(pub Namespace);
+
+impl Handler<ListRecords> for DbExecutor {
+    type Result = Result<Option<(i64, Vec<StoredRecord>)>, DbError>;
+    fn handle(&mut self, msg: ListRecords, _: &mut Self::Context) -> Self::Result {
+        self.with_conn(|c, _| records::list(c, &msg.0))
+    }
+}
+
+/// Reads the live record under a key in a namespace.
+#[derive(Message)]
+#[rtype(result = "Result<Option<StoredRecord>, DbError>")]
+pub struct GetRecord(pub Namespace, pub RecordKey);
+
+impl Handler<GetRecord> for DbExecutor {
+    type Result = Result<Option<StoredRecord>, DbError>;
+    fn handle(&mut self, msg: GetRecord, _: &mut Self::Context) -> Self::Result {
+        self.with_conn(|c, _| records::get(c, &msg.0, msg.1.as_str()))
+    }
+}
+
+/// Commits a change set whole at one revision, or refuses it whole.
+#[derive(Message)]
+#[rtype(result = "Result<Result<Applied, Refused>, DbError>")]
+pub struct ApplyWrite(pub Write);
+
+impl Handler<ApplyWrite> for DbExecutor {
+    type Result = Result<Result<Applied, Refused>, DbError>;
+    fn handle(&mut self, msg: ApplyWrite, _: &mut Self::Context) -> Self::Result {
+        self.with_conn(|c, schemas| writes::apply(c, &msg.0, schemas, now_us()))
+    }
+}
+
+/// Reads what changed in some namespaces after a revision (or a full
+/// snapshot of them).
+#[derive(Message)]
+#[rtype(result = "Result<ChangeRows, DbError>")]
+pub struct GetChanges {
+    pub since: i64,
+    pub namespaces: Vec<Namespace>,
+}
+
+impl Handler<GetChanges> for DbExecutor {
+    type Result = Result<ChangeRows, DbError>;
+    fn handle(&mut self, msg: GetChanges, _: &mut Self::Context) -> Self::Result {
+        self.with_conn(|c, _| records::changes(c, msg.since, &msg.namespaces))
+    }
+}
+
+/// Reads the store's current revision (one row).
+#[derive(Message)]
+#[rtype(result = "Result<i64, DbError>")]
+pub struct CurrentRevision;
+
+impl Handler<CurrentRevision> for DbExecutor {
+    type Result = Result<i64, DbError>;
+    fn handle(&mut self, _: CurrentRevision, _: &mut Self::Context) -> Self::Result {
+        self.with_conn(|c, _| records::current_revision(c))
+    }
+}

@@ -1,0 +1,207 @@
+//! Queries on namespaces: list, create, delete, set a value schema.
+
+use diesel::prelude::*;
+use diesel::result::Error as DieselError;
+
+use super::records::{write_transaction, REVISION};
+use super::schema::{audit, grants, history, meta, namespaces, records};
+use super::{with_conn, AnyConnection};
+use crate::domain::{Namespace, ValueSchema, WriteOrigin, MAX_VIOLATIONS};
+
+/// A namespace as `namespaces.list` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = namespaces)]
+pub struct NamespaceInfo {
+    pub name: String,
+    pub description: String,
+    pub value_schema: Option<String>,
+    /// The last revision that changed its records.
+    pub revision: i64,
+    #[diesel(column_name = live_records)]
+    pub records: i64,
+    /// Bytes of keys and values of its live records.
+    #[diesel(column_name = live_bytes)]
+    pub bytes: i64,
+    pub created_at_us: i64,
+}
+
+/// Every namespace, by name.
+pub fn list(conn: &mut AnyConnection) -> QueryResult<Vec<NamespaceInfo>> {
+    with_conn!(conn, |c| namespaces::table
+        .select(NamespaceInfo::as_select())
+        .order(namespaces::name.asc())
+        .load(c))
+}
+
+/// One namespace, if it exists.
+pub fn find(conn: &mut AnyConnection, ns: &Namespace) -> QueryResult<Option<NamespaceInfo>> {
+    with_conn!(conn, |c| namespaces::table
+        .find(ns.as_str())
+        .select(NamespaceInfo::as_select())
+        .first(c)
+        .optional())
+}
+
+/// Creates a namespace; `false` if the name is taken.
+pub fn create(
+    conn: &mut AnyConnection,
+    ns: &Namespace,
+    description: &str,
+    now_us: i64,
+) -> QueryResult<bool> {
+    if find(conn, ns)?.is_some() {
+        return Ok(false);
+    }
+    let inserted = with_conn!(conn, |c| diesel::insert_into(namespaces::table)
+        .values((
+            namespaces::name.eq(ns.as_str()),
+            namespaces::description.eq(description),
+            namespaces::created_at_us.eq(now_us),
+        ))
+        .execute(c));
+    match inserted {
+        Ok(n) => Ok(n == 1),
+        // Created by someone else in between.
+        Err(DieselError::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
+            Ok(false)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// What `namespaces.delete` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deleted {
+    /// Gone, with this many live records; the revision taken.
+    Done {
+        records: i64,
+        revision: i64,
+    },
+    NotFound,
+    /// It has records and `force` was not given.
+    NotEmpty {
+        records: i64,
+    },
+}
+
+enum Abort {
+    Db(DieselError),
+    Stop(Deleted),
+}
+
+impl From<DieselError> for Abort {
+    fn from(e: DieselError) -> Self {
+        Abort::Db(e)
+    }
+}
+
+/// Deletes a namespace with its records, history and grants, at one new
+/// revision (so caches everywhere notice). Refused while it has records
+/// unless `force`. `default` is never deleted (the caller refuses it).
+pub fn delete(
+    conn: &mut AnyConnection,
+    ns: &Namespace,
+    force: bool,
+    origin: &WriteOrigin,
+    now_us: i64,
+) -> QueryResult<Deleted> {
+    let name = ns.as_str();
+    let outcome = write_transaction!(conn, |c| {
+        diesel::update(meta::table.find(REVISION))
+            .set(meta::value.eq(meta::value + 1i64))
+            .execute(c)?;
+        let revision: i64 = meta::table.find(REVISION).select(meta::value).first(c)?;
+        let live: Option<i64> = namespaces::table
+            .find(name)
+            .select(namespaces::live_records)
+            .first(c)
+            .optional()?;
+        let Some(records) = live else {
+            return Err(Abort::Stop(Deleted::NotFound));
+        };
+        if records > 0 && !force {
+            return Err(Abort::Stop(Deleted::NotEmpty { records }));
+        }
+        diesel::delete(records::table.filter(records::namespace.eq(name))).execute(c)?;
+        diesel::delete(history::table.filter(history::namespace.eq(name))).execute(c)?;
+        diesel::delete(grants::table.filter(grants::namespace.eq(name))).execute(c)?;
+        diesel::delete(namespaces::table.find(name)).execute(c)?;
+        diesel::insert_into(audit::table)
+            .values((
+                audit::revision.eq(revision),
+                audit::at_us.eq(now_us),
+                audit::author.eq(origin.author.as_str()),
+                audit::address.eq(origin.address.as_str()),
+                audit::method.eq(origin.method.as_str()),
+                audit::namespace.eq(name),
+                audit::keys_changed.eq(records),
+                audit::comment.eq(origin.comment.as_str()),
+            ))
+            .execute(c)?;
+        Ok(Deleted::Done { records, revision })
+    });
+    match outcome {
+        Ok(done) => Ok(done),
+        Err(Abort::Stop(stop)) => Ok(stop),
+        Err(Abort::Db(e)) => Err(e),
+    }
+}
+
+/// What `namespaces.set_schema` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SchemaSet {
+    Done,
+    NotFound,
+    /// Existing records that violate it (the first few); nothing changed.
+    Violations(Vec<String>),
+}
+
+/// Sets (or with `None` clears) a namespace's value schema, after checking
+/// every live record of it against the schema in the same transaction.
+pub fn set_schema(
+    conn: &mut AnyConnection,
+    ns: &Namespace,
+    schema: Option<(&str, &ValueSchema)>,
+) -> QueryResult<SchemaSet> {
+    let name = ns.as_str();
+    write_transaction!(conn, |c| {
+        // Lock writers out while the records are checked.
+        diesel::update(meta::table.find(REVISION))
+            .set(meta::value.eq(meta::value))
+            .execute(c)?;
+        let exists = namespaces::table
+            .find(name)
+            .select(namespaces::name)
+            .first::<String>(c)
+            .optional()?
+            .is_some();
+        if !exists {
+            return Ok(SchemaSet::NotFound);
+        }
+        if let Some((_, compiled)) = schema {
+            let rows: Vec<(String, String)> = records::table
+                .filter(records::namespace.eq(name))
+                .filter(records::deleted.eq(false))
+                .order(records::key.asc())
+                .select((records::key, records::value))
+                .load(c)?;
+            let mut violations = Vec::new();
+            for (key, value) in rows {
+                let Ok(value) = serde_json::from_str::<serde_json::Value>(&value) else {
+                    continue;
+                };
+                compiled.check(&key, &value, &mut violations);
+                if violations.len() >= MAX_VIOLATIONS {
+                    break;
+                }
+            }
+            if !violations.is_empty() {
+                return Ok(SchemaSet::Violations(violations));
+            }
+        }
+        diesel::update(namespaces::table.find(name))
+            .set(namespaces::value_schema.eq(schema.map(|(text, _)| text)))
+            .execute(c)?;
+        Ok(SchemaSet::Done)
+    })
+}

@@ -1,0 +1,72 @@
+//! Change sets: what one write commits at one revision, and who made it.
+
+use serde_json::Value;
+
+use super::{Namespace, RecordKey};
+
+/// Upserts and deletes committed together at one revision, or not at all.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ChangeSet {
+    pub upserts: Vec<(RecordKey, Value)>,
+    pub deletes: Vec<RecordKey>,
+}
+
+impl ChangeSet {
+    pub fn put(key: RecordKey, value: Value) -> ChangeSet {
+        ChangeSet {
+            upserts: vec![(key, value)],
+            deletes: Vec::new(),
+        }
+    }
+
+    pub fn delete(key: RecordKey) -> ChangeSet {
+        ChangeSet {
+            upserts: Vec::new(),
+            deletes: vec![key],
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.upserts.len() + self.deletes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Who wrote, from where, through which method: kept in the audit log and,
+/// for the author, in every history entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WriteOrigin {
+    /// The user (or token) name; empty when unknown (the data that was
+    /// there before history was kept).
+    pub author: String,
+    /// The client address as `server.trusted_proxies` resolved it.
+    pub address: String,
+    /// The RPC method, or the command (`import`, `upkeep`).
+    pub method: String,
+    /// A free-text comment (the console's publish comment).
+    pub comment: String,
+}
+
+/// A change set to commit in a namespace, and its optimistic-concurrency
+/// condition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Write {
+    pub namespace: Namespace,
+    pub changes: ChangeSet,
+    /// Refuse if the namespace changed after this revision.
+    pub if_revision: Option<i64>,
+    pub origin: WriteOrigin,
+}
+
+/// What a committed write did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Applied {
+    /// The revision taken; `None` when nothing changed (deletes of keys
+    /// that were not there), and no revision was taken.
+    pub revision: Option<i64>,
+    pub upserts: usize,
+    pub deletes: usize,
+}

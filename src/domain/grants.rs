@@ -1,0 +1,137 @@
+//! `Grants`: what a user may do, per namespace.
+
+use std::collections::BTreeMap;
+
+use super::Namespace;
+
+/// What a grant allows; `Write` includes reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Read,
+    Write,
+}
+
+impl Level {
+    pub fn label(self) -> &'static str {
+        match self {
+            Level::Read => "read",
+            Level::Write => "read,write",
+        }
+    }
+}
+
+/// A grant's scope: one namespace, or every namespace (`*`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Scope {
+    All,
+    One(Namespace),
+}
+
+impl Scope {
+    /// `*` or a namespace name.
+    pub fn parse(s: &str) -> Result<Scope, super::InvalidNamespace> {
+        if s == "*" {
+            Ok(Scope::All)
+        } else {
+            Namespace::parse(s).map(Scope::One)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Scope::All => "*",
+            Scope::One(ns) => ns.as_str(),
+        }
+    }
+}
+
+/// A user's grants; the highest level that applies wins.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Grants {
+    all: Option<Level>,
+    by_namespace: BTreeMap<Namespace, Level>,
+}
+
+impl Grants {
+    /// Every namespace at `level` (tests, and users created before
+    /// namespaces existed).
+    pub fn everything(level: Level) -> Grants {
+        Grants {
+            all: Some(level),
+            by_namespace: BTreeMap::new(),
+        }
+    }
+
+    pub fn add(&mut self, scope: Scope, level: Level) {
+        match scope {
+            Scope::All => self.all = self.all.max(Some(level)),
+            Scope::One(ns) => {
+                let slot = self.by_namespace.entry(ns).or_insert(level);
+                *slot = (*slot).max(level);
+            }
+        }
+    }
+
+    /// The level that applies to `namespace`, if any.
+    pub fn level(&self, namespace: &Namespace) -> Option<Level> {
+        self.all.max(self.by_namespace.get(namespace).copied())
+    }
+
+    pub fn may_write(&self, namespace: &Namespace) -> bool {
+        self.level(namespace) == Some(Level::Write)
+    }
+
+    pub fn may_read(&self, namespace: &Namespace) -> bool {
+        self.level(namespace).is_some()
+    }
+
+    /// May read every namespace (a `*` grant).
+    pub fn may_read_all(&self) -> bool {
+        self.all.is_some()
+    }
+
+    /// May write every namespace (a `*` write grant: creating and deleting
+    /// namespaces).
+    pub fn may_write_all(&self) -> bool {
+        self.all == Some(Level::Write)
+    }
+
+    /// `*=read,write ns=read`, for `syncdict user list`.
+    pub fn describe(&self) -> String {
+        let all = self.all.map(|l| format!("*={}", l.label()));
+        let each = self
+            .by_namespace
+            .iter()
+            .map(|(ns, l)| format!("{ns}={}", l.label()));
+        let parts: Vec<String> = all.into_iter().chain(each).collect();
+        if parts.is_empty() {
+            "none".to_string()
+        } else {
+            parts.join(" ")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ns(s: &str) -> Namespace {
+        Namespace::parse(s).unwrap()
+    }
+
+    #[test]
+    fn highest_level_wins() {
+        let mut g = Grants::default();
+        assert!(!g.may_read(&ns("a")));
+        g.add(Scope::One(ns("a")), Level::Write);
+        g.add(Scope::One(ns("a")), Level::Read);
+        g.add(Scope::All, Level::Read);
+        assert!(g.may_write(&ns("a")));
+        assert!(g.may_read(&ns("b")) && !g.may_write(&ns("b")));
+        assert!(!g.may_write_all());
+        assert_eq!(g.describe(), "*=read a=read,write");
+        assert_eq!(Scope::parse("*").unwrap(), Scope::All);
+        assert!(Scope::parse("A").is_err());
+    }
+}

@@ -1,0 +1,67 @@
+//! The one table of methods: name, params (the required ones first),
+//! result, protocols, permission and help. Introspection, the OpenRPC
+//! document, the method browser and `bind` all read it.
+
+use super::registry::{Method, MethodInfo, Offered::*, Permission::*, Ty};
+
+const NS: (&str, Ty) = ("namespace", Ty::String);
+
+#[rustfmt::skip]
+pub fn info(method: Method) -> &'static MethodInfo {
+    match method {
+        Method::RecordsList => &MethodInfo { name: "records.list", params: &[NS], required: 0, returns: Ty::Array, offered: Both, permission: Read,
+            help: "Returns every record of namespace (default: default) as {key, value, revision, updated_at}, ordered by key." },
+        Method::RecordsGet => &MethodInfo { name: "records.get", params: &[("key", Ty::String), NS], required: 1, returns: Ty::Struct, offered: Both, permission: Read,
+            help: "Returns the record stored under key in namespace; an error (-32002) if there is none." },
+        Method::RecordsPut => &MethodInfo { name: "records.put", params: &[("key", Ty::String), ("value", Ty::Any), NS], required: 2, returns: Ty::Int, offered: Both, permission: Write,
+            help: "Stores any JSON value under key (1 to 255 bytes of UTF-8) in namespace and returns the new revision. \
+                   A value that violates the namespace's schema is refused (-32602)." },
+        Method::RecordsDelete => &MethodInfo { name: "records.delete", params: &[("key", Ty::String), NS], required: 1, returns: Ty::Boolean, offered: Both, permission: Write,
+            help: "Deletes the record under key in namespace; returns true if it existed, false otherwise." },
+        Method::RecordsChanges => &MethodInfo { name: "records.changes", params: &[("since", Ty::Int), ("namespaces", Ty::Array)], required: 1, returns: Ty::Struct, offered: Both, permission: Read,
+            help: "Returns the net change after revision since. Without namespaces: {revision, full, upserts, deletes} \
+                   for the default namespace, deletes as keys. With a list of namespaces: {revision, full, namespaces: \
+                   {name: {upserts, deletes}}}. full is true (upserts then hold every record) when since is 0, older \
+                   than the kept tombstones, or ahead of the store." },
+        Method::RecordsApply => &MethodInfo { name: "records.apply", params: &[("changes", Ty::Struct), NS, ("if_revision", Ty::Int)], required: 1, returns: Ty::Struct, offered: Both, permission: Write,
+            help: "Commits {upserts: {key: value, ...}, deletes: [key, ...]} in namespace at one revision, or nothing. \
+                   With if_revision, refused (-32009) if the namespace changed after it. Returns {revision, upserts, \
+                   deletes}; revision is null when nothing changed." },
+        Method::RecordsHistory => &MethodInfo { name: "records.history", params: &[("key", Ty::String), NS, ("limit", Ty::Int)], required: 1, returns: Ty::Array, offered: Both, permission: Read,
+            help: "The writes of key in namespace, newest first (limit, default 100, at most 1000): {revision, value, \
+                   deleted, author, at}." },
+        Method::RecordsAt => &MethodInfo { name: "records.at", params: &[("revision", Ty::Int), NS], required: 1, returns: Ty::Struct, offered: Both, permission: Read,
+            help: "The namespace as it was at revision: {revision, records: [{key, value}]}; -32010 if the revision is \
+                   older than server.history_retention keeps." },
+        Method::NamespacesList => &MethodInfo { name: "namespaces.list", params: &[], required: 0, returns: Ty::Array, offered: Both, permission: Read,
+            help: "Every namespace: {name, description, records, bytes, revision (its last change), schema (or null)}." },
+        Method::NamespacesCreate => &MethodInfo { name: "namespaces.create", params: &[("name", Ty::String), ("description", Ty::String)], required: 1, returns: Ty::Boolean, offered: Both, permission: WriteAll,
+            help: "Creates a namespace: a-z, 0-9, '.', '_', '-', at most 64, starting with a letter or digit. -32012 if it exists." },
+        Method::NamespacesDelete => &MethodInfo { name: "namespaces.delete", params: &[("name", Ty::String), ("force", Ty::Boolean)], required: 1, returns: Ty::Struct, offered: Both, permission: WriteAll,
+            help: "Deletes a namespace with its history; refused (-32011) while it has records unless force is true. \
+                   default cannot be deleted. Returns {revision, records}." },
+        Method::NamespacesSetSchema => &MethodInfo { name: "namespaces.set_schema", params: &[("name", Ty::String), ("schema", Ty::Any)], required: 2, returns: Ty::Boolean, offered: Both, permission: Write,
+            help: "Sets the namespace's JSON Schema (draft 2020-12) for values, or clears it with null. Refused \
+                   (-32602) if it is not a valid schema or existing records violate it (the first few are listed)." },
+        Method::NamespacesRollback => &MethodInfo { name: "namespaces.rollback", params: &[("namespace", Ty::String), ("revision", Ty::Int)], required: 2, returns: Ty::Struct, offered: Both, permission: Write,
+            help: "Makes the namespace equal to its state at revision, as one new revision: returns {revision, upserts, \
+                   deletes}. Any revision within server.history_retention." },
+        Method::AuditList => &MethodInfo { name: "audit.list", params: &[("since_revision", Ty::Int), ("limit", Ty::Int)], required: 0, returns: Ty::Array, offered: Both, permission: ReadAll,
+            help: "One entry per committed revision after since_revision (oldest first; without it the newest), at \
+                   most limit (default 100, at most 1000): {revision, at, author, address, method, namespace, keys, comment}." },
+        Method::TestRpcMyRpc => &MethodInfo { name: "testrpc.MyRPC", params: &[], required: 0, returns: Ty::Array, offered: Both, permission: Read,
+            help: "The records.list rows, each also under the original model's field names \
+                   (name and value), for clients of the original rpc4django center." },
+        Method::ListMethods => &MethodInfo { name: "system.listMethods", params: &[], required: 0, returns: Ty::Array, offered: Both, permission: Read,
+            help: "Returns the names of all methods." },
+        Method::MethodHelp => &MethodInfo { name: "system.methodHelp", params: &[("name", Ty::String)], required: 1, returns: Ty::String, offered: Both, permission: Read,
+            help: "Returns the help text of the named method." },
+        Method::MethodSignature => &MethodInfo { name: "system.methodSignature", params: &[("name", Ty::String)], required: 1, returns: Ty::Array, offered: Both, permission: Read,
+            help: "Returns the signatures of the named method: [[return type, param types...], ...], one per number of params." },
+        Method::Multicall => &MethodInfo { name: "system.multicall", params: &[("calls", Ty::Array)], required: 1, returns: Ty::Array, offered: XmlOnly, permission: Read,
+            help: "XML-RPC only: runs each {methodName, params} in order, each judged on its own; returns \
+                   [result] or a fault struct per call." },
+        Method::Discover => &MethodInfo { name: "rpc.discover", params: &[], required: 0, returns: Ty::Struct, offered: JsonOnly, permission: Read,
+            help: "JSON-RPC only: returns the OpenRPC 1.3 document describing these methods." },
+    }
+}
