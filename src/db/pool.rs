@@ -8,11 +8,11 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use super::AnyConnection;
 use crate::configuration::{Backend, DatabaseSettings, DatabaseUrl};
 
-const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub(super) const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 #[cfg(feature = "mysql")]
-const MYSQL_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/mysql");
+pub(super) const MYSQL_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/mysql");
 #[cfg(feature = "postgres")]
-const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+pub(super) const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
 pub type DbPool = r2d2::Pool<Manager>;
 
@@ -56,7 +56,7 @@ impl r2d2::ManageConnection for Manager {
     }
 }
 
-fn establish(url: &DatabaseUrl) -> Result<AnyConnection, ConnectError> {
+pub(super) fn establish(url: &DatabaseUrl) -> Result<AnyConnection, ConnectError> {
     let target = url.connection_string();
     let failed = |e: diesel::ConnectionError| {
         ConnectError(format!("cannot connect to {}: {e}", url.masked()))

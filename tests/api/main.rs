@@ -31,4 +31,5 @@ mod records;
 mod rpc4django;
 mod scale_out;
 mod slow_clients;
+mod upgrade;
 mod xmlrpc;
