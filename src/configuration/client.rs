@@ -1,5 +1,6 @@
 //! `[client]`: the edge role, pulling from one or more centers.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
@@ -7,6 +8,7 @@ use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 use super::units::{InvalidValue, StringOrInt};
 use super::UpstreamUrl;
 use super::{ByteSize, HumanDuration};
+use crate::domain::Namespace;
 
 /// How the edge asks its upstream for data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -48,8 +50,18 @@ pub struct ClientSettings {
     /// JSON-RPC URLs tried in order; on failure the next one. Empty means this
     /// process's own /RPC (needs the center role). Default `[]`.
     pub upstreams: Vec<UpstreamUrl>,
+    /// The namespaces pulled, in one request. Default `["default"]` (sent as
+    /// the original `records.changes(since)`, so any center answers it).
+    pub namespaces: Vec<Namespace>,
+    /// Byte budgets of their own for some of `namespaces` (nginx sizes); the
+    /// others share `cache_size`. A namespace that does not fit is refused
+    /// and reported while the others keep updating. Default `{}`.
+    pub namespace_sizes: BTreeMap<Namespace, ByteSize>,
     /// `"changes"` or `"method"`. Default `"changes"`.
     pub mode: PullMode,
+    /// The namespace `method` mode pulls into (one of `namespaces`).
+    /// Default `"default"`.
+    pub method_namespace: Namespace,
     /// Method called in `method` mode. Default `"testrpc.MyRPC"`.
     pub method: String,
     /// JSON-RPC version spoken in `method` mode: `"2.0"` or `"1.0"`. Default `"2.0"`.
@@ -72,12 +84,14 @@ pub struct ClientSettings {
     /// Never printed. Default unset.
     #[serde(serialize_with = "mask_secret")]
     pub password: Option<String>,
-    /// Bytes the cache may hold (key + value + 48 per entry), nginx sizes.
-    /// Data that does not fit is refused and reported, never dropped. Default `"10m"`.
+    /// Bytes the cache may hold (key + value + 48 per entry), nginx sizes,
+    /// shared by the namespaces without a size of their own. Data that does
+    /// not fit is refused and reported, never dropped. Default `"10m"`.
     pub cache_size: ByteSize,
     /// Largest reply the edge reads from an upstream (Content-Length is
     /// checked first, then the bytes are counted as they arrive); a larger
-    /// one fails the pull and the data stays. At least `cache_size`.
+    /// one fails the pull and the data stays. At least `cache_size` plus
+    /// the `namespace_sizes`.
     /// Default `"40m"`.
     pub max_reply: ByteSize,
     /// Longest wait between retries after failures (exponential, full jitter). Default `"60s"`.
@@ -100,7 +114,10 @@ impl Default for ClientSettings {
         let secs = |s| HumanDuration(std::time::Duration::from_secs(s));
         ClientSettings {
             upstreams: Vec::new(),
+            namespaces: vec![Namespace::default()],
+            namespace_sizes: BTreeMap::new(),
             mode: PullMode::Changes,
+            method_namespace: Namespace::default(),
             method: "testrpc.MyRPC".into(),
             jsonrpc_version: JsonRpcVersion::V2,
             key_field: "name".into(),

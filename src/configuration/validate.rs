@@ -1,7 +1,7 @@
 //! `Settings::validate`: what types alone cannot check, at start-up; each
 //! message names its key.
 
-use super::{ConfigError, ReadAccess, Role, Settings, JSON_DEPTH_CEILING};
+use super::{ConfigError, PullMode, ReadAccess, Role, Settings, JSON_DEPTH_CEILING};
 
 impl Settings {
     /// Checks what types alone cannot; each message names its key.
@@ -173,12 +173,43 @@ impl Settings {
                 format!("{} must be between 1k and 4g", c.cache_size),
             );
         }
-        if c.max_reply.bytes() < c.cache_size.bytes() {
+        if c.namespaces.is_empty() || c.namespaces.len() > 100 {
+            return fail("client.namespaces", "must list 1 to 100 namespaces".into());
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        if let Some(twice) = c.namespaces.iter().find(|ns| !seen.insert(*ns)) {
+            return fail("client.namespaces", format!("lists {twice} twice"));
+        }
+        if let Some(stray) = c.namespace_sizes.keys().find(|ns| !seen.contains(ns)) {
+            return fail(
+                "client.namespace_sizes",
+                format!("{stray} is not in client.namespaces"),
+            );
+        }
+        if let Some((ns, size)) = c
+            .namespace_sizes
+            .iter()
+            .find(|(_, s)| s.bytes() < 1024 || s.bytes() > u32::MAX as u64)
+        {
+            return fail(
+                "client.namespace_sizes",
+                format!("{ns} = {size} must be between 1k and 4g"),
+            );
+        }
+        if c.mode == PullMode::Method && !seen.contains(&c.method_namespace) {
+            return fail(
+                "client.method_namespace",
+                format!("{} is not in client.namespaces", c.method_namespace),
+            );
+        }
+        let total = c.cache_size.bytes()
+            + c.namespace_sizes.values().map(|s| s.bytes()).sum::<u64>();
+        if c.max_reply.bytes() < total {
             return fail(
                 "client.max_reply",
                 format!(
-                    "{} is less than client.cache_size ({})",
-                    c.max_reply, c.cache_size
+                    "{} is less than client.cache_size plus client.namespace_sizes ({total} bytes)",
+                    c.max_reply
                 ),
             );
         }

@@ -16,6 +16,7 @@ pub mod start;
 pub mod state;
 pub mod status;
 pub mod store;
+mod table;
 pub mod upstreams;
 
 /// FNV-1a's starting value.

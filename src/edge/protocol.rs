@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 
 use super::PullError;
 use crate::configuration::JsonRpcVersion;
+use crate::domain::Namespace;
 
 /// One value as the edge keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,15 +17,29 @@ pub struct Item {
     pub updated_at_us: i64,
 }
 
-/// What one successful pull brought.
+/// One namespace's part of a pull.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Part {
+    pub namespace: Namespace,
+    pub upserts: Vec<Item>,
+    pub deletes: Vec<String>,
+}
+
+impl Part {
+    pub fn is_empty(&self) -> bool {
+        self.upserts.is_empty() && self.deletes.is_empty()
+    }
+}
+
+/// What one successful pull brought: a part per namespace it covers (a
+/// namespace not listed is untouched).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pulled {
     /// The upstream revision (`changes` mode), or `None` (`method` mode).
     pub revision: Option<i64>,
-    /// True when `upserts` is the whole dataset.
+    /// True when each part's `upserts` is that namespace's whole dataset.
     pub full: bool,
-    pub upserts: Vec<Item>,
-    pub deletes: Vec<String>,
+    pub parts: Vec<Part>,
 }
 
 impl Pulled {
@@ -33,24 +48,55 @@ impl Pulled {
         Pulled {
             revision: None,
             full: false,
-            upserts: Vec::new(),
-            deletes: Vec::new(),
+            parts: Vec::new(),
+        }
+    }
+
+    /// A pull of one namespace.
+    pub fn single(
+        namespace: Namespace,
+        revision: Option<i64>,
+        full: bool,
+        upserts: Vec<Item>,
+        deletes: Vec<String>,
+    ) -> Pulled {
+        Pulled {
+            revision,
+            full,
+            parts: vec![Part {
+                namespace,
+                upserts,
+                deletes,
+            }],
         }
     }
 
     pub fn is_empty_delta(&self) -> bool {
-        !self.full && self.upserts.is_empty() && self.deletes.is_empty()
+        !self.full && self.parts.iter().all(Part::is_empty)
+    }
+
+    /// Upserts over all parts.
+    pub fn upserts(&self) -> usize {
+        self.parts.iter().map(|p| p.upserts.len()).sum()
+    }
+
+    /// Deletes over all parts.
+    pub fn deletes(&self) -> usize {
+        self.parts.iter().map(|p| p.deletes.len()).sum()
     }
 
     /// Bytes of keys and values it carries.
     pub fn bytes(&self) -> u64 {
-        let upserts: usize = self
-            .upserts
-            .iter()
-            .map(|i| i.key.len() + i.value.len())
-            .sum();
-        let deletes: usize = self.deletes.iter().map(String::len).sum();
-        (upserts + deletes) as u64
+        let mut total = 0;
+        for part in &self.parts {
+            total += part
+                .upserts
+                .iter()
+                .map(|i| i.key.len() + i.value.len())
+                .sum::<usize>();
+            total += part.deletes.iter().map(String::len).sum::<usize>();
+        }
+        total as u64
     }
 }
 
@@ -59,9 +105,15 @@ pub fn body_hash(bytes: &[u8]) -> u64 {
     super::fnv1a(super::FNV_OFFSET, bytes)
 }
 
-/// The JSON-RPC body for `records.changes(since)`.
-pub fn changes_request(since: i64) -> String {
-    json!({"jsonrpc": "2.0", "method": "records.changes", "params": [since], "id": 1}).to_string()
+/// The JSON-RPC body for `records.changes(since)`, or, for any other set
+/// of namespaces than `default` alone, `records.changes(since, namespaces)`
+/// (so an edge of the default namespace speaks to a center of any version).
+pub fn changes_request(since: i64, namespaces: &[Namespace]) -> String {
+    let params = match namespaces {
+        [only] if only.is_default() => json!([since]),
+        _ => json!([since, namespaces]),
+    };
+    json!({"jsonrpc": "2.0", "method": "records.changes", "params": params, "id": 1}).to_string()
 }
 
 /// The JSON-RPC body for a no-argument `method`, 1.0 or 2.0.
@@ -107,10 +159,18 @@ pub fn parse_changes(body: &[u8]) -> Result<Pulled, PullError> {
         result: Option<Changes>,
         error: Option<Value>,
     }
+    /// The original form (`upserts`, `deletes`: the default namespace) or
+    /// the namespaced one (`namespaces: {name: {upserts, deletes}}`).
     #[derive(serde::Deserialize)]
     struct Changes {
         revision: i64,
         full: bool,
+        upserts: Option<Vec<Upsert>>,
+        deletes: Option<Vec<String>>,
+        namespaces: Option<std::collections::BTreeMap<String, PartReply>>,
+    }
+    #[derive(serde::Deserialize)]
+    struct PartReply {
         upserts: Vec<Upsert>,
         deletes: Vec<String>,
     }
@@ -121,6 +181,20 @@ pub fn parse_changes(body: &[u8]) -> Result<Pulled, PullError> {
         revision: i64,
         updated_at: String,
     }
+    let items = |upserts: Vec<Upsert>| -> Vec<Item> {
+        upserts
+            .into_iter()
+            .map(|u| Item {
+                key: u.key,
+                value: u.value.get().to_string(),
+                revision: u.revision,
+                updated_at_us: humantime::parse_rfc3339(&u.updated_at)
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map_or(0, |d| d.as_micros() as i64),
+            })
+            .collect()
+    };
     let reply: Reply = serde_json::from_slice(body)
         .map_err(|e| PullError::Malformed(format!("records.changes reply: {e}")))?;
     if let Some(error) = reply.error.filter(|e| !e.is_null()) {
@@ -135,25 +209,36 @@ pub fn parse_changes(body: &[u8]) -> Result<Pulled, PullError> {
             changes.revision
         )));
     }
-    let upserts = changes
-        .upserts
-        .into_iter()
-        .map(|u| Item {
-            key: u.key,
-            value: u.value.get().to_string(),
-            revision: u.revision,
-            updated_at_us: humantime::parse_rfc3339(&u.updated_at)
-                .ok()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_micros() as i64),
-        })
-        .collect();
-    Ok(Pulled {
-        revision: Some(changes.revision),
-        full: changes.full,
-        upserts,
-        deletes: changes.deletes,
-    })
+    let revision = Some(changes.revision);
+    match (changes.namespaces, changes.upserts, changes.deletes) {
+        (Some(namespaces), None, None) => {
+            let mut parts = Vec::with_capacity(namespaces.len());
+            for (name, part) in namespaces {
+                let namespace =
+                    Namespace::parse(name).map_err(|e| PullError::Malformed(e.to_string()))?;
+                parts.push(Part {
+                    namespace,
+                    upserts: items(part.upserts),
+                    deletes: part.deletes,
+                });
+            }
+            Ok(Pulled {
+                revision,
+                full: changes.full,
+                parts,
+            })
+        }
+        (None, Some(upserts), Some(deletes)) => Ok(Pulled::single(
+            Namespace::default(),
+            revision,
+            changes.full,
+            items(upserts),
+            deletes,
+        )),
+        _ => Err(PullError::Malformed(
+            "records.changes reply needs upserts and deletes, or namespaces".into(),
+        )),
+    }
 }
 
 pub use super::rows::parse_rows;
@@ -167,22 +252,42 @@ mod tests {
         let body = br#"{"jsonrpc":"2.0","result":{"revision":7,"full":false,"upserts":[{"key":"a","value":{"x":1},"revision":7,"updated_at":"2026-11-24T15:00:48.579046Z"}],"deletes":["b"]},"id":1}"#;
         let pulled = parse_changes(body).unwrap();
         assert_eq!(pulled.revision, Some(7));
-        assert_eq!(pulled.upserts[0].value, r#"{"x":1}"#);
-        assert!(pulled.upserts[0].updated_at_us > 0);
-        assert_eq!(pulled.deletes, ["b"]);
+        let part = &pulled.parts[0];
+        assert!(part.namespace.is_default());
+        assert_eq!(part.upserts[0].value, r#"{"x":1}"#);
+        assert!(part.upserts[0].updated_at_us > 0);
+        assert_eq!(part.deletes, ["b"]);
+    }
+
+    #[test]
+    fn reads_namespaced_changes() {
+        let body = br#"{"jsonrpc":"2.0","result":{"revision":9,"full":true,"namespaces":{"geo":{"upserts":[{"key":"fr","value":"France","revision":8,"updated_at":"2026-11-24T15:00:48Z"}],"deletes":[]},"default":{"upserts":[],"deletes":["x"]}}},"id":1}"#;
+        let pulled = parse_changes(body).unwrap();
+        let names: Vec<&str> = pulled.parts.iter().map(|p| p.namespace.as_str()).collect();
+        assert_eq!(names, ["default", "geo"]);
+        assert_eq!(pulled.parts[1].upserts[0].key, "fr");
+        assert_eq!(pulled.deletes(), 1);
+        let bad = br#"{"result":{"revision":1,"full":false,"namespaces":{"Bad Name":{"upserts":[],"deletes":[]}}}}"#;
+        assert!(matches!(parse_changes(bad), Err(PullError::Malformed(_))));
+        let both = br#"{"result":{"revision":1,"full":false,"upserts":[],"deletes":[],"namespaces":{}}}"#;
+        assert!(matches!(parse_changes(both), Err(PullError::Malformed(_))));
+        assert_eq!(
+            changes_request(3, &[Namespace::default()]),
+            r#"{"id":1,"jsonrpc":"2.0","method":"records.changes","params":[3]}"#
+        );
+        let geo = Namespace::parse("geo").unwrap();
+        assert!(changes_request(3, &[geo]).contains(r#""params":[3,["geo"]]"#));
     }
 
     #[test]
     fn reads_rows_of_the_original_design() {
         let body = br#"{"result":[{"name":"a","rule":"deny"},{"name":"b","rule":"allow"}],"error":null,"id":1}"#;
         let whole = parse_rows(body, "name", None, 1234).unwrap();
-        assert_eq!(whole.upserts[0].value, r#"{"name":"a","rule":"deny"}"#);
-        assert_eq!(
-            whole.upserts[1].updated_at_us, 1234,
-            "stamped with the time given"
-        );
+        let rows = &whole.parts[0].upserts;
+        assert_eq!(rows[0].value, r#"{"name":"a","rule":"deny"}"#);
+        assert_eq!(rows[1].updated_at_us, 1234, "stamped with the time given");
         let one = parse_rows(body, "name", Some("rule"), 1234).unwrap();
-        assert_eq!(one.upserts[1].value, r#""allow""#);
+        assert_eq!(one.parts[0].upserts[1].value, r#""allow""#);
         assert!(matches!(
             parse_rows(body, "id", None, 1234),
             Err(PullError::Malformed(_))

@@ -11,10 +11,13 @@ use serde_json::Value;
 
 use super::protocol::{Item, Pulled};
 use super::PullError;
+use crate::domain::Namespace;
 
 /// Reads a reply whose `result` is an array of objects keyed by
 /// `key_field`; each row is stamped as updated at `now_us` (such centers
-/// send no revision or time of their own).
+/// send no revision or time of their own). The rows are one full part for
+/// the `default` namespace; the caller names another
+/// (`client.method_namespace`).
 pub fn parse_rows(
     body: &[u8],
     key_field: &str,
@@ -35,12 +38,13 @@ pub fn parse_rows(
         return Err(super::protocol::rpc_error(&error));
     }
     match rows {
-        Some(upserts) => Ok(Pulled {
-            revision: None,
-            full: true,
+        Some(upserts) => Ok(Pulled::single(
+            Namespace::default(),
+            None,
+            true,
             upserts,
-            deletes: Vec::new(),
-        }),
+            Vec::new(),
+        )),
         None => Err(PullError::Malformed("result is not an array".into())),
     }
 }

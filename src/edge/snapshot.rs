@@ -2,19 +2,28 @@
 //! at start so an edge serves its last data before the first pull.
 //!
 //! Format: a header line
-//! `SYNCDICT-SNAPSHOT 1 revision=R entries=N saved_us=T body_len=L fnv64=H`
-//! then L bytes of body, one JSON array `[key, value, revision, updated_at_us]`
-//! per line. Anything that does not check out is refused, never trusted.
+//! `SYNCDICT-SNAPSHOT 2 revision=R entries=N saved_us=T body_len=L fnv64=H`
+//! then L bytes of body, one JSON array
+//! `[namespace, key, value, revision, updated_at_us]` per line. Version 1
+//! files (lines without the namespace) load into `default`. Anything that
+//! does not check out is refused, never trusted.
 
 use std::io::Write;
 use std::path::Path;
 
 use serde_json::value::RawValue;
 
-use super::protocol::{Item, Pulled};
+use super::protocol::{Item, Part, Pulled};
 use super::{fnv1a, FNV_OFFSET};
+use crate::domain::Namespace;
 
-const MAGIC: &str = "SYNCDICT-SNAPSHOT 1";
+const MAGIC: &str = "SYNCDICT-SNAPSHOT 2";
+/// Files written before namespaces: every entry is in `default`.
+const MAGIC_V1: &str = "SYNCDICT-SNAPSHOT 1";
+
+/// One entry as the snapshot writes it: namespace, key, value, revision,
+/// updated_at_us.
+pub type Line<'a> = (&'a str, &'a str, &'a str, i64, i64);
 
 /// Why a snapshot file was not trusted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -39,18 +48,23 @@ pub struct Snapshot {
     pub revision: i64,
     /// When the data was saved (microseconds since the epoch).
     pub saved_us: i64,
-    pub items: Vec<Item>,
+    /// Each namespace's entries, in file order.
+    pub parts: Vec<Part>,
 }
 
 impl Snapshot {
-    /// As a full dataset, to apply to the store.
+    /// As a full dataset of each namespace it holds, to apply to the store.
     pub fn into_pulled(self) -> Pulled {
         Pulled {
             revision: Some(self.revision),
             full: true,
-            upserts: self.items,
-            deletes: Vec::new(),
+            parts: self.parts,
         }
+    }
+
+    /// Entries over all namespaces.
+    pub fn entries(&self) -> usize {
+        self.parts.iter().map(|p| p.upserts.len()).sum()
     }
 }
 
@@ -59,9 +73,13 @@ fn fnv64(bytes: &[u8]) -> u64 {
 }
 
 /// One body line for an entry.
-fn line(out: &mut Vec<u8>, (key, value, revision, updated): (&str, &str, i64, i64)) {
+fn line(out: &mut Vec<u8>, (namespace, key, value, revision, updated): Line<'_>) {
     out.clear();
     out.push(b'[');
+    // Namespace names need no escaping ([a-z0-9._-]).
+    out.push(b'"');
+    out.extend_from_slice(namespace.as_bytes());
+    out.extend_from_slice(b"\",");
     out.extend_from_slice(serde_json::to_string(key).unwrap_or_default().as_bytes());
     out.push(b',');
     out.extend_from_slice(value.as_bytes());
@@ -77,7 +95,7 @@ fn header(revision: i64, saved_us: i64, entries: u64, body_len: u64, checksum: u
 pub fn write<'a, I, F>(path: &Path, revision: i64, saved_us: i64, rows: F) -> std::io::Result<()>
 where
     F: Fn() -> I,
-    I: Iterator<Item = (&'a str, &'a str, i64, i64)>,
+    I: Iterator<Item = Line<'a>>,
 {
     let mut buf = Vec::new();
     let (mut entries, mut body_len, mut checksum) = (0u64, 0u64, FNV_OFFSET);
@@ -102,7 +120,7 @@ where
 fn encode<'a>(
     revision: i64,
     saved_us: i64,
-    rows: impl Iterator<Item = (&'a str, &'a str, i64, i64)>,
+    rows: impl Iterator<Item = Line<'a>>,
 ) -> Vec<u8> {
     let (mut body, mut buf, mut entries) = (Vec::new(), Vec::new(), 0u64);
     for row in rows {
@@ -121,9 +139,11 @@ pub fn decode(bytes: &[u8]) -> Result<Snapshot, SnapshotError> {
         .position(|&b| b == b'\n')
         .ok_or("no header line")?;
     let header = std::str::from_utf8(&bytes[..newline]).map_err(|_| "header is not text")?;
-    let rest = header
-        .strip_prefix(MAGIC)
-        .ok_or("not a syncdict snapshot (or another version)")?;
+    let (rest, v1) = match (header.strip_prefix(MAGIC), header.strip_prefix(MAGIC_V1)) {
+        (Some(rest), _) => (rest, false),
+        (None, Some(rest)) => (rest, true),
+        _ => return Err("not a syncdict snapshot (or another version)".into()),
+    };
     let field = |name: &str| -> Result<&str, SnapshotError> {
         rest.split_whitespace()
             .find_map(|kv| kv.strip_prefix(name).and_then(|v| v.strip_prefix('=')))
@@ -148,25 +168,43 @@ pub fn decode(bytes: &[u8]) -> Result<Snapshot, SnapshotError> {
         return Err("checksum mismatch".into());
     }
     let text = std::str::from_utf8(body).map_err(|_| "body is not UTF-8")?;
-    let mut items = Vec::new();
+    let mut parts: Vec<Part> = Vec::new();
+    let mut entries = 0i64;
     for (i, line) in text.lines().enumerate() {
-        let (key, value, revision, updated_at_us): (String, Box<RawValue>, i64, i64) =
-            serde_json::from_str(line)
-                .map_err(|e| SnapshotError(format!("line {}: {e}", i + 1)))?;
-        items.push(Item {
+        let bad = |e: String| SnapshotError(format!("line {}: {e}", i + 1));
+        let (namespace, key, value, revision, updated_at_us) = if v1 {
+            let (key, value, revision, updated): (String, Box<RawValue>, i64, i64) =
+                serde_json::from_str(line).map_err(|e| bad(e.to_string()))?;
+            (Namespace::default(), key, value, revision, updated)
+        } else {
+            let (ns, key, value, revision, updated): (String, String, Box<RawValue>, i64, i64) =
+                serde_json::from_str(line).map_err(|e| bad(e.to_string()))?;
+            let ns = Namespace::parse(ns).map_err(|e| bad(e.to_string()))?;
+            (ns, key, value, revision, updated)
+        };
+        let item = Item {
             key,
             value: value.get().to_string(),
             revision,
             updated_at_us,
-        });
+        };
+        match parts.last_mut() {
+            Some(part) if part.namespace == namespace => part.upserts.push(item),
+            _ => parts.push(Part {
+                namespace,
+                upserts: vec![item],
+                deletes: Vec::new(),
+            }),
+        }
+        entries += 1;
     }
-    if items.len() as i64 != number("entries")? {
+    if entries != number("entries")? {
         return Err("entry count mismatch".into());
     }
     Ok(Snapshot {
         revision: number("revision")?,
         saved_us: number("saved_us")?,
-        items,
+        parts,
     })
 }
 
@@ -228,7 +266,11 @@ mod tests {
     use super::*;
 
     fn sample() -> Vec<u8> {
-        let items = [("a", r#"{"x":[1,"\n"]}"#, 3, 10), ("é\"", "null", 4, 11)];
+        let items = [
+            ("default", "a", r#"{"x":[1,"\n"]}"#, 3, 10),
+            ("default", "é\"", "null", 4, 11),
+            ("geo", "fr", "\"France\"", 2, 12),
+        ];
         encode(4, 99, items.into_iter())
     }
 
@@ -237,8 +279,27 @@ mod tests {
         let snapshot = decode(&sample()).unwrap();
         assert_eq!(snapshot.revision, 4);
         assert_eq!(snapshot.saved_us, 99);
-        assert_eq!(snapshot.items[0].value, r#"{"x":[1,"\n"]}"#);
-        assert_eq!(snapshot.items[1].key, "é\"");
+        let default = &snapshot.parts[0];
+        assert!(default.namespace.is_default());
+        assert_eq!(default.upserts[0].value, r#"{"x":[1,"\n"]}"#);
+        assert_eq!(default.upserts[1].key, "é\"");
+        assert_eq!(snapshot.parts[1].namespace.as_str(), "geo");
+        assert_eq!(snapshot.entries(), 3);
+    }
+
+    /// A file written before namespaces loads into `default`.
+    #[test]
+    fn version_1_files_load_as_default() {
+        let body = "[\"a\",1,3,10]\n[\"b\",\"x\",4,11]\n";
+        let file = format!(
+            "{MAGIC_V1} revision=4 entries=2 saved_us=9 body_len={} fnv64={:016x}\n{body}",
+            body.len(),
+            fnv64(body.as_bytes())
+        );
+        let snapshot = decode(file.as_bytes()).unwrap();
+        assert_eq!(snapshot.parts.len(), 1);
+        assert!(snapshot.parts[0].namespace.is_default());
+        assert_eq!(snapshot.parts[0].upserts[1].value, "\"x\"");
     }
 
     #[test]
@@ -261,7 +322,7 @@ mod tests {
     fn writes_replace_the_file_whole() {
         let path = std::env::temp_dir().join(format!("snap-{}-{}", std::process::id(), line!()));
         write_atomically(&path, |f| f.write_all(b"one")).unwrap();
-        let rows = [("a", "1", 1, 2), ("b", "[2]", 3, 4)];
+        let rows = [("default", "a", "1", 1, 2), ("default", "b", "[2]", 3, 4)];
         write(&path, 3, 5, || rows.iter().copied()).unwrap();
         let read = std::fs::read(&path).unwrap();
         assert_eq!(
@@ -269,7 +330,7 @@ mod tests {
             encode(3, 5, rows.iter().copied()),
             "streamed = in memory"
         );
-        assert_eq!(decode(&read).unwrap().items.len(), 2);
+        assert_eq!(decode(&read).unwrap().entries(), 2);
         std::fs::remove_file(path).unwrap();
     }
 
@@ -285,7 +346,7 @@ mod tests {
         let decoy = dir.join("decoy");
         let planted = dir.join(format!(".edge.snapshot.tmp{}", std::process::id()));
         std::os::unix::fs::symlink(&decoy, &planted).unwrap();
-        let rows = [("a", "1", 1, 2)];
+        let rows = [("default", "a", "1", 1, 2)];
         write(&path, 1, 5, || rows.iter().copied()).unwrap();
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600, "{mode:o}");

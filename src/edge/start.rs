@@ -67,7 +67,15 @@ pub fn start(settings: &Settings, port: u16, pace: Pace) -> Result<EdgeHandle, r
     } else {
         c.upstreams.clone()
     };
-    let store = Arc::new(EdgeStore::new(c.cache_size.bytes()));
+    let namespaces = c
+        .namespaces
+        .iter()
+        .map(|ns| (ns.clone(), c.namespace_sizes.get(ns).map(|s| s.bytes())))
+        .collect();
+    let store = Arc::new(EdgeStore::with_namespaces(
+        namespaces,
+        c.cache_size.bytes(),
+    ));
     let state = Arc::new(Mutex::new(EdgeState::default()));
     if let Some(path) = &c.snapshot_path {
         load_snapshot(path, &store, &state);

@@ -213,6 +213,7 @@ mod tests {
         );
 
         let overflow = ApplyError::Overflow {
+            namespace: "default".into(),
             needed: 10,
             capacity: 5,
         };
@@ -223,6 +224,7 @@ mod tests {
             T0 + 3,
         );
         let shrink = ApplyError::Shrink {
+            namespace: "default".into(),
             had: 10,
             kept: 1,
             max_shrink: 50,

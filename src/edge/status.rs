@@ -26,6 +26,18 @@ pub struct EdgeView {
     pub roles: Vec<Role>,
 }
 
+/// One namespace in `/api/status`.
+#[derive(Debug, Serialize)]
+pub struct NamespaceStatus {
+    pub name: String,
+    pub entries: u64,
+    pub bytes: u64,
+    pub revision: i64,
+    /// Its own budget (`client.namespace_sizes`), or null when it shares
+    /// `client.cache_size`.
+    pub budget: Option<u64>,
+}
+
 /// `/api/status` as JSON.
 #[derive(Debug, Serialize)]
 pub struct StatusReport {
@@ -45,6 +57,8 @@ pub struct StatusReport {
     pub entries: u64,
     pub bytes_used: u64,
     pub bytes_capacity: u64,
+    /// Each namespace pulled: records, bytes, revision, own budget.
+    pub namespaces: Vec<NamespaceStatus>,
     pub evictions: u64,
     pub skipped_ticks: u64,
     pub shrink_guard_refusals: u64,
@@ -105,6 +119,18 @@ impl EdgeView {
             entries: self.store.entries(),
             bytes_used: self.store.bytes(),
             bytes_capacity: self.store.capacity(),
+            namespaces: self
+                .store
+                .stats()
+                .into_iter()
+                .map(|st| NamespaceStatus {
+                    name: st.namespace.to_string(),
+                    entries: st.entries,
+                    bytes: st.bytes,
+                    revision: st.revision,
+                    budget: st.own_budget,
+                })
+                .collect(),
             evictions: self.store.evictions(),
             skipped_ticks: s.skipped_ticks,
             shrink_guard_refusals: s.shrink_refusals,

@@ -1,17 +1,27 @@
-//! `EdgeStore`: the edge's data in a byte-bounded moka cache of immutable
-//! shards (see `shard.rs`).
+//! `EdgeStore`: the edge's data, one `Table` per namespace it pulls, in a
+//! byte-bounded moka cache keyed by namespace.
 //!
 //! Why shards and not one moka entry per record: measured here, moka costs
 //! ~520 bytes per entry (100,000 entries of ~100 bytes: 50 MiB), which would
-//! put an edge far above 3x its data. 256 shards keep moka's bound and
-//! concurrency at a few bytes of overhead per record.
+//! put an edge far above 3x its data. A table of 256 shards per namespace
+//! keeps moka's bound at a few bytes of overhead per record.
+//!
+//! Change sets are atomic for readers: a pull's part for a namespace
+//! becomes a new table, built off to the side, and one moka insert swaps it
+//! in; a reader holds the `Arc<Table>` it looked up, so it sees the whole
+//! change set or none of it (`tests/api/edge_namespaces.rs` races a reader
+//! against a 10,000-key change set).
+//!
+//! Budgets: a namespace in `client.namespace_sizes` has its own; the others
+//! share `client.cache_size`. A part that does not fit is refused (its
+//! namespace keeps its data and revision) while the other namespaces of the
+//! same pull are applied. Nothing over capacity is ever inserted, so moka
+//! never has to evict (its admission policy would otherwise drop data
+//! silently); evictions are still counted.
 //!
 //! HTTP handlers read through a shared handle (a moka lookup and a binary
-//! search; no mailbox). Only the cache actor writes. A change that would not
-//! fit is refused whole, so moka never has to evict (its admission policy
-//! would otherwise drop data silently); evictions are still counted.
+//! search; no mailbox). Only the cache actor writes.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -19,27 +29,27 @@ use moka::policy::EvictionPolicy;
 use moka::sync::Cache;
 
 use super::protocol::Pulled;
-use super::shard::{shard_of, EntryRef, Row, Shard};
+use super::shard::EntryRef;
+pub use super::table::{ApplyError, Table};
+use crate::domain::Namespace;
 
-/// Why a pulled change was not applied (the old data stays).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ApplyError {
-    #[error("data does not fit: {needed} bytes needed, client.cache_size is {capacity}")]
-    Overflow { needed: u64, capacity: u64 },
-    #[error(
-        "shrink guard: the answer keeps {kept} of {had} keys (more than {max_shrink}% dropped)"
-    )]
-    Shrink { had: u64, kept: u64, max_shrink: u8 },
-    #[error("revision guard: a change to revision {got} while the data is at {had} (only a full dataset may go back)")]
-    Revision { got: i64, had: i64 },
+/// One namespace as the page and `/api/status` show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamespaceStats {
+    pub namespace: Namespace,
+    pub entries: u64,
+    pub bytes: u64,
+    pub revision: i64,
+    /// Its own budget, or `None` when it shares `client.cache_size`.
+    pub own_budget: Option<u64>,
 }
 
 pub struct EdgeStore {
-    shards: Cache<u16, Arc<Shard>>,
-    capacity: u64,
-    bytes: AtomicU64,
-    entries: AtomicU64,
-    revision: AtomicI64,
+    tables: Cache<Namespace, Arc<Table>>,
+    /// The namespaces pulled, in order, each with its own budget if any.
+    namespaces: Vec<(Namespace, Option<u64>)>,
+    /// `client.cache_size`, shared by the namespaces without a budget.
+    shared: u64,
     /// When the data last matched the upstream (µs since the epoch; 0: never).
     fresh_at_us: AtomicI64,
     evictions: Arc<AtomicU64>,
@@ -49,12 +59,20 @@ pub struct EdgeStore {
 }
 
 impl EdgeStore {
+    /// A store of the `default` namespace alone, within `capacity` bytes.
     pub fn new(capacity: u64) -> Self {
+        Self::with_namespaces(vec![(Namespace::default(), None)], capacity)
+    }
+
+    /// A store of `namespaces` (each with its own budget, or sharing
+    /// `shared`).
+    pub fn with_namespaces(namespaces: Vec<(Namespace, Option<u64>)>, shared: u64) -> Self {
         let evictions = Arc::new(AtomicU64::new(0));
         let counter = evictions.clone();
-        let shards = Cache::builder()
+        let capacity = shared + namespaces.iter().filter_map(|(_, b)| *b).sum::<u64>();
+        let tables = Cache::builder()
             .max_capacity(capacity)
-            .weigher(|_: &u16, s: &Arc<Shard>| s.weight().min(u32::MAX as u64) as u32)
+            .weigher(|_: &Namespace, t: &Arc<Table>| t.bytes().min(u32::MAX as u64) as u32)
             .eviction_policy(EvictionPolicy::lru())
             .eviction_listener(move |_k, _v, cause| {
                 if cause.was_evicted() {
@@ -63,11 +81,9 @@ impl EdgeStore {
             })
             .build();
         EdgeStore {
-            shards,
-            capacity,
-            bytes: AtomicU64::new(0),
-            entries: AtomicU64::new(0),
-            revision: AtomicI64::new(0),
+            tables,
+            namespaces,
+            shared,
             fresh_at_us: AtomicI64::new(0),
             evictions,
             hits: AtomicU64::new(0),
@@ -75,12 +91,23 @@ impl EdgeStore {
         }
     }
 
-    /// The entry under `key`, counted as a hit or a miss.
-    pub fn get(&self, key: &str) -> Option<EntryRef> {
-        let found = self.shards.get(&shard_of(key)).and_then(|shard| {
-            let index = shard.find(key)?;
-            Some(EntryRef::new(shard, index))
-        });
+    /// The namespaces this store holds, in the configured order.
+    pub fn namespaces(&self) -> impl Iterator<Item = &Namespace> {
+        self.namespaces.iter().map(|(ns, _)| ns)
+    }
+
+    pub fn holds(&self, namespace: &Namespace) -> bool {
+        self.namespaces.iter().any(|(ns, _)| ns == namespace)
+    }
+
+    /// The current table of `namespace` (one snapshot of it).
+    pub fn table(&self, namespace: &Namespace) -> Option<Arc<Table>> {
+        self.tables.get(namespace)
+    }
+
+    /// The entry under `key` in `namespace`, counted as a hit or a miss.
+    pub fn get(&self, namespace: &Namespace, key: &str) -> Option<EntryRef> {
+        let found = self.table(namespace).and_then(|t| t.get(key));
         let counter = if found.is_some() {
             &self.hits
         } else {
@@ -98,19 +125,37 @@ impl EdgeStore {
         )
     }
 
-    /// Every entry, sorted by key.
-    pub fn sorted(&self) -> Vec<EntryRef> {
-        let mut all: Vec<EntryRef> = self
-            .shards
-            .iter()
-            .flat_map(|(_, shard)| (0..shard.len()).map(move |i| EntryRef::new(shard.clone(), i)))
-            .collect();
-        all.sort_unstable_by(|a, b| a.key().cmp(b.key()));
-        all
+    /// Every entry of `namespace`, sorted by key.
+    pub fn sorted(&self, namespace: &Namespace) -> Vec<EntryRef> {
+        self.table(namespace).map(|t| t.sorted()).unwrap_or_default()
     }
 
+    /// The revision to ask for changes since: the oldest of the namespaces
+    /// (a namespace behind, say refused, catches up; replaying a net change
+    /// on a namespace that already has it changes nothing).
     pub fn revision(&self) -> i64 {
-        self.revision.load(Ordering::Acquire)
+        self.namespaces
+            .iter()
+            .map(|(ns, _)| self.table(ns).map_or(0, |t| t.revision()))
+            .min()
+            .unwrap_or(0)
+    }
+
+    /// Each namespace's counts.
+    pub fn stats(&self) -> Vec<NamespaceStats> {
+        self.namespaces
+            .iter()
+            .map(|(ns, budget)| {
+                let t = self.table(ns);
+                NamespaceStats {
+                    namespace: ns.clone(),
+                    entries: t.as_ref().map_or(0, |t| t.entries()),
+                    bytes: t.as_ref().map_or(0, |t| t.bytes()),
+                    revision: t.as_ref().map_or(0, |t| t.revision()),
+                    own_budget: *budget,
+                }
+            })
+            .collect()
     }
 
     /// Records that the data matched the upstream at `at_us`.
@@ -125,137 +170,82 @@ impl EdgeStore {
     }
 
     pub fn entries(&self) -> u64 {
-        self.entries.load(Ordering::Acquire)
+        self.stats().iter().map(|s| s.entries).sum()
     }
 
     pub fn bytes(&self) -> u64 {
-        self.bytes.load(Ordering::Acquire)
+        self.stats().iter().map(|s| s.bytes).sum()
     }
 
+    /// All budgets together.
     pub fn capacity(&self) -> u64 {
-        self.capacity
+        self.shared + self.namespaces.iter().filter_map(|(_, b)| *b).sum::<u64>()
     }
 
     pub fn evictions(&self) -> u64 {
         self.evictions.load(Ordering::Relaxed)
     }
 
-    /// Applies a pull: a full dataset replaces everything (keys it lacks
-    /// go), a delta upserts and deletes. Guards, each refusing the whole
-    /// pull: a revision below 0, or below the data's without `full`;
-    /// `max_shrink` (percent, below 100) for full datasets that drop too
-    /// many keys (`None` disables it); the capacity. Nothing changes unless
-    /// every guard passes.
+    /// Applies a pull, namespace by namespace: each part is applied whole
+    /// (guards in `Table::after`, then its budget) or refused whole, and a
+    /// refused part leaves the other namespaces to be applied. Returns the
+    /// first refusal, if any. Parts for namespaces this store does not hold
+    /// are ignored.
     pub fn apply(&self, pulled: &Pulled, max_shrink: Option<u8>) -> Result<(), ApplyError> {
-        if let Some(got) = pulled.revision {
-            let at = self.revision();
-            if got < 0 || (got < at && !pulled.full) {
-                return Err(ApplyError::Revision { got, had: at });
-            }
-        }
-        let had = self.entries();
-        if let (true, Some(max)) = (pulled.full, max_shrink.filter(|m| *m < 100)) {
-            let kept = pulled
-                .upserts
+        let mut first_refusal = None;
+        for part in &pulled.parts {
+            let Some(budget) = self
+                .namespaces
                 .iter()
-                .map(|i| i.key.as_str())
-                .collect::<HashSet<_>>()
-                .len() as u64;
-            if had > 0 && (kept == 0 || kept * 100 < had * (100 - max as u64)) {
-                return Err(ApplyError::Shrink {
-                    had,
-                    kept,
-                    max_shrink: max,
-                });
+                .find(|(ns, _)| *ns == part.namespace)
+                .map(|(_, b)| *b)
+            else {
+                continue;
+            };
+            let current = self
+                .table(&part.namespace)
+                .unwrap_or_else(|| Arc::new(Table::empty()));
+            let outcome = current
+                .after(part, pulled.revision, pulled.full, max_shrink)
+                .and_then(|next| self.check_budget(&part.namespace, budget, next));
+            match outcome {
+                Ok(next) => self.tables.insert(part.namespace.clone(), Arc::new(next)),
+                Err(e) => {
+                    first_refusal.get_or_insert(e);
+                }
             }
         }
-        let rebuilt = if pulled.full {
-            self.rebuild_all(pulled)
-        } else {
-            self.rebuild_touched(pulled)
+        self.tables.run_pending_tasks();
+        first_refusal.map_or(Ok(()), Err)
+    }
+
+    /// `next` if it fits its namespace's budget.
+    fn check_budget(
+        &self,
+        namespace: &Namespace,
+        own: Option<u64>,
+        next: Table,
+    ) -> Result<Table, ApplyError> {
+        let capacity = match own {
+            Some(own) => own,
+            None => {
+                let others: u64 = self
+                    .namespaces
+                    .iter()
+                    .filter(|(ns, b)| b.is_none() && ns != namespace)
+                    .filter_map(|(ns, _)| self.table(ns).map(|t| t.bytes()))
+                    .sum();
+                self.shared.saturating_sub(others)
+            }
         };
-        let old: HashMap<u16, Arc<Shard>> = self.shards.iter().map(|(k, s)| (*k, s)).collect();
-        let (mut bytes, mut entries) = (self.bytes(), self.entries());
-        for (id, shard) in &rebuilt {
-            let before = old.get(id);
-            bytes = bytes - before.map_or(0, |s| s.weight()) + shard.weight();
-            entries = entries - before.map_or(0, |s| s.len() as u64) + shard.len() as u64;
-        }
-        if bytes > self.capacity {
+        if next.bytes() > capacity {
             return Err(ApplyError::Overflow {
-                needed: bytes,
-                capacity: self.capacity,
+                namespace: namespace.to_string(),
+                needed: next.bytes(),
+                capacity,
             });
         }
-        // Shrinking shards first, so moka's running total never passes the end result.
-        let mut order: Vec<(u16, Shard)> = rebuilt.into_iter().collect();
-        order.sort_by_key(|(id, s)| {
-            s.weight() as i64 - old.get(id).map_or(0, |o| o.weight() as i64)
-        });
-        for (id, shard) in order {
-            if shard.is_empty() {
-                self.shards.invalidate(&id);
-            } else {
-                self.shards.insert(id, Arc::new(shard));
-            }
-        }
-        self.bytes.store(bytes, Ordering::Release);
-        self.entries.store(entries, Ordering::Release);
-        let bump = if pulled.is_empty_delta() { 0 } else { 1 };
-        let revision = pulled.revision.unwrap_or_else(|| self.revision() + bump);
-        self.revision.store(revision, Ordering::Release);
-        self.shards.run_pending_tasks();
-        Ok(())
-    }
-
-    /// Every shard anew from a full dataset (empty ones where data went).
-    fn rebuild_all(&self, pulled: &Pulled) -> BTreeMap<u16, Shard> {
-        let mut groups: BTreeMap<u16, Vec<Row<'_>>> = self
-            .shards
-            .iter()
-            .map(|(id, _)| (*id, Vec::new()))
-            .collect();
-        for item in &pulled.upserts {
-            groups
-                .entry(shard_of(&item.key))
-                .or_default()
-                .push(item.row());
-        }
-        groups
-            .into_iter()
-            .map(|(id, rows)| (id, Shard::build(rows)))
-            .collect()
-    }
-
-    /// The shards a delta touches, with its upserts and deletes applied.
-    fn rebuild_touched(&self, pulled: &Pulled) -> BTreeMap<u16, Shard> {
-        let mut deletes: HashMap<u16, HashSet<&str>> = HashMap::new();
-        for key in &pulled.deletes {
-            deletes
-                .entry(shard_of(key))
-                .or_default()
-                .insert(key.as_str());
-        }
-        let mut upserts: HashMap<u16, Vec<Row<'_>>> = HashMap::new();
-        for item in &pulled.upserts {
-            upserts
-                .entry(shard_of(&item.key))
-                .or_default()
-                .push(item.row());
-        }
-        let touched: HashSet<u16> = deletes.keys().chain(upserts.keys()).copied().collect();
-        let mut rebuilt = BTreeMap::new();
-        for id in touched {
-            let current = self.shards.get(&id);
-            let gone = deletes.remove(&id).unwrap_or_default();
-            let mut rows: Vec<Row<'_>> = current
-                .as_deref()
-                .map(|s| s.rows().filter(|r| !gone.contains(r.key)).collect())
-                .unwrap_or_default();
-            rows.extend(upserts.remove(&id).unwrap_or_default());
-            rebuilt.insert(id, Shard::build(rows));
-        }
-        rebuilt
+        Ok(next)
     }
 }
 

@@ -19,6 +19,9 @@ pub struct PageQuery {
     q: String,
     #[serde(default)]
     page: usize,
+    /// The namespace shown (default: the first one pulled).
+    #[serde(default)]
+    ns: String,
     /// Only the live part, for the refresh script.
     #[serde(default)]
     partial: u8,
@@ -46,6 +49,7 @@ pub async fn status_page(
     }
     html_response(layout(html! {
         form.filter method="get" action="/" {
+            input type="hidden" name="ns" value=(query.ns);
             input type="search" name="q" value=(query.q) placeholder="filter keys";
             button type="submit" { "Filter" }
         }
@@ -81,15 +85,22 @@ pub(crate) fn layout(body: Markup) -> Markup {
 fn live(edge: &EdgeView, query: &PageQuery) -> Markup {
     let report = edge.report(now_us());
     let needle = query.q.to_lowercase();
+    let stats = edge.store.stats();
+    let shown = stats
+        .iter()
+        .find(|s| s.namespace.as_str() == query.ns)
+        .or(stats.first())
+        .map(|s| s.namespace.clone())
+        .unwrap_or_default();
     let entries: Vec<_> = edge
         .store
-        .sorted()
+        .sorted(&shown)
         .into_iter()
         .filter(|e| needle.is_empty() || e.key().to_lowercase().contains(&needle))
         .collect();
     let pages = entries.len().div_ceil(PAGE_SIZE).max(1);
     let page = query.page.min(pages - 1);
-    let link = |p: usize| format!("/?q={}&page={p}", url_escape(&query.q));
+    let link = |p: usize| format!("/?ns={shown}&q={}&page={p}", url_escape(&query.q));
     html! {
         (banner(&report))
         section.facts { (facts(&report)) }
@@ -97,8 +108,21 @@ fn live(edge: &EdgeView, query: &PageQuery) -> Markup {
             h2 { "Last pulls" }
             (chart(&report.pulls))
         }
+        section.namespaces {
+            h2 { "Namespaces" }
+            nav.tabs {
+                @for st in &stats {
+                    a href=(format!("/?ns={}", st.namespace)) class=(if st.namespace == shown { "tab current" } else { "tab" }) {
+                        strong { (st.namespace.as_str()) }
+                        span.meta { (st.entries) " records · " (human_bytes(st.bytes))
+                            @if let Some(b) = st.own_budget { " of " (human_bytes(b)) }
+                            " · revision " (st.revision) }
+                    }
+                }
+            }
+        }
         section.records {
-            h2 { "Records " span.count { (entries.len()) " of " (report.entries) } }
+            h2 { "Records in " (shown.as_str()) " " span.count { (entries.len()) " of " (stats.iter().find(|s| s.namespace == shown).map_or(0, |s| s.entries)) } }
             table {
                 thead { tr { th { "key" } th { "value" } th { "revision" } th { "updated" } } }
                 tbody {
@@ -274,6 +298,10 @@ td.value code { font:12px/1.4 ui-monospace, Menlo, Consolas, monospace; word-bre
 td.num, td.time { white-space:nowrap; color:var(--muted); font-variant-numeric:tabular-nums; }
 .count { color:var(--muted); font-weight:400; }
 .empty { color:var(--muted); }
+.tabs { display:flex; flex-wrap:wrap; gap:8px; }
+.tab { display:flex; flex-direction:column; padding:6px 12px; border:1px solid var(--line, #ddd); border-radius:6px; color:inherit; text-decoration:none; }
+.tab.current { border-color:var(--accent); box-shadow:inset 0 -2px 0 var(--accent); }
+.tab .meta { font-size:12px; opacity:.75; }
 .pager { display:flex; gap:14px; align-items:center; margin-top:10px; }
 .pager a { color:var(--accent); text-decoration:none; }
 section.method h2 code { font-size:14px; } section.method em { color:var(--accent); font-style:normal; }

@@ -144,11 +144,22 @@ impl SnapshotJob {
         } = self;
         let written = actix_web::rt::task::spawn_blocking(move || {
             let _one_at_a_time = writing.lock().unwrap_or_else(|p| p.into_inner());
-            let entries = store.sorted();
+            let tables: Vec<_> = store
+                .namespaces()
+                .map(|ns| (ns.clone(), store.sorted(ns)))
+                .collect();
             let rows = || {
-                entries
-                    .iter()
-                    .map(|e| (e.key(), e.value(), e.revision(), e.updated_at_us()))
+                tables.iter().flat_map(|(ns, entries)| {
+                    entries.iter().map(move |e| {
+                        (
+                            ns.as_str(),
+                            e.key(),
+                            e.value(),
+                            e.revision(),
+                            e.updated_at_us(),
+                        )
+                    })
+                })
             };
             let saved_us = fresh_us.unwrap_or_else(now_us);
             snapshot::write(&path, store.revision(), saved_us, rows)

@@ -86,7 +86,7 @@ impl Handler<Pull> for RpcClient {
         let s = self.settings.clone();
         Box::pin(async move {
             let body = match s.mode {
-                PullMode::Changes => protocol::changes_request(msg.since),
+                PullMode::Changes => protocol::changes_request(msg.since, &s.namespaces),
                 PullMode::Method => protocol::method_request(&s.method, s.jsonrpc_version),
             };
             let (order, list) = {
@@ -102,7 +102,7 @@ impl Handler<Pull> for RpcClient {
                     // The upstream does not know our revision (a bad one
                     // kept from before, another store): start over, once.
                     restarted_from = Some(msg.since);
-                    let from_zero = protocol::changes_request(0);
+                    let from_zero = protocol::changes_request(0, &s.namespaces);
                     fetched = fetch(&http, upstream, &from_zero, &s, None).await;
                 }
                 match fetched {
@@ -197,10 +197,11 @@ async fn fetch(
                 (Pulled::unchanged(), Some(hash))
             } else {
                 let (key, value) = (&s.key_field, s.value_field.as_deref());
-                (
-                    protocol::parse_rows(&bytes, key, value, now_us())?,
-                    Some(hash),
-                )
+                let mut pulled = protocol::parse_rows(&bytes, key, value, now_us())?;
+                for part in &mut pulled.parts {
+                    part.namespace = s.method_namespace.clone();
+                }
+                (pulled, Some(hash))
             }
         }
     };

@@ -131,8 +131,8 @@ impl Scheduler {
                 upstream: fetched.upstream,
                 failed_over: fetched.failed_over,
                 full: fetched.pulled.full,
-                upserts: fetched.pulled.upserts.len(),
-                deletes: fetched.pulled.deletes.len(),
+                upserts: fetched.pulled.upserts(),
+                deletes: fetched.pulled.deletes(),
                 restarted_from: fetched.restarted_from,
             };
             let apply = Apply {

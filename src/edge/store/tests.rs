@@ -1,6 +1,7 @@
 //! `EdgeStore` tests: replace, patch, guards.
 
 use super::*;
+use crate::domain::Namespace;
 use crate::edge::protocol::Item;
 use crate::edge::shard::ENTRY_OVERHEAD;
 
@@ -13,13 +14,22 @@ fn item(key: &str, value: &str) -> Item {
     }
 }
 
+fn d() -> Namespace {
+    Namespace::default()
+}
+
 fn full(items: &[(&str, &str)]) -> Pulled {
-    Pulled {
-        revision: None,
-        full: true,
-        upserts: items.iter().map(|(k, v)| item(k, v)).collect(),
-        deletes: vec![],
-    }
+    Pulled::single(
+        d(),
+        None,
+        true,
+        items.iter().map(|(k, v)| item(k, v)).collect(),
+        vec![],
+    )
+}
+
+fn delta(revision: i64, upserts: Vec<Item>, deletes: Vec<String>) -> Pulled {
+    Pulled::single(d(), Some(revision), false, upserts, deletes)
 }
 
 fn numbered(n: usize, value: &str) -> Vec<(String, String)> {
@@ -36,7 +46,7 @@ fn refs(items: &[(String, String)]) -> Vec<(&str, &str)> {
 }
 
 fn keys(store: &EdgeStore) -> Vec<String> {
-    store.sorted().iter().map(|e| e.key().to_string()).collect()
+    store.sorted(&d()).iter().map(|e| e.key().to_string()).collect()
 }
 
 #[test]
@@ -49,15 +59,10 @@ fn full_replaces_delta_patches() {
         .apply(&full(&[("b", "20"), ("c", "3"), ("d", "4")]), Some(50))
         .unwrap();
     assert_eq!(keys(&store), ["b", "c", "d"]);
-    assert_eq!(store.get("b").unwrap().value(), "20");
-    assert!(store.get("a").is_none());
-    let delta = Pulled {
-        revision: Some(9),
-        full: false,
-        upserts: vec![item("e", "5")],
-        deletes: vec!["b".into()],
-    };
-    store.apply(&delta, Some(50)).unwrap();
+    assert_eq!(store.get(&d(), "b").unwrap().value(), "20");
+    assert!(store.get(&d(), "a").is_none());
+    let change = delta(9, vec![item("e", "5")], vec!["b".into()]);
+    store.apply(&change, Some(50)).unwrap();
     assert_eq!(keys(&store), ["c", "d", "e"]);
     assert_eq!(store.revision(), 9);
     assert_eq!(store.entries(), 3);
@@ -70,19 +75,18 @@ fn many_keys_across_shards() {
     let data = numbered(5000, "\"v\"");
     store.apply(&full(&refs(&data)), None).unwrap();
     assert_eq!(store.entries(), 5000);
-    assert_eq!(store.sorted().len(), 5000);
-    let delta = Pulled {
-        revision: Some(2),
-        full: false,
-        upserts: vec![item("k17", "\"new\""), item("fresh", "1")],
-        deletes: (0..100).map(|i| format!("k{}", i * 3)).collect(),
-    };
-    store.apply(&delta, None).unwrap();
+    assert_eq!(store.sorted(&d()).len(), 5000);
+    let change = delta(
+        2,
+        vec![item("k17", "\"new\""), item("fresh", "1")],
+        (0..100).map(|i| format!("k{}", i * 3)).collect(),
+    );
+    store.apply(&change, None).unwrap();
     assert_eq!(store.entries(), 5000 - 100 + 1);
-    assert_eq!(store.get("k17").unwrap().value(), "\"new\"");
-    assert!(store.get("k3").is_none() && store.get("k4").is_some());
+    assert_eq!(store.get(&d(), "k17").unwrap().value(), "\"new\"");
+    assert!(store.get(&d(), "k3").is_none() && store.get(&d(), "k4").is_some());
     let total: u64 = store
-        .sorted()
+        .sorted(&d())
         .iter()
         .map(|e| crate::edge::shard::weight(e.key(), e.value()))
         .sum();
@@ -128,4 +132,55 @@ fn data_that_does_not_fit_is_refused_whole() {
     store.apply(&full(&refs(&big[..4])), None).unwrap();
     assert_eq!(store.entries(), 4);
     assert_eq!(store.evictions(), 0, "moka never had to evict");
+}
+
+fn ns(name: &str) -> Namespace {
+    Namespace::parse(name).unwrap()
+}
+
+fn part(name: &str, items: &[(String, String)]) -> crate::edge::protocol::Part {
+    crate::edge::protocol::Part {
+        namespace: ns(name),
+        upserts: items.iter().map(|(k, v)| item(k, v)).collect(),
+        deletes: vec![],
+    }
+}
+
+/// One namespace over its budget is refused and stays behind; the others
+/// of the same pull are applied, and the store asks from the oldest.
+#[test]
+fn each_namespace_fits_its_own_budget() {
+    let one = ENTRY_OVERHEAD + 2 + 1;
+    let store = EdgeStore::with_namespaces(
+        vec![(ns("big"), Some(3 * one)), (ns("a"), None), (ns("b"), None)],
+        4 * one,
+    );
+    let three = numbered(3, "1");
+    let pulled = Pulled {
+        revision: Some(5),
+        full: true,
+        parts: vec![part("big", &three), part("a", &three), part("b", &three)],
+    };
+    let refused = store.apply(&pulled, None).unwrap_err();
+    assert!(
+        matches!(&refused, ApplyError::Overflow { namespace, capacity, .. } if namespace == "b" && *capacity == one),
+        "{refused}"
+    );
+    let stats = store.stats();
+    let counts: Vec<(&str, u64, i64)> = stats
+        .iter()
+        .map(|s| (s.namespace.as_str(), s.entries, s.revision))
+        .collect();
+    assert_eq!(counts, [("big", 3, 5), ("a", 3, 5), ("b", 0, 0)]);
+    assert_eq!(store.revision(), 0, "b catches up from where it is");
+    let pulled = Pulled {
+        revision: Some(6),
+        full: true,
+        parts: vec![part("a", &three[..1]), part("b", &three)],
+    };
+    store.apply(&pulled, None).unwrap();
+    assert_eq!(store.revision(), 5, "big is still at 5");
+    assert_eq!(store.get(&ns("b"), "k2").unwrap().value(), "1");
+    assert!(store.get(&ns("b"), "nope").is_none());
+    assert!(store.get(&d(), "k1").is_none(), "default is not held");
 }

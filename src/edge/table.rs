@@ -1,0 +1,196 @@
+//! `Table`: one namespace's data on an edge, 256 immutable shards swapped
+//! in as one value. A change set builds the next table off to the side
+//! (rebuilding only the shards it touches, sharing the others) and the
+//! store swaps it in whole, so a reader sees the namespace before a change
+//! set or after it, never half of it.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use super::protocol::Part;
+use super::shard::{shard_of, EntryRef, Row, Shard, SHARDS};
+
+/// Why a pulled change was not applied to a namespace (its old data stays).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApplyError {
+    #[error("namespace {namespace}: data does not fit: {needed} bytes needed, {capacity} available (client.cache_size / client.namespace_sizes)")]
+    Overflow {
+        namespace: String,
+        needed: u64,
+        capacity: u64,
+    },
+    #[error(
+        "namespace {namespace}: shrink guard: the answer keeps {kept} of {had} keys (more than {max_shrink}% dropped)"
+    )]
+    Shrink {
+        namespace: String,
+        had: u64,
+        kept: u64,
+        max_shrink: u8,
+    },
+    #[error("namespace {namespace}: revision guard: a change to revision {got} while the data is at {had} (only a full dataset may go back)")]
+    Revision {
+        namespace: String,
+        got: i64,
+        had: i64,
+    },
+}
+
+/// One namespace's data: shards by id, and what they add up to.
+#[derive(Debug, Clone)]
+pub struct Table {
+    shards: Box<[Option<Arc<Shard>>]>,
+    entries: u64,
+    bytes: u64,
+    revision: i64,
+}
+
+impl Table {
+    pub fn empty() -> Table {
+        Table {
+            shards: vec![None; SHARDS as usize].into_boxed_slice(),
+            entries: 0,
+            bytes: 0,
+            revision: 0,
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<EntryRef> {
+        let shard = self.shards[shard_of(key) as usize].as_ref()?;
+        let index = shard.find(key)?;
+        Some(EntryRef::new(shard.clone(), index))
+    }
+
+    /// Every entry, sorted by key.
+    pub fn sorted(&self) -> Vec<EntryRef> {
+        let mut all: Vec<EntryRef> = self
+            .shards
+            .iter()
+            .flatten()
+            .flat_map(|shard| (0..shard.len()).map(move |i| EntryRef::new(shard.clone(), i)))
+            .collect();
+        all.sort_unstable_by(|a, b| a.key().cmp(b.key()));
+        all
+    }
+
+    pub fn entries(&self) -> u64 {
+        self.entries
+    }
+
+    /// Bytes weighed (keys, values and a fixed overhead per entry).
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    pub fn revision(&self) -> i64 {
+        self.revision
+    }
+
+    /// The table after `part`: a full part replaces everything (keys it
+    /// lacks go), a delta upserts and deletes. Guards, each refusing the
+    /// part: a revision below 0, or below the table's without `full`;
+    /// `max_shrink` (percent, below 100) for full parts that drop too many
+    /// keys (`None` disables it). The byte budget is the store's to judge.
+    pub fn after(
+        &self,
+        part: &Part,
+        revision: Option<i64>,
+        full: bool,
+        max_shrink: Option<u8>,
+    ) -> Result<Table, ApplyError> {
+        let namespace = || part.namespace.to_string();
+        if let Some(got) = revision {
+            if got < 0 || (got < self.revision && !full) {
+                return Err(ApplyError::Revision {
+                    namespace: namespace(),
+                    got,
+                    had: self.revision,
+                });
+            }
+        }
+        if let (true, Some(max)) = (full, max_shrink.filter(|m| *m < 100)) {
+            let had = self.entries;
+            let kept = part
+                .upserts
+                .iter()
+                .map(|i| i.key.as_str())
+                .collect::<HashSet<_>>()
+                .len() as u64;
+            if had > 0 && (kept == 0 || kept * 100 < had * (100 - max as u64)) {
+                return Err(ApplyError::Shrink {
+                    namespace: namespace(),
+                    had,
+                    kept,
+                    max_shrink: max,
+                });
+            }
+        }
+        let mut next = self.clone();
+        let rebuilt = if full {
+            self.rebuild_all(part)
+        } else {
+            self.rebuild_touched(part)
+        };
+        for (id, shard) in rebuilt {
+            let slot = &mut next.shards[id as usize];
+            if let Some(old) = slot.as_ref() {
+                next.bytes -= old.weight();
+                next.entries -= old.len() as u64;
+            }
+            next.bytes += shard.weight();
+            next.entries += shard.len() as u64;
+            *slot = (!shard.is_empty()).then(|| Arc::new(shard));
+        }
+        let bump = if full || !part.is_empty() { 1 } else { 0 };
+        next.revision = revision.unwrap_or(self.revision + bump);
+        Ok(next)
+    }
+
+    /// Every shard anew from a full part (empty ones where data went).
+    fn rebuild_all(&self, part: &Part) -> HashMap<u16, Shard> {
+        let mut groups: HashMap<u16, Vec<Row<'_>>> = (0..SHARDS)
+            .filter(|id| self.shards[*id as usize].is_some())
+            .map(|id| (id, Vec::new()))
+            .collect();
+        for item in &part.upserts {
+            groups
+                .entry(shard_of(&item.key))
+                .or_default()
+                .push(item.row());
+        }
+        groups
+            .into_iter()
+            .map(|(id, rows)| (id, Shard::build(rows)))
+            .collect()
+    }
+
+    /// The shards a delta touches, with its upserts and deletes applied.
+    fn rebuild_touched(&self, part: &Part) -> HashMap<u16, Shard> {
+        let mut deletes: HashMap<u16, HashSet<&str>> = HashMap::new();
+        for key in &part.deletes {
+            deletes
+                .entry(shard_of(key))
+                .or_default()
+                .insert(key.as_str());
+        }
+        let mut upserts: HashMap<u16, Vec<Row<'_>>> = HashMap::new();
+        for item in &part.upserts {
+            upserts
+                .entry(shard_of(&item.key))
+                .or_default()
+                .push(item.row());
+        }
+        let touched: HashSet<u16> = deletes.keys().chain(upserts.keys()).copied().collect();
+        let mut rebuilt = HashMap::new();
+        for id in touched {
+            let gone = deletes.remove(&id).unwrap_or_default();
+            let mut rows: Vec<Row<'_>> = self.shards[id as usize]
+                .as_deref()
+                .map(|s| s.rows().filter(|r| !gone.contains(r.key)).collect())
+                .unwrap_or_default();
+            rows.extend(upserts.remove(&id).unwrap_or_default());
+            rebuilt.insert(id, Shard::build(rows));
+        }
+        rebuilt
+    }
+}
