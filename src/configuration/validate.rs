@@ -202,8 +202,8 @@ impl Settings {
                 format!("{} is not in client.namespaces", c.method_namespace),
             );
         }
-        let total = c.cache_size.bytes()
-            + c.namespace_sizes.values().map(|s| s.bytes()).sum::<u64>();
+        let total =
+            c.cache_size.bytes() + c.namespace_sizes.values().map(|s| s.bytes()).sum::<u64>();
         if c.max_reply.bytes() < total {
             return fail(
                 "client.max_reply",

@@ -269,7 +269,8 @@ mod tests {
         assert_eq!(pulled.deletes(), 1);
         let bad = br#"{"result":{"revision":1,"full":false,"namespaces":{"Bad Name":{"upserts":[],"deletes":[]}}}}"#;
         assert!(matches!(parse_changes(bad), Err(PullError::Malformed(_))));
-        let both = br#"{"result":{"revision":1,"full":false,"upserts":[],"deletes":[],"namespaces":{}}}"#;
+        let both =
+            br#"{"result":{"revision":1,"full":false,"upserts":[],"deletes":[],"namespaces":{}}}"#;
         assert!(matches!(parse_changes(both), Err(PullError::Malformed(_))));
         assert_eq!(
             changes_request(3, &[Namespace::default()]),

@@ -117,11 +117,7 @@ where
 
 /// The whole snapshot in memory (tests).
 #[cfg(test)]
-fn encode<'a>(
-    revision: i64,
-    saved_us: i64,
-    rows: impl Iterator<Item = Line<'a>>,
-) -> Vec<u8> {
+fn encode<'a>(revision: i64, saved_us: i64, rows: impl Iterator<Item = Line<'a>>) -> Vec<u8> {
     let (mut body, mut buf, mut entries) = (Vec::new(), Vec::new(), 0u64);
     for row in rows {
         line(&mut buf, row);

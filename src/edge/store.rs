@@ -127,7 +127,9 @@ impl EdgeStore {
 
     /// Every entry of `namespace`, sorted by key.
     pub fn sorted(&self, namespace: &Namespace) -> Vec<EntryRef> {
-        self.table(namespace).map(|t| t.sorted()).unwrap_or_default()
+        self.table(namespace)
+            .map(|t| t.sorted())
+            .unwrap_or_default()
     }
 
     /// The revision to ask for changes since: the oldest of the namespaces

@@ -1,9 +1,9 @@
 //! `GET /api/cache[/{namespace}][/{key}]`: the edge's data for local programs.
 //!
 //! An edge that pulls only `default` reads every path after `/api/cache/`
-//! as a key, as it always did. One that pulls several namespaces reads a
-//! first segment naming one of them as that namespace
-//! (`/api/cache/geo/fr`, `/api/cache/geo`); any other path is a key of
+//! as a key, as it always did. Any other edge reads a first segment naming
+//! a namespace it pulls as that namespace (`/api/cache/geo/fr`,
+//! `/api/cache/geo`, `/api/cache/default/k`); any other path is a key of
 //! `default`.
 
 use actix_web::http::header::HeaderValue;
@@ -54,13 +54,15 @@ pub async fn cache_read(
     }
 }
 
-/// The namespace a path names first, if the edge pulls several and that is
-/// one of them; else `default` and the whole path.
+/// The namespace a path names first, if it is one the edge pulls (and the
+/// edge pulls more than `default` alone); else `default` and the whole path.
 fn split_namespace<'a>(edge: &EdgeView, path: &'a str) -> (Namespace, &'a str) {
-    let several = edge.store.namespaces().nth(1).is_some();
+    let mut pulled = edge.store.namespaces();
+    let default_only =
+        matches!((pulled.next(), pulled.next()), (Some(ns), None) if ns.is_default());
     let (first, rest) = path.split_once('/').unwrap_or((path, ""));
     match Namespace::parse(first) {
-        Ok(ns) if several && edge.store.holds(&ns) => (ns, rest),
+        Ok(ns) if !default_only && edge.store.holds(&ns) => (ns, rest),
         _ => (Namespace::default(), path),
     }
 }

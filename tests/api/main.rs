@@ -12,6 +12,7 @@ mod concurrency;
 mod discovery;
 mod edge;
 mod edge_helpers;
+mod edge_namespaces;
 mod failover;
 #[cfg(any(feature = "mysql", feature = "postgres"))]
 mod failure;

@@ -46,7 +46,11 @@ fn refs(items: &[(String, String)]) -> Vec<(&str, &str)> {
 }
 
 fn keys(store: &EdgeStore) -> Vec<String> {
-    store.sorted(&d()).iter().map(|e| e.key().to_string()).collect()
+    store
+        .sorted(&d())
+        .iter()
+        .map(|e| e.key().to_string())
+        .collect()
 }
 
 #[test]
