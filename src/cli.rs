@@ -1,8 +1,10 @@
-//! Command line: `syncdict [--config FILE] [serve|migrate|check-config|call|user]`.
+//! Command line: `syncdict [--config FILE] [serve|migrate|check-config|call|export|import|audit|user]`.
 
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+
+use crate::transfer::Format;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -43,6 +45,55 @@ pub enum Command {
         method: String,
         /// Positional params: JSON values (anything else is a string).
         params: Vec<String>,
+    },
+    /// Write a namespace to stdout as JSON ({key: value}), NDJSON or CSV.
+    Export {
+        #[arg(long, default_value = "default")]
+        namespace: String,
+        #[arg(long, value_enum, default_value = "json")]
+        format: Format,
+        /// The namespace as it was at this revision.
+        #[arg(long)]
+        at: Option<i64>,
+        /// A center's /RPC instead of the local database.
+        #[arg(long)]
+        url: Option<String>,
+        /// Basic credentials for --url (password from SYNCDICT_PASSWORD or a prompt).
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Load a file into a namespace as one change set: prints what it adds,
+    /// changes and removes; refused whole on bad input or a schema violation.
+    Import {
+        /// The file (`-`: standard input).
+        file: String,
+        #[arg(long)]
+        namespace: String,
+        /// The file's format; default from its extension (.json, .ndjson/.jsonl, .csv).
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+        /// Also remove the namespace's keys the file lacks.
+        #[arg(long)]
+        replace: bool,
+        /// Print what would change, change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        url: Option<String>,
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Print the audit log: one line per committed revision.
+    Audit {
+        /// Entries after this revision (oldest first); default the newest.
+        #[arg(long)]
+        since: Option<i64>,
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+        #[arg(long)]
+        url: Option<String>,
+        #[arg(long)]
+        user: Option<String>,
     },
     /// Manage the users that may call /RPC (writes need one with --write).
     User {

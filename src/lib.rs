@@ -28,3 +28,4 @@ pub mod routes;
 pub mod rpc;
 pub mod startup;
 pub mod telemetry;
+pub mod transfer;

@@ -7,7 +7,9 @@ use clap::Parser;
 use syncdict::auth::commands;
 use syncdict::cli::{Cli, Command};
 use syncdict::configuration::Settings;
+use syncdict::domain::{Namespace, WriteOrigin};
 use syncdict::startup::Application;
+use syncdict::transfer::{self, Format, Source};
 use syncdict::{call, db, telemetry};
 
 /// A bad configuration exits with 2, any other failure with 1.
@@ -36,6 +38,24 @@ fn run() -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The local database, or `url` with credentials for `user`.
+fn source(
+    settings: &Settings,
+    url: Option<String>,
+    user: Option<String>,
+) -> anyhow::Result<Source> {
+    Ok(match url {
+        None => Source::Local {
+            database: settings.database.clone(),
+            keep_history: settings.server.keep_history,
+        },
+        Some(url) => Source::Remote {
+            url,
+            credentials: user.map(call::credentials).transpose()?,
+        },
+    })
+}
+
 /// Runs one command; what it prints on success goes to stdout.
 fn execute(command: Command, settings: Settings) -> anyhow::Result<()> {
     match command {
@@ -61,6 +81,66 @@ fn execute(command: Command, settings: Settings) -> anyhow::Result<()> {
                 params,
             ))?;
             println!("{}", serde_json::to_string_pretty(&result)?);
+        }
+        Command::Export {
+            namespace,
+            format,
+            at,
+            url,
+            user,
+        } => {
+            let source = source(&settings, url, user)?;
+            let namespace = Namespace::parse(namespace)?;
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            transfer::export(&source, &namespace, at, format, &mut out)?;
+        }
+        Command::Import {
+            file,
+            namespace,
+            format,
+            replace,
+            dry_run,
+            url,
+            user,
+        } => {
+            let format = format
+                .or_else(|| Format::of_path(&file))
+                .context("name the format with --format json|ndjson|csv")?;
+            let namespace = Namespace::parse(namespace)?;
+            let author = user
+                .clone()
+                .or_else(|| std::env::var("USER").ok())
+                .unwrap_or_else(|| "local".into());
+            let origin = WriteOrigin {
+                author,
+                address: "local".into(),
+                method: "syncdict import".into(),
+                comment: format!("import of {file}"),
+            };
+            let source = source(&settings, url, user)?;
+            let request = transfer::ImportRequest {
+                namespace: &namespace,
+                format,
+                replace,
+                dry_run,
+                origin,
+            };
+            let report = if file == "-" {
+                transfer::import(&source, std::io::stdin().lock(), request)?
+            } else {
+                let input = std::fs::File::open(&file).with_context(|| file.clone())?;
+                transfer::import(&source, std::io::BufReader::new(input), request)?
+            };
+            println!("{report}");
+        }
+        Command::Audit {
+            since,
+            limit,
+            url,
+            user,
+        } => {
+            let source = source(&settings, url, user)?;
+            println!("{}", transfer::audit(&source, since, limit)?);
         }
         Command::Serve => actix_web::rt::System::new().block_on(async move {
             let app = Application::build(settings).await?;

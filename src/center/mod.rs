@@ -45,6 +45,8 @@ pub struct Center {
     pool: DbPool,
     /// Where password checks run.
     passwords: PasswordPool,
+    /// `server.keep_history`.
+    keep_history: bool,
 }
 
 impl Center {
@@ -54,6 +56,7 @@ impl Center {
         cache: Arc<ReadCache>,
         passwords: PasswordPool,
         rpc_path: &str,
+        keep_history: bool,
     ) -> Self {
         Center {
             db,
@@ -62,6 +65,7 @@ impl Center {
             metrics: Arc::default(),
             pool,
             passwords,
+            keep_history,
         }
     }
 
@@ -181,6 +185,18 @@ impl Executor for Center {
             method: method.name().to_string(),
             comment: String::new(),
         };
+        let needs_history = matches!(
+            call,
+            StoreCall::History { .. }
+                | StoreCall::At { .. }
+                | StoreCall::Rollback { .. }
+                | StoreCall::AuditList { .. }
+        );
+        if needs_history && !self.keep_history {
+            return Err(CallError::Invalid(
+                "history is off on this center (server.keep_history = false)".into(),
+            ));
+        }
         match call {
             StoreCall::List(ns) => Ok(self.list(&ns).await?.json),
             StoreCall::MyRpc => {

@@ -62,7 +62,11 @@ pub async fn start(settings: &Settings) -> CenterRole {
     }
     let s = &settings.server;
     let pool = db::build_pool(&settings.database);
-    let (db, executors) = DbExecutor::start(pool.clone(), settings.database.pool_size as usize);
+    let (db, executors) = DbExecutor::start(
+        pool.clone(),
+        settings.database.pool_size as usize,
+        s.keep_history,
+    );
     let cache = Arc::new(ReadCache::new(
         settings.server.revision_check_interval.get(),
     ));
@@ -79,6 +83,7 @@ pub async fn start(settings: &Settings) -> CenterRole {
             cache,
             PasswordPool::start(s.password_threads, s.password_queue),
             &s.rpc_path,
+            s.keep_history,
         ),
         maintenance,
         purge,

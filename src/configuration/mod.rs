@@ -103,6 +103,11 @@ pub struct ServerSettings {
     /// revision committed within it. Purged by the same upkeep as
     /// tombstones. Default `"90d"`.
     pub history_retention: HumanDuration,
+    /// Keep history and the audit log at all. `false` saves their cost per
+    /// write (BENCHMARKS.md measures it) for data whose past nobody needs;
+    /// `records.history`, `records.at`, `namespaces.rollback` and
+    /// `audit.list` are then refused. Default `true`.
+    pub keep_history: bool,
     /// `"public"` or `"users"`: who may call read methods. Writes always need
     /// a user with the write permission. Default `"public"`.
     pub read_access: ReadAccess,
@@ -166,6 +171,7 @@ impl Default for ServerSettings {
             max_json_depth: 32,
             tombstone_retention: HumanDuration(std::time::Duration::from_secs(7 * 24 * 3600)),
             history_retention: HumanDuration(std::time::Duration::from_secs(90 * 24 * 3600)),
+            keep_history: true,
             read_access: ReadAccess::Public,
             cors_origins: Vec::new(),
             public_hosts: Vec::new(),

@@ -100,12 +100,14 @@ struct NewRecord<'a> {
     gone: i64,
 }
 
-/// Commits `write` whole at one new revision, or refuses it whole.
+/// Commits `write` whole at one new revision, or refuses it whole; with
+/// `keep_history`, with its history rows and audit row.
 pub fn apply(
     conn: &mut AnyConnection,
     write: &Write,
     schemas: &mut SchemaCache,
     now_us: i64,
+    keep_history: bool,
 ) -> QueryResult<Result<Applied, Refused>> {
     let ns = write.namespace.as_str();
     let values: Vec<String> = write
@@ -255,18 +257,20 @@ pub fn apply(
             ))
             .execute(c)?;
         let origin = &write.origin;
-        diesel::insert_into(audit::table)
-            .values((
-                audit::revision.eq(revision),
-                audit::at_us.eq(now_us),
-                audit::author.eq(author),
-                audit::address.eq(origin.address.as_str()),
-                audit::method.eq(origin.method.as_str()),
-                audit::namespace.eq(ns),
-                audit::keys_changed.eq(entries.len() as i64),
-                audit::comment.eq(origin.comment.as_str()),
-            ))
-            .execute(c)?;
+        if keep_history {
+            diesel::insert_into(audit::table)
+                .values((
+                    audit::revision.eq(revision),
+                    audit::at_us.eq(now_us),
+                    audit::author.eq(author),
+                    audit::address.eq(origin.address.as_str()),
+                    audit::method.eq(origin.method.as_str()),
+                    audit::namespace.eq(ns),
+                    audit::keys_changed.eq(entries.len() as i64),
+                    audit::comment.eq(origin.comment.as_str()),
+                ))
+                .execute(c)?;
+        }
         Ok(Applied {
             revision: Some(revision),
             upserts,

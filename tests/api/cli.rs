@@ -45,6 +45,17 @@ fn bad_settings_name_the_key_and_exit_2() {
     check_refused("[server]\nmax_body = \"10x\"\n", &[], "server.max_body");
     check_refused("[server]\nprot = 8080\n", &[], "prot");
     check_refused(
+        "[client]\nnamespace_sizes = { geo = \"1m\" }\n",
+        &[],
+        "client.namespace_sizes",
+    );
+    check_refused(
+        "[client]\nnamespaces = [\"default\", \"default\"]\n",
+        &[],
+        "client.namespaces",
+    );
+    check_refused("[client]\nnamespaces = [\"Bad\"]\n", &[], "namespaces");
+    check_refused(
         "[database]\nurl = \"redis://localhost\"\n",
         &[],
         "database.url",

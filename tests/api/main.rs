@@ -32,5 +32,6 @@ mod records;
 mod rpc4django;
 mod scale_out;
 mod slow_clients;
+mod transfer;
 mod upgrade;
 mod xmlrpc;

@@ -491,5 +491,32 @@ mod tuned {
         private_reads_follow_grants(app).await;
     }
 
-    crate::on_backends!(with_zero_retention, with_private_reads);
+    async fn without_history(backend: crate::helpers::Backend) {
+        let Some(app) = TestApp::builder()
+            .center()
+            .backend(backend)
+            .with(|s| s.server.keep_history = false)
+            .try_spawn()
+            .await
+        else {
+            return;
+        };
+        app.put("a", json!(1)).await;
+        let applied = app
+            .result("records.apply", json!([{"upserts": {"b": 2}}]))
+            .await;
+        assert_eq!(applied["revision"], 2);
+        for (method, params) in [
+            ("records.history", json!(["a"])),
+            ("records.at", json!([1])),
+            ("namespaces.rollback", json!(["default", 1])),
+            ("audit.list", json!([])),
+        ] {
+            let (code, message) = app.error(method, params).await;
+            assert_eq!(code, INVALID_PARAMS, "{method}");
+            assert!(message.contains("server.keep_history"), "{message}");
+        }
+    }
+
+    crate::on_backends!(with_zero_retention, with_private_reads, without_history);
 }

@@ -95,6 +95,8 @@ pub struct DbExecutor {
     alive: Arc<AtomicUsize>,
     /// This thread's compiled namespace schemas.
     schemas: SchemaCache,
+    /// `server.keep_history`.
+    keep_history: bool,
 }
 
 impl Actor for DbExecutor {
@@ -114,7 +116,11 @@ impl DbExecutor {
     /// no thread waits for another's connection). The executors stop, and
     /// drop their connections, once every address is gone; the counter
     /// returned says how many still run.
-    pub fn start(pool: DbPool, threads: usize) -> (Addr<DbExecutor>, Arc<AtomicUsize>) {
+    pub fn start(
+        pool: DbPool,
+        threads: usize,
+        keep_history: bool,
+    ) -> (Addr<DbExecutor>, Arc<AtomicUsize>) {
         let health = Arc::new(DbHealth::new());
         let alive = Arc::new(AtomicUsize::new(0));
         let counter = alive.clone();
@@ -123,6 +129,7 @@ impl DbExecutor {
             health: health.clone(),
             alive: counter.clone(),
             schemas: SchemaCache::default(),
+            keep_history,
         });
         (addr, alive)
     }

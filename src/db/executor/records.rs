@@ -42,7 +42,8 @@ pub struct ApplyWrite(pub Write);
 impl Handler<ApplyWrite> for DbExecutor {
     type Result = Result<Result<Applied, Refused>, DbError>;
     fn handle(&mut self, msg: ApplyWrite, _: &mut Self::Context) -> Self::Result {
-        self.with_conn(|c, schemas| writes::apply(c, &msg.0, schemas, now_us()))
+        let keep_history = self.keep_history;
+        self.with_conn(|c, schemas| writes::apply(c, &msg.0, schemas, now_us(), keep_history))
     }
 }
 

@@ -1,0 +1,201 @@
+//! `syncdict export`, `import` and `audit`: a namespace to a file and back,
+//! and the audit log, against the local database or a remote center over
+//! JSON-RPC (`--url`).
+//!
+//! Bounds: an export holds the namespace once (the rows read) and streams
+//! them out; an import holds the file's records once, plus the namespace's
+//! current records to diff against (and, remotely, the request body). A
+//! remote import is one `records.apply` request, so it must fit the
+//! center's `server.max_body`.
+
+pub mod format;
+mod source;
+
+use std::io::{BufRead, Write};
+
+use serde_json::Value;
+
+pub use format::Format;
+pub use source::{Source, TransferError};
+
+use crate::domain::{ChangeSet, Namespace, ValueSchema, WriteOrigin, MAX_VIOLATIONS};
+
+/// Keys listed per category in an import's report.
+const SHOWN: usize = 20;
+
+/// Writes `namespace` (at `at`, or now) to `out` as `format`.
+pub fn export(
+    source: &Source,
+    namespace: &Namespace,
+    at: Option<i64>,
+    format: Format,
+    out: &mut impl Write,
+) -> Result<(), TransferError> {
+    let data = source.read(namespace, at)?;
+    let records = data.records.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+    format::write(format, records, out)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// What an import would do.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub add: Vec<String>,
+    pub change: Vec<String>,
+    pub remove: Vec<String>,
+    pub unchanged: usize,
+}
+
+impl Plan {
+    /// Compares the file's records with the namespace's (sorted by key).
+    fn new(
+        current: &[(String, String)],
+        file: &[(crate::domain::RecordKey, Value)],
+        replace: bool,
+    ) -> Plan {
+        let now: std::collections::HashMap<&str, &str> = current
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let mut plan = Plan::default();
+        for (key, value) in file {
+            match now.get(key.as_str()) {
+                None => plan.add.push(key.to_string()),
+                Some(v) if serde_json::from_str::<Value>(v).ok().as_ref() == Some(value) => {
+                    plan.unchanged += 1
+                }
+                Some(_) => plan.change.push(key.to_string()),
+            }
+        }
+        if replace {
+            let in_file: std::collections::HashSet<&str> =
+                file.iter().map(|(k, _)| k.as_str()).collect();
+            plan.remove = current
+                .iter()
+                .filter(|(k, _)| !in_file.contains(k.as_str()))
+                .map(|(k, _)| k.clone())
+                .collect();
+        }
+        plan
+    }
+
+    /// `add 2: a, b` lines and the unchanged count.
+    pub fn describe(&self) -> String {
+        let list = |what: &str, keys: &[String]| {
+            let shown: Vec<&str> = keys.iter().take(SHOWN).map(String::as_str).collect();
+            let more = keys.len().saturating_sub(SHOWN);
+            let tail = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
+            format!("{what} {}: {}{tail}", keys.len(), shown.join(", "))
+        };
+        [
+            list("add", &self.add),
+            list("change", &self.change),
+            list("remove", &self.remove),
+            format!("unchanged {}", self.unchanged),
+        ]
+        .join("\n")
+    }
+}
+
+/// What `import` was asked to do.
+pub struct ImportRequest<'a> {
+    pub namespace: &'a Namespace,
+    pub format: Format,
+    /// Remove the namespace's keys the file lacks.
+    pub replace: bool,
+    pub dry_run: bool,
+    pub origin: WriteOrigin,
+}
+
+/// Loads `input` into a namespace as one change set (committed only if the
+/// namespace did not change since it was read); returns the report to print.
+pub fn import(
+    source: &Source,
+    input: impl BufRead,
+    req: ImportRequest<'_>,
+) -> Result<String, TransferError> {
+    let records = format::read(req.format, input)?;
+    let current = source.read(req.namespace, None)?;
+    let plan = Plan::new(&current.records, &records, req.replace);
+    if let Some(schema) = source.schema(req.namespace)? {
+        let schema =
+            ValueSchema::from_text(&schema).map_err(|e| TransferError::Refused(e.to_string()))?;
+        let mut violations = Vec::new();
+        for (key, value) in &records {
+            schema.check(key.as_str(), value, &mut violations);
+            if violations.len() >= MAX_VIOLATIONS {
+                break;
+            }
+        }
+        if !violations.is_empty() {
+            return Err(TransferError::Refused(format!(
+                "values violate the schema of namespace {}: {}",
+                req.namespace,
+                violations.join("; ")
+            )));
+        }
+    }
+    let report = plan.describe();
+    if req.dry_run {
+        return Ok(format!("{report}\n(dry run: nothing changed)"));
+    }
+    let wanted: std::collections::HashSet<&str> = plan
+        .add
+        .iter()
+        .chain(&plan.change)
+        .map(String::as_str)
+        .collect();
+    let changes = ChangeSet {
+        upserts: records
+            .into_iter()
+            .filter(|(k, _)| wanted.contains(k.as_str()))
+            .collect(),
+        deletes: plan
+            .remove
+            .iter()
+            .map(|k| crate::domain::RecordKey::parse(k.clone()))
+            .collect::<Result<_, _>>()
+            .map_err(|e| TransferError::Malformed(e.to_string()))?,
+    };
+    if changes.is_empty() {
+        return Ok(format!("{report}\nnothing to change"));
+    }
+    let applied = source.apply(req.namespace, changes, current.revision, req.origin)?;
+    let revision = applied
+        .revision
+        .map_or("none".to_string(), |r| r.to_string());
+    Ok(format!("{report}\ncommitted at revision {revision}"))
+}
+
+/// The audit log as tab-separated lines.
+pub fn audit(source: &Source, since: Option<i64>, limit: i64) -> Result<String, TransferError> {
+    let entries = source.audit(since, limit)?;
+    let mut out = String::from("revision\tat\tauthor\taddress\tmethod\tnamespace\tkeys\tcomment");
+    for e in entries {
+        let field = |v: &Value| match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let line: Vec<String> = [
+            "revision",
+            "at",
+            "author",
+            "address",
+            "method",
+            "namespace",
+            "keys",
+            "comment",
+        ]
+        .iter()
+        .map(|k| field(&e[*k]))
+        .collect();
+        out.push('\n');
+        out.push_str(&line.join("\t"));
+    }
+    Ok(out)
+}

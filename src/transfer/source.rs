@@ -1,0 +1,285 @@
+//! Where `export`, `import` and `audit` read and write: the local database
+//! (the settings' `database.url`) or a center's /RPC.
+
+use serde_json::value::RawValue;
+use serde_json::{json, Value};
+
+use super::format::ReadError;
+use crate::call::{self, CallFailure};
+use crate::configuration::DatabaseSettings;
+use crate::db::writes::{Refused, SchemaCache};
+use crate::db::{self, ConnectError, DbError};
+use crate::domain::{format_timestamp, now_us, Applied, ChangeSet, Namespace, Write, WriteOrigin};
+
+/// Why a transfer did nothing (or, for an import, committed nothing).
+#[derive(Debug, thiserror::Error)]
+pub enum TransferError {
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    #[error(transparent)]
+    Database(#[from] DbError),
+    #[error(transparent)]
+    Call(#[from] CallFailure),
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error("no namespace {0}")]
+    NoSuchNamespace(String),
+    #[error("revision {asked} is out of range: history reaches from {from} to {current}")]
+    OutOfRange { asked: i64, from: i64, current: i64 },
+    #[error("refused: {0}")]
+    Refused(String),
+    #[error("unexpected reply: {0}")]
+    Malformed(String),
+}
+
+/// The local database (and `server.keep_history`), or a center's /RPC with
+/// optional Basic credentials.
+pub enum Source {
+    Local {
+        database: DatabaseSettings,
+        keep_history: bool,
+    },
+    Remote {
+        url: String,
+        credentials: Option<(String, String)>,
+    },
+}
+
+/// A namespace's records (key, value as JSON text) sorted by key, and the
+/// revision they were read at.
+pub struct Dataset {
+    pub revision: i64,
+    pub records: Vec<(String, String)>,
+}
+
+impl Source {
+    fn remote(&self, method: &str, params: Vec<Value>) -> Result<Value, TransferError> {
+        let Source::Remote { url, credentials } = self else {
+            unreachable!("remote calls are made for remote sources only")
+        };
+        let result = actix_web::rt::System::new().block_on(call::call(
+            url,
+            credentials.clone(),
+            method,
+            params,
+        ));
+        result.map_err(|e| match e {
+            CallFailure::Rpc {
+                code: -32008,
+                message,
+            } => TransferError::NoSuchNamespace(message),
+            other => other.into(),
+        })
+    }
+
+    /// The namespace now (at the revision it was read at), or at `at`.
+    pub fn read(&self, ns: &Namespace, at: Option<i64>) -> Result<Dataset, TransferError> {
+        match (self, at) {
+            (
+                Source::Local {
+                    database: settings, ..
+                },
+                None,
+            ) => {
+                let mut conn = db::connect(settings)?;
+                let (revision, rows) = db::records::list(&mut conn, ns)
+                    .map_err(DbError::from)?
+                    .ok_or_else(|| TransferError::NoSuchNamespace(ns.to_string()))?;
+                let records = rows.into_iter().map(|r| (r.key, r.value)).collect();
+                Ok(Dataset { revision, records })
+            }
+            (
+                Source::Local {
+                    database: settings, ..
+                },
+                Some(asked),
+            ) => {
+                let mut conn = db::connect(settings)?;
+                let then = db::history::at(&mut conn, ns, asked)
+                    .map_err(DbError::from)?
+                    .map_err(|r| TransferError::OutOfRange {
+                        asked,
+                        from: r.from,
+                        current: r.current,
+                    })?;
+                Ok(Dataset {
+                    revision: then.revision,
+                    records: then.records,
+                })
+            }
+            (Source::Remote { .. }, None) => {
+                // records.changes(0, [ns]): every record and the revision
+                // they are consistent with, in one reply.
+                let mut reply = self.remote("records.changes", vec![json!(0), json!([ns])])?;
+                let upserts = reply["namespaces"][ns.as_str()]["upserts"].take_array()?;
+                Ok(Dataset {
+                    revision: reply["revision"]
+                        .as_i64()
+                        .ok_or_else(|| malformed("no revision"))?,
+                    records: pairs(upserts)?,
+                })
+            }
+            (Source::Remote { .. }, Some(asked)) => {
+                let mut reply = self.remote("records.at", vec![json!(asked), json!(ns)])?;
+                let records = reply["records"].take().take_array()?;
+                Ok(Dataset {
+                    revision: asked,
+                    records: pairs(records)?,
+                })
+            }
+        }
+    }
+
+    /// The namespace's value schema (JSON text), if it has one.
+    pub fn schema(&self, ns: &Namespace) -> Result<Option<String>, TransferError> {
+        match self {
+            Source::Local {
+                database: settings, ..
+            } => {
+                let mut conn = db::connect(settings)?;
+                let found = db::namespaces::find(&mut conn, ns).map_err(DbError::from)?;
+                Ok(found.and_then(|n| n.value_schema))
+            }
+            Source::Remote { .. } => {
+                let all = self.remote("namespaces.list", vec![])?;
+                let found = all
+                    .as_array()
+                    .and_then(|a| a.iter().find(|n| n["name"] == ns.as_str()))
+                    .ok_or_else(|| TransferError::NoSuchNamespace(ns.to_string()))?;
+                Ok(Some(&found["schema"])
+                    .filter(|s| !s.is_null())
+                    .map(Value::to_string))
+            }
+        }
+    }
+
+    /// Commits `changes` if the namespace did not change after `if_revision`.
+    pub fn apply(
+        &self,
+        ns: &Namespace,
+        changes: ChangeSet,
+        if_revision: i64,
+        origin: WriteOrigin,
+    ) -> Result<Applied, TransferError> {
+        match self {
+            Source::Local {
+                database: settings,
+                keep_history,
+            } => {
+                let mut conn = db::connect(settings)?;
+                let write = Write {
+                    namespace: ns.clone(),
+                    changes,
+                    if_revision: Some(if_revision),
+                    origin,
+                };
+                let outcome = db::writes::apply(
+                    &mut conn,
+                    &write,
+                    &mut SchemaCache::default(),
+                    now_us(),
+                    *keep_history,
+                )
+                .map_err(DbError::from)?;
+                outcome.map_err(|why| match why {
+                    Refused::NoSuchNamespace => TransferError::NoSuchNamespace(ns.to_string()),
+                    Refused::Conflict { changed_at } => TransferError::Refused(format!(
+                        "namespace {ns} changed at revision {changed_at} while the import was prepared; run it again"
+                    )),
+                    Refused::Schema(v) => TransferError::Refused(v.join("; ")),
+                })
+            }
+            Source::Remote { .. } => {
+                let upserts: serde_json::Map<String, Value> = changes
+                    .upserts
+                    .into_iter()
+                    .map(|(k, v)| (k.into_string(), v))
+                    .collect();
+                let deletes: Vec<&str> = changes.deletes.iter().map(|k| k.as_str()).collect();
+                let reply = self.remote(
+                    "records.apply",
+                    vec![
+                        json!({"upserts": upserts, "deletes": deletes}),
+                        json!(ns),
+                        json!(if_revision),
+                    ],
+                )?;
+                serde_json::from_value(reply.clone())
+                    .map(|a: RemoteApplied| Applied {
+                        revision: a.revision,
+                        upserts: a.upserts,
+                        deletes: a.deletes,
+                    })
+                    .map_err(|_| malformed(&reply.to_string()))
+            }
+        }
+    }
+
+    /// Audit entries as `audit.list` shows them.
+    pub fn audit(&self, since: Option<i64>, limit: i64) -> Result<Vec<Value>, TransferError> {
+        match self {
+            Source::Local {
+                database: settings, ..
+            } => {
+                let mut conn = db::connect(settings)?;
+                let entries =
+                    db::history::audit_list(&mut conn, since, limit).map_err(DbError::from)?;
+                Ok(entries
+                    .into_iter()
+                    .map(|e| {
+                        json!({"revision": e.revision, "at": format_timestamp(e.at_us), "author": e.author,
+                               "address": e.address, "method": e.method, "namespace": e.namespace,
+                               "keys": e.keys_changed, "comment": e.comment})
+                    })
+                    .collect())
+            }
+            Source::Remote { .. } => {
+                let reply = self.remote("audit.list", vec![json!(since), json!(limit)])?;
+                Ok(reply.as_array().cloned().unwrap_or_default())
+            }
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct RemoteApplied {
+    revision: Option<i64>,
+    upserts: usize,
+    deletes: usize,
+}
+
+fn malformed(what: &str) -> TransferError {
+    TransferError::Malformed(what.chars().take(200).collect())
+}
+
+trait TakeArray {
+    fn take_array(&mut self) -> Result<Vec<Value>, TransferError>;
+}
+
+impl TakeArray for Value {
+    fn take_array(&mut self) -> Result<Vec<Value>, TransferError> {
+        match self.take() {
+            Value::Array(items) => Ok(items),
+            _ => Err(malformed("expected an array of records")),
+        }
+    }
+}
+
+/// `[{key, value, ..}]` as (key, value JSON text), each item dropped as
+/// it is converted.
+fn pairs(items: Vec<Value>) -> Result<Vec<(String, String)>, TransferError> {
+    items
+        .into_iter()
+        .map(|mut item| {
+            let key = item["key"]
+                .as_str()
+                .ok_or_else(|| malformed("a record without a key"))?
+                .to_string();
+            let value: Box<RawValue> = serde_json::value::to_raw_value(&item["value"].take())
+                .map_err(|e| malformed(&e.to_string()))?;
+            Ok((key, value.get().to_string()))
+        })
+        .collect()
+}
