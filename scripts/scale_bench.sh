@@ -8,14 +8,17 @@
 #   - freshness: FRESH_WRITES puts ~100 ms apart, time until each is readable
 #     on an edge pulling every second (p50, p99);
 #   - soak: SOAK_SECONDS of mixed load on one center + edge process: failed
-#     requests, RSS after the first minute and at the end.
+#     requests, RSS after the first minute and at the end;
+#   - namespaces: edges per center again (NS_LEVELS), with 10 namespaces of
+#     1,000 records and each edge pulling 2 of them, on SQLite and MariaDB.
 # Prints `target` lines; exits 1 if a target was missed (REPORT_ONLY=1: 0
 # all the same), 2 on bad usage; a step that cannot run fails the script.
-# Run by scripts/bench.sh; alone: scripts/scale_bench.sh [edges|freshness|soak]...
+# Run by scripts/bench.sh; alone: scripts/scale_bench.sh [edges|freshness|soak|namespaces]...
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
-PARTS="${*:-edges freshness soak}"
+PARTS="${*:-edges freshness soak namespaces}"
+NS_LEVELS="${NS_LEVELS:-20000,40000,60000,80000}"
 LEVELS="${LEVELS:-10000,20000,40000,60000,80000,100000}"
 LEVEL_SECONDS="${LEVEL_SECONDS:-20}"
 WRITES_PER_S="${WRITES_PER_S:-1}"
@@ -91,7 +94,27 @@ for part in $PARTS; do
         target "soak, failed requests" "$(field failed < "$work/soak.out")" "<=" 0
         target "soak, RSS growth after the first minute (%)" "$(field rss_growth_pct < "$work/soak.out")" "<=" 10
         ;;
-    *) echo "unknown part $part (edges, freshness, soak)" >&2; exit 2 ;;
+    namespaces)
+        for backend in ${NS_BACKENDS:-sqlite mariadb}; do
+            rm -f "$work"/ns.db*
+            if [ $backend = sqlite ]; then url="sqlite://$work/ns.db"; else url="$(mysql_db)"; fi
+            start "$url" center
+            for n in $(seq 0 9); do
+                curl -sf -u "$AUTH" -H 'Content-Type: application/json' "http://127.0.0.1:$PORT/RPC" \
+                    -d "{\"jsonrpc\":\"2.0\",\"method\":\"namespaces.create\",\"params\":[\"ns-$n\"],\"id\":1}" >/dev/null
+                awk -v n="$n" 'BEGIN {for (i = 0; i < 1000; i++) printf "{\"key\":\"key-%04d\",\"value\":{\"rule\":\"allow\",\"ns\":%d,\"list\":[\"10.0.%d.%d\",\"host-%d.example\"],\"weight\":%d}}\n", i, n, n, i % 250, i, i}' > "$work/ns.ndjson"
+                SYNCDICT__DATABASE__URL="$url" SYNCDICT__LOG__LEVEL=error "$bin" import "$work/ns.ndjson" --namespace "ns-$n" >/dev/null
+            done
+            echo "== edges per center with namespaces, $backend: 10 namespaces of 1,000 records, each edge pulling 2, ${LEVEL_SECONDS}s per level"
+            "$loadgen" edges --center "http://127.0.0.1:$PORT/RPC" --levels "$NS_LEVELS" --namespaces 10 \
+                --seconds "$LEVEL_SECONDS" --writes-per-s "$WRITES_PER_S" --credentials "$AUTH" \
+                | tee "$work/ns.out"
+            stop
+            target "edges per center, 10 namespaces, 2 per edge, $backend (p99 < 50 ms)" \
+                "$(grep '^edges_max' "$work/ns.out" | field edges_max)" ">=" 40000
+        done
+        ;;
+    *) echo "unknown part $part (edges, freshness, soak, namespaces)" >&2; exit 2 ;;
     esac
 done
 targets_status

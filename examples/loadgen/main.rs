@@ -15,6 +15,7 @@ mod http;
 mod scenarios;
 mod support;
 mod tally;
+mod writes;
 
 use std::process::ExitCode;
 
@@ -44,6 +45,31 @@ enum Scenario {
         #[arg(long, default_value_t = 1.0)]
         writes_per_s: f64,
         /// USER:PASSWORD of a user with the write permission.
+        #[arg(long)]
+        credentials: String,
+        /// With N > 0, each edge asks for two of the namespaces ns-0 ..
+        /// ns-(N-1) (records.changes(since, namespaces)) and the writer
+        /// writes into them; 0 asks the original records.changes(since).
+        #[arg(long, default_value_t = 0)]
+        namespaces: usize,
+    },
+    /// CONCURRENCY writers, each putting records one after another, for
+    /// SECONDS or until COUNT writes in all; prints `writes_per_s`.
+    Writes {
+        #[arg(long)]
+        center: String,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        #[arg(long)]
+        count: Option<usize>,
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+        /// The namespace written.
+        #[arg(long, default_value = "default")]
+        namespace: String,
+        /// Write over the keys k000000 .. k(KEYS-1) instead of w-0 .. w-999.
+        #[arg(long)]
+        keys: Option<usize>,
         #[arg(long)]
         credentials: String,
     },
@@ -88,7 +114,36 @@ fn main() -> ExitCode {
                 seconds,
                 writes_per_s,
                 credentials,
-            } => scenarios::edges(&center, &levels, seconds, writes_per_s, &credentials).await,
+                namespaces,
+            } => {
+                scenarios::edges(
+                    &center,
+                    &levels,
+                    seconds,
+                    writes_per_s,
+                    namespaces,
+                    &credentials,
+                )
+                .await
+            }
+            Scenario::Writes {
+                center,
+                seconds,
+                count,
+                concurrency,
+                namespace,
+                keys,
+                credentials,
+            } => {
+                let load = writes::Load {
+                    seconds,
+                    count,
+                    concurrency,
+                    namespace,
+                    keys,
+                };
+                writes::writes(&center, load, &credentials).await
+            }
             Scenario::Freshness {
                 center,
                 edge,

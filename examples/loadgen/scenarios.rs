@@ -1,4 +1,4 @@
-//! The three scenarios: edges per center, freshness, soak.
+//! Edges per center, freshness, soak (`writes.rs`: write throughput).
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -44,8 +44,25 @@ struct Changes {
     revision: i64,
 }
 
+/// What edge `i` asks for: the original `records.changes(since)`, or with
+/// `namespaces` > 0 two of `ns-0` .. `ns-{namespaces-1}`.
+fn changes_params(since: i64, i: usize, namespaces: usize) -> serde_json::Value {
+    if namespaces == 0 {
+        return json!([since]);
+    }
+    let (a, b) = (i % namespaces, (i + 1) % namespaces);
+    json!([since, [format!("ns-{a}"), format!("ns-{b}")]])
+}
+
 /// `n` simulated edges for `run_for`, each pulling every 6 s ± 10%.
-fn spawn_edges(center: &Target, n: usize, run_for: Duration, start: i64, tally: &Shared<Tally>) {
+fn spawn_edges(
+    center: &Target,
+    n: usize,
+    run_for: Duration,
+    start: i64,
+    namespaces: usize,
+    tally: &Shared<Tally>,
+) {
     let end = Instant::now() + run_for;
     for i in 0..n {
         let (center, tally) = (center.clone(), tally.clone());
@@ -55,7 +72,7 @@ fn spawn_edges(center: &Target, n: usize, run_for: Duration, start: i64, tally: 
             tokio::time::sleep(EDGE_INTERVAL.mul_f64(rng.unit())).await;
             while Instant::now() < end {
                 let started = Instant::now();
-                let body = rpc_body("records.changes", json!([since]));
+                let body = rpc_body("records.changes", changes_params(since, i, namespaces));
                 let outcome = exchange(&center, source(i), None, Some(&body))
                     .await
                     .and_then(|reply| reply.result::<Changes>())
@@ -67,16 +84,26 @@ fn spawn_edges(center: &Target, n: usize, run_for: Duration, start: i64, tally: 
     }
 }
 
-/// Puts `per_s` writes a second until `end`, counting into `tally`.
-fn spawn_writer(center: &Target, auth: String, per_s: f64, end: Instant, tally: &Shared<Tally>) {
+/// Puts `per_s` writes a second until `end` (into `ns-{n % namespaces}`
+/// when `namespaces` > 0), counting into `tally`.
+fn spawn_writer(
+    center: &Target,
+    auth: String,
+    per_s: f64,
+    end: Instant,
+    namespaces: usize,
+    tally: &Shared<Tally>,
+) {
     let (center, auth) = (center.clone(), Rc::new(auth));
     spawn_paced(per_s, end, tally, move |n| {
         let (center, auth) = (center.clone(), auth.clone());
         async move {
-            let body = rpc_body(
-                "records.put",
-                json!([format!("load-{}", n % 100), {"n": n}]),
-            );
+            let key = format!("load-{}", n % 100);
+            let params = match namespaces {
+                0 => json!([key, {"n": n}]),
+                m => json!([key, {"n": n}, format!("ns-{}", n % m)]),
+            };
+            let body = rpc_body("records.put", params);
             let reply = exchange(&center, source(WRITER), Some(&auth), Some(&body)).await?;
             reply.result::<i64>().map(|_| ())
         }
@@ -98,6 +125,7 @@ pub async fn edges(
     levels: &[usize],
     seconds: u64,
     writes_per_s: f64,
+    namespaces: usize,
     user_pass: &str,
 ) -> anyhow::Result<()> {
     let center = Target::parse(center)?;
@@ -113,10 +141,18 @@ pub async fn edges(
             n,
             run_for,
             current_revision(&center).await?,
+            namespaces,
             &pulls,
         );
         let end = Instant::now() + run_for;
-        spawn_writer(&center, auth.clone(), writes_per_s, end, &writes);
+        spawn_writer(
+            &center,
+            auth.clone(),
+            writes_per_s,
+            end,
+            namespaces,
+            &writes,
+        );
         // Let the last pulls finish (each edge stops by itself after run_for).
         tokio::time::sleep(run_for + EDGE_INTERVAL.mul_f64(1.1) + TIMEOUT).await;
         let pass = report_level(
@@ -252,9 +288,10 @@ pub async fn soak(
         2000,
         run_for,
         current_revision(&center).await?,
+        0,
         &pulls,
     );
-    spawn_writer(&center, auth, 2.0, end, &writes);
+    spawn_writer(&center, auth, 2.0, end, 0, &writes);
     spawn_paced(300.0, end, &reads, move |i| {
         let key = edge.at(&format!("/api/cache/key-{:04}", i % 1000));
         async move { exchange(&key, source(i), None, None).await?.ok() }

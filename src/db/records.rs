@@ -166,18 +166,37 @@ pub fn changes(
         let full = since <= 0 || since < purged || since > revision;
         let query = records::table
             .select(RecordRow::as_select())
-            .filter(records::namespace.eq_any(&names))
-            .order((records::namespace.asc(), records::key.asc()));
-        let rows: Vec<RecordRow> = if full {
-            query.filter(records::deleted.eq(false)).load(c)?
+            .filter(records::namespace.eq_any(&names));
+        let mut rows: Vec<StoredRecord> = if full {
+            query
+                .filter(records::deleted.eq(false))
+                .order((records::namespace.asc(), records::key.asc()))
+                .load::<RecordRow>(c)?
+                .into_iter()
+                .map(Into::into)
+                .collect()
         } else {
-            query.filter(records::revision.gt(since)).load(c)?
+            // Unordered, so the (namespace, revision) index serves it on
+            // every backend (MariaDB scans the primary key for an ORDER BY
+            // key); a delta is small, sorted here.
+            let mut rows: Vec<StoredRecord> = query
+                .filter(records::revision.gt(since))
+                .load::<RecordRow>(c)?
+                .into_iter()
+                .map(Into::into)
+                .collect();
+            rows.sort_unstable_by(|a, b| {
+                (a.namespace.as_bytes(), a.key.as_bytes())
+                    .cmp(&(b.namespace.as_bytes(), b.key.as_bytes()))
+            });
+            rows
         };
+        rows.shrink_to_fit();
         Ok(ChangeRows {
             revision,
             missing,
             full,
-            rows: rows.into_iter().map(Into::into).collect(),
+            rows,
         })
     })
 }
