@@ -181,7 +181,7 @@ impl Executor for Center {
                 .as_ref()
                 .map(|u| u.to_string())
                 .unwrap_or_default(),
-            address: caller.address.clone(),
+            address: caller.address.map(|a| a.to_string()).unwrap_or_default(),
             method: method.name().to_string(),
             comment: String::new(),
         };

@@ -72,14 +72,16 @@ impl Center {
         namespaces: Option<Vec<Namespace>>,
     ) -> Result<RawJson, CallError> {
         let original = namespaces.is_none();
-        let names = namespaces
-            .clone()
-            .unwrap_or_else(|| vec![Namespace::default()]);
         let key: DeltaKey = (since, namespaces);
+        // No allocation for the original form: this is every edge's pull.
+        let names: &[Namespace] = key
+            .1
+            .as_deref()
+            .unwrap_or(std::slice::from_ref(Namespace::default_ref()));
         let now = Instant::now();
         if let Some(known) = self.cache.fresh_revision(now) {
             if since > 0 && since == known {
-                return Ok(empty_reply(known, &names, original));
+                return Ok(empty_reply(known, names, original));
             }
             if since == 0 || since > known {
                 let lists: Option<Vec<ListSnapshot>> = names
@@ -87,7 +89,7 @@ impl Center {
                     .map(|ns| self.cache.fresh_list(ns, now))
                     .collect();
                 if let Some(lists) = lists {
-                    return Ok(full_reply(&names, &lists, original));
+                    return Ok(full_reply(names, &lists, original));
                 }
             }
         }
@@ -97,7 +99,7 @@ impl Center {
         let found = self
             .ask(GetChanges {
                 since,
-                namespaces: names.clone(),
+                namespaces: names.to_vec(),
             })
             .await?
             .map_err(db_failure)?;
@@ -107,7 +109,7 @@ impl Center {
         self.cache.confirm_revision(found.revision, Instant::now());
         if found.full {
             let mut lists = Vec::with_capacity(names.len());
-            for ns in &names {
+            for ns in names {
                 let rows: Vec<&StoredRecord> = found
                     .rows
                     .iter()
@@ -120,7 +122,7 @@ impl Center {
                     .store_list(ns.clone(), list.clone(), Instant::now());
                 lists.push(list);
             }
-            return Ok(full_reply(&names, &lists, original));
+            return Ok(full_reply(names, &lists, original));
         }
         let mut parts: BTreeMap<&str, Part> = names
             .iter()
@@ -151,7 +153,8 @@ impl Center {
                 namespaces: parts,
             })
         };
-        self.cache.store_delta(key, found.revision, delta.clone());
+        self.cache
+            .store_delta(key.clone(), found.revision, delta.clone());
         Ok(delta)
     }
 }

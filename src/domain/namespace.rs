@@ -42,6 +42,13 @@ impl Namespace {
         Namespace(Self::DEFAULT.to_string())
     }
 
+    /// `default`, borrowed (for hot paths that would otherwise allocate it).
+    pub fn default_ref() -> &'static Namespace {
+        static DEFAULT: std::sync::LazyLock<Namespace> =
+            std::sync::LazyLock::new(Namespace::default_namespace);
+        &DEFAULT
+    }
+
     pub fn is_default(&self) -> bool {
         self.0 == Self::DEFAULT
     }

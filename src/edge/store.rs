@@ -108,13 +108,27 @@ impl EdgeStore {
     /// The entry under `key` in `namespace`, counted as a hit or a miss.
     pub fn get(&self, namespace: &Namespace, key: &str) -> Option<EntryRef> {
         let found = self.table(namespace).and_then(|t| t.get(key));
-        let counter = if found.is_some() {
-            &self.hits
-        } else {
-            &self.misses
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
+        self.count_lookup(found.is_some());
         found
+    }
+
+    /// Counts a key lookup made on a table taken with `table`.
+    pub fn count_lookup(&self, found: bool) {
+        let counter = if found { &self.hits } else { &self.misses };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The namespace named `name` if this store holds it (no allocation).
+    pub fn held(&self, name: &str) -> Option<&Namespace> {
+        self.namespaces
+            .iter()
+            .map(|(ns, _)| ns)
+            .find(|ns| ns.as_str() == name)
+    }
+
+    /// Holds `default` and nothing else.
+    pub fn default_only(&self) -> bool {
+        matches!(self.namespaces.as_slice(), [(ns, _)] if ns.is_default())
     }
 
     /// Key lookups since start: (hits, misses).

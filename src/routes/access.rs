@@ -11,8 +11,8 @@ use crate::auth::rate_limit::Locked;
 use crate::auth::{parse_basic, FailureLimiter};
 use crate::center::{Center, CheckFailed};
 use crate::configuration::Cidr;
-use crate::domain::{Grants, Username};
-use crate::rpc::{CallError, Caller, Refusal};
+use crate::domain::{Grants, Namespace, Username};
+use crate::rpc::{CallError, Caller, Denied, Refusal};
 
 /// The center's users and the read rule, shared by all workers.
 pub struct Access {
@@ -65,7 +65,7 @@ impl Access {
             user: None,
             grants: Grants::default(),
             reads_need_user: self.reads_need_user,
-            address: ip.to_string(),
+            address: Some(ip),
         };
         let Some(header) = req.headers().get(header::AUTHORIZATION) else {
             return Ok(anonymous);
@@ -112,31 +112,39 @@ impl Access {
         }
     }
 
-    /// Whether the request may see record data: anyone while reads are
-    /// public (credentials are then not even looked at, so the hot read
-    /// path costs nothing), only a user with `read_access = "users"`.
-    pub async fn may_read(&self, req: &HttpRequest) -> Result<(), Refusal> {
+    /// Whether the request may see the records of `ns`: anyone while reads
+    /// are public (credentials are then not even looked at, so the hot read
+    /// path costs nothing); with `read_access = "users"`, a user with a
+    /// grant on that namespace.
+    pub async fn may_read(&self, req: &HttpRequest, ns: &Namespace) -> Result<(), Refusal> {
         if !self.reads_need_user {
             return Ok(());
         }
-        match self.caller(req).await?.user {
-            Some(_) => Ok(()),
+        let caller = self.caller(req).await?;
+        match caller.user {
+            Some(_) if caller.grants.may_read(ns) => Ok(()),
+            Some(user) => Err(Refusal::PermissionDenied {
+                user,
+                what: Denied::Read(ns.clone()),
+            }),
             None => Err(Refusal::CredentialsRequired),
         }
     }
 }
 
-/// Applies `server.read_access` to a route that shows record data (with no
-/// center role there are no users, and reads are public): `Err` is the
-/// response to send, a JSON error with the refusal's status, logged once.
+/// Applies `server.read_access` to a route that shows the records of `ns`
+/// (with no center role there are no users, and reads are public): `Err`
+/// is the response to send, a JSON error with the refusal's status, logged
+/// once.
 pub async fn check_read(
     req: &HttpRequest,
     access: Option<&web::Data<Access>>,
+    ns: &Namespace,
 ) -> Result<(), HttpResponse> {
     let Some(access) = access else {
         return Ok(());
     };
-    access.may_read(req).await.map_err(|refusal| {
+    access.may_read(req, ns).await.map_err(|refusal| {
         log_refusal(&refusal, Some(&access.client_ip(req).to_string()));
         refused(&refusal)
             .content_type("application/json")

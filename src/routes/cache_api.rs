@@ -12,15 +12,16 @@ use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder};
 use super::access::{check_read, Access};
 use crate::domain::{now_us, percent_decode, Namespace};
 use crate::edge::status::EdgeView;
+use crate::edge::store::Table;
 
-/// Adds `X-Data-Revision` (the namespace's) and, once data was ever fresh,
-/// `X-Data-Age` (seconds).
+/// Adds `X-Data-Revision` (of the namespace's table read) and, once data
+/// was ever fresh, `X-Data-Age` (seconds).
 fn with_data_headers(
     mut builder: HttpResponseBuilder,
     edge: &EdgeView,
-    ns: &Namespace,
+    table: Option<&Table>,
 ) -> HttpResponseBuilder {
-    let revision = edge.store.table(ns).map_or(0, |t| t.revision());
+    let revision = table.map_or(0, Table::revision);
     builder.insert_header(("X-Data-Revision", HeaderValue::from(revision)));
     if let Some(age) = edge.data_age(now_us()) {
         builder.insert_header(("X-Data-Age", HeaderValue::from(age)));
@@ -37,17 +38,19 @@ pub async fn cache_read(
     edge: web::Data<EdgeView>,
     access: Option<web::Data<Access>>,
 ) -> HttpResponse {
-    if let Err(refused) = check_read(&req, access.as_ref()).await {
-        return refused;
-    }
     let rest = req.path().strip_prefix("/api/cache").unwrap_or("");
     let rest = rest.strip_prefix('/').unwrap_or(rest);
     let (ns, rest) = split_namespace(&edge, rest);
+    if let Err(refused) = check_read(&req, access.as_ref(), ns).await {
+        return refused;
+    }
+    // One snapshot of the namespace for the whole answer.
+    let table = edge.store.table(ns);
     if rest.is_empty() {
-        return all_entries(&edge, &ns);
+        return all_entries(&edge, table.as_deref());
     }
     match percent_decode(rest) {
-        Some(key) => get_entry(&ns, &key, &edge),
+        Some(key) => get_entry(table.as_deref(), &key, &edge),
         None => HttpResponse::BadRequest()
             .content_type("application/json")
             .body(r#"{"error":"the key in the path is not valid percent-encoded UTF-8"}"#),
@@ -56,32 +59,36 @@ pub async fn cache_read(
 
 /// The namespace a path names first, if it is one the edge pulls (and the
 /// edge pulls more than `default` alone); else `default` and the whole path.
-fn split_namespace<'a>(edge: &EdgeView, path: &'a str) -> (Namespace, &'a str) {
-    let mut pulled = edge.store.namespaces();
-    let default_only =
-        matches!((pulled.next(), pulled.next()), (Some(ns), None) if ns.is_default());
+/// Allocates nothing: this is every local read's path.
+fn split_namespace<'e, 'p>(edge: &'e EdgeView, path: &'p str) -> (&'e Namespace, &'p str) {
+    let default = (Namespace::default_ref(), path);
+    if edge.store.default_only() {
+        return default;
+    }
     let (first, rest) = path.split_once('/').unwrap_or((path, ""));
-    match Namespace::parse(first) {
-        Ok(ns) if !default_only && edge.store.holds(&ns) => (ns, rest),
-        _ => (Namespace::default(), path),
+    match edge.store.held(first) {
+        Some(ns) => (ns, rest),
+        None => default,
     }
 }
 
 /// The value under `key`, as JSON; 404 with a JSON error if absent.
-fn get_entry(ns: &Namespace, key: &str, edge: &EdgeView) -> HttpResponse {
-    match edge.store.get(ns, key) {
+fn get_entry(table: Option<&Table>, key: &str, edge: &EdgeView) -> HttpResponse {
+    let found = table.and_then(|t| t.get(key));
+    edge.store.count_lookup(found.is_some());
+    match found {
         Some(entry) => {
-            with_data_headers(HttpResponse::Ok(), edge, ns).body(entry.value().to_string())
+            with_data_headers(HttpResponse::Ok(), edge, table).body(entry.value().to_string())
         }
-        None => with_data_headers(HttpResponse::NotFound(), edge, ns)
+        None => with_data_headers(HttpResponse::NotFound(), edge, table)
             .body(serde_json::json!({ "error": format!("no entry with key {key:?}") }).to_string()),
     }
 }
 
 /// Every entry as one JSON object `{key: value}`, ordered by key.
-fn all_entries(edge: &EdgeView, ns: &Namespace) -> HttpResponse {
-    let entries = edge.store.sorted(ns);
-    let bytes = edge.store.table(ns).map_or(0, |t| t.bytes());
+fn all_entries(edge: &EdgeView, table: Option<&Table>) -> HttpResponse {
+    let entries = table.map(Table::sorted).unwrap_or_default();
+    let bytes = table.map_or(0, Table::bytes);
     let mut body = String::with_capacity(bytes as usize + 2);
     body.push('{');
     for (i, entry) in entries.iter().enumerate() {
@@ -93,5 +100,5 @@ fn all_entries(edge: &EdgeView, ns: &Namespace) -> HttpResponse {
         body.push_str(entry.value());
     }
     body.push('}');
-    with_data_headers(HttpResponse::Ok(), edge, ns).body(body)
+    with_data_headers(HttpResponse::Ok(), edge, table).body(body)
 }

@@ -6,7 +6,7 @@ use maud::{html, Markup, PreEscaped, DOCTYPE};
 use serde::Deserialize;
 
 use super::access::{check_read, Access};
-use crate::domain::{format_timestamp, now_us};
+use crate::domain::{format_timestamp, now_us, Namespace};
 use crate::edge::state::PullRecord;
 use crate::edge::status::{EdgeView, StatusReport};
 
@@ -34,15 +34,19 @@ pub async fn status_page(
     edge: Option<web::Data<EdgeView>>,
     access: Option<web::Data<Access>>,
 ) -> HttpResponse {
-    if let Err(refused) = check_read(&req, access.as_ref()).await {
-        return refused;
-    }
     let Some(edge) = edge else {
+        if let Err(refused) = check_read(&req, access.as_ref(), &Namespace::default()).await {
+            return refused;
+        }
         return html_response(layout(html! {
             p { "This process is a center only (no edge role): nothing is cached here. "
                 "JSON-RPC is served at " code { "POST /RPC" } "." }
         }));
     };
+    let shown = shown_namespace(&edge, &query);
+    if let Err(refused) = check_read(&req, access.as_ref(), &shown).await {
+        return refused;
+    }
     let live = live(&edge, &query);
     if query.partial == 1 {
         return html_response(live);
@@ -82,16 +86,23 @@ pub(crate) fn layout(body: Markup) -> Markup {
     }
 }
 
+/// The namespace the page shows: `?ns=`, if the edge pulls it, else the
+/// first one it pulls.
+fn shown_namespace(edge: &EdgeView, query: &PageQuery) -> Namespace {
+    let mut pulled = edge.store.namespaces();
+    let first = pulled.next().cloned().unwrap_or_default();
+    edge.store
+        .namespaces()
+        .find(|ns| ns.as_str() == query.ns)
+        .cloned()
+        .unwrap_or(first)
+}
+
 fn live(edge: &EdgeView, query: &PageQuery) -> Markup {
     let report = edge.report(now_us());
     let needle = query.q.to_lowercase();
     let stats = edge.store.stats();
-    let shown = stats
-        .iter()
-        .find(|s| s.namespace.as_str() == query.ns)
-        .or(stats.first())
-        .map(|s| s.namespace.clone())
-        .unwrap_or_default();
+    let shown = shown_namespace(edge, query);
     let entries: Vec<_> = edge
         .store
         .sorted(&shown)

@@ -66,8 +66,9 @@ pub struct Caller {
     /// `server.read_access = "users"`: anonymous callers may not read, and
     /// users read only where they have a grant.
     pub reads_need_user: bool,
-    /// The client's address (after `server.trusted_proxies`), for the audit log.
-    pub address: String,
+    /// The client's address (after `server.trusted_proxies`), for the
+    /// audit log; `None` when unknown.
+    pub address: Option<std::net::IpAddr>,
 }
 
 /// The single authorization check: every call, alone, in a batch or in a

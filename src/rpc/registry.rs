@@ -277,14 +277,11 @@ impl StoreCall {
             StoreCall::Changes {
                 namespaces: None, ..
             }
-            | StoreCall::MyRpc => vec![&DEFAULT],
+            | StoreCall::MyRpc => vec![Namespace::default_ref()],
             StoreCall::NamespacesList | StoreCall::AuditList { .. } => vec![],
         }
     }
 }
-
-/// `default`, for the calls that name no namespace.
-static DEFAULT: std::sync::LazyLock<Namespace> = std::sync::LazyLock::new(Namespace::default);
 
 /// A call the protocol core answers from the registry.
 #[derive(Debug, Clone, PartialEq)]

@@ -102,13 +102,13 @@ pub fn read(format: Format, input: impl BufRead) -> Result<Vec<(RecordKey, Value
     };
     match format {
         Format::Json => {
+            use serde::Deserializer;
             let mut de = serde_json::Deserializer::from_reader(input);
-            let map: serde_json::Map<String, Value> = serde::Deserialize::deserialize(&mut de)
-                .map_err(|e| bad(e.line(), format!("not a JSON object of key: value ({e})")))?;
+            let entries = (&mut de)
+                .deserialize_map(JsonEntries)
+                .map_err(|e| bad(e.line(), e.to_string()))?;
             de.end().map_err(|e| bad(e.line(), e.to_string()))?;
-            for (key, value) in map {
-                push(0, key, value)?;
-            }
+            return Ok(entries);
         }
         Format::Ndjson => {
             #[derive(serde::Deserialize)]
@@ -158,6 +158,35 @@ pub fn read(format: Format, input: impl BufRead) -> Result<Vec<(RecordKey, Value
         }
     }
     Ok(records)
+}
+
+/// A JSON object of key: value, read entry by entry: a bad or repeated key
+/// is an error at its position (serde_json adds the line).
+struct JsonEntries;
+
+impl<'de> serde::de::Visitor<'de> for JsonEntries {
+    type Value = Vec<(RecordKey, Value)>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object of key: value")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        use serde::de::Error;
+        let mut entries = Vec::new();
+        let mut seen = HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let key = RecordKey::parse(key).map_err(A::Error::custom)?;
+            if !seen.insert(key.clone()) {
+                return Err(A::Error::custom(format!(
+                    "key {:?} appears twice",
+                    key.as_str()
+                )));
+            }
+            entries.push((key, map.next_value()?));
+        }
+        Ok(entries)
+    }
 }
 
 /// CSV records (RFC 4180: quoted fields may hold commas, quotes and line
@@ -307,7 +336,13 @@ mod tests {
             .starts_with("line 4: expected 2 fields"));
         assert!(error(Format::Csv, "key,value\n\"a,1\n").contains("unterminated"));
         assert!(error(Format::Json, "{\"a\": 1,\n \"b\": }").starts_with("line 2:"));
-        assert!(error(Format::Json, "[1]").contains("not a JSON object"));
+        assert!(error(Format::Json, "[1]").contains("a JSON object of key: value"));
+        let twice = error(Format::Json, "{\"a\": 1,\n \"a\": 2}");
+        assert!(
+            twice.starts_with("line 2:") && twice.contains("appears twice"),
+            "{twice}"
+        );
+        assert!(error(Format::Json, "{\n\n \"\": 1}").starts_with("line 3:"));
         assert_eq!(
             read(Format::Json, &b"{\"a\": {\"b\": 1}}"[..]).unwrap()[0].1,
             json!({"b": 1})

@@ -82,3 +82,48 @@ async fn public_reads_need_no_credentials_anywhere() {
         assert_eq!(status, 200, "anonymous {route}");
     }
 }
+
+/// With private reads, the edge's local routes follow the same grants as
+/// /RPC: a user with a grant on one namespace reads that one only.
+#[actix_web::test]
+async fn local_reads_follow_namespace_grants() {
+    use syncdict::domain::{Level, Namespace};
+    let own = TestApp::builder()
+        .center()
+        .edge(vec![])
+        .with(|s| {
+            s.server.read_access = ReadAccess::Users;
+            s.client.username = Some(READER.0.into());
+            s.client.password = Some(READER.1.into());
+            s.client.namespaces = vec![Namespace::default(), Namespace::parse("geo").unwrap()];
+        })
+        .spawn()
+        .await;
+    own.result("namespaces.create", json!(["geo"])).await;
+    own.put("k", json!("secret-value")).await;
+    own.result("records.put", json!(["fr", "France", "geo"]))
+        .await;
+    assert_eq!(own.tick().await, TickReport::Applied);
+    let url = own.database_url().unwrap().clone();
+    let geo_only = ("geoonly", "geoonly-password");
+    crate::helpers::add_user(&url, geo_only, &[("geo", Level::Read)]);
+    let get = |path: &'static str| {
+        let own = &own;
+        async move {
+            own.client
+                .get(format!("{}{path}", own.address))
+                .basic_auth(geo_only.0, Some(geo_only.1))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(get("/api/cache/geo/fr").await, 200);
+    assert_eq!(get("/api/cache/geo").await, 200);
+    assert_eq!(get("/?ns=geo").await, 200);
+    assert_eq!(get("/api/cache/k").await, 403);
+    assert_eq!(get("/api/cache").await, 403);
+    assert_eq!(get("/?ns=default").await, 403);
+}
