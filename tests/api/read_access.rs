@@ -4,6 +4,7 @@
 
 use serde_json::json;
 use syncdict::configuration::ReadAccess;
+use syncdict::domain::Namespace;
 use syncdict::edge::state::TickReport;
 
 use crate::helpers::{TestApp, READER};
@@ -38,19 +39,25 @@ async fn answers(app: &TestApp, user: Option<(&str, &str)>) -> Vec<(String, u16,
     seen
 }
 
-#[actix_web::test]
-async fn private_reads_cover_every_route_that_shows_records() {
-    // The edge pulls from its own /RPC, which needs a user too.
-    let own = TestApp::builder()
+/// A center with private reads and an edge of `namespaces` pulling from
+/// its own /RPC, which needs a user too.
+async fn private_center_and_edge(namespaces: Vec<Namespace>) -> TestApp {
+    TestApp::builder()
         .center()
         .edge(vec![])
         .with(|s| {
             s.server.read_access = ReadAccess::Users;
             s.client.username = Some(READER.0.into());
             s.client.password = Some(READER.1.into());
+            s.client.namespaces = namespaces;
         })
         .spawn()
-        .await;
+        .await
+}
+
+#[actix_web::test]
+async fn private_reads_cover_every_route_that_shows_records() {
+    let own = private_center_and_edge(vec![Namespace::default()]).await;
     own.put("k", json!("secret-value")).await;
     assert_eq!(own.tick().await, TickReport::Applied);
 
@@ -87,18 +94,9 @@ async fn public_reads_need_no_credentials_anywhere() {
 /// /RPC: a user with a grant on one namespace reads that one only.
 #[actix_web::test]
 async fn local_reads_follow_namespace_grants() {
-    use syncdict::domain::{Level, Namespace};
-    let own = TestApp::builder()
-        .center()
-        .edge(vec![])
-        .with(|s| {
-            s.server.read_access = ReadAccess::Users;
-            s.client.username = Some(READER.0.into());
-            s.client.password = Some(READER.1.into());
-            s.client.namespaces = vec![Namespace::default(), Namespace::parse("geo").unwrap()];
-        })
-        .spawn()
-        .await;
+    use syncdict::domain::Level;
+    let geo = Namespace::parse("geo").unwrap();
+    let own = private_center_and_edge(vec![Namespace::default(), geo]).await;
     own.result("namespaces.create", json!(["geo"])).await;
     own.put("k", json!("secret-value")).await;
     own.result("records.put", json!(["fr", "France", "geo"]))
