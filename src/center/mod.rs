@@ -47,6 +47,10 @@ pub struct Center {
     passwords: PasswordPool,
     /// `server.keep_history`.
     keep_history: bool,
+    /// Single flight for the read cache: one request re-reads the revision,
+    /// or fills one `records.changes` reply, while the others wait for it
+    /// instead of each querying the database (`reads.rs`).
+    flights: Arc<reads::Flights>,
 }
 
 impl Center {
@@ -66,6 +70,7 @@ impl Center {
             pool,
             passwords,
             keep_history,
+            flights: Arc::default(),
         }
     }
 

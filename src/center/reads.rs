@@ -1,7 +1,8 @@
 //! `records.list` and `records.changes`, served from the read cache when
 //! nothing changed, and from one database snapshot when something did.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use serde::Serialize;
@@ -37,20 +38,57 @@ struct NamespacedChanges<'a> {
     namespaces: BTreeMap<&'a str, Part<'a>>,
 }
 
+/// Most fill locks kept; past it the map starts over (locks of replies at
+/// an older revision are useless anyway).
+const MAX_FLIGHTS: usize = 1024;
+
+/// Single flight: edges ask at the same moments (each second the trust in
+/// the known revision expires; each write makes every cached reply stale),
+/// and without this every one of them would query the database at once.
+#[derive(Default)]
+pub(super) struct Flights {
+    /// Held while the revision is re-read.
+    confirm: tokio::sync::Mutex<()>,
+    /// Held while one `records.changes` reply is filled, by its key.
+    fills: Mutex<HashMap<DeltaKey, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl Flights {
+    fn fill_lock(&self, key: &DeltaKey) -> Arc<tokio::sync::Mutex<()>> {
+        let mut fills = self.fills.lock().unwrap_or_else(|p| p.into_inner());
+        if fills.len() >= MAX_FLIGHTS && !fills.contains_key(key) {
+            fills.clear();
+        }
+        fills.entry(key.clone()).or_default().clone()
+    }
+}
+
 impl Center {
+    /// The known revision, confirmed within `server.revision_check_interval`:
+    /// when that trust has expired, one request re-reads it and the others
+    /// wait for that one.
+    async fn fresh_known(&self) -> Result<i64, CallError> {
+        if let Some(known) = self.cache.fresh_revision(Instant::now()) {
+            return Ok(known);
+        }
+        let _only_me = self.flights.confirm.lock().await;
+        if let Some(known) = self.cache.fresh_revision(Instant::now()) {
+            return Ok(known);
+        }
+        let revision = self.ask(CurrentRevision).await?.map_err(db_failure)?;
+        self.cache.confirm_revision(revision, Instant::now());
+        Ok(self.cache.known_revision())
+    }
+
     /// The serialized `records.list` of `ns`, from the cache when nothing
     /// changed.
     pub async fn list(&self, ns: &Namespace) -> Result<ListSnapshot, CallError> {
-        let now = Instant::now();
-        if let Some(list) = self.cache.fresh_list(ns, now) {
+        if let Some(list) = self.cache.fresh_list(ns, Instant::now()) {
             return Ok(list);
         }
-        if self.cache.fresh_revision(now).is_none() {
-            let revision = self.ask(CurrentRevision).await?.map_err(db_failure)?;
-            self.cache.confirm_revision(revision, Instant::now());
-            if let Some(list) = self.cache.fresh_list(ns, Instant::now()) {
-                return Ok(list);
-            }
+        self.fresh_known().await?;
+        if let Some(list) = self.cache.fresh_list(ns, Instant::now()) {
+            return Ok(list);
         }
         let Some((revision, rows)) = self
             .ask(ListRecords(ns.clone()))
@@ -63,6 +101,26 @@ impl Center {
         self.cache
             .store_list(ns.clone(), list.clone(), Instant::now());
         Ok(list)
+    }
+
+    /// The `records.changes` reply for `key` from the cache, if it holds one
+    /// at `known`.
+    fn cached_changes(&self, key: &DeltaKey, names: &[Namespace], known: i64) -> Option<RawJson> {
+        let (since, original) = (key.0, key.1.is_none());
+        let now = Instant::now();
+        if since > 0 && since == known {
+            return Some(empty_reply(known, names, original));
+        }
+        if since == 0 || since > known {
+            let lists: Option<Vec<ListSnapshot>> = names
+                .iter()
+                .map(|ns| self.cache.fresh_list(ns, now))
+                .collect();
+            if let Some(lists) = lists {
+                return Some(full_reply(names, &lists, original));
+            }
+        }
+        self.cache.fresh_delta(key, now)
     }
 
     /// `records.changes(since, namespaces)`; `None` is the original form.
@@ -78,23 +136,15 @@ impl Center {
             .1
             .as_deref()
             .unwrap_or(std::slice::from_ref(Namespace::default_ref()));
-        let now = Instant::now();
-        if let Some(known) = self.cache.fresh_revision(now) {
-            if since > 0 && since == known {
-                return Ok(empty_reply(known, names, original));
-            }
-            if since == 0 || since > known {
-                let lists: Option<Vec<ListSnapshot>> = names
-                    .iter()
-                    .map(|ns| self.cache.fresh_list(ns, now))
-                    .collect();
-                if let Some(lists) = lists {
-                    return Ok(full_reply(names, &lists, original));
-                }
-            }
+        let known = self.fresh_known().await?;
+        if let Some(reply) = self.cached_changes(&key, names, known) {
+            return Ok(reply);
         }
-        if let Some(delta) = self.cache.fresh_delta(&key, now) {
-            return Ok(delta);
+        // One request fills this reply; the others wait and take it.
+        let fill = self.flights.fill_lock(&key);
+        let _only_me = fill.lock().await;
+        if let Some(reply) = self.cached_changes(&key, names, known) {
+            return Ok(reply);
         }
         let found = self
             .ask(GetChanges {
