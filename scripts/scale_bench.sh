@@ -11,6 +11,8 @@
 #     requests, RSS after the first minute and at the end;
 #   - namespaces: edges per center again (NS_LEVELS), with 10 namespaces of
 #     1,000 records and each edge pulling 2 of them, on SQLite and MariaDB.
+# EDGE_BACKENDS / NS_BACKENDS narrow the edges / namespaces parts to some
+# backends (default "sqlite mariadb").
 # Prints `target` lines; exits 1 if a target was missed (REPORT_ONLY=1: 0
 # all the same), 2 on bad usage; a step that cannot run fails the script.
 # Run by scripts/bench.sh; alone: scripts/scale_bench.sh [edges|freshness|soak|namespaces]...
@@ -59,7 +61,7 @@ mysql_db() { # a fresh database on the MariaDB server; prints its URL
 for part in $PARTS; do
     case $part in
     edges)
-        for backend in sqlite mariadb; do
+        for backend in ${EDGE_BACKENDS:-sqlite mariadb}; do
             rm -f "$work"/edges.db*
             if [ $backend = sqlite ]; then url="sqlite://$work/edges.db"; else url="$(mysql_db)"; fi
             start "$url" center
