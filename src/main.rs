@@ -9,7 +9,7 @@ use syncdict::cli::{Cli, Command};
 use syncdict::configuration::Settings;
 use syncdict::domain::{Namespace, WriteOrigin};
 use syncdict::startup::Application;
-use syncdict::transfer::{self, Format, Source};
+use syncdict::transfer::{self, Format, Remote, Source};
 use syncdict::{call, db, telemetry};
 
 /// A bad configuration exits with 2, any other failure with 1.
@@ -49,10 +49,10 @@ fn source(
             database: settings.database.clone(),
             keep_history: settings.server.keep_history,
         },
-        Some(url) => Source::Remote {
+        Some(url) => Source::Remote(Remote {
             url,
             credentials: user.map(call::credentials).transpose()?,
-        },
+        }),
     })
 }
 

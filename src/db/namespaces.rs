@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 
-use super::records::{write_transaction, REVISION};
+use super::records::{insert_audit, take_revision, write_transaction, REVISION};
 use super::schema::{audit, grants, history, meta, namespaces, records};
 use super::{with_conn, AnyConnection};
 use crate::domain::{Namespace, ValueSchema, WriteOrigin, MAX_VIOLATIONS};
@@ -107,10 +107,7 @@ pub fn delete(
 ) -> QueryResult<Deleted> {
     let name = ns.as_str();
     let outcome = write_transaction!(conn, |c| {
-        diesel::update(meta::table.find(REVISION))
-            .set(meta::value.eq(meta::value + 1i64))
-            .execute(c)?;
-        let revision: i64 = meta::table.find(REVISION).select(meta::value).first(c)?;
+        let revision: i64 = take_revision!(c);
         let live: Option<i64> = namespaces::table
             .find(name)
             .select(namespaces::live_records)
@@ -126,18 +123,7 @@ pub fn delete(
         diesel::delete(history::table.filter(history::namespace.eq(name))).execute(c)?;
         diesel::delete(grants::table.filter(grants::namespace.eq(name))).execute(c)?;
         diesel::delete(namespaces::table.find(name)).execute(c)?;
-        diesel::insert_into(audit::table)
-            .values((
-                audit::revision.eq(revision),
-                audit::at_us.eq(now_us),
-                audit::author.eq(origin.author.as_str()),
-                audit::address.eq(origin.address.as_str()),
-                audit::method.eq(origin.method.as_str()),
-                audit::namespace.eq(name),
-                audit::keys_changed.eq(records),
-                audit::comment.eq(origin.comment.as_str()),
-            ))
-            .execute(c)?;
+        insert_audit!(c, revision, now_us, origin, name, records);
         Ok(Deleted::Done { records, revision })
     });
     match outcome {

@@ -85,7 +85,40 @@ macro_rules! read_transaction {
     };
 }
 
-pub(super) use {read_transaction, write_transaction};
+/// Takes the next revision inside a write transaction, holding the
+/// counter's row lock until commit (writers take turns here).
+macro_rules! take_revision {
+    ($c:ident) => {{
+        diesel::update(meta::table.find(REVISION))
+            .set(meta::value.eq(meta::value + 1i64))
+            .execute($c)?;
+        meta::table
+            .find(REVISION)
+            .select(meta::value)
+            .first::<i64>($c)?
+    }};
+}
+
+/// Inserts the audit row of `$revision`: what `$origin` did to `$keys`
+/// keys of namespace `$ns` at `$now_us`.
+macro_rules! insert_audit {
+    ($c:ident, $revision:expr, $now_us:expr, $origin:expr, $ns:expr, $keys:expr) => {
+        diesel::insert_into(audit::table)
+            .values((
+                audit::revision.eq($revision),
+                audit::at_us.eq($now_us),
+                audit::author.eq($origin.author.as_str()),
+                audit::address.eq($origin.address.as_str()),
+                audit::method.eq($origin.method.as_str()),
+                audit::namespace.eq($ns),
+                audit::keys_changed.eq($keys),
+                audit::comment.eq($origin.comment.as_str()),
+            ))
+            .execute($c)?
+    };
+}
+
+pub(super) use {insert_audit, read_transaction, take_revision, write_transaction};
 
 /// The last revision taken.
 pub fn current_revision(conn: &mut AnyConnection) -> QueryResult<i64> {

@@ -14,10 +14,17 @@ pub struct UserInfo {
     pub created_at_us: i64,
 }
 
-fn grant_of(namespace: &str, can_write: bool) -> Option<(Scope, Level)> {
-    let level = if can_write { Level::Write } else { Level::Read };
-    // A row the migration or this code did not write is ignored.
-    Scope::parse(namespace).ok().map(|s| (s, level))
+/// Grants from `(namespace or '*', can_write)` rows; a row the migration
+/// or this code did not write is ignored.
+fn grants_of<'a>(rows: impl Iterator<Item = (&'a str, bool)>) -> Grants {
+    let mut grants = Grants::default();
+    for (namespace, can_write) in rows {
+        let level = if can_write { Level::Write } else { Level::Read };
+        if let Ok(scope) = Scope::parse(namespace) {
+            grants.add(scope, level);
+        }
+    }
+    grants
 }
 
 /// Adds a user with `level` on every namespace; `false` if the name is taken.
@@ -109,12 +116,8 @@ pub fn list(conn: &mut AnyConnection) -> QueryResult<Vec<UserInfo>> {
     Ok(users
         .into_iter()
         .map(|(username, created_at_us)| {
-            let mut grants = Grants::default();
-            for (_, ns, w) in rows.iter().filter(|r| r.0 == username) {
-                if let Some((scope, level)) = grant_of(ns, *w) {
-                    grants.add(scope, level);
-                }
-            }
+            let mine = rows.iter().filter(|r| r.0 == username);
+            let grants = grants_of(mine.map(|(_, ns, w)| (ns.as_str(), *w)));
             UserInfo {
                 username,
                 grants,
@@ -136,11 +139,6 @@ pub fn find(conn: &mut AnyConnection, username: &str) -> QueryResult<Option<(Str
         .filter(grants::username.eq(username))
         .select((grants::namespace, grants::can_write))
         .load(c))?;
-    let mut grants = Grants::default();
-    for (ns, w) in rows {
-        if let Some((scope, level)) = grant_of(&ns, w) {
-            grants.add(scope, level);
-        }
-    }
+    let grants = grants_of(rows.iter().map(|(ns, w)| (ns.as_str(), *w)));
     Ok(Some((hash, grants)))
 }

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 
-use super::records::{write_transaction, RecordRow, REVISION};
+use super::records::{insert_audit, take_revision, write_transaction, RecordRow, REVISION};
 use super::schema::{audit, history, meta, namespaces, records};
 use super::AnyConnection;
 use crate::domain::{after_put, Applied, StoredRecord, ValueSchema, Write, MAX_VIOLATIONS};
@@ -117,10 +117,7 @@ pub fn apply(
         .map(|(_, v)| v.to_string())
         .collect();
     let outcome = write_transaction!(conn, |c| {
-        diesel::update(meta::table.find(REVISION))
-            .set(meta::value.eq(meta::value + 1i64))
-            .execute(c)?;
-        let revision: i64 = meta::table.find(REVISION).select(meta::value).first(c)?;
+        let revision: i64 = take_revision!(c);
         let found: Option<(Option<String>, i64)> = namespaces::table
             .find(ns)
             .select((namespaces::value_schema, namespaces::revision))
@@ -256,20 +253,8 @@ pub fn apply(
                 namespaces::live_bytes.eq(namespaces::live_bytes + d_bytes),
             ))
             .execute(c)?;
-        let origin = &write.origin;
         if keep_history {
-            diesel::insert_into(audit::table)
-                .values((
-                    audit::revision.eq(revision),
-                    audit::at_us.eq(now_us),
-                    audit::author.eq(author),
-                    audit::address.eq(origin.address.as_str()),
-                    audit::method.eq(origin.method.as_str()),
-                    audit::namespace.eq(ns),
-                    audit::keys_changed.eq(entries.len() as i64),
-                    audit::comment.eq(origin.comment.as_str()),
-                ))
-                .execute(c)?;
+            insert_audit!(c, revision, now_us, write.origin, ns, entries.len() as i64);
         }
         Ok(Applied {
             revision: Some(revision),

@@ -96,10 +96,6 @@ impl EdgeStore {
         self.namespaces.iter().map(|(ns, _)| ns)
     }
 
-    pub fn holds(&self, namespace: &Namespace) -> bool {
-        self.namespaces.iter().any(|(ns, _)| ns == namespace)
-    }
-
     /// The current table of `namespace` (one snapshot of it).
     pub fn table(&self, namespace: &Namespace) -> Option<Arc<Table>> {
         self.tables.get(namespace)

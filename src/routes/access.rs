@@ -60,16 +60,18 @@ impl Access {
     /// anonymous callers would pass; an address with repeated failures gets
     /// 429 for a while.
     pub async fn caller(&self, req: &HttpRequest) -> Result<Caller, Refusal> {
-        let ip = self.client_ip(req);
+        // Anonymous callers never write, so their address (for the audit
+        // log) is not worked out on this, every read's, path.
         let anonymous = Caller {
             user: None,
             grants: Grants::default(),
             reads_need_user: self.reads_need_user,
-            address: Some(ip),
+            address: None,
         };
         let Some(header) = req.headers().get(header::AUTHORIZATION) else {
             return Ok(anonymous);
         };
+        let ip = self.client_ip(req);
         let now = std::time::Instant::now();
         let locked = |why| match why {
             Locked::Busy => Refusal::LoginsInFlight,
@@ -94,6 +96,7 @@ impl Access {
                 Ok(Caller {
                     user: Some(user),
                     grants,
+                    address: Some(ip),
                     ..anonymous
                 })
             }

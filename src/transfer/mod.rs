@@ -16,7 +16,7 @@ use std::io::{BufRead, Write};
 use serde_json::Value;
 
 pub use format::Format;
-pub use source::{Source, TransferError};
+pub use source::{Remote, Source, TransferError};
 
 use crate::domain::{ChangeSet, Namespace, ValueSchema, WriteOrigin, MAX_VIOLATIONS};
 

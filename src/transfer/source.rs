@@ -10,6 +10,7 @@ use crate::configuration::DatabaseSettings;
 use crate::db::writes::{Refused, SchemaCache};
 use crate::db::{self, ConnectError, DbError};
 use crate::domain::{format_timestamp, now_us, Applied, ChangeSet, Namespace, Write, WriteOrigin};
+use crate::rpc::error::NO_SUCH_NAMESPACE;
 
 /// Why a transfer did nothing (or, for an import, committed nothing).
 #[derive(Debug, thiserror::Error)]
@@ -41,10 +42,31 @@ pub enum Source {
         database: DatabaseSettings,
         keep_history: bool,
     },
-    Remote {
-        url: String,
-        credentials: Option<(String, String)>,
-    },
+    Remote(Remote),
+}
+
+/// A center's /RPC and the Basic credentials to send it.
+pub struct Remote {
+    pub url: String,
+    pub credentials: Option<(String, String)>,
+}
+
+impl Remote {
+    /// Calls `method`; "no such namespace" becomes that error.
+    fn call(&self, method: &str, params: Vec<Value>) -> Result<Value, TransferError> {
+        let result = actix_web::rt::System::new().block_on(call::call(
+            &self.url,
+            self.credentials.clone(),
+            method,
+            params,
+        ));
+        result.map_err(|e| match e {
+            CallFailure::Rpc { code, message } if code == NO_SUCH_NAMESPACE => {
+                TransferError::NoSuchNamespace(message)
+            }
+            other => other.into(),
+        })
+    }
 }
 
 /// A namespace's records (key, value as JSON text) sorted by key, and the
@@ -55,25 +77,6 @@ pub struct Dataset {
 }
 
 impl Source {
-    fn remote(&self, method: &str, params: Vec<Value>) -> Result<Value, TransferError> {
-        let Source::Remote { url, credentials } = self else {
-            unreachable!("remote calls are made for remote sources only")
-        };
-        let result = actix_web::rt::System::new().block_on(call::call(
-            url,
-            credentials.clone(),
-            method,
-            params,
-        ));
-        result.map_err(|e| match e {
-            CallFailure::Rpc {
-                code: -32008,
-                message,
-            } => TransferError::NoSuchNamespace(message),
-            other => other.into(),
-        })
-    }
-
     /// The namespace now (at the revision it was read at), or at `at`.
     pub fn read(&self, ns: &Namespace, at: Option<i64>) -> Result<Dataset, TransferError> {
         match (self, at) {
@@ -109,10 +112,10 @@ impl Source {
                     records: then.records,
                 })
             }
-            (Source::Remote { .. }, None) => {
+            (Source::Remote(remote), None) => {
                 // records.changes(0, [ns]): every record and the revision
                 // they are consistent with, in one reply.
-                let mut reply = self.remote("records.changes", vec![json!(0), json!([ns])])?;
+                let mut reply = remote.call("records.changes", vec![json!(0), json!([ns])])?;
                 let upserts = reply["namespaces"][ns.as_str()]["upserts"].take_array()?;
                 Ok(Dataset {
                     revision: reply["revision"]
@@ -121,8 +124,8 @@ impl Source {
                     records: pairs(upserts)?,
                 })
             }
-            (Source::Remote { .. }, Some(asked)) => {
-                let mut reply = self.remote("records.at", vec![json!(asked), json!(ns)])?;
+            (Source::Remote(remote), Some(asked)) => {
+                let mut reply = remote.call("records.at", vec![json!(asked), json!(ns)])?;
                 let records = reply["records"].take().take_array()?;
                 Ok(Dataset {
                     revision: asked,
@@ -142,8 +145,8 @@ impl Source {
                 let found = db::namespaces::find(&mut conn, ns).map_err(DbError::from)?;
                 Ok(found.and_then(|n| n.value_schema))
             }
-            Source::Remote { .. } => {
-                let all = self.remote("namespaces.list", vec![])?;
+            Source::Remote(remote) => {
+                let all = remote.call("namespaces.list", vec![])?;
                 let found = all
                     .as_array()
                     .and_then(|a| a.iter().find(|n| n["name"] == ns.as_str()))
@@ -191,14 +194,14 @@ impl Source {
                     Refused::Schema(v) => TransferError::Refused(v.join("; ")),
                 })
             }
-            Source::Remote { .. } => {
+            Source::Remote(remote) => {
                 let upserts: serde_json::Map<String, Value> = changes
                     .upserts
                     .into_iter()
                     .map(|(k, v)| (k.into_string(), v))
                     .collect();
                 let deletes: Vec<&str> = changes.deletes.iter().map(|k| k.as_str()).collect();
-                let reply = self.remote(
+                let reply = remote.call(
                     "records.apply",
                     vec![
                         json!({"upserts": upserts, "deletes": deletes}),
@@ -235,8 +238,8 @@ impl Source {
                     })
                     .collect())
             }
-            Source::Remote { .. } => {
-                let reply = self.remote("audit.list", vec![json!(since), json!(limit)])?;
+            Source::Remote(remote) => {
+                let reply = remote.call("audit.list", vec![json!(since), json!(limit)])?;
                 Ok(reply.as_array().cloned().unwrap_or_default())
             }
         }
