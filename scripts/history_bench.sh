@@ -26,10 +26,7 @@ cargo build --release --quiet --features mysql,postgres --bin syncdict --example
 bin="$PWD/target/release/syncdict"
 loadgen="$PWD/target/release/examples/loadgen"
 work="$(mktemp -d)"
-pid=""
-stop() { if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=""; fi; }
 trap 'stop; rm -rf "$work"' EXIT
-field() { tail -1 | awk -v k="$1" '{for (i = 1; i < NF; i++) if ($i == k) {print $(i + 1); exit}}'; }
 rpc() { # METHOD PARAMS_JSON: the result, as the bench writer
     curl -sf -u "$AUTH" -H 'Content-Type: application/json' "http://127.0.0.1:$PORT/RPC" \
         -d "{\"jsonrpc\":\"2.0\",\"method\":\"$1\",\"params\":$2,\"id\":1}"

@@ -11,6 +11,14 @@ stop_all() {
     [ -z "${work:-}" ] || rm -rf "$work"
 }
 
+# The one server a script runs at a time, `$pid`: `stop` stops it (and
+# does nothing when none runs).
+pid=""
+stop() { if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=""; fi; }
+
+# field KEY: the value after KEY in the last line read from stdin.
+field() { tail -1 | awk -v k="$1" '{for (i = 1; i < NF; i++) if ($i == k) {print $(i + 1); exit}}'; }
+
 # A TCP port nothing listens on now, chosen by the kernel.
 free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'

@@ -34,11 +34,7 @@ cargo build --release --quiet --features mysql --bin syncdict --example loadgen
 bin="$PWD/target/release/syncdict"
 loadgen="$PWD/target/release/examples/loadgen"
 work="$(mktemp -d)"
-pid=""
-stop() { if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=""; fi; }
 trap 'stop; rm -rf "$work"' EXIT
-# field KEY: the value after KEY in the last line read from stdin.
-field() { tail -1 | awk -v k="$1" '{for (i = 1; i < NF; i++) if ($i == k) {print $(i + 1); exit}}'; }
 
 # start URL ROLES [env...]: one syncdict with a bench writer and 1,000 records.
 start() {

@@ -464,14 +464,27 @@ crate::on_backends!(
 
 mod tuned {
     use super::*;
+    use syncdict::configuration::Settings;
 
-    async fn with_zero_retention(backend: crate::helpers::Backend) {
-        let Some(app) = TestApp::builder()
+    /// A fresh center of `backend` with `tweak` applied, if that backend is
+    /// configured.
+    async fn center(
+        backend: crate::helpers::Backend,
+        tweak: impl FnOnce(&mut Settings) + 'static,
+    ) -> Option<TestApp> {
+        TestApp::builder()
             .center()
             .backend(backend)
-            .with(|s| s.server.history_retention = HumanDuration(std::time::Duration::ZERO))
+            .with(tweak)
             .try_spawn()
             .await
+    }
+
+    async fn with_zero_retention(backend: crate::helpers::Backend) {
+        let Some(app) = center(backend, |s| {
+            s.server.history_retention = HumanDuration(std::time::Duration::ZERO)
+        })
+        .await
         else {
             return;
         };
@@ -479,12 +492,10 @@ mod tuned {
     }
 
     async fn with_private_reads(backend: crate::helpers::Backend) {
-        let Some(app) = TestApp::builder()
-            .center()
-            .backend(backend)
-            .with(|s| s.server.read_access = syncdict::configuration::ReadAccess::Users)
-            .try_spawn()
-            .await
+        let Some(app) = center(backend, |s| {
+            s.server.read_access = syncdict::configuration::ReadAccess::Users
+        })
+        .await
         else {
             return;
         };
@@ -492,13 +503,7 @@ mod tuned {
     }
 
     async fn without_history(backend: crate::helpers::Backend) {
-        let Some(app) = TestApp::builder()
-            .center()
-            .backend(backend)
-            .with(|s| s.server.keep_history = false)
-            .try_spawn()
-            .await
-        else {
+        let Some(app) = center(backend, |s| s.server.keep_history = false).await else {
             return;
         };
         app.put("a", json!(1)).await;
