@@ -389,3 +389,44 @@ mod fuzz {
         })
     }
 }
+
+/// The params that bound what one call may ask for: the namespaces of one
+/// `records.changes` (1 to 100, each valid) and the `limit` of history and
+/// audit reads (1 to 1000).
+#[test]
+fn list_params_are_bounded() {
+    let call = |method: &str, params: Value| {
+        json!({"jsonrpc": "2.0", "method": method, "params": params, "id": 1}).to_string()
+    };
+    let names = |n: usize| Value::from((0..n).map(|i| format!("ns-{i}")).collect::<Vec<_>>());
+    let hundred = respond(call("records.changes", json!([0, names(100)])).as_bytes()).unwrap();
+    assert!(hundred.get("result").is_some(), "{hundred}");
+    for params in [
+        json!([0, names(101)]),
+        json!([0, []]),
+        json!([0, ["Bad"]]),
+        json!([0, "default"]),
+    ] {
+        let request = call("records.changes", params.clone());
+        assert_eq!(
+            error_code(request.as_bytes()),
+            error::INVALID_PARAMS,
+            "{params}"
+        );
+    }
+    for limit in [json!(0), json!(1001), json!("10")] {
+        for method in ["records.history", "audit.list"] {
+            let params = if method == "audit.list" {
+                json!({ "limit": limit })
+            } else {
+                json!({ "key": "a", "limit": limit })
+            };
+            let request = call(method, params);
+            assert_eq!(
+                error_code(request.as_bytes()),
+                error::INVALID_PARAMS,
+                "{method} {limit}"
+            );
+        }
+    }
+}

@@ -55,6 +55,12 @@ fn bad_settings_name_the_key_and_exit_2() {
         "client.namespaces",
     );
     check_refused("[client]\nnamespaces = [\"Bad\"]\n", &[], "namespaces");
+    let many: Vec<String> = (0..101).map(|i| format!("\"ns-{i}\"")).collect();
+    check_refused(
+        &format!("[client]\nnamespaces = [{}]\n", many.join(", ")),
+        &[],
+        "client.namespaces",
+    );
     check_refused(
         "[database]\nurl = \"redis://localhost\"\n",
         &[],
