@@ -1,4 +1,4 @@
-//! Command line: `syncdict [--config FILE] [serve|migrate|check-config|call|export|import|audit|user]`.
+//! Command line: `syncdict [--config FILE] [serve|migrate|check-config|call|export|import|audit|user|token|keys]`.
 
 use std::path::PathBuf;
 
@@ -100,6 +100,51 @@ pub enum Command {
         #[command(subcommand)]
         action: UserAction,
     },
+    /// Manage bearer tokens (for edges and scripts; checked in microseconds).
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+    /// Manage the key that signs namespace digests.
+    Keys {
+        #[command(subcommand)]
+        action: KeysAction,
+    },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum TokenAction {
+    /// Make a token and print it once (only its hash is kept): read on
+    /// every namespace, or on those given with --namespace; --write also writes.
+    Add {
+        name: String,
+        #[arg(long)]
+        write: bool,
+        /// A namespace it may use (repeat for several); default every one.
+        #[arg(long = "namespace")]
+        namespaces: Vec<String>,
+        /// How long it is valid, e.g. 90d; default until revoked.
+        #[arg(long)]
+        expires: Option<String>,
+    },
+    /// List tokens: name, scope, created, expires, last used.
+    List,
+    /// Revoke a token: refused everywhere within server.revision_check_interval.
+    Revoke { name: String },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum KeysAction {
+    /// Make an ed25519 signing key: written to FILE (PKCS#8 PEM, mode
+    /// 0600) for server.signing_key_file; the public key is printed for
+    /// the edges' client.verify_keys.
+    Generate {
+        /// Where to write the private key (refused if it exists).
+        #[arg(long, default_value = "syncdict-signing.pem")]
+        out: PathBuf,
+    },
+    /// Print the public key of server.signing_key_file.
+    Public,
 }
 
 #[derive(Debug, Clone, Subcommand)]

@@ -26,6 +26,8 @@ pub mod memory;
 pub mod metrics;
 pub mod routes;
 pub mod rpc;
+pub mod signing;
 pub mod startup;
 pub mod telemetry;
+pub mod tls;
 pub mod transfer;

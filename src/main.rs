@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use syncdict::auth::commands;
+use syncdict::auth::{commands, token_commands};
 use syncdict::cli::{Cli, Command};
 use syncdict::configuration::Settings;
 use syncdict::domain::{Namespace, WriteOrigin};
@@ -17,6 +17,8 @@ const CONFIG_ERROR: u8 = 2;
 
 fn main() -> ExitCode {
     syncdict::memory::release_large_blocks();
+    // Every TLS client and server (the edge, `call --url`, HTTPS) uses ring.
+    syncdict::tls::install_default_provider();
     run().unwrap_or_else(|e| {
         eprintln!("syncdict: {e:#}");
         ExitCode::FAILURE
@@ -65,6 +67,10 @@ fn execute(command: Command, settings: Settings) -> anyhow::Result<()> {
             println!("migrations applied to {}", settings.database.url);
         }
         Command::User { action } => println!("{}", commands::run(action, &settings)?),
+        Command::Token { action } => {
+            println!("{}", token_commands::run_token(action, &settings)?)
+        }
+        Command::Keys { action } => println!("{}", token_commands::run_keys(action, &settings)?),
         Command::Call {
             url,
             user,

@@ -35,6 +35,8 @@ pub enum CommandError {
     TooShort,
     #[error(transparent)]
     Hash(#[from] password::HashError),
+    #[error("{0}")]
+    Invalid(String),
 }
 
 /// Shortest password accepted.

@@ -1,13 +1,19 @@
-//! Users and credentials: password hashing, Basic credentials, the
-//! per-address failure limit.
+//! Users and credentials: password hashing, Basic credentials and the
+//! logins remembered after a check, bearer tokens, the per-address failure
+//! limit.
 
 pub mod commands;
 pub mod password;
 mod pool;
 pub mod rate_limit;
+pub mod remembered;
+pub mod token_commands;
+pub mod tokens;
 
 pub use pool::{Busy, PasswordPool};
 pub use rate_limit::FailureLimiter;
+pub use remembered::RememberedLogins;
+pub use tokens::{TokenEntry, TokenTable};
 
 /// `Authorization: Basic ...` as (user, password); `None` if unreadable.
 pub fn parse_basic(header: &str) -> Option<(String, String)> {

@@ -3,7 +3,7 @@
 //! is full a check is refused at once (`Busy`), so a flood of logins costs
 //! memory and CPU up to the bound, and database calls never wait behind it.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use actix::prelude::*;
@@ -22,6 +22,8 @@ pub struct PasswordPool {
     verifiers: Addr<Verifier>,
     pending: Arc<AtomicUsize>,
     capacity: usize,
+    /// Checks run (argon2id), for `/metrics`.
+    checks: Arc<AtomicU64>,
 }
 
 impl PasswordPool {
@@ -30,13 +32,20 @@ impl PasswordPool {
             verifiers: SyncArbiter::start(threads.max(1), || Verifier),
             pending: Arc::default(),
             capacity: threads.max(1) + queue,
+            checks: Arc::default(),
         }
+    }
+
+    /// Password checks run since start.
+    pub fn checks(&self) -> u64 {
+        self.checks.load(Ordering::Relaxed)
     }
 
     /// Whether `password` matches `phc` (`None`: no such user, checked
     /// against a dummy hash all the same, so it takes as long).
     pub async fn verify(&self, password: String, phc: Option<String>) -> Result<bool, Busy> {
         let slot = Slot::take(&self.pending, self.capacity).ok_or(Busy)?;
+        self.checks.fetch_add(1, Ordering::Relaxed);
         let verified = self.verifiers.send(Verify { password, phc }).await;
         drop(slot);
         verified.map_err(|_| Busy)

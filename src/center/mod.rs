@@ -2,6 +2,7 @@
 //! read cache in front of `records.list` and `records.changes`, counts
 //! every call for `/metrics`, and checks credentials; `start` wires it.
 
+mod credentials;
 mod history;
 mod legacy;
 mod namespaces;
@@ -16,9 +17,9 @@ use std::time::Duration;
 use actix::Addr;
 
 use crate::auth::PasswordPool;
-use crate::db::executor::{DbExecutor, FindUser, GetRecord};
+use crate::db::executor::{DbExecutor, GetRecord};
 use crate::db::{DbError, DbPool};
-use crate::domain::{ChangeSet, Grants, Namespace, Record, StoredRecord, Username, WriteOrigin};
+use crate::domain::{ChangeSet, Namespace, Record, StoredRecord, WriteOrigin};
 use crate::metrics::{Exposition, RpcMetrics};
 use crate::rpc::registry::{Method, Protocol, StoreCall};
 use crate::rpc::{CallError, Caller, Executor, RawJson};
@@ -47,6 +48,8 @@ pub struct Center {
     passwords: PasswordPool,
     /// `server.keep_history`.
     keep_history: bool,
+    /// Tokens and remembered logins (`credentials.rs`).
+    credentials: Arc<credentials::Credentials>,
     /// Single flight for the read cache: one request re-reads the revision,
     /// or fills one `records.changes` reply, while the others wait for it
     /// instead of each querying the database (`reads.rs`).
@@ -61,6 +64,7 @@ impl Center {
         passwords: PasswordPool,
         rpc_path: &str,
         keep_history: bool,
+        remember_logins: Duration,
     ) -> Self {
         Center {
             db,
@@ -70,6 +74,7 @@ impl Center {
             pool,
             passwords,
             keep_history,
+            credentials: Arc::new(credentials::Credentials::new(remember_logins)),
             flights: Arc::default(),
         }
     }
@@ -101,6 +106,18 @@ impl Center {
             self.pool.max_size(),
         );
         out.single(
+            "syncdict_password_checks_total",
+            "counter",
+            "Password checks run (argon2id); logins remembered after one do not count.",
+            self.passwords.checks(),
+        );
+        out.single(
+            "syncdict_tokens",
+            "gauge",
+            "Tokens in the in-memory table (loaded when credentials change).",
+            self.credentials.token_count(),
+        );
+        out.single(
             "syncdict_store_revision",
             "gauge",
             "Newest store revision this center knows of.",
@@ -119,31 +136,6 @@ impl Center {
             tracing::error!(error = %e, "DB actor unreachable");
             CallError::Internal
         })
-    }
-
-    /// Checks Basic credentials: `Some(grants)` if they are right.
-    /// `user: None` is a name no user can have: checked against the dummy
-    /// hash all the same, so it takes as long as a real check. The hash is
-    /// read on a DB thread, the check runs on the password pool.
-    pub async fn authenticate(
-        &self,
-        user: Option<Username>,
-        password: String,
-    ) -> Result<Option<Grants>, CheckFailed> {
-        let found = match user {
-            Some(user) => self.ask(FindUser(user)).await?.map_err(db_failure)?,
-            None => None,
-        };
-        let (phc, grants) = match found {
-            Some((phc, grants)) => (Some(phc), grants),
-            None => (None, Grants::default()),
-        };
-        let verified = self
-            .passwords
-            .verify(password, phc.clone())
-            .await
-            .map_err(|_| CheckFailed::Busy)?;
-        Ok((verified && phc.is_some()).then_some(grants))
     }
 }
 
@@ -182,9 +174,9 @@ impl Executor for Center {
     ) -> Result<RawJson, CallError> {
         let origin = || WriteOrigin {
             author: caller
-                .user
+                .principal
                 .as_ref()
-                .map(|u| u.to_string())
+                .map(|p| p.to_string())
                 .unwrap_or_default(),
             address: caller.address.map(|a| a.to_string()).unwrap_or_default(),
             method: method.name().to_string(),

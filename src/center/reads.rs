@@ -67,7 +67,7 @@ impl Center {
     /// The known revision, confirmed within `server.revision_check_interval`:
     /// when that trust has expired, one request re-reads it and the others
     /// wait for that one.
-    async fn fresh_known(&self) -> Result<i64, CallError> {
+    pub(super) async fn fresh_known(&self) -> Result<i64, CallError> {
         if let Some(known) = self.cache.fresh_revision(Instant::now()) {
             return Ok(known);
         }
@@ -75,8 +75,19 @@ impl Center {
         if let Some(known) = self.cache.fresh_revision(Instant::now()) {
             return Ok(known);
         }
-        let revision = self.ask(CurrentRevision).await?.map_err(db_failure)?;
-        self.cache.confirm_revision(revision, Instant::now());
+        self.read_heads().await
+    }
+
+    /// Re-reads the revision and the credentials counter now.
+    pub(super) async fn recheck(&self) -> Result<i64, CallError> {
+        let _only_me = self.flights.confirm.lock().await;
+        self.read_heads().await
+    }
+
+    async fn read_heads(&self) -> Result<i64, CallError> {
+        let heads = self.ask(CurrentRevision).await?.map_err(db_failure)?;
+        self.credentials.observe(heads.credentials);
+        self.cache.confirm_revision(heads.revision, Instant::now());
         Ok(self.cache.known_revision())
     }
 

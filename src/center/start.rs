@@ -21,6 +21,8 @@ pub struct CenterRole {
     pub center: Center,
     pub maintenance: Maintenance,
     purge: JoinHandle<()>,
+    /// Saves when tokens were last used, once a minute.
+    usage: JoinHandle<()>,
     /// DB executor threads still running (each holds pooled connections).
     executors: Arc<AtomicUsize>,
 }
@@ -76,15 +78,18 @@ pub async fn start(settings: &Settings) -> CenterRole {
         history_retention: s.history_retention.get(),
     };
     let purge = spawn_purge(maintenance.clone());
+    let center = Center::new(
+        db,
+        pool,
+        cache,
+        PasswordPool::start(s.password_threads, s.password_queue),
+        &s.rpc_path,
+        s.keep_history,
+        s.remember_logins.get(),
+    );
     CenterRole {
-        center: Center::new(
-            db,
-            pool,
-            cache,
-            PasswordPool::start(s.password_threads, s.password_queue),
-            &s.rpc_path,
-            s.keep_history,
-        ),
+        usage: spawn_usage(center.clone()),
+        center,
         maintenance,
         purge,
         executors,
@@ -100,10 +105,16 @@ impl CenterRole {
             center,
             maintenance,
             purge,
+            usage,
             executors,
         } = self;
         purge.abort();
         let _ = purge.await;
+        usage.abort();
+        let _ = usage.await;
+        if let Err(e) = center.save_token_usage().await {
+            tracing::debug!(error = %e, "token usage not saved at shutdown");
+        }
         drop((center, maintenance));
         let deadline = std::time::Instant::now() + Duration::from_secs(2);
         loop {
@@ -122,6 +133,23 @@ impl CenterRole {
             actix_web::rt::time::sleep(Duration::from_millis(10)).await;
         }
     }
+}
+
+/// How often token use is written (`token list` shows it this late at most).
+const USAGE_EVERY: Duration = Duration::from_secs(60);
+
+/// Writes when tokens were last used, in one batch a minute (never one
+/// write per call).
+fn spawn_usage(center: Center) -> JoinHandle<()> {
+    actix_web::rt::spawn(async move {
+        let mut ticker = actix_web::rt::time::interval(USAGE_EVERY);
+        loop {
+            ticker.tick().await;
+            if let Err(e) = center.save_token_usage().await {
+                tracing::debug!(error = %e, "token usage not saved");
+            }
+        }
+    })
 }
 
 /// Runs the upkeep every hour (or twice per retention, if shorter).

@@ -9,6 +9,7 @@ use super::units::{InvalidValue, StringOrInt};
 use super::UpstreamUrl;
 use super::{ByteSize, HumanDuration};
 use crate::domain::Namespace;
+use crate::signing::VerifyKey;
 
 /// How the edge asks its upstream for data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -84,6 +85,30 @@ pub struct ClientSettings {
     /// Never printed. Default unset.
     #[serde(serialize_with = "mask_secret")]
     pub password: Option<String>,
+    /// A bearer token (`syncdict token add`) sent to the upstreams instead
+    /// of Basic credentials; never printed. Default unset.
+    #[serde(serialize_with = "mask_secret")]
+    pub token: Option<String>,
+    /// A file whose first line is the token (kept out of the settings).
+    /// Default `""`.
+    #[serde(with = "optional_path")]
+    pub token_file: Option<PathBuf>,
+    /// PEM CA certificates trusted for `https://` upstreams besides the
+    /// system's roots (a private CA). Default `""`.
+    #[serde(with = "optional_path")]
+    pub ca_file: Option<PathBuf>,
+    /// PEM client certificate chain and key, for centers that require
+    /// mutual TLS. Default `""`.
+    #[serde(with = "optional_path")]
+    pub cert_file: Option<PathBuf>,
+    #[serde(with = "optional_path")]
+    pub key_file: Option<PathBuf>,
+    /// Public keys (`"ed25519:..."`, printed by `syncdict keys generate`)
+    /// whose signatures over namespace digests are accepted. Non-empty:
+    /// every namespace a pull changes must verify against one of them, or
+    /// the change is refused and the namespace pulled again in full.
+    /// A list, so keys can rotate. Default `[]`.
+    pub verify_keys: Vec<VerifyKey>,
     /// Bytes the cache may hold (key + value + 48 per entry), nginx sizes,
     /// shared by the namespaces without a size of their own. Data that does
     /// not fit is refused and reported, never dropped. Default `"10m"`.
@@ -127,6 +152,12 @@ impl Default for ClientSettings {
             upstream_cooldown: secs(30),
             username: None,
             password: None,
+            token: None,
+            token_file: None,
+            ca_file: None,
+            cert_file: None,
+            key_file: None,
+            verify_keys: Vec::new(),
             cache_size: ByteSize(10 << 20),
             max_reply: ByteSize(40 << 20),
             max_backoff: secs(60),
@@ -145,7 +176,7 @@ fn mask_secret<S: Serializer>(value: &Option<String>, s: S) -> Result<S::Ok, S::
 }
 
 /// `Option<PathBuf>` as a string, `""` meaning `None`.
-mod optional_path {
+pub(super) mod optional_path {
     use std::path::PathBuf;
 
     use serde::{Deserialize, Deserializer, Serializer};

@@ -77,6 +77,18 @@ impl Settings {
                 );
             }
         }
+        if s.tls_cert_file.is_some() != s.tls_key_file.is_some() {
+            return fail(
+                "server.tls_cert_file",
+                "server.tls_cert_file and server.tls_key_file go together".into(),
+            );
+        }
+        if s.tls_client_ca_file.is_some() && s.tls_cert_file.is_none() {
+            return fail(
+                "server.tls_client_ca_file",
+                "client certificates need HTTPS (server.tls_cert_file)".into(),
+            );
+        }
         if s.roles.is_empty() {
             return fail(
                 "server.roles",
@@ -140,12 +152,39 @@ impl Settings {
         }
         for upstream in &c.upstreams {
             let url = &upstream.url;
-            if !url.starts_with("http://") || url.len() <= "http://".len() {
+            let rest = url
+                .strip_prefix("http://")
+                .or_else(|| url.strip_prefix("https://"));
+            if rest.is_none_or(str::is_empty) {
                 return fail(
                     "client.upstreams",
-                    format!("{url:?} must be an http:// URL (TLS is not built in)"),
+                    format!("{url:?} must be an http:// or https:// URL"),
                 );
             }
+        }
+        if c.cert_file.is_some() != c.key_file.is_some() {
+            return fail(
+                "client.cert_file",
+                "client.cert_file and client.key_file go together".into(),
+            );
+        }
+        let secrets = [
+            c.token.is_some(),
+            c.token_file.is_some(),
+            c.username.is_some() || c.password.is_some(),
+        ];
+        if secrets.iter().filter(|s| **s).count() > 1 {
+            return fail(
+                "client.token",
+                "use one of client.token, client.token_file, or client.username with client.password"
+                    .into(),
+            );
+        }
+        if !c.verify_keys.is_empty() && c.mode == PullMode::Method {
+            return fail(
+                "client.verify_keys",
+                "needs mode = \"changes\" (only syncdict centers sign their data)".into(),
+            );
         }
         for (key, d) in [
             ("client.interval", c.interval),

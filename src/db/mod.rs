@@ -14,6 +14,7 @@ pub mod namespaces;
 mod pool;
 pub mod records;
 mod schema;
+pub mod tokens;
 pub mod upgrade;
 pub mod users;
 pub mod writes;

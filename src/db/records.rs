@@ -128,6 +128,28 @@ pub fn current_revision(conn: &mut AnyConnection) -> QueryResult<i64> {
         .first(c))
 }
 
+/// What a center re-reads at each revision check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Heads {
+    /// The last revision taken.
+    pub revision: i64,
+    /// Bumped by every change to users, grants and tokens.
+    pub credentials: i64,
+}
+
+/// The revision and the credentials counter, in one query.
+pub fn heads(conn: &mut AnyConnection) -> QueryResult<Heads> {
+    let rows: Vec<(String, i64)> = with_conn!(conn, |c| meta::table
+        .filter(meta::name.eq_any([REVISION, "credentials"]))
+        .select((meta::name, meta::value))
+        .load(c))?;
+    let value = |name: &str| rows.iter().find(|r| r.0 == name).map_or(0, |r| r.1);
+    Ok(Heads {
+        revision: value(REVISION),
+        credentials: value("credentials"),
+    })
+}
+
 /// All live records of `namespace` ordered by key, with the revision they
 /// are consistent with; `None` if there is no such namespace.
 pub fn list(

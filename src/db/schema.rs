@@ -45,6 +45,19 @@ diesel::table! {
         live_records -> BigInt,
         live_bytes -> BigInt,
         created_at_us -> BigInt,
+        digest -> Nullable<Binary>,
+    }
+}
+
+diesel::table! {
+    tokens (name) {
+        name -> Text,
+        token_hash -> Text,
+        can_write -> Bool,
+        namespaces -> Text,
+        created_at_us -> BigInt,
+        expires_at_us -> Nullable<BigInt>,
+        last_used_us -> Nullable<BigInt>,
     }
 }
 
@@ -73,5 +86,5 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(
-    records, meta, namespaces, history, audit, grants, users
+    records, meta, namespaces, history, audit, grants, users, tokens
 );

@@ -3,6 +3,7 @@
 use diesel::prelude::*;
 
 use super::schema::{grants, users};
+use super::tokens::bump_credentials;
 use super::{with_conn, AnyConnection};
 use crate::domain::{Grants, Level, Scope};
 
@@ -74,24 +75,27 @@ pub fn grant(
             grants::can_write.eq(level == Level::Write),
         ))
         .execute(c))?;
+    bump_credentials(conn)?;
     Ok(true)
 }
 
 /// Takes `username`'s grant on `scope` away; `false` if it had none.
 pub fn revoke(conn: &mut AnyConnection, username: &str, scope: &Scope) -> QueryResult<bool> {
-    with_conn!(conn, |c| diesel::delete(
+    let gone = with_conn!(conn, |c| diesel::delete(
         grants::table.find((username, scope.as_str()))
     )
-    .execute(c))
-    .map(|n| n > 0)
+    .execute(c))?;
+    bump_credentials(conn)?;
+    Ok(gone > 0)
 }
 
 /// Replaces a user's password hash; `false` if there is no such user.
 pub fn set_password(conn: &mut AnyConnection, username: &str, hash: &str) -> QueryResult<bool> {
-    with_conn!(conn, |c| diesel::update(users::table.find(username))
+    let changed = with_conn!(conn, |c| diesel::update(users::table.find(username))
         .set(users::password_hash.eq(hash))
-        .execute(c))
-    .map(|n| n > 0)
+        .execute(c))?;
+    bump_credentials(conn)?;
+    Ok(changed > 0)
 }
 
 /// Removes a user and its grants; `false` if there was none.
@@ -100,9 +104,10 @@ pub fn remove(conn: &mut AnyConnection, username: &str) -> QueryResult<bool> {
         grants::table.filter(grants::username.eq(username))
     )
     .execute(c))?;
-    with_conn!(conn, |c| diesel::delete(users::table.find(username))
-        .execute(c))
-    .map(|n| n > 0)
+    let gone = with_conn!(conn, |c| diesel::delete(users::table.find(username))
+        .execute(c))?;
+    bump_credentials(conn)?;
+    Ok(gone > 0)
 }
 
 pub fn list(conn: &mut AnyConnection) -> QueryResult<Vec<UserInfo>> {

@@ -4,6 +4,7 @@ mod change_set;
 mod grants;
 mod namespace;
 mod percent;
+mod principal;
 mod record;
 mod record_key;
 mod username;
@@ -13,6 +14,7 @@ pub use change_set::{Applied, ChangeSet, Write, WriteOrigin};
 pub use grants::{Grants, Level, Scope};
 pub use namespace::{InvalidNamespace, Namespace, MAX_NAMESPACE};
 pub use percent::percent_decode;
+pub use principal::{Principal, TokenName};
 pub use record::{
     after_put, format_timestamp, net_change, now_us, NetChange, Record, StoredRecord,
 };

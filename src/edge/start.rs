@@ -8,7 +8,7 @@ use std::time::Instant;
 use actix::{Actor, Addr};
 
 use super::actors::cache::{CacheActor, SaveSnapshot};
-use super::actors::rpc_client::RpcClient;
+use super::actors::rpc_client::{RpcClient, UpstreamAuth};
 use super::actors::scheduler::{Scheduler, TickNow};
 use super::snapshot;
 use super::state::{EdgeState, TickReport};
@@ -60,7 +60,18 @@ impl EdgeHandle {
 
 /// Starts the edge's actors; the snapshot, if any, is served before the
 /// first pull.
-pub fn start(settings: &Settings, port: u16, pace: Pace) -> Result<EdgeHandle, reqwest::Error> {
+/// Why the edge could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum EdgeStartError {
+    #[error("cannot build the edge's HTTP client: {0}")]
+    Client(#[from] reqwest::Error),
+    #[error("client TLS: {0}")]
+    Tls(#[from] crate::tls::client::ClientTlsError),
+    #[error("{0}")]
+    Credentials(String),
+}
+
+pub fn start(settings: &Settings, port: u16, pace: Pace) -> Result<EdgeHandle, EdgeStartError> {
     let c = &settings.client;
     let urls = if c.upstreams.is_empty() {
         vec![UpstreamUrl::parse(&settings.server.local_rpc_url(port))]
@@ -77,8 +88,14 @@ pub fn start(settings: &Settings, port: u16, pace: Pace) -> Result<EdgeHandle, r
     if let Some(path) = &c.snapshot_path {
         load_snapshot(path, &store, &state);
     }
+    let auth = UpstreamAuth::from_settings(c).map_err(EdgeStartError::Credentials)?;
+    let cleartext = cleartext_credentials(&urls, &auth);
     let upstreams = Arc::new(Mutex::new(Upstreams::new(urls, c.upstream_cooldown.get())));
-    let client = RpcClient::new(upstreams.clone(), c.clone())?.start();
+    for url in &cleartext {
+        tracing::warn!(upstream = %url, "credentials are sent over plain HTTP to a host that is not loopback; use https://");
+    }
+    let tls = crate::tls::client::config(c)?;
+    let client = RpcClient::new(upstreams.clone(), c.clone(), auth, tls)?.start();
     let cache = CacheActor::new(store.clone(), state.clone(), c.snapshot_path.clone()).start();
     let scheduler = Scheduler::new(
         client,
@@ -97,12 +114,37 @@ pub fn start(settings: &Settings, port: u16, pace: Pace) -> Result<EdgeHandle, r
         max_stale: c.max_stale.get(),
         mode: c.mode,
         roles: settings.server.roles.clone(),
+        cleartext,
     };
     Ok(EdgeHandle {
         scheduler,
         cache,
         view,
     })
+}
+
+/// The `http://` upstreams that would get credentials in the clear: any
+/// host but a loopback one, with credentials in the URL or the client's.
+fn cleartext_credentials(urls: &[UpstreamUrl], auth: &UpstreamAuth) -> Vec<String> {
+    urls.iter()
+        .filter(|u| auth.is_some() || u.credentials().is_some())
+        .filter(|u| {
+            let Some(rest) = u.url.strip_prefix("http://") else {
+                return false;
+            };
+            let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+            let host = match authority.strip_prefix('[') {
+                Some(v6) => v6.split(']').next().unwrap_or(""),
+                None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+            };
+            let loopback = host.eq_ignore_ascii_case("localhost")
+                || host
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback());
+            !loopback
+        })
+        .map(|u| u.url.clone())
+        .collect()
 }
 
 /// Serves the last saved data before the first pull; a bad file is reported

@@ -24,6 +24,9 @@ pub struct EdgeView {
     pub max_stale: Duration,
     pub mode: PullMode,
     pub roles: Vec<Role>,
+    /// `http://` upstreams (not loopback) that get credentials in the
+    /// clear: warned about at start and on the page.
+    pub cleartext: Vec<String>,
 }
 
 /// One namespace in `/api/status`.
@@ -42,6 +45,8 @@ pub struct NamespaceStatus {
 #[derive(Debug, Serialize)]
 pub struct StatusReport {
     pub roles: Vec<Role>,
+    /// Upstreams that get credentials over plain HTTP (not loopback).
+    pub cleartext_credentials: Vec<String>,
     pub mode: PullMode,
     pub upstreams: Vec<String>,
     pub upstream_in_use: Option<String>,
@@ -99,6 +104,7 @@ impl EdgeView {
         let s = self.state();
         StatusReport {
             roles: self.roles.clone(),
+            cleartext_credentials: self.cleartext.clone(),
             mode: self.mode,
             upstreams: self
                 .upstreams()
@@ -157,6 +163,7 @@ mod tests {
             max_stale,
             mode: PullMode::Changes,
             roles: vec![Role::Edge],
+            cleartext: Vec::new(),
         }
     }
 

@@ -8,10 +8,11 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder};
 
 use crate::auth::rate_limit::Locked;
+use crate::auth::tokens::parse_bearer;
 use crate::auth::{parse_basic, FailureLimiter};
 use crate::center::{Center, CheckFailed};
 use crate::configuration::Cidr;
-use crate::domain::{Grants, Namespace, Username};
+use crate::domain::{Grants, Namespace, Principal, Username};
 use crate::rpc::{CallError, Caller, Denied, Refusal};
 
 /// The center's users and the read rule, shared by all workers.
@@ -55,15 +56,15 @@ impl Access {
         peer
     }
 
-    /// Who is calling: anonymous, or a user whose Basic credentials checked
-    /// out. Wrong or unreadable credentials are refused (401) even where
-    /// anonymous callers would pass; an address with repeated failures gets
-    /// 429 for a while.
+    /// Who is calling: anonymous, a token, or a user whose Basic
+    /// credentials checked out. Wrong or unreadable credentials are refused
+    /// (401) even where anonymous callers would pass; an address with
+    /// repeated failures gets 429 for a while.
     pub async fn caller(&self, req: &HttpRequest) -> Result<Caller, Refusal> {
         // Anonymous callers never write, so their address (for the audit
         // log) is not worked out on this, every read's, path.
         let anonymous = Caller {
-            user: None,
+            principal: None,
             grants: Grants::default(),
             reads_need_user: self.reads_need_user,
             address: None,
@@ -79,7 +80,27 @@ impl Access {
                 retry_after: crate::auth::rate_limit::WINDOW,
             },
         };
-        let Some((username, password)) = header.to_str().ok().and_then(parse_basic) else {
+        let header = header.to_str().unwrap_or("");
+        if let Some(token) = parse_bearer(header) {
+            // One hash and one lookup; a wrong token counts as a failed
+            // login of the address (256 random bits are not guessed, but a
+            // flood of tries is still limited like one).
+            return match self.center.check_token(token).await {
+                Ok(Some((name, grants))) => Ok(Caller {
+                    principal: Some(Principal::Token(name)),
+                    grants,
+                    address: Some(ip),
+                    ..anonymous
+                }),
+                Ok(None) => {
+                    self.limiter.attempt(ip, "", now).map_err(locked)?.failed();
+                    Err(Refusal::WrongToken)
+                }
+                Err(CallError::Unavailable) => Err(Refusal::DatabaseUnavailable),
+                Err(_) => Err(Refusal::Internal),
+            };
+        }
+        let Some((username, password)) = parse_basic(header) else {
             // Counted like a failed login, under no user name.
             self.limiter.attempt(ip, "", now).map_err(locked)?.failed();
             return Err(Refusal::UnreadableCredentials);
@@ -94,7 +115,7 @@ impl Access {
             (Ok(Some(grants)), Some(user)) => {
                 attempt.succeeded();
                 Ok(Caller {
-                    user: Some(user),
+                    principal: Some(Principal::User(user)),
                     grants,
                     address: Some(ip),
                     ..anonymous
@@ -124,10 +145,10 @@ impl Access {
             return Ok(());
         }
         let caller = self.caller(req).await?;
-        match caller.user {
+        match caller.principal {
             Some(_) if caller.grants.may_read(ns) => Ok(()),
-            Some(user) => Err(Refusal::PermissionDenied {
-                user,
+            Some(principal) => Err(Refusal::PermissionDenied {
+                principal,
                 what: Denied::Read(ns.clone()),
             }),
             None => Err(Refusal::CredentialsRequired),
@@ -161,7 +182,13 @@ pub fn refused(refusal: &Refusal) -> HttpResponseBuilder {
     let status =
         StatusCode::from_u16(refusal.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut builder = HttpResponse::build(status);
-    if refusal.challenges() {
+    if refusal == &Refusal::WrongToken {
+        // RFC 6750: a bearer token was sent and is not valid.
+        builder.insert_header((
+            header::WWW_AUTHENTICATE,
+            r#"Bearer realm="syncdict", error="invalid_token""#,
+        ));
+    } else if refusal.challenges() {
         builder.insert_header((header::WWW_AUTHENTICATE, r#"Basic realm="syncdict""#));
     }
     if let Some(wait) = refusal.retry_after() {

@@ -6,6 +6,7 @@ use crate::domain::now_us;
 use crate::edge::status::EdgeView;
 use crate::metrics::Exposition;
 use crate::routes::rpc::RpcState;
+use crate::tls::server::TlsStats;
 
 /// Process start, for `process_start_time_seconds`.
 pub struct Started {
@@ -16,6 +17,7 @@ pub async fn metrics(
     started: web::Data<Started>,
     rpc: Option<web::Data<RpcState>>,
     edge: Option<web::Data<EdgeView>>,
+    tls: Option<web::Data<TlsStats>>,
 ) -> HttpResponse {
     let now = now_us();
     let mut out = Exposition::default();
@@ -38,6 +40,9 @@ pub async fn metrics(
     }
     if let Some(edge) = edge {
         edge.render_metrics(&mut out, now);
+    }
+    if let Some(tls) = tls {
+        tls.render(&mut out);
     }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")

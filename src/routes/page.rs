@@ -159,6 +159,13 @@ fn live(edge: &EdgeView, query: &PageQuery) -> Markup {
 
 fn banner(r: &StatusReport) -> Markup {
     html! {
+        @for url in &r.cleartext_credentials {
+            div.banner.warn {
+                strong { "Credentials in clear. " }
+                "This edge sends its credentials to " code { (url) }
+                " over plain HTTP: anyone on the path can read them. Use an https:// upstream."
+            }
+        }
         @if r.stale {
             div.banner.bad {
                 strong { "Data is stale. " }

@@ -31,7 +31,7 @@ pub use refusal::{Denied, Refusal};
 use registry::{Bound, Call, Introspection, Method, Permission, Protocol, StoreCall};
 use serde_json::Value;
 
-use crate::domain::{Grants, Username};
+use crate::domain::{Grants, Principal};
 
 /// Runs the calls that touch the store.
 pub trait Executor {
@@ -60,8 +60,8 @@ pub trait Executor {
 #[derive(Debug, Clone, Default)]
 pub struct Caller {
     /// `None` for anonymous callers.
-    pub user: Option<Username>,
-    /// What the user may do, per namespace (none for anonymous callers).
+    pub principal: Option<Principal>,
+    /// What the user or token may do, per namespace (none for anonymous callers).
     pub grants: Grants,
     /// `server.read_access = "users"`: anonymous callers may not read, and
     /// users read only where they have a grant.
@@ -75,7 +75,7 @@ pub struct Caller {
 /// multicall, passes here before it runs, judged on every namespace it names.
 fn authorize(bound: &Bound, caller: &Caller) -> Result<(), Refusal> {
     let permission = bound.permission();
-    let Some(user) = &caller.user else {
+    let Some(principal) = &caller.principal else {
         return match permission {
             Permission::Read if !caller.reads_need_user => Ok(()),
             _ => Err(Refusal::CredentialsRequired),
@@ -84,7 +84,7 @@ fn authorize(bound: &Bound, caller: &Caller) -> Result<(), Refusal> {
     let grants = &caller.grants;
     let denied = |what| {
         Err(Refusal::PermissionDenied {
-            user: user.clone(),
+            principal: principal.clone(),
             what,
         })
     };

@@ -10,7 +10,7 @@ use super::error::{
     RpcError, CREDENTIALS_REQUIRED, DATABASE_UNAVAILABLE, INTERNAL_ERROR, INVALID_REQUEST,
     PERMISSION_DENIED, SERVER_BUSY, TOO_MANY_FAILURES,
 };
-use crate::domain::{Namespace, Username};
+use crate::domain::{Namespace, Principal};
 
 /// Why a request or call was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +23,9 @@ pub enum Refusal {
     UnreadableCredentials,
     /// Basic credentials that do not match a user.
     WrongCredentials { user: String },
+    /// A bearer token that is unknown, expired or revoked (one answer for
+    /// all three, so a caller cannot tell which).
+    WrongToken,
     /// Too many failed logins from this address, or for this user, lately.
     TooManyFailures { retry_after: Duration },
     /// Too many password checks running for this address at once.
@@ -42,7 +45,7 @@ pub enum Refusal {
     /// The call needs a user (a write, or a read with `read_access = "users"`).
     CredentialsRequired,
     /// The user lacks the permission.
-    PermissionDenied { user: Username, what: Denied },
+    PermissionDenied { principal: Principal, what: Denied },
 }
 
 /// What a user was denied.
@@ -59,10 +62,10 @@ pub enum Denied {
 impl std::fmt::Display for Denied {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Denied::Read(ns) => write!(f, "this user may not read namespace {:?}", ns.as_str()),
-            Denied::Write(ns) => write!(f, "this user may not write namespace {:?}", ns.as_str()),
-            Denied::ReadAll => f.write_str("this needs a grant on every namespace ('*')"),
-            Denied::WriteAll => f.write_str("this needs the write grant on every namespace ('*')"),
+            Denied::Read(ns) => write!(f, "may not read namespace {:?}", ns.as_str()),
+            Denied::Write(ns) => write!(f, "may not write namespace {:?}", ns.as_str()),
+            Denied::ReadAll => f.write_str("needs a grant on every namespace ('*')"),
+            Denied::WriteAll => f.write_str("needs the write grant on every namespace ('*')"),
         }
     }
 }
@@ -75,6 +78,7 @@ impl Refusal {
             Refusal::UnsupportedMediaType { .. } => 415,
             Refusal::UnreadableCredentials
             | Refusal::WrongCredentials { .. }
+            | Refusal::WrongToken
             | Refusal::CredentialsRequired => 401,
             Refusal::TooManyFailures { .. } | Refusal::LoginsInFlight => 429,
             Refusal::PasswordsBusy => 503,
@@ -110,7 +114,11 @@ impl Refusal {
             Refusal::UnsupportedMediaType { detail } => (INVALID_REQUEST, detail.clone()),
             Refusal::UnreadableCredentials => (
                 CREDENTIALS_REQUIRED,
-                "unreadable Authorization header; use Basic credentials".into(),
+                "unreadable Authorization header; use Basic credentials or a Bearer token".into(),
+            ),
+            Refusal::WrongToken => (
+                CREDENTIALS_REQUIRED,
+                "unknown, expired or revoked token".into(),
             ),
             Refusal::WrongCredentials { .. } => {
                 (CREDENTIALS_REQUIRED, "wrong user name or password".into())
@@ -139,8 +147,15 @@ impl Refusal {
                 "request body not received in time (server.request_timeout)".into(),
             ),
             Refusal::CredentialsRequired => (CREDENTIALS_REQUIRED, "credentials required".into()),
-            Refusal::PermissionDenied { what, .. } => {
-                (PERMISSION_DENIED, format!("permission denied: {what}"))
+            Refusal::PermissionDenied { principal, what } => {
+                let who = match principal {
+                    Principal::User(_) => "this user",
+                    Principal::Token(_) => "this token",
+                };
+                (
+                    PERMISSION_DENIED,
+                    format!("permission denied: {who} {what}"),
+                )
             }
         };
         RpcError::new(code, message)
@@ -153,6 +168,7 @@ impl Refusal {
             Refusal::UnsupportedMediaType { .. } => "unsupported_media_type",
             Refusal::UnreadableCredentials => "unreadable_credentials",
             Refusal::WrongCredentials { .. } => "wrong_credentials",
+            Refusal::WrongToken => "wrong_token",
             Refusal::TooManyFailures { .. } => "too_many_failures",
             Refusal::LoginsInFlight => "logins_in_flight",
             Refusal::PasswordsBusy => "passwords_busy",
@@ -173,7 +189,7 @@ mod tests {
 
     #[test]
     fn every_refusal_has_a_status_a_code_and_a_label() {
-        let user = Username::parse("bob").unwrap();
+        let principal = Principal::User(crate::domain::Username::parse("bob").unwrap());
         let all = [
             (Refusal::ForbiddenOrigin, 403, INVALID_REQUEST),
             (
@@ -197,6 +213,7 @@ mod tests {
                 TOO_MANY_FAILURES,
             ),
             (Refusal::LoginsInFlight, 429, TOO_MANY_FAILURES),
+            (Refusal::WrongToken, 401, CREDENTIALS_REQUIRED),
             (Refusal::PasswordsBusy, 503, SERVER_BUSY),
             (Refusal::DatabaseUnavailable, 200, DATABASE_UNAVAILABLE),
             (Refusal::Internal, 200, INTERNAL_ERROR),
@@ -210,7 +227,7 @@ mod tests {
             (Refusal::CredentialsRequired, 401, CREDENTIALS_REQUIRED),
             (
                 Refusal::PermissionDenied {
-                    user,
+                    principal,
                     what: Denied::Write(Namespace::default()),
                 },
                 403,

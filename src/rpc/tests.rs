@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 use super::jsonrpc::Limits;
 use super::registry::StoreCall;
 use super::*;
+use crate::domain::Username;
 
 /// Answers store calls with fixed data, so only the protocol is under test.
 struct Echo;
@@ -38,7 +39,7 @@ const LIMITS: Limits = Limits {
 
 fn respond(body: &[u8]) -> Option<Value> {
     let writer = Caller {
-        user: Username::parse("tester").ok(),
+        principal: Username::parse("tester").ok().map(Principal::User),
         grants: Grants::everything(crate::domain::Level::Write),
         ..Caller::default()
     };
@@ -320,7 +321,7 @@ fn authorization_is_checked_per_call() {
     };
     let anonymous = Caller::default();
     let reader = Caller {
-        user: Username::parse("r").ok(),
+        principal: Username::parse("r").ok().map(Principal::User),
         grants: Grants::everything(crate::domain::Level::Read),
         reads_need_user: true,
         ..Caller::default()

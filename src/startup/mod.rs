@@ -11,6 +11,7 @@ use actix_web::HttpServer;
 use crate::center::start::{CenterRole, Maintenance};
 use crate::configuration::{Role, Settings};
 use crate::edge::start::{EdgeHandle, Pace};
+use crate::tls::server::TlsStats;
 
 /// Why the process could not start.
 #[derive(Debug, thiserror::Error)]
@@ -20,8 +21,14 @@ pub enum StartupError {
         address: String,
         source: std::io::Error,
     },
-    #[error("cannot build the edge's HTTP client: {0}")]
-    Client(#[from] reqwest::Error),
+    #[error(transparent)]
+    Edge(#[from] crate::edge::start::EdgeStartError),
+    #[error("HTTPS: {0}")]
+    Tls(#[from] crate::tls::server::TlsError),
+    #[error("client TLS: {0}")]
+    ClientTls(#[from] crate::tls::client::ClientTlsError),
+    #[error("server.signing_key_file: {0}")]
+    SigningKey(#[from] crate::signing::KeyError),
 }
 
 /// A running syncdict: the HTTP server and the roles behind it.
@@ -30,6 +37,8 @@ pub struct Application {
     server: Server,
     center: Option<CenterRole>,
     edge: Option<EdgeHandle>,
+    /// Re-reads the TLS certificate when it changes (HTTPS only).
+    reloader: Option<actix_web::rt::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -46,7 +55,11 @@ impl Application {
     }
 
     async fn start(settings: Settings, pace: Pace) -> Result<Application, StartupError> {
+        crate::tls::install_default_provider();
         let s = &settings.server;
+        // Certificates are read before anything starts, so a bad one stops
+        // the process with a message naming the file.
+        let tls = crate::tls::server::config(s)?;
         let address = format!("{}:{}", s.host, s.port);
         let bind_error = |source| StartupError::Bind {
             address: address.clone(),
@@ -63,10 +76,23 @@ impl Application {
             true => Some(crate::edge::start::start(&settings, port, pace)?),
             false => None,
         };
-        let shared = routes::Shared::new(&settings, center.as_ref(), edge.as_ref());
-        let mut server = HttpServer::new(move || shared.app())
-            .listen(listener)
-            .map_err(bind_error)?;
+        let mut shared = routes::Shared::new(&settings, center.as_ref(), edge.as_ref());
+        let reloader = tls.as_ref().map(|(_, store)| {
+            let stats = actix_web::web::Data::new(TlsStats::new(store.clone()));
+            shared.tls = Some(stats);
+            crate::tls::server::spawn_reloader(store.clone())
+        });
+        let stats = shared.tls.clone();
+        let server = HttpServer::new(move || shared.app()).on_connect(move |conn, _| {
+            if let Some(stats) = &stats {
+                stats.observe(conn);
+            }
+        });
+        let mut server = match tls {
+            Some((config, _)) => server.listen_rustls_0_23(listener, config),
+            None => server.listen(listener),
+        }
+        .map_err(bind_error)?;
         let workers = match s.workers {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
             n => n,
@@ -75,12 +101,14 @@ impl Application {
             .workers(workers)
             .max_connections(s.max_connections.div_ceil(workers))
             .client_request_timeout(s.request_timeout.get());
-        tracing::info!(%address, port, roles = ?s.roles, "listening");
+        let scheme = if reloader.is_some() { "https" } else { "http" };
+        tracing::info!(%address, port, scheme, roles = ?s.roles, "listening");
         Ok(Application {
             port,
             server: server.run(),
             center,
             edge,
+            reloader,
         })
     }
 
@@ -107,9 +135,13 @@ impl Application {
             server,
             center,
             edge,
+            reloader,
             ..
         } = self;
         let served = server.await;
+        if let Some(reloader) = reloader {
+            reloader.abort();
+        }
         tracing::info!("HTTP server stopped; in-flight requests finished");
         if let Some(edge) = edge {
             if edge.save_snapshot().await {

@@ -15,6 +15,7 @@ use crate::routes;
 use crate::routes::access::Access;
 use crate::routes::rpc::{Origins, RpcState};
 use crate::rpc::jsonrpc::Limits;
+use crate::tls::server::TlsStats;
 
 /// What every HTTP worker's `App` is built from.
 #[derive(Clone)]
@@ -26,6 +27,8 @@ pub(super) struct Shared {
     started: web::Data<routes::metrics::Started>,
     rpc_path: String,
     origins: Arc<Origins>,
+    /// With HTTPS: handshake and reload counts for `/metrics`.
+    pub(super) tls: Option<web::Data<TlsStats>>,
 }
 
 impl Shared {
@@ -70,6 +73,7 @@ impl Shared {
             }),
             rpc_path: s.rpc_path.clone(),
             origins,
+            tls: None,
         }
     }
 
@@ -107,6 +111,9 @@ impl Shared {
                     .route(web::get().to(routes::method_browser::method_browser))
                     .default_service(web::to(routes::rpc::method_not_allowed)),
             );
+        }
+        if let Some(tls) = &self.tls {
+            app = app.app_data(tls.clone());
         }
         app = app
             .app_data(self.started.clone())

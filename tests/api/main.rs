@@ -32,6 +32,7 @@ mod records;
 mod rpc4django;
 mod scale_out;
 mod slow_clients;
+mod tokens;
 mod transfer;
 mod upgrade;
 mod xmlrpc;

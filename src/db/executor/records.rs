@@ -4,7 +4,7 @@
 use actix::prelude::*;
 
 use super::DbExecutor;
-use crate::db::records::{self, ChangeRows};
+use crate::db::records::{self, ChangeRows, Heads};
 use crate::db::writes::{self, Refused};
 use crate::db::DbError;
 use crate::domain::{now_us, Applied, Namespace, RecordKey, StoredRecord, Write};
@@ -63,14 +63,15 @@ impl Handler<GetChanges> for DbExecutor {
     }
 }
 
-/// Reads the store's current revision (one row).
+/// Reads the store's current revision and the credentials counter (two
+/// rows of `meta`, one query).
 #[derive(Message)]
-#[rtype(result = "Result<i64, DbError>")]
+#[rtype(result = "Result<Heads, DbError>")]
 pub struct CurrentRevision;
 
 impl Handler<CurrentRevision> for DbExecutor {
-    type Result = Result<i64, DbError>;
+    type Result = Result<Heads, DbError>;
     fn handle(&mut self, _: CurrentRevision, _: &mut Self::Context) -> Self::Result {
-        self.with_conn(|c, _| records::current_revision(c))
+        self.with_conn(|c, _| records::heads(c))
     }
 }

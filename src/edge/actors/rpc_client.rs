@@ -1,5 +1,6 @@
-//! `RpcClient`: one JSON-RPC request per pull over plain HTTP (no long-lived
-//! connections are relied on), trying each upstream in order.
+//! `RpcClient`: one JSON-RPC request per pull over HTTP or HTTPS (no
+//! long-lived connections are relied on; TLS sessions are resumed), trying
+//! each upstream in order, with the edge's credentials.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -13,8 +14,45 @@ use crate::edge::protocol::{self, Pulled};
 use crate::edge::upstreams::Upstreams;
 use crate::edge::PullError;
 
+/// How the edge identifies itself to its upstreams (credentials written
+/// in an upstream's URL win for that upstream).
+#[derive(Clone, Default)]
+pub enum UpstreamAuth {
+    #[default]
+    None,
+    Basic(String, Option<String>),
+    Bearer(String),
+}
+
+impl UpstreamAuth {
+    /// From `client.token`, `client.token_file` or `client.username`.
+    pub fn from_settings(c: &ClientSettings) -> Result<UpstreamAuth, String> {
+        if let Some(token) = &c.token {
+            return Ok(UpstreamAuth::Bearer(token.trim().to_string()));
+        }
+        if let Some(path) = &c.token_file {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("client.token_file {}: {e}", path.display()))?;
+            let token = text.lines().next().unwrap_or("").trim().to_string();
+            if token.is_empty() {
+                return Err(format!("client.token_file {}: empty", path.display()));
+            }
+            return Ok(UpstreamAuth::Bearer(token));
+        }
+        Ok(match &c.username {
+            Some(user) => UpstreamAuth::Basic(user.clone(), c.password.clone()),
+            None => UpstreamAuth::None,
+        })
+    }
+
+    pub fn is_some(&self) -> bool {
+        !matches!(self, UpstreamAuth::None)
+    }
+}
+
 pub struct RpcClient {
     http: reqwest::Client,
+    auth: UpstreamAuth,
     /// Order of preference and cooldowns; shared with the status and metrics.
     upstreams: Arc<Mutex<Upstreams>>,
     settings: ClientSettings,
@@ -28,8 +66,11 @@ impl RpcClient {
     pub fn new(
         upstreams: Arc<Mutex<Upstreams>>,
         settings: ClientSettings,
+        auth: UpstreamAuth,
+        tls: rustls::ClientConfig,
     ) -> Result<Self, reqwest::Error> {
         let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
             .timeout(settings.timeout.get())
             .connect_timeout(settings.timeout.get().min(Duration::from_secs(3)))
             .pool_max_idle_per_host(0)
@@ -39,6 +80,7 @@ impl RpcClient {
             .build()?;
         Ok(RpcClient {
             http,
+            auth,
             upstreams,
             settings,
         })
@@ -82,6 +124,7 @@ impl Handler<Pull> for RpcClient {
 
     fn handle(&mut self, msg: Pull, _: &mut Self::Context) -> Self::Result {
         let http = self.http.clone();
+        let auth = self.auth.clone();
         let upstreams = self.upstreams.clone();
         let s = self.settings.clone();
         Box::pin(async move {
@@ -97,13 +140,13 @@ impl Handler<Pull> for RpcClient {
             for i in order {
                 let upstream = &list[i];
                 let mut restarted_from = None;
-                let mut fetched = fetch(&http, upstream, &body, &s, msg.applied_hash).await;
+                let mut fetched = fetch(&http, upstream, &auth, &body, &s, msg.applied_hash).await;
                 if refused_since(&fetched, s.mode, msg.since) {
                     // The upstream does not know our revision (a bad one
                     // kept from before, another store): start over, once.
                     restarted_from = Some(msg.since);
                     let from_zero = protocol::changes_request(0, &s.namespaces);
-                    fetched = fetch(&http, upstream, &from_zero, &s, None).await;
+                    fetched = fetch(&http, upstream, &auth, &from_zero, &s, None).await;
                 }
                 match fetched {
                     Ok(Reply {
@@ -156,6 +199,7 @@ struct Reply {
 async fn fetch(
     http: &reqwest::Client,
     upstream: &UpstreamUrl,
+    auth: &UpstreamAuth,
     body: &str,
     s: &ClientSettings,
     applied_hash: Option<u64>,
@@ -164,12 +208,15 @@ async fn fetch(
         .post(&upstream.url)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .body(body.to_string());
-    // Credentials in the upstream's URL win over client.username/password.
-    if let Some((user, password)) = upstream.credentials() {
-        request = request.basic_auth(user, Some(password));
-    } else if let Some(user) = &s.username {
-        request = request.basic_auth(user, s.password.as_deref());
-    }
+    // Credentials in the upstream's URL win over the client's own.
+    request = match (upstream.credentials(), auth) {
+        (Some((user, password)), _) => request.basic_auth(user, Some(password)),
+        (None, UpstreamAuth::Basic(user, password)) => {
+            request.basic_auth(user, password.as_deref())
+        }
+        (None, UpstreamAuth::Bearer(token)) => request.bearer_auth(token),
+        (None, UpstreamAuth::None) => request,
+    };
     let mut response = request.send().await.map_err(transport)?;
     if !response.status().is_success() {
         return Err(PullError::Status(response.status().as_u16()));

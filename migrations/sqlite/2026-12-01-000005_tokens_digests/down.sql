@@ -1,0 +1,3 @@
+ALTER TABLE namespaces DROP COLUMN digest;
+DELETE FROM meta WHERE name = 'credentials';
+DROP TABLE tokens;

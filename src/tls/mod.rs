@@ -1,0 +1,31 @@
+//! TLS with rustls and its `ring` provider (no OpenSSL, and no aws-lc-sys:
+//! that provider's C build alone takes about 76 s on two cores, ring's a
+//! fraction of it). `server.rs` serves HTTPS with a certificate that is
+//! re-read without a restart; `client.rs` is the edge's side: the
+//! system's roots plus a private CA, a client certificate for mutual TLS,
+//! and session resumption.
+
+pub mod client;
+mod pem;
+pub mod server;
+
+use std::sync::Arc;
+
+use rustls::crypto::CryptoProvider;
+
+pub use pem::PemError;
+
+/// The provider every TLS config here is built with.
+pub fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// Makes `ring` the process's default provider too (for anything that
+/// asks rustls for the default); harmless when already done.
+pub fn install_default_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// TLS versions offered and accepted: 1.3 and 1.2.
+pub const VERSIONS: &[&rustls::SupportedProtocolVersion] =
+    &[&rustls::version::TLS13, &rustls::version::TLS12];
