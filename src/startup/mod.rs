@@ -11,7 +11,7 @@ use actix_web::HttpServer;
 use crate::center::start::{CenterRole, Maintenance};
 use crate::configuration::{Role, Settings};
 use crate::edge::start::{EdgeHandle, Pace};
-use crate::tls::server::TlsStats;
+use crate::tls::server::{CertificateStore, TlsStats};
 
 /// Why the process could not start.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +39,7 @@ pub struct Application {
     edge: Option<EdgeHandle>,
     /// Re-reads the TLS certificate when it changes (HTTPS only).
     reloader: Option<actix_web::rt::task::JoinHandle<()>>,
+    certificates: Option<std::sync::Arc<CertificateStore>>,
 }
 
 impl Application {
@@ -77,6 +78,7 @@ impl Application {
             false => None,
         };
         let mut shared = routes::Shared::new(&settings, center.as_ref(), edge.as_ref());
+        let certificates = tls.as_ref().map(|(_, store)| store.clone());
         let reloader = tls.as_ref().map(|(_, store)| {
             let stats = actix_web::web::Data::new(TlsStats::new(store.clone()));
             shared.tls = Some(stats);
@@ -109,6 +111,7 @@ impl Application {
             center,
             edge,
             reloader,
+            certificates,
         })
     }
 
@@ -119,6 +122,12 @@ impl Application {
     /// The center's upkeep, if this process is a center.
     pub fn maintenance(&self) -> Option<Maintenance> {
         self.center.as_ref().map(|c| c.maintenance.clone())
+    }
+
+    /// The certificate being served, if HTTPS is on: `reload` checks its
+    /// files now (the reloader does every few seconds and on SIGHUP).
+    pub fn certificates(&self) -> Option<std::sync::Arc<CertificateStore>> {
+        self.certificates.clone()
     }
 
     /// The edge, if this process is one.

@@ -112,8 +112,14 @@ impl TestAppBuilder {
         let app = Application::build_ticked(settings)
             .await
             .expect("application builds");
-        let address = format!("http://127.0.0.1:{}", app.port());
+        let scheme = if app.certificates().is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        let address = format!("{scheme}://127.0.0.1:{}", app.port());
         let (maintenance, edge) = (app.maintenance(), app.edge());
+        let certificates = app.certificates();
         actix_web::rt::spawn(app.run_until_stopped());
         Some(TestApp {
             address,
@@ -121,6 +127,7 @@ impl TestAppBuilder {
             maintenance,
             edge,
             snapshot,
+            certificates,
             _db: db,
         })
     }
@@ -153,6 +160,8 @@ pub struct TestApp {
     edge: Option<EdgeHandle>,
     /// The edge's snapshot file (removed when the app is dropped).
     pub snapshot: Option<PathBuf>,
+    /// With HTTPS: the certificate served (tests reload it).
+    pub certificates: Option<std::sync::Arc<syncdict::tls::server::CertificateStore>>,
     _db: Option<TestDb>,
 }
 

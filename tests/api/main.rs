@@ -32,6 +32,7 @@ mod records;
 mod rpc4django;
 mod scale_out;
 mod slow_clients;
+mod tls;
 mod tokens;
 mod transfer;
 mod upgrade;
