@@ -136,15 +136,18 @@ pub enum TokenAction {
 #[derive(Debug, Clone, Subcommand)]
 pub enum KeysAction {
     /// Make an ed25519 signing key: written to FILE (PKCS#8 PEM, mode
-    /// 0600) for server.signing_key_file; the public key is printed for
-    /// the edges' client.verify_keys.
+    /// 0600); its public key is printed, for the edges.
     Generate {
         /// Where to write the private key (refused if it exists).
         #[arg(long, default_value = "syncdict-signing.pem")]
         out: PathBuf,
     },
-    /// Print the public key of server.signing_key_file.
-    Public,
+    /// Print the public key of a signing key file.
+    Public {
+        /// The private key (PKCS#8 PEM).
+        #[arg(long, default_value = "syncdict-signing.pem")]
+        key: PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, Subcommand)]

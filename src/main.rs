@@ -70,7 +70,7 @@ fn execute(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Token { action } => {
             println!("{}", token_commands::run_token(action, &settings)?)
         }
-        Command::Keys { action } => println!("{}", token_commands::run_keys(action, &settings)?),
+        Command::Keys { action } => println!("{}", token_commands::run_keys(action)?),
         Command::Call {
             url,
             user,

@@ -207,6 +207,8 @@ pub fn basic(user_pass: &str) -> Result<String, Usage> {
     let (user, password) = user_pass
         .split_once(':')
         .ok_or_else(|| bad("write them as USER:PASSWORD".into()))?;
+    // Building a reqwest client needs a TLS provider, even for http://.
+    syncdict::tls::install_default_provider();
     let request = reqwest::Client::new()
         .get("http://127.0.0.1/")
         .basic_auth(user, Some(password))

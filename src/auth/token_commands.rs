@@ -99,7 +99,7 @@ fn list_line(t: &TokenInfo) -> String {
 }
 
 /// Runs one keys command; `Ok` is what to print.
-pub fn run_keys(action: KeysAction, settings: &Settings) -> Result<String, CommandError> {
+pub fn run_keys(action: KeysAction) -> Result<String, CommandError> {
     match action {
         KeysAction::Generate { out } => {
             let (pem, public) =
@@ -114,16 +114,13 @@ pub fn run_keys(action: KeysAction, settings: &Settings) -> Result<String, Comma
             file.write_all(pem.as_bytes())?;
             file.sync_all()?;
             eprintln!(
-                "signing key written to {}; set server.signing_key_file to it, and give the edges:",
+                "signing key written to {}; its public key, for the edges:",
                 out.display()
             );
             Ok(format!("verify_keys = [\"{public}\"]"))
         }
-        KeysAction::Public => {
-            let path = settings.server.signing_key_file.as_ref().ok_or_else(|| {
-                CommandError::Invalid("server.signing_key_file is not set".into())
-            })?;
-            let signer = Signer::load(path).map_err(|e| CommandError::Invalid(e.to_string()))?;
+        KeysAction::Public { key } => {
+            let signer = Signer::load(&key).map_err(|e| CommandError::Invalid(e.to_string()))?;
             Ok(signer.public().to_string())
         }
     }

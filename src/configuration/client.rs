@@ -9,7 +9,6 @@ use super::units::{InvalidValue, StringOrInt};
 use super::UpstreamUrl;
 use super::{ByteSize, HumanDuration};
 use crate::domain::Namespace;
-use crate::signing::VerifyKey;
 
 /// How the edge asks its upstream for data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -103,12 +102,7 @@ pub struct ClientSettings {
     pub cert_file: Option<PathBuf>,
     #[serde(with = "optional_path")]
     pub key_file: Option<PathBuf>,
-    /// Public keys (`"ed25519:..."`, printed by `syncdict keys generate`)
-    /// whose signatures over namespace digests are accepted. Non-empty:
-    /// every namespace a pull changes must verify against one of them, or
-    /// the change is refused and the namespace pulled again in full.
-    /// A list, so keys can rotate. Default `[]`.
-    pub verify_keys: Vec<VerifyKey>,
+
     /// Bytes the cache may hold (key + value + 48 per entry), nginx sizes,
     /// shared by the namespaces without a size of their own. Data that does
     /// not fit is refused and reported, never dropped. Default `"10m"`.
@@ -157,7 +151,6 @@ impl Default for ClientSettings {
             ca_file: None,
             cert_file: None,
             key_file: None,
-            verify_keys: Vec::new(),
             cache_size: ByteSize(10 << 20),
             max_reply: ByteSize(40 << 20),
             max_backoff: secs(60),

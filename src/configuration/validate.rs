@@ -180,12 +180,7 @@ impl Settings {
                     .into(),
             );
         }
-        if !c.verify_keys.is_empty() && c.mode == PullMode::Method {
-            return fail(
-                "client.verify_keys",
-                "needs mode = \"changes\" (only syncdict centers sign their data)".into(),
-            );
-        }
+
         for (key, d) in [
             ("client.interval", c.interval),
             ("client.timeout", c.timeout),

@@ -27,8 +27,6 @@ pub enum StartupError {
     Tls(#[from] crate::tls::server::TlsError),
     #[error("client TLS: {0}")]
     ClientTls(#[from] crate::tls::client::ClientTlsError),
-    #[error("server.signing_key_file: {0}")]
-    SigningKey(#[from] crate::signing::KeyError),
 }
 
 /// A running syncdict: the HTTP server and the roles behind it.

@@ -258,3 +258,67 @@ fn user_commands_manage_users() {
     assert!(!ok && out.contains("no user bob"), "{out}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn token_and_key_commands() {
+    let dir = scratch(Some("[database]\nurl = \"sqlite://tokens.db\"\n"));
+    let run = |args: &[&str]| {
+        let out = syncdict(&dir, args, &[]);
+        let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        (out.status.success(), text, err)
+    };
+    let (ok, token, note) = run(&[
+        "token",
+        "add",
+        "edge-1",
+        "--namespace",
+        "default",
+        "--expires",
+        "90d",
+    ]);
+    assert!(ok, "{note}");
+    assert!(
+        token.starts_with("sdt_") && token.len() == 68,
+        "one token on stdout: {token}"
+    );
+    assert!(note.contains("shown once"), "{note}");
+    let (ok, _, err) = run(&["token", "add", "edge-1"]);
+    assert!(!ok && err.contains("already exists"), "{err}");
+    let (ok, _, err) = run(&["token", "add", "bad:name"]);
+    assert!(!ok && err.contains("invalid"), "{err}");
+    let (ok, list, _) = run(&["token", "list"]);
+    assert!(ok);
+    assert!(list.starts_with("edge-1\tdefault=read\t"), "{list}");
+    assert!(
+        list.contains("last used never") && !list.contains("expires never"),
+        "{list}"
+    );
+    assert!(
+        !list.contains(&token[4..]),
+        "the secret is never shown again"
+    );
+    assert!(run(&["token", "revoke", "edge-1"]).0);
+    let (ok, _, err) = run(&["token", "revoke", "edge-1"]);
+    assert!(!ok && err.contains("no token"), "{err}");
+
+    let (ok, line, err) = run(&["keys", "generate", "--out", "signing.pem"]);
+    assert!(ok, "{err}");
+    assert!(line.starts_with("verify_keys = [\"ed25519:"), "{line}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.join("signing.pem"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    assert!(
+        !run(&["keys", "generate", "--out", "signing.pem"]).0,
+        "never overwritten"
+    );
+    let out = syncdict(&dir, &["keys", "public", "--key", "signing.pem"], &[]);
+    let public = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(line.contains(&public), "{public} in {line}");
+}
