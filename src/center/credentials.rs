@@ -129,6 +129,7 @@ impl Center {
     /// The token's name and grants, or `None` for a token that is unknown,
     /// expired or revoked. One hash and one map lookup once the table is
     /// current.
+    ///
     /// A token not in the table makes the center look again (a token just
     /// added should work at once), at most once per `RECHECK_AFTER` however
     /// many unknown tokens arrive, so wrong tokens cannot make it query

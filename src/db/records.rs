@@ -12,6 +12,8 @@ use crate::domain::{Namespace, StoredRecord};
 
 pub(super) const REVISION: &str = "revision";
 pub(super) const PURGED_THROUGH: &str = "purged_through";
+/// Bumped by every change to users, grants and tokens (`tokens.rs`).
+pub(super) const CREDENTIALS: &str = "credentials";
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = records)]
@@ -140,13 +142,13 @@ pub struct Heads {
 /// The revision and the credentials counter, in one query.
 pub fn heads(conn: &mut AnyConnection) -> QueryResult<Heads> {
     let rows: Vec<(String, i64)> = with_conn!(conn, |c| meta::table
-        .filter(meta::name.eq_any([REVISION, "credentials"]))
+        .filter(meta::name.eq_any([REVISION, CREDENTIALS]))
         .select((meta::name, meta::value))
         .load(c))?;
     let value = |name: &str| rows.iter().find(|r| r.0 == name).map_or(0, |r| r.1);
     Ok(Heads {
         revision: value(REVISION),
-        credentials: value("credentials"),
+        credentials: value(CREDENTIALS),
     })
 }
 

@@ -5,12 +5,11 @@
 
 use diesel::prelude::*;
 
-use super::records::read_transaction;
+use super::records::{read_transaction, CREDENTIALS};
 use super::schema::{meta, tokens};
+use super::users::grants_of;
 use super::{with_conn, AnyConnection};
 use crate::domain::{Grants, Level, Scope};
-
-const CREDENTIALS: &str = "credentials";
 
 /// A token as `syncdict token list` shows it (never its secret: only the
 /// hash is kept).
@@ -53,11 +52,7 @@ type Row = (String, String, bool, String, i64, Option<i64>, Option<i64>);
 
 fn info_of(row: Row) -> TokenRow {
     let (name, hash, can_write, namespaces, created_at_us, expires_at_us, last_used_us) = row;
-    let level = if can_write { Level::Write } else { Level::Read };
-    let mut grants = Grants::default();
-    for scope in namespaces.split(' ').filter_map(|s| Scope::parse(s).ok()) {
-        grants.add(scope, level);
-    }
+    let grants = grants_of(namespaces.split(' ').map(|ns| (ns, can_write)));
     TokenRow {
         hash,
         info: TokenInfo {
@@ -77,14 +72,6 @@ pub fn bump_credentials(conn: &mut AnyConnection) -> QueryResult<()> {
         .set(meta::value.eq(meta::value + 1i64))
         .execute(c))?;
     Ok(())
-}
-
-/// The credentials counter.
-pub fn credentials_epoch(conn: &mut AnyConnection) -> QueryResult<i64> {
-    with_conn!(conn, |c| meta::table
-        .find(CREDENTIALS)
-        .select(meta::value)
-        .first(c))
 }
 
 /// Adds a token; `false` if the name is taken.

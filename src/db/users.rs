@@ -17,7 +17,7 @@ pub struct UserInfo {
 
 /// Grants from `(namespace or '*', can_write)` rows; a row the migration
 /// or this code did not write is ignored.
-fn grants_of<'a>(rows: impl Iterator<Item = (&'a str, bool)>) -> Grants {
+pub(super) fn grants_of<'a>(rows: impl Iterator<Item = (&'a str, bool)>) -> Grants {
     let mut grants = Grants::default();
     for (namespace, can_write) in rows {
         let level = if can_write { Level::Write } else { Level::Read };

@@ -2,6 +2,7 @@
 
 mod change_set;
 mod grants;
+mod host;
 mod namespace;
 mod percent;
 mod principal;
@@ -12,6 +13,7 @@ mod value_schema;
 
 pub use change_set::{Applied, ChangeSet, Write, WriteOrigin};
 pub use grants::{Grants, Level, Scope};
+pub use host::{hostname, is_loopback};
 pub use namespace::{InvalidNamespace, Namespace, MAX_NAMESPACE};
 pub use percent::percent_decode;
 pub use principal::{Principal, TokenName};

@@ -17,6 +17,7 @@ use super::store::EdgeStore;
 use super::upstreams::Upstreams;
 use super::PullError;
 use crate::configuration::{Settings, UpstreamUrl};
+use crate::domain::{hostname, is_loopback};
 
 /// Whether the scheduler pulls on its own timer or only when ticked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,15 +134,7 @@ fn cleartext_credentials(urls: &[UpstreamUrl], auth: &UpstreamAuth) -> Vec<Strin
                 return false;
             };
             let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-            let host = match authority.strip_prefix('[') {
-                Some(v6) => v6.split(']').next().unwrap_or(""),
-                None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
-            };
-            let loopback = host.eq_ignore_ascii_case("localhost")
-                || host
-                    .parse::<std::net::IpAddr>()
-                    .is_ok_and(|ip| ip.is_loopback());
-            !loopback
+            !is_loopback(hostname(authority))
         })
         .map(|u| u.url.clone())
         .collect()
@@ -179,4 +172,34 @@ fn report(state: &Mutex<EdgeState>, path: &Path, why: &str) {
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .snapshot_error = Some(format!("ignored {}: {why}", path.display()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_in_clear_only_to_hosts_that_are_not_loopback() {
+        let urls: Vec<UpstreamUrl> = [
+            "http://127.0.0.1:8080/RPC",
+            "http://[::1]:8080/RPC",
+            "http://localhost/RPC",
+            "https://sync.example/RPC",
+            "http://sync.example:8080/RPC",
+        ]
+        .iter()
+        .map(|u| UpstreamUrl::parse(u))
+        .collect();
+        let token = UpstreamAuth::Bearer("sdt_x".into());
+        assert_eq!(
+            cleartext_credentials(&urls, &token),
+            ["http://sync.example:8080/RPC"]
+        );
+        assert!(cleartext_credentials(&urls, &UpstreamAuth::None).is_empty());
+        let in_url = [UpstreamUrl::parse("http://edge:pw@10.0.0.5/RPC")];
+        assert_eq!(
+            cleartext_credentials(&in_url, &UpstreamAuth::None),
+            ["http://10.0.0.5/RPC"]
+        );
+    }
 }

@@ -1,6 +1,8 @@
 //! `Origins`: which browser pages may call the API (CORS and the same-origin
 //! rule, with DNS rebinding kept out).
 
+use crate::domain::{hostname, is_loopback};
+
 /// Which browser pages may call the API.
 #[derive(Debug, Clone, Default)]
 pub struct Origins {
@@ -32,28 +34,11 @@ impl Origins {
     }
 
     fn ours(&self, name: &str) -> bool {
-        let loopback = name.eq_ignore_ascii_case("localhost")
-            || name
-                .trim_start_matches('[')
-                .trim_end_matches(']')
-                .parse::<std::net::IpAddr>()
-                .is_ok_and(|ip| ip.is_loopback());
-        loopback
+        is_loopback(name)
             || self
                 .public_hosts
                 .iter()
                 .any(|h| h.eq_ignore_ascii_case(name))
-    }
-}
-
-/// `host` without its port (`[::1]:8080` → `[::1]`).
-fn hostname(host: &str) -> &str {
-    if host.starts_with('[') {
-        return host.split_inclusive(']').next().unwrap_or(host);
-    }
-    match host.rsplit_once(':') {
-        Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name,
-        _ => host,
     }
 }
 

@@ -7,8 +7,8 @@ use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
 use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
 use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 
+use super::hex;
 use super::{message, Signed};
-use crate::auth::tokens::hex;
 
 /// Why a key could not be used.
 #[derive(Debug, thiserror::Error)]

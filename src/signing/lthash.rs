@@ -30,11 +30,7 @@ pub struct LtHash(Box<[u16; LANES]>);
 
 impl std::fmt::Debug for LtHash {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "LtHash({})",
-            crate::auth::tokens::hex(&self.checksum()[..8])
-        )
+        write!(f, "LtHash({})", super::hex(&self.checksum()[..8]))
     }
 }
 

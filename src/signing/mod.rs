@@ -69,6 +69,18 @@ pub fn verify(
         .map_err(|_| VerifyError::Mismatch)
 }
 
+/// Bytes as lowercase hex digits.
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+/// Hex digits as bytes; `None` if odd, too long (over 128 bytes) or not hex.
 fn unhex(text: &str) -> Option<Vec<u8>> {
     if !text.len().is_multiple_of(2) || text.len() > 256 {
         return None;

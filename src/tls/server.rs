@@ -159,7 +159,7 @@ pub fn spawn_reloader(store: Arc<CertificateStore>) -> actix_web::rt::task::Join
         };
         let mut ticker = actix_web::rt::time::interval(CHECK_EVERY);
         loop {
-            let force = tokio_select_hangup(&mut hangups, &mut ticker).await;
+            let force = hangup_or_tick(&mut hangups, &mut ticker).await;
             match store.reload(force) {
                 Ok(true) => {
                     tracing::info!(cert = %store.cert_file.display(), "TLS certificate reloaded")
@@ -174,7 +174,7 @@ pub fn spawn_reloader(store: Arc<CertificateStore>) -> actix_web::rt::task::Join
 }
 
 /// Waits for SIGHUP (`true`) or the next tick (`false`).
-async fn tokio_select_hangup(
+async fn hangup_or_tick(
     hangups: &mut Option<actix_web::rt::signal::unix::Signal>,
     ticker: &mut actix_web::rt::time::Interval,
 ) -> bool {
