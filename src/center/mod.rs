@@ -8,6 +8,7 @@ mod legacy;
 mod namespaces;
 mod read_cache;
 mod reads;
+mod signed;
 pub mod start;
 mod writes;
 
@@ -23,6 +24,7 @@ use crate::domain::{ChangeSet, Namespace, Record, StoredRecord, WriteOrigin};
 use crate::metrics::{Exposition, RpcMetrics};
 use crate::rpc::registry::{Method, Protocol, StoreCall};
 use crate::rpc::{CallError, Caller, Executor, RawJson};
+use crate::signing::Signer;
 pub use read_cache::{ListSnapshot, ReadCache};
 
 /// Why credentials could not be checked.
@@ -33,6 +35,15 @@ pub enum CheckFailed {
     /// The password pool's queue is full.
     #[error("password checks are busy")]
     Busy,
+}
+
+/// What a center takes from `[server]`.
+pub struct CenterOptions {
+    pub rpc_path: String,
+    pub keep_history: bool,
+    pub remember_logins: Duration,
+    /// `server.signing_key_file`, loaded.
+    pub signer: Option<Arc<Signer>>,
 }
 
 /// Executes store calls; cheap to clone (one per HTTP worker).
@@ -48,6 +59,8 @@ pub struct Center {
     passwords: PasswordPool,
     /// `server.keep_history`.
     keep_history: bool,
+    /// `server.signing_key_file`: signs namespace digests (`signed.rs`).
+    signer: Option<Arc<Signer>>,
     /// Tokens and remembered logins (`credentials.rs`).
     credentials: Arc<credentials::Credentials>,
     /// Single flight for the read cache: one request re-reads the revision,
@@ -62,19 +75,18 @@ impl Center {
         pool: DbPool,
         cache: Arc<ReadCache>,
         passwords: PasswordPool,
-        rpc_path: &str,
-        keep_history: bool,
-        remember_logins: Duration,
+        options: CenterOptions,
     ) -> Self {
         Center {
             db,
             cache,
-            rpc_path: rpc_path.into(),
+            rpc_path: options.rpc_path.into(),
             metrics: Arc::default(),
             pool,
             passwords,
-            keep_history,
-            credentials: Arc::new(credentials::Credentials::new(remember_logins)),
+            keep_history: options.keep_history,
+            credentials: Arc::new(credentials::Credentials::new(options.remember_logins)),
+            signer: options.signer,
             flights: Arc::default(),
         }
     }

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use crate::domain::Namespace;
 use crate::rpc::RawJson;
+use crate::signing::Signed;
 
 /// `records.list` as JSON text, consistent with `revision`.
 #[derive(Debug, Clone)]
@@ -22,6 +23,8 @@ pub struct ListSnapshot {
     /// The same rows for `testrpc.MyRPC`, each also under the original
     /// model's `name`: made on first use, once per snapshot.
     pub legacy: std::sync::Arc<std::sync::OnceLock<RawJson>>,
+    /// The namespace's signed digest at this revision (a signing center).
+    pub signed: Option<Signed>,
 }
 
 impl ListSnapshot {
@@ -30,7 +33,12 @@ impl ListSnapshot {
             revision,
             json,
             legacy: Default::default(),
+            signed: None,
         }
+    }
+
+    pub fn signed(self, signed: Option<Signed>) -> ListSnapshot {
+        ListSnapshot { signed, ..self }
     }
 }
 

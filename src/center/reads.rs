@@ -8,10 +8,12 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::read_cache::DeltaKey;
+use super::signed::signature_member;
 use super::{db_failure, to_record, to_records, Center, ListSnapshot};
 use crate::db::executor::{CurrentRevision, GetChanges, ListRecords};
 use crate::domain::{net_change, Namespace, NetChange, Record, StoredRecord};
 use crate::rpc::{CallError, RawJson};
+use crate::signing::Signed;
 
 /// The original `records.changes` reply (the `default` namespace).
 #[derive(Serialize)]
@@ -20,6 +22,10 @@ struct Changes<'a> {
     full: bool,
     upserts: Vec<Record>,
     deletes: Vec<&'a str>,
+    /// The namespace's signed digest (a signing center; never in a reply
+    /// that changes nothing).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signature: Option<Signed>,
 }
 
 /// One namespace's part of a `records.changes(since, namespaces)` reply.
@@ -27,6 +33,8 @@ struct Changes<'a> {
 struct Part<'a> {
     upserts: Vec<Record>,
     deletes: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signature: Option<Signed>,
 }
 
 /// `records.changes(since, namespaces)`: every namespace asked for, each
@@ -101,14 +109,15 @@ impl Center {
         if let Some(list) = self.cache.fresh_list(ns, Instant::now()) {
             return Ok(list);
         }
-        let Some((revision, rows)) = self
+        let Some((revision, state, rows)) = self
             .ask(ListRecords(ns.clone()))
             .await?
             .map_err(db_failure)?
         else {
             return Err(CallError::NoSuchNamespace(ns.to_string()));
         };
-        let list = ListSnapshot::new(revision, RawJson::of(&to_records(&rows)?));
+        let list = ListSnapshot::new(revision, RawJson::of(&to_records(&rows)?))
+            .signed(self.sign(ns.as_str(), &state));
         self.cache
             .store_list(ns.clone(), list.clone(), Instant::now());
         Ok(list)
@@ -178,7 +187,12 @@ impl Center {
                     .collect();
                 let records: Vec<Record> =
                     rows.into_iter().map(to_record).collect::<Result<_, _>>()?;
-                let list = ListSnapshot::new(found.revision, RawJson::of(&records));
+                let signed = found
+                    .digests
+                    .iter()
+                    .find(|(name, _)| name == ns.as_str())
+                    .and_then(|(name, state)| self.sign(name, state));
+                let list = ListSnapshot::new(found.revision, RawJson::of(&records)).signed(signed);
                 self.cache
                     .store_list(ns.clone(), list.clone(), Instant::now());
                 lists.push(list);
@@ -189,6 +203,11 @@ impl Center {
             .iter()
             .map(|n| (n.as_str(), Part::default()))
             .collect();
+        for (name, state) in &found.digests {
+            if let Some(part) = parts.get_mut(name.as_str()) {
+                part.signature = self.sign(name, state);
+            }
+        }
         for row in &found.rows {
             let Some(part) = parts.get_mut(row.namespace.as_str()) else {
                 continue;
@@ -206,6 +225,7 @@ impl Center {
                 full: false,
                 upserts: part.upserts,
                 deletes: part.deletes,
+                signature: part.signature,
             })
         } else {
             RawJson::of(&NamespacedChanges {
@@ -228,6 +248,7 @@ fn empty_reply(revision: i64, names: &[Namespace], original: bool) -> RawJson {
             full: false,
             upserts: vec![],
             deletes: vec![],
+            signature: None,
         });
     }
     RawJson::of(&NamespacedChanges {
@@ -246,8 +267,9 @@ fn full_reply(names: &[Namespace], lists: &[ListSnapshot], original: bool) -> Ra
     let revision = lists.first().map_or(0, |l| l.revision);
     if original {
         return RawJson::from_trusted(format!(
-            r#"{{"revision":{revision},"full":true,"upserts":{},"deletes":[]}}"#,
-            lists[0].json.as_str()
+            r#"{{"revision":{revision},"full":true,"upserts":{},"deletes":[]{}}}"#,
+            lists[0].json.as_str(),
+            signature_member(lists[0].signed.as_ref()),
         ));
     }
     let size: usize = lists.iter().map(|l| l.json.as_str().len() + 96).sum();
@@ -261,8 +283,9 @@ fn full_reply(names: &[Namespace], lists: &[ListSnapshot], original: bool) -> Ra
         }
         // Namespace names need no JSON escaping ([a-z0-9._-]).
         out.push_str(&format!(
-            r#""{ns}":{{"upserts":{},"deletes":[]}}"#,
-            list.json.as_str()
+            r#""{ns}":{{"upserts":{},"deletes":[]{}}}"#,
+            list.json.as_str(),
+            signature_member(list.signed.as_ref()),
         ));
     }
     out.push_str("}}");

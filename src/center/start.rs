@@ -9,11 +9,12 @@ use std::time::Duration;
 use actix::Addr;
 use actix_web::rt::task::JoinHandle;
 
-use super::{Center, ReadCache};
+use super::{Center, CenterOptions, ReadCache};
 use crate::auth::PasswordPool;
 use crate::configuration::Settings;
 use crate::db::executor::{DbExecutor, Purged, Upkeep};
 use crate::db::{self, DbError};
+use crate::signing::Signer;
 
 /// The running center: the executor handed to the RPC endpoint, its upkeep,
 /// and what must be stopped at shutdown.
@@ -51,7 +52,7 @@ impl Maintenance {
 
 /// Migrates (or arranges to migrate once the database is back), starts the
 /// DB executors and the tombstone purge.
-pub async fn start(settings: &Settings) -> CenterRole {
+pub async fn start(settings: &Settings, signer: Option<Arc<Signer>>) -> CenterRole {
     let database = settings.database.clone();
     let migrated = actix_web::rt::task::spawn_blocking(move || db::migrate_now(&database)).await;
     match migrated {
@@ -83,9 +84,12 @@ pub async fn start(settings: &Settings) -> CenterRole {
         pool,
         cache,
         PasswordPool::start(s.password_threads, s.password_queue),
-        &s.rpc_path,
-        s.keep_history,
-        s.remember_logins.get(),
+        CenterOptions {
+            rpc_path: s.rpc_path.clone(),
+            keep_history: s.keep_history,
+            remember_logins: s.remember_logins.get(),
+            signer,
+        },
     );
     CenterRole {
         usage: spawn_usage(center.clone()),

@@ -78,7 +78,7 @@ impl Center {
                     })
                 }
             };
-            let Some((read_at, now)) = self
+            let Some((read_at, _, now)) = self
                 .ask(ListRecords(namespace.clone()))
                 .await?
                 .map_err(db_failure)?

@@ -9,6 +9,7 @@ use super::units::{InvalidValue, StringOrInt};
 use super::UpstreamUrl;
 use super::{ByteSize, HumanDuration};
 use crate::domain::Namespace;
+use crate::signing::VerifyKey;
 
 /// How the edge asks its upstream for data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -102,6 +103,12 @@ pub struct ClientSettings {
     pub cert_file: Option<PathBuf>,
     #[serde(with = "optional_path")]
     pub key_file: Option<PathBuf>,
+    /// Public keys (`"ed25519:..."`, printed by `syncdict keys generate`)
+    /// whose signatures over namespace digests are accepted. Non-empty:
+    /// every namespace a pull changes must match its signed digest, or the
+    /// change is refused, the old data stays, and the next pull asks for
+    /// everything. A list, so keys can rotate. Default `[]`.
+    pub verify_keys: Vec<VerifyKey>,
 
     /// Bytes the cache may hold (key + value + 48 per entry), nginx sizes,
     /// shared by the namespaces without a size of their own. Data that does
@@ -151,6 +158,7 @@ impl Default for ClientSettings {
             ca_file: None,
             cert_file: None,
             key_file: None,
+            verify_keys: Vec::new(),
             cache_size: ByteSize(10 << 20),
             max_reply: ByteSize(40 << 20),
             max_backoff: secs(60),

@@ -131,6 +131,13 @@ pub struct ServerSettings {
     /// issued by one of them (mutual TLS). Default `""` (none asked for).
     #[serde(with = "super::client::optional_path")]
     pub tls_client_ca_file: Option<PathBuf>,
+    /// An ed25519 private key (PKCS#8 PEM, from `syncdict keys generate` or
+    /// `openssl genpkey -algorithm ed25519`): the center signs each
+    /// namespace's digest with it in every `records.changes` reply that
+    /// carries data, for edges with `client.verify_keys`. Default `""`
+    /// (nothing signed).
+    #[serde(with = "super::client::optional_path")]
+    pub signing_key_file: Option<PathBuf>,
 }
 
 impl ServerSettings {
@@ -178,6 +185,7 @@ impl Default for ServerSettings {
             tls_cert_file: None,
             tls_key_file: None,
             tls_client_ca_file: None,
+            signing_key_file: None,
         }
     }
 }

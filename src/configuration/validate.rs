@@ -162,6 +162,12 @@ impl Settings {
                 );
             }
         }
+        if !c.verify_keys.is_empty() && c.mode == PullMode::Method {
+            return fail(
+                "client.verify_keys",
+                "needs mode = \"changes\" (only syncdict centers sign their data)".into(),
+            );
+        }
         if c.cert_file.is_some() != c.key_file.is_some() {
             return fail(
                 "client.cert_file",

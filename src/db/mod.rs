@@ -8,6 +8,7 @@
 
 #[cfg(any(feature = "mysql", feature = "postgres"))]
 pub mod admin;
+mod digests;
 pub mod executor;
 pub mod history;
 pub mod namespaces;

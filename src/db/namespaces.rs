@@ -7,6 +7,7 @@ use super::records::{insert_audit, take_revision, write_transaction, REVISION};
 use super::schema::{audit, grants, history, meta, namespaces, records};
 use super::{with_conn, AnyConnection};
 use crate::domain::{Namespace, ValueSchema, WriteOrigin, MAX_VIOLATIONS};
+use crate::signing::LtHash;
 
 /// A namespace as `namespaces.list` shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
@@ -57,6 +58,7 @@ pub fn create(
             namespaces::name.eq(ns.as_str()),
             namespaces::description.eq(description),
             namespaces::created_at_us.eq(now_us),
+            namespaces::digest.eq(Some(LtHash::empty().to_bytes())),
         ))
         .execute(c));
     match inserted {

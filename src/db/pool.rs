@@ -177,5 +177,8 @@ pub fn connect(settings: &DatabaseSettings) -> Result<AnyConnection, ConnectErro
 /// a failure (for `syncdict migrate` and start-up).
 pub fn migrate_now(settings: &DatabaseSettings) -> Result<(), ConnectError> {
     let mut conn = establish(&settings.url)?;
-    run_migrations(&mut conn)
+    run_migrations(&mut conn)?;
+    super::digests::backfill(&mut conn)
+        .map(|_| ())
+        .map_err(|e| ConnectError(format!("computing namespace digests failed: {e}")))
 }

@@ -43,8 +43,22 @@ impl From<RecordRow> for StoredRecord {
     }
 }
 
+/// A namespace as of a read: the last revision that changed it and its
+/// digest then (`None` until computed, see `digests.rs`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Digested {
+    pub revision: i64,
+    pub digest: Option<Vec<u8>>,
+}
+
+/// `records.list` as read: the store revision, the namespace's digest, its
+/// live records by key.
+pub type Listed = (i64, Digested, Vec<StoredRecord>);
+
 /// The rows `records.changes` needs, read in one snapshot.
 pub struct ChangeRows {
+    /// Each namespace asked for that exists, by name, in the same snapshot.
+    pub digests: Vec<(String, Digested)>,
     /// The store's revision in that snapshot.
     pub revision: i64,
     /// A namespace asked for that does not exist (then no rows are useful).
@@ -154,29 +168,33 @@ pub fn heads(conn: &mut AnyConnection) -> QueryResult<Heads> {
 
 /// All live records of `namespace` ordered by key, with the revision they
 /// are consistent with; `None` if there is no such namespace.
-pub fn list(
-    conn: &mut AnyConnection,
-    namespace: &Namespace,
-) -> QueryResult<Option<(i64, Vec<StoredRecord>)>> {
+pub fn list(conn: &mut AnyConnection, namespace: &Namespace) -> QueryResult<Option<Listed>> {
     let ns = namespace.as_str();
     read_transaction!(conn, |c| {
         let revision = meta::table.find(REVISION).select(meta::value).first(c)?;
-        let exists = namespaces::table
+        let found: Option<(i64, Option<Vec<u8>>)> = namespaces::table
             .find(ns)
-            .select(namespaces::name)
-            .first::<String>(c)
-            .optional()?
-            .is_some();
-        if !exists {
+            .select((namespaces::revision, namespaces::digest))
+            .first(c)
+            .optional()?;
+        let Some((changed_at, digest)) = found else {
             return Ok(None);
-        }
+        };
+        let state = Digested {
+            revision: changed_at,
+            digest,
+        };
         let rows = records::table
             .filter(records::namespace.eq(ns))
             .filter(records::deleted.eq(false))
             .order(records::key.asc())
             .select(RecordRow::as_select())
             .load(c)?;
-        Ok(Some((revision, rows.into_iter().map(Into::into).collect())))
+        Ok(Some((
+            revision,
+            state,
+            rows.into_iter().map(Into::into).collect(),
+        )))
     })
 }
 
@@ -212,14 +230,18 @@ pub fn changes(
             .find(PURGED_THROUGH)
             .select(meta::value)
             .first(c)?;
-        let found: Vec<String> = namespaces::table
+        let found: Vec<(String, i64, Option<Vec<u8>>)> = namespaces::table
             .filter(namespaces::name.eq_any(&names))
-            .select(namespaces::name)
+            .select((namespaces::name, namespaces::revision, namespaces::digest))
             .load(c)?;
         let missing = names
             .iter()
-            .find(|n| !found.iter().any(|f| f == *n))
+            .find(|n| !found.iter().any(|f| f.0 == **n))
             .map(|n| n.to_string());
+        let digests = found
+            .into_iter()
+            .map(|(name, revision, digest)| (name, Digested { revision, digest }))
+            .collect();
         let full = since <= 0 || since < purged || since > revision;
         let query = records::table
             .select(RecordRow::as_select())
@@ -250,6 +272,7 @@ pub fn changes(
         };
         rows.shrink_to_fit();
         Ok(ChangeRows {
+            digests,
             revision,
             missing,
             full,

@@ -3,8 +3,9 @@
 //!
 //! Cost per write, beyond the record rows themselves: one history row per
 //! key changed (batched, 500 a statement), one audit row, and the
-//! namespace's row updated: its revision, live records and bytes
-//! (BENCHMARKS.md measures it).
+//! namespace's row updated: its revision, live records and bytes, and its
+//! digest (two BLAKE3 XOF hashes of 2 KB per key changed: the old tuple out,
+//! the new one in) (BENCHMARKS.md measures it).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use super::records::{insert_audit, take_revision, write_transaction, RecordRow, 
 use super::schema::{audit, history, meta, namespaces, records};
 use super::AnyConnection;
 use crate::domain::{after_put, Applied, StoredRecord, ValueSchema, Write, MAX_VIOLATIONS};
+use crate::signing::LtHash;
 
 /// Rows per multi-row statement (the bound parameters stay far below every
 /// backend's limit).
@@ -118,12 +120,17 @@ pub fn apply(
         .collect();
     let outcome = write_transaction!(conn, |c| {
         let revision: i64 = take_revision!(c);
-        let found: Option<(Option<String>, i64)> = namespaces::table
+        type Found = (Option<String>, i64, Option<Vec<u8>>);
+        let found: Option<Found> = namespaces::table
             .find(ns)
-            .select((namespaces::value_schema, namespaces::revision))
+            .select((
+                namespaces::value_schema,
+                namespaces::revision,
+                namespaces::digest,
+            ))
             .first(c)
             .optional()?;
-        let Some((schema, changed_at)) = found else {
+        let Some((schema, changed_at, digest)) = found else {
             return Err(Abort::Refused(Refused::NoSuchNamespace));
         };
         if write.if_revision.is_some_and(|r| changed_at > r) {
@@ -165,10 +172,19 @@ pub fn apply(
         let mut inserts = Vec::new();
         // Change of the namespace's live_records and live_bytes.
         let (mut d_records, mut d_bytes) = (0i64, 0i64);
+        // The namespace's digest, followed key by key (none yet: it is
+        // computed whole at the next start, `digests::backfill`).
+        let mut digest = digest.as_deref().and_then(LtHash::from_bytes);
         for ((key, _), value) in write.changes.upserts.iter().zip(&values) {
             let (key, value) = (key.as_str(), value.as_str());
             let before = existing.get(key);
             let (born, gone) = after_put(before, revision);
+            if let Some(digest) = &mut digest {
+                if let Some(live) = before.filter(|r| !r.deleted) {
+                    digest.remove(ns, key, &live.value);
+                }
+                digest.insert(ns, key, value);
+            }
             match before.filter(|r| !r.deleted) {
                 Some(live) => d_bytes += value.len() as i64 - live.value.len() as i64,
                 None => {
@@ -216,6 +232,9 @@ pub fn apply(
             };
             d_records -= 1;
             d_bytes -= (key.len() + live.value.len()) as i64;
+            if let Some(digest) = &mut digest {
+                digest.remove(ns, key, &live.value);
+            }
             diesel::update(records::table.find((ns, key)))
                 .set((
                     records::value.eq("null"),
@@ -251,6 +270,7 @@ pub fn apply(
                 namespaces::revision.eq(revision),
                 namespaces::live_records.eq(namespaces::live_records + d_records),
                 namespaces::live_bytes.eq(namespaces::live_bytes + d_bytes),
+                namespaces::digest.eq(digest.map(|d| d.to_bytes())),
             ))
             .execute(c)?;
         if keep_history {

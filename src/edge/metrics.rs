@@ -54,6 +54,11 @@ impl EdgeView {
                 "guard=\"revision\"",
                 s.revision_refusals,
             );
+            out.sample(
+                "syncdict_edge_refusals_total",
+                "guard=\"digest\"",
+                s.digest_refusals,
+            );
             out.single(
                 "syncdict_edge_restarts_total",
                 "counter",

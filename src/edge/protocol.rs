@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 use super::PullError;
 use crate::configuration::JsonRpcVersion;
 use crate::domain::Namespace;
+use crate::signing::Signed;
 
 /// One value as the edge keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +24,9 @@ pub struct Part {
     pub namespace: Namespace,
     pub upserts: Vec<Item>,
     pub deletes: Vec<String>,
+    /// The center's signed digest of the namespace after this part, if it
+    /// signs.
+    pub signed: Option<Signed>,
 }
 
 impl Part {
@@ -67,6 +71,7 @@ impl Pulled {
                 namespace,
                 upserts,
                 deletes,
+                signed: None,
             }],
         }
     }
@@ -168,11 +173,13 @@ pub fn parse_changes(body: &[u8]) -> Result<Pulled, PullError> {
         upserts: Option<Vec<Upsert>>,
         deletes: Option<Vec<String>>,
         namespaces: Option<std::collections::BTreeMap<String, PartReply>>,
+        signature: Option<Signed>,
     }
     #[derive(serde::Deserialize)]
     struct PartReply {
         upserts: Vec<Upsert>,
         deletes: Vec<String>,
+        signature: Option<Signed>,
     }
     #[derive(serde::Deserialize)]
     struct Upsert {
@@ -220,6 +227,7 @@ pub fn parse_changes(body: &[u8]) -> Result<Pulled, PullError> {
                     namespace,
                     upserts: items(part.upserts),
                     deletes: part.deletes,
+                    signed: part.signature,
                 });
             }
             Ok(Pulled {
@@ -228,13 +236,17 @@ pub fn parse_changes(body: &[u8]) -> Result<Pulled, PullError> {
                 parts,
             })
         }
-        (None, Some(upserts), Some(deletes)) => Ok(Pulled::single(
-            Namespace::default(),
-            revision,
-            changes.full,
-            items(upserts),
-            deletes,
-        )),
+        (None, Some(upserts), Some(deletes)) => {
+            let mut pulled = Pulled::single(
+                Namespace::default(),
+                revision,
+                changes.full,
+                items(upserts),
+                deletes,
+            );
+            pulled.parts[0].signed = changes.signature;
+            Ok(pulled)
+        }
         _ => Err(PullError::Malformed(
             "records.changes reply needs upserts and deletes, or namespaces".into(),
         )),

@@ -7,7 +7,13 @@
 //! `[namespace, key, value, revision, updated_at_us]` per line. Version 1
 //! files (lines without the namespace) load into `default`. Anything that
 //! does not check out is refused, never trusted.
+//!
+//! With a signing center, the header also carries `signed=` and the
+//! signatures of the namespaces' digests as one JSON object (compact: no
+//! spaces), so an edge with `client.verify_keys` verifies the file's data
+//! as it verifies a pull, and a file edited on disk is refused at start.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
@@ -16,6 +22,7 @@ use serde_json::value::RawValue;
 use super::protocol::{Item, Part, Pulled};
 use super::{fnv1a, FNV_OFFSET};
 use crate::domain::Namespace;
+use crate::signing::Signed;
 
 const MAGIC: &str = "SYNCDICT-SNAPSHOT 2";
 /// Files written before namespaces: every entry is in `default`.
@@ -86,13 +93,34 @@ fn line(out: &mut Vec<u8>, (namespace, key, value, revision, updated): Line<'_>)
     out.extend_from_slice(format!(",{revision},{updated}]\n").as_bytes());
 }
 
-fn header(revision: i64, saved_us: i64, entries: u64, body_len: u64, checksum: u64) -> String {
-    format!("{MAGIC} revision={revision} entries={entries} saved_us={saved_us} body_len={body_len} fnv64={checksum:016x}\n")
+/// Each namespace's signed digest, by name.
+pub type Signatures = BTreeMap<String, Signed>;
+
+fn header(
+    revision: i64,
+    saved_us: i64,
+    signed: &Signatures,
+    (entries, body_len, checksum): (u64, u64, u64),
+) -> String {
+    let signed = match signed.is_empty() {
+        true => String::new(),
+        false => format!(
+            " signed={}",
+            serde_json::to_string(signed).unwrap_or_default()
+        ),
+    };
+    format!("{MAGIC} revision={revision} entries={entries} saved_us={saved_us} body_len={body_len} fnv64={checksum:016x}{signed}\n")
 }
 
 /// Streams `rows()` to `path` atomically, in two passes (one to size and
 /// checksum the body, one to write it) so no copy of the data is built.
-pub fn write<'a, I, F>(path: &Path, revision: i64, saved_us: i64, rows: F) -> std::io::Result<()>
+pub fn write<'a, I, F>(
+    path: &Path,
+    revision: i64,
+    saved_us: i64,
+    signed: &Signatures,
+    rows: F,
+) -> std::io::Result<()>
 where
     F: Fn() -> I,
     I: Iterator<Item = Line<'a>>,
@@ -106,7 +134,8 @@ where
         checksum = fnv1a(checksum, &buf);
     }
     write_atomically(path, |file| {
-        file.write_all(header(revision, saved_us, entries, body_len, checksum).as_bytes())?;
+        let head = header(revision, saved_us, signed, (entries, body_len, checksum));
+        file.write_all(head.as_bytes())?;
         for row in rows() {
             line(&mut buf, row);
             file.write_all(&buf)?;
@@ -117,14 +146,20 @@ where
 
 /// The whole snapshot in memory (tests).
 #[cfg(test)]
-fn encode<'a>(revision: i64, saved_us: i64, rows: impl Iterator<Item = Line<'a>>) -> Vec<u8> {
+fn encode<'a>(
+    revision: i64,
+    saved_us: i64,
+    signed: &Signatures,
+    rows: impl Iterator<Item = Line<'a>>,
+) -> Vec<u8> {
     let (mut body, mut buf, mut entries) = (Vec::new(), Vec::new(), 0u64);
     for row in rows {
         line(&mut buf, row);
         body.extend_from_slice(&buf);
         entries += 1;
     }
-    let mut out = header(revision, saved_us, entries, body.len() as u64, fnv64(&body)).into_bytes();
+    let counts = (entries, body.len() as u64, fnv64(&body));
+    let mut out = header(revision, saved_us, signed, counts).into_bytes();
     out.extend_from_slice(&body);
     out
 }
@@ -187,6 +222,7 @@ pub fn decode(bytes: &[u8]) -> Result<Snapshot, SnapshotError> {
         match parts.last_mut() {
             Some(part) if part.namespace == namespace => part.upserts.push(item),
             _ => parts.push(Part {
+                signed: None,
                 namespace,
                 upserts: vec![item],
                 deletes: Vec::new(),
@@ -196,6 +232,13 @@ pub fn decode(bytes: &[u8]) -> Result<Snapshot, SnapshotError> {
     }
     if entries != number("entries")? {
         return Err("entry count mismatch".into());
+    }
+    if let Ok(text) = field("signed") {
+        let mut signed: Signatures =
+            serde_json::from_str(text).map_err(|e| format!("bad signed: {e}"))?;
+        for part in &mut parts {
+            part.signed = signed.remove(part.namespace.as_str());
+        }
     }
     Ok(Snapshot {
         revision: number("revision")?,
@@ -267,7 +310,7 @@ mod tests {
             ("default", "é\"", "null", 4, 11),
             ("geo", "fr", "\"France\"", 2, 12),
         ];
-        encode(4, 99, items.into_iter())
+        encode(4, 99, &Signatures::new(), items.into_iter())
     }
 
     #[test]
@@ -319,14 +362,28 @@ mod tests {
         let path = std::env::temp_dir().join(format!("snap-{}-{}", std::process::id(), line!()));
         write_atomically(&path, |f| f.write_all(b"one")).unwrap();
         let rows = [("default", "a", "1", 1, 2), ("default", "b", "[2]", 3, 4)];
-        write(&path, 3, 5, || rows.iter().copied()).unwrap();
+        let signed = Signatures::from([(
+            "default".to_string(),
+            Signed {
+                revision: 3,
+                key: "0011223344556677".into(),
+                sig: "ab".repeat(64),
+            },
+        )]);
+        write(&path, 3, 5, &signed, || rows.iter().copied()).unwrap();
         let read = std::fs::read(&path).unwrap();
         assert_eq!(
             read,
-            encode(3, 5, rows.iter().copied()),
+            encode(3, 5, &signed, rows.iter().copied()),
             "streamed = in memory"
         );
-        assert_eq!(decode(&read).unwrap().entries(), 2);
+        let back = decode(&read).unwrap();
+        assert_eq!(back.entries(), 2);
+        assert_eq!(
+            back.parts[0].signed.as_ref(),
+            signed.get("default"),
+            "signature kept"
+        );
         std::fs::remove_file(path).unwrap();
     }
 
@@ -343,7 +400,7 @@ mod tests {
         let planted = dir.join(format!(".edge.snapshot.tmp{}", std::process::id()));
         std::os::unix::fs::symlink(&decoy, &planted).unwrap();
         let rows = [("default", "a", "1", 1, 2)];
-        write(&path, 1, 5, || rows.iter().copied()).unwrap();
+        write(&path, 1, 5, &Signatures::new(), || rows.iter().copied()).unwrap();
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600, "{mode:o}");
         assert!(

@@ -90,6 +90,11 @@ pub struct EdgeState {
     pub shrink_refusals: u64,
     pub overflow_refusals: u64,
     pub revision_refusals: u64,
+    /// Parts whose data did not match the center's signed digest.
+    pub digest_refusals: u64,
+    /// After a digest mismatch: the next pull asks for everything (since
+    /// 0), until one is applied.
+    pub full_next: bool,
     /// Pulls started over from revision 0 because an upstream refused the
     /// edge's revision as invalid.
     pub restarts: u64,
@@ -111,7 +116,10 @@ impl EdgeState {
             PullOutcome::Ok => self.pulls_ok,
             PullOutcome::Failed => self.pulls_failed,
             PullOutcome::Refused => {
-                self.shrink_refusals + self.overflow_refusals + self.revision_refusals
+                self.shrink_refusals
+                    + self.overflow_refusals
+                    + self.revision_refusals
+                    + self.digest_refusals
             }
         }
     }
@@ -139,6 +147,7 @@ impl EdgeState {
             TickReport::Skipped => return self.skip(),
             TickReport::Applied => {
                 self.pulls_ok += 1;
+                self.full_next = false;
                 self.consecutive_failures = 0;
                 (PullOutcome::Ok, None)
             }
@@ -152,6 +161,10 @@ impl EdgeState {
                     ApplyError::Shrink { .. } => self.shrink_refusals += 1,
                     ApplyError::Overflow { .. } => self.overflow_refusals += 1,
                     ApplyError::Revision { .. } => self.revision_refusals += 1,
+                    ApplyError::Digest { .. } => {
+                        self.digest_refusals += 1;
+                        self.full_next = true;
+                    }
                 }
                 self.consecutive_failures = 0;
                 (PullOutcome::Refused, Some(e.to_string()))

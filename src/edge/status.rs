@@ -69,6 +69,8 @@ pub struct StatusReport {
     pub shrink_guard_refusals: u64,
     pub overflow_refusals: u64,
     pub revision_refusals: u64,
+    /// Pulled data that did not match the center's signed digest.
+    pub digest_refusals: u64,
     /// Pulls started over from 0 because an upstream refused `since`.
     pub restarts: u64,
     pub snapshot_writes: u64,
@@ -142,6 +144,7 @@ impl EdgeView {
             shrink_guard_refusals: s.shrink_refusals,
             overflow_refusals: s.overflow_refusals,
             revision_refusals: s.revision_refusals,
+            digest_refusals: s.digest_refusals,
             restarts: s.restarts,
             snapshot_writes: s.snapshot_writes,
             snapshot_error: s.snapshot_error.clone(),

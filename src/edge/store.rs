@@ -28,10 +28,11 @@ use std::sync::Arc;
 use moka::policy::EvictionPolicy;
 use moka::sync::Cache;
 
-use super::protocol::Pulled;
+use super::protocol::{Part, Pulled};
 use super::shard::EntryRef;
 pub use super::table::{ApplyError, Table};
 use crate::domain::Namespace;
+use crate::signing::{self, VerifyKey};
 
 /// One namespace as the page and `/api/status` show it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +57,8 @@ pub struct EdgeStore {
     /// Key lookups that found / did not find an entry (for `/metrics`).
     hits: AtomicU64,
     misses: AtomicU64,
+    /// `client.verify_keys`: when not empty, every change is verified.
+    verify_keys: Vec<VerifyKey>,
 }
 
 impl EdgeStore {
@@ -88,6 +91,15 @@ impl EdgeStore {
             evictions,
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
+            verify_keys: Vec::new(),
+        }
+    }
+
+    /// Verifies every change against these keys (`client.verify_keys`).
+    pub fn verifying(self, keys: Vec<VerifyKey>) -> Self {
+        EdgeStore {
+            verify_keys: keys,
+            ..self
         }
     }
 
@@ -219,6 +231,7 @@ impl EdgeStore {
                 .unwrap_or_else(|| Arc::new(Table::empty()));
             let outcome = current
                 .after(part, pulled.revision, pulled.full, max_shrink)
+                .and_then(|next| self.check_signature(part, pulled.full, next))
                 .and_then(|next| self.check_budget(&part.namespace, budget, next));
             match outcome {
                 Ok(next) => self.tables.insert(part.namespace.clone(), Arc::new(next)),
@@ -229,6 +242,25 @@ impl EdgeStore {
         }
         self.tables.run_pending_tasks();
         first_refusal.map_or(Ok(()), Err)
+    }
+
+    /// `next` if its digest matches the center's signature (with
+    /// `client.verify_keys`; a part that changes nothing is not checked).
+    fn check_signature(&self, part: &Part, full: bool, next: Table) -> Result<Table, ApplyError> {
+        if self.verify_keys.is_empty() || (!full && part.is_empty()) {
+            return Ok(next);
+        }
+        signing::verify(
+            &self.verify_keys,
+            part.namespace.as_str(),
+            next.digest(),
+            part.signed.as_ref(),
+        )
+        .map_err(|e| ApplyError::Digest {
+            namespace: part.namespace.to_string(),
+            why: e.to_string(),
+        })?;
+        Ok(next)
     }
 
     /// `next` if it fits its namespace's budget.

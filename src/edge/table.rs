@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use super::protocol::Part;
 use super::shard::{shard_of, EntryRef, Row, Shard, SHARDS};
+use crate::signing::{LtHash, Signed};
 
 /// Why a pulled change was not applied to a namespace (its old data stays).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -28,6 +29,8 @@ pub enum ApplyError {
         kept: u64,
         max_shrink: u8,
     },
+    #[error("namespace {namespace}: signed digest refused: {why}")]
+    Digest { namespace: String, why: String },
     #[error("namespace {namespace}: revision guard: a change to revision {got} while the data is at {had} (only a full dataset may go back)")]
     Revision {
         namespace: String,
@@ -43,6 +46,12 @@ pub struct Table {
     entries: u64,
     bytes: u64,
     revision: i64,
+    /// The digest of what the table holds, followed as parts apply (the
+    /// center keeps the same one; `signing::LtHash`).
+    digest: LtHash,
+    /// The center's signature of the digest, from the last part that
+    /// changed the table (kept in the snapshot).
+    signed: Option<Signed>,
 }
 
 impl Table {
@@ -52,7 +61,17 @@ impl Table {
             entries: 0,
             bytes: 0,
             revision: 0,
+            digest: LtHash::empty(),
+            signed: None,
         }
+    }
+
+    pub fn digest(&self) -> &LtHash {
+        &self.digest
+    }
+
+    pub fn signed(&self) -> Option<&Signed> {
+        self.signed.as_ref()
     }
 
     pub fn get(&self, key: &str) -> Option<EntryRef> {
@@ -141,9 +160,45 @@ impl Table {
             next.entries += shard.len() as u64;
             *slot = (!shard.is_empty()).then(|| Arc::new(shard));
         }
-        let bump = if full || !part.is_empty() { 1 } else { 0 };
-        next.revision = revision.unwrap_or(self.revision + bump);
+        let changed = full || !part.is_empty();
+        next.revision = revision.unwrap_or(self.revision + u64::from(changed) as i64);
+        if changed {
+            next.digest = self.digest_after(&next, part, full);
+            next.signed.clone_from(&part.signed);
+        }
         Ok(next)
+    }
+
+    /// The digest of `next`, `self` after `part`: every entry hashed anew
+    /// after a full part; after a delta, each key it touches taken out as
+    /// it was and put in as it is (so a key named twice counts once).
+    fn digest_after(&self, next: &Table, part: &Part, full: bool) -> LtHash {
+        let ns = part.namespace.as_str();
+        if full {
+            let mut digest = LtHash::empty();
+            for shard in next.shards.iter().flatten() {
+                for row in shard.rows() {
+                    digest.insert(ns, row.key, row.value);
+                }
+            }
+            return digest;
+        }
+        let touched: HashSet<&str> = part
+            .upserts
+            .iter()
+            .map(|i| i.key.as_str())
+            .chain(part.deletes.iter().map(String::as_str))
+            .collect();
+        let mut digest = self.digest.clone();
+        for key in touched {
+            if let Some(old) = self.get(key) {
+                digest.remove(ns, key, old.value());
+            }
+            if let Some(new) = next.get(key) {
+                digest.insert(ns, key, new.value());
+            }
+        }
+        digest
     }
 
     /// Every shard anew from a full part (empty ones where data went).

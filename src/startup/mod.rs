@@ -27,6 +27,8 @@ pub enum StartupError {
     Tls(#[from] crate::tls::server::TlsError),
     #[error("client TLS: {0}")]
     ClientTls(#[from] crate::tls::client::ClientTlsError),
+    #[error("server.signing_key_file: {0}")]
+    SigningKey(#[from] crate::signing::KeyError),
 }
 
 /// A running syncdict: the HTTP server and the roles behind it.
@@ -59,6 +61,10 @@ impl Application {
         // Certificates are read before anything starts, so a bad one stops
         // the process with a message naming the file.
         let tls = crate::tls::server::config(s)?;
+        let signer = match (&s.signing_key_file, settings.has_role(Role::Center)) {
+            (Some(path), true) => Some(std::sync::Arc::new(crate::signing::Signer::load(path)?)),
+            _ => None,
+        };
         let address = format!("{}:{}", s.host, s.port);
         let bind_error = |source| StartupError::Bind {
             address: address.clone(),
@@ -68,7 +74,7 @@ impl Application {
         let port = listener.local_addr().map_err(bind_error)?.port();
 
         let center = match settings.has_role(Role::Center) {
-            true => Some(crate::center::start::start(&settings).await),
+            true => Some(crate::center::start::start(&settings, signer).await),
             false => None,
         };
         let edge = match settings.has_role(Role::Edge) {

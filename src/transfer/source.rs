@@ -87,7 +87,7 @@ impl Source {
                 None,
             ) => {
                 let mut conn = db::connect(settings)?;
-                let (revision, rows) = db::records::list(&mut conn, ns)
+                let (revision, _, rows) = db::records::list(&mut conn, ns)
                     .map_err(DbError::from)?
                     .ok_or_else(|| TransferError::NoSuchNamespace(ns.to_string()))?;
                 let records = rows.into_iter().map(|r| (r.key, r.value)).collect();

@@ -31,6 +31,7 @@ mod read_access;
 mod records;
 mod rpc4django;
 mod scale_out;
+mod signed;
 mod slow_clients;
 mod tls;
 mod tokens;

@@ -1,8 +1,10 @@
 //! Upgrading a database made before namespaces: every record lands in
 //! `default` with its revision, history starts from the live records, and
-//! every user keeps what it could do, on every backend.
+//! every user keeps what it could do, and the namespace's digest is computed
+//! at the first start, on every backend.
 
 use serde_json::json;
+use syncdict::edge::state::TickReport;
 
 use crate::helpers::{Backend, TestApp, TestDb};
 
@@ -47,9 +49,11 @@ async fn records_and_users_survive_the_namespace_migration(backend: Backend) {
     ] {
         syncdict::db::upgrade::execute(&settings, &sql).unwrap();
     }
+    let (signing_key, public) = crate::signed::signing_key();
     let app = TestApp::builder()
         .center()
         .database(db.url.clone(), Some(db))
+        .with(move |s| s.server.signing_key_file = Some(signing_key))
         .spawn()
         .await;
     let list = app.result("records.list", json!(["default"])).await;
@@ -87,6 +91,15 @@ async fn records_and_users_survive_the_namespace_migration(backend: Backend) {
     assert_eq!(status, 403);
     let history = app.result("records.history", json!(["c"])).await;
     assert_eq!(history[0]["author"], "tester");
+    // The digest of the upgraded records was computed at start and kept
+    // by the write since: an edge verifies the center's signature of it.
+    let edge = TestApp::builder()
+        .edge(vec![app.rpc_url()])
+        .with(move |s| s.client.verify_keys = vec![public])
+        .spawn()
+        .await;
+    assert_eq!(edge.tick().await, TickReport::Applied);
+    assert_eq!(edge.json("/api/cache/c").await, json!(2));
 }
 
 crate::on_backends!(records_and_users_survive_the_namespace_migration);

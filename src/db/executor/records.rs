@@ -4,7 +4,7 @@
 use actix::prelude::*;
 
 use super::DbExecutor;
-use crate::db::records::{self, ChangeRows, Heads};
+use crate::db::records::{self, ChangeRows, Heads, Listed};
 use crate::db::writes::{self, Refused};
 use crate::db::DbError;
 use crate::domain::{now_us, Applied, Namespace, RecordKey, StoredRecord, Write};
@@ -12,11 +12,11 @@ use crate::domain::{now_us, Applied, Namespace, RecordKey, StoredRecord, Write};
 /// Lists every live record of a namespace, ordered by key, with the store
 /// revision (`None`: no such namespace).
 #[derive(Message)]
-#[rtype(result = "Result<Option<(i64, Vec<StoredRecord>)>, DbError>")]
+#[rtype(result = "Result<Option<Listed>, DbError>")]
 pub struct ListRecords(pub Namespace);
 
 impl Handler<ListRecords> for DbExecutor {
-    type Result = Result<Option<(i64, Vec<StoredRecord>)>, DbError>;
+    type Result = Result<Option<Listed>, DbError>;
     fn handle(&mut self, msg: ListRecords, _: &mut Self::Context) -> Self::Result {
         self.with_conn(|c, _| records::list(c, &msg.0))
     }

@@ -144,9 +144,18 @@ impl SnapshotJob {
         } = self;
         let written = actix_web::rt::task::spawn_blocking(move || {
             let _one_at_a_time = writing.lock().unwrap_or_else(|p| p.into_inner());
-            let tables: Vec<_> = store
+            // Each namespace's entries and signature from one table.
+            let held: Vec<_> = store
                 .namespaces()
-                .map(|ns| (ns.clone(), store.sorted(ns)))
+                .filter_map(|ns| Some((ns.clone(), store.table(ns)?)))
+                .collect();
+            let signed: snapshot::Signatures = held
+                .iter()
+                .filter_map(|(ns, t)| Some((ns.to_string(), t.signed()?.clone())))
+                .collect();
+            let tables: Vec<_> = held
+                .iter()
+                .map(|(ns, t)| (ns.clone(), t.sorted()))
                 .collect();
             let rows = || {
                 tables.iter().flat_map(|(ns, entries)| {
@@ -162,7 +171,7 @@ impl SnapshotJob {
                 })
             };
             let saved_us = fresh_us.unwrap_or_else(now_us);
-            snapshot::write(&path, store.revision(), saved_us, rows)
+            snapshot::write(&path, store.revision(), saved_us, &signed, rows)
                 .map_err(|e| format!("{}: {e}", path.display()))
         })
         .await

@@ -110,6 +110,8 @@ impl Scheduler {
         let cache = self.cache.clone();
         let max_shrink = Some(self.settings.max_shrink.0);
         let (since, applied_hash) = match self.settings.mode {
+            // After a digest mismatch, everything again.
+            PullMode::Changes if self.state().full_next => (0, None),
             PullMode::Changes => (self.store.revision(), None),
             PullMode::Method => (0, self.applied_hash),
         };

@@ -144,6 +144,7 @@ fn ns(name: &str) -> Namespace {
 
 fn part(name: &str, items: &[(String, String)]) -> crate::edge::protocol::Part {
     crate::edge::protocol::Part {
+        signed: None,
         namespace: ns(name),
         upserts: items.iter().map(|(k, v)| item(k, v)).collect(),
         deletes: vec![],
