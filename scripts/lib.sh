@@ -26,7 +26,8 @@ free_port() {
 
 # load_records PORT [PAD]: 1,000 records (key-0000 .. key-0999) put through
 # the writer bench:bench-password in batches of 100; each value is ~100
-# bytes, plus PAD (a string field) if given.
+# bytes, plus PAD (a string field) if given. LOAD_SCHEME=https (with
+# LOAD_CA, the CA's PEM file) loads a center serving HTTPS.
 load_records() {
     local port="$1" pad="${2:-}" extra="" batch n
     [ -n "$pad" ] && extra=",\"pad\":\"$pad\""
@@ -37,8 +38,8 @@ load_records() {
             [ "$i" -gt 0 ] && batch+=","
             batch+="{\"jsonrpc\":\"2.0\",\"method\":\"records.put\",\"params\":[\"key-$(printf %04d $n)\",{\"rule\":\"allow\",\"list\":[\"10.0.$b.$i\",\"host-$n.example\"],\"weight\":$n$extra}],\"id\":$n}"
         done
-        curl -sf -u bench:bench-password -H 'Content-Type: application/json' \
-            "http://127.0.0.1:$port/RPC" -d "$batch]" >/dev/null
+        curl -sf ${LOAD_CA:+--cacert "$LOAD_CA"} -u bench:bench-password -H 'Content-Type: application/json' \
+            "${LOAD_SCHEME:-http}://127.0.0.1:$port/RPC" -d "$batch]" >/dev/null
     done
 }
 

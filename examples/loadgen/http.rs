@@ -5,11 +5,30 @@
 //! pooled HTTP client would neither reconnect nor stay this cheap).
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+/// The TLS config `https://` targets use (`--tls-ca`), set once at start.
+pub static TLS: OnceLock<Arc<rustls::ClientConfig>> = OnceLock::new();
+
+/// A TLS client trusting only the PEM CA in `path`, with session
+/// resumption (each simulated edge gets its own cache, `own_sessions`).
+pub fn tls_trusting(path: &std::path::Path) -> anyhow::Result<rustls::ClientConfig> {
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls::pki_types::CertificateDer::pem_file_iter(path)? {
+        roots.add(cert?)?;
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
+}
 
 /// Longest wait for one exchange.
 pub const TIMEOUT: Duration = Duration::from_secs(5);
@@ -40,14 +59,25 @@ pub struct Target {
     pub addr: SocketAddr,
     pub host: String,
     pub path: String,
+    /// `https://`: the TLS config (its session cache is shared by every
+    /// clone of this target).
+    pub tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 impl Target {
-    /// `http://IP:PORT/path`; the generator only speaks to loopback addresses.
+    /// `http://IP:PORT/path` (or `https://` with `--tls-ca`); the generator
+    /// only speaks to loopback addresses.
     pub fn parse(url: &str) -> Result<Target, Usage> {
-        let rest = url
-            .strip_prefix("http://")
-            .ok_or_else(|| Usage(format!("{url:?} is not an http:// URL")))?;
+        let (rest, tls) = match (url.strip_prefix("http://"), url.strip_prefix("https://")) {
+            (Some(rest), _) => (rest, None),
+            (_, Some(rest)) => {
+                let tls = TLS
+                    .get()
+                    .ok_or_else(|| Usage(format!("{url:?}: https:// needs --tls-ca")))?;
+                (rest, Some(tls.clone()))
+            }
+            _ => return Err(Usage(format!("{url:?} is not an http:// URL"))),
+        };
         let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
         let addr: SocketAddr = host
             .parse()
@@ -65,7 +95,25 @@ impl Target {
             } else {
                 path.into()
             },
+            tls,
         })
+    }
+
+    /// The same target with a TLS session cache of its own (`resume`), or
+    /// none (every connection a full handshake), as one edge has.
+    pub fn own_sessions(&self, resume: bool) -> Target {
+        let tls = self.tls.as_ref().map(|base| {
+            let mut config = (**base).clone();
+            config.resumption = match resume {
+                true => rustls::client::Resumption::in_memory_sessions(4),
+                false => rustls::client::Resumption::disabled(),
+            };
+            Arc::new(config)
+        });
+        Target {
+            tls,
+            ..self.clone()
+        }
     }
 
     /// The same server at another path.
@@ -161,7 +209,7 @@ pub async fn exchange_typed(
     let attempt = async {
         let socket = tokio::net::TcpSocket::new_v4()?;
         socket.bind(SocketAddr::new(from.into(), 0))?;
-        let mut stream = socket.connect(t.addr).await?;
+        let stream = socket.connect(t.addr).await?;
         let method = if body.is_some() { "POST" } else { "GET" };
         let body = body.unwrap_or("");
         let mut request = format!(
@@ -175,14 +223,34 @@ pub async fn exchange_typed(
         }
         request.push_str("\r\n");
         request.push_str(body);
-        stream.write_all(request.as_bytes()).await?;
-        let mut reply = Vec::with_capacity(1024);
-        stream.read_to_end(&mut reply).await?;
+        let reply = match &t.tls {
+            None => talk(stream, &request).await?,
+            Some(config) => {
+                let name = rustls::pki_types::ServerName::IpAddress(t.addr.ip().into());
+                let connector = tokio_rustls::TlsConnector::from(config.clone());
+                talk(connector.connect(name, stream).await?, &request).await?
+            }
+        };
         parse(reply)
     };
     tokio::time::timeout(TIMEOUT, attempt)
         .await
         .map_err(|_| Failure::Timeout)?
+}
+
+/// Writes the request and reads until the server closes (a TLS peer that
+/// closes without close_notify after a whole reply is not an error here).
+async fn talk(
+    mut stream: impl AsyncRead + AsyncWrite + Unpin,
+    request: &str,
+) -> std::io::Result<Vec<u8>> {
+    stream.write_all(request.as_bytes()).await?;
+    let mut reply = Vec::with_capacity(1024);
+    match stream.read_to_end(&mut reply).await {
+        Ok(_) => Ok(reply),
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof && !reply.is_empty() => Ok(reply),
+        Err(e) => Err(e),
+    }
 }
 
 fn parse(mut reply: Vec<u8>) -> Result<Reply, Failure> {

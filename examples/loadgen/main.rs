@@ -6,11 +6,16 @@
 //! loadgen edges --center URL --levels 10000,20000 --seconds 20 --writes-per-s 1 --credentials USER:PASS
 //! loadgen freshness --center URL --edge URL --writes 1000 --credentials USER:PASS
 //! loadgen soak --center URL --edge URL --seconds 600 --pid PID --credentials USER:PASS
+//! loadgen --tls-ca ca.pem edges --center https://127.0.0.1:PORT/RPC --edge-authorization "Bearer sdt_..." ...
+//! loadgen --tls-ca ca.pem handshakes --center https://127.0.0.1:PORT/RPC --pid PID --count 2000
+//! loadgen cert --dir DIR
 //! ```
 //! It prints measurements; whether they meet a target is the script's call.
 //! It exits 2 on bad usage and 1 when it cannot run (a center that does not
 //! answer, a write that fails during a freshness run).
 
+mod digest;
+mod handshakes;
 mod http;
 mod scenarios;
 mod support;
@@ -24,6 +29,14 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(about = "Loopback load for syncdict benchmarks")]
 struct Cli {
+    /// A PEM CA certificate: `https://` URLs are then spoken to over TLS
+    /// trusting only it (each simulated edge with its own session cache).
+    #[arg(long, global = true)]
+    tls_ca: Option<std::path::PathBuf>,
+    /// The `Authorization` value simulated edges (and soak's lists) send,
+    /// e.g. "Bearer sdt_..."; default none.
+    #[arg(long, global = true)]
+    edge_authorization: Option<String>,
     #[command(subcommand)]
     scenario: Scenario,
 }
@@ -86,6 +99,27 @@ enum Scenario {
         #[arg(long)]
         credentials: String,
     },
+    /// Server CPU per HTTPS pull: COUNT pulls with a full handshake each,
+    /// then COUNT resuming one session.
+    Handshakes {
+        #[arg(long)]
+        center: String,
+        /// The syncdict process whose CPU time is read.
+        #[arg(long)]
+        pid: u32,
+        #[arg(long, default_value_t = 2000)]
+        count: usize,
+    },
+    /// Times LtHash updates and signature checks (the costs of signed digests).
+    Digest {
+        #[arg(long, default_value_t = 100_000)]
+        count: usize,
+    },
+    /// Writes a CA and a server certificate for 127.0.0.1 (PEM) into DIR.
+    Cert {
+        #[arg(long)]
+        dir: std::path::PathBuf,
+    },
     /// Mixed load on one center + edge process: 2,000 simulated edges, 300
     /// edge reads/s, 5 lists/s, 2 writes/s; samples the RSS of PID after
     /// one minute and at the end.
@@ -106,7 +140,11 @@ enum Scenario {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let edge_auth: scenarios::EdgeAuth = cli.edge_authorization.as_deref().map(Into::into);
     support::run_local("loadgen", async {
+        if let Some(ca) = &cli.tls_ca {
+            let _ = http::TLS.set(std::sync::Arc::new(http::tls_trusting(ca)?));
+        }
         match cli.scenario {
             Scenario::Edges {
                 center,
@@ -123,9 +161,15 @@ fn main() -> ExitCode {
                     writes_per_s,
                     namespaces,
                     &credentials,
+                    &edge_auth,
                 )
                 .await
             }
+            Scenario::Handshakes { center, pid, count } => {
+                handshakes::handshakes(&center, pid, count, &edge_auth).await
+            }
+            Scenario::Cert { dir } => handshakes::certificates(&dir),
+            Scenario::Digest { count } => digest::costs(count),
             Scenario::Writes {
                 center,
                 seconds,
@@ -156,7 +200,7 @@ fn main() -> ExitCode {
                 seconds,
                 pid,
                 credentials,
-            } => scenarios::soak(&center, &edge, seconds, pid, &credentials).await,
+            } => scenarios::soak(&center, &edge, seconds, pid, &credentials, &edge_auth).await,
         }
     })
 }

@@ -40,8 +40,8 @@ impl Rng {
 
 /// What `records.changes` answers, as far as an edge needs it here.
 #[derive(Deserialize)]
-struct Changes {
-    revision: i64,
+pub(super) struct Changes {
+    pub revision: i64,
 }
 
 /// What edge `i` asks for: the original `records.changes(since)`, or with
@@ -54,18 +54,25 @@ fn changes_params(since: i64, i: usize, namespaces: usize) -> serde_json::Value 
     json!([since, [format!("ns-{a}"), format!("ns-{b}")]])
 }
 
-/// `n` simulated edges for `run_for`, each pulling every 6 s ± 10%.
+/// How simulated edges identify themselves: an `Authorization` value
+/// (`Bearer sdt_...`, `Basic ...`), or nothing.
+pub type EdgeAuth = Option<Rc<str>>;
+
+/// `n` simulated edges for `run_for`, each pulling every 6 s ± 10% (over
+/// HTTPS each with a TLS session cache of its own, as real edges have).
 fn spawn_edges(
     center: &Target,
     n: usize,
     run_for: Duration,
     start: i64,
     namespaces: usize,
+    auth: &EdgeAuth,
     tally: &Shared<Tally>,
 ) {
     let end = Instant::now() + run_for;
     for i in 0..n {
-        let (center, tally) = (center.clone(), tally.clone());
+        let (center, tally) = (center.own_sessions(true), tally.clone());
+        let auth = auth.clone();
         tokio::task::spawn_local(async move {
             let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ ((i as u64 + 1) * 0x2545_f491_4f6c_dd1d));
             let mut since = start;
@@ -73,7 +80,7 @@ fn spawn_edges(
             while Instant::now() < end {
                 let started = Instant::now();
                 let body = rpc_body("records.changes", changes_params(since, i, namespaces));
-                let outcome = exchange(&center, source(i), None, Some(&body))
+                let outcome = exchange(&center, source(i), auth.as_deref(), Some(&body))
                     .await
                     .and_then(|reply| reply.result::<Changes>())
                     .map(|changes| since = changes.revision);
@@ -110,7 +117,7 @@ fn spawn_writer(
     });
 }
 
-async fn current_revision(center: &Target) -> anyhow::Result<i64> {
+pub(super) async fn current_revision(center: &Target) -> anyhow::Result<i64> {
     let body = rpc_body("records.changes", json!([0]));
     let reply = exchange(center, source(0), None, Some(&body)).await;
     let changes: Changes = reply
@@ -127,6 +134,7 @@ pub async fn edges(
     writes_per_s: f64,
     namespaces: usize,
     user_pass: &str,
+    edge_auth: &EdgeAuth,
 ) -> anyhow::Result<()> {
     let center = Target::parse(center)?;
     let auth = basic(user_pass)?;
@@ -142,6 +150,7 @@ pub async fn edges(
             run_for,
             current_revision(&center).await?,
             namespaces,
+            edge_auth,
             &pulls,
         );
         let end = Instant::now() + run_for;
@@ -270,6 +279,7 @@ pub async fn soak(
     seconds: u64,
     pid: u32,
     user_pass: &str,
+    edge_auth: &EdgeAuth,
 ) -> anyhow::Result<()> {
     let center = Target::parse(center)?;
     let edge = Target::parse(edge.trim_end_matches('/'))?;
@@ -289,6 +299,7 @@ pub async fn soak(
         run_for,
         current_revision(&center).await?,
         0,
+        edge_auth,
         &pulls,
     );
     spawn_writer(&center, auth, 2.0, end, 0, &writes);
@@ -297,11 +308,12 @@ pub async fn soak(
         async move { exchange(&key, source(i), None, None).await?.ok() }
     });
     let list_from = center.clone();
+    let list_auth = edge_auth.clone();
     spawn_paced(5.0, end, &lists, move |i| {
-        let center = list_from.clone();
+        let (center, auth) = (list_from.clone(), list_auth.clone());
         async move {
             let body = rpc_body("records.list", json!([]));
-            let reply = exchange(&center, source(i), None, Some(&body)).await?;
+            let reply = exchange(&center, source(i), auth.as_deref(), Some(&body)).await?;
             reply.result::<serde_json::Value>().map(|_| ())
         }
     });

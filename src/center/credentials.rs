@@ -154,9 +154,20 @@ impl Center {
         Ok(found(self.credentials.table()))
     }
 
-    /// Checks Basic credentials: `Some(grants)` if they are right. A login
-    /// remembered under the current credentials answers at once; otherwise
-    /// the hash is read on a DB thread and checked on the password pool.
+    /// The grants of a login remembered under the current credentials
+    /// (no database, no argon2id), if it is one.
+    pub async fn remembered(
+        &self,
+        user: &Username,
+        password: &str,
+    ) -> Result<Option<Grants>, CallError> {
+        let epoch = self.fresh_credentials().await?;
+        Ok(self.credentials.logins.recall(user, password, epoch))
+    }
+
+    /// Checks Basic credentials: `Some(grants)` if they are right (and
+    /// remembers them). The hash is read on a DB thread and checked on the
+    /// password pool.
     /// `user: None` is a name no user can have: checked against the dummy
     /// hash all the same, so it takes as long as a real check.
     pub async fn authenticate(
@@ -165,12 +176,6 @@ impl Center {
         password: String,
     ) -> Result<Option<Grants>, CheckFailed> {
         let epoch = self.fresh_credentials().await?;
-        let logins = &self.credentials.logins;
-        if let Some(user) = &user {
-            if let Some(grants) = logins.recall(user, &password, epoch) {
-                return Ok(Some(grants));
-            }
-        }
         let found = match &user {
             Some(user) => self
                 .ask(FindUser(user.clone()))
@@ -189,6 +194,7 @@ impl Center {
             .map_err(|_| CheckFailed::Busy)?;
         let right = verified && phc.is_some();
         if let (true, Some(user)) = (right, &user) {
+            let logins = &self.credentials.logins;
             logins.remember(user, &password, grants.clone(), epoch);
         }
         Ok(right.then_some(grants))

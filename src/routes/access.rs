@@ -105,11 +105,23 @@ impl Access {
             self.limiter.attempt(ip, "", now).map_err(locked)?.failed();
             return Err(Refusal::UnreadableCredentials);
         };
+        // A name no user can have is checked like an unknown one (same time).
+        let user = Username::parse(&username).ok();
+        // A login that checked out lately is no guess: it needs neither the
+        // limiter nor argon2id.
+        if let Some(known) = &user {
+            if let Ok(Some(grants)) = self.center.remembered(known, &password).await {
+                return Ok(Caller {
+                    principal: Some(Principal::User(known.clone())),
+                    grants,
+                    address: Some(ip),
+                    ..anonymous
+                });
+            }
+        }
         // Admitted before the (costly) check, so a burst of guesses cannot
         // all run; settled by its outcome (dropped: it counts for no one).
         let attempt = self.limiter.attempt(ip, &username, now).map_err(locked)?;
-        // A name no user can have is checked like an unknown one (same time).
-        let user = Username::parse(&username).ok();
         let checked = self.center.authenticate(user.clone(), password).await;
         match (checked, user) {
             (Ok(Some(grants)), Some(user)) => {
