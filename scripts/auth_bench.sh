@@ -39,7 +39,8 @@ cargo build --release --quiet --features mysql --bin syncdict --example loadgen
 bin="$PWD/target/release/syncdict"
 loadgen="$PWD/target/release/examples/loadgen"
 work="$(mktemp -d)"
-trap 'stop; rm -rf "$work"' EXIT
+others=() # servers started besides $pid (the signed part runs two)
+trap 'stop; [ ${#others[@]} -eq 0 ] || kill "${others[@]}" 2>/dev/null; rm -rf "$work"' EXIT
 "$loadgen" cert --dir "$work/tls"
 "$bin" keys generate --out "$work/signing.pem" 2>/dev/null | sed 's/.*"\(ed25519:[0-9a-f]*\)".*/\1/' > "$work/verify.key"
 
@@ -137,26 +138,43 @@ for part in $PARTS; do
         ;;
     signed)
         "$loadgen" digest --count 100000 | tee "$work/digest.out"
+        # Both centers run at once and are measured in alternating rounds,
+        # so the machine's drift touches both alike.
+        declare -A port_of pid_of
         for signing in off on; do
             extra=()
             [ $signing = on ] && extra=(SYNCDICT__SERVER__SIGNING_KEY_FILE="$work/signing.pem")
+            PORT=$(free_port)
             start "signed-$signing" http "${extra[@]}"
-            rev=$(revision "http://127.0.0.1:$PORT/RPC")
-            # A delta of one record (what edges pull after a write), which
-            # a signing center signs; cached after the first request.
-            body="{\"jsonrpc\":\"2.0\",\"method\":\"records.changes\",\"params\":[$((rev - 1))],\"id\":1}"
-            curl -sf -H 'Content-Type: application/json' "http://127.0.0.1:$PORT/RPC" -d "$body" | wc -c > "$work/bytes-$signing"
-            for _ in $(seq 1 "$ROUNDS"); do measure "$body" "http://127.0.0.1:$PORT/RPC" >> "$work/signed-$signing.rps"; done
-            stop
+            port_of[$signing]=$PORT pid_of[$signing]=$pid
+            others+=("$pid")
+            pid=""
         done
+        # A delta of one record (what edges pull after a write), which a
+        # signing center signs; cached after the first request.
+        rev=$(revision "http://127.0.0.1:${port_of[on]}/RPC")
+        body="{\"jsonrpc\":\"2.0\",\"method\":\"records.changes\",\"params\":[$((rev - 1))],\"id\":1}"
+        for signing in off on; do
+            curl -sf -H 'Content-Type: application/json' "http://127.0.0.1:${port_of[$signing]}/RPC" -d "$body" | wc -c > "$work/bytes-$signing"
+        done
+        for _ in $(seq 1 "$ROUNDS"); do
+            for signing in off on; do
+                measure "$body" "http://127.0.0.1:${port_of[$signing]}/RPC" >> "$work/signed-$signing.rps"
+            done
+        done
+        kill "${pid_of[off]}" "${pid_of[on]}"; wait "${pid_of[off]}" "${pid_of[on]}" 2>/dev/null || true
+        others=()
         off=$(median < "$work/signed-off.rps"); on=$(median < "$work/signed-on.rps")
-        echo "req_per_s unsigned $off signed $on; reply bytes unsigned $(cat "$work/bytes-off") signed $(cat "$work/bytes-on")"
+        echo "req_per_s unsigned $off signed $on (rounds: $(tr '\n' ' ' < "$work/signed-off.rps")/ $(tr '\n' ' ' < "$work/signed-on.rps")); reply bytes unsigned $(cat "$work/bytes-off") signed $(cat "$work/bytes-on")"
         target "signed / unsigned records.changes delta, req/s" "$(ratio "$on" "$off")" ">=" 0.9
         ;;
     rss)
         for mode in anonymous token; do
             rm -f "$work"/rss.db*
             start rss http SYNCDICT__SERVER__ROLES=center,edge SYNCDICT__CLIENT__SNAPSHOT_PATH=
+            # The soak reads the edge's cache from the start: wait for its first pull.
+            wait_until "the edge holds the records" \
+                sh -c "curl -sf http://127.0.0.1:$PORT/api/status | grep -q '\"entries\":1000,'"
             edge_auth=()
             [ $mode = token ] && edge_auth=(--edge-authorization "Bearer $(token rss bench-edges)")
             echo "== soak, $mode pulls and lists: ${SOAK_SECONDS}s"

@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# All the benchmarks, on loopback, bounded in time (about 40 minutes):
+# All the benchmarks, on loopback, bounded in time (about 70 minutes):
 #   reads: scripts/read_bench.sh (hot reads vs a plain handler, edge RSS);
 #   scale: scripts/scale_bench.sh (edges per center on SQLite and MariaDB,
 #     freshness, a 10-minute soak);
 #   attack: scripts/attack.sh (the attack suite, a few minutes);
 #   history: scripts/history_bench.sh (writes with history vs without on
-#     three backends, a rollback of 100,000 records).
+#     three backends, a rollback of 100,000 records);
+#   auth: scripts/auth_bench.sh (token edges vs anonymous, HTTPS edges and
+#     handshake CPU, Basic logins vs anonymous, signed vs unsigned, RSS of
+#     a 10-minute authenticated soak).
 # Prints every figure and, when all parts ran, rewrites BENCHMARKS.md with
 # them, the date and the machine.
 #
-#   scripts/bench.sh [--report-only] [reads] [scale] [attack] [history]
+#   scripts/bench.sh [--report-only] [reads] [scale] [attack] [history] [auth]
 #
 # Exit status: 0 when every target was met, 1 when one was missed (0 with
 # --report-only), 2 on bad usage; a part that cannot run fails the script.
@@ -20,11 +23,11 @@ export REPORT_ONLY=0
 for arg in "$@"; do
     case $arg in
         --report-only) REPORT_ONLY=1 ;;
-        reads | scale | attack | history) parts+=("$arg") ;;
-        *) echo "usage: scripts/bench.sh [--report-only] [reads] [scale] [attack] [history]" >&2; exit 2 ;;
+        reads | scale | attack | history | auth) parts+=("$arg") ;;
+        *) echo "usage: scripts/bench.sh [--report-only] [reads] [scale] [attack] [history] [auth]" >&2; exit 2 ;;
     esac
 done
-[ ${#parts[@]} -gt 0 ] || parts=(reads scale attack history)
+[ ${#parts[@]} -gt 0 ] || parts=(reads scale attack history auth)
 
 mkdir -p target
 out=target/bench-output.txt
@@ -39,6 +42,7 @@ for part in "${parts[@]}"; do
         scale) scripts/scale_bench.sh 2>&1 | tee -a "$out" ;;
         attack) scripts/attack.sh 2>&1 | tee -a "$out" ;;
         history) scripts/history_bench.sh 2>&1 | tee -a "$out" ;;
+        auth) scripts/auth_bench.sh 2>&1 | tee -a "$out" ;;
     esac
     status=${PIPESTATUS[0]}
     set -e
@@ -48,7 +52,7 @@ for part in "${parts[@]}"; do
         *) echo "the $part benchmarks failed (exit $status)" >&2; exit "$status" ;;
     esac
 done
-if [ ${#parts[@]} -eq 4 ]; then
+if [ ${#parts[@]} -eq 5 ]; then
     scripts/write_benchmarks.sh "$out" > BENCHMARKS.md
     echo "BENCHMARKS.md rewritten"
 fi

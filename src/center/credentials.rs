@@ -31,6 +31,8 @@ pub(super) struct Credentials {
     reload: tokio::sync::Mutex<()>,
     /// When an unknown token last made the center re-read the counter.
     rechecked_at: Mutex<Option<Instant>>,
+    /// Held while an unknown token is looked for again.
+    misses: tokio::sync::Mutex<()>,
 }
 
 impl Credentials {
@@ -42,6 +44,7 @@ impl Credentials {
             logins: RememberedLogins::new(remember_logins),
             reload: tokio::sync::Mutex::new(()),
             rechecked_at: Mutex::new(None),
+            misses: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -141,6 +144,13 @@ impl Center {
                 .check(token, now_us())
                 .map(|e| (e.name.clone(), e.grants.clone()))
         };
+        if let Some(found) = found(self.credentials.table()) {
+            return Ok(Some(found));
+        }
+        // Unknown tokens take turns: one re-reads while the others wait and
+        // then look again (a token used by many edges at once the moment
+        // after it was added is found by all of them).
+        let _one_at_a_time = self.credentials.misses.lock().await;
         if let Some(found) = found(self.credentials.table()) {
             return Ok(Some(found));
         }

@@ -230,7 +230,13 @@ impl EdgeStore {
                 .table(&part.namespace)
                 .unwrap_or_else(|| Arc::new(Table::empty()));
             let outcome = current
-                .after(part, pulled.revision, pulled.full, max_shrink)
+                .after(
+                    part,
+                    pulled.revision,
+                    pulled.full,
+                    max_shrink,
+                    !self.verify_keys.is_empty(),
+                )
                 .and_then(|next| self.check_signature(part, pulled.full, next))
                 .and_then(|next| self.check_budget(&part.namespace, budget, next));
             match outcome {

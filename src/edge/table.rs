@@ -110,12 +110,14 @@ impl Table {
     /// part: a revision below 0, or below the table's without `full`;
     /// `max_shrink` (percent, below 100) for full parts that drop too many
     /// keys (`None` disables it). The byte budget is the store's to judge.
+    /// With `digests`, the table's digest follows the change.
     pub fn after(
         &self,
         part: &Part,
         revision: Option<i64>,
         full: bool,
         max_shrink: Option<u8>,
+        digests: bool,
     ) -> Result<Table, ApplyError> {
         let namespace = || part.namespace.to_string();
         if let Some(got) = revision {
@@ -162,7 +164,9 @@ impl Table {
         }
         let changed = full || !part.is_empty();
         next.revision = revision.unwrap_or(self.revision + u64::from(changed) as i64);
-        if changed {
+        // The digest is only followed by an edge that verifies: it costs
+        // two 2 KB hashes per key changed, every entry after a full part.
+        if changed && digests {
             next.digest = self.digest_after(&next, part, full);
             next.signed.clone_from(&part.signed);
         }

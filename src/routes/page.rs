@@ -209,6 +209,7 @@ fn facts(r: &StatusReport) -> Markup {
         (fact("shrink-guard refusals", r.shrink_guard_refusals.to_string()))
         (fact("overflow refusals", r.overflow_refusals.to_string()))
         (fact("revision refusals", r.revision_refusals.to_string()))
+        (fact("signed digest refusals", r.digest_refusals.to_string()))
         (fact("restarts from 0", r.restarts.to_string()))
         (fact("evictions", r.evictions.to_string()))
         div.fact.wide {

@@ -182,6 +182,8 @@ async fn tampering_is_refused_and_recovered_from(backend: Backend) {
     assert_eq!(digest_refusals(&edge).await, 1);
     let metrics = edge.get("/metrics").await.text().await.unwrap();
     assert!(metrics.contains(r#"syncdict_edge_refusals_total{guard="digest"} 1"#));
+    let page = edge.get("/").await.text().await.unwrap();
+    assert!(page.contains("signed digest refused"), "the page says why");
     // The path is clean again: the edge asks for everything and verifies.
     proxy.set(Tamper::Off);
     assert_eq!(edge.tick().await, TickReport::Applied);
