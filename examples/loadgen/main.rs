@@ -7,7 +7,8 @@
 //! loadgen freshness --center URL --edge URL --writes 1000 --credentials USER:PASS
 //! loadgen soak --center URL --edge URL --seconds 600 --pid PID --credentials USER:PASS
 //! loadgen --tls-ca ca.pem edges --center https://127.0.0.1:PORT/RPC --edge-authorization "Bearer sdt_..." ...
-//! loadgen --tls-ca ca.pem handshakes --center https://127.0.0.1:PORT/RPC --pid PID --count 2000
+//! loadgen --tls-ca ca.pem pull-cpu --center https://127.0.0.1:PORT/RPC --pid PID --count 2000 --rounds 3
+//! loadgen --edge-authorization "Bearer sdt_..." pull-cpu --center http://127.0.0.1:PORT/RPC --pid PID
 //! loadgen cert --dir DIR
 //! ```
 //! It prints measurements; whether they meet a target is the script's call.
@@ -99,9 +100,10 @@ enum Scenario {
         #[arg(long)]
         credentials: String,
     },
-    /// Server CPU per HTTPS pull: COUNT pulls with a full handshake each,
-    /// then COUNT resuming one session.
-    Handshakes {
+    /// Server CPU per pull, ROUNDS alternating pairs of COUNT pulls: over
+    /// https, a full handshake each against a resumed session; over http,
+    /// anonymous against `--edge-authorization`.
+    PullCpu {
         #[arg(long)]
         center: String,
         /// The syncdict process whose CPU time is read.
@@ -109,6 +111,8 @@ enum Scenario {
         pid: u32,
         #[arg(long, default_value_t = 2000)]
         count: usize,
+        #[arg(long, default_value_t = 1)]
+        rounds: usize,
     },
     /// Times LtHash updates and signature checks (the costs of signed digests).
     Digest {
@@ -165,9 +169,12 @@ fn main() -> ExitCode {
                 )
                 .await
             }
-            Scenario::Handshakes { center, pid, count } => {
-                handshakes::handshakes(&center, pid, count, &edge_auth).await
-            }
+            Scenario::PullCpu {
+                center,
+                pid,
+                count,
+                rounds,
+            } => handshakes::pull_cpu(&center, pid, count, rounds, &edge_auth).await,
             Scenario::Cert { dir } => handshakes::certificates(&dir),
             Scenario::Digest { count } => digest::costs(count),
             Scenario::Writes {

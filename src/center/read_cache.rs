@@ -37,8 +37,18 @@ impl ListSnapshot {
         }
     }
 
-    pub fn signed(self, signed: Option<Signed>) -> ListSnapshot {
-        ListSnapshot { signed, ..self }
+    /// The snapshot with `namespace`'s signed digest, which its JSON also
+    /// carries (for the `Syncdict-Signature` header of `records.list`).
+    pub fn signed(self, namespace: &str, signed: Option<Signed>) -> ListSnapshot {
+        let json = match &signed {
+            Some(s) => self.json.vouched(namespace, s.clone()),
+            None => self.json,
+        };
+        ListSnapshot {
+            signed,
+            json,
+            ..self
+        }
     }
 }
 

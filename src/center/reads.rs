@@ -117,7 +117,7 @@ impl Center {
             return Err(CallError::NoSuchNamespace(ns.to_string()));
         };
         let list = ListSnapshot::new(revision, RawJson::of(&to_records(&rows)?))
-            .signed(self.sign(ns.as_str(), &state));
+            .signed(ns.as_str(), self.sign(ns.as_str(), &state));
         self.cache
             .store_list(ns.clone(), list.clone(), Instant::now());
         Ok(list)
@@ -192,7 +192,8 @@ impl Center {
                     .iter()
                     .find(|(name, _)| name == ns.as_str())
                     .and_then(|(name, state)| self.sign(name, state));
-                let list = ListSnapshot::new(found.revision, RawJson::of(&records)).signed(signed);
+                let list = ListSnapshot::new(found.revision, RawJson::of(&records))
+                    .signed(ns.as_str(), signed);
                 self.cache
                     .store_list(ns.clone(), list.clone(), Instant::now());
                 lists.push(list);

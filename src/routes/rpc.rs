@@ -68,6 +68,11 @@ pub async fn rpc(
     response
 }
 
+/// Where a signing center puts the signed digest of each namespace whose
+/// `records.list` a reply holds (one header each; JSON: namespace,
+/// revision, key, sig), since the list itself is a bare array.
+pub const SIGNATURE_HEADER: &str = "Syncdict-Signature";
+
 /// The one way an answer becomes an HTTP response: 200 (204 with no body),
 /// or the refusal's status, with the Basic challenge or `Retry-After` it
 /// calls for.
@@ -77,6 +82,12 @@ fn respond(protocol: Protocol, answer: Answer) -> HttpResponse {
         (None, Some(_)) => HttpResponse::Ok(),
         (None, None) => HttpResponse::NoContent(),
     };
+    for vouch in &answer.vouches {
+        // Namespaces and hex digits only: always a valid header value.
+        if let Ok(value) = HeaderValue::try_from(serde_json::to_string(vouch).unwrap_or_default()) {
+            builder.append_header((SIGNATURE_HEADER, value));
+        }
+    }
     match answer.body {
         None => builder.finish(),
         Some(body) => {

@@ -10,7 +10,8 @@ const NS: (&str, Ty) = ("namespace", Ty::String);
 pub fn info(method: Method) -> &'static MethodInfo {
     match method {
         Method::RecordsList => &MethodInfo { name: "records.list", params: &[NS], required: 0, returns: Ty::Array, offered: Both, permission: Read,
-            help: "Returns every record of namespace (default: default) as {key, value, revision, updated_at}, ordered by key." },
+            help: "Returns every record of namespace (default: default) as {key, value, revision, updated_at}, ordered by key. \
+                   A signing center adds the namespace's signed digest as a Syncdict-Signature header." },
         Method::RecordsGet => &MethodInfo { name: "records.get", params: &[("key", Ty::String), NS], required: 1, returns: Ty::Struct, offered: Both, permission: Read,
             help: "Returns the record stored under key in namespace; an error (-32002) if there is none." },
         Method::RecordsPut => &MethodInfo { name: "records.put", params: &[("key", Ty::String), ("value", Ty::Any), NS], required: 2, returns: Ty::Int, offered: Both, permission: Write,

@@ -26,7 +26,7 @@ use body::Body;
 use charset::Charset;
 pub use error::{CallError, RpcError};
 use jsonrpc::{Entry, Limits, Reply, Request};
-pub use raw_json::{RawJson, XmlValue};
+pub use raw_json::{RawJson, Vouch, XmlValue};
 pub use refusal::{Denied, Refusal};
 use registry::{Bound, Call, Introspection, Method, Permission, Protocol, StoreCall};
 use serde_json::Value;
@@ -117,14 +117,18 @@ fn authorize(bound: &Bound, caller: &Caller) -> Result<(), Refusal> {
 /// result it carries back, alone, in a batch or in a multicall, is taken
 /// from it, and a result that does not fit is an error instead. So a small
 /// request cannot make a large reply (a batch of 100 `records.list`).
+/// It also gathers the signed digests that vouch for the results taken
+/// (one per namespace), for the reply's headers.
 struct Budget {
     left: usize,
+    vouches: Vec<Vouch>,
 }
 
 impl Budget {
     fn new(limits: &Limits) -> Budget {
         Budget {
             left: limits.max_reply,
+            vouches: Vec::new(),
         }
     }
 
@@ -141,6 +145,11 @@ impl Budget {
             ));
         }
         self.left -= size;
+        if let Some(vouch) = raw.vouch() {
+            if !self.vouches.contains(vouch) {
+                self.vouches.push(vouch.clone());
+            }
+        }
         Ok(raw)
     }
 }
@@ -188,6 +197,9 @@ impl Failure {
 pub struct Answer {
     pub body: Option<Body>,
     pub refusal: Option<Refusal>,
+    /// Signed digests of the namespaces whose lists the body holds (the
+    /// `Syncdict-Signature` headers).
+    pub vouches: Vec<Vouch>,
 }
 
 impl Answer {
@@ -202,6 +214,7 @@ impl Answer {
         Answer {
             body: Some(body),
             refusal: Some(refusal),
+            vouches: Vec::new(),
         }
     }
 }
@@ -236,22 +249,25 @@ async fn handle_json(
     caller: &Caller,
     exec: &impl Executor,
 ) -> Answer {
-    let plain = |body| Answer {
+    let plain = |body, vouches| Answer {
         body,
         refusal: None,
+        vouches,
     };
     let started = Instant::now();
     match jsonrpc::decode(body, limits) {
         Err(reply) => {
             let code = reply.outcome.as_ref().err().map(|e| e.code);
             exec.observe(Protocol::Json, None, code, started.elapsed());
-            plain(Some(single(&reply)))
+            plain(Some(single(&reply)), Vec::new())
         }
         Ok(jsonrpc::Incoming::Single(entry)) => {
-            let (reply, refusal) = answer(entry, caller, exec, &mut Budget::new(limits)).await;
+            let mut budget = Budget::new(limits);
+            let (reply, refusal) = answer(entry, caller, exec, &mut budget).await;
             Answer {
                 body: reply.map(|r| single(&r)),
                 refusal,
+                vouches: budget.vouches,
             }
         }
         Ok(jsonrpc::Incoming::Batch(entries)) => {
@@ -260,7 +276,7 @@ async fn handle_json(
             for entry in entries {
                 replies.extend(answer(entry, caller, exec, &mut budget).await.0);
             }
-            plain(jsonrpc::encode_batch(&replies))
+            plain(jsonrpc::encode_batch(&replies), budget.vouches)
         }
     }
 }

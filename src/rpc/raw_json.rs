@@ -1,10 +1,12 @@
 //! `RawJson`: a result as JSON text, shared by every reply that uses it,
-//! with its XML-RPC `<value>` made once on first use (`XmlValue`).
+//! with its XML-RPC `<value>` made once on first use (`XmlValue`), and the
+//! signed digest that vouches for it, if any (`Vouch`).
 
 use std::sync::Arc;
 
 use super::error::RpcError;
 use super::xmlrpc;
+use crate::signing::Signed;
 
 /// Text known to be valid JSON, cheap to clone (a cached `records.list` is
 /// shared by every reply that uses it), with its XML-RPC `<value>` made on
@@ -15,6 +17,17 @@ pub struct RawJson(Arc<RawInner>);
 struct RawInner {
     json: Box<str>,
     xml: std::sync::OnceLock<Result<Box<str>, RpcError>>,
+    vouch: Option<Vouch>,
+}
+
+/// A namespace's signed digest that a result is the whole of (a signing
+/// center's `records.list`): the reply's `Syncdict-Signature` header, as
+/// the result itself stays the bare array the original clients read.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Vouch {
+    pub namespace: String,
+    #[serde(flatten)]
+    pub signed: Signed,
 }
 
 impl RawJson {
@@ -23,7 +36,25 @@ impl RawJson {
         RawJson(Arc::new(RawInner {
             json: text.into().into_boxed_str(),
             xml: std::sync::OnceLock::new(),
+            vouch: None,
         }))
+    }
+
+    /// The same text, vouched for by `namespace`'s signed digest (made once
+    /// per revision: the text is copied).
+    pub fn vouched(&self, namespace: &str, signed: Signed) -> RawJson {
+        RawJson(Arc::new(RawInner {
+            json: self.0.json.clone(),
+            xml: std::sync::OnceLock::new(),
+            vouch: Some(Vouch {
+                namespace: namespace.to_string(),
+                signed,
+            }),
+        }))
+    }
+
+    pub fn vouch(&self) -> Option<&Vouch> {
+        self.0.vouch.as_ref()
     }
 
     pub fn of<T: serde::Serialize>(value: &T) -> RawJson {

@@ -30,6 +30,7 @@ pub(super) async fn handle_xml(
 ) -> Answer {
     let started = Instant::now();
     let mut method = String::new();
+    let mut budget = Budget::new(limits);
     // The result as XML `<value>` pieces (shared with the cache when large).
     let outcome: Result<Body, Failure> =
         match xmlrpc::decode(body, charset, xml_depth(limits.max_depth)) {
@@ -41,13 +42,13 @@ pub(super) async fn handle_xml(
                     Ok(Bound {
                         call: Call::Introspect(Introspection::Multicall(calls)),
                         ..
-                    }) => multicall(calls, limits, caller, exec)
+                    }) => multicall(calls, limits, caller, exec, &mut budget)
                         .await
                         .map_err(Failure::from),
                     Ok(bound) => match authorize(&bound, caller) {
                         Ok(()) => run(bound, Protocol::Xml, caller, exec)
                             .await
-                            .and_then(|raw| Budget::new(limits).take(raw))
+                            .and_then(|raw| budget.take(raw))
                             .and_then(|raw| value_body(&raw))
                             .map_err(Failure::from),
                         Err(refusal) => Err(Failure::Refused(refusal)),
@@ -72,6 +73,7 @@ pub(super) async fn handle_xml(
             Answer {
                 body: Some(body),
                 refusal: None,
+                vouches: budget.vouches,
             }
         }
         Err(failure) => {
@@ -81,6 +83,7 @@ pub(super) async fn handle_xml(
                     xmlrpc::encode_fault(&failure.into_error()).into_bytes(),
                 )),
                 refusal,
+                vouches: Vec::new(),
             }
         }
     }
@@ -102,6 +105,7 @@ async fn multicall(
     limits: &Limits,
     caller: &Caller,
     exec: &impl Executor,
+    budget: &mut Budget,
 ) -> Result<Body, RpcError> {
     if calls.len() > limits.max_batch {
         return Err(RpcError::invalid_request(format!(
@@ -112,13 +116,12 @@ async fn multicall(
     }
     let mut out = Body::new();
     out.extend(b"<value><array><data>");
-    let mut budget = Budget::new(limits);
     for call in calls {
         // A nested system.multicall binds like any call and `introspect` refuses it.
         let outcome = match split_multicall_entry(call) {
             Err(e) => Err(Failure::Error(e)),
             Ok((method, params)) => {
-                call_one(Protocol::Xml, &method, params, caller, exec, &mut budget).await
+                call_one(Protocol::Xml, &method, params, caller, exec, budget).await
             }
         };
         match outcome.and_then(|raw| raw.xml().map_err(Failure::from)) {

@@ -141,6 +141,12 @@ pub fn config(
     let mut config = builder.with_cert_resolver(store.clone());
     config.ticketer = rustls::crypto::ring::Ticketer::new()?;
     config.session_storage = rustls::server::ServerSessionMemoryCache::new(SESSION_CACHE);
+    // The server's order of suites (SHA-256 first, see `provider`) wins
+    // over a client's, which is often rustls's default (SHA-384 first).
+    config.ignore_client_order = true;
+    // One ticket after each handshake: an edge resumes one session at a
+    // time, and each ticket costs an encryption and a record.
+    config.send_tls13_tickets = 1;
     Ok(Some((config, store)))
 }
 

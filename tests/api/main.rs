@@ -32,6 +32,7 @@ mod records;
 mod rpc4django;
 mod scale_out;
 mod signed;
+mod signed_lists;
 mod slow_clients;
 mod tls;
 mod tokens;

@@ -109,7 +109,7 @@ pub fn signing_key() -> (PathBuf, VerifyKey) {
     (path, public)
 }
 
-async fn signing_center(backend: Backend, key: PathBuf) -> TestApp {
+pub async fn signing_center(backend: Backend, key: PathBuf) -> TestApp {
     TestApp::builder()
         .center()
         .backend(backend)
