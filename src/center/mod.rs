@@ -3,6 +3,7 @@
 //! every call for `/metrics`, and checks credentials; `start` wires it.
 
 mod credentials;
+mod held;
 mod history;
 mod legacy;
 mod namespaces;
@@ -25,6 +26,7 @@ use crate::metrics::{Exposition, RpcMetrics};
 use crate::rpc::registry::{Method, Protocol, StoreCall};
 use crate::rpc::{CallError, Caller, Executor, RawJson};
 use crate::signing::Signer;
+pub use held::Holds;
 pub use read_cache::{ListSnapshot, ReadCache};
 
 /// Why credentials could not be checked.
@@ -44,6 +46,9 @@ pub struct CenterOptions {
     pub remember_logins: Duration,
     /// `server.signing_key_file`, loaded.
     pub signer: Option<Arc<Signer>>,
+    /// `server.max_hold` and `server.max_held`.
+    pub max_hold: Duration,
+    pub max_held: usize,
 }
 
 /// Executes store calls; cheap to clone (one per HTTP worker).
@@ -67,6 +72,8 @@ pub struct Center {
     /// or fills one `records.changes` reply, while the others wait for it
     /// instead of each querying the database (`reads.rs`).
     flights: Arc<reads::Flights>,
+    /// Held `records.changes` requests (`held.rs`).
+    holds: Arc<Holds>,
 }
 
 impl Center {
@@ -88,6 +95,7 @@ impl Center {
             credentials: Arc::new(credentials::Credentials::new(options.remember_logins)),
             signer: options.signer,
             flights: Arc::default(),
+            holds: Arc::new(Holds::new(options.max_hold, options.max_held)),
         }
     }
 
@@ -98,6 +106,7 @@ impl Center {
     /// The center's part of `/metrics`: RPC counters and the pool gauges.
     pub fn render_metrics(&self, out: &mut Exposition) {
         self.metrics.render(out);
+        self.holds.render(out);
         let state = self.pool.state();
         out.single(
             "syncdict_db_pool_connections",
@@ -243,7 +252,14 @@ impl Executor for Center {
                     .await?;
                 Ok(RawJson::of(&applied))
             }
-            StoreCall::Changes { since, namespaces } => self.changes(since, namespaces).await,
+            StoreCall::Changes {
+                since,
+                namespaces,
+                wait,
+            } => {
+                self.held_changes(since, namespaces, wait.unwrap_or_default())
+                    .await
+            }
             StoreCall::History {
                 namespace,
                 key,

@@ -52,6 +52,14 @@ impl ListSnapshot {
     }
 }
 
+/// A `records.changes` reply, and whether it carries anything (a full
+/// dataset, an upsert or a delete): a held pull waits on one that does not.
+#[derive(Debug, Clone)]
+pub struct ChangesReply {
+    pub json: RawJson,
+    pub changed: bool,
+}
+
 #[derive(Debug, Default)]
 struct State {
     /// The newest revision known to be committed.
@@ -73,7 +81,7 @@ pub type DeltaKey = (i64, Option<Vec<Namespace>>);
 #[derive(Debug, Default)]
 struct Deltas {
     revision: i64,
-    by_since: HashMap<DeltaKey, RawJson>,
+    by_since: HashMap<DeltaKey, ChangesReply>,
     /// Bytes of the replies kept.
     bytes: usize,
 }
@@ -94,6 +102,8 @@ pub struct ReadCache {
     state: RwLock<State>,
     deltas: RwLock<Deltas>,
     check_interval: Duration,
+    /// The known revision, for held pulls to wait on (woken from memory).
+    newest: tokio::sync::watch::Sender<i64>,
 }
 
 impl ReadCache {
@@ -102,7 +112,23 @@ impl ReadCache {
             state: RwLock::new(State::default()),
             deltas: RwLock::new(Deltas::default()),
             check_interval,
+            newest: tokio::sync::watch::Sender::new(0),
         }
+    }
+
+    /// Told of every rise of the known revision (a write through this
+    /// center, or one through another found by a revision check).
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<i64> {
+        self.newest.subscribe()
+    }
+
+    /// Wakes the waiters if `known` is newer than what they were told.
+    fn announce(&self, known: i64) {
+        self.newest.send_if_modified(|told| {
+            let newer = known > *told;
+            *told = (*told).max(known);
+            newer
+        });
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
@@ -140,7 +166,7 @@ impl ReadCache {
 
     /// The cached `records.changes` reply for `key`, if it was computed at
     /// the fresh known revision.
-    pub fn fresh_delta(&self, key: &DeltaKey, now: Instant) -> Option<RawJson> {
+    pub fn fresh_delta(&self, key: &DeltaKey, now: Instant) -> Option<ChangesReply> {
         let known = self.fresh_revision(now)?;
         let d = self.deltas.read().unwrap_or_else(|p| p.into_inner());
         (d.revision == known).then(|| d.by_since.get(key).cloned())?
@@ -148,7 +174,7 @@ impl ReadCache {
 
     /// Keeps a `records.changes` reply computed at `revision`, if that is
     /// still the newest known revision.
-    pub fn store_delta(&self, since: DeltaKey, revision: i64, json: RawJson) {
+    pub fn store_delta(&self, since: DeltaKey, revision: i64, reply: ChangesReply) {
         if revision != self.read().known {
             return;
         }
@@ -158,11 +184,11 @@ impl ReadCache {
             d.by_since.clear();
             d.bytes = 0;
         }
-        let size = json.as_str().len();
+        let size = reply.json.as_str().len();
         let fits = size <= MAX_DELTA_BYTES && d.bytes + size <= DELTA_BUDGET_BYTES;
         if fits && d.by_since.len() < MAX_DELTAS && !d.by_since.contains_key(&since) {
             d.bytes += size;
-            d.by_since.insert(since, json);
+            d.by_since.insert(since, reply);
         }
     }
 
@@ -171,12 +197,18 @@ impl ReadCache {
         let mut s = self.write();
         s.known = s.known.max(revision);
         s.checked_at = Some(now);
+        let known = s.known;
+        drop(s);
+        self.announce(known);
     }
 
     /// Records a write this process committed.
     pub fn note_write(&self, revision: i64) {
         let mut s = self.write();
         s.known = s.known.max(revision);
+        let known = s.known;
+        drop(s);
+        self.announce(known);
     }
 
     /// Stores the list of `ns` read at `now` in one snapshot at its
@@ -191,6 +223,9 @@ impl ReadCache {
             s.checked_at = Some(now);
             s.lists.insert(ns, list);
         }
+        let known = s.known;
+        drop(s);
+        self.announce(known);
     }
 }
 
@@ -208,6 +243,27 @@ mod tests {
 
     fn at(since: i64) -> DeltaKey {
         (since, None)
+    }
+
+    fn changed(json: RawJson) -> ChangesReply {
+        ChangesReply {
+            json,
+            changed: true,
+        }
+    }
+
+    #[test]
+    fn waiters_are_told_of_each_newer_revision_only() {
+        let cache = ReadCache::new(Duration::from_secs(60));
+        let mut waiter = cache.subscribe();
+        cache.note_write(5);
+        assert!(waiter.has_changed().unwrap());
+        assert_eq!(*waiter.borrow_and_update(), 5);
+        cache.confirm_revision(4, Instant::now());
+        cache.store_list(ns(), snapshot(5), Instant::now());
+        assert!(!waiter.has_changed().unwrap(), "nothing newer than 5");
+        cache.confirm_revision(6, Instant::now());
+        assert_eq!(*waiter.borrow_and_update(), 6);
     }
 
     #[test]
@@ -238,7 +294,7 @@ mod tests {
         let cache = ReadCache::new(Duration::from_secs(60));
         let t = Instant::now();
         cache.confirm_revision(7, t);
-        cache.store_delta(at(5), 7, RawJson::from_trusted("{}"));
+        cache.store_delta(at(5), 7, changed(RawJson::from_trusted("{}")));
         assert!(cache.fresh_delta(&at(5), t).is_some());
         assert!(cache.fresh_delta(&at(6), t).is_none());
         cache.note_write(8);
@@ -246,7 +302,7 @@ mod tests {
             cache.fresh_delta(&at(5), t).is_none(),
             "a newer write makes it stale"
         );
-        cache.store_delta(at(5), 7, RawJson::from_trusted("{}"));
+        cache.store_delta(at(5), 7, changed(RawJson::from_trusted("{}")));
         assert!(
             cache.fresh_delta(&at(5), t).is_none(),
             "computed before the newest write"
@@ -286,10 +342,10 @@ mod tests {
         let t = Instant::now();
         cache.confirm_revision(1000, t);
         let reply = |bytes: usize| RawJson::from_trusted("x".repeat(bytes));
-        cache.store_delta(at(1), 1000, reply(MAX_DELTA_BYTES + 1));
+        cache.store_delta(at(1), 1000, changed(reply(MAX_DELTA_BYTES + 1)));
         assert!(cache.fresh_delta(&at(1), t).is_none(), "too large to keep");
         for since in 2..200 {
-            cache.store_delta(at(since), 1000, reply(MAX_DELTA_BYTES));
+            cache.store_delta(at(since), 1000, changed(reply(MAX_DELTA_BYTES)));
         }
         let kept = (2..200)
             .filter(|s| cache.fresh_delta(&at(*s), t).is_some())

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::read_cache::DeltaKey;
+use super::read_cache::{ChangesReply, DeltaKey};
 use super::signed::signature_member;
 use super::{db_failure, to_record, to_records, Center, ListSnapshot};
 use crate::db::executor::{CurrentRevision, GetChanges, ListRecords};
@@ -125,11 +125,19 @@ impl Center {
 
     /// The `records.changes` reply for `key` from the cache, if it holds one
     /// at `known`.
-    fn cached_changes(&self, key: &DeltaKey, names: &[Namespace], known: i64) -> Option<RawJson> {
+    fn cached_changes(
+        &self,
+        key: &DeltaKey,
+        names: &[Namespace],
+        known: i64,
+    ) -> Option<ChangesReply> {
         let (since, original) = (key.0, key.1.is_none());
         let now = Instant::now();
         if since > 0 && since == known {
-            return Some(empty_reply(known, names, original));
+            return Some(ChangesReply {
+                json: empty_reply(known, names, original),
+                changed: false,
+            });
         }
         if since == 0 || since > known {
             let lists: Option<Vec<ListSnapshot>> = names
@@ -148,7 +156,7 @@ impl Center {
         &self,
         since: i64,
         namespaces: Option<Vec<Namespace>>,
-    ) -> Result<RawJson, CallError> {
+    ) -> Result<ChangesReply, CallError> {
         let original = namespaces.is_none();
         let key: DeltaKey = (since, namespaces);
         // No allocation for the original form: this is every edge's pull.
@@ -200,6 +208,10 @@ impl Center {
             }
             return Ok(full_reply(names, &lists, original));
         }
+        let changed = found
+            .rows
+            .iter()
+            .any(|r| net_change(since, r) != NetChange::Unchanged);
         let mut parts: BTreeMap<&str, Part> = names
             .iter()
             .map(|n| (n.as_str(), Part::default()))
@@ -235,6 +247,10 @@ impl Center {
                 namespaces: parts,
             })
         };
+        let delta = ChangesReply {
+            json: delta,
+            changed,
+        };
         self.cache
             .store_delta(key.clone(), found.revision, delta.clone());
         Ok(delta)
@@ -264,14 +280,18 @@ fn empty_reply(revision: i64, names: &[Namespace], original: bool) -> RawJson {
 
 /// Every record of `names`, from their serialized lists (all at one
 /// revision), without parsing them again.
-fn full_reply(names: &[Namespace], lists: &[ListSnapshot], original: bool) -> RawJson {
+fn full_reply(names: &[Namespace], lists: &[ListSnapshot], original: bool) -> ChangesReply {
     let revision = lists.first().map_or(0, |l| l.revision);
+    let full = |json| ChangesReply {
+        json,
+        changed: true,
+    };
     if original {
-        return RawJson::from_trusted(format!(
+        return full(RawJson::from_trusted(format!(
             r#"{{"revision":{revision},"full":true,"upserts":{},"deletes":[]{}}}"#,
             lists[0].json.as_str(),
             signature_member(lists[0].signed.as_ref()),
-        ));
+        )));
     }
     let size: usize = lists.iter().map(|l| l.json.as_str().len() + 96).sum();
     let mut out = String::with_capacity(size + 64);
@@ -290,5 +310,5 @@ fn full_reply(names: &[Namespace], lists: &[ListSnapshot], original: bool) -> Ra
         ));
     }
     out.push_str("}}");
-    RawJson::from_trusted(out)
+    full(RawJson::from_trusted(out))
 }

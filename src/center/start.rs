@@ -24,6 +24,8 @@ pub struct CenterRole {
     purge: JoinHandle<()>,
     /// Saves when tokens were last used, once a minute.
     usage: JoinHandle<()>,
+    /// Re-reads the revision while pulls are held (`Center::poll_for_held`).
+    hold_poll: JoinHandle<()>,
     /// DB executor threads still running (each holds pooled connections).
     executors: Arc<AtomicUsize>,
 }
@@ -89,10 +91,13 @@ pub async fn start(settings: &Settings, signer: Option<Arc<Signer>>) -> CenterRo
             keep_history: s.keep_history,
             remember_logins: s.remember_logins.get(),
             signer,
+            max_hold: s.max_hold.get(),
+            max_held: s.max_held,
         },
     );
     CenterRole {
         usage: spawn_usage(center.clone()),
+        hold_poll: spawn_hold_poll(center.clone(), s.hold_poll_interval.get()),
         center,
         maintenance,
         purge,
@@ -110,8 +115,11 @@ impl CenterRole {
             maintenance,
             purge,
             usage,
+            hold_poll,
             executors,
         } = self;
+        hold_poll.abort();
+        let _ = hold_poll.await;
         purge.abort();
         let _ = purge.await;
         usage.abort();
@@ -151,6 +159,21 @@ fn spawn_usage(center: Center) -> JoinHandle<()> {
             ticker.tick().await;
             if let Err(e) = center.save_token_usage().await {
                 tracing::debug!(error = %e, "token usage not saved");
+            }
+        }
+    })
+}
+
+/// Lets held pulls learn of writes made through other centers: a revision
+/// check every `every` while anything is held, none otherwise.
+fn spawn_hold_poll(center: Center, every: Duration) -> JoinHandle<()> {
+    actix_web::rt::spawn(async move {
+        let mut ticker = actix_web::rt::time::interval(every);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            if let Err(e) = center.poll_for_held().await {
+                tracing::debug!(error = %e, "revision check for held pulls failed");
             }
         }
     })

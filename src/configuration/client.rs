@@ -76,6 +76,14 @@ pub struct ClientSettings {
     pub interval: HumanDuration,
     /// Time limit of one request to one upstream. Default `"5s"`.
     pub timeout: HumanDuration,
+    /// Held pulls: ask the center to hold each `records.changes` up to
+    /// this long while nothing changes, and send the next one as soon as
+    /// one returns, so changes arrive in about a second instead of within
+    /// `interval`. A center that does not hold (or refuses `wait`) is
+    /// pulled every `interval`, failures back off as always; the request
+    /// timeout is this plus `timeout`. `changes` mode only. Default `"0s"`
+    /// (off: the original design's pull every `interval`).
+    pub hold: HumanDuration,
     /// After an upstream fails it is tried after the others for this long,
     /// then preferred again (so the edge returns to its first center).
     /// Default `"30s"`.
@@ -150,6 +158,7 @@ impl Default for ClientSettings {
             value_field: None,
             interval: secs(6),
             timeout: secs(5),
+            hold: secs(0),
             upstream_cooldown: secs(30),
             username: None,
             password: None,

@@ -110,8 +110,24 @@ pub struct ServerSettings {
     /// body holds nothing for longer). Default `"10s"`.
     pub request_timeout: HumanDuration,
     /// Open connections at most, over all workers; more wait in the
-    /// kernel's accept queue. Default `10000`.
+    /// kernel's accept queue. Held pulls keep theirs open while held.
+    /// Default `25000`.
     pub max_connections: usize,
+    /// The longest a `records.changes` request asking to `wait` is held
+    /// while nothing changes; below the usual proxy read timeouts (60 s for
+    /// nginx, 50 s for HAProxy's common setups). `"0s"` turns holding off.
+    /// Default `"30s"`.
+    pub max_hold: HumanDuration,
+    /// Requests held at once at most; past it they answer at once (as
+    /// without `wait`). Must be below `max_connections`, so writes and
+    /// other calls always find a connection. Default `20000`.
+    pub max_held: usize,
+    /// While anything is held, how often the revision is re-read (one
+    /// query per center, not per request) to find writes made through
+    /// other centers on the same database: the bound on how late those
+    /// reach held edges. Writes through this center wake them at once.
+    /// Default `"250ms"`.
+    pub hold_poll_interval: HumanDuration,
     /// How long a successful password check is remembered (keyed by a
     /// keyed hash of the credentials, never the password), so Basic
     /// credentials sent with every call cost argon2id once per this, not
@@ -180,7 +196,10 @@ impl Default for ServerSettings {
             password_queue: 64,
             revision_check_interval: HumanDuration(std::time::Duration::from_secs(1)),
             request_timeout: HumanDuration(std::time::Duration::from_secs(10)),
-            max_connections: 10_000,
+            max_connections: 25_000,
+            max_hold: HumanDuration(std::time::Duration::from_secs(30)),
+            max_held: 20_000,
+            hold_poll_interval: HumanDuration(std::time::Duration::from_millis(250)),
             remember_logins: HumanDuration(std::time::Duration::from_secs(60)),
             tls_cert_file: None,
             tls_key_file: None,

@@ -47,6 +47,18 @@ impl Settings {
                 format!("{} must be between 1 and 64", s.password_threads),
             );
         }
+        if s.max_held >= s.max_connections {
+            return fail(
+                "server.max_held",
+                format!(
+                    "must be below server.max_connections ({}), so held pulls leave connections for writes",
+                    s.max_connections
+                ),
+            );
+        }
+        if s.hold_poll_interval.get() < std::time::Duration::from_millis(10) {
+            return fail("server.hold_poll_interval", "must be at least 10ms".into());
+        }
         if s.max_connections == 0 {
             return fail("server.max_connections", "must be at least 1".into());
         }
@@ -161,6 +173,15 @@ impl Settings {
                     format!("{url:?} must be an http:// or https:// URL"),
                 );
             }
+        }
+        if !c.hold.get().is_zero() && c.mode == PullMode::Method {
+            return fail(
+                "client.hold",
+                "needs mode = \"changes\" (held pulls are records.changes with wait)".into(),
+            );
+        }
+        if c.hold.get() > std::time::Duration::from_secs(3600) {
+            return fail("client.hold", "must be at most 1h".into());
         }
         if !c.verify_keys.is_empty() && c.mode == PullMode::Method {
             return fail(

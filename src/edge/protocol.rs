@@ -113,10 +113,19 @@ pub fn body_hash(bytes: &[u8]) -> u64 {
 /// The JSON-RPC body for `records.changes(since)`, or, for any other set
 /// of namespaces than `default` alone, `records.changes(since, namespaces)`
 /// (so an edge of the default namespace speaks to a center of any version).
-pub fn changes_request(since: i64, namespaces: &[Namespace]) -> String {
-    let params = match namespaces {
-        [only] if only.is_default() => json!([since]),
-        _ => json!([since, namespaces]),
+/// The `records.changes` body: the original form when only `default` is
+/// pulled; with `wait`, a held pull (`[since, namespaces or null, seconds]`).
+pub fn changes_request(
+    since: i64,
+    namespaces: &[Namespace],
+    wait: Option<std::time::Duration>,
+) -> String {
+    let original = matches!(namespaces, [only] if only.is_default());
+    let params = match (original, wait) {
+        (true, None) => json!([since]),
+        (false, None) => json!([since, namespaces]),
+        (true, Some(w)) => json!([since, null, w.as_secs_f64()]),
+        (false, Some(w)) => json!([since, namespaces, w.as_secs_f64()]),
     };
     json!({"jsonrpc": "2.0", "method": "records.changes", "params": params, "id": 1}).to_string()
 }
@@ -285,11 +294,17 @@ mod tests {
             br#"{"result":{"revision":1,"full":false,"upserts":[],"deletes":[],"namespaces":{}}}"#;
         assert!(matches!(parse_changes(both), Err(PullError::Malformed(_))));
         assert_eq!(
-            changes_request(3, &[Namespace::default()]),
+            changes_request(3, &[Namespace::default()], None),
             r#"{"id":1,"jsonrpc":"2.0","method":"records.changes","params":[3]}"#
         );
         let geo = Namespace::parse("geo").unwrap();
-        assert!(changes_request(3, &[geo]).contains(r#""params":[3,["geo"]]"#));
+        assert!(changes_request(3, std::slice::from_ref(&geo), None)
+            .contains(r#""params":[3,["geo"]]"#));
+        let held = Some(std::time::Duration::from_millis(2500));
+        assert!(
+            changes_request(3, &[Namespace::default()], held).contains(r#""params":[3,null,2.5]"#)
+        );
+        assert!(changes_request(3, &[geo], held).contains(r#""params":[3,["geo"],2.5]"#));
     }
 
     #[test]

@@ -10,6 +10,42 @@ pub enum Tick {
     Skip,
 }
 
+/// How a pull went with respect to holding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Held {
+    /// Not a held pull (`client.hold` off, or an upstream that refused `wait`).
+    NotAsked,
+    /// The upstream held it: it brought a change, or came back after
+    /// waiting. The next pull goes at once.
+    Held,
+    /// Asked, but it came back at once with nothing: the upstream does not
+    /// hold (its `server.max_hold` is 0, or held pulls are at its limit).
+    NotHeld,
+}
+
+impl Held {
+    /// How a pull asked to hold up to `hold` went: `changed` whether it
+    /// brought anything, `took` how long it took. A reply with nothing
+    /// faster than half the hold (and than a second) was not held.
+    pub fn judge(hold: Duration, changed: bool, took: Duration) -> Held {
+        if changed || took >= (hold / 2).min(Duration::from_secs(1)) {
+            Held::Held
+        } else {
+            Held::NotHeld
+        }
+    }
+
+    /// As the page shows it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Held::Held => "held by the upstream",
+            Held::NotHeld => "not held: the upstream answers at once; every interval",
+            Held::NotAsked => "the upstream refused wait; every interval",
+        }
+    }
+}
+
 /// When to pull: one pull at a time, and how long to wait after one. The
 /// failure count it backs off by is `EdgeState::consecutive_failures`,
 /// passed in, so it is kept in one place. Time enters only as durations
@@ -43,13 +79,14 @@ impl PullSchedule {
     }
 
     /// A pull ended, `failures` in a row having failed now (0: it did
-    /// not fail); returns the wait before the next one.
-    pub fn on_done(&mut self, failures: u32) -> Duration {
+    /// not fail); returns the wait before the next one: none after a held
+    /// pull the upstream held (`Held::Held`), the interval after others.
+    pub fn on_done(&mut self, failures: u32, held: Held) -> Duration {
         self.in_flight = false;
-        if failures == 0 {
-            self.interval
-        } else {
-            self.backoff(failures)
+        match (failures, held) {
+            (0, Held::Held) => Duration::ZERO,
+            (0, _) => self.interval,
+            _ => self.backoff(failures),
         }
     }
 
@@ -99,7 +136,7 @@ mod tests {
         assert_eq!(s.on_tick(), Tick::Pull);
         assert_eq!(s.on_tick(), Tick::Skip);
         assert_eq!(s.on_tick(), Tick::Skip);
-        assert_eq!(s.on_done(0), SIX);
+        assert_eq!(s.on_done(0, Held::NotAsked), SIX);
         assert_eq!(s.on_tick(), Tick::Pull);
     }
 
@@ -109,7 +146,7 @@ mod tests {
         let mut ceilings = Vec::new();
         for failures in 1..=6 {
             s.on_tick();
-            let wait = s.on_done(failures);
+            let wait = s.on_done(failures, Held::NotAsked);
             let ceiling = s.backoff_ceiling(failures);
             assert!(
                 wait <= ceiling && wait >= Duration::from_millis(600),
@@ -119,8 +156,39 @@ mod tests {
         }
         assert_eq!(ceilings, [6, 12, 24, 48, 60, 60]);
         s.on_tick();
-        assert_eq!(s.on_done(0), SIX, "a success returns to the interval");
+        assert_eq!(
+            s.on_done(0, Held::NotAsked),
+            SIX,
+            "a success returns to the interval"
+        );
         assert_eq!(s.backoff_ceiling(u32::MAX), Duration::from_secs(60));
+    }
+
+    #[test]
+    fn a_held_pull_is_followed_at_once_unless_it_failed_or_was_not_held() {
+        let mut s = PullSchedule::new(SIX, Duration::from_secs(60), 3);
+        s.on_tick();
+        assert_eq!(s.on_done(0, Held::Held), Duration::ZERO);
+        s.on_tick();
+        assert_eq!(s.on_done(0, Held::NotHeld), SIX, "the interval");
+        s.on_tick();
+        let after_failure = s.on_done(1, Held::Held);
+        assert!(
+            after_failure >= Duration::from_millis(600),
+            "{after_failure:?}"
+        );
+    }
+
+    #[test]
+    fn a_pull_is_judged_held_by_its_change_or_its_time() {
+        let hold = Duration::from_secs(30);
+        let ms = Duration::from_millis;
+        assert_eq!(Held::judge(hold, true, ms(3)), Held::Held);
+        assert_eq!(Held::judge(hold, false, ms(3)), Held::NotHeld);
+        assert_eq!(Held::judge(hold, false, ms(1000)), Held::Held);
+        // A short hold: half of it is enough.
+        assert_eq!(Held::judge(ms(400), false, ms(200)), Held::Held);
+        assert_eq!(Held::judge(ms(400), false, ms(150)), Held::NotHeld);
     }
 
     #[test]
@@ -129,7 +197,7 @@ mod tests {
         let waits: std::collections::BTreeSet<u128> = (0..50)
             .map(|_| {
                 s.on_tick();
-                s.on_done(4).as_millis()
+                s.on_done(4, Held::NotAsked).as_millis()
             })
             .collect();
         assert!(waits.len() > 40, "waits should differ: {waits:?}");

@@ -87,6 +87,8 @@ pub struct EdgeState {
     pub consecutive_failures: u32,
     pub last_error: Option<String>,
     pub skipped_ticks: u64,
+    /// With `client.hold`: how the last pull went with respect to holding.
+    pub held: Option<crate::edge::schedule::Held>,
     pub shrink_refusals: u64,
     pub overflow_refusals: u64,
     pub revision_refusals: u64,

@@ -66,6 +66,10 @@ pub struct StatusReport {
     pub namespaces: Vec<NamespaceStatus>,
     pub evictions: u64,
     pub skipped_ticks: u64,
+    /// With `client.hold`: `held`, `not_held` (the upstream answers at
+    /// once) or `not_asked` (it refused `wait`); absent when off or before
+    /// the first pull.
+    pub held_pulls: Option<crate::edge::schedule::Held>,
     pub shrink_guard_refusals: u64,
     pub overflow_refusals: u64,
     pub revision_refusals: u64,
@@ -141,6 +145,7 @@ impl EdgeView {
                 .collect(),
             evictions: self.store.evictions(),
             skipped_ticks: s.skipped_ticks,
+            held_pulls: s.held,
             shrink_guard_refusals: s.shrink_refusals,
             overflow_refusals: s.overflow_refusals,
             revision_refusals: s.revision_refusals,

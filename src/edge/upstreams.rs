@@ -6,6 +6,9 @@
 //! without paying the dead one's timeout on every pull, and returns to its
 //! first center once the cooldown has passed and it answers again.
 //!
+//! An upstream that refused a held pull's `wait` (a center from before held
+//! pulls) is asked without it for `NO_HOLD_FOR`, then asked again.
+//!
 //! Credentials written in an upstream URL were split out when the settings
 //! were read (`UpstreamUrl`), so the URL shown, logged and counted has none.
 
@@ -19,7 +22,12 @@ pub struct Upstreams {
     benched_until: Vec<Option<Instant>>,
     failures: Vec<u64>,
     cooldown: Duration,
+    /// When each upstream last refused `wait`.
+    refused_wait: Vec<Option<Instant>>,
 }
+
+/// How long an upstream that refused `wait` is pulled without it.
+pub const NO_HOLD_FOR: Duration = Duration::from_secs(600);
 
 impl Upstreams {
     pub fn new(list: Vec<UpstreamUrl>, cooldown: Duration) -> Self {
@@ -29,6 +37,7 @@ impl Upstreams {
             benched_until: vec![None; n],
             failures: vec![0; n],
             cooldown,
+            refused_wait: vec![None; n],
         }
     }
 
@@ -56,6 +65,16 @@ impl Upstreams {
     /// Upstream `i` answered: it is no longer cooling down.
     pub fn succeeded(&mut self, i: usize) {
         self.benched_until[i] = None;
+    }
+
+    /// Upstream `i` refused `wait` at `now`.
+    pub fn refused_wait(&mut self, i: usize, now: Instant) {
+        self.refused_wait[i] = Some(now);
+    }
+
+    /// Whether to ask upstream `i` to hold at `now`.
+    pub fn may_hold(&self, i: usize, now: Instant) -> bool {
+        self.refused_wait[i].is_none_or(|at| now.saturating_duration_since(at) >= NO_HOLD_FOR)
     }
 
     /// Failed requests per upstream since start, in configured order.
@@ -98,5 +117,16 @@ mod tests {
         assert_eq!(u.order(t0 + Duration::from_secs(10)), vec![0, 2, 1]);
         let failures: Vec<_> = u.failures().collect();
         assert_eq!(failures, vec![("a", 1), ("b", 1), ("c", 0)]);
+    }
+
+    #[test]
+    fn an_upstream_that_refused_wait_is_asked_again_later() {
+        let mut u = three();
+        let t0 = Instant::now();
+        assert!(u.may_hold(1, t0));
+        u.refused_wait(1, t0);
+        assert!(!u.may_hold(1, t0 + NO_HOLD_FOR / 2));
+        assert!(u.may_hold(0, t0 + NO_HOLD_FOR / 2));
+        assert!(u.may_hold(1, t0 + NO_HOLD_FOR));
     }
 }

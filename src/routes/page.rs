@@ -206,6 +206,7 @@ fn facts(r: &StatusReport) -> Markup {
         (fact("next pull", opt(&r.next_pull)))
         (fact("failures in a row", r.consecutive_failures.to_string()))
         (fact("skipped ticks", r.skipped_ticks.to_string()))
+        @if let Some(held) = r.held_pulls { (fact("held pulls", held.label().to_string())) }
         (fact("shrink-guard refusals", r.shrink_guard_refusals.to_string()))
         (fact("overflow refusals", r.overflow_refusals.to_string()))
         (fact("revision refusals", r.revision_refusals.to_string()))

@@ -43,6 +43,7 @@ pub fn bind(protocol: Protocol, name: &str, params: Params) -> Result<Bound, Rpc
         Method::RecordsChanges => store(StoreCall::Changes {
             since: revision_arg("since", next())?,
             namespaces: namespaces_arg(next())?,
+            wait: optional(next(), wait_arg)?,
         }),
         Method::RecordsApply => store(StoreCall::Apply {
             changes: change_set_arg(next())?,
@@ -232,6 +233,21 @@ fn namespaces_arg(v: Value) -> Result<Option<Vec<Namespace>>, RpcError> {
 
 /// Most namespaces one `records.changes` call may name.
 pub const MAX_NAMESPACES_PER_CALL: usize = 100;
+
+/// Longest `wait` accepted (a center holds at most `server.max_hold`).
+const MAX_WAIT_SECONDS: f64 = 3600.0;
+
+/// `wait`: seconds, fractions allowed, from 0 to an hour.
+fn wait_arg(v: Value) -> Result<std::time::Duration, RpcError> {
+    match v.as_f64() {
+        Some(s) if (0.0..=MAX_WAIT_SECONDS).contains(&s) => {
+            Ok(std::time::Duration::from_secs_f64(s))
+        }
+        _ => Err(RpcError::invalid_params(format!(
+            "\"wait\" must be a number of seconds from 0 to {MAX_WAIT_SECONDS}"
+        ))),
+    }
+}
 
 fn limit_arg(v: Value) -> Result<i64, RpcError> {
     let limit = optional(v, |v| match v.as_i64() {

@@ -19,11 +19,12 @@ pub fn info(method: Method) -> &'static MethodInfo {
                    A value that violates the namespace's schema is refused (-32602)." },
         Method::RecordsDelete => &MethodInfo { name: "records.delete", params: &[("key", Ty::String), NS], required: 1, returns: Ty::Boolean, offered: Both, permission: Write,
             help: "Deletes the record under key in namespace; returns true if it existed, false otherwise." },
-        Method::RecordsChanges => &MethodInfo { name: "records.changes", params: &[("since", Ty::Int), ("namespaces", Ty::Array)], required: 1, returns: Ty::Struct, offered: Both, permission: Read,
+        Method::RecordsChanges => &MethodInfo { name: "records.changes", params: &[("since", Ty::Int), ("namespaces", Ty::Array), ("wait", Ty::Double)], required: 1, returns: Ty::Struct, offered: Both, permission: Read,
             help: "Returns the net change after revision since. Without namespaces: {revision, full, upserts, deletes} \
                    for the default namespace, deletes as keys. With a list of namespaces: {revision, full, namespaces: \
                    {name: {upserts, deletes}}}. full is true (upserts then hold every record) when since is 0, older \
-                   than the kept tombstones, or ahead of the store." },
+                   than the kept tombstones, or ahead of the store. With wait (seconds, held at most server.max_hold), \
+                   a request that would change nothing in those namespaces is held until a change arrives or wait passes." },
         Method::RecordsApply => &MethodInfo { name: "records.apply", params: &[("changes", Ty::Struct), NS, ("if_revision", Ty::Int)], required: 1, returns: Ty::Struct, offered: Both, permission: Write,
             help: "Commits {upserts: {key: value, ...}, deletes: [key, ...]} in namespace at one revision, or nothing. \
                    With if_revision, refused (-32009) if the namespace changed after it. Returns {revision, upserts, \

@@ -11,6 +11,8 @@ use crate::domain::{ChangeSet, Namespace, RecordKey};
 pub enum Ty {
     String,
     Int,
+    /// A number, fractions allowed (an `int` is accepted where one is asked).
+    Double,
     Boolean,
     Struct,
     Array,
@@ -24,6 +26,7 @@ impl Ty {
         match self {
             Ty::String => serde_json::json!({"type": "string"}),
             Ty::Int => serde_json::json!({"type": "integer"}),
+            Ty::Double => serde_json::json!({"type": "number"}),
             Ty::Boolean => serde_json::json!({"type": "boolean"}),
             Ty::Struct => serde_json::json!({"type": "object"}),
             Ty::Array => serde_json::json!({"type": "array"}),
@@ -35,6 +38,7 @@ impl Ty {
         match self {
             Ty::String => "string",
             Ty::Int => "int",
+            Ty::Double => "double",
             Ty::Boolean => "boolean",
             Ty::Struct => "struct",
             Ty::Array => "array",
@@ -214,6 +218,8 @@ pub enum StoreCall {
     Changes {
         since: i64,
         namespaces: Option<Vec<Namespace>>,
+        /// How long to hold the request while nothing changed (`None`: answer at once).
+        wait: Option<std::time::Duration>,
     },
     Apply {
         namespace: Namespace,

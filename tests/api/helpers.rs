@@ -275,3 +275,18 @@ macro_rules! on_backends {
         $crate::on_backends!(@server $crate::helpers::on_backend; $($name),*);
     };
 }
+
+/// POSTs a JSON-RPC `body` to `target` and answers the reply's bytes (for
+/// the proxies tests put in front of a center).
+pub async fn forward(target: &str, body: &[u8]) -> actix_web::web::Bytes {
+    reqwest::Client::new()
+        .post(target)
+        .header("Content-Type", "application/json")
+        .body(body.to_vec())
+        .send()
+        .await
+        .expect("the center answers")
+        .bytes()
+        .await
+        .expect("a body")
+}

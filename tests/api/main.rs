@@ -16,6 +16,7 @@ mod edge_namespaces;
 mod failover;
 #[cfg(any(feature = "mysql", feature = "postgres"))]
 mod failure;
+mod held;
 mod helpers;
 mod hostile_upstream;
 mod lua;

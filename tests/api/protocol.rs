@@ -248,7 +248,11 @@ async fn introspection_over_http() {
         .await;
     assert_eq!(
         signature,
-        json!([["struct", "int"], ["struct", "int", "array"]])
+        json!([
+            ["struct", "int"],
+            ["struct", "int", "array"],
+            ["struct", "int", "array", "double"]
+        ])
     );
 }
 

@@ -14,7 +14,7 @@ use syncdict::edge::state::TickReport;
 use syncdict::edge::store::ApplyError;
 use syncdict::signing::{Signer, VerifyKey};
 
-use crate::helpers::{unique_name, Backend, TestApp};
+use crate::helpers::{forward, unique_name, Backend, TestApp};
 
 /// What the tampering proxy does to replies.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -46,16 +46,8 @@ impl TamperingProxy {
                 async move {
                     let request: Value = serde_json::from_slice(&body).unwrap_or_default();
                     *l.lock().unwrap() = request["params"][0].as_i64().unwrap_or(-1);
-                    let reply = reqwest::Client::new()
-                        .post(&target)
-                        .header("Content-Type", "application/json")
-                        .body(body.to_vec())
-                        .send()
-                        .await
-                        .unwrap()
-                        .text()
-                        .await
-                        .unwrap();
+                    let reply = forward(&target, &body).await;
+                    let reply = String::from_utf8_lossy(&reply).into_owned();
                     let mode = *m.lock().unwrap();
                     HttpResponse::Ok()
                         .content_type("application/json")

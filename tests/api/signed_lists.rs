@@ -60,12 +60,8 @@ async fn lists_carry_a_signature_header(backend: Backend) {
     center.put("a", json!("hello")).await;
     center.put("b", json!({"x": [1, 2.5, null]})).await;
     center.result("namespaces.create", json!(["geo"])).await;
-    let changes = json!({"upserts": {"fr": "Paris"}, "deletes": []});
     center
-        .result(
-            "records.apply",
-            json!({"changes": changes, "namespace": "geo"}),
-        )
+        .result("records.put", json!(["fr", "Paris", "geo"]))
         .await;
 
     let (signed, rows) = list(&center, json!([])).await;

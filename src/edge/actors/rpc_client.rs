@@ -102,6 +102,8 @@ pub struct Fetched {
     /// The revision the upstream refused as invalid, if the pull started
     /// over from 0 because of it.
     pub restarted_from: Option<i64>,
+    /// Whether the upstream that answered was asked to hold the pull.
+    pub held: bool,
 }
 
 /// Fetches what changed since `since` (or the whole dataset in `method`
@@ -117,6 +119,8 @@ pub struct Pull {
     /// In `method` mode, the hash of the last applied reply: a reply with
     /// the same hash is reported unchanged without being parsed.
     pub applied_hash: Option<u64>,
+    /// A held pull: ask upstreams to hold it this long while nothing changes.
+    pub wait: Option<Duration>,
 }
 
 impl Handler<Pull> for RpcClient {
@@ -128,8 +132,8 @@ impl Handler<Pull> for RpcClient {
         let upstreams = self.upstreams.clone();
         let s = self.settings.clone();
         Box::pin(async move {
-            let body = match s.mode {
-                PullMode::Changes => protocol::changes_request(msg.since, &s.namespaces),
+            let body = |wait| match s.mode {
+                PullMode::Changes => protocol::changes_request(msg.since, &s.namespaces, wait),
                 PullMode::Method => protocol::method_request(&s.method, s.jsonrpc_version),
             };
             let (order, list) = {
@@ -140,13 +144,33 @@ impl Handler<Pull> for RpcClient {
             for i in order {
                 let upstream = &list[i];
                 let mut restarted_from = None;
-                let mut fetched = fetch(&http, upstream, &auth, &body, &s, msg.applied_hash).await;
+                let mut wait = msg.wait.filter(|_| lock(&upstreams).may_hold(i, msg.at));
+                let mut fetched = fetch(
+                    &http,
+                    upstream,
+                    &auth,
+                    &body(wait),
+                    &s,
+                    msg.applied_hash,
+                    wait,
+                )
+                .await;
+                if wait.is_some() && invalid_params(&fetched) {
+                    // A center from before held pulls refuses `wait`: ask
+                    // without it (if that is refused too, `since` was).
+                    fetched = fetch(&http, upstream, &auth, &body(None), &s, None, None).await;
+                    if !invalid_params(&fetched) {
+                        lock(&upstreams).refused_wait(i, msg.at);
+                        tracing::info!(upstream = %upstream.url, "the upstream does not hold pulls; pulling every client.interval");
+                        wait = None;
+                    }
+                }
                 if refused_since(&fetched, s.mode, msg.since) {
                     // The upstream does not know our revision (a bad one
                     // kept from before, another store): start over, once.
                     restarted_from = Some(msg.since);
-                    let from_zero = protocol::changes_request(0, &s.namespaces);
-                    fetched = fetch(&http, upstream, &auth, &from_zero, &s, None).await;
+                    let from_zero = protocol::changes_request(0, &s.namespaces, wait);
+                    fetched = fetch(&http, upstream, &auth, &from_zero, &s, None, wait).await;
                 }
                 match fetched {
                     Ok(Reply {
@@ -162,6 +186,7 @@ impl Handler<Pull> for RpcClient {
                             failed_over: failures,
                             reply_bytes: bytes,
                             restarted_from,
+                            held: wait.is_some(),
                         });
                     }
                     Err(e) => {
@@ -178,10 +203,13 @@ impl Handler<Pull> for RpcClient {
 /// Whether an upstream refused `since` itself (invalid params) in `changes`
 /// mode, so that asking from 0 may succeed.
 fn refused_since(fetched: &Result<Reply, PullError>, mode: PullMode, since: i64) -> bool {
+    mode == PullMode::Changes && since != 0 && invalid_params(fetched)
+}
+
+/// Whether the upstream answered "invalid params".
+fn invalid_params(fetched: &Result<Reply, PullError>) -> bool {
     let invalid_params = crate::rpc::error::INVALID_PARAMS;
-    mode == PullMode::Changes
-        && since != 0
-        && matches!(fetched, Err(PullError::Rpc { code, .. }) if *code == invalid_params)
+    matches!(fetched, Err(PullError::Rpc { code, .. }) if *code == invalid_params)
 }
 
 fn lock(upstreams: &Mutex<Upstreams>) -> std::sync::MutexGuard<'_, Upstreams> {
@@ -203,9 +231,12 @@ async fn fetch(
     body: &str,
     s: &ClientSettings,
     applied_hash: Option<u64>,
+    wait: Option<Duration>,
 ) -> Result<Reply, PullError> {
     let mut request = http
         .post(&upstream.url)
+        // A held pull may take its wait, then the usual time to answer.
+        .timeout(s.timeout.get() + wait.unwrap_or_default())
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .body(body.to_string());
     // Credentials in the upstream's URL win over the client's own.

@@ -13,7 +13,7 @@ use super::cache::{Apply, CacheActor};
 use super::rpc_client::{Pull, RpcClient};
 use crate::configuration::{ClientSettings, PullMode};
 use crate::domain::now_us;
-use crate::edge::schedule::{PullSchedule, Tick};
+use crate::edge::schedule::{Held, PullSchedule, Tick};
 use crate::edge::start::Pace;
 use crate::edge::state::{EdgeState, PullSummary, TickReport};
 use crate::edge::store::EdgeStore;
@@ -85,11 +85,21 @@ impl Scheduler {
                 if let Some(pull) = act.tick(Instant::now()) {
                     ctx.spawn(pull.map(|_, _, _| ()));
                 }
-                // Keeps ticking while the pull runs, so overlapping ticks are counted.
-                let interval = act.settings.interval.get();
-                act.arm(ctx, interval);
+                // Keeps ticking while the pull runs, so overlapping ticks
+                // are counted; a held pull is long by design, and its end
+                // arms the next one.
+                if act.hold().is_none() {
+                    let interval = act.settings.interval.get();
+                    act.arm(ctx, interval);
+                }
             }
         });
+    }
+
+    /// `client.hold`, if pulls are held.
+    fn hold(&self) -> Option<Duration> {
+        let hold = self.settings.hold.get();
+        (!hold.is_zero() && self.settings.mode == PullMode::Changes).then_some(hold)
     }
 
     /// One tick at `at`: starts a pull, or counts a skip.
@@ -115,20 +125,23 @@ impl Scheduler {
             PullMode::Changes => (self.store.revision(), None),
             PullMode::Method => (0, self.applied_hash),
         };
+        let hold = self.hold();
         let pull = Pull {
             since,
             at,
             applied_hash,
+            wait: hold,
         };
         async move {
             let fetched = match client.send(pull).await {
                 Ok(Ok(fetched)) => fetched,
-                Ok(Err(e)) => return (TickReport::Failed(e), None, None),
+                Ok(Err(e)) => return (TickReport::Failed(e), None, None, false),
                 Err(e) => {
                     let e = PullError::Internal(e.to_string());
-                    return (TickReport::Failed(e), None, None);
+                    return (TickReport::Failed(e), None, None, false);
                 }
             };
+            let held = fetched.held;
             let summary = PullSummary {
                 upstream: fetched.upstream,
                 failed_over: fetched.failed_over,
@@ -148,15 +161,32 @@ impl Scheduler {
                 Ok(Err(refused)) => TickReport::Refused(refused),
                 Err(e) => TickReport::Failed(PullError::Internal(e.to_string())),
             };
-            (report, Some(summary), fetched.body_hash)
+            (report, Some(summary), fetched.body_hash, held)
         }
         .into_actor(self)
-        .map(move |(report, summary, body_hash), act, ctx| {
+        .map(move |(report, summary, body_hash, asked), act, ctx| {
             if report == TickReport::Applied && body_hash.is_some() {
                 act.applied_hash = body_hash;
             }
-            let failures = act.finish(&report, summary, at.elapsed());
-            let delay = act.schedule.on_done(failures);
+            let took = at.elapsed();
+            let changed = summary
+                .as_ref()
+                .is_some_and(|s| s.full || s.upserts + s.deletes > 0);
+            let held = match hold {
+                Some(hold) if asked => Held::judge(hold, changed, took),
+                _ => Held::NotAsked,
+            };
+            if hold.is_some() && summary.is_some() {
+                act.state().held = Some(held);
+            }
+            // A refused change would come back at once: refused pulls wait
+            // the interval, held or not.
+            let held = match report {
+                TickReport::Applied => held,
+                _ => Held::NotAsked,
+            };
+            let failures = act.finish(&report, summary, took);
+            let delay = act.schedule.on_done(failures, held);
             act.generation += 1;
             act.arm(ctx, delay);
             report

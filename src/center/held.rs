@@ -1,0 +1,162 @@
+//! Held pulls: `records.changes(since, namespaces, wait)` that would change
+//! nothing waits for a change instead of answering at once. A held request
+//! is a future waiting on the read cache's revision channel: no thread, no
+//! pooled connection, no query. A write through this center wakes it as
+//! the write commits; a write through another center on the same database
+//! is found by one revision check per `server.hold_poll_interval` while
+//! anything is held (`poll_for_held`), once per center, not per request.
+//! Woken requests take the reply from the read cache, filled by one of them
+//! (single flight), so thousands woken at once cost one query.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::read_cache::ChangesReply;
+use super::Center;
+use crate::domain::Namespace;
+use crate::metrics::Exposition;
+use crate::rpc::{CallError, RawJson};
+
+/// Held requests now, how they ended, and the bounds.
+#[derive(Debug)]
+pub struct Holds {
+    /// `server.max_hold`: the longest a request is held, whatever it asks.
+    max_hold: Duration,
+    /// `server.max_held`: past this many held at once, requests answer at
+    /// once (as without `wait`).
+    max_held: usize,
+    held: AtomicUsize,
+    by_change: AtomicU64,
+    by_wait: AtomicU64,
+    over_limit: AtomicU64,
+}
+
+impl Holds {
+    pub fn new(max_hold: Duration, max_held: usize) -> Holds {
+        Holds {
+            max_hold,
+            max_held,
+            held: AtomicUsize::new(0),
+            by_change: AtomicU64::new(0),
+            by_wait: AtomicU64::new(0),
+            over_limit: AtomicU64::new(0),
+        }
+    }
+
+    /// Requests held now.
+    pub fn held(&self) -> usize {
+        self.held.load(Ordering::Relaxed)
+    }
+
+    /// A place among the held, if one is left.
+    fn enter(&self) -> Option<HeldGuard<'_>> {
+        let taken = self
+            .held
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < self.max_held).then_some(n + 1)
+            });
+        match taken {
+            Ok(_) => Some(HeldGuard(self)),
+            Err(_) => {
+                self.over_limit.fetch_add(1, Ordering::Relaxed);
+                None
+            }
+        }
+    }
+
+    pub fn render(&self, out: &mut Exposition) {
+        out.single(
+            "syncdict_held_requests",
+            "gauge",
+            "records.changes requests held now, waiting for a change.",
+            self.held(),
+        );
+        out.family(
+            "syncdict_held_answers_total",
+            "counter",
+            "Held records.changes answered: by a change, by the wait passing, or at once because server.max_held were held.",
+        );
+        let ended = [
+            ("change", &self.by_change),
+            ("wait", &self.by_wait),
+            ("limit", &self.over_limit),
+        ];
+        for (label, n) in ended {
+            out.sample(
+                "syncdict_held_answers_total",
+                &format!(r#"by="{label}""#),
+                n.load(Ordering::Relaxed),
+            );
+        }
+    }
+}
+
+/// One held request; leaving (answered, or the client gone) gives the place back.
+struct HeldGuard<'a>(&'a Holds);
+
+impl Drop for HeldGuard<'_> {
+    fn drop(&mut self) {
+        self.0.held.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl Center {
+    /// `records.changes` held up to `wait` (at most `server.max_hold`)
+    /// while it would change nothing in `namespaces`. A `since` of 0 and a
+    /// full reply are never held.
+    pub(super) async fn held_changes(
+        &self,
+        since: i64,
+        namespaces: Option<Vec<Namespace>>,
+        wait: Duration,
+    ) -> Result<RawJson, CallError> {
+        let holds = &self.holds;
+        let deadline = Instant::now() + wait.min(holds.max_hold);
+        // Subscribed before the first look, so a change between the look
+        // and the wait still wakes it.
+        let mut newer = self.cache.subscribe();
+        let mut reply = self.changes(since, namespaces.clone()).await?;
+        if reply.changed || since == 0 || wait.is_zero() {
+            return Ok(reply.json);
+        }
+        let Some(_held) = holds.enter() else {
+            return Ok(reply.json);
+        };
+        loop {
+            // `changed` marks what it saw; a rise since the subscription
+            // (even before the first look) answers it at once.
+            match tokio::time::timeout_at(deadline, newer.changed()).await {
+                Ok(Ok(())) => {}
+                // The wait passed (or the cache is gone): nothing changed.
+                _ => {
+                    holds.by_wait.fetch_add(1, Ordering::Relaxed);
+                    return Ok(reply.json);
+                }
+            }
+            let next: ChangesReply = self.changes(since, namespaces.clone()).await?;
+            if next.changed {
+                holds.by_change.fetch_add(1, Ordering::Relaxed);
+                return Ok(next.json);
+            }
+            // A change in other namespaces: the reply moves to its
+            // revision, and the wait goes on.
+            reply = next;
+        }
+    }
+
+    /// Re-reads the revision if anything is held, so held requests learn
+    /// of writes made through other centers; answers whether it read. The
+    /// center's poller calls it every `server.hold_poll_interval`.
+    pub async fn poll_for_held(&self) -> Result<bool, CallError> {
+        if self.holds.held() == 0 {
+            return Ok(false);
+        }
+        self.recheck().await.map(|_| true)
+    }
+
+    pub fn holds(&self) -> &Holds {
+        &self.holds
+    }
+}
