@@ -27,8 +27,14 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
-    /// Print the effective settings, passwords masked, and exit.
-    CheckConfig,
+    /// Print the effective settings, passwords masked, check that every
+    /// output's template loads, and exit.
+    CheckConfig {
+        /// Print this output (its path, or its index from 0) rendered from
+        /// the edge's snapshot instead of the settings.
+        #[arg(long)]
+        render: Option<String>,
+    },
     /// Call a JSON-RPC method and print its result as JSON.
     ///
     /// Each PARAM is JSON, or a string if it is not valid JSON:

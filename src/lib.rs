@@ -6,6 +6,7 @@
 //!   the route table.
 //! - `center`: the center role: executes store calls, read cache, upkeep.
 //! - `edge`: the edge role: its actors, store, snapshot, status.
+//! - `outputs`: files an edge renders from its data (`[[output]]`).
 //! - `routes`: HTTP endpoints, one file each.
 //! - `rpc`: the protocol core, sans I/O (JSON-RPC, XML-RPC, methods, refusals).
 //! - `db`: diesel (nowhere else) and the DB executor actor.
@@ -24,6 +25,7 @@ pub mod domain;
 pub mod edge;
 pub mod memory;
 pub mod metrics;
+pub mod outputs;
 pub mod routes;
 pub mod rpc;
 pub mod signing;

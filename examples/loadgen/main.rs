@@ -9,6 +9,7 @@
 //! loadgen --tls-ca ca.pem edges --center https://127.0.0.1:PORT/RPC --edge-authorization "Bearer sdt_..." ...
 //! loadgen --tls-ca ca.pem pull-cpu --center https://127.0.0.1:PORT/RPC --pid PID --count 2000 --rounds 3
 //! loadgen --edge-authorization "Bearer sdt_..." pull-cpu --center http://127.0.0.1:PORT/RPC --pid PID
+//! loadgen held --center URL --edges 10000 --seconds 60 --wait 30 --pid PID --credentials USER:PASS
 //! loadgen cert --dir DIR
 //! ```
 //! It prints measurements; whether they meet a target is the script's call.
@@ -17,6 +18,7 @@
 
 mod digest;
 mod handshakes;
+mod held;
 mod http;
 mod scenarios;
 mod support;
@@ -114,6 +116,27 @@ enum Scenario {
         #[arg(long, default_value_t = 1)]
         rounds: usize,
     },
+    /// EDGES held edges (one kept connection each, `records.changes` with
+    /// `wait` again as soon as a reply is in) and one write a second for
+    /// SECONDS: write-to-edge time; then the RSS and CPU of PID for 10 s
+    /// with every edge held and nothing written.
+    Held {
+        #[arg(long)]
+        center: String,
+        /// Write through this center (on the same database) instead.
+        #[arg(long)]
+        write_center: Option<String>,
+        #[arg(long)]
+        edges: usize,
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        #[arg(long, default_value_t = 30.0)]
+        wait: f64,
+        #[arg(long)]
+        pid: u32,
+        #[arg(long)]
+        credentials: String,
+    },
     /// Times LtHash updates and signature checks (the costs of signed digests).
     Digest {
         #[arg(long, default_value_t = 100_000)]
@@ -176,6 +199,26 @@ fn main() -> ExitCode {
                 rounds,
             } => handshakes::pull_cpu(&center, pid, count, rounds, &edge_auth).await,
             Scenario::Cert { dir } => handshakes::certificates(&dir),
+            Scenario::Held {
+                center,
+                write_center,
+                edges,
+                seconds,
+                wait,
+                pid,
+                credentials,
+            } => {
+                held::held(held::HeldRun {
+                    center: &center,
+                    write_center: write_center.as_deref(),
+                    edges,
+                    seconds,
+                    wait,
+                    pid,
+                    credentials: &credentials,
+                })
+                .await
+            }
             Scenario::Digest { count } => digest::costs(count),
             Scenario::Writes {
                 center,

@@ -3,6 +3,7 @@
 mod cidr;
 mod client;
 mod database_url;
+mod output;
 mod server;
 mod units;
 mod upstream_url;
@@ -15,6 +16,7 @@ use serde::{Deserialize, Serialize};
 pub use cidr::Cidr;
 pub use client::{ClientSettings, JsonRpcVersion, Percent, PullMode};
 pub use database_url::{Backend, DatabaseUrl};
+pub use output::{OutputFormat, OutputSettings};
 pub use server::{ReadAccess, Role, ServerSettings};
 pub use units::{ByteSize, HumanDuration, InvalidValue};
 pub use upstream_url::UpstreamUrl;
@@ -38,6 +40,8 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub client: ClientSettings,
     pub log: LogSettings,
+    /// `[[output]]` sections: files an edge renders from its data. Default none.
+    pub output: Vec<OutputSettings>,
 }
 
 /// `[database]`: where the records live.

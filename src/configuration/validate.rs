@@ -108,6 +108,7 @@ impl Settings {
             );
         }
         self.validate_client()?;
+        self.validate_outputs()?;
         let d = &self.database;
         if !d.url.backend().compiled_in() {
             return fail(
@@ -138,6 +139,55 @@ impl Settings {
                 "log.level",
                 format!("{:?} is not a valid filter", self.log.level),
             );
+        }
+        Ok(())
+    }
+
+    /// `[[output]]`: on an edge, of namespaces it pulls, to distinct files.
+    fn validate_outputs(&self) -> Result<(), ConfigError> {
+        let fail = |i: usize, why: String| Err(ConfigError(format!("output[{i}]: {why}")));
+        if !self.output.is_empty() && !self.has_role(Role::Edge) {
+            return fail(
+                0,
+                "outputs need the edge role (they render its data)".into(),
+            );
+        }
+        let mut paths = std::collections::HashSet::new();
+        for (i, o) in self.output.iter().enumerate() {
+            if o.path.as_os_str().is_empty() || o.path.is_dir() {
+                return fail(i, format!("path {:?} must name a file", o.path));
+            }
+            if !paths.insert(&o.path) {
+                return fail(i, format!("path {:?} is used by another output", o.path));
+            }
+            if o.namespaces.is_empty() {
+                return fail(i, "namespaces must list at least one".into());
+            }
+            if let Some(ns) = o
+                .namespaces
+                .iter()
+                .find(|ns| !self.client.namespaces.contains(ns))
+            {
+                return fail(i, format!("namespace {ns} is not in client.namespaces"));
+            }
+            if let Err(why) = o.mode_bits() {
+                return fail(i, format!("mode: {why}"));
+            }
+            if o.command_timeout.get().is_zero() {
+                return fail(i, "command_timeout must be longer than 0s".into());
+            }
+            let template = o.format == super::OutputFormat::Template;
+            if template != o.template.is_some() {
+                return fail(
+                    i,
+                    "template is set exactly when format = \"template\"".into(),
+                );
+            }
+            // A template that does not compile stops the start (and
+            // check-config), naming its file and line.
+            if let Err(e) = crate::outputs::load_template(o) {
+                return fail(i, e.why);
+            }
         }
         Ok(())
     }

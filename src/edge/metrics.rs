@@ -140,5 +140,6 @@ impl EdgeView {
             "Key lookups that found none.",
             misses,
         );
+        crate::outputs::render_metrics(&self.outputs, out);
     }
 }

@@ -70,6 +70,8 @@ pub enum EdgeStartError {
     Tls(#[from] crate::tls::client::ClientTlsError),
     #[error("{0}")]
     Credentials(String),
+    #[error(transparent)]
+    Output(#[from] crate::outputs::OutputError),
 }
 
 pub fn start(settings: &Settings, port: u16, pace: Pace) -> Result<EdgeHandle, EdgeStartError> {
@@ -92,6 +94,10 @@ pub fn start(settings: &Settings, port: u16, pace: Pace) -> Result<EdgeHandle, E
     if let Some(path) = &c.snapshot_path {
         load_snapshot(path, &store, &state);
     }
+    // Applied changes, counted; 1 already when a snapshot loaded, so the
+    // outputs render from it before the first pull.
+    let changes = tokio::sync::watch::Sender::new(u64::from(store.fresh_at_us().is_some()));
+    let outputs = crate::outputs::start(&settings.output, store.clone(), &changes)?;
     let auth = UpstreamAuth::from_settings(c).map_err(EdgeStartError::Credentials)?;
     let cleartext = cleartext_credentials(&urls, &auth);
     let upstreams = Arc::new(Mutex::new(Upstreams::new(urls, c.upstream_cooldown.get())));
@@ -100,7 +106,13 @@ pub fn start(settings: &Settings, port: u16, pace: Pace) -> Result<EdgeHandle, E
     }
     let tls = crate::tls::client::config(c)?;
     let client = RpcClient::new(upstreams.clone(), c.clone(), auth, tls)?.start();
-    let cache = CacheActor::new(store.clone(), state.clone(), c.snapshot_path.clone()).start();
+    let cache = CacheActor::new(
+        store.clone(),
+        state.clone(),
+        c.snapshot_path.clone(),
+        changes,
+    )
+    .start();
     let scheduler = Scheduler::new(
         client,
         cache.clone(),
@@ -119,6 +131,7 @@ pub fn start(settings: &Settings, port: u16, pace: Pace) -> Result<EdgeHandle, E
         mode: c.mode,
         roles: settings.server.roles.clone(),
         cleartext,
+        outputs,
     };
     Ok(EdgeHandle {
         scheduler,

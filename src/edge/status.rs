@@ -27,6 +27,8 @@ pub struct EdgeView {
     /// `http://` upstreams (not loopback) that get credentials in the
     /// clear: warned about at start and on the page.
     pub cleartext: Vec<String>,
+    /// The `[[output]]` files rendered from the data.
+    pub outputs: crate::outputs::Statuses,
 }
 
 /// One namespace in `/api/status`.
@@ -80,6 +82,8 @@ pub struct StatusReport {
     pub snapshot_writes: u64,
     pub snapshot_error: Option<String>,
     pub pulls: Vec<PullRecord>,
+    /// Each `[[output]]`: renders, writes, failures, its last error.
+    pub outputs: Vec<crate::outputs::OutputStatus>,
 }
 
 impl EdgeView {
@@ -154,6 +158,11 @@ impl EdgeView {
             snapshot_writes: s.snapshot_writes,
             snapshot_error: s.snapshot_error.clone(),
             pulls: s.history.iter().cloned().collect(),
+            outputs: self
+                .outputs
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone(),
         }
     }
 }
@@ -172,6 +181,7 @@ mod tests {
             mode: PullMode::Changes,
             roles: vec![Role::Edge],
             cleartext: Vec::new(),
+            outputs: Default::default(),
         }
     }
 

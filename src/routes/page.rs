@@ -119,6 +119,7 @@ fn live(edge: &EdgeView, query: &PageQuery) -> Markup {
             h2 { "Last pulls" }
             (chart(&report.pulls))
         }
+        (crate::outputs::page::section(&report.outputs))
         section.namespaces {
             h2 { "Namespaces" }
             nav.tabs {

@@ -24,6 +24,7 @@ mod metrics;
 mod namespaces;
 mod nginx;
 mod operations;
+mod outputs;
 mod processes;
 mod protocol;
 #[cfg(any(feature = "mysql", feature = "postgres"))]

@@ -19,6 +19,8 @@ pub struct CacheActor {
     snapshot_path: Option<PathBuf>,
     /// Held while a snapshot is written, so two writes never interleave.
     writing: Arc<Mutex<()>>,
+    /// Counts applied changes; the outputs wait on it.
+    changes: tokio::sync::watch::Sender<u64>,
 }
 
 impl Actor for CacheActor {
@@ -30,12 +32,14 @@ impl CacheActor {
         store: Arc<EdgeStore>,
         state: Arc<Mutex<EdgeState>>,
         snapshot_path: Option<PathBuf>,
+        changes: tokio::sync::watch::Sender<u64>,
     ) -> Self {
         CacheActor {
             store,
             state,
             snapshot_path,
             writing: Arc::default(),
+            changes,
         }
     }
 
@@ -78,6 +82,9 @@ impl Handler<Apply> for CacheActor {
         drop(msg.pulled);
         if large {
             crate::memory::release_freed_memory();
+        }
+        if applied.is_ok() && changed {
+            self.changes.send_modify(|n| *n += 1);
         }
         let save = match &applied {
             Ok(()) if changed => self.snapshot_job(None),

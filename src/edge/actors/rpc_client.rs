@@ -73,7 +73,12 @@ impl RpcClient {
             .tls_backend_preconfigured(tls)
             .timeout(settings.timeout.get())
             .connect_timeout(settings.timeout.get().min(Duration::from_secs(3)))
-            .pool_max_idle_per_host(0)
+            // A connection per pull, as edges of the original design; a
+            // holding edge keeps its one connection, as its next pull
+            // follows at once (dropped after 2 s idle, well before a
+            // server's keep-alive ends, so a closing one is never reused).
+            .pool_max_idle_per_host(usize::from(!settings.hold.get().is_zero()))
+            .pool_idle_timeout(Duration::from_secs(2))
             // An upstream may not send the edge's POST, credentials
             // included, anywhere else: a redirect is a failed pull.
             .redirect(reqwest::redirect::Policy::none())

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Held pulls, loopback only, bounded in time (loadgen held: each edge keeps
+# one connection and asks records.changes(since, null, WAIT) again as soon
+# as a reply is in; one write a second; write-to-edge time):
+#   - one center (SQLite): 1,000 held edges (target p99 <= 100 ms), then
+#     10,000 (p50 <= 250 ms, p99 <= 1 s), and the center's RSS and CPU with
+#     10,000 held and nothing written;
+#   - two centers on one PostgreSQL and on one MariaDB database (edges held
+#     on one, writes through the other, found by its revision check every
+#     server.hold_poll_interval, 250 ms): 1,000 edges, target p99 <= the
+#     poll interval + 100 ms.
+# Prints `target` lines; exits 1 if a target was missed (REPORT_ONLY=1: 0
+# all the same). Alone: scripts/held_bench.sh [one|two]...
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+PARTS="${*:-one two}"
+SECONDS_PER_RUN="${SECONDS_PER_RUN:-60}"
+WAIT="${WAIT:-30}"
+MYSQL_SERVER="${SYNCDICT_BENCH_MYSQL_URL:-mysql://root@127.0.0.1:3306}"
+POSTGRES_SERVER="${SYNCDICT_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432}"
+AUTH="bench:bench-password"
+
+cargo build --release --quiet --features mysql,postgres --bin syncdict --example loadgen
+bin="$PWD/target/release/syncdict"
+loadgen="$PWD/target/release/examples/loadgen"
+work="$(mktemp -d)"
+trap 'stop_all' EXIT
+
+# center URL: a center on URL (the bench writer added first), its port in
+# $port and pid in $pid. A whole run's write is one login (remembered).
+center() {
+    port=$(free_port)
+    printf 'bench-password\n' | SYNCDICT__DATABASE__URL="$1" SYNCDICT__LOG__LEVEL=error \
+        "$bin" user add bench --write --password-stdin >/dev/null 2>&1 || true
+    (cd "$work" && exec env SYNCDICT__SERVER__PORT=$port SYNCDICT__SERVER__ROLES=center \
+        SYNCDICT__DATABASE__URL="$1" SYNCDICT__LOG__LEVEL=error \
+        SYNCDICT__SERVER__REMEMBER_LOGINS=1h "$bin") &
+    pid=$!
+    pids+=("$pid")
+    wait_port "$port"
+}
+
+# stop_centers: stops the centers started so far.
+stop_centers() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+    pids=()
+}
+
+# held EDGES [--write-center URL]: a loadgen held run against $port/$pid.
+held() {
+    local edges="$1"; shift
+    "$loadgen" held --center "http://127.0.0.1:$port/RPC" --edges "$edges" \
+        --seconds "$SECONDS_PER_RUN" --wait "$WAIT" --pid "$pid" --credentials "$AUTH" "$@" \
+        | tee "$work/held-$edges.out"
+}
+
+for part in $PARTS; do
+    case $part in
+    one)
+        center "sqlite://$work/one.db"
+        echo "== one center, 1,000 held edges, one write a second, ${SECONDS_PER_RUN}s"
+        held 1000
+        target "held edges 1,000: write-to-edge p99 (ms)" \
+            "$(grep '^held edges' "$work/held-1000.out" | field p99_ms)" "<=" 100
+        echo "== one center, 10,000 held edges"
+        held 10000
+        line=$(grep '^held edges' "$work/held-10000.out")
+        target "held edges 10,000: write-to-edge p50 (ms)" "$(echo "$line" | field p50_ms)" "<=" 250
+        target "held edges 10,000: write-to-edge p99 (ms)" "$(echo "$line" | field p99_ms)" "<=" 1000
+        target "held edges 10,000: edges that missed a write" "$(echo "$line" | field failed)" "<=" 0
+        grep '^held_idle' "$work/held-10000.out"
+        stop_centers
+        ;;
+    two)
+        mariadb -uroot -h127.0.0.1 -e "DROP DATABASE IF EXISTS syncdict_held; CREATE DATABASE syncdict_held"
+        psql -q -U postgres -h 127.0.0.1 -c "DROP DATABASE IF EXISTS syncdict_held" -c "CREATE DATABASE syncdict_held"
+        for url in "$MYSQL_SERVER/syncdict_held" "$POSTGRES_SERVER/syncdict_held"; do
+            backend=${url%%:*}
+            center "$url"
+            writer_port=$port
+            center "$url"
+            echo "== two centers on $backend: 1,000 edges held on one, writes through the other"
+            held 1000 --write-center "http://127.0.0.1:$writer_port/RPC"
+            target "held edges 1,000 across two centers, $backend: write-to-edge p99 (ms)" \
+                "$(grep '^held edges' "$work/held-1000.out" | field p99_ms)" "<=" 350
+            stop_centers
+        done
+        ;;
+    *) echo "unknown part $part (one two)" >&2; exit 2 ;;
+    esac
+done
+targets_status

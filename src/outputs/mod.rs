@@ -1,0 +1,220 @@
+//! Outputs: files an edge renders from its data after each applied change
+//! (`[[output]]`), for programs that read files. One task per output waits
+//! on the edge's change counter, so a burst of changes is one render and
+//! an output's commands never overlap; the data comes from the store, so
+//! at start the outputs render from the snapshot before the first pull.
+
+mod check;
+pub mod page;
+mod render;
+mod write;
+
+use std::sync::{Arc, Mutex};
+
+use serde::Serialize;
+use tokio::sync::watch;
+
+pub use check::check;
+pub use render::{render, RenderError, Template, View};
+pub use write::{run, temporary, WriteError};
+
+use crate::configuration::{OutputFormat, OutputSettings};
+use crate::domain::{format_timestamp, now_us};
+use crate::edge::store::EdgeStore;
+
+/// An output that cannot start (a template that does not load).
+#[derive(Debug, thiserror::Error)]
+#[error("output {output}: {why}")]
+pub struct OutputError {
+    pub output: String,
+    pub why: String,
+}
+
+/// What `/api/status`, the page and `/metrics` show of one output.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct OutputStatus {
+    pub path: String,
+    pub format: String,
+    /// Renders done (each after one or more changes).
+    pub renders: u64,
+    /// Renders that replaced the file, and that found it as it was.
+    pub writes: u64,
+    pub unchanged: u64,
+    pub render_failures: u64,
+    pub check_failures: u64,
+    pub command_runs: u64,
+    pub command_failures: u64,
+    pub last_error: Option<String>,
+    pub last_written: Option<String>,
+    /// The data revision the file was last rendered from.
+    pub revision: i64,
+}
+
+/// The outputs' shared status, in configured order.
+pub type Statuses = Arc<Mutex<Vec<OutputStatus>>>;
+
+/// Loads each output's template (failing start on a bad one) and starts
+/// its task, woken by `changes`.
+pub fn start(
+    outputs: &[OutputSettings],
+    store: Arc<EdgeStore>,
+    changes: &watch::Sender<u64>,
+) -> Result<Statuses, OutputError> {
+    let statuses: Statuses = Arc::new(Mutex::new(Vec::new()));
+    for (index, o) in outputs.iter().enumerate() {
+        let template = load_template(o)?;
+        lock(&statuses).push(OutputStatus {
+            path: o.name(),
+            format: format!("{:?}", o.format).to_lowercase(),
+            ..Default::default()
+        });
+        let task = Task {
+            index,
+            settings: o.clone(),
+            template,
+            store: store.clone(),
+            statuses: statuses.clone(),
+        };
+        let mut woken = changes.subscribe();
+        actix_web::rt::spawn(async move {
+            // Marked seen at subscription: a count above 0 is data to render.
+            if *woken.borrow_and_update() > 0 {
+                task.run_once().await;
+            }
+            while woken.changed().await.is_ok() {
+                task.run_once().await;
+            }
+        });
+    }
+    Ok(statuses)
+}
+
+/// The template of a `template` output, loaded and checked.
+pub fn load_template(o: &OutputSettings) -> Result<Option<Template>, OutputError> {
+    let fail = |why: String| OutputError {
+        output: o.name(),
+        why,
+    };
+    match (o.format, &o.template) {
+        (OutputFormat::Template, Some(path)) => Template::load(path)
+            .map(Some)
+            .map_err(|e| fail(e.to_string())),
+        (OutputFormat::Template, None) => Err(fail("format \"template\" needs template".into())),
+        _ => Ok(None),
+    }
+}
+
+/// The data of `o`'s namespaces in `store`, as an output sees it.
+pub fn view(o: &OutputSettings, store: &EdgeStore) -> View {
+    let namespaces = o
+        .namespaces
+        .iter()
+        .map(|ns| {
+            let records = store
+                .sorted(ns)
+                .iter()
+                .map(|e| {
+                    let value = serde_json::from_str(e.value())
+                        .unwrap_or_else(|_| serde_json::Value::String(e.value().to_string()));
+                    (e.key().to_string(), value)
+                })
+                .collect();
+            (ns.clone(), records)
+        })
+        .collect();
+    View {
+        namespaces,
+        revision: store.revision(),
+    }
+}
+
+/// The outputs' part of `/metrics`: `syncdict_output_events_total{output, event}`.
+pub fn render_metrics(statuses: &Statuses, out: &mut crate::metrics::Exposition) {
+    let list = lock(statuses);
+    if list.is_empty() {
+        return;
+    }
+    let name = "syncdict_output_events_total";
+    out.family(
+        name,
+        "counter",
+        "Output renders by result (written, unchanged, render_failed, check_failed) and commands run and failed.",
+    );
+    for s in list.iter() {
+        let output = crate::metrics::escape_label(&s.path);
+        let events = [
+            ("written", s.writes),
+            ("unchanged", s.unchanged),
+            ("render_failed", s.render_failures),
+            ("check_failed", s.check_failures),
+            ("command_run", s.command_runs),
+            ("command_failed", s.command_failures),
+        ];
+        for (event, n) in events {
+            out.sample(name, &format!(r#"output="{output}",event="{event}""#), n);
+        }
+    }
+}
+
+fn lock(s: &Statuses) -> std::sync::MutexGuard<'_, Vec<OutputStatus>> {
+    s.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+struct Task {
+    index: usize,
+    settings: OutputSettings,
+    template: Option<Template>,
+    store: Arc<EdgeStore>,
+    statuses: Statuses,
+}
+
+impl Task {
+    fn status(&self, update: impl FnOnce(&mut OutputStatus)) {
+        if let Some(s) = lock(&self.statuses).get_mut(self.index) {
+            update(s);
+        }
+    }
+
+    /// Renders, puts the file in place if it changed, runs the command.
+    async fn run_once(&self) {
+        let o = &self.settings;
+        let view = view(o, &self.store);
+        let revision = view.revision;
+        let bytes = match render(o.format, self.template.as_ref(), &view) {
+            Ok(bytes) => bytes,
+            Err(e) => return self.failed(|s| s.render_failures += 1, e.to_string()),
+        };
+        self.status(|s| s.renders += 1);
+        match write::replace(o, bytes).await {
+            Ok(false) => self.status(|s| s.unchanged += 1),
+            Ok(true) => {
+                tracing::info!(output = %o.name(), revision, "output written");
+                self.status(|s| {
+                    s.writes += 1;
+                    s.revision = revision;
+                    s.last_written = Some(format_timestamp(now_us()));
+                    s.last_error = None;
+                });
+                if let Some(command) = &o.command {
+                    let command = command.replace("{path}", &o.path.display().to_string());
+                    let ran = run(&command, o.command_timeout.get()).await;
+                    self.status(|s| s.command_runs += 1);
+                    if let Err(why) = ran {
+                        let e = WriteError::Command(why).to_string();
+                        self.failed(|s| s.command_failures += 1, e);
+                    }
+                }
+            }
+            Err(e @ WriteError::Check(_)) => self.failed(|s| s.check_failures += 1, e.to_string()),
+            Err(e) => self.failed(|s| s.render_failures += 1, e.to_string()),
+        }
+    }
+
+    fn failed(&self, count: impl FnOnce(&mut OutputStatus), why: String) {
+        tracing::error!(output = %self.settings.name(), error = %why, "output not updated");
+        self.status(|s| {
+            count(s);
+            s.last_error = Some(why);
+        });
+    }
+}
