@@ -8,13 +8,17 @@
 #   - two centers on one PostgreSQL and on one MariaDB database (edges held
 #     on one, writes through the other, found by its revision check every
 #     server.hold_poll_interval, 250 ms): 1,000 edges, target p99 <= the
-#     poll interval + 100 ms.
+#     poll interval + 100 ms;
+#   - outputs: an edge holding its pulls with an [[output]] whose template
+#     renders the revision and whose command stamps the time it ran;
+#     OUTPUT_WRITES writes 150 ms apart: change-to-command p50/p99.
 # Prints `target` lines; exits 1 if a target was missed (REPORT_ONLY=1: 0
-# all the same). Alone: scripts/held_bench.sh [one|two]...
+# all the same). Alone: scripts/held_bench.sh [one|two|outputs]...
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
-PARTS="${*:-one two}"
+PARTS="${*:-one two outputs}"
+OUTPUT_WRITES="${OUTPUT_WRITES:-1000}"
 SECONDS_PER_RUN="${SECONDS_PER_RUN:-60}"
 WAIT="${WAIT:-30}"
 MYSQL_SERVER="${SYNCDICT_BENCH_MYSQL_URL:-mysql://root@127.0.0.1:3306}"
@@ -87,7 +91,41 @@ for part in $PARTS; do
             stop_centers
         done
         ;;
-    *) echo "unknown part $part (one two)" >&2; exit 2 ;;
+    outputs)
+        center "sqlite://$work/outputs.db"
+        center_port=$port
+        printf '{{ revision }}\n' > "$work/stamp.j2"
+        cat > "$work/edge.toml" <<EOF
+[server]
+roles = ["edge"]
+port = $(free_port)
+[client]
+upstreams = ["http://127.0.0.1:$center_port/RPC"]
+hold = "30s"
+snapshot_path = ""
+[log]
+level = "error"
+[[output]]
+path = "$work/stamp.txt"
+format = "template"
+template = "$work/stamp.j2"
+command = 'echo "\$(cat {path}) \$(date +%s%N)" >> $work/stamps.log'
+EOF
+        (cd "$work" && exec "$bin" --config edge.toml) &
+        pids+=("$!")
+        # The first render needs data: one write, then the edge's output.
+        curl -sf -u "$AUTH" -H 'Content-Type: application/json' "http://127.0.0.1:$center_port/RPC" \
+            -d '{"jsonrpc":"2.0","method":"records.put","params":["stamp",-1],"id":1}' >/dev/null
+        wait_until "the edge's first output" test -s "$work/stamps.log"
+        echo "== outputs: $OUTPUT_WRITES changes 150 ms apart, change on the center to the command having run"
+        "$loadgen" outputs --center "http://127.0.0.1:$center_port/RPC" --stamps "$work/stamps.log" \
+            --writes "$OUTPUT_WRITES" --credentials "$AUTH" | tee "$work/outputs.out"
+        line=$(grep '^outputs writes' "$work/outputs.out")
+        target "outputs: changes with no command run after them" "$(echo "$line" | field failed)" "<=" 0
+        stop_centers
+        ;;
+    *) echo "unknown part $part (one two outputs)" >&2; exit 2 ;;
+
     esac
 done
 targets_status

@@ -10,6 +10,7 @@
 //! loadgen --tls-ca ca.pem pull-cpu --center https://127.0.0.1:PORT/RPC --pid PID --count 2000 --rounds 3
 //! loadgen --edge-authorization "Bearer sdt_..." pull-cpu --center http://127.0.0.1:PORT/RPC --pid PID
 //! loadgen held --center URL --edges 10000 --seconds 60 --wait 30 --pid PID --credentials USER:PASS
+//! loadgen outputs --center URL --stamps FILE --writes 1000 --gap-ms 150 --credentials USER:PASS
 //! loadgen cert --dir DIR
 //! ```
 //! It prints measurements; whether they meet a target is the script's call.
@@ -20,6 +21,7 @@ mod digest;
 mod handshakes;
 mod held;
 mod http;
+mod outputs;
 mod scenarios;
 mod support;
 mod tally;
@@ -137,6 +139,20 @@ enum Scenario {
         #[arg(long)]
         credentials: String,
     },
+    /// WRITES puts GAP_MS apart, then the lines `REVISION UNIX_NANOS` an
+    /// output's command appended to STAMPS: change-to-command time.
+    Outputs {
+        #[arg(long)]
+        center: String,
+        #[arg(long)]
+        stamps: std::path::PathBuf,
+        #[arg(long, default_value_t = 1000)]
+        writes: usize,
+        #[arg(long, default_value_t = 150)]
+        gap_ms: u64,
+        #[arg(long)]
+        credentials: String,
+    },
     /// Times LtHash updates and signature checks (the costs of signed digests).
     Digest {
         #[arg(long, default_value_t = 100_000)]
@@ -199,6 +215,16 @@ fn main() -> ExitCode {
                 rounds,
             } => handshakes::pull_cpu(&center, pid, count, rounds, &edge_auth).await,
             Scenario::Cert { dir } => handshakes::certificates(&dir),
+            Scenario::Outputs {
+                center,
+                stamps,
+                writes,
+                gap_ms,
+                credentials,
+            } => {
+                let gap = std::time::Duration::from_millis(gap_ms);
+                outputs::outputs(&center, &stamps, writes, gap, &credentials).await
+            }
             Scenario::Held {
                 center,
                 write_center,

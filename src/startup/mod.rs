@@ -1,6 +1,7 @@
 //! `Application`: builds the whole process from `Settings`, for `main` and
 //! tests alike: bind, start the roles `server.roles` names, serve.
 
+pub mod open_files;
 mod routes;
 
 use std::net::{SocketAddr, TcpListener};

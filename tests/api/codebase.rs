@@ -114,7 +114,11 @@ fn settings_toml_states_exactly_the_defaults() {
     for (section, keys) in defaults.as_object().unwrap() {
         // `[[output]]` sections: none by default, shown commented out.
         let Some(keys) = keys.as_object() else {
-            assert_eq!(keys, &Value::Array(vec![]), "[[{section}]] has no default entries");
+            assert_eq!(
+                keys,
+                &Value::Array(vec![]),
+                "[[{section}]] has no default entries"
+            );
             continue;
         };
         for (key, value) in keys {
