@@ -6,11 +6,13 @@
 //! is found by one revision check per `server.hold_poll_interval` while
 //! anything is held (`poll_for_held`), once per center, not per request.
 //! Woken requests take the reply from the read cache, filled by one of them
-//! (single flight), so thousands woken at once cost one query.
+//! (single flight), so thousands woken at once cost one query. At shutdown
+//! (`Holds::release_all`) every held request answers at once.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
+use futures_util::future::Either;
 use tokio::time::Instant;
 
 use super::read_cache::ChangesReply;
@@ -31,6 +33,10 @@ pub struct Holds {
     by_change: AtomicU64,
     by_wait: AtomicU64,
     over_limit: AtomicU64,
+    by_shutdown: AtomicU64,
+    /// Set when the process stops: held requests answer at once, and new
+    /// ones are not held, so a stop does not wait for `max_hold`.
+    closing: tokio::sync::watch::Sender<bool>,
 }
 
 impl Holds {
@@ -42,7 +48,14 @@ impl Holds {
             by_change: AtomicU64::new(0),
             by_wait: AtomicU64::new(0),
             over_limit: AtomicU64::new(0),
+            by_shutdown: AtomicU64::new(0),
+            closing: tokio::sync::watch::Sender::new(false),
         }
+    }
+
+    /// Answers every held request now and holds no more (shutdown).
+    pub fn release_all(&self) {
+        self.closing.send_replace(true);
     }
 
     /// Requests held now.
@@ -52,6 +65,9 @@ impl Holds {
 
     /// A place among the held, if one is left.
     fn enter(&self) -> Option<HeldGuard<'_>> {
+        if *self.closing.borrow() {
+            return None;
+        }
         let taken = self
             .held
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
@@ -76,12 +92,13 @@ impl Holds {
         out.family(
             "syncdict_held_answers_total",
             "counter",
-            "Held records.changes answered: by a change, by the wait passing, or at once because server.max_held were held.",
+            "Held records.changes answered: by a change, by the wait passing, at once because server.max_held were held, or at shutdown.",
         );
         let ended = [
             ("change", &self.by_change),
             ("wait", &self.by_wait),
             ("limit", &self.over_limit),
+            ("shutdown", &self.by_shutdown),
         ];
         for (label, n) in ended {
             out.sample(
@@ -121,17 +138,24 @@ impl Center {
         if reply.changed || since == 0 || wait.is_zero() {
             return Ok(reply.json);
         }
+        let mut closing = holds.closing.subscribe();
         let Some(_held) = holds.enter() else {
             return Ok(reply.json);
         };
         loop {
             // `changed` marks what it saw; a rise since the subscription
             // (even before the first look) answers it at once.
-            match tokio::time::timeout_at(deadline, newer.changed()).await {
-                Ok(Ok(())) => {}
+            let change = Box::pin(tokio::time::timeout_at(deadline, newer.changed()));
+            let stop = Box::pin(closing.wait_for(|closing| *closing));
+            match futures_util::future::select(change, stop).await {
+                Either::Left((Ok(Ok(())), _)) => {}
                 // The wait passed (or the cache is gone): nothing changed.
-                _ => {
+                Either::Left(_) => {
                     holds.by_wait.fetch_add(1, Ordering::Relaxed);
+                    return Ok(reply.json);
+                }
+                Either::Right(_) => {
+                    holds.by_shutdown.fetch_add(1, Ordering::Relaxed);
                     return Ok(reply.json);
                 }
             }
@@ -158,5 +182,10 @@ impl Center {
 
     pub fn holds(&self) -> &Holds {
         &self.holds
+    }
+
+    /// The held requests, shared (to release them at shutdown).
+    pub fn holds_handle(&self) -> std::sync::Arc<Holds> {
+        self.holds.clone()
     }
 }

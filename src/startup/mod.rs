@@ -152,7 +152,19 @@ impl Application {
             reloader,
             ..
         } = self;
+        // SIGTERM/SIGINT: held pulls answer at once, so the graceful stop
+        // (which waits for in-flight requests) does not wait for them.
+        let release = center.as_ref().map(|c| {
+            let holds = c.center.holds_handle();
+            actix_web::rt::spawn(async move {
+                crate::startup::stop_signal().await;
+                holds.release_all();
+            })
+        });
         let served = server.await;
+        if let Some(release) = release {
+            release.abort();
+        }
         if let Some(reloader) = reloader {
             reloader.abort();
         }
@@ -167,6 +179,20 @@ impl Application {
         }
         tracing::info!("stopped");
         served
+    }
+}
+
+/// The first SIGTERM or SIGINT (as the HTTP server stops on).
+async fn stop_signal() {
+    use actix_web::rt::signal::unix::{signal, SignalKind};
+    match (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) {
+        (Ok(mut term), Ok(mut int)) => {
+            futures_util::future::select(Box::pin(term.recv()), Box::pin(int.recv())).await;
+        }
+        _ => std::future::pending().await,
     }
 }
 

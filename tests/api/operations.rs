@@ -1,4 +1,5 @@
-//! Operating a real process: graceful shutdown on SIGTERM, JSON logs.
+//! Operating a real process: graceful shutdown on SIGTERM (held pulls
+//! answered at once), JSON logs.
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -7,7 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use crate::helpers::{eventually, free_port, unique_name};
-use crate::processes::{get, reachable, Process};
+use crate::processes::{add_writer, call, get, reachable, Process};
 
 /// SIGTERM with a request half sent: the request is still answered, the
 /// edge writes its snapshot, the DB executors close their connections, the
@@ -115,4 +116,76 @@ async fn sigterm_finishes_requests_saves_the_snapshot_and_closes_the_pool() {
     }
     assert!(dir.join("edge.snapshot").exists());
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// SIGTERM with a pull held for up to an hour: it is answered at once
+/// (nothing changed, the current revision), and the process exits without
+/// waiting for the hold.
+#[actix_web::test]
+async fn sigterm_answers_held_pulls_at_once() {
+    let dir: PathBuf = std::env::temp_dir().join(unique_name());
+    std::fs::create_dir_all(&dir).unwrap();
+    add_writer(&dir);
+    let port = free_port();
+    let mut process = Process::start(
+        &dir,
+        &[
+            ("SYNCDICT__SERVER__ROLES", "center".into()),
+            ("SYNCDICT__SERVER__PORT", port.to_string()),
+            ("SYNCDICT__SERVER__WORKERS", "1".into()),
+            ("SYNCDICT__SERVER__MAX_HOLD", "1h".into()),
+            ("SYNCDICT__DATABASE__URL", "sqlite://center.db".into()),
+        ],
+        None,
+    );
+    eventually(Duration::from_secs(20), "up", async || {
+        reachable(port).await
+    })
+    .await;
+    let revision = call(port, "records.put", &["k", "1"]);
+    let body = json!({"jsonrpc": "2.0", "method": "records.changes", "params": [revision, null, 3600], "id": 9})
+        .to_string();
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        stream,
+        "POST /RPC HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    eventually(Duration::from_secs(20), "held", async || {
+        let metrics = reqwest::get(format!("http://127.0.0.1:{port}/metrics"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        metrics.contains("syncdict_held_requests 1")
+    })
+    .await;
+    // SAFETY: kill only sends a signal to our own child.
+    assert_eq!(
+        unsafe { libc::kill(process.child.id() as i32, libc::SIGTERM) },
+        0
+    );
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let mut reply = String::new();
+    let _ = stream.read_to_string(&mut reply);
+    assert!(reply.starts_with("HTTP/1.1 200"), "held request: {reply:?}");
+    assert!(
+        reply.contains(&format!(r#""revision":{revision}"#)),
+        "{reply}"
+    );
+    assert!(reply.contains(r#""upserts":[]"#), "{reply}");
+    // Far below the hour it was held for: the stop did not wait for it.
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = process.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "still running");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "exit status {status}");
 }

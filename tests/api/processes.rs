@@ -19,6 +19,9 @@ impl Process {
     /// it). Its log (stderr) goes to the file `log` if given; otherwise to
     /// the test's stderr with `TEST_LOG` set, else nowhere.
     pub fn start(dir: &Path, env: &[(&str, String)], log: Option<&Path>) -> Process {
+        // The test talks to it with reqwest, which needs a TLS provider
+        // even for http:// (a test app in the same run installs it too).
+        syncdict::tls::install_default_provider();
         let mut command = Command::new(env!("CARGO_BIN_EXE_syncdict"));
         command
             .current_dir(dir)
@@ -92,7 +95,7 @@ fn edge(dir: &Path, port: u16, center_port: u16) -> Process {
 }
 
 /// `syncdict user add` in the center's directory, as the README shows it.
-fn add_writer(dir: &Path) {
+pub fn add_writer(dir: &Path) {
     use std::io::Write;
     let mut child = Command::new(env!("CARGO_BIN_EXE_syncdict"))
         .current_dir(dir)
