@@ -68,14 +68,7 @@ async fn sigterm_finishes_requests_saves_the_snapshot_and_closes_the_pool() {
     );
     assert!(reply.contains(r#""id":7"#), "{reply}");
 
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = process.child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(started.elapsed() < Duration::from_secs(15), "still running");
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = exit_within(&mut process, Duration::from_secs(15));
     assert!(status.success(), "exit status {status}");
     assert!(!reachable(port).await);
 
@@ -179,13 +172,18 @@ async fn sigterm_answers_held_pulls_at_once() {
     );
     assert!(reply.contains(r#""upserts":[]"#), "{reply}");
     // Far below the hour it was held for: the stop did not wait for it.
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = process.child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(started.elapsed() < Duration::from_secs(60), "still running");
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = exit_within(&mut process, Duration::from_secs(60));
     assert!(status.success(), "exit status {status}");
+}
+
+/// The process's exit status, once it exits; fails the test after `limit`.
+fn exit_within(process: &mut Process, limit: Duration) -> std::process::ExitStatus {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = process.child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(started.elapsed() < limit, "still running after {limit:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
