@@ -154,7 +154,8 @@ fn execute(command: Command, settings: Settings) -> anyhow::Result<()> {
             println!("{}", transfer::audit(&source, since, limit)?);
         }
         Command::Serve => actix_web::rt::System::new().block_on(async move {
-            syncdict::startup::open_files::prepare(settings.server.max_connections);
+            let mut settings = settings;
+            syncdict::startup::open_files::prepare(&mut settings.server);
             let app = Application::build(settings).await?;
             app.run_until_stopped()
                 .await
