@@ -118,10 +118,13 @@ fn authorize(bound: &Bound, caller: &Caller) -> Result<(), Refusal> {
 /// from it, and a result that does not fit is an error instead. So a small
 /// request cannot make a large reply (a batch of 100 `records.list`).
 /// It also gathers the signed digests that vouch for the results taken
-/// (one per namespace), for the reply's headers.
+/// (one per namespace), for the reply's headers, and says whether a call
+/// may be held (`records.changes` with `wait`): only alone, as a batch or
+/// multicall of held calls would take their holds one after another.
 struct Budget {
     left: usize,
     vouches: Vec<Vouch>,
+    may_hold: bool,
 }
 
 impl Budget {
@@ -129,6 +132,15 @@ impl Budget {
         Budget {
             left: limits.max_reply,
             vouches: Vec::new(),
+            may_hold: true,
+        }
+    }
+
+    /// The budget of a batch or multicall: its calls are never held.
+    fn for_many(limits: &Limits) -> Budget {
+        Budget {
+            may_hold: false,
+            ..Budget::new(limits)
         }
     }
 
@@ -272,7 +284,7 @@ async fn handle_json(
         }
         Ok(jsonrpc::Incoming::Batch(entries)) => {
             let mut replies = Vec::with_capacity(entries.len());
-            let mut budget = Budget::new(limits);
+            let mut budget = Budget::for_many(limits);
             for entry in entries {
                 replies.extend(answer(entry, caller, exec, &mut budget).await.0);
             }
@@ -334,6 +346,10 @@ async fn call_one(
     let outcome = async {
         let bound = bind::bind(protocol, method, params)?;
         authorize(&bound, caller).map_err(Failure::Refused)?;
+        let bound = match budget.may_hold {
+            true => bound,
+            false => bound.without_wait(),
+        };
         let raw = run(bound, protocol, caller, exec).await?;
         Ok(budget.take(raw)?)
     }

@@ -309,6 +309,14 @@ pub struct Bound {
 }
 
 impl Bound {
+    /// The same call, never held (`records.changes` without its `wait`).
+    pub fn without_wait(mut self) -> Bound {
+        if let Call::Store(StoreCall::Changes { wait, .. }) = &mut self.call {
+            *wait = None;
+        }
+        self
+    }
+
     pub fn permission(&self) -> Permission {
         self.method.info().permission
     }

@@ -42,9 +42,12 @@ pub(super) async fn handle_xml(
                     Ok(Bound {
                         call: Call::Introspect(Introspection::Multicall(calls)),
                         ..
-                    }) => multicall(calls, limits, caller, exec, &mut budget)
-                        .await
-                        .map_err(Failure::from),
+                    }) => {
+                        budget.may_hold = false;
+                        multicall(calls, limits, caller, exec, &mut budget)
+                            .await
+                            .map_err(Failure::from)
+                    }
                     Ok(bound) => match authorize(&bound, caller) {
                         Ok(()) => run(bound, Protocol::Xml, caller, exec)
                             .await

@@ -273,3 +273,49 @@ async fn an_edge_asks_a_center_that_refuses_wait_without_it() {
     assert_eq!(refused.load(Ordering::SeqCst), 1);
     assert_eq!(edge.status().await["restarts"], json!(0), "from {first}");
 }
+
+/// A batch (or multicall) of held calls would hold one after another: their
+/// `wait` is ignored, and they answer at once. (Were they held, the
+/// client's timeout, far below the hour asked, would fail the test.)
+#[actix_web::test]
+async fn calls_in_a_batch_or_a_multicall_are_never_held() {
+    let center = TestApp::builder().center().spawn().await;
+    let at = center.put("a", json!(1)).await;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap();
+    let call = |id| json!({"jsonrpc": "2.0", "method": "records.changes", "params": [at, null, 3600], "id": id});
+    let replies: Value = client
+        .post(center.rpc_url())
+        .json(&json!([call(1), call(2)]))
+        .send()
+        .await
+        .expect("answered at once")
+        .json()
+        .await
+        .unwrap();
+    for reply in replies.as_array().unwrap() {
+        assert_eq!(reply["result"]["revision"], json!(at), "{reply}");
+    }
+    let multicall = format!(
+        "<?xml version=\"1.0\"?><methodCall><methodName>system.multicall</methodName><params><param><value><array><data>\
+         <value><struct><member><name>methodName</name><value><string>records.changes</string></value></member>\
+         <member><name>params</name><value><array><data><value><int>{at}</int></value><value><nil/></value>\
+         <value><int>3600</int></value></data></array></value></member></struct></value>\
+         </data></array></value></param></params></methodCall>"
+    );
+    let reply = client
+        .post(center.rpc_url())
+        .header("Content-Type", "text/xml")
+        .body(multicall)
+        .send()
+        .await
+        .expect("answered at once")
+        .text()
+        .await
+        .unwrap();
+    assert!(reply.contains("<name>revision</name>"), "{reply}");
+    assert!(!reply.contains("faultCode"), "{reply}");
+    assert_eq!(metric(&center, "syncdict_held_requests").await, 0);
+}
