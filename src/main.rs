@@ -61,12 +61,13 @@ fn source(
 /// Runs one command; what it prints on success goes to stdout.
 fn execute(command: Command, settings: Settings) -> anyhow::Result<()> {
     match command {
-        Command::CheckConfig { render } => {
-            match syncdict::outputs::check(&settings, render.as_deref())? {
-                Some(bytes) => std::io::Write::write_all(&mut std::io::stdout(), &bytes)?,
-                None => println!("{}", settings.to_masked_json()),
+        Command::CheckConfig { render } => match render {
+            Some(output) => {
+                let bytes = syncdict::outputs::render_output(&settings, &output)?;
+                std::io::Write::write_all(&mut std::io::stdout(), &bytes)?;
             }
-        }
+            None => println!("{}", settings.to_masked_json()),
+        },
         Command::Migrate => {
             db::migrate_now(&settings.database)?;
             println!("migrations applied to {}", settings.database.url);

@@ -135,7 +135,8 @@ impl Center {
         // and the wait still wakes it.
         let mut newer = self.cache.subscribe();
         let mut reply = self.changes(since, namespaces.clone()).await?;
-        if reply.changed || since == 0 || wait.is_zero() {
+        // A full reply (`since` 0 among them) carries everything: never held.
+        if reply.changed || wait.is_zero() {
             return Ok(reply.json);
         }
         let mut closing = holds.closing.subscribe();
@@ -178,10 +179,6 @@ impl Center {
             return Ok(false);
         }
         self.recheck().await.map(|_| true)
-    }
-
-    pub fn holds(&self) -> &Holds {
-        &self.holds
     }
 
     /// The held requests, shared (to release them at shutdown).

@@ -122,8 +122,10 @@ impl ReadCache {
         self.newest.subscribe()
     }
 
-    /// Wakes the waiters if `known` is newer than what they were told.
-    fn announce(&self, known: i64) {
+    /// Wakes the waiters if the known revision is newer than what they
+    /// were told (called with the state's lock released).
+    fn announce(&self) {
+        let known = self.known_revision();
         self.newest.send_if_modified(|told| {
             let newer = known > *told;
             *told = (*told).max(known);
@@ -197,18 +199,16 @@ impl ReadCache {
         let mut s = self.write();
         s.known = s.known.max(revision);
         s.checked_at = Some(now);
-        let known = s.known;
         drop(s);
-        self.announce(known);
+        self.announce();
     }
 
     /// Records a write this process committed.
     pub fn note_write(&self, revision: i64) {
         let mut s = self.write();
         s.known = s.known.max(revision);
-        let known = s.known;
         drop(s);
-        self.announce(known);
+        self.announce();
     }
 
     /// Stores the list of `ns` read at `now` in one snapshot at its
@@ -223,9 +223,8 @@ impl ReadCache {
             s.checked_at = Some(now);
             s.lists.insert(ns, list);
         }
-        let known = s.known;
         drop(s);
-        self.announce(known);
+        self.announce();
     }
 }
 

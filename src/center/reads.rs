@@ -208,10 +208,6 @@ impl Center {
             }
             return Ok(full_reply(names, &lists, original));
         }
-        let changed = found
-            .rows
-            .iter()
-            .any(|r| net_change(since, r) != NetChange::Unchanged);
         let mut parts: BTreeMap<&str, Part> = names
             .iter()
             .map(|n| (n.as_str(), Part::default()))
@@ -231,6 +227,9 @@ impl Center {
                 NetChange::Unchanged => {}
             }
         }
+        let changed = parts
+            .values()
+            .any(|p| !p.upserts.is_empty() || !p.deletes.is_empty());
         let delta = if original {
             let part = parts.remove(Namespace::DEFAULT).unwrap_or_default();
             RawJson::of(&Changes {

@@ -59,6 +59,17 @@ pub struct Snapshot {
     pub parts: Vec<Part>,
 }
 
+/// Decodes a snapshot file's bytes into `store` (each namespace whole);
+/// answers when its data was saved, or why it was not used.
+pub fn restore(bytes: &[u8], store: &super::store::EdgeStore) -> Result<i64, String> {
+    let snap = decode(bytes).map_err(|e| e.to_string())?;
+    let saved_us = snap.saved_us;
+    store
+        .apply(&snap.into_pulled(), None)
+        .map_err(|e| e.to_string())?;
+    Ok(saved_us)
+}
+
 impl Snapshot {
     /// As a full dataset of each namespace it holds, to apply to the store.
     pub fn into_pulled(self) -> Pulled {

@@ -164,16 +164,7 @@ fn load_snapshot(path: &Path, store: &EdgeStore, state: &Mutex<EdgeState>) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
         Err(e) => return report(state, path, &e.to_string()),
     };
-    let loaded = snapshot::decode(&bytes)
-        .map_err(|e| e.to_string())
-        .and_then(|snap| {
-            let saved_us = snap.saved_us;
-            store
-                .apply(&snap.into_pulled(), None)
-                .map_err(|e| e.to_string())
-                .map(|()| saved_us)
-        });
-    match loaded {
+    match snapshot::restore(&bytes, store) {
         Ok(saved_us) => {
             store.mark_fresh(saved_us);
             tracing::info!(path = %path.display(), entries = store.entries(), revision = store.revision(), "snapshot loaded");

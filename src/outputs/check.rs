@@ -1,55 +1,36 @@
-//! `syncdict check-config`'s part for outputs: every template loads (an
-//! error names the file and line), and `--render OUTPUT` prints one output
-//! rendered from the edge's snapshot (what the edge would write at start).
+//! `syncdict check-config --render OUTPUT`: one output rendered from the
+//! edge's snapshot (what the edge would write at start). Every template was
+//! compiled already when the settings were validated.
 
 use super::{load_template, render, view, OutputError};
 use crate::configuration::Settings;
 use crate::edge::snapshot;
 use crate::edge::store::EdgeStore;
 
-/// Loads every output's template; with `render` (an output's path, or its
-/// index from 0), answers that output's bytes from the snapshot (no
-/// snapshot: no records).
-pub fn check(
-    settings: &Settings,
-    render_one: Option<&str>,
-) -> Result<Option<Vec<u8>>, OutputError> {
-    let mut templates = Vec::with_capacity(settings.output.len());
-    for o in &settings.output {
-        templates.push(load_template(o)?);
-    }
-    let Some(wanted) = render_one else {
-        return Ok(None);
-    };
-    let index = settings
+/// The bytes of the output named `wanted` (its path, or its index from 0),
+/// rendered from the snapshot (no snapshot: no records).
+pub fn render_output(settings: &Settings, wanted: &str) -> Result<Vec<u8>, OutputError> {
+    let o = settings
         .output
         .iter()
-        .position(|o| o.name() == wanted)
-        .or_else(|| wanted.parse().ok().filter(|i| *i < settings.output.len()))
+        .find(|o| o.name() == wanted)
+        .or_else(|| settings.output.get(wanted.parse::<usize>().ok()?))
         .ok_or_else(|| OutputError {
             output: wanted.to_string(),
             why: format!("no such output ({} configured)", settings.output.len()),
         })?;
-    let o = &settings.output[index];
+    let fail = |why: String| OutputError {
+        output: o.name(),
+        why,
+    };
     let c = &settings.client;
     let namespaces = c.namespaces.iter().map(|ns| (ns.clone(), None)).collect();
     let store = EdgeStore::with_namespaces(namespaces, u64::MAX / 4);
     if let Some(path) = &c.snapshot_path {
         if let Ok(bytes) = std::fs::read(path) {
-            let fail = |why: String| OutputError {
-                output: o.name(),
-                why: format!("snapshot {}: {why}", path.display()),
-            };
-            let snap = snapshot::decode(&bytes).map_err(|e| fail(e.to_string()))?;
-            store
-                .apply(&snap.into_pulled(), None)
-                .map_err(|e| fail(e.to_string()))?;
+            snapshot::restore(&bytes, &store)
+                .map_err(|why| fail(format!("snapshot {}: {why}", path.display())))?;
         }
     }
-    let bytes =
-        render(o.format, templates[index].as_ref(), &view(o, &store)).map_err(|e| OutputError {
-            output: o.name(),
-            why: e.to_string(),
-        })?;
-    Ok(Some(bytes))
+    render(o.format, load_template(o)?.as_ref(), &view(o, &store)).map_err(|e| fail(e.to_string()))
 }

@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use serde::Serialize;
 use tokio::sync::watch;
 
-pub use check::check;
+pub use check::render_output;
 pub use render::{render, RenderError, Template, View};
 pub use write::{run, temporary, WriteError};
 
