@@ -44,6 +44,40 @@ fn bad_settings_name_the_key_and_exit_2() {
     );
     check_refused("[server]\nmax_body = \"10x\"\n", &[], "server.max_body");
     check_refused("[server]\nprot = 8080\n", &[], "prot");
+    // Held pulls and outputs.
+    check_refused("[server]\nmax_held = 25000\n", &[], "server.max_held");
+    check_refused(
+        "[server]\nhold_poll_interval = \"1ms\"\n",
+        &[],
+        "server.hold_poll_interval",
+    );
+    check_refused("[client]\nhold = \"2h\"\n", &[], "client.hold");
+    check_refused(
+        "[client]\nmode = \"method\"\nhold = \"30s\"\n",
+        &[],
+        "client.hold",
+    );
+    let output = "[[output]]\npath = \"o.json\"\nformat = \"json\"\n";
+    for bad in [
+        "mode = \"999\"\n",
+        "namespaces = [\"geo\"]\n",
+        "namespaces = []\n",
+        "command_timeout = \"0s\"\n",
+        "template = \"t.j2\"\n",
+    ] {
+        check_refused(&format!("{output}{bad}"), &[], "output[0]");
+    }
+    check_refused(
+        "[[output]]\npath = \"o.conf\"\nformat = \"template\"\n",
+        &[],
+        "output[0]",
+    );
+    check_refused(&format!("{output}{output}"), &[], "output[1]");
+    check_refused(
+        &format!("[server]\nroles = [\"center\"]\n{output}"),
+        &[],
+        "output[0]",
+    );
     check_refused(
         "[client]\nnamespace_sizes = { geo = \"1m\" }\n",
         &[],
