@@ -18,7 +18,7 @@ pub fn costs(count: usize) -> anyhow::Result<()> {
     let mut digest = LtHash::empty();
     let started = Instant::now();
     for i in 0..count {
-        digest.insert("default", &format!("key-{i:06}"), &value);
+        digest.insert("default", &format!("key-{i:06}"), &value, None);
     }
     let update_us = started.elapsed().as_secs_f64() * 1e6 / count as f64;
     let (pem, public) = Signer::generate()?;

@@ -16,12 +16,17 @@ struct Entry {
     deleted: bool,
     author: String,
     at: String,
+    /// The expiry the write set (absent when none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires_at: Option<String>,
 }
 
 #[derive(Serialize)]
 struct KeyValue {
     key: String,
     value: Box<RawValue>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires_at: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -74,6 +79,7 @@ impl Center {
                     value: e.value.map(raw).transpose()?,
                     author: e.author,
                     at: format_timestamp(e.at_us),
+                    expires_at: e.expires_at_us.map(format_timestamp),
                 })
             })
             .collect::<Result<_, CallError>>()?;
@@ -92,16 +98,16 @@ impl Center {
             })
             .await?
             .map_err(db_failure)?;
-        let then = found.map_err(|range| CallError::OutOfRange {
+        let mut then = found.map_err(|range| CallError::OutOfRange {
             asked: revision,
             from: range.from,
             current: range.current,
         })?;
-        let records = then
-            .records
+        let records = std::mem::take(&mut then.records)
             .into_iter()
             .map(|(key, value)| {
                 Ok(KeyValue {
+                    expires_at: then.expiries.get(&key).copied().map(format_timestamp),
                     key,
                     value: raw(value)?,
                 })

@@ -230,10 +230,10 @@ impl Executor for Center {
                 Some(row) => Ok(RawJson::of(&to_record(&row)?)),
                 None => Err(CallError::NotFound(key.into_string())),
             },
-            StoreCall::Put(ns, key, value) => {
-                let applied = self
-                    .write(ns, ChangeSet::put(key, value), None, origin())
-                    .await?;
+            StoreCall::Put(ns, key, value, expiry) => {
+                let mut changes = ChangeSet::put(key.clone(), value);
+                changes.expiries.extend(expiry.map(|e| (key, e)));
+                let applied = self.write(ns, changes, None, origin()).await?;
                 Ok(RawJson::of(&applied.revision))
             }
             StoreCall::Delete(ns, key) => {

@@ -12,7 +12,7 @@ use actix_web::rt::task::JoinHandle;
 use super::{Center, CenterOptions, ReadCache};
 use crate::auth::PasswordPool;
 use crate::configuration::Settings;
-use crate::db::executor::{DbExecutor, Purged, Upkeep};
+use crate::db::executor::{DbExecutor, ExpireDue, Purged, Upkeep};
 use crate::db::{self, DbError};
 use crate::signing::Signer;
 
@@ -26,6 +26,8 @@ pub struct CenterRole {
     usage: JoinHandle<()>,
     /// Re-reads the revision while pulls are held (`Center::poll_for_held`).
     hold_poll: JoinHandle<()>,
+    /// Deletes expired records every `server.expire_interval`.
+    expirer: JoinHandle<()>,
     /// DB executor threads still running (each holds pooled connections).
     executors: Arc<AtomicUsize>,
 }
@@ -34,6 +36,8 @@ pub struct CenterRole {
 #[derive(Clone)]
 pub struct Maintenance {
     db: Addr<DbExecutor>,
+    /// Told of the expirer's writes (so held pulls wake at once).
+    cache: Arc<ReadCache>,
     tombstone_retention: Duration,
     history_retention: Duration,
 }
@@ -50,7 +54,44 @@ impl Maintenance {
             .await
             .map_err(|e| DbError::Unavailable(e.to_string()))?
     }
+
+    /// Deletes every record whose expiry is at or before `now_us`, each
+    /// namespace's as one change by the author `expired`, in rounds of
+    /// `EXPIRE_ROUND` (at most `EXPIRE_ROUNDS` of them, the rest at the
+    /// next call); returns how many records went.
+    pub async fn expire(&self, now_us: i64) -> Result<usize, DbError> {
+        let mut expired = 0;
+        for _ in 0..EXPIRE_ROUNDS {
+            let done = self
+                .db
+                .send(ExpireDue {
+                    now_us,
+                    limit: EXPIRE_ROUND,
+                })
+                .await
+                .map_err(|e| DbError::Unavailable(e.to_string()))??;
+            let mut round = 0;
+            for (namespace, applied) in &done {
+                if let Some(revision) = applied.revision {
+                    self.cache.note_write(revision);
+                    tracing::info!(namespace = %namespace, revision, records = applied.deletes, "records expired");
+                }
+                round += applied.deletes;
+            }
+            expired += round;
+            if done.iter().map(|(_, a)| a.deletes).sum::<usize>() < EXPIRE_ROUND as usize {
+                break;
+            }
+        }
+        Ok(expired)
+    }
 }
+
+/// Records one expirer round looks at (one query, then one write per
+/// namespace).
+const EXPIRE_ROUND: i64 = 1000;
+/// Rounds per `expire` call: a bound on one call's work.
+const EXPIRE_ROUNDS: usize = 10;
 
 /// Migrates (or arranges to migrate once the database is back), starts the
 /// DB executors and the tombstone purge.
@@ -77,10 +118,12 @@ pub async fn start(settings: &Settings, signer: Option<Arc<Signer>>) -> CenterRo
     ));
     let maintenance = Maintenance {
         db: db.clone(),
+        cache: cache.clone(),
         tombstone_retention: s.tombstone_retention.get(),
         history_retention: s.history_retention.get(),
     };
     let purge = spawn_purge(maintenance.clone());
+    let expirer = spawn_expirer(maintenance.clone(), s.expire_interval.get());
     let center = Center::new(
         db,
         pool,
@@ -101,6 +144,7 @@ pub async fn start(settings: &Settings, signer: Option<Arc<Signer>>) -> CenterRo
         center,
         maintenance,
         purge,
+        expirer,
         executors,
     }
 }
@@ -116,8 +160,11 @@ impl CenterRole {
             purge,
             usage,
             hold_poll,
+            expirer,
             executors,
         } = self;
+        expirer.abort();
+        let _ = expirer.await;
         hold_poll.abort();
         let _ = hold_poll.await;
         purge.abort();
@@ -174,6 +221,20 @@ fn spawn_hold_poll(center: Center, every: Duration) -> JoinHandle<()> {
             ticker.tick().await;
             if let Err(e) = center.poll_for_held().await {
                 tracing::debug!(error = %e, "revision check for held pulls failed");
+            }
+        }
+    })
+}
+
+/// Deletes expired records every `every` (`server.expire_interval`).
+fn spawn_expirer(maintenance: Maintenance, every: Duration) -> JoinHandle<()> {
+    actix_web::rt::spawn(async move {
+        let mut ticker = actix_web::rt::time::interval(every);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            if let Err(e) = maintenance.expire(crate::domain::now_us()).await {
+                tracing::debug!(error = %e, "expiry skipped");
             }
         }
     })

@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::{db_failure, Center};
 use crate::db::executor::{ApplyWrite, ListRecords, RecordsAt};
 use crate::db::writes::Refused;
-use crate::domain::{Applied, ChangeSet, Namespace, RecordKey, Write, WriteOrigin};
+use crate::domain::{now_us, Applied, ChangeSet, Expiry, Namespace, RecordKey, Write, WriteOrigin};
 use crate::rpc::CallError;
 
 /// How often a rollback recomputes its change set when writes keep
@@ -28,6 +28,7 @@ impl Center {
             changes,
             if_revision,
             origin,
+            expired_by: None,
         };
         match self.ask(ApplyWrite(write)).await?.map_err(db_failure)? {
             Ok(applied) => {
@@ -47,6 +48,9 @@ impl Center {
                 namespace.as_str(),
                 violations.join("; ")
             ))),
+            Err(Refused::Expiry { key, why }) => {
+                Err(CallError::Invalid(format!("key {key:?}: {why}")))
+            }
         }
     }
 
@@ -85,10 +89,13 @@ impl Center {
             else {
                 return Err(CallError::NoSuchNamespace(namespace.to_string()));
             };
-            let changes = diff(
-                then.records,
-                now.into_iter().map(|r| (r.key, r.value)).collect(),
-            )?;
+            let mut expiries = then.expiries;
+            let then = then.records.into_iter().map(|(k, v)| {
+                let e = expiries.remove(&k);
+                (k, v, e)
+            });
+            let now = now.into_iter().map(|r| (r.key, r.value, r.expires_at_us));
+            let changes = diff(then.collect(), now.collect(), now_us())?;
             let outcome = self
                 .write(namespace.clone(), changes, Some(read_at), origin.clone())
                 .await;
@@ -105,10 +112,18 @@ impl Center {
     }
 }
 
-/// The change set that turns `now` into `then` (both sorted by key, values
-/// as JSON text).
-fn diff(then: Vec<(String, String)>, now: Vec<(String, String)>) -> Result<ChangeSet, CallError> {
+/// A record as a rollback compares it: key, value (JSON text), expiry.
+type Kept = (String, String, Option<i64>);
+
+/// The change set that turns `now` into `then` (both sorted by key),
+/// computed at `now_us`: a record of `then` whose expiry has passed is
+/// not brought back (it would only expire again); one brought back keeps
+/// the expiry it had.
+fn diff(then: Vec<Kept>, now: Vec<Kept>, now_us: i64) -> Result<ChangeSet, CallError> {
     let mut set = ChangeSet::default();
+    let then = then
+        .into_iter()
+        .filter(|(_, _, e)| e.is_none_or(|at| at > now_us));
     let mut now = now.into_iter().peekable();
     let key = |k: String| {
         RecordKey::parse(k).map_err(|e| {
@@ -122,26 +137,34 @@ fn diff(then: Vec<(String, String)>, now: Vec<(String, String)>) -> Result<Chang
             CallError::Internal
         })
     };
-    for (k, v) in then {
+    let upsert = |set: &mut ChangeSet, k: String, v: &str, e: Option<i64>| {
+        let k = key(k)?;
+        if let Some(at) = e {
+            set.expiries.insert(k.clone(), Expiry::At(at));
+        }
+        set.upserts.push((k, value(v)?));
+        Ok::<(), CallError>(())
+    };
+    for (k, v, e) in then {
         // Keys live now that come before `k` are gone at `then`.
-        while let Some((nk, _)) = now.peek() {
+        while let Some((nk, _, _)) = now.peek() {
             if nk.as_bytes() >= k.as_bytes() {
                 break;
             }
-            let (nk, _) = now.next().expect("peeked");
+            let (nk, _, _) = now.next().expect("peeked");
             set.deletes.push(key(nk)?);
         }
         match now.peek() {
-            Some((nk, nv)) if *nk == k => {
-                if *nv != v {
-                    set.upserts.push((key(k)?, value(&v)?));
+            Some((nk, nv, ne)) if *nk == k => {
+                if *nv != v || *ne != e {
+                    upsert(&mut set, k, &v, e)?;
                 }
                 now.next();
             }
-            _ => set.upserts.push((key(k)?, value(&v)?)),
+            _ => upsert(&mut set, k, &v, e)?,
         }
     }
-    for (nk, _) in now {
+    for (nk, _, _) in now {
         set.deletes.push(key(nk)?);
     }
     Ok(set)
@@ -151,10 +174,10 @@ fn diff(then: Vec<(String, String)>, now: Vec<(String, String)>) -> Result<Chang
 mod tests {
     use super::*;
 
-    fn kv(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    fn kv(pairs: &[(&str, &str)]) -> Vec<Kept> {
         pairs
             .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .map(|(k, v)| (k.to_string(), v.to_string(), None))
             .collect()
     }
 
@@ -162,7 +185,7 @@ mod tests {
     fn diff_turns_now_into_then() {
         let then = kv(&[("a", "1"), ("c", "3"), ("d", "4")]);
         let now = kv(&[("b", "2"), ("c", "30"), ("d", "4"), ("e", "5")]);
-        let set = diff(then, now).unwrap();
+        let set = diff(then, now, 0).unwrap();
         let ups: Vec<(&str, String)> = set
             .upserts
             .iter()
@@ -171,8 +194,21 @@ mod tests {
         assert_eq!(ups, vec![("a", "1".to_string()), ("c", "3".to_string())]);
         let dels: Vec<&str> = set.deletes.iter().map(|k| k.as_str()).collect();
         assert_eq!(dels, vec!["b", "e"]);
-        assert!(diff(kv(&[("x", "1")]), kv(&[("x", "1")]))
+        assert!(diff(kv(&[("x", "1")]), kv(&[("x", "1")]), 0)
             .unwrap()
             .is_empty());
+    }
+
+    #[test]
+    fn diff_brings_back_expiries_but_not_expired_records() {
+        let kept = |k: &str, e: Option<i64>| (k.to_string(), "1".to_string(), e);
+        let then = vec![kept("a", Some(100)), kept("b", Some(50)), kept("c", None)];
+        let now = vec![kept("a", None), kept("c", None)];
+        let set = diff(then, now, 60).unwrap();
+        let ups: Vec<&str> = set.upserts.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(ups, ["a"], "a's expiry differs; b expired at 50, before 60");
+        let a = RecordKey::parse("a".to_string()).unwrap();
+        assert_eq!(set.expiries.get(&a), Some(&Expiry::At(100)));
+        assert!(set.deletes.is_empty());
     }
 }

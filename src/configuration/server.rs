@@ -128,6 +128,11 @@ pub struct ServerSettings {
     /// reach held edges. Writes through this center wake them at once.
     /// Default `"250ms"`.
     pub hold_poll_interval: HumanDuration,
+    /// How often the center deletes the records whose expiry has passed
+    /// (at most 10,000 a round, soonest first): a record goes at most this
+    /// long after its time, plus delivery. Each delete is an ordinary
+    /// change by the author `expired`. Default `"1s"`.
+    pub expire_interval: HumanDuration,
     /// How long a successful password check is remembered (keyed by a
     /// keyed hash of the credentials, never the password), so Basic
     /// credentials sent with every call cost argon2id once per this, not
@@ -200,6 +205,7 @@ impl Default for ServerSettings {
             max_hold: HumanDuration(std::time::Duration::from_secs(30)),
             max_held: 20_000,
             hold_poll_interval: HumanDuration(std::time::Duration::from_millis(250)),
+            expire_interval: HumanDuration(std::time::Duration::from_secs(1)),
             remember_logins: HumanDuration(std::time::Duration::from_secs(60)),
             tls_cert_file: None,
             tls_key_file: None,

@@ -34,14 +34,14 @@ pub fn backfill(conn: &mut AnyConnection) -> QueryResult<usize> {
             if !still_missing {
                 return Ok::<bool, diesel::result::Error>(false);
             }
-            let rows: Vec<(String, String)> = records::table
+            let rows: Vec<(String, String, Option<i64>)> = records::table
                 .filter(records::namespace.eq(&name))
                 .filter(records::deleted.eq(false))
-                .select((records::key, records::value))
+                .select((records::key, records::value, records::expires_at_us))
                 .load(c)?;
             let mut digest = LtHash::empty();
-            for (key, value) in &rows {
-                digest.insert(&name, key, value);
+            for (key, value, expires) in &rows {
+                digest.insert(&name, key, value, *expires);
             }
             diesel::update(namespaces::table.find(&name))
                 .set(namespaces::digest.eq(Some(digest.to_bytes())))

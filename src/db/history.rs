@@ -6,7 +6,7 @@
 //! newest write at or before it (the base), so a namespace can be rebuilt
 //! at any revision from `history_from` on.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use diesel::prelude::*;
 
@@ -28,6 +28,8 @@ pub struct HistoryEntry {
     pub value: Option<String>,
     pub author: String,
     pub at_us: i64,
+    /// The expiry the write set, if any.
+    pub expires_at_us: Option<i64>,
 }
 
 /// One committed revision, as `audit.list` shows it.
@@ -59,7 +61,8 @@ pub fn of_key(
             history::revision,
             history::value,
             history::author,
-            history::at_us
+            history::at_us,
+            history::expires_at_us
         ))
         .load(c))
 }
@@ -69,6 +72,8 @@ pub fn of_key(
 pub struct AtRevision {
     pub revision: i64,
     pub records: Vec<(String, String)>,
+    /// The expiry of those records that had one then, by key.
+    pub expiries: BTreeMap<String, i64>,
 }
 
 /// Why a revision cannot be rebuilt.
@@ -97,12 +102,20 @@ pub fn at(
             return Ok(Err(OutOfRange { from, current }));
         }
         // Unchanged since: the current row is the value then.
-        let mut out: Vec<(String, String)> = records::table
+        let mut expiries = BTreeMap::new();
+        let current_rows: Vec<(String, String, Option<i64>)> = records::table
             .filter(records::namespace.eq(name))
             .filter(records::revision.le(revision))
             .filter(records::deleted.eq(false))
-            .select((records::key, records::value))
+            .select((records::key, records::value, records::expires_at_us))
             .load(c)?;
+        let mut out: Vec<(String, String)> = Vec::with_capacity(current_rows.len());
+        for (key, value, expires) in current_rows {
+            if let Some(at) = expires {
+                expiries.insert(key.clone(), at);
+            }
+            out.push((key, value));
+        }
         // Changed since: the newest write at or before `revision`.
         let changed: HashSet<String> = history::table
             .filter(history::namespace.eq(name))
@@ -113,20 +126,23 @@ pub fn at(
             .collect();
         let changed: Vec<String> = changed.into_iter().collect();
         for chunk in changed.chunks(CHUNK) {
-            let rows: Vec<(String, Option<String>)> = history::table
+            let rows: Vec<(String, Option<String>, Option<i64>)> = history::table
                 .filter(history::namespace.eq(name))
                 .filter(history::record_key.eq_any(chunk))
                 .filter(history::revision.le(revision))
                 .order((history::record_key.asc(), history::revision.desc()))
-                .select((history::record_key, history::value))
+                .select((history::record_key, history::value, history::expires_at_us))
                 .load(c)?;
             let mut last: Option<String> = None;
-            for (key, value) in rows {
+            for (key, value, expires) in rows {
                 if last.as_deref() == Some(key.as_str()) {
                     continue;
                 }
                 last = Some(key.clone());
                 if let Some(value) = value {
+                    if let Some(at) = expires {
+                        expiries.insert(key.clone(), at);
+                    }
                     out.push((key, value));
                 }
             }
@@ -135,6 +151,7 @@ pub fn at(
         Ok(Ok(AtRevision {
             revision,
             records: out,
+            expiries,
         }))
     })
 }

@@ -10,11 +10,13 @@
 pub mod admin;
 mod digests;
 pub mod executor;
+mod expiry;
 pub mod history;
 pub mod namespaces;
 mod pool;
 pub mod records;
 mod schema;
+mod schema_cache;
 pub mod tokens;
 pub mod upgrade;
 pub mod users;

@@ -26,6 +26,7 @@ pub(super) struct RecordRow {
     deleted: bool,
     born: i64,
     gone: i64,
+    expires_at_us: Option<i64>,
 }
 
 impl From<RecordRow> for StoredRecord {
@@ -39,6 +40,7 @@ impl From<RecordRow> for StoredRecord {
             deleted: r.deleted,
             born: r.born,
             gone: r.gone,
+            expires_at_us: r.expires_at_us,
         }
     }
 }

@@ -10,6 +10,7 @@ diesel::table! {
         deleted -> Bool,
         born -> BigInt,
         gone -> BigInt,
+        expires_at_us -> Nullable<BigInt>,
     }
 }
 
@@ -69,6 +70,7 @@ diesel::table! {
         value -> Nullable<Text>,
         author -> Text,
         at_us -> BigInt,
+        expires_at_us -> Nullable<BigInt>,
     }
 }
 

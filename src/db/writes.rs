@@ -8,7 +8,6 @@
 //! the new one in) (BENCHMARKS.md measures it).
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
@@ -16,7 +15,8 @@ use diesel::result::Error as DieselError;
 use super::records::{insert_audit, take_revision, write_transaction, RecordRow, REVISION};
 use super::schema::{audit, history, meta, namespaces, records};
 use super::AnyConnection;
-use crate::domain::{after_put, Applied, StoredRecord, ValueSchema, Write, MAX_VIOLATIONS};
+pub use super::schema_cache::SchemaCache;
+use crate::domain::{after_put, Applied, InvalidExpiry, StoredRecord, Write, MAX_VIOLATIONS};
 use crate::signing::LtHash;
 
 /// Rows per multi-row statement (the bound parameters stay far below every
@@ -33,6 +33,11 @@ pub enum Refused {
     },
     /// Values that violate the namespace's schema (the first few).
     Schema(Vec<String>),
+    /// An expiry that is not ahead of the commit (or too far ahead).
+    Expiry {
+        key: String,
+        why: InvalidExpiry,
+    },
 }
 
 /// How a write transaction ends early.
@@ -49,35 +54,6 @@ impl From<DieselError> for Abort {
     }
 }
 
-/// Compiled schemas by their text, so a write does not compile the
-/// namespace's schema again (each DB thread keeps its own; at most 32).
-#[derive(Default)]
-pub struct SchemaCache {
-    compiled: HashMap<String, Arc<ValueSchema>>,
-}
-
-impl SchemaCache {
-    pub(super) fn get(&mut self, text: &str) -> Option<Arc<ValueSchema>> {
-        if let Some(schema) = self.compiled.get(text) {
-            return Some(schema.clone());
-        }
-        // Stored schemas were checked when set; one that no longer compiles
-        // (a newer validator) is logged and not enforced.
-        let schema = match ValueSchema::from_text(text) {
-            Ok(s) => Arc::new(s),
-            Err(e) => {
-                tracing::error!(error = %e, "stored namespace schema does not compile");
-                return None;
-            }
-        };
-        if self.compiled.len() >= 32 {
-            self.compiled.clear();
-        }
-        self.compiled.insert(text.to_string(), schema.clone());
-        Some(schema)
-    }
-}
-
 #[derive(Insertable)]
 #[diesel(table_name = history)]
 struct NewHistory<'a> {
@@ -87,6 +63,7 @@ struct NewHistory<'a> {
     value: Option<&'a str>,
     author: &'a str,
     at_us: i64,
+    expires_at_us: Option<i64>,
 }
 
 #[derive(Insertable)]
@@ -100,6 +77,7 @@ struct NewRecord<'a> {
     deleted: bool,
     born: i64,
     gone: i64,
+    expires_at_us: Option<i64>,
 }
 
 /// Commits `write` whole at one new revision, or refuses it whole; with
@@ -118,6 +96,17 @@ pub fn apply(
         .iter()
         .map(|(_, v)| v.to_string())
         .collect();
+    let mut expiries = Vec::with_capacity(values.len());
+    for (key, _) in &write.changes.upserts {
+        let expiry = write.changes.expiries.get(key).map(|e| e.resolve(now_us));
+        match expiry.transpose() {
+            Ok(at) => expiries.push(at),
+            Err(why) => {
+                let key = key.to_string();
+                return Ok(Err(Refused::Expiry { key, why }));
+            }
+        }
+    }
     let outcome = write_transaction!(conn, |c| {
         let revision: i64 = take_revision!(c);
         type Found = (Option<String>, i64, Option<Vec<u8>>);
@@ -175,15 +164,17 @@ pub fn apply(
         // The namespace's digest, followed key by key (none yet: it is
         // computed whole at the next start, `digests::backfill`).
         let mut digest = digest.as_deref().and_then(LtHash::from_bytes);
-        for ((key, _), value) in write.changes.upserts.iter().zip(&values) {
+        for (((key, _), value), &expires) in
+            write.changes.upserts.iter().zip(&values).zip(&expiries)
+        {
             let (key, value) = (key.as_str(), value.as_str());
             let before = existing.get(key);
             let (born, gone) = after_put(before, revision);
             if let Some(digest) = &mut digest {
                 if let Some(live) = before.filter(|r| !r.deleted) {
-                    digest.remove(ns, key, &live.value);
+                    digest.remove(ns, key, &live.value, live.expires_at_us);
                 }
-                digest.insert(ns, key, value);
+                digest.insert(ns, key, value, expires);
             }
             match before.filter(|r| !r.deleted) {
                 Some(live) => d_bytes += value.len() as i64 - live.value.len() as i64,
@@ -201,6 +192,7 @@ pub fn apply(
                         records::deleted.eq(false),
                         records::born.eq(born),
                         records::gone.eq(gone),
+                        records::expires_at_us.eq(expires),
                     ))
                     .execute(c)?;
             } else {
@@ -213,6 +205,7 @@ pub fn apply(
                     deleted: false,
                     born,
                     gone,
+                    expires_at_us: expires,
                 });
             }
             entries.push(NewHistory {
@@ -222,6 +215,7 @@ pub fn apply(
                 value: Some(value),
                 author,
                 at_us: now_us,
+                expires_at_us: expires,
             });
         }
         let upserts = entries.len();
@@ -230,10 +224,17 @@ pub fn apply(
             let Some(live) = existing.get(key).filter(|r| !r.deleted) else {
                 continue;
             };
+            // The expirer deletes only what is still due: a put since it
+            // looked may have moved or cleared the expiry.
+            if let Some(by) = write.expired_by {
+                if live.expires_at_us.is_none_or(|at| at > by) {
+                    continue;
+                }
+            }
             d_records -= 1;
             d_bytes -= (key.len() + live.value.len()) as i64;
             if let Some(digest) = &mut digest {
-                digest.remove(ns, key, &live.value);
+                digest.remove(ns, key, &live.value, live.expires_at_us);
             }
             diesel::update(records::table.find((ns, key)))
                 .set((
@@ -241,6 +242,7 @@ pub fn apply(
                     records::revision.eq(revision),
                     records::updated_at_us.eq(now_us),
                     records::deleted.eq(true),
+                    records::expires_at_us.eq(None::<i64>),
                 ))
                 .execute(c)?;
             entries.push(NewHistory {
@@ -250,6 +252,7 @@ pub fn apply(
                 value: None,
                 author,
                 at_us: now_us,
+                expires_at_us: None,
             });
         }
         if entries.is_empty() {

@@ -1,28 +1,33 @@
 //! Change sets: what one write commits at one revision, and who made it.
 
+use std::collections::BTreeMap;
+
 use serde_json::Value;
 
-use super::{Namespace, RecordKey};
+use super::{Expiry, Namespace, RecordKey};
 
 /// Upserts and deletes committed together at one revision, or not at all.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChangeSet {
     pub upserts: Vec<(RecordKey, Value)>,
     pub deletes: Vec<RecordKey>,
+    /// The expiry of upserted keys that have one; an upsert without one
+    /// never expires (a put replaces the expiry with its own).
+    pub expiries: BTreeMap<RecordKey, Expiry>,
 }
 
 impl ChangeSet {
     pub fn put(key: RecordKey, value: Value) -> ChangeSet {
         ChangeSet {
             upserts: vec![(key, value)],
-            deletes: Vec::new(),
+            ..ChangeSet::default()
         }
     }
 
     pub fn delete(key: RecordKey) -> ChangeSet {
         ChangeSet {
-            upserts: Vec::new(),
             deletes: vec![key],
+            ..ChangeSet::default()
         }
     }
 
@@ -59,6 +64,10 @@ pub struct Write {
     /// Refuse if the namespace changed after this revision.
     pub if_revision: Option<i64>,
     pub origin: WriteOrigin,
+    /// The expirer's writes: a delete applies only to a record whose expiry
+    /// is at or before this instant (a put since may have moved or
+    /// cleared it).
+    pub expired_by: Option<i64>,
 }
 
 /// What a committed write did.

@@ -1,6 +1,7 @@
 //! Validated types and pure rules; imports neither actix nor diesel.
 
 mod change_set;
+mod expiry;
 mod grants;
 mod host;
 mod namespace;
@@ -12,6 +13,7 @@ mod username;
 mod value_schema;
 
 pub use change_set::{Applied, ChangeSet, Write, WriteOrigin};
+pub use expiry::{parse_rfc3339_us, Expiry, InvalidExpiry, MAX_EXPIRES_IN};
 pub use grants::{Grants, Level, Scope};
 pub use host::{hostname, is_loopback};
 pub use namespace::{InvalidNamespace, Namespace, MAX_NAMESPACE};

@@ -13,6 +13,10 @@ pub struct Record {
     pub revision: i64,
     /// RFC 3339, UTC, microseconds.
     pub updated_at: String,
+    /// When the center deletes it (RFC 3339, UTC, microseconds); absent
+    /// for a record that does not expire.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
 }
 
 /// A row of the store, live or a tombstone, as the database holds it.
@@ -29,6 +33,8 @@ pub struct StoredRecord {
     pub deleted: bool,
     pub born: i64,
     pub gone: i64,
+    /// When the record expires (µs since the epoch), if it does.
+    pub expires_at_us: Option<i64>,
 }
 
 /// What a successful put at `revision` makes of the row that was there.
@@ -74,6 +80,7 @@ impl StoredRecord {
             value: RawValue::from_string(self.value.clone()).ok()?,
             revision: self.revision,
             updated_at: format_timestamp(self.updated_at_us),
+            expires_at: self.expires_at_us.map(format_timestamp),
         })
     }
 }
@@ -158,6 +165,7 @@ mod tests {
             deleted,
             born,
             gone,
+            expires_at_us: None,
         }
     }
 

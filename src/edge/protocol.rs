@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use super::PullError;
 use crate::configuration::JsonRpcVersion;
-use crate::domain::Namespace;
+use crate::domain::{parse_rfc3339_us, Namespace};
 use crate::signing::Signed;
 
 /// One value as the edge keeps it.
@@ -16,6 +16,8 @@ pub struct Item {
     pub value: String,
     pub revision: i64,
     pub updated_at_us: i64,
+    /// When the center deletes it (µs since the epoch), if it expires.
+    pub expires_at_us: Option<i64>,
 }
 
 /// One namespace's part of a pull.
@@ -161,6 +163,7 @@ impl Item {
             value: &self.value,
             revision: self.revision,
             updated_at_us: self.updated_at_us,
+            expires_at_us: self.expires_at_us,
         }
     }
 }
@@ -196,18 +199,27 @@ pub fn parse_changes(body: &[u8]) -> Result<Pulled, PullError> {
         value: Box<RawValue>,
         revision: i64,
         updated_at: String,
+        expires_at: Option<String>,
     }
-    let items = |upserts: Vec<Upsert>| -> Vec<Item> {
+    // An expiry that cannot be read refuses the reply: serving the record
+    // forever instead would defeat it.
+    let items = |upserts: Vec<Upsert>| -> Result<Vec<Item>, PullError> {
         upserts
             .into_iter()
-            .map(|u| Item {
-                key: u.key,
-                value: u.value.get().to_string(),
-                revision: u.revision,
-                updated_at_us: humantime::parse_rfc3339(&u.updated_at)
-                    .ok()
-                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                    .map_or(0, |d| d.as_micros() as i64),
+            .map(|u| {
+                let expires_at_us = match &u.expires_at {
+                    None => None,
+                    Some(t) => Some(parse_rfc3339_us(t).ok_or_else(|| {
+                        PullError::Malformed(format!("key {:?}: bad expires_at {t:?}", u.key))
+                    })?),
+                };
+                Ok(Item {
+                    value: u.value.get().to_string(),
+                    revision: u.revision,
+                    updated_at_us: parse_rfc3339_us(&u.updated_at).unwrap_or(0),
+                    expires_at_us,
+                    key: u.key,
+                })
             })
             .collect()
     };
@@ -234,7 +246,7 @@ pub fn parse_changes(body: &[u8]) -> Result<Pulled, PullError> {
                     Namespace::parse(name).map_err(|e| PullError::Malformed(e.to_string()))?;
                 parts.push(Part {
                     namespace,
-                    upserts: items(part.upserts),
+                    upserts: items(part.upserts)?,
                     deletes: part.deletes,
                     signed: part.signature,
                 });
@@ -250,7 +262,7 @@ pub fn parse_changes(body: &[u8]) -> Result<Pulled, PullError> {
                 Namespace::default(),
                 revision,
                 changes.full,
-                items(upserts),
+                items(upserts)?,
                 deletes,
             );
             pulled.parts[0].signed = changes.signature;

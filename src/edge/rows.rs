@@ -138,8 +138,19 @@ impl<'de> Visitor<'de> for RowSeed<'_> {
             now,
         } = self.rows;
         let (mut key, mut picked, mut whole) = (None, None, String::from("{"));
+        // `records.list` rows carry the record's expiry, honoured as in
+        // `changes` mode (an unreadable one refuses the reply).
+        let mut expires_at_us = None;
         while let Some(name) = map.next_key::<Cow<'de, str>>()? {
             let raw: &RawValue = &map.next_value::<Box<RawValue>>()?;
+            if name == "expires_at" {
+                let at = serde_json::from_str::<String>(raw.get())
+                    .ok()
+                    .and_then(|t| crate::domain::parse_rfc3339_us(&t));
+                expires_at_us = Some(at.ok_or_else(|| {
+                    de::Error::custom(format!("row {}: bad expires_at {}", self.index, raw.get()))
+                })?);
+            }
             if name == key_field {
                 key = match serde_json::from_str::<Value>(raw.get()) {
                     Ok(Value::String(s)) => Some(s),
@@ -185,6 +196,7 @@ impl<'de> Visitor<'de> for RowSeed<'_> {
             value,
             revision: 0,
             updated_at_us: now,
+            expires_at_us,
         })
     }
 }

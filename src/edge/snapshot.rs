@@ -4,7 +4,8 @@
 //! Format: a header line
 //! `SYNCDICT-SNAPSHOT 2 revision=R entries=N saved_us=T body_len=L fnv64=H`
 //! then L bytes of body, one JSON array
-//! `[namespace, key, value, revision, updated_at_us]` per line. Version 1
+//! `[namespace, key, value, revision, updated_at_us]` per line, with a
+//! sixth element `expires_at_us` for a record that expires. Version 1
 //! files (lines without the namespace) load into `default`. Anything that
 //! does not check out is refused, never trusted.
 //!
@@ -29,8 +30,8 @@ const MAGIC: &str = "SYNCDICT-SNAPSHOT 2";
 const MAGIC_V1: &str = "SYNCDICT-SNAPSHOT 1";
 
 /// One entry as the snapshot writes it: namespace, key, value, revision,
-/// updated_at_us.
-pub type Line<'a> = (&'a str, &'a str, &'a str, i64, i64);
+/// updated_at_us, expires_at_us.
+pub type Line<'a> = (&'a str, &'a str, &'a str, i64, i64, Option<i64>);
 
 /// Why a snapshot file was not trusted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -91,7 +92,7 @@ fn fnv64(bytes: &[u8]) -> u64 {
 }
 
 /// One body line for an entry.
-fn line(out: &mut Vec<u8>, (namespace, key, value, revision, updated): Line<'_>) {
+fn line(out: &mut Vec<u8>, (namespace, key, value, revision, updated, expires): Line<'_>) {
     out.clear();
     out.push(b'[');
     // Namespace names need no escaping ([a-z0-9._-]).
@@ -101,7 +102,11 @@ fn line(out: &mut Vec<u8>, (namespace, key, value, revision, updated): Line<'_>)
     out.extend_from_slice(serde_json::to_string(key).unwrap_or_default().as_bytes());
     out.push(b',');
     out.extend_from_slice(value.as_bytes());
-    out.extend_from_slice(format!(",{revision},{updated}]\n").as_bytes());
+    out.extend_from_slice(format!(",{revision},{updated}").as_bytes());
+    if let Some(at) = expires {
+        out.extend_from_slice(format!(",{at}").as_bytes());
+    }
+    out.extend_from_slice(b"]\n");
 }
 
 /// Each namespace's signed digest, by name.
@@ -175,6 +180,17 @@ fn encode<'a>(
     out
 }
 
+/// A version 2 line; the expiry is there only for a record that expires.
+#[derive(serde::Deserialize)]
+struct LineV2(
+    String,
+    String,
+    Box<RawValue>,
+    i64,
+    i64,
+    #[serde(default)] Option<i64>,
+);
+
 pub fn decode(bytes: &[u8]) -> Result<Snapshot, SnapshotError> {
     let newline = bytes
         .iter()
@@ -214,21 +230,22 @@ pub fn decode(bytes: &[u8]) -> Result<Snapshot, SnapshotError> {
     let mut entries = 0i64;
     for (i, line) in text.lines().enumerate() {
         let bad = |e: String| SnapshotError(format!("line {}: {e}", i + 1));
-        let (namespace, key, value, revision, updated_at_us) = if v1 {
+        let (namespace, key, value, revision, updated_at_us, expires_at_us) = if v1 {
             let (key, value, revision, updated): (String, Box<RawValue>, i64, i64) =
                 serde_json::from_str(line).map_err(|e| bad(e.to_string()))?;
-            (Namespace::default(), key, value, revision, updated)
+            (Namespace::default(), key, value, revision, updated, None)
         } else {
-            let (ns, key, value, revision, updated): (String, String, Box<RawValue>, i64, i64) =
+            let LineV2(ns, key, value, revision, updated, expires) =
                 serde_json::from_str(line).map_err(|e| bad(e.to_string()))?;
             let ns = Namespace::parse(ns).map_err(|e| bad(e.to_string()))?;
-            (ns, key, value, revision, updated)
+            (ns, key, value, revision, updated, expires)
         };
         let item = Item {
             key,
             value: value.get().to_string(),
             revision,
             updated_at_us,
+            expires_at_us,
         };
         match parts.last_mut() {
             Some(part) if part.namespace == namespace => part.upserts.push(item),
@@ -317,9 +334,16 @@ mod tests {
 
     fn sample() -> Vec<u8> {
         let items = [
-            ("default", "a", r#"{"x":[1,"\n"]}"#, 3, 10),
-            ("default", "é\"", "null", 4, 11),
-            ("geo", "fr", "\"France\"", 2, 12),
+            ("default", "a", r#"{"x":[1,"\n"]}"#, 3, 10, None),
+            ("default", "é\"", "null", 4, 11, None),
+            (
+                "geo",
+                "fr",
+                "\"France\"",
+                2,
+                12,
+                Some(1_800_000_000_000_000),
+            ),
         ];
         encode(4, 99, &Signatures::new(), items.into_iter())
     }
@@ -334,6 +358,12 @@ mod tests {
         assert_eq!(default.upserts[0].value, r#"{"x":[1,"\n"]}"#);
         assert_eq!(default.upserts[1].key, "é\"");
         assert_eq!(snapshot.parts[1].namespace.as_str(), "geo");
+        assert_eq!(default.upserts[0].expires_at_us, None);
+        assert_eq!(
+            snapshot.parts[1].upserts[0].expires_at_us,
+            Some(1_800_000_000_000_000),
+            "an expiry is kept"
+        );
         assert_eq!(snapshot.entries(), 3);
     }
 
@@ -372,7 +402,10 @@ mod tests {
     fn writes_replace_the_file_whole() {
         let path = std::env::temp_dir().join(format!("snap-{}-{}", std::process::id(), line!()));
         write_atomically(&path, |f| f.write_all(b"one")).unwrap();
-        let rows = [("default", "a", "1", 1, 2), ("default", "b", "[2]", 3, 4)];
+        let rows = [
+            ("default", "a", "1", 1, 2, None),
+            ("default", "b", "[2]", 3, 4, None),
+        ];
         let signed = Signatures::from([(
             "default".to_string(),
             Signed {
@@ -410,7 +443,7 @@ mod tests {
         let decoy = dir.join("decoy");
         let planted = dir.join(format!(".edge.snapshot.tmp{}", std::process::id()));
         std::os::unix::fs::symlink(&decoy, &planted).unwrap();
-        let rows = [("default", "a", "1", 1, 2)];
+        let rows = [("default", "a", "1", 1, 2, None)];
         write(&path, 1, 5, &Signatures::new(), || rows.iter().copied()).unwrap();
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600, "{mode:o}");

@@ -113,9 +113,10 @@ impl EdgeStore {
         self.tables.get(namespace)
     }
 
-    /// The entry under `key` in `namespace`, counted as a hit or a miss.
-    pub fn get(&self, namespace: &Namespace, key: &str) -> Option<EntryRef> {
-        let found = self.table(namespace).and_then(|t| t.get(key));
+    /// The entry under `key` in `namespace` as served at `now_us`, counted
+    /// as a hit or a miss.
+    pub fn get(&self, namespace: &Namespace, key: &str, now_us: i64) -> Option<EntryRef> {
+        let found = self.table(namespace).and_then(|t| t.get(key, now_us));
         self.count_lookup(found.is_some());
         found
     }
@@ -147,10 +148,10 @@ impl EdgeStore {
         )
     }
 
-    /// Every entry of `namespace`, sorted by key.
-    pub fn sorted(&self, namespace: &Namespace) -> Vec<EntryRef> {
+    /// Every entry of `namespace` served at `now_us`, sorted by key.
+    pub fn sorted(&self, namespace: &Namespace, now_us: i64) -> Vec<EntryRef> {
         self.table(namespace)
-            .map(|t| t.sorted())
+            .map(|t| t.sorted(now_us))
             .unwrap_or_default()
     }
 

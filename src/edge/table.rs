@@ -74,14 +74,28 @@ impl Table {
         self.signed.as_ref()
     }
 
-    pub fn get(&self, key: &str) -> Option<EntryRef> {
+    /// The entry under `key` as served at `now_us` (none once it expired).
+    pub fn get(&self, key: &str, now_us: i64) -> Option<EntryRef> {
+        self.entry(key).filter(|e| e.live_at(now_us))
+    }
+
+    /// The entry held under `key`, expired or not.
+    fn entry(&self, key: &str) -> Option<EntryRef> {
         let shard = self.shards[shard_of(key) as usize].as_ref()?;
         let index = shard.find(key)?;
         Some(EntryRef::new(shard.clone(), index))
     }
 
-    /// Every entry, sorted by key.
-    pub fn sorted(&self) -> Vec<EntryRef> {
+    /// Every entry served at `now_us` (none past its expiry), sorted by key.
+    pub fn sorted(&self, now_us: i64) -> Vec<EntryRef> {
+        let mut all = self.held_sorted();
+        all.retain(|e| e.live_at(now_us));
+        all
+    }
+
+    /// Every entry held, expired or not (what the digest covers and the
+    /// snapshot keeps), sorted by key.
+    pub fn held_sorted(&self) -> Vec<EntryRef> {
         let mut all: Vec<EntryRef> = self
             .shards
             .iter()
@@ -90,6 +104,13 @@ impl Table {
             .collect();
         all.sort_unstable_by(|a, b| a.key().cmp(b.key()));
         all
+    }
+
+    /// The soonest expiry after `now_us`: when what the table serves next
+    /// changes without a pull.
+    pub fn next_expiry_after(&self, now_us: i64) -> Option<i64> {
+        let shards = self.shards.iter().flatten();
+        shards.filter_map(|s| s.next_expiry_after(now_us)).min()
     }
 
     pub fn entries(&self) -> u64 {
@@ -182,7 +203,7 @@ impl Table {
             let mut digest = LtHash::empty();
             for shard in next.shards.iter().flatten() {
                 for row in shard.rows() {
-                    digest.insert(ns, row.key, row.value);
+                    digest.insert(ns, row.key, row.value, row.expires_at_us);
                 }
             }
             return digest;
@@ -195,11 +216,11 @@ impl Table {
             .collect();
         let mut digest = self.digest.clone();
         for key in touched {
-            if let Some(old) = self.get(key) {
-                digest.remove(ns, key, old.value());
+            if let Some(old) = self.entry(key) {
+                digest.remove(ns, key, old.value(), old.expires_at_us());
             }
-            if let Some(new) = next.get(key) {
-                digest.insert(ns, key, new.value());
+            if let Some(new) = next.entry(key) {
+                digest.insert(ns, key, new.value(), new.expires_at_us());
             }
         }
         digest

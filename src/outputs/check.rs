@@ -32,5 +32,10 @@ pub fn render_output(settings: &Settings, wanted: &str) -> Result<Vec<u8>, Outpu
                 .map_err(|why| fail(format!("snapshot {}: {why}", path.display())))?;
         }
     }
-    render(o.format, load_template(o)?.as_ref(), &view(o, &store)).map_err(|e| fail(e.to_string()))
+    render(
+        o.format,
+        load_template(o)?.as_ref(),
+        &view(o, &store, crate::domain::now_us()),
+    )
+    .map_err(|e| fail(e.to_string()))
 }

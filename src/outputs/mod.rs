@@ -3,6 +3,8 @@
 //! on the edge's change counter, so a burst of changes is one render and
 //! an output's commands never overlap; the data comes from the store, so
 //! at start the outputs render from the snapshot before the first pull.
+//! A record that expires leaves the output at its time even with the
+//! center unreachable: the task also wakes at the next expiry it holds.
 
 mod check;
 pub mod page;
@@ -81,7 +83,21 @@ pub fn start(
             if *woken.borrow_and_update() > 0 {
                 task.run_once().await;
             }
-            while woken.changed().await.is_ok() {
+            loop {
+                let now = now_us();
+                let woke = match next_expiry(&task.settings, &task.store, now) {
+                    Some(at) => {
+                        let wait = std::time::Duration::from_micros((at - now) as u64);
+                        // Elapsed: a record expired, render without it.
+                        tokio::time::timeout(wait, woken.changed())
+                            .await
+                            .unwrap_or(Ok(()))
+                    }
+                    None => woken.changed().await,
+                };
+                if woke.is_err() {
+                    break;
+                }
                 task.run_once().await;
             }
         });
@@ -104,14 +120,22 @@ pub fn load_template(o: &OutputSettings) -> Result<Option<Template>, OutputError
     }
 }
 
-/// The data of `o`'s namespaces in `store`, as an output sees it.
-pub fn view(o: &OutputSettings, store: &EdgeStore) -> View {
+/// The soonest expiry after `now_us` in `o`'s namespaces: when its file
+/// changes without a pull.
+pub fn next_expiry(o: &OutputSettings, store: &EdgeStore, now_us: i64) -> Option<i64> {
+    let tables = o.namespaces.iter().filter_map(|ns| store.table(ns));
+    tables.filter_map(|t| t.next_expiry_after(now_us)).min()
+}
+
+/// The data of `o`'s namespaces in `store` served at `now_us` (records
+/// past their expiry left out), as an output sees it.
+pub fn view(o: &OutputSettings, store: &EdgeStore, now_us: i64) -> View {
     let namespaces = o
         .namespaces
         .iter()
         .map(|ns| {
             let records = store
-                .sorted(ns)
+                .sorted(ns, now_us)
                 .iter()
                 .map(|e| {
                     let value = serde_json::from_str(e.value())
@@ -178,7 +202,7 @@ impl Task {
     /// Renders, puts the file in place if it changed, runs the command.
     async fn run_once(&self) {
         let o = &self.settings;
-        let view = view(o, &self.store);
+        let view = view(o, &self.store, now_us());
         let revision = view.revision;
         let bytes = match render(o.format, self.template.as_ref(), &view) {
             Ok(bytes) => bytes,

@@ -74,7 +74,7 @@ fn split_namespace<'e, 'p>(edge: &'e EdgeView, path: &'p str) -> (&'e Namespace,
 
 /// The value under `key`, as JSON; 404 with a JSON error if absent.
 fn get_entry(table: Option<&Table>, key: &str, edge: &EdgeView) -> HttpResponse {
-    let found = table.and_then(|t| t.get(key));
+    let found = table.and_then(|t| t.get(key, now_us()));
     edge.store.count_lookup(found.is_some());
     match found {
         Some(entry) => {
@@ -87,7 +87,7 @@ fn get_entry(table: Option<&Table>, key: &str, edge: &EdgeView) -> HttpResponse 
 
 /// Every entry as one JSON object `{key: value}`, ordered by key.
 fn all_entries(edge: &EdgeView, table: Option<&Table>) -> HttpResponse {
-    let entries = table.map(Table::sorted).unwrap_or_default();
+    let entries = table.map(|t| t.sorted(now_us())).unwrap_or_default();
     let bytes = table.map_or(0, Table::bytes);
     let mut body = String::with_capacity(bytes as usize + 2);
     body.push('{');

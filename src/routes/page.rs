@@ -105,7 +105,7 @@ fn live(edge: &EdgeView, query: &PageQuery) -> Markup {
     let shown = shown_namespace(edge, query);
     let entries: Vec<_> = edge
         .store
-        .sorted(&shown)
+        .sorted(&shown, now_us())
         .into_iter()
         .filter(|e| needle.is_empty() || e.key().to_lowercase().contains(&needle))
         .collect();

@@ -3,12 +3,13 @@
 
 use serde_json::Value;
 
+use super::bind_changes::{change_set_arg, expiry_arg};
 use super::error::RpcError;
 use super::jsonrpc::Params;
 use super::registry::{
     lookup, Bound, Call, Introspection, Method, MethodInfo, Protocol, StoreCall,
 };
-use crate::domain::{ChangeSet, Namespace, RecordKey};
+use crate::domain::{Namespace, RecordKey};
 
 /// Most keys one `records.history` or `audit.list` call returns.
 pub const MAX_LIMIT: i64 = 1000;
@@ -30,11 +31,9 @@ pub fn bind(protocol: Protocol, name: &str, params: Params) -> Result<Bound, Rpc
         }
         Method::RecordsPut => {
             let (key, value) = (key_arg(next())?, next());
-            store(StoreCall::Put(
-                namespace_arg("namespace", next())?,
-                key,
-                value,
-            ))
+            let namespace = namespace_arg("namespace", next())?;
+            let expiry = expiry_arg(next(), next())?;
+            store(StoreCall::Put(namespace, key, value, expiry))
         }
         Method::RecordsDelete => {
             let key = key_arg(next())?;
@@ -151,7 +150,7 @@ fn positional(info: &MethodInfo, params: Params) -> Result<Vec<Value>, RpcError>
     }
 }
 
-fn string_arg(name: &str, v: Value) -> Result<String, RpcError> {
+pub(super) fn string_arg(name: &str, v: Value) -> Result<String, RpcError> {
     match v {
         Value::String(s) => Ok(s),
         other => Err(RpcError::invalid_params(format!(
@@ -259,66 +258,7 @@ fn limit_arg(v: Value) -> Result<i64, RpcError> {
     Ok(limit.unwrap_or(DEFAULT_LIMIT))
 }
 
-/// `{upserts: {key: value, ..}, deletes: [key, ..]}`: both optional, no key
-/// in both, no other member.
-fn change_set_arg(v: Value) -> Result<ChangeSet, RpcError> {
-    let Value::Object(mut map) = v else {
-        return Err(RpcError::invalid_params(format!(
-            "\"changes\" must be an object {{upserts: {{key: value}}, deletes: [key]}}, got {}",
-            kind(&v)
-        )));
-    };
-    let mut set = ChangeSet::default();
-    match map.remove("upserts") {
-        None | Some(Value::Null) => {}
-        Some(Value::Object(upserts)) => {
-            for (key, value) in upserts {
-                let key = RecordKey::parse(key)
-                    .map_err(|why| RpcError::invalid_params(format!("\"upserts\": {why}")))?;
-                set.upserts.push((key, value));
-            }
-        }
-        Some(other) => {
-            return Err(RpcError::invalid_params(format!(
-                "\"upserts\" must be an object of key: value, got {}",
-                kind(&other)
-            )))
-        }
-    }
-    match map.remove("deletes") {
-        None | Some(Value::Null) => {}
-        Some(Value::Array(keys)) => {
-            for key in keys {
-                let key = RecordKey::parse(string_arg("deletes", key)?)
-                    .map_err(|why| RpcError::invalid_params(format!("\"deletes\": {why}")))?;
-                set.deletes.push(key);
-            }
-        }
-        Some(other) => {
-            return Err(RpcError::invalid_params(format!(
-                "\"deletes\" must be an array of keys, got {}",
-                kind(&other)
-            )))
-        }
-    }
-    if let Some(extra) = map.keys().next() {
-        return Err(RpcError::invalid_params(format!(
-            "\"changes\" has an unknown member {extra:?} (expected upserts, deletes)"
-        )));
-    }
-    set.deletes.sort();
-    set.deletes.dedup();
-    let upserted: std::collections::HashSet<&RecordKey> =
-        set.upserts.iter().map(|(k, _)| k).collect();
-    if let Some(both) = set.deletes.iter().find(|k| upserted.contains(k)) {
-        return Err(RpcError::invalid_params(format!(
-            "key {both:?} is both upserted and deleted"
-        )));
-    }
-    Ok(set)
-}
-
-fn kind(v: &Value) -> &'static str {
+pub(super) fn kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

@@ -10,13 +10,15 @@ const NS: (&str, Ty) = ("namespace", Ty::String);
 pub fn info(method: Method) -> &'static MethodInfo {
     match method {
         Method::RecordsList => &MethodInfo { name: "records.list", params: &[NS], required: 0, returns: Ty::Array, offered: Both, permission: Read,
-            help: "Returns every record of namespace (default: default) as {key, value, revision, updated_at}, ordered by key. \
+            help: "Returns every record of namespace (default: default) as {key, value, revision, updated_at[, expires_at]}, ordered by key. \
                    A signing center adds the namespace's signed digest as a Syncdict-Signature header." },
         Method::RecordsGet => &MethodInfo { name: "records.get", params: &[("key", Ty::String), NS], required: 1, returns: Ty::Struct, offered: Both, permission: Read,
             help: "Returns the record stored under key in namespace; an error (-32002) if there is none." },
-        Method::RecordsPut => &MethodInfo { name: "records.put", params: &[("key", Ty::String), ("value", Ty::Any), NS], required: 2, returns: Ty::Int, offered: Both, permission: Write,
+        Method::RecordsPut => &MethodInfo { name: "records.put", params: &[("key", Ty::String), ("value", Ty::Any), NS, ("expires_in", Ty::Double), ("expires_at", Ty::String)], required: 2, returns: Ty::Int, offered: Both, permission: Write,
             help: "Stores any JSON value under key (1 to 255 bytes of UTF-8) in namespace and returns the new revision. \
-                   A value that violates the namespace's schema is refused (-32602)." },
+                   A value that violates the namespace's schema is refused (-32602). With expires_in (seconds) or \
+                   expires_at (RFC 3339), the center deletes the record at that time as an ordinary change (author \
+                   expired); without, it never expires." },
         Method::RecordsDelete => &MethodInfo { name: "records.delete", params: &[("key", Ty::String), NS], required: 1, returns: Ty::Boolean, offered: Both, permission: Write,
             help: "Deletes the record under key in namespace; returns true if it existed, false otherwise." },
         Method::RecordsChanges => &MethodInfo { name: "records.changes", params: &[("since", Ty::Int), ("namespaces", Ty::Array), ("wait", Ty::Double)], required: 1, returns: Ty::Struct, offered: Both, permission: Read,
@@ -26,7 +28,8 @@ pub fn info(method: Method) -> &'static MethodInfo {
                    than the kept tombstones, or ahead of the store. With wait (seconds, held at most server.max_hold), \
                    a request that would change nothing in those namespaces is held until a change arrives or wait passes." },
         Method::RecordsApply => &MethodInfo { name: "records.apply", params: &[("changes", Ty::Struct), NS, ("if_revision", Ty::Int)], required: 1, returns: Ty::Struct, offered: Both, permission: Write,
-            help: "Commits {upserts: {key: value, ...}, deletes: [key, ...]} in namespace at one revision, or nothing. \
+            help: "Commits {upserts: {key: value, ...}, deletes: [key, ...]} in namespace at one revision, or nothing; \
+                   expires_in: {key: seconds} or expires_at: {key: time} give upserted keys an expiry. \
                    With if_revision, refused (-32009) if the namespace changed after it. Returns {revision, upserts, \
                    deletes}; revision is null when nothing changed." },
         Method::RecordsHistory => &MethodInfo { name: "records.history", params: &[("key", Ty::String), NS, ("limit", Ty::Int)], required: 1, returns: Ty::Array, offered: Both, permission: Read,

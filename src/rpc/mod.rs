@@ -6,6 +6,7 @@
 //! rendered here in the protocol of the request. HTTP lives in `routes::rpc`.
 
 mod bind;
+mod bind_changes;
 pub mod body;
 pub mod charset;
 pub mod error;

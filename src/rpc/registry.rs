@@ -211,7 +211,8 @@ pub enum Call {
 pub enum StoreCall {
     List(Namespace),
     Get(Namespace, RecordKey),
-    Put(Namespace, RecordKey, Value),
+    /// The record's expiry, if the put gives one.
+    Put(Namespace, RecordKey, Value, Option<crate::domain::Expiry>),
     Delete(Namespace, RecordKey),
     /// `records.changes`: `None` is the original form (the `default`
     /// namespace, deletes as plain keys).
@@ -267,7 +268,7 @@ impl StoreCall {
         match self {
             StoreCall::List(ns)
             | StoreCall::Get(ns, _)
-            | StoreCall::Put(ns, _, _)
+            | StoreCall::Put(ns, ..)
             | StoreCall::Delete(ns, _)
             | StoreCall::Apply { namespace: ns, .. }
             | StoreCall::History { namespace: ns, .. }

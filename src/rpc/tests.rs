@@ -22,7 +22,7 @@ impl Executor for Echo {
             StoreCall::Get(ns, key) => Ok(RawJson::of(
                 &json!({ "key": key.as_str(), "namespace": ns.as_str() }),
             )),
-            StoreCall::Put(_, _, value) => Ok(RawJson::of(&value)),
+            StoreCall::Put(_, _, value, _) => Ok(RawJson::of(&value)),
             StoreCall::Changes { since, .. } => Ok(RawJson::of(&since)),
             StoreCall::Delete(..) => Err(CallError::Unavailable),
             StoreCall::List(_) | StoreCall::MyRpc => Ok(RawJson::from_trusted("[]")),
@@ -293,7 +293,12 @@ fn introspection_reads_the_registry() {
     );
     check(
         r#"{"jsonrpc":"2.0","method":"system.methodSignature","params":["records.put"],"id":1}"#,
-        json!({"jsonrpc":"2.0","result":[["int","string","undef"],["int","string","undef","string"]],"id":1}),
+        json!({"jsonrpc":"2.0","result":[
+            ["int","string","undef"],
+            ["int","string","undef","string"],
+            ["int","string","undef","string","double"],
+            ["int","string","undef","string","double","string"]
+        ],"id":1}),
     );
     check(
         r#"{"jsonrpc":"2.0","method":"system.methodSignature","params":["records.delete"],"id":1}"#,

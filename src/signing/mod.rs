@@ -109,7 +109,7 @@ mod tests {
         assert_eq!(VerifyKey::parse(&public.to_string()).unwrap(), public);
         let (_, other) = Signer::generate().unwrap();
         let mut digest = LtHash::empty();
-        digest.insert("geo", "k", "1");
+        digest.insert("geo", "k", "1", None);
         let signed = signer.sign("geo", 7, &digest.checksum());
         let keys = [other.clone(), public.clone()];
         assert_eq!(verify(&keys, "geo", &digest, Some(&signed)), Ok(()));
@@ -134,7 +134,7 @@ mod tests {
             verify(&keys, "geo", &digest, Some(&older)),
             Err(VerifyError::Mismatch)
         );
-        digest.insert("geo", "k2", "2");
+        digest.insert("geo", "k2", "2", None);
         assert_eq!(
             verify(&keys, "geo", &digest, Some(&signed)),
             Err(VerifyError::Mismatch)

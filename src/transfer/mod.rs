@@ -161,6 +161,7 @@ pub fn import(
             .map(|k| crate::domain::RecordKey::parse(k.clone()))
             .collect::<Result<_, _>>()
             .map_err(|e| TransferError::Malformed(e.to_string()))?,
+        ..ChangeSet::default()
     };
     if changes.is_empty() {
         return Ok(format!("{report}\nnothing to change"));

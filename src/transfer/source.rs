@@ -177,6 +177,7 @@ impl Source {
                     changes,
                     if_revision: Some(if_revision),
                     origin,
+                    expired_by: None,
                 };
                 let outcome = db::writes::apply(
                     &mut conn,
@@ -192,6 +193,7 @@ impl Source {
                         "namespace {ns} changed at revision {changed_at} while the import was prepared; run it again"
                     )),
                     Refused::Schema(v) => TransferError::Refused(v.join("; ")),
+                    Refused::Expiry { key, why } => TransferError::Refused(format!("{key}: {why}")),
                 })
             }
             Source::Remote(remote) => {

@@ -195,7 +195,7 @@ async fn readers_never_see_half_a_change_set() {
                 let Some(table) = store.table(&big) else {
                     continue;
                 };
-                let entries = table.sorted();
+                let entries = table.sorted(0);
                 let fresh = entries.iter().filter(|e| e.value() == "\"new\"").count();
                 match fresh {
                     0 if entries.len() == KEYS => old += 1,

@@ -13,6 +13,7 @@ mod discovery;
 mod edge;
 mod edge_helpers;
 mod edge_namespaces;
+mod expiry;
 mod failover;
 #[cfg(any(feature = "mysql", feature = "postgres"))]
 mod failure;

@@ -30,7 +30,10 @@ fn digest_of(namespace: &str, rows: &Value) -> LtHash {
     let mut digest = LtHash::empty();
     for row in rows.as_array().expect("an array") {
         let value = serde_json::to_string(&row["value"]).unwrap();
-        digest.insert(namespace, row["key"].as_str().unwrap(), &value);
+        let expires = row["expires_at"]
+            .as_str()
+            .map(|t| syncdict::domain::parse_rfc3339_us(t).expect("an RFC 3339 expiry"));
+        digest.insert(namespace, row["key"].as_str().unwrap(), &value, expires);
     }
     digest
 }

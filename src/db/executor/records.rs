@@ -4,10 +4,13 @@
 use actix::prelude::*;
 
 use super::DbExecutor;
+use crate::db::expiry;
 use crate::db::records::{self, ChangeRows, Heads, Listed};
 use crate::db::writes::{self, Refused};
 use crate::db::DbError;
-use crate::domain::{now_us, Applied, Namespace, RecordKey, StoredRecord, Write};
+use crate::domain::{
+    now_us, Applied, ChangeSet, Namespace, RecordKey, StoredRecord, Write, WriteOrigin,
+};
 
 /// Lists every live record of a namespace, ordered by key, with the store
 /// revision (`None`: no such namespace).
@@ -75,3 +78,55 @@ impl Handler<CurrentRevision> for DbExecutor {
         self.with_conn(|c, _| records::heads(c))
     }
 }
+
+/// Deletes the records whose expiry is at or before `now_us` (at most
+/// `limit`, soonest first), one write per namespace by the author
+/// `expired`; returns the namespaces written and what each write did.
+#[derive(Message)]
+#[rtype(result = "Result<Vec<(Namespace, Applied)>, DbError>")]
+pub struct ExpireDue {
+    pub now_us: i64,
+    pub limit: i64,
+}
+
+impl Handler<ExpireDue> for DbExecutor {
+    type Result = Result<Vec<(Namespace, Applied)>, DbError>;
+    fn handle(&mut self, msg: ExpireDue, _: &mut Self::Context) -> Self::Result {
+        let keep_history = self.keep_history;
+        self.with_conn(|c, schemas| {
+            let mut by_namespace: std::collections::BTreeMap<String, ChangeSet> =
+                Default::default();
+            for (ns, key) in expiry::due(c, msg.now_us, msg.limit)? {
+                // Stored names and keys were valid when written.
+                let (Ok(_), Ok(key)) = (Namespace::parse(ns.clone()), RecordKey::parse(key)) else {
+                    continue;
+                };
+                by_namespace.entry(ns).or_default().deletes.push(key);
+            }
+            let mut done = Vec::new();
+            for (ns, changes) in by_namespace {
+                let namespace = Namespace::parse(ns).expect("checked above");
+                let write = Write {
+                    namespace: namespace.clone(),
+                    changes,
+                    if_revision: None,
+                    origin: WriteOrigin {
+                        author: EXPIRED.to_string(),
+                        method: "expire".to_string(),
+                        ..WriteOrigin::default()
+                    },
+                    expired_by: Some(msg.now_us),
+                };
+                // Deletes meet no schema and no if_revision: only a namespace
+                // deleted meanwhile is refused, and then there is nothing to do.
+                if let Ok(applied) = writes::apply(c, &write, schemas, now_us(), keep_history)? {
+                    done.push((namespace, applied));
+                }
+            }
+            Ok(done)
+        })
+    }
+}
+
+/// The author of the expirer's deletes in history and the audit log.
+pub const EXPIRED: &str = "expired";

@@ -162,7 +162,7 @@ impl SnapshotJob {
                 .collect();
             let tables: Vec<_> = held
                 .iter()
-                .map(|(ns, t)| (ns.clone(), t.sorted()))
+                .map(|(ns, t)| (ns.clone(), t.held_sorted()))
                 .collect();
             let rows = || {
                 tables.iter().flat_map(|(ns, entries)| {
@@ -173,6 +173,7 @@ impl SnapshotJob {
                             e.value(),
                             e.revision(),
                             e.updated_at_us(),
+                            e.expires_at_us(),
                         )
                     })
                 })

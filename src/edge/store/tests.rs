@@ -11,6 +11,7 @@ fn item(key: &str, value: &str) -> Item {
         value: value.into(),
         revision: 1,
         updated_at_us: 0,
+        expires_at_us: None,
     }
 }
 
@@ -47,7 +48,7 @@ fn refs(items: &[(String, String)]) -> Vec<(&str, &str)> {
 
 fn keys(store: &EdgeStore) -> Vec<String> {
     store
-        .sorted(&d())
+        .sorted(&d(), 0)
         .iter()
         .map(|e| e.key().to_string())
         .collect()
@@ -63,8 +64,8 @@ fn full_replaces_delta_patches() {
         .apply(&full(&[("b", "20"), ("c", "3"), ("d", "4")]), Some(50))
         .unwrap();
     assert_eq!(keys(&store), ["b", "c", "d"]);
-    assert_eq!(store.get(&d(), "b").unwrap().value(), "20");
-    assert!(store.get(&d(), "a").is_none());
+    assert_eq!(store.get(&d(), "b", 0).unwrap().value(), "20");
+    assert!(store.get(&d(), "a", 0).is_none());
     let change = delta(9, vec![item("e", "5")], vec!["b".into()]);
     store.apply(&change, Some(50)).unwrap();
     assert_eq!(keys(&store), ["c", "d", "e"]);
@@ -79,7 +80,7 @@ fn many_keys_across_shards() {
     let data = numbered(5000, "\"v\"");
     store.apply(&full(&refs(&data)), None).unwrap();
     assert_eq!(store.entries(), 5000);
-    assert_eq!(store.sorted(&d()).len(), 5000);
+    assert_eq!(store.sorted(&d(), 0).len(), 5000);
     let change = delta(
         2,
         vec![item("k17", "\"new\""), item("fresh", "1")],
@@ -87,10 +88,10 @@ fn many_keys_across_shards() {
     );
     store.apply(&change, None).unwrap();
     assert_eq!(store.entries(), 5000 - 100 + 1);
-    assert_eq!(store.get(&d(), "k17").unwrap().value(), "\"new\"");
-    assert!(store.get(&d(), "k3").is_none() && store.get(&d(), "k4").is_some());
+    assert_eq!(store.get(&d(), "k17", 0).unwrap().value(), "\"new\"");
+    assert!(store.get(&d(), "k3", 0).is_none() && store.get(&d(), "k4", 0).is_some());
     let total: u64 = store
-        .sorted(&d())
+        .sorted(&d(), 0)
         .iter()
         .map(|e| crate::edge::shard::weight(e.key(), e.value()))
         .sum();
@@ -185,7 +186,7 @@ fn each_namespace_fits_its_own_budget() {
     };
     store.apply(&pulled, None).unwrap();
     assert_eq!(store.revision(), 5, "big is still at 5");
-    assert_eq!(store.get(&ns("b"), "k2").unwrap().value(), "1");
-    assert!(store.get(&ns("b"), "nope").is_none());
-    assert!(store.get(&d(), "k1").is_none(), "default is not held");
+    assert_eq!(store.get(&ns("b"), "k2", 0).unwrap().value(), "1");
+    assert!(store.get(&ns("b"), "nope", 0).is_none());
+    assert!(store.get(&d(), "k1", 0).is_none(), "default is not held");
 }

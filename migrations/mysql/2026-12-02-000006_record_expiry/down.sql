@@ -1,0 +1,3 @@
+DROP INDEX records_expires_at ON records;
+ALTER TABLE history DROP COLUMN expires_at_us;
+ALTER TABLE records DROP COLUMN expires_at_us;

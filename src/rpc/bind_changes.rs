@@ -1,0 +1,135 @@
+//! Binding a change set (`records.apply`'s `changes`) and an expiry
+//! (`records.put`'s `expires_in`/`expires_at`): the params that describe
+//! what a write changes.
+
+use serde_json::Value;
+
+use super::bind::{kind, string_arg};
+use super::error::RpcError;
+use crate::domain::{ChangeSet, Expiry, RecordKey};
+
+/// `expires_in` or `expires_at` (at most one): the record's expiry, if any.
+pub(super) fn expiry_arg(
+    expires_in_v: Value,
+    expires_at_v: Value,
+) -> Result<Option<Expiry>, RpcError> {
+    match (expires_in_v, expires_at_v) {
+        (Value::Null, Value::Null) => Ok(None),
+        (v, Value::Null) => expires_in(v).map(Some),
+        (Value::Null, v) => expires_at(v).map(Some),
+        _ => Err(RpcError::invalid_params(
+            "give expires_in or expires_at, not both".to_string(),
+        )),
+    }
+}
+
+/// Seconds after the write (fractions allowed, at most ten years).
+fn expires_in(v: Value) -> Result<Expiry, RpcError> {
+    let seconds = v.as_f64().ok_or_else(|| {
+        RpcError::invalid_params(format!(
+            "\"expires_in\" must be a number of seconds, got {}",
+            kind(&v)
+        ))
+    })?;
+    Expiry::after_seconds(seconds).map_err(|e| RpcError::invalid_params(e.to_string()))
+}
+
+/// An RFC 3339 time (whether it is ahead is judged at the commit).
+fn expires_at(v: Value) -> Result<Expiry, RpcError> {
+    let text = string_arg("expires_at", v)?;
+    Expiry::at_rfc3339(&text).map_err(|e| RpcError::invalid_params(e.to_string()))
+}
+
+/// `{upserts: {key: value, ..}, deletes: [key, ..], expires_in: {key:
+/// seconds, ..}, expires_at: {key: time, ..}}`: all optional, no key both
+/// upserted and deleted, an expiry only for a key upserted (and one kind
+/// per key), no other member.
+pub(super) fn change_set_arg(v: Value) -> Result<ChangeSet, RpcError> {
+    let Value::Object(mut map) = v else {
+        return Err(RpcError::invalid_params(format!(
+            "\"changes\" must be an object {{upserts: {{key: value}}, deletes: [key]}}, got {}",
+            kind(&v)
+        )));
+    };
+    let mut set = ChangeSet::default();
+    match map.remove("upserts") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(upserts)) => {
+            for (key, value) in upserts {
+                let key = RecordKey::parse(key)
+                    .map_err(|why| RpcError::invalid_params(format!("\"upserts\": {why}")))?;
+                set.upserts.push((key, value));
+            }
+        }
+        Some(other) => {
+            return Err(RpcError::invalid_params(format!(
+                "\"upserts\" must be an object of key: value, got {}",
+                kind(&other)
+            )))
+        }
+    }
+    match map.remove("deletes") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(keys)) => {
+            for key in keys {
+                let key = RecordKey::parse(string_arg("deletes", key)?)
+                    .map_err(|why| RpcError::invalid_params(format!("\"deletes\": {why}")))?;
+                set.deletes.push(key);
+            }
+        }
+        Some(other) => {
+            return Err(RpcError::invalid_params(format!(
+                "\"deletes\" must be an array of keys, got {}",
+                kind(&other)
+            )))
+        }
+    }
+    for (member, at) in [("expires_in", false), ("expires_at", true)] {
+        match map.remove(member) {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(expiries)) => {
+                for (key, when) in expiries {
+                    let key = RecordKey::parse(key)
+                        .map_err(|why| RpcError::invalid_params(format!("\"{member}\": {why}")))?;
+                    if !set.upserts.iter().any(|(k, _)| *k == key) {
+                        return Err(RpcError::invalid_params(format!(
+                            "\"{member}\" names key {key:?}, which is not upserted"
+                        )));
+                    }
+                    let expiry = if at {
+                        expires_at(when)?
+                    } else {
+                        expires_in(when)?
+                    };
+                    if set.expiries.insert(key.clone(), expiry).is_some() {
+                        return Err(RpcError::invalid_params(format!(
+                            "key {key:?} has both expires_in and expires_at"
+                        )));
+                    }
+                }
+            }
+            Some(other) => {
+                return Err(RpcError::invalid_params(format!(
+                    "\"{member}\" must be an object of key: {}, got {}",
+                    if at { "time" } else { "seconds" },
+                    kind(&other)
+                )))
+            }
+        }
+    }
+    if let Some(extra) = map.keys().next() {
+        return Err(RpcError::invalid_params(format!(
+            "\"changes\" has an unknown member {extra:?} (expected upserts, deletes, expires_in, expires_at)"
+        )));
+    }
+    set.deletes.sort();
+    set.deletes.dedup();
+    let upserted: std::collections::HashSet<&RecordKey> =
+        set.upserts.iter().map(|(k, _)| k).collect();
+    if let Some(both) = set.deletes.iter().find(|k| upserted.contains(k)) {
+        return Err(RpcError::invalid_params(format!(
+            "key {both:?} is both upserted and deleted"
+        )));
+    }
+    Ok(set)
+}
