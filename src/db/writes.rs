@@ -14,8 +14,8 @@ use diesel::result::Error as DieselError;
 
 use super::records::{insert_audit, take_revision, write_transaction, RecordRow, REVISION};
 use super::schema::{audit, history, meta, namespaces, records};
-use super::AnyConnection;
 pub use super::schema_cache::SchemaCache;
+use super::AnyConnection;
 use crate::domain::{after_put, Applied, InvalidExpiry, StoredRecord, Write, MAX_VIOLATIONS};
 use crate::signing::LtHash;
 

@@ -320,6 +320,45 @@ mod tests {
     }
 
     #[test]
+    fn reads_expiries_and_refuses_unreadable_ones() {
+        let at = "2027-01-15T08:00:00Z";
+        let changes = format!(
+            r#"{{"result":{{"revision":2,"full":true,"upserts":[{{"key":"a","value":1,"revision":2,"updated_at":"{at}","expires_at":"{at}"}},{{"key":"b","value":2,"revision":1,"updated_at":"{at}"}}],"deletes":[]}}}}"#
+        );
+        let pulled = parse_changes(changes.as_bytes()).unwrap();
+        let expiries: Vec<Option<i64>> = pulled.parts[0]
+            .upserts
+            .iter()
+            .map(|i| i.expires_at_us)
+            .collect();
+        assert_eq!(expiries, [Some(1_800_000_000_000_000), None]);
+        let bad = changes.replacen(
+            &format!(r#""expires_at":"{at}""#),
+            r#""expires_at":"soon""#,
+            1,
+        );
+        assert!(
+            matches!(parse_changes(bad.as_bytes()), Err(PullError::Malformed(m)) if m.contains("expires_at"))
+        );
+        let rows = format!(
+            r#"{{"result":[{{"key":"a","value":1,"expires_at":"{at}"}},{{"key":"b","value":2}}]}}"#
+        );
+        let listed = parse_rows(rows.as_bytes(), "key", Some("value"), 0).unwrap();
+        let expiries: Vec<Option<i64>> = listed.parts[0]
+            .upserts
+            .iter()
+            .map(|i| i.expires_at_us)
+            .collect();
+        assert_eq!(
+            expiries,
+            [Some(1_800_000_000_000_000), None],
+            "records.list rows too"
+        );
+        let bad = rows.replacen(at, "soon", 1);
+        assert!(parse_rows(bad.as_bytes(), "key", Some("value"), 0).is_err());
+    }
+
+    #[test]
     fn reads_rows_of_the_original_design() {
         let body = br#"{"result":[{"name":"a","rule":"deny"},{"name":"b","rule":"allow"}],"error":null,"id":1}"#;
         let whole = parse_rows(body, "name", None, 1234).unwrap();

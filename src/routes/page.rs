@@ -143,7 +143,10 @@ fn live(edge: &EdgeView, query: &PageQuery) -> Markup {
                             td.key { (entry.key()) }
                             td.value { code { (truncate(entry.value(), 160)) } }
                             td.num { (entry.revision()) }
-                            td.time { (format_timestamp(entry.updated_at_us())) }
+                            td.time {
+                                (format_timestamp(entry.updated_at_us()))
+                                @if let Some(at) = entry.expires_at_us() { br; span.meta { "expires " (format_timestamp(at)) } }
+                            }
                         }
                     }
                     @if entries.is_empty() { tr { td colspan="4" .empty { "no records" } } }
