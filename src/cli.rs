@@ -158,11 +158,14 @@ pub enum KeysAction {
 
 #[derive(Debug, Clone, Subcommand)]
 pub enum UserAction {
-    /// Add a user: read on every namespace (--write: read and write).
+    /// Add a user: read on every namespace (--write: read and write;
+    /// --admin: read and write, and manage users, tokens and namespaces).
     Add {
         name: String,
         #[arg(long)]
         write: bool,
+        #[arg(long)]
+        admin: bool,
         /// Read the password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
@@ -175,6 +178,12 @@ pub enum UserAction {
     },
     /// Remove a user.
     Remove { name: String },
+    /// Make a user an administrator (--off: no longer one).
+    Admin {
+        name: String,
+        #[arg(long)]
+        off: bool,
+    },
     /// Give a user read (--write: read and write) on a namespace, or on
     /// every namespace with --namespace '*'; replaces its grant there.
     Grant {

@@ -49,14 +49,26 @@ pub fn run(action: UserAction, settings: &Settings) -> Result<String, CommandErr
         UserAction::Add {
             name,
             write,
+            admin,
             password_stdin,
         } => {
             let name = Username::parse(&name)?;
             let hash = password::hash(&read_password(password_stdin)?)?;
-            let level = level(write);
-            match users::add(&mut conn, &name, &hash, level, now_us()).map_err(DbError::from)? {
+            let level = level(write || admin);
+            let added = users::add(&mut conn, &name, &hash, level, admin, now_us())
+                .map_err(DbError::from)?;
+            match added {
+                true if admin => Ok(format!("user {name} added (admin, *={})", level.label())),
                 true => Ok(format!("user {name} added (*={})", level.label())),
                 false => Err(CommandError::Exists(name)),
+            }
+        }
+        UserAction::Admin { name, off } => {
+            let name = Username::parse(&name)?;
+            match users::set_admin(&mut conn, &name, !off).map_err(DbError::from)? {
+                true if off => Ok(format!("user {name} is no longer an administrator")),
+                true => Ok(format!("user {name} is an administrator")),
+                false => Err(CommandError::NoSuchUser(name)),
             }
         }
         UserAction::Passwd {

@@ -1,10 +1,11 @@
-//! `records.history`, `records.at` and `audit.list`.
+//! `records.history`, `records.at`, `records.search` and `audit.list`.
 
 use serde::Serialize;
 use serde_json::value::RawValue;
 
 use super::{db_failure, Center};
-use crate::db::executor::{AuditList, KeyHistory, RecordsAt};
+use crate::db::executor::{AuditList, KeyHistory, RecordsAt, SearchRecords};
+use crate::db::search::Search;
 use crate::domain::{format_timestamp, Namespace, RecordKey};
 use crate::rpc::{CallError, RawJson};
 
@@ -117,6 +118,36 @@ impl Center {
             revision,
             namespace: namespace.as_str(),
             records,
+        }))
+    }
+
+    pub(super) async fn search(
+        &self,
+        namespace: Namespace,
+        search: Search,
+    ) -> Result<RawJson, CallError> {
+        let page = self
+            .ask(SearchRecords {
+                namespace: namespace.clone(),
+                search,
+            })
+            .await?
+            .map_err(db_failure)?
+            .ok_or_else(|| CallError::NoSuchNamespace(namespace.to_string()))?;
+        #[derive(Serialize)]
+        struct Found<'a> {
+            namespace: &'a str,
+            revision: i64,
+            total: i64,
+            records: Vec<crate::domain::Record>,
+            next: Option<String>,
+        }
+        Ok(RawJson::of(&Found {
+            namespace: namespace.as_str(),
+            revision: page.revision,
+            total: page.total,
+            records: super::to_records(&page.rows)?,
+            next: page.next,
         }))
     }
 

@@ -9,8 +9,10 @@ mod legacy;
 mod namespaces;
 mod read_cache;
 mod reads;
+mod sessions;
 mod signed;
 pub mod start;
+pub use sessions::{ConsoleUser, NewSession};
 mod writes;
 
 use std::sync::Arc;
@@ -49,6 +51,8 @@ pub struct CenterOptions {
     /// `server.max_hold` and `server.max_held`.
     pub max_hold: Duration,
     pub max_held: usize,
+    /// `server.session_idle` and `server.session_lifetime`.
+    pub sessions: crate::db::sessions::SessionLimits,
 }
 
 /// Executes store calls; cheap to clone (one per HTTP worker).
@@ -74,6 +78,8 @@ pub struct Center {
     flights: Arc<reads::Flights>,
     /// Held `records.changes` requests (`held.rs`).
     holds: Arc<Holds>,
+    /// When console sessions end (`sessions.rs`).
+    session_limits: crate::db::sessions::SessionLimits,
 }
 
 impl Center {
@@ -96,6 +102,7 @@ impl Center {
             signer: options.signer,
             flights: Arc::default(),
             holds: Arc::new(Holds::new(options.max_hold, options.max_held)),
+            session_limits: options.sessions,
         }
     }
 
@@ -270,6 +277,7 @@ impl Executor for Center {
                 revision,
             } => self.at(namespace, revision).await,
             StoreCall::AuditList { since, limit } => self.audit(since, limit).await,
+            StoreCall::Search { namespace, search } => self.search(namespace, search).await,
             StoreCall::NamespacesList => self.namespaces().await,
             StoreCall::CreateNamespace {
                 namespace,

@@ -13,6 +13,7 @@ use super::{Center, CenterOptions, ReadCache};
 use crate::auth::PasswordPool;
 use crate::configuration::Settings;
 use crate::db::executor::{DbExecutor, ExpireDue, Purged, Upkeep};
+use crate::db::sessions::SessionLimits;
 use crate::db::{self, DbError};
 use crate::signing::Signer;
 
@@ -36,6 +37,7 @@ pub struct CenterRole {
 #[derive(Clone)]
 pub struct Maintenance {
     db: Addr<DbExecutor>,
+    sessions: SessionLimits,
     /// Told of the expirer's writes (so held pulls wake at once).
     cache: Arc<ReadCache>,
     tombstone_retention: Duration,
@@ -50,6 +52,7 @@ impl Maintenance {
             .send(Upkeep {
                 tombstone_retention: self.tombstone_retention,
                 history_retention: self.history_retention,
+                sessions: self.sessions,
             })
             .await
             .map_err(|e| DbError::Unavailable(e.to_string()))?
@@ -116,8 +119,13 @@ pub async fn start(settings: &Settings, signer: Option<Arc<Signer>>) -> CenterRo
     let cache = Arc::new(ReadCache::new(
         settings.server.revision_check_interval.get(),
     ));
+    let sessions = SessionLimits {
+        idle_us: s.session_idle.get().as_micros() as i64,
+        lifetime_us: s.session_lifetime.get().as_micros() as i64,
+    };
     let maintenance = Maintenance {
         db: db.clone(),
+        sessions,
         cache: cache.clone(),
         tombstone_retention: s.tombstone_retention.get(),
         history_retention: s.history_retention.get(),
@@ -136,6 +144,7 @@ pub async fn start(settings: &Settings, signer: Option<Arc<Signer>>) -> CenterRo
             signer,
             max_hold: s.max_hold.get(),
             max_held: s.max_held,
+            sessions,
         },
     );
     CenterRole {
@@ -254,10 +263,12 @@ fn spawn_purge(maintenance: Maintenance) -> JoinHandle<()> {
                 Ok(Purged {
                     tombstones: 0,
                     history: 0,
+                    sessions: 0,
                 }) => {}
                 Ok(purged) => tracing::info!(
                     tombstones = purged.tombstones,
                     history = purged.history,
+                    sessions = purged.sessions,
                     "upkeep purged"
                 ),
                 Err(e) => tracing::debug!(error = %e, "upkeep skipped"),

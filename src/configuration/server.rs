@@ -140,6 +140,12 @@ pub struct ServerSettings {
     /// `revision_check_interval`, through any center). `"0s"` turns it
     /// off. Default `"60s"`.
     pub remember_logins: HumanDuration,
+    /// A console session ends after this long without a request (sign in
+    /// again). Default `"30m"`.
+    pub session_idle: HumanDuration,
+    /// A console session ends this long after sign-in, however busy.
+    /// Default `"12h"`.
+    pub session_lifetime: HumanDuration,
     /// PEM certificate chain and private key: serve HTTPS (TLS 1.2 and
     /// 1.3, session tickets) instead of plain HTTP. Re-read on SIGHUP and
     /// when the files change, so a renewed certificate needs no restart.
@@ -207,6 +213,8 @@ impl Default for ServerSettings {
             hold_poll_interval: HumanDuration(std::time::Duration::from_millis(250)),
             expire_interval: HumanDuration(std::time::Duration::from_secs(1)),
             remember_logins: HumanDuration(std::time::Duration::from_secs(60)),
+            session_idle: HumanDuration(std::time::Duration::from_secs(30 * 60)),
+            session_lifetime: HumanDuration(std::time::Duration::from_secs(12 * 3600)),
             tls_cert_file: None,
             tls_key_file: None,
             tls_client_ca_file: None,

@@ -56,6 +56,15 @@ impl Settings {
                 ),
             );
         }
+        if s.session_idle.get() < std::time::Duration::from_secs(60) {
+            return fail("server.session_idle", "must be at least 1m".into());
+        }
+        if s.session_lifetime.get() < s.session_idle.get() {
+            return fail(
+                "server.session_lifetime",
+                "must be at least server.session_idle".into(),
+            );
+        }
         if s.expire_interval.get() < std::time::Duration::from_millis(10) {
             return fail("server.expire_interval", "must be at least 10ms".into());
         }

@@ -17,6 +17,8 @@ mod pool;
 pub mod records;
 mod schema;
 mod schema_cache;
+pub mod search;
+pub mod sessions;
 pub mod tokens;
 pub mod upgrade;
 pub mod users;

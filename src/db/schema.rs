@@ -26,6 +26,17 @@ diesel::table! {
         username -> Text,
         password_hash -> Text,
         created_at_us -> BigInt,
+        admin -> Bool,
+    }
+}
+
+diesel::table! {
+    console_sessions (id_hash) {
+        id_hash -> Text,
+        username -> Text,
+        csrf -> Text,
+        created_at_us -> BigInt,
+        seen_at_us -> BigInt,
     }
 }
 
@@ -88,5 +99,13 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(
-    records, meta, namespaces, history, audit, grants, users, tokens
+    records,
+    meta,
+    namespaces,
+    history,
+    audit,
+    grants,
+    users,
+    tokens,
+    console_sessions
 );

@@ -3,6 +3,7 @@
 use diesel::prelude::*;
 
 use super::schema::{grants, users};
+use super::sessions;
 use super::tokens::bump_credentials;
 use super::{with_conn, AnyConnection};
 use crate::domain::{Grants, Level, Scope};
@@ -34,6 +35,7 @@ pub fn add(
     username: &str,
     hash: &str,
     level: Level,
+    admin: bool,
     now_us: i64,
 ) -> QueryResult<bool> {
     if find(conn, username)?.is_some() {
@@ -44,6 +46,7 @@ pub fn add(
             users::username.eq(username),
             users::password_hash.eq(hash),
             users::created_at_us.eq(now_us),
+            users::admin.eq(admin),
         ))
         .execute(c))?;
     grant(conn, username, &Scope::All, level)?;
@@ -89,8 +92,10 @@ pub fn revoke(conn: &mut AnyConnection, username: &str, scope: &Scope) -> QueryR
     Ok(gone > 0)
 }
 
-/// Replaces a user's password hash; `false` if there is no such user.
+/// Replaces a user's password hash and ends its console sessions; `false`
+/// if there is no such user.
 pub fn set_password(conn: &mut AnyConnection, username: &str, hash: &str) -> QueryResult<bool> {
+    sessions::close_all_of(conn, username)?;
     let changed = with_conn!(conn, |c| diesel::update(users::table.find(username))
         .set(users::password_hash.eq(hash))
         .execute(c))?;
@@ -98,8 +103,19 @@ pub fn set_password(conn: &mut AnyConnection, username: &str, hash: &str) -> Que
     Ok(changed > 0)
 }
 
-/// Removes a user and its grants; `false` if there was none.
+/// Makes `username` an administrator or not; `false` if there is no such user.
+pub fn set_admin(conn: &mut AnyConnection, username: &str, admin: bool) -> QueryResult<bool> {
+    let changed = with_conn!(conn, |c| diesel::update(users::table.find(username))
+        .set(users::admin.eq(admin))
+        .execute(c))?;
+    bump_credentials(conn)?;
+    Ok(changed > 0)
+}
+
+/// Removes a user, its grants and its console sessions; `false` if there
+/// was none.
 pub fn remove(conn: &mut AnyConnection, username: &str) -> QueryResult<bool> {
+    sessions::close_all_of(conn, username)?;
     with_conn!(conn, |c| diesel::delete(
         grants::table.filter(grants::username.eq(username))
     )
@@ -111,8 +127,8 @@ pub fn remove(conn: &mut AnyConnection, username: &str) -> QueryResult<bool> {
 }
 
 pub fn list(conn: &mut AnyConnection) -> QueryResult<Vec<UserInfo>> {
-    let users: Vec<(String, i64)> = with_conn!(conn, |c| users::table
-        .select((users::username, users::created_at_us))
+    let users: Vec<(String, i64, bool)> = with_conn!(conn, |c| users::table
+        .select((users::username, users::created_at_us, users::admin))
         .order(users::username.asc())
         .load(c))?;
     let rows: Vec<(String, String, bool)> = with_conn!(conn, |c| grants::table
@@ -120,9 +136,9 @@ pub fn list(conn: &mut AnyConnection) -> QueryResult<Vec<UserInfo>> {
         .load(c))?;
     Ok(users
         .into_iter()
-        .map(|(username, created_at_us)| {
+        .map(|(username, created_at_us, admin)| {
             let mine = rows.iter().filter(|r| r.0 == username);
-            let grants = grants_of(mine.map(|(_, ns, w)| (ns.as_str(), *w)));
+            let grants = grants_of(mine.map(|(_, ns, w)| (ns.as_str(), *w))).with_admin(admin);
             UserInfo {
                 username,
                 grants,
@@ -134,16 +150,18 @@ pub fn list(conn: &mut AnyConnection) -> QueryResult<Vec<UserInfo>> {
 
 /// The password hash and grants of `username`.
 pub fn find(conn: &mut AnyConnection, username: &str) -> QueryResult<Option<(String, Grants)>> {
-    let hash: Option<String> = with_conn!(conn, |c| users::table
+    let found: Option<(String, bool)> = with_conn!(conn, |c| users::table
         .find(username)
-        .select(users::password_hash)
+        .select((users::password_hash, users::admin))
         .first(c)
         .optional())?;
-    let Some(hash) = hash else { return Ok(None) };
+    let Some((hash, admin)) = found else {
+        return Ok(None);
+    };
     let rows: Vec<(String, bool)> = with_conn!(conn, |c| grants::table
         .filter(grants::username.eq(username))
         .select((grants::namespace, grants::can_write))
         .load(c))?;
-    let grants = grants_of(rows.iter().map(|(ns, w)| (ns.as_str(), *w)));
+    let grants = grants_of(rows.iter().map(|(ns, w)| (ns.as_str(), *w))).with_admin(admin);
     Ok(Some((hash, grants)))
 }

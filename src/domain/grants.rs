@@ -45,11 +45,13 @@ impl Scope {
     }
 }
 
-/// A user's grants; the highest level that applies wins.
+/// A user's grants; the highest level that applies wins. An
+/// administrator also manages users, tokens and namespaces (the console).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Grants {
     all: Option<Level>,
     by_namespace: BTreeMap<Namespace, Level>,
+    admin: bool,
 }
 
 impl Grants {
@@ -59,7 +61,18 @@ impl Grants {
         Grants {
             all: Some(level),
             by_namespace: BTreeMap::new(),
+            admin: false,
         }
+    }
+
+    /// These grants, of an administrator or not.
+    pub fn with_admin(self, admin: bool) -> Grants {
+        Grants { admin, ..self }
+    }
+
+    /// Manages users, tokens and namespaces.
+    pub fn is_admin(&self) -> bool {
+        self.admin
     }
 
     pub fn add(&mut self, scope: Scope, level: Level) {
@@ -103,7 +116,8 @@ impl Grants {
             .by_namespace
             .iter()
             .map(|(ns, l)| format!("{ns}={}", l.label()));
-        let parts: Vec<String> = all.into_iter().chain(each).collect();
+        let admin = self.admin.then(|| "admin".to_string());
+        let parts: Vec<String> = admin.into_iter().chain(all).chain(each).collect();
         if parts.is_empty() {
             "none".to_string()
         } else {

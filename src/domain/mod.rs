@@ -20,7 +20,7 @@ pub use namespace::{InvalidNamespace, Namespace, MAX_NAMESPACE};
 pub use percent::percent_decode;
 pub use principal::{Principal, TokenName};
 pub use record::{
-    after_put, format_timestamp, net_change, now_us, NetChange, Record, StoredRecord,
+    after_put, format_timestamp, net_change, now_us, NetChange, Record, RecordSearch, StoredRecord,
 };
 pub use record_key::{InvalidKey, RecordKey, MAX_KEY_BYTES};
 pub use username::{InvalidUsername, Username, MAX_USERNAME};

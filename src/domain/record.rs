@@ -19,6 +19,17 @@ pub struct Record {
     pub expires_at: Option<String>,
 }
 
+/// What `records.search` looks for in a namespace's keys.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordSearch {
+    pub prefix: Option<String>,
+    /// Case-insensitive substring of the key.
+    pub contains: Option<String>,
+    /// Only keys after this one (the previous page's `next`).
+    pub after: Option<String>,
+    pub limit: usize,
+}
+
 /// A row of the store, live or a tombstone, as the database holds it.
 ///
 /// `born` is the revision that began the key's latest live span; `gone` is the

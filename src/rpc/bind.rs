@@ -58,6 +58,17 @@ pub fn bind(protocol: Protocol, name: &str, params: Params) -> Result<Bound, Rpc
             revision: revision_arg("revision", next())?,
             namespace: namespace_arg("namespace", next())?,
         }),
+        Method::RecordsSearch => {
+            let namespace = namespace_arg("namespace", next())?;
+            let text = |name: &'static str, v| optional(v, |v| string_arg(name, v));
+            let search = crate::domain::RecordSearch {
+                prefix: text("prefix", next())?.filter(|p| !p.is_empty()),
+                contains: text("contains", next())?.filter(|c| !c.is_empty()),
+                after: text("after", next())?,
+                limit: limit_arg(next())? as usize,
+            };
+            store(StoreCall::Search { namespace, search })
+        }
         Method::NamespacesList => store(StoreCall::NamespacesList),
         Method::NamespacesCreate => store(StoreCall::CreateNamespace {
             namespace: required_namespace("name", next())?,

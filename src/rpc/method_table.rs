@@ -38,6 +38,11 @@ pub fn info(method: Method) -> &'static MethodInfo {
         Method::RecordsAt => &MethodInfo { name: "records.at", params: &[("revision", Ty::Int), NS], required: 1, returns: Ty::Struct, offered: Both, permission: Read,
             help: "The namespace as it was at revision: {revision, records: [{key, value}]}; -32010 if the revision is \
                    older than server.history_retention keeps." },
+        Method::RecordsSearch => &MethodInfo { name: "records.search", params: &[NS, ("prefix", Ty::String), ("contains", Ty::String), ("after", Ty::String), ("limit", Ty::Int)], required: 0, returns: Ty::Struct, offered: Both, permission: Read,
+            help: "One page of namespace's records in key order: keys starting with prefix and/or containing contains \
+                   (case-insensitive), after the key after, at most limit (default 100, at most 1000). Returns {namespace, \
+                   revision (its last change), total (its records), records, next (the after of the next page, or null)}. \
+                   A substring search reads at most 100,000 keys per call, then answers with next where it stopped." },
         Method::NamespacesList => &MethodInfo { name: "namespaces.list", params: &[], required: 0, returns: Ty::Array, offered: Both, permission: Read,
             help: "Every namespace: {name, description, records, bytes, revision (its last change), schema (or null)}." },
         Method::NamespacesCreate => &MethodInfo { name: "namespaces.create", params: &[("name", Ty::String), ("description", Ty::String)], required: 1, returns: Ty::Boolean, offered: Both, permission: WriteAll,

@@ -360,6 +360,31 @@ async fn call_one(
     outcome
 }
 
+/// One call made in-process (the console): bound, authorized and run as a
+/// JSON-RPC call of `caller` would be (the same params, permission check
+/// and executor; never held), and observed like any other. `params` is a
+/// positional array or an object by name.
+pub async fn call_in_process(
+    exec: &impl Executor,
+    caller: &Caller,
+    method: &str,
+    params: Value,
+) -> Result<RawJson, RpcError> {
+    let params = match params {
+        Value::Array(values) => jsonrpc::Params::Positional(values),
+        Value::Object(map) => jsonrpc::Params::Named(map),
+        _ => jsonrpc::Params::None,
+    };
+    let mut budget = Budget {
+        left: usize::MAX,
+        vouches: Vec::new(),
+        may_hold: false,
+    };
+    call_one(Protocol::Json, method, params, caller, exec, &mut budget)
+        .await
+        .map_err(Failure::into_error)
+}
+
 async fn run(
     bound: Bound,
     protocol: Protocol,

@@ -66,6 +66,7 @@ pub enum Method {
     RecordsApply,
     RecordsHistory,
     RecordsAt,
+    RecordsSearch,
     NamespacesList,
     NamespacesCreate,
     NamespacesDelete,
@@ -135,7 +136,7 @@ impl MethodInfo {
 }
 
 impl Method {
-    pub const ALL: [Method; 20] = [
+    pub const ALL: [Method; 21] = [
         Method::RecordsList,
         Method::RecordsGet,
         Method::RecordsPut,
@@ -144,6 +145,7 @@ impl Method {
         Method::RecordsApply,
         Method::RecordsHistory,
         Method::RecordsAt,
+        Method::RecordsSearch,
         Method::NamespacesList,
         Method::NamespacesCreate,
         Method::NamespacesDelete,
@@ -236,6 +238,11 @@ pub enum StoreCall {
         namespace: Namespace,
         revision: i64,
     },
+    /// `records.search`: a page of records by key prefix or substring.
+    Search {
+        namespace: Namespace,
+        search: crate::domain::RecordSearch,
+    },
     NamespacesList,
     CreateNamespace {
         namespace: Namespace,
@@ -273,6 +280,7 @@ impl StoreCall {
             | StoreCall::Apply { namespace: ns, .. }
             | StoreCall::History { namespace: ns, .. }
             | StoreCall::At { namespace: ns, .. }
+            | StoreCall::Search { namespace: ns, .. }
             | StoreCall::CreateNamespace { namespace: ns, .. }
             | StoreCall::DeleteNamespace { namespace: ns, .. }
             | StoreCall::SetSchema { namespace: ns, .. }

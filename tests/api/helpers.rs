@@ -86,7 +86,24 @@ pub const WRITER: (&str, &str) = ("tester", "tester-password");
 /// A user with the read permission only.
 pub const READER: (&str, &str) = ("reader", "reader-password");
 
-/// Adds `WRITER` and `READER` to a fresh database.
+/// An administrator (read and write everywhere, and manages users,
+/// tokens and namespaces in the console).
+pub const ADMIN: (&str, &str) = ("admin", "admin-password");
+
+/// The argon2id hash of `password`, made once per test process (hashing
+/// is slow by design; a hash is good for any database).
+fn hash_once(password: &'static str) -> String {
+    static HASHES: std::sync::Mutex<Vec<(&str, String)>> = std::sync::Mutex::new(Vec::new());
+    let mut hashes = HASHES.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((_, h)) = hashes.iter().find(|(p, _)| *p == password) {
+        return h.clone();
+    }
+    let hash = syncdict::auth::password::hash(password).unwrap();
+    hashes.push((password, hash.clone()));
+    hash
+}
+
+/// Adds `WRITER`, `READER` and `ADMIN` to a fresh database.
 pub fn add_test_users(url: &DatabaseUrl) {
     let settings = syncdict::configuration::DatabaseSettings {
         url: url.clone(),
@@ -94,9 +111,14 @@ pub fn add_test_users(url: &DatabaseUrl) {
     };
     let mut conn = syncdict::db::connect(&settings).expect("test database reachable");
     use syncdict::domain::Level;
-    for ((name, password), level) in [(WRITER, Level::Write), (READER, Level::Read)] {
-        let hash = syncdict::auth::password::hash(password).unwrap();
-        syncdict::db::users::add(&mut conn, name, &hash, level, 0).expect("user added");
+    let users = [
+        (WRITER, Level::Write, false),
+        (READER, Level::Read, false),
+        (ADMIN, Level::Write, true),
+    ];
+    for ((name, password), level, admin) in users {
+        let hash = hash_once(password);
+        syncdict::db::users::add(&mut conn, name, &hash, level, admin, 0).expect("user added");
     }
 }
 
@@ -113,7 +135,7 @@ pub fn add_user(
     };
     let mut conn = syncdict::db::connect(&settings).expect("test database reachable");
     let hash = syncdict::auth::password::hash(password).unwrap();
-    syncdict::db::users::add(&mut conn, name, &hash, Level::Read, 0).expect("user added");
+    syncdict::db::users::add(&mut conn, name, &hash, Level::Read, false, 0).expect("user added");
     syncdict::db::users::revoke(&mut conn, name, &Scope::All).unwrap();
     for (scope, level) in grants {
         let scope = Scope::parse(scope).unwrap();

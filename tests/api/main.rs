@@ -34,6 +34,7 @@ mod read_access;
 mod records;
 mod rpc4django;
 mod scale_out;
+mod search;
 mod signed;
 mod signed_lists;
 mod slow_clients;

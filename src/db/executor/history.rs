@@ -61,6 +61,8 @@ impl Handler<AuditList> for DbExecutor {
 pub struct Purged {
     pub tombstones: usize,
     pub history: usize,
+    /// Console sessions past their idle or absolute expiry.
+    pub sessions: usize,
 }
 
 /// Removes tombstones older than their retention, and history and audit
@@ -70,6 +72,7 @@ pub struct Purged {
 pub struct Upkeep {
     pub tombstone_retention: Duration,
     pub history_retention: Duration,
+    pub sessions: crate::db::sessions::SessionLimits,
 }
 
 impl Handler<Upkeep> for DbExecutor {
@@ -80,6 +83,7 @@ impl Handler<Upkeep> for DbExecutor {
             Ok(Purged {
                 tombstones: records::purge_tombstones(c, now - micros(msg.tombstone_retention))?,
                 history: history::purge(c, now - micros(msg.history_retention))?,
+                sessions: crate::db::sessions::purge(c, msg.sessions, now)?,
             })
         })
     }

@@ -1,16 +1,19 @@
 //! `DbExecutor`: the only holder of database connections, one thread per
 //! pooled connection, answering one message per store operation. The
 //! messages live by role: `records.rs` (reads and writes of records),
-//! `namespaces.rs`, `history.rs` (history, audit, upkeep), `users.rs`.
+//! `namespaces.rs`, `history.rs` (history, audit, upkeep), `users.rs`,
+//! `sessions.rs` (console sessions).
 
 mod history;
 mod namespaces;
 mod records;
+mod sessions;
 mod users;
 
 pub use history::*;
 pub use namespaces::*;
 pub use records::*;
+pub use sessions::*;
 pub use users::*;
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};

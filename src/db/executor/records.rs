@@ -130,3 +130,19 @@ impl Handler<ExpireDue> for DbExecutor {
 
 /// The author of the expirer's deletes in history and the audit log.
 pub const EXPIRED: &str = "expired";
+
+/// One page of a namespace's records by key prefix or substring
+/// (`records.search`); `None`: no such namespace.
+#[derive(Message)]
+#[rtype(result = "Result<Option<crate::db::search::Page>, DbError>")]
+pub struct SearchRecords {
+    pub namespace: Namespace,
+    pub search: crate::db::search::Search,
+}
+
+impl Handler<SearchRecords> for DbExecutor {
+    type Result = Result<Option<crate::db::search::Page>, DbError>;
+    fn handle(&mut self, m: SearchRecords, _: &mut Self::Context) -> Self::Result {
+        self.with_conn(|c, _| crate::db::search::search(c, &m.namespace, &m.search))
+    }
+}

@@ -1,0 +1,2 @@
+DROP TABLE console_sessions;
+ALTER TABLE users DROP COLUMN admin;
