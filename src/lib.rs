@@ -20,6 +20,7 @@ pub mod call;
 pub mod center;
 pub mod cli;
 pub mod configuration;
+pub mod console;
 pub mod db;
 pub mod domain;
 pub mod edge;

@@ -253,10 +253,13 @@ impl Executor for Center {
                 namespace,
                 changes,
                 if_revision,
+                comment,
             } => {
-                let applied = self
-                    .write(namespace, changes, if_revision, origin())
-                    .await?;
+                let origin = WriteOrigin {
+                    comment,
+                    ..origin()
+                };
+                let applied = self.write(namespace, changes, if_revision, origin).await?;
                 Ok(RawJson::of(&applied))
             }
             StoreCall::Changes {

@@ -23,6 +23,12 @@ struct Listed<'a> {
     bytes: i64,
     revision: i64,
     schema: Option<Box<RawValue>>,
+    /// Who made the last change, and when (absent once the audit log no
+    /// longer keeps it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    changed_by: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    changed_at: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -36,7 +42,11 @@ impl Center {
         let all = self.ask(ListNamespaces).await?.map_err(db_failure)?;
         let listed: Vec<Listed> = all
             .iter()
-            .map(|n| Listed {
+            .map(|(n, changed)| Listed {
+                changed_by: changed.as_ref().map(|c| c.0.as_str()),
+                changed_at: changed
+                    .as_ref()
+                    .map(|c| crate::domain::format_timestamp(c.1)),
                 name: &n.name,
                 description: &n.description,
                 records: n.records,

@@ -34,6 +34,23 @@ pub fn list(conn: &mut AnyConnection) -> QueryResult<Vec<NamespaceInfo>> {
         .load(c))
 }
 
+/// Who made each of `revisions` and when (`(revision, author, at_us)`),
+/// for those the audit log still keeps.
+pub fn authors(
+    conn: &mut AnyConnection,
+    revisions: &[i64],
+) -> QueryResult<Vec<(i64, String, i64)>> {
+    let mut out = Vec::with_capacity(revisions.len());
+    for chunk in revisions.chunks(500) {
+        let rows: Vec<(i64, String, i64)> = with_conn!(conn, |c| audit::table
+            .filter(audit::revision.eq_any(chunk))
+            .select((audit::revision, audit::author, audit::at_us))
+            .load(c))?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
 /// One namespace, if it exists.
 pub fn find(conn: &mut AnyConnection, ns: &Namespace) -> QueryResult<Option<NamespaceInfo>> {
     with_conn!(conn, |c| namespaces::table

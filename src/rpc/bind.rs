@@ -48,6 +48,7 @@ pub fn bind(protocol: Protocol, name: &str, params: Params) -> Result<Bound, Rpc
             changes: change_set_arg(next())?,
             namespace: namespace_arg("namespace", next())?,
             if_revision: optional(next(), |v| revision_arg("if_revision", v))?,
+            comment: optional(next(), comment_arg)?.unwrap_or_default(),
         }),
         Method::RecordsHistory => store(StoreCall::History {
             key: key_arg(next())?,
@@ -257,6 +258,19 @@ fn wait_arg(v: Value) -> Result<std::time::Duration, RpcError> {
             "\"wait\" must be a number of seconds from 0 to {MAX_WAIT_SECONDS}"
         ))),
     }
+}
+
+/// Longest audit comment, in characters.
+pub const MAX_COMMENT: usize = 1000;
+
+fn comment_arg(v: Value) -> Result<String, RpcError> {
+    let text = string_arg("comment", v)?;
+    if text.chars().count() > MAX_COMMENT {
+        return Err(RpcError::invalid_params(format!(
+            "\"comment\" is longer than {MAX_COMMENT} characters"
+        )));
+    }
+    Ok(text)
 }
 
 fn limit_arg(v: Value) -> Result<i64, RpcError> {

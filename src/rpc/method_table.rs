@@ -27,11 +27,11 @@ pub fn info(method: Method) -> &'static MethodInfo {
                    {name: {upserts, deletes}}}. full is true (upserts then hold every record) when since is 0, older \
                    than the kept tombstones, or ahead of the store. With wait (seconds, held at most server.max_hold), \
                    a request that would change nothing in those namespaces is held until a change arrives or wait passes." },
-        Method::RecordsApply => &MethodInfo { name: "records.apply", params: &[("changes", Ty::Struct), NS, ("if_revision", Ty::Int)], required: 1, returns: Ty::Struct, offered: Both, permission: Write,
+        Method::RecordsApply => &MethodInfo { name: "records.apply", params: &[("changes", Ty::Struct), NS, ("if_revision", Ty::Int), ("comment", Ty::String)], required: 1, returns: Ty::Struct, offered: Both, permission: Write,
             help: "Commits {upserts: {key: value, ...}, deletes: [key, ...]} in namespace at one revision, or nothing; \
                    expires_in: {key: seconds} or expires_at: {key: time} give upserted keys an expiry. \
                    With if_revision, refused (-32009) if the namespace changed after it. Returns {revision, upserts, \
-                   deletes}; revision is null when nothing changed." },
+                   deletes}; revision is null when nothing changed. comment (at most 1000 characters) lands in the audit log." },
         Method::RecordsHistory => &MethodInfo { name: "records.history", params: &[("key", Ty::String), NS, ("limit", Ty::Int)], required: 1, returns: Ty::Array, offered: Both, permission: Read,
             help: "The writes of key in namespace, newest first (limit, default 100, at most 1000): {revision, value, \
                    deleted, author, at}." },

@@ -228,6 +228,8 @@ pub enum StoreCall {
         namespace: Namespace,
         changes: ChangeSet,
         if_revision: Option<i64>,
+        /// Kept in the audit log (the console's publish comment).
+        comment: String,
     },
     History {
         namespace: Namespace,

@@ -129,6 +129,12 @@ impl Application {
         self.center.as_ref().map(|c| c.maintenance.clone())
     }
 
+    /// The center's executor, if this process is a center (tests call it
+    /// with the time passed in).
+    pub fn center(&self) -> Option<crate::center::Center> {
+        self.center.as_ref().map(|c| c.center.clone())
+    }
+
     /// The certificate being served, if HTTPS is on: `reload` checks its
     /// files now (the reloader does every few seconds and on SIGHUP).
     pub fn certificates(&self) -> Option<std::sync::Arc<CertificateStore>> {

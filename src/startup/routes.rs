@@ -9,6 +9,7 @@ use actix_web::{web, App};
 use crate::auth::FailureLimiter;
 use crate::center::start::CenterRole;
 use crate::configuration::{ReadAccess, Settings};
+use crate::console::ConsoleState;
 use crate::edge::start::EdgeHandle;
 use crate::edge::status::EdgeView;
 use crate::routes;
@@ -29,6 +30,10 @@ pub(super) struct Shared {
     origins: Arc<Origins>,
     /// With HTTPS: handshake and reload counts for `/metrics`.
     pub(super) tls: Option<web::Data<TlsStats>>,
+    /// With the center role: the console (`/console`).
+    console: Option<web::Data<ConsoleState>>,
+    /// `server.max_body`: the largest console form or JSON body.
+    max_body: usize,
 }
 
 impl Shared {
@@ -64,8 +69,17 @@ impl Shared {
                 origins: origins.clone(),
             })
         });
+        let console = center.zip(access.clone()).map(|(role, access)| {
+            web::Data::new(ConsoleState {
+                center: role.center.clone(),
+                access,
+                https: s.tls_cert_file.is_some(),
+            })
+        });
         Shared {
             rpc,
+            console,
+            max_body: s.max_body.bytes() as usize,
             access,
             edge: edge.map(|e| web::Data::new(e.view.clone())),
             started: web::Data::new(routes::metrics::Started {
@@ -111,6 +125,13 @@ impl Shared {
                     .route(web::get().to(routes::method_browser::method_browser))
                     .default_service(web::to(routes::rpc::method_not_allowed)),
             );
+        }
+        if let Some(console) = &self.console {
+            app = app
+                .app_data(console.clone())
+                .app_data(web::FormConfig::default().limit(self.max_body))
+                .app_data(web::JsonConfig::default().limit(self.max_body))
+                .configure(crate::console::routes);
         }
         if let Some(tls) = &self.tls {
             app = app.app_data(tls.clone());

@@ -118,13 +118,14 @@ impl TestAppBuilder {
             "http"
         };
         let address = format!("{scheme}://127.0.0.1:{}", app.port());
-        let (maintenance, edge) = (app.maintenance(), app.edge());
+        let (maintenance, edge, center) = (app.maintenance(), app.edge(), app.center());
         let certificates = app.certificates();
         actix_web::rt::spawn(app.run_until_stopped());
         Some(TestApp {
             address,
             client: reqwest::Client::new(),
             maintenance,
+            center,
             edge,
             snapshot,
             certificates,
@@ -157,6 +158,7 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     maintenance: Option<Maintenance>,
+    center: Option<syncdict::center::Center>,
     edge: Option<EdgeHandle>,
     /// The edge's snapshot file (removed when the app is dropped).
     pub snapshot: Option<PathBuf>,
@@ -192,6 +194,11 @@ impl TestApp {
     /// The center's upkeep, driven by the test.
     pub fn maintenance(&self) -> &Maintenance {
         self.maintenance.as_ref().expect("a center")
+    }
+
+    /// The center's executor (tests call it with the time passed in).
+    pub fn center(&self) -> &syncdict::center::Center {
+        self.center.as_ref().expect("a center")
     }
 
     pub fn edge(&self) -> &EdgeHandle {

@@ -9,6 +9,7 @@ mod changes;
 mod cli;
 mod codebase;
 mod concurrency;
+mod console;
 mod discovery;
 mod edge;
 mod edge_helpers;

@@ -9,15 +9,28 @@ use crate::db::namespaces::{self, Deleted, NamespaceInfo, SchemaSet};
 use crate::db::DbError;
 use crate::domain::{now_us, Namespace, ValueSchema, WriteOrigin};
 
-/// Lists every namespace with its counts.
+/// Lists every namespace with its counts, and who made its last change
+/// and when (while the audit log keeps it).
 #[derive(Message)]
-#[rtype(result = "Result<Vec<NamespaceInfo>, DbError>")]
+#[rtype(result = "Result<Vec<(NamespaceInfo, Option<(String, i64)>)>, DbError>")]
 pub struct ListNamespaces;
 
 impl Handler<ListNamespaces> for DbExecutor {
-    type Result = Result<Vec<NamespaceInfo>, DbError>;
+    type Result = Result<Vec<(NamespaceInfo, Option<(String, i64)>)>, DbError>;
     fn handle(&mut self, _: ListNamespaces, _: &mut Self::Context) -> Self::Result {
-        self.with_conn(|c, _| namespaces::list(c))
+        self.with_conn(|c, _| {
+            let all = namespaces::list(c)?;
+            let revisions: Vec<i64> = all.iter().map(|n| n.revision).collect();
+            let authors = namespaces::authors(c, &revisions)?;
+            Ok(all
+                .into_iter()
+                .map(|n| {
+                    let by = authors.iter().find(|a| a.0 == n.revision);
+                    let changed = by.map(|(_, author, at)| (author.clone(), *at));
+                    (n, changed)
+                })
+                .collect())
+        })
     }
 }
 

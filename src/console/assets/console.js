@@ -1,0 +1,179 @@
+// syncdict console: the JSON editor, staged changes and their diff.
+// Staged edits live in this tab (sessionStorage) until published as one
+// change set; nothing is written before "Publish".
+"use strict";
+(function () {
+  const records = document.getElementById("records");
+  const editor = document.getElementById("editor");
+  if (!records || !editor) return;
+  const ns = records.dataset.namespace;
+  const pageRevision = Number(records.dataset.revision);
+  const csrf = document.getElementById("main").dataset.csrf;
+  const storeKey = "syncdict.staged." + ns;
+  const $ = (id) => document.getElementById(id);
+
+  const params = new URLSearchParams(location.search);
+  if (params.has("published")) sessionStorage.removeItem(storeKey);
+
+  function load() {
+    try { return JSON.parse(sessionStorage.getItem(storeKey)) || null; } catch (e) { return null; }
+  }
+  function save(staged) {
+    if (!staged || (Object.keys(staged.upserts).length === 0 && staged.deletes.length === 0)) {
+      sessionStorage.removeItem(storeKey);
+    } else {
+      sessionStorage.setItem(storeKey, JSON.stringify(staged));
+    }
+    render();
+  }
+  function staged() {
+    return load() || { base: pageRevision, upserts: {}, deletes: [] };
+  }
+
+  // --- the editor -------------------------------------------------------
+  const keyInput = $("edit-key"), valueInput = $("edit-value"), errors = $("edit-errors");
+  function open(key, value) {
+    editor.hidden = false;
+    keyInput.value = key;
+    keyInput.readOnly = key !== "";
+    valueInput.value = value;
+    errors.textContent = "";
+    (key === "" ? keyInput : valueInput).focus();
+  }
+  function pretty(text) {
+    try { return JSON.stringify(JSON.parse(text), null, 2); } catch (e) { return text; }
+  }
+  // Where a JSON syntax error is, as "line L, column C".
+  function syntaxError(text) {
+    try { JSON.parse(text); return null; } catch (e) {
+      const m = /position (\d+)/.exec(e.message);
+      if (!m) return e.message;
+      const before = text.slice(0, Number(m[1])).split("\n");
+      return "JSON syntax error at line " + before.length + ", column " + (before[before.length - 1].length + 1) + ": " + e.message;
+    }
+  }
+  valueInput.addEventListener("input", () => { errors.textContent = syntaxError(valueInput.value) || ""; });
+  $("new-record").addEventListener("click", () => open("", ""));
+  $("cancel-edit").addEventListener("click", () => { editor.hidden = true; });
+  records.addEventListener("click", (ev) => {
+    const edit = ev.target.closest("[data-edit]");
+    const del = ev.target.closest("[data-delete]");
+    if (edit) {
+      const row = edit.closest("tr");
+      const s = staged();
+      const key = edit.dataset.edit;
+      const current = key in s.upserts ? JSON.stringify(s.upserts[key]) : row.dataset.value;
+      open(key, pretty(current));
+    } else if (del) {
+      const s = staged();
+      const key = del.dataset.delete;
+      delete s.upserts[key];
+      if (!s.deletes.includes(key)) s.deletes.push(key);
+      save(s);
+    }
+  });
+  editor.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const key = keyInput.value;
+    const bad = syntaxError(valueInput.value);
+    if (bad) { errors.textContent = bad; valueInput.focus(); return; }
+    if (key === "") { errors.textContent = "A key is needed (1 to 255 bytes)."; keyInput.focus(); return; }
+    const value = JSON.parse(valueInput.value);
+    // The center's own rules (key, schema), checked without writing anything.
+    const reply = await fetch("/console/ns/" + encodeURIComponent(ns) + "/check", {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify({ key: key, value: value }),
+    });
+    if (reply.status === 401) { location.reload(); return; }
+    const checked = await reply.json();
+    if (checked.errors && checked.errors.length) {
+      errors.textContent = "Not staged: " + checked.errors.join("\n");
+      return;
+    }
+    const s = staged();
+    s.upserts[key] = value;
+    s.deletes = s.deletes.filter((k) => k !== key);
+    save(s);
+    editor.hidden = true;
+  });
+
+  // --- staged changes and their diff ------------------------------------
+  const before = {};
+  async function current(key) {
+    if (key in before) return before[key];
+    const row = records.querySelector('tr[data-key="' + CSS.escape(key) + '"]');
+    if (row) return (before[key] = row.dataset.value);
+    const reply = await fetch("/console/ns/" + encodeURIComponent(ns) + "/value?key=" + encodeURIComponent(key),
+      { credentials: "same-origin", headers: { "Accept": "application/json" } });
+    const found = reply.ok ? await reply.json() : { found: false };
+    return (before[key] = found.found ? JSON.stringify(found.record.value) : null);
+  }
+  // A line diff (longest common subsequence) of two texts.
+  function diff(a, b) {
+    const x = a === null ? [] : a.split("\n"), y = b === null ? [] : b.split("\n");
+    const n = x.length, m = y.length, lcs = [];
+    for (let i = 0; i <= n; i++) lcs.push(new Array(m + 1).fill(0));
+    for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--)
+      lcs[i][j] = x[i] === y[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+    const out = [];
+    let i = 0, j = 0;
+    while (i < n || j < m) {
+      if (i < n && j < m && x[i] === y[j]) { out.push([" ", x[i]]); i++; j++; }
+      else if (j < m && (i === n || lcs[i][j + 1] >= lcs[i + 1][j])) { out.push(["+", y[j]]); j++; }
+      else { out.push(["-", x[i]]); i++; }
+    }
+    return out;
+  }
+  function el(tag, cls, text) {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+  async function render() {
+    const s = load();
+    const card = $("staged-card"), list = $("staged");
+    const keys = s ? Object.keys(s.upserts).concat(s.deletes) : [];
+    card.hidden = keys.length === 0;
+    list.textContent = "";
+    if (!s) return;
+    $("staged-count").textContent = "(" + keys.length + ")";
+    $("publish-button").textContent = "Publish " + keys.length + (keys.length === 1 ? " change" : " changes");
+    $("publish-base").value = s.base;
+    $("publish-changes").value = JSON.stringify({ upserts: s.upserts, deletes: s.deletes });
+    for (const key of keys.sort()) {
+      const old = await current(key);
+      const next = key in s.upserts ? JSON.stringify(s.upserts[key], null, 2) : null;
+      const kind = next === null ? "delete" : old === null ? "add" : "change";
+      const item = el("div", "staged-item");
+      const head = el("header");
+      const title = el("div");
+      title.append(el("span", "kind " + kind, kind), el("code", null, key));
+      const undo = el("button", "link", "Unstage");
+      undo.type = "button";
+      undo.addEventListener("click", () => {
+        const t = staged();
+        delete t.upserts[key];
+        t.deletes = t.deletes.filter((k) => k !== key);
+        save(t);
+      });
+      head.append(title, undo);
+      const pre = el("pre", "diff");
+      for (const [mark, line] of diff(old === null ? null : pretty(old), next)) {
+        pre.append(el("span", mark === "+" ? "add" : mark === "-" ? "del" : "", mark + " " + line));
+      }
+      item.append(head, pre);
+      list.append(item);
+    }
+  }
+  $("discard").addEventListener("click", () => save(null));
+  const rebase = $("rebase");
+  if (rebase) rebase.addEventListener("click", () => {
+    const s = staged();
+    s.base = pageRevision;
+    save(s);
+    $("publish").requestSubmit();
+  });
+  render();
+})();

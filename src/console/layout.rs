@@ -1,0 +1,104 @@
+//! The console's page chrome, its security headers and its embedded
+//! assets (one stylesheet, one script; nothing is fetched from elsewhere).
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpResponse, HttpResponseBuilder};
+use maud::{html, Markup, DOCTYPE};
+
+use crate::center::ConsoleUser;
+
+const CSS: &str = include_str!("assets/console.css");
+const JS: &str = include_str!("assets/console.js");
+
+/// Scripts and styles from this site only, no framing, no inline code.
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                   connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// A response with the console's headers (no caching: pages show data).
+pub fn respond(status: StatusCode) -> HttpResponseBuilder {
+    let mut b = HttpResponse::build(status);
+    b.insert_header((header::CONTENT_SECURITY_POLICY, CSP))
+        .insert_header((header::X_FRAME_OPTIONS, "DENY"))
+        .insert_header((header::REFERRER_POLICY, "same-origin"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::CACHE_CONTROL, "no-store"));
+    b
+}
+
+/// A whole page: the header with navigation (when signed in), then `body`.
+pub fn page(title: &str, user: Option<&ConsoleUser>, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · syncdict console" }
+                link rel="stylesheet" href="/console/assets/console.css";
+                script src="/console/assets/console.js" defer {}
+            }
+            body {
+                header.top {
+                    a.brand href="/console" { "syncdict" span { "console" } }
+                    @if let Some(user) = user {
+                        nav.main aria-label="Sections" {
+                            a href="/console" { "Namespaces" }
+                            a href="/" { "Edge status" }
+                        }
+                        form.signout method="post" action="/console/logout" {
+                            input type="hidden" name="csrf" value=(user.csrf);
+                            span.who { (user.username.as_str())
+                                @if user.grants.is_admin() { " · admin" } }
+                            button.link type="submit" { "Sign out" }
+                        }
+                    }
+                }
+                main #main data-csrf=[user.map(|u| u.csrf.as_str())] { (body) }
+            }
+        }
+    }
+}
+
+/// Sends `markup` with `status`.
+pub fn send(status: StatusCode, markup: Markup) -> HttpResponse {
+    respond(status)
+        .content_type("text/html; charset=utf-8")
+        .body(markup.into_string())
+}
+
+/// A page saying what went wrong and what to do.
+pub fn error_page(status: StatusCode, title: &str, text: &str) -> HttpResponse {
+    send(
+        status,
+        page(
+            title,
+            None,
+            html! {
+                section.card.error {
+                    h1 { (title) }
+                    p { (text) }
+                    p { a href="/console" { "Back to the console" } }
+                }
+            },
+        ),
+    )
+}
+
+/// A notice or an error shown at the top of a page.
+pub fn notice(kind: &str, text: &str) -> Markup {
+    html! { div class=(format!("notice {kind}")) role=(if kind == "error" { "alert" } else { "status" }) { (text) } }
+}
+
+/// `GET /console/assets/{file}`.
+pub async fn asset(file: web::Path<String>) -> HttpResponse {
+    let (body, kind) = match file.as_str() {
+        "console.css" => (CSS, "text/css; charset=utf-8"),
+        "console.js" => (JS, "text/javascript; charset=utf-8"),
+        _ => return HttpResponse::NotFound().finish(),
+    };
+    HttpResponse::Ok()
+        .content_type(kind)
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .body(body)
+}

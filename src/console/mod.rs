@@ -1,0 +1,79 @@
+//! The console: run the reference data from a browser (`/console`).
+//! Server-rendered pages (maud) with a little plain JavaScript where it
+//! earns its place (the JSON editor, staged changes and their diff), all
+//! embedded in the binary.
+//!
+//! Every action is an in-process call (`rpc::call_in_process`) of the
+//! signed-in user: the same params, permission check and executor as
+//! `/RPC`, so the console can do nothing the API would refuse. Sessions
+//! live in the database (`center::sessions`), so any center serves them.
+//! `/RPC` never looks at the session cookie: a console session authorizes
+//! nothing there.
+//!
+//! Files: `session.rs` (cookie, CSRF, same-origin checks, who is signed
+//! in), `login.rs`, `layout.rs` (page chrome, headers, assets),
+//! `namespaces.rs`, `records.rs` (browse, search, edit, publish).
+
+mod layout;
+mod login;
+mod namespaces;
+mod records;
+mod session;
+
+use actix_web::web;
+use serde_json::Value;
+
+use crate::center::{Center, ConsoleUser};
+use crate::domain::Principal;
+use crate::routes::access::Access;
+use crate::rpc::{call_in_process, Caller, RpcError};
+
+/// What every console handler shares.
+pub struct ConsoleState {
+    pub center: Center,
+    pub access: web::Data<Access>,
+    /// Mark the session cookie `Secure` (HTTPS served here).
+    pub https: bool,
+}
+
+impl ConsoleState {
+    /// Runs `method` with `params` as `user` would over `/RPC`, and reads
+    /// its result.
+    pub async fn call(
+        &self,
+        user: &ConsoleUser,
+        req: &actix_web::HttpRequest,
+        method: &str,
+        params: Value,
+    ) -> Result<Value, RpcError> {
+        let caller = Caller {
+            principal: Some(Principal::User(user.username.clone())),
+            grants: user.grants.clone(),
+            reads_need_user: self.access.reads_need_user,
+            address: Some(self.access.client_ip(req)),
+        };
+        let raw = call_in_process(&self.center, &caller, method, params).await?;
+        serde_json::from_str(raw.as_str())
+            .map_err(|_| RpcError::new(crate::rpc::error::INTERNAL_ERROR, "internal error"))
+    }
+}
+
+/// The console's routes, under `/console`.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/console")
+            .route("", web::get().to(namespaces::list))
+            .route("/", web::get().to(namespaces::list))
+            .route("/login", web::get().to(login::form))
+            .route("/login", web::post().to(login::sign_in))
+            .route("/logout", web::post().to(login::sign_out))
+            .route("/assets/{file}", web::get().to(layout::asset))
+            .route("/namespaces", web::post().to(namespaces::create))
+            .route("/ns/{ns}", web::get().to(records::browse))
+            .route("/ns/{ns}/value", web::get().to(records::value))
+            .route("/ns/{ns}/check", web::post().to(records::check))
+            .route("/ns/{ns}/publish", web::post().to(records::publish))
+            .route("/ns/{ns}/schema", web::post().to(namespaces::set_schema))
+            .route("/ns/{ns}/delete", web::post().to(namespaces::delete)),
+    );
+}

@@ -1,0 +1,398 @@
+//! A namespace's page: its records a page at a time (by key prefix or
+//! substring, never the whole namespace), the JSON editor, the staged
+//! change set with its diff, publishing it, and the namespace's schema and
+//! delete. Staged edits live in the browser (`console.js`, per tab) until
+//! published as one `records.apply` with `if_revision` and a comment, so a
+//! concurrent change by someone else is a conflict, never overwritten.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use maud::{html, Markup};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::layout::{notice, page, respond, send};
+use super::namespaces::{back_to, bytes};
+use super::session::{may_change, signed_in, urlencode};
+use super::ConsoleState;
+use crate::center::ConsoleUser;
+use crate::domain::{Namespace, RecordKey, ValueSchema, MAX_VIOLATIONS};
+
+/// Records per page.
+const PAGE: usize = 50;
+
+#[derive(Deserialize, Default)]
+pub struct BrowseQuery {
+    #[serde(default)]
+    prefix: String,
+    #[serde(default)]
+    contains: String,
+    after: Option<String>,
+    notice: Option<String>,
+    error: Option<String>,
+    /// Set after a publish: the revision it took (the staged set is cleared).
+    published: Option<i64>,
+    /// Set after a publish refused because the namespace changed meanwhile.
+    conflict: Option<u8>,
+}
+
+/// `GET /console/ns/{ns}`.
+pub async fn browse(
+    req: HttpRequest,
+    state: web::Data<ConsoleState>,
+    ns: web::Path<String>,
+    query: web::Query<BrowseQuery>,
+) -> HttpResponse {
+    let user = match signed_in(&req, &state).await {
+        Ok(user) => user,
+        Err(refused) => return refused.response(&req),
+    };
+    let ns = match Namespace::parse(ns.as_str()) {
+        Ok(ns) => ns,
+        Err(e) => return back_to("/console", "error", &e.to_string()),
+    };
+    let q = query.into_inner();
+    let search = json!({
+        "namespace": ns.as_str(), "prefix": q.prefix, "contains": q.contains,
+        "after": q.after, "limit": PAGE,
+    });
+    let found = match state.call(&user, &req, "records.search", search).await {
+        Ok(found) => found,
+        Err(e) if e.code == crate::rpc::error::NO_SUCH_NAMESPACE => {
+            return back_to("/console", "error", &e.message)
+        }
+        Err(e) => return back_to("/console", "error", &e.message),
+    };
+    let info = state
+        .call(&user, &req, "namespaces.list", json!([]))
+        .await
+        .ok()
+        .and_then(|all| {
+            all.as_array()?
+                .iter()
+                .find(|n| n["name"] == ns.as_str())
+                .cloned()
+        })
+        .unwrap_or(Value::Null);
+    let may_write = user.grants.may_write(&ns);
+    let body = html! {
+        nav.crumbs { a href="/console" { "Namespaces" } " / " strong { (ns.as_str()) } }
+        h1 { (ns.as_str()) }
+        @if let Some(d) = info["description"].as_str().filter(|d| !d.is_empty()) { p.lead { (d) } }
+        @if let Some(text) = &q.notice { (notice("ok", text)) }
+        @if let Some(text) = &q.error { (notice("error", text)) }
+        @if let Some(rev) = q.published { (notice("ok", &format!("Published at revision {rev}."))) }
+        @if q.conflict.is_some() {
+            div.notice.error role="alert" #conflict {
+                strong { "Conflict. " }
+                "Someone changed " (ns.as_str()) " after you started editing (it is now at revision " (found["revision"]) "). "
+                "Nothing was published and your staged changes are kept below, compared with the current values. "
+                "Review them, then publish onto the current revision."
+                button.secondary type="button" #rebase { "Publish onto revision " (found["revision"]) }
+            }
+        }
+        (facts(&found, &info))
+        (search_form(&ns, &q.prefix, &q.contains))
+        (records_table(&ns, &found, may_write, &q))
+        @if may_write { (editor(&user, &ns, &found)) }
+        @if may_write { (schema_form(&user, &ns, &info)) }
+        @if user.grants.is_admin() { (delete_form(&user, &ns)) }
+    };
+    send(StatusCode::OK, page(ns.as_str(), Some(&user), body))
+}
+
+fn facts(found: &Value, info: &Value) -> Markup {
+    html! {
+        dl.facts {
+            div { dt { "Records" } dd { (found["total"]) } }
+            div { dt { "Size" } dd { (bytes(info["bytes"].as_i64().unwrap_or(0))) } }
+            div { dt { "Revision" } dd { (found["revision"]) } }
+            div { dt { "Last change" } dd {
+                @match (info["changed_by"].as_str(), info["changed_at"].as_str()) {
+                    (Some(by), Some(at)) => { time datetime=(at) title=(at) { (at) } " by " (by) }
+                    _ => "—",
+                }
+            } }
+        }
+    }
+}
+
+fn search_form(ns: &Namespace, prefix: &str, contains: &str) -> Markup {
+    html! {
+        form.search method="get" action=(format!("/console/ns/{ns}")) role="search" {
+            label for="prefix" { "Key starts with" }
+            input #prefix type="search" name="prefix" value=(prefix) autocomplete="off";
+            label for="contains" { "Key contains" }
+            input #contains type="search" name="contains" value=(contains) autocomplete="off";
+            button type="submit" { "Search" }
+        }
+    }
+}
+
+fn records_table(ns: &Namespace, found: &Value, may_write: bool, q: &BrowseQuery) -> Markup {
+    let empty = Vec::new();
+    let records = found["records"].as_array().unwrap_or(&empty);
+    let searching = !q.prefix.is_empty() || !q.contains.is_empty();
+    let base = format!(
+        "/console/ns/{ns}?prefix={}&contains={}",
+        urlencode(&q.prefix),
+        urlencode(&q.contains)
+    );
+    html! {
+        section #records data-namespace=(ns.as_str()) data-revision=(found["revision"]) {
+            @if records.is_empty() {
+                div.empty {
+                    @if searching { p { "No key matches. Change the search, or " a href=(format!("/console/ns/{ns}")) { "show every record" } "." } }
+                    @else if may_write { p { "No records yet. Add the first with " strong { "New record" } " below." } }
+                    @else { p { "No records yet." } }
+                }
+            } @else {
+                div.scroll {
+                    table.list.records {
+                        thead { tr { th { "Key" } th { "Value" } th.num { "Revision" } th { "Updated" } @if may_write { th { span.sr { "Actions" } } } } }
+                        tbody {
+                            @for r in records {
+                                @let key = r["key"].as_str().unwrap_or("");
+                                @let value = r["value"].to_string();
+                                tr data-key=(key) data-value=(value) {
+                                    td.key { code { (key) } }
+                                    td.value { code { (truncate(&value, 120)) } }
+                                    td.num { (r["revision"]) }
+                                    td.time {
+                                        @let at = r["updated_at"].as_str().unwrap_or("");
+                                        time datetime=(at) title=(at) { (at) }
+                                        @if let Some(e) = r["expires_at"].as_str() { div.meta { "expires " (e) } }
+                                    }
+                                    @if may_write {
+                                        td.actions {
+                                            button.link type="button" data-edit=(key) { "Edit" }
+                                            button.link.danger type="button" data-delete=(key) { "Delete" }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            nav.pager {
+                @if q.after.is_some() { a href=(base.clone()) { "← First page" } }
+                span { (records.len()) " shown of " (found["total"]) }
+                @if let Some(next) = found["next"].as_str() {
+                    a href=(format!("{base}&after={}", urlencode(next))) rel="next" { "Next page →" }
+                }
+            }
+        }
+    }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+fn editor(user: &ConsoleUser, ns: &Namespace, found: &Value) -> Markup {
+    html! {
+        section.card #editor-card {
+            h2 { "Edit" }
+            p.hint { "Edits are staged here, checked against the namespace's schema, and published together as one change set." }
+            div.row { button.secondary type="button" #new-record { "New record" } }
+            form #editor hidden {
+                label for="edit-key" { "Key" }
+                input #edit-key type="text" maxlength="255" required autocomplete="off";
+                label for="edit-value" { "Value (JSON)" }
+                textarea #edit-value rows="10" spellcheck="false" required {}
+                div #edit-errors role="alert" aria-live="assertive" {}
+                div.row {
+                    button.primary type="submit" #stage { "Stage" }
+                    button.secondary type="button" #cancel-edit { "Cancel" }
+                }
+            }
+        }
+        section.card #staged-card hidden {
+            h2 { "Staged changes " span.count #staged-count {} }
+            div #staged {}
+            form #publish method="post" action=(format!("/console/ns/{ns}/publish")) {
+                input type="hidden" name="csrf" value=(user.csrf);
+                input type="hidden" name="changes" #publish-changes;
+                input type="hidden" name="if_revision" #publish-base value=(found["revision"]);
+                label for="comment" { "Comment (kept in the audit log)" }
+                input #comment type="text" name="comment" maxlength="1000" placeholder="What and why";
+                div.row {
+                    button.primary type="submit" #publish-button { "Publish" }
+                    button.secondary type="button" #discard { "Discard all" }
+                }
+            }
+        }
+    }
+}
+
+fn schema_form(user: &ConsoleUser, ns: &Namespace, info: &Value) -> Markup {
+    let current = match &info["schema"] {
+        Value::Null => String::new(),
+        s => serde_json::to_string_pretty(s).unwrap_or_default(),
+    };
+    html! {
+        details.card #schema-card {
+            summary { h2 { "Schema" } span.meta { @if current.is_empty() { "none" } @else { "set" } } }
+            form.stack method="post" action=(format!("/console/ns/{ns}/schema")) {
+                input type="hidden" name="csrf" value=(user.csrf);
+                label for="schema" { "JSON Schema (draft 2020-12) every value must match; empty to clear" }
+                textarea #schema name="schema" rows="8" spellcheck="false" { (current) }
+                button.primary type="submit" { "Save schema" }
+            }
+        }
+    }
+}
+
+fn delete_form(user: &ConsoleUser, ns: &Namespace) -> Markup {
+    html! {
+        details.card.danger-zone {
+            summary { h2 { "Delete this namespace" } }
+            form.stack method="post" action=(format!("/console/ns/{ns}/delete")) {
+                input type="hidden" name="csrf" value=(user.csrf);
+                p { "Deletes the namespace with its history. Edges pulling it get an error." }
+                label for="confirm" { "Type " code { (ns.as_str()) } " to confirm" }
+                input #confirm type="text" name="confirm" autocomplete="off" required;
+                label.check { input type="checkbox" name="force"; " Delete its records too" }
+                button.danger type="submit" { "Delete namespace" }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct KeyQuery {
+    key: String,
+}
+
+/// `GET /console/ns/{ns}/value?key=`: one record as JSON (the editor and
+/// the diff's "before").
+pub async fn value(
+    req: HttpRequest,
+    state: web::Data<ConsoleState>,
+    ns: web::Path<String>,
+    query: web::Query<KeyQuery>,
+) -> HttpResponse {
+    let user = match signed_in(&req, &state).await {
+        Ok(user) => user,
+        Err(refused) => return refused.response(&req),
+    };
+    let reply = match state
+        .call(&user, &req, "records.get", json!([query.key, ns.as_str()]))
+        .await
+    {
+        Ok(record) => json!({"found": true, "record": record}),
+        Err(e) if e.code == crate::rpc::error::NOT_FOUND => json!({"found": false}),
+        Err(e) => {
+            return respond(StatusCode::BAD_REQUEST)
+                .content_type("application/json")
+                .body(json!({"error": e.message}).to_string())
+        }
+    };
+    respond(StatusCode::OK)
+        .content_type("application/json")
+        .body(reply.to_string())
+}
+
+#[derive(Deserialize)]
+pub struct Check {
+    key: String,
+    value: Value,
+}
+
+/// `POST /console/ns/{ns}/check` (JSON `{key, value}`, `X-CSRF-Token`):
+/// the errors staging this edit would meet, checked by the center's own
+/// rules (key, schema), without writing anything.
+pub async fn check(
+    req: HttpRequest,
+    state: web::Data<ConsoleState>,
+    ns: web::Path<String>,
+    body: web::Json<Check>,
+) -> HttpResponse {
+    let user = match may_change(&req, &state, None).await {
+        Ok(user) => user,
+        Err(refused) => return refused.response(&req),
+    };
+    let mut errors = Vec::new();
+    if let Err(e) = RecordKey::parse(body.key.clone()) {
+        errors.push(e.to_string());
+    }
+    let schema = state
+        .call(&user, &req, "namespaces.list", json!([]))
+        .await
+        .ok()
+        .and_then(|all| {
+            let all = all.as_array()?.clone();
+            all.into_iter().find(|n| n["name"] == ns.as_str())
+        })
+        .map(|n| n["schema"].clone())
+        .filter(|s| !s.is_null());
+    if let Some(schema) = schema {
+        match ValueSchema::compile(&schema) {
+            Ok(compiled) => {
+                compiled.check(&body.key, &body.value, &mut errors);
+                errors.truncate(MAX_VIOLATIONS);
+            }
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    respond(StatusCode::OK)
+        .content_type("application/json")
+        .body(json!({ "errors": errors }).to_string())
+}
+
+#[derive(Deserialize)]
+pub struct PublishForm {
+    csrf: Option<String>,
+    changes: String,
+    if_revision: i64,
+    #[serde(default)]
+    comment: String,
+}
+
+/// `POST /console/ns/{ns}/publish`: the staged set as one `records.apply`
+/// with `if_revision`; a conflict goes back to the page with the set kept.
+pub async fn publish(
+    req: HttpRequest,
+    state: web::Data<ConsoleState>,
+    ns: web::Path<String>,
+    form: web::Form<PublishForm>,
+) -> HttpResponse {
+    let user = match may_change(&req, &state, form.csrf.as_deref()).await {
+        Ok(user) => user,
+        Err(refused) => return refused.response(&req),
+    };
+    let path = format!("/console/ns/{ns}");
+    let changes: Value = match serde_json::from_str(&form.changes) {
+        Ok(v) => v,
+        Err(e) => {
+            return back_to(
+                &path,
+                "error",
+                &format!("The staged changes could not be read: {e}"),
+            )
+        }
+    };
+    let params = json!([changes, ns.as_str(), form.if_revision, form.comment]);
+    match state.call(&user, &req, "records.apply", params).await {
+        Ok(applied) => {
+            let to = match applied["revision"].as_i64() {
+                Some(rev) => format!("{path}?published={rev}"),
+                None => format!(
+                    "{path}?notice={}",
+                    urlencode("Nothing changed: the staged values were already there.")
+                ),
+            };
+            HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, to))
+                .finish()
+        }
+        Err(e) if e.code == crate::rpc::error::CONFLICT => HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("{path}?conflict=1")))
+            .finish(),
+        Err(e) => back_to(&path, "error", &e.message),
+    }
+}
