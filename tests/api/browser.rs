@@ -167,20 +167,50 @@ async fn preflight_headers() {
     assert_eq!(app.result("records.list", json!([])).await, json!([]));
 }
 
+/// Where playwright-core is (`SYNCDICT_NODE_PATH`, from
+/// tests/interop/setup.sh), with Chromium installed; `None` skips outside
+/// CI and fails in CI.
+pub fn playwright() -> Option<String> {
+    match std::env::var("SYNCDICT_NODE_PATH") {
+        Ok(p) if !p.is_empty() && chromium_present() => Some(p),
+        _ if crate::helpers::in_ci() => panic!("SYNCDICT_NODE_PATH must be set in CI"),
+        _ => {
+            eprintln!("skipping: SYNCDICT_NODE_PATH is not set (run tests/interop/setup.sh)");
+            None
+        }
+    }
+}
+
+/// Runs `tests/browser/{script}` with node and `args`; panics (showing
+/// its output) if it fails; answers what it printed.
+pub async fn run_node(node_path: &str, script: &str, args: Vec<String>) -> String {
+    let path = format!("{}/tests/browser/{script}", env!("CARGO_MANIFEST_DIR"));
+    let node_path = node_path.to_string();
+    let out = actix_web::rt::task::spawn_blocking(move || {
+        std::process::Command::new("node")
+            .arg(path)
+            .args(args)
+            .env("NODE_PATH", node_path)
+            .output()
+    })
+    .await
+    .unwrap()
+    .expect("node runs");
+    let shown = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{script} failed:\n{shown}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    shown
+}
+
 /// The method browser's "Call" button, clicked in Chromium by playwright-core
 /// (`SYNCDICT_NODE_PATH`, from tests/interop/setup.sh).
 #[actix_web::test]
 async fn the_method_browser_calls_from_the_page() {
-    let node_path = match std::env::var("SYNCDICT_NODE_PATH") {
-        Ok(p) if !p.is_empty() && chromium_present() => p,
-        _ if crate::helpers::in_ci() => {
-            panic!("SYNCDICT_NODE_PATH must be set in CI")
-        }
-        _ => {
-            return eprintln!(
-                "skipping: SYNCDICT_NODE_PATH is not set (run tests/interop/setup.sh)"
-            )
-        }
+    let Some(node_path) = playwright() else {
+        return;
     };
     let app = TestApp::builder().center().spawn().await;
     app.put("greeting", json!("hello from the page")).await;

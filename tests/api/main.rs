@@ -10,6 +10,7 @@ mod cli;
 mod codebase;
 mod concurrency;
 mod console;
+mod console_browser;
 mod discovery;
 mod edge;
 mod edge_helpers;

@@ -2,6 +2,27 @@
 // Staged edits live in this tab (sessionStorage) until published as one
 // change set; nothing is written before "Publish".
 "use strict";
+
+// Times as "12 s ago" (the exact time stays in the title, shown on hover).
+(function () {
+  function ago(ms) {
+    const s = Math.round(ms / 1000);
+    if (s < 0) return "in " + ago(-ms).replace(" ago", "");
+    if (s < 60) return s + " s ago";
+    if (s < 3600) return Math.round(s / 60) + " min ago";
+    if (s < 86400) return Math.round(s / 3600) + " h ago";
+    return Math.round(s / 86400) + " d ago";
+  }
+  function update() {
+    for (const t of document.querySelectorAll("time[datetime]")) {
+      const at = Date.parse(t.getAttribute("datetime"));
+      if (!isNaN(at)) t.textContent = ago(Date.now() - at);
+    }
+  }
+  update();
+  setInterval(update, 10000);
+})();
+
 (function () {
   const records = document.getElementById("records");
   const editor = document.getElementById("editor");
@@ -167,6 +188,14 @@
       list.append(item);
     }
   }
+  // The comment is kept with the staged set (a conflict reloads the page).
+  const comment = $("comment");
+  comment.addEventListener("input", () => {
+    const s = load();
+    if (s) { s.comment = comment.value; sessionStorage.setItem(storeKey, JSON.stringify(s)); }
+  });
+  const kept = load();
+  if (kept && kept.comment && !comment.value) comment.value = kept.comment;
   $("discard").addEventListener("click", () => save(null));
   const rebase = $("rebase");
   if (rebase) rebase.addEventListener("click", () => {

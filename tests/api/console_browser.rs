@@ -1,0 +1,138 @@
+//! The console in Chromium, driven by playwright-core
+//! (`tests/browser/console.js`) on every backend: sign in, a namespace with
+//! a schema, an edit the schema refuses, a change set published with a
+//! comment, a conflict from a second session, a cross-site form refused,
+//! an ended session sent to sign in. The run leaves screenshots of the main
+//! screens at 375 and 1440 px in `target/screenshots/`
+//! (`scripts/screenshots.sh` copies them to `docs/screenshots/`).
+
+use actix_web::{web, App, HttpResponse, HttpServer};
+use serde_json::{json, Value};
+use syncdict::domain::now_us;
+
+use crate::browser::{playwright, run_node};
+use crate::helpers::{Backend, TestApp, ADMIN, WRITER};
+
+/// A page on another site whose form posts to the console by itself.
+async fn evil_site(console: String) -> String {
+    let html = format!(
+        r#"<html><body><form id="f" method="post" action="{console}/console/namespaces">
+<input name="csrf" value="guessed"><input name="name" value="evil"></form>
+<script>document.getElementById("f").submit();</script></body></html>"#
+    );
+    let server = HttpServer::new(move || {
+        let html = html.clone();
+        App::new().default_service(web::to(move || {
+            let html = html.clone();
+            async move { HttpResponse::Ok().content_type("text/html").body(html) }
+        }))
+    })
+    .workers(1)
+    .bind("127.0.0.1:0")
+    .unwrap();
+    let port = server.addrs()[0].port();
+    actix_web::rt::spawn(server.run());
+    // "localhost" is another site than "127.0.0.1" to the browser.
+    format!("http://localhost:{port}/")
+}
+
+async fn the_console_in_a_browser(backend: Backend) {
+    let Some(node_path) = playwright() else {
+        return;
+    };
+    let Some(app) = TestApp::builder()
+        .center()
+        .backend(backend)
+        .try_spawn()
+        .await
+    else {
+        return;
+    };
+    let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target/screenshots")
+        .join(format!("{backend:?}").to_lowercase());
+    std::fs::create_dir_all(&out).unwrap();
+    let out = out.display().to_string();
+    let evil = evil_site(app.address.clone()).await;
+    let credentials = |(u, p): (&str, &str)| format!("{u}:{p}");
+    let shown = run_node(
+        &node_path,
+        "console.js",
+        vec![
+            "main".into(),
+            app.address.clone(),
+            evil,
+            out.clone(),
+            credentials(ADMIN),
+            credentials(WRITER),
+        ],
+    )
+    .await;
+    assert!(
+        shown.contains("ok: a cross-site form post is refused"),
+        "{shown}"
+    );
+
+    // What the pages did, seen through the API.
+    let get = |key: &str| app.result("records.get", json!([key, "geo"]));
+    assert_eq!(
+        get("fr").await["value"]["name"],
+        json!("République française")
+    );
+    assert_eq!(get("de").await["value"]["name"], json!("Deutschland"));
+    assert_eq!(get("it").await["value"]["name"], json!("Italy"));
+    let audit = app.result("audit.list", json!([])).await;
+    let comments: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["comment"].as_str().filter(|c| !c.is_empty()))
+        .collect();
+    assert_eq!(comments, ["first countries", "rename de", "rename fr"]);
+    let names: Vec<Value> = app
+        .result("namespaces.list", json!([]))
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["name"].clone())
+        .collect();
+    assert!(
+        !names.contains(&json!("evil")),
+        "the forged form created nothing"
+    );
+
+    // The browser's session, looked up 13 hours on (past its lifetime):
+    // it ends, and the browser is sent to sign in again.
+    let state: Value =
+        serde_json::from_slice(&std::fs::read(format!("{out}/state.json")).unwrap()).unwrap();
+    let cookie = state["cookies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "syncdict_session")
+        .expect("the session cookie")["value"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let later = now_us() + 13 * 3600 * 1_000_000;
+    assert!(app
+        .center()
+        .session(&cookie, later)
+        .await
+        .unwrap()
+        .is_none());
+    let shown = run_node(
+        &node_path,
+        "console.js",
+        vec!["ended".into(), app.address.clone(), out.clone()],
+    )
+    .await;
+    assert!(
+        shown.contains("ok: an ended session is sent to sign in"),
+        "{shown}"
+    );
+    let _ = std::fs::remove_file(format!("{out}/state.json"));
+}
+
+crate::on_backends!(the_console_in_a_browser);

@@ -1,0 +1,145 @@
+// Drives the console in headless Chromium (playwright-core), as a person
+// would: sign in with the keyboard, create a namespace with a schema, stage
+// an edit that violates it (refused, nothing staged), stage three, publish
+// them with a comment, meet a conflict from a second session, and see a
+// cross-site form refused. Screenshots of the main screens at 375 and 1440
+// px go to OUTDIR.
+//   NODE_PATH=.../node_modules node console.js main URL EVIL_URL OUTDIR ADMIN:PW WRITER:PW
+//   NODE_PATH=.../node_modules node console.js ended URL OUTDIR
+const { chromium } = require('playwright-core');
+
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+function check(ok, what) {
+  if (!ok) throw new Error('check failed: ' + what);
+  console.log('ok: ' + what);
+}
+
+async function signIn(page, url, user, password) {
+  await page.goto(url + '/console');
+  check(page.url().includes('/console/login'), 'an anonymous visit is sent to sign in');
+  await page.locator('#username').focus();
+  await page.keyboard.type(user);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(password);
+  await page.keyboard.press('Enter');
+  await page.waitForURL((u) => u.pathname === '/console');
+}
+
+async function shoot(page, out, name) {
+  for (const width of [375, 1440]) {
+    await page.setViewportSize({ width, height: width === 375 ? 800 : 900 });
+    await page.screenshot({ path: `${out}/${name}-${width}.png`, fullPage: true });
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
+
+async function stage(page, key, value) {
+  const existing = page.locator(`button[data-edit="${key}"]`);
+  if (await existing.count()) await existing.click(); else await page.click('#new-record');
+  if (!(await existing.count())) await page.fill('#edit-key', key);
+  await page.fill('#edit-value', value);
+  await page.click('#stage');
+}
+
+async function main(url, evil, out, admin, writer) {
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
+  try {
+    const one = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await one.newPage();
+    await page.goto(url + '/console/login');
+    await shoot(page, out, 'login');
+    const [user, password] = admin.split(':');
+    await signIn(page, url, user, password);
+    check((await page.textContent('h1')) === 'Namespaces', 'signed in, on the namespaces');
+
+    await page.fill('#ns-name', 'geo');
+    await page.fill('#ns-description', 'Countries by ISO code');
+    await page.click('form[action="/console/namespaces"] button');
+    await page.waitForURL(/\/console\/ns\/geo/);
+    check((await page.textContent('.notice.ok')).includes('Created'), 'namespace created');
+
+    await page.click('#schema-card summary');
+    await page.fill('#schema', '{"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}');
+    await page.click('#schema-card button');
+    await page.waitForURL(/notice=/);
+    check((await page.textContent('.notice.ok')).includes('Schema set'), 'schema set');
+
+    await stage(page, 'fr', '{"capital": "Paris"');
+    check((await page.textContent('#edit-errors')).includes('JSON syntax error'), 'a syntax error is shown at once');
+    await page.fill('#edit-value', '{"capital": "Paris"}');
+    await page.click('#stage');
+    await page.waitForFunction(() => document.getElementById('edit-errors').textContent.includes('Not staged'));
+    check((await page.textContent('#edit-errors')).includes('name'), 'the schema error names the missing property');
+    check(await page.locator('#staged-card').isHidden(), 'nothing was staged');
+
+    await page.fill('#edit-value', '{"name": "France", "capital": "Paris"}');
+    await page.click('#stage');
+    await page.waitForSelector('#staged-card:not([hidden])');
+    await stage(page, 'de', '{"name": "Germany"}');
+    await stage(page, 'it', '{"name": "Italy"}');
+    await page.waitForFunction(() => document.getElementById('staged-count').textContent === '(3)');
+    check((await page.locator('#staged pre.diff span.add').count()) >= 3, 'the diff shows the added lines');
+    await shoot(page, out, 'staged');
+    await page.fill('#comment', 'first countries');
+    await page.click('#publish-button');
+    await page.waitForURL(/published=/);
+    check((await page.textContent('.notice.ok')).includes('Published at revision'), 'published');
+    check(await page.locator('#staged-card').isHidden(), 'the staged set is cleared');
+    check((await page.locator('tr[data-key]').count()) === 3, 'three records listed');
+    await shoot(page, out, 'namespace');
+
+    // A second session edits fr while the first publishes a change to de.
+    const two = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const other = await two.newPage();
+    const [wuser, wpassword] = writer.split(':');
+    await signIn(other, url, wuser, wpassword);
+    await other.goto(url + '/console/ns/geo');
+    await stage(other, 'fr', '{"name": "République française"}');
+    await other.waitForSelector('#staged-card:not([hidden])');
+    await stage(page, 'de', '{"name": "Deutschland"}');
+    await page.waitForSelector('#staged-card:not([hidden])');
+    await page.fill('#comment', 'rename de');
+    await page.click('#publish-button');
+    await page.waitForURL(/published=/);
+    await other.fill('#comment', 'rename fr');
+    await other.click('#publish-button');
+    await other.waitForURL(/conflict=1/);
+    check(await other.locator('#conflict').isVisible(), 'the second session is shown the conflict');
+    await other.waitForFunction(() => document.getElementById('staged-count').textContent === '(1)');
+    check(true, 'its staged change is kept');
+    await shoot(other, out, 'conflict');
+    await other.click('#rebase');
+    await other.waitForURL(/published=/);
+    check(true, 'published onto the current revision after review');
+
+    // A form on another site posting to the console is refused.
+    await page.goto(evil);
+    await page.waitForURL(url + '/console/namespaces');
+    const body = await page.textContent('body');
+    check(body.includes('did not come from a console page'), 'a cross-site form post is refused');
+
+    await one.storageState({ path: out + '/state.json' });
+  } finally {
+    await browser.close();
+  }
+}
+
+async function ended(url, out) {
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
+  try {
+    const context = await browser.newContext({ storageState: out + '/state.json' });
+    const page = await context.newPage();
+    await page.goto(url + '/console/ns/geo');
+    check(page.url().includes('/console/login') && page.url().includes('ended=1'), 'an ended session is sent to sign in');
+    check((await page.textContent('.notice')).includes('Your session ended'), 'and told why');
+  } finally {
+    await browser.close();
+  }
+}
+
+process.on('unhandledRejection', (e) => { console.error(e); process.exit(1); });
+const [phase, ...rest] = process.argv.slice(2);
+(phase === 'main' ? main(...rest) : ended(...rest))
+  .catch((e) => { console.error(e); process.exit(1); });
