@@ -4,7 +4,8 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 
 use super::{db_failure, Center};
-use crate::db::executor::{AuditList, KeyHistory, RecordsAt, SearchRecords};
+use crate::db::executor::{AuditList, KeyHistory, NamespaceTimeline, RecordsAt, SearchRecords};
+use crate::db::history::AuditEntry;
 use crate::db::search::Search;
 use crate::domain::{format_timestamp, Namespace, RecordKey};
 use crate::rpc::{CallError, RawJson};
@@ -156,19 +157,41 @@ impl Center {
             .ask(AuditList { since, limit })
             .await?
             .map_err(db_failure)?;
-        let shown: Vec<Audited> = entries
-            .into_iter()
-            .map(|e| Audited {
-                revision: e.revision,
-                at: format_timestamp(e.at_us),
-                author: e.author,
-                address: e.address,
-                method: e.method,
-                namespace: e.namespace,
-                keys: e.keys_changed,
-                comment: e.comment,
-            })
-            .collect();
-        Ok(RawJson::of(&shown))
+        Ok(audited(entries))
     }
+
+    pub(super) async fn timeline(
+        &self,
+        namespace: Namespace,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<RawJson, CallError> {
+        let entries = self
+            .ask(NamespaceTimeline {
+                namespace,
+                before,
+                limit,
+            })
+            .await?
+            .map_err(db_failure)?;
+        Ok(audited(entries))
+    }
+}
+
+/// Audit entries as `audit.list` and `namespaces.timeline` show them.
+fn audited(entries: Vec<AuditEntry>) -> RawJson {
+    let shown: Vec<Audited> = entries
+        .into_iter()
+        .map(|e| Audited {
+            revision: e.revision,
+            at: format_timestamp(e.at_us),
+            author: e.author,
+            address: e.address,
+            method: e.method,
+            namespace: e.namespace,
+            keys: e.keys_changed,
+            comment: e.comment,
+        })
+        .collect();
+    RawJson::of(&shown)
 }

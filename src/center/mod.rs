@@ -215,6 +215,7 @@ impl Executor for Center {
             StoreCall::History { .. }
                 | StoreCall::At { .. }
                 | StoreCall::Rollback { .. }
+                | StoreCall::Timeline { .. }
                 | StoreCall::AuditList { .. }
         );
         if needs_history && !self.keep_history {
@@ -293,10 +294,17 @@ impl Executor for Center {
             StoreCall::Rollback {
                 namespace,
                 revision,
+                if_revision,
+                dry_run,
             } => {
-                let applied = self.rollback(namespace, revision, origin()).await?;
-                Ok(RawJson::of(&applied))
+                self.rollback(namespace, revision, if_revision, dry_run, origin())
+                    .await
             }
+            StoreCall::Timeline {
+                namespace,
+                before,
+                limit,
+            } => self.timeline(namespace, before, limit).await,
         }
     }
 }

@@ -8,7 +8,7 @@ use super::{db_failure, Center};
 use crate::db::executor::{ApplyWrite, ListRecords, RecordsAt};
 use crate::db::writes::Refused;
 use crate::domain::{now_us, Applied, ChangeSet, Expiry, Namespace, RecordKey, Write, WriteOrigin};
-use crate::rpc::CallError;
+use crate::rpc::{CallError, RawJson};
 
 /// How often a rollback recomputes its change set when writes keep
 /// landing in the namespace while it is computed.
@@ -57,13 +57,17 @@ impl Center {
     /// Makes `namespace` equal to its state at `revision`, as one new
     /// revision. The change set is computed from the namespace now and
     /// then, and committed only if the namespace did not change meanwhile
-    /// (else computed again).
+    /// (else computed again; with `if_revision`, a change after it is a
+    /// conflict instead). With `dry_run`, the change set is answered and
+    /// nothing is committed.
     pub(super) async fn rollback(
         &self,
         namespace: Namespace,
         revision: i64,
+        if_revision: Option<i64>,
+        dry_run: bool,
         origin: WriteOrigin,
-    ) -> Result<Applied, CallError> {
+    ) -> Result<RawJson, CallError> {
         for _ in 0..ROLLBACK_ATTEMPTS {
             let then = match self
                 .ask(RecordsAt {
@@ -82,13 +86,20 @@ impl Center {
                     })
                 }
             };
-            let Some((read_at, _, now)) = self
+            let Some((read_at, state, now)) = self
                 .ask(ListRecords(namespace.clone()))
                 .await?
                 .map_err(db_failure)?
             else {
                 return Err(CallError::NoSuchNamespace(namespace.to_string()));
             };
+            if let Some(expected) = if_revision.filter(|r| state.revision > *r) {
+                return Err(CallError::Conflict {
+                    namespace: namespace.to_string(),
+                    changed_at: state.revision,
+                    if_revision: expected,
+                });
+            }
             let mut expiries = then.expiries;
             let then = then.records.into_iter().map(|(k, v)| {
                 let e = expiries.remove(&k);
@@ -96,12 +107,15 @@ impl Center {
             });
             let now = now.into_iter().map(|r| (r.key, r.value, r.expires_at_us));
             let changes = diff(then.collect(), now.collect(), now_us())?;
+            if dry_run {
+                return Ok(RawJson::of(&preview(&changes)));
+            }
             let outcome = self
                 .write(namespace.clone(), changes, Some(read_at), origin.clone())
                 .await;
             match outcome {
-                Err(CallError::Conflict { .. }) => continue,
-                other => return other,
+                Err(CallError::Conflict { .. }) if if_revision.is_none() => continue,
+                other => return other.map(|applied| RawJson::of(&applied)),
             }
         }
         Err(CallError::Conflict {
@@ -110,6 +124,28 @@ impl Center {
             if_revision: revision,
         })
     }
+}
+
+/// A change set as a dry run shows it.
+fn preview(changes: &ChangeSet) -> serde_json::Value {
+    let upserts: serde_json::Map<String, Value> = changes
+        .upserts
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
+    let expires: serde_json::Map<String, Value> = changes
+        .expiries
+        .iter()
+        .filter_map(|(k, e)| match e {
+            Expiry::At(at) => Some((
+                k.to_string(),
+                Value::from(crate::domain::format_timestamp(*at)),
+            )),
+            Expiry::In(_) => None,
+        })
+        .collect();
+    let deletes: Vec<&str> = changes.deletes.iter().map(|k| k.as_str()).collect();
+    serde_json::json!({"dry_run": true, "upserts": upserts, "deletes": deletes, "expires_at": expires})
 }
 
 /// A record as a rollback compares it: key, value (JSON text), expiry.

@@ -12,8 +12,10 @@
 //!
 //! Files: `session.rs` (cookie, CSRF, same-origin checks, who is signed
 //! in), `login.rs`, `layout.rs` (page chrome, headers, assets),
-//! `namespaces.rs`, `records.rs` (browse, search, edit, publish).
+//! `namespaces.rs`, `records.rs` (browse, search, edit, publish),
+//! `history.rs` (timeline, a key's writes, rollback with a preview).
 
+mod history;
 mod layout;
 mod login;
 mod namespaces;
@@ -74,6 +76,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/ns/{ns}/check", web::post().to(records::check))
             .route("/ns/{ns}/publish", web::post().to(records::publish))
             .route("/ns/{ns}/schema", web::post().to(namespaces::set_schema))
-            .route("/ns/{ns}/delete", web::post().to(namespaces::delete)),
+            .route("/ns/{ns}/delete", web::post().to(namespaces::delete))
+            .route("/ns/{ns}/history", web::get().to(history::timeline))
+            .route("/ns/{ns}/key", web::get().to(history::key))
+            .route("/ns/{ns}/rollback", web::get().to(history::preview))
+            .route("/ns/{ns}/rollback", web::post().to(history::rollback)),
     );
 }

@@ -78,6 +78,7 @@ pub async fn browse(
     let body = html! {
         nav.crumbs { a href="/console" { "Namespaces" } " / " strong { (ns.as_str()) } }
         h1 { (ns.as_str()) }
+        nav.tabs { a href=(format!("/console/ns/{ns}/history")) { "History and rollback" } }
         @if let Some(d) = info["description"].as_str().filter(|d| !d.is_empty()) { p.lead { (d) } }
         @if let Some(text) = &q.notice { (notice("ok", text)) }
         @if let Some(text) = &q.error { (notice("error", text)) }
@@ -155,7 +156,7 @@ fn records_table(ns: &Namespace, found: &Value, may_write: bool, q: &BrowseQuery
                                 @let key = r["key"].as_str().unwrap_or("");
                                 @let value = r["value"].to_string();
                                 tr data-key=(key) data-value=(value) {
-                                    td.key { code { (key) } }
+                                    td.key { a href=(format!("/console/ns/{ns}/key?key={}", urlencode(key))) title="History of this key" { code { (key) } } }
                                     td.value { code { (truncate(&value, 120)) } }
                                     td.num { (r["revision"]) }
                                     td.time {

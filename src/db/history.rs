@@ -156,6 +156,33 @@ pub fn at(
     })
 }
 
+/// The change sets of `ns` before revision `before` (or the newest),
+/// newest first, at most `limit`.
+pub fn timeline(
+    conn: &mut AnyConnection,
+    ns: &Namespace,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<AuditEntry>> {
+    let before = before.unwrap_or(i64::MAX);
+    with_conn!(conn, |c| audit::table
+        .filter(audit::namespace.eq(ns.as_str()))
+        .filter(audit::revision.lt(before))
+        .order(audit::revision.desc())
+        .limit(limit)
+        .select((
+            audit::revision,
+            audit::at_us,
+            audit::author,
+            audit::address,
+            audit::method,
+            audit::namespace,
+            audit::keys_changed,
+            audit::comment,
+        ))
+        .load(c))
+}
+
 /// Audit entries after `since` (oldest first), at most `limit`; with no
 /// `since`, the newest `limit` entries.
 pub fn audit_list(

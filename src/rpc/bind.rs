@@ -86,6 +86,13 @@ pub fn bind(protocol: Protocol, name: &str, params: Params) -> Result<Bound, Rpc
         Method::NamespacesRollback => store(StoreCall::Rollback {
             namespace: required_namespace("namespace", next())?,
             revision: revision_arg("revision", next())?,
+            if_revision: optional(next(), |v| revision_arg("if_revision", v))?,
+            dry_run: optional(next(), |v| bool_arg("dry_run", v))?.unwrap_or(false),
+        }),
+        Method::NamespacesTimeline => store(StoreCall::Timeline {
+            namespace: required_namespace("namespace", next())?,
+            before: optional(next(), |v| revision_arg("before", v))?,
+            limit: limit_arg(next())?,
         }),
         Method::AuditList => store(StoreCall::AuditList {
             since: optional(next(), |v| revision_arg("since_revision", v))?,

@@ -53,9 +53,14 @@ pub fn info(method: Method) -> &'static MethodInfo {
         Method::NamespacesSetSchema => &MethodInfo { name: "namespaces.set_schema", params: &[("name", Ty::String), ("schema", Ty::Any)], required: 2, returns: Ty::Boolean, offered: Both, permission: Write,
             help: "Sets the namespace's JSON Schema (draft 2020-12) for values, or clears it with null. Refused \
                    (-32602) if it is not a valid schema or existing records violate it (the first few are listed)." },
-        Method::NamespacesRollback => &MethodInfo { name: "namespaces.rollback", params: &[("namespace", Ty::String), ("revision", Ty::Int)], required: 2, returns: Ty::Struct, offered: Both, permission: Write,
+        Method::NamespacesRollback => &MethodInfo { name: "namespaces.rollback", params: &[("namespace", Ty::String), ("revision", Ty::Int), ("if_revision", Ty::Int), ("dry_run", Ty::Boolean)], required: 2, returns: Ty::Struct, offered: Both, permission: Write,
             help: "Makes the namespace equal to its state at revision, as one new revision: returns {revision, upserts, \
-                   deletes}. Any revision within server.history_retention." },
+                   deletes}. Any revision within server.history_retention. With if_revision, refused (-32009) if the \
+                   namespace changed after it; with dry_run, commits nothing and returns the change set it would: \
+                   {dry_run: true, upserts: {key: value}, deletes: [key], expires_at: {key: time}}." },
+        Method::NamespacesTimeline => &MethodInfo { name: "namespaces.timeline", params: &[("namespace", Ty::String), ("before", Ty::Int), ("limit", Ty::Int)], required: 1, returns: Ty::Array, offered: Both, permission: Read,
+            help: "The namespace's change sets before revision before (default: all), newest first, at most limit \
+                   (default 100, at most 1000): {revision, at, author, address, method, namespace, keys, comment}." },
         Method::AuditList => &MethodInfo { name: "audit.list", params: &[("since_revision", Ty::Int), ("limit", Ty::Int)], required: 0, returns: Ty::Array, offered: Both, permission: ReadAll,
             help: "One entry per committed revision after since_revision (oldest first; without it the newest), at \
                    most limit (default 100, at most 1000): {revision, at, author, address, method, namespace, keys, comment}." },

@@ -72,6 +72,7 @@ pub enum Method {
     NamespacesDelete,
     NamespacesSetSchema,
     NamespacesRollback,
+    NamespacesTimeline,
     AuditList,
     TestRpcMyRpc,
     ListMethods,
@@ -136,7 +137,7 @@ impl MethodInfo {
 }
 
 impl Method {
-    pub const ALL: [Method; 21] = [
+    pub const ALL: [Method; 22] = [
         Method::RecordsList,
         Method::RecordsGet,
         Method::RecordsPut,
@@ -151,6 +152,7 @@ impl Method {
         Method::NamespacesDelete,
         Method::NamespacesSetSchema,
         Method::NamespacesRollback,
+        Method::NamespacesTimeline,
         Method::AuditList,
         Method::TestRpcMyRpc,
         Method::ListMethods,
@@ -262,6 +264,16 @@ pub enum StoreCall {
     Rollback {
         namespace: Namespace,
         revision: i64,
+        /// Refuse if the namespace changed after this (a previewed rollback).
+        if_revision: Option<i64>,
+        /// Answer the change set without committing it.
+        dry_run: bool,
+    },
+    /// `namespaces.timeline`: the namespace's change sets, newest first.
+    Timeline {
+        namespace: Namespace,
+        before: Option<i64>,
+        limit: i64,
     },
     AuditList {
         since: Option<i64>,
@@ -286,7 +298,8 @@ impl StoreCall {
             | StoreCall::CreateNamespace { namespace: ns, .. }
             | StoreCall::DeleteNamespace { namespace: ns, .. }
             | StoreCall::SetSchema { namespace: ns, .. }
-            | StoreCall::Rollback { namespace: ns, .. } => vec![ns],
+            | StoreCall::Rollback { namespace: ns, .. }
+            | StoreCall::Timeline { namespace: ns, .. } => vec![ns],
             StoreCall::Changes {
                 namespaces: Some(list),
                 ..

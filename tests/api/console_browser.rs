@@ -1,8 +1,9 @@
 //! The console in Chromium, driven by playwright-core
 //! (`tests/browser/console.js`) on every backend: sign in, a namespace with
 //! a schema, an edit the schema refuses, a change set published with a
-//! comment, a conflict from a second session, a cross-site form refused,
-//! an ended session sent to sign in. The run leaves screenshots of the main
+//! comment, a conflict from a second session, the history with a key's
+//! diff, a rollback with its preview, a cross-site form refused, an ended
+//! session sent to sign in. The run leaves screenshots of the main
 //! screens at 375 and 1440 px in `target/screenshots/`
 //! (`scripts/screenshots.sh` copies them to `docs/screenshots/`).
 
@@ -75,11 +76,9 @@ async fn the_console_in_a_browser(backend: Backend) {
 
     // What the pages did, seen through the API.
     let get = |key: &str| app.result("records.get", json!([key, "geo"]));
-    assert_eq!(
-        get("fr").await["value"]["name"],
-        json!("République française")
-    );
-    assert_eq!(get("de").await["value"]["name"], json!("Deutschland"));
+    // Published, renamed twice, then rolled back to the first change set.
+    assert_eq!(get("fr").await["value"]["name"], json!("France"));
+    assert_eq!(get("de").await["value"]["name"], json!("Germany"));
     assert_eq!(get("it").await["value"]["name"], json!("Italy"));
     let audit = app.result("audit.list", json!([])).await;
     let comments: Vec<&str> = audit
@@ -89,6 +88,13 @@ async fn the_console_in_a_browser(backend: Backend) {
         .filter_map(|e| e["comment"].as_str().filter(|c| !c.is_empty()))
         .collect();
     assert_eq!(comments, ["first countries", "rename de", "rename fr"]);
+    let methods: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["method"].as_str())
+        .collect();
+    assert_eq!(methods.last(), Some(&"namespaces.rollback"));
     let names: Vec<Value> = app
         .result("namespaces.list", json!([]))
         .await

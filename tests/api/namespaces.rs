@@ -308,9 +308,51 @@ async fn history_rollback_and_audit(app: TestApp) {
     );
     assert_eq!(app.error("records.at", json!([99])).await.0, OUT_OF_RANGE);
 
+    // A dry run answers the change set and commits nothing; a rollback
+    // told the namespace's revision is refused once it moved.
+    let plan = app
+        .result(
+            "namespaces.rollback",
+            json!({"namespace": "default", "revision": 2, "dry_run": true}),
+        )
+        .await;
+    assert_eq!(
+        plan,
+        json!({"dry_run": true, "upserts": {"a": 1, "b": 1}, "deletes": ["c"], "expires_at": {}})
+    );
+    assert_eq!(
+        app.result("records.changes", json!([5])).await["revision"],
+        5
+    );
+    let (code, _) = app
+        .error("namespaces.rollback", json!(["default", 2, 4]))
+        .await;
+    assert_eq!(code, -32009, "changed at 5, after the 4 given");
+    let timeline = app
+        .result(
+            "namespaces.timeline",
+            json!({"namespace": "default", "limit": 2}),
+        )
+        .await;
+    let revisions: Vec<&Value> = timeline
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["revision"])
+        .collect();
+    assert_eq!(revisions, [&json!(5), &json!(4)], "newest first");
+    let older = app
+        .result(
+            "namespaces.timeline",
+            json!({"namespace": "default", "before": 4}),
+        )
+        .await;
+    assert_eq!(older.as_array().unwrap().len(), 3);
+    assert_eq!(older[0]["method"], "records.put");
+
     // Rollback to revision 2: one new revision; edges see an ordinary change.
     let rolled = app
-        .result("namespaces.rollback", json!(["default", 2]))
+        .result("namespaces.rollback", json!(["default", 2, 5]))
         .await;
     assert_eq!(rolled, json!({"revision": 6, "upserts": 2, "deletes": 1}));
     let now = app.result("records.list", json!([])).await;

@@ -47,6 +47,7 @@ async function main(url, evil, out, admin, writer) {
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
   try {
     const one = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    one.setDefaultTimeout(60000);
     const page = await one.newPage();
     await page.goto(url + '/console/login');
     await shoot(page, out, 'login');
@@ -92,6 +93,7 @@ async function main(url, evil, out, admin, writer) {
 
     // A second session edits fr while the first publishes a change to de.
     const two = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    two.setDefaultTimeout(60000);
     const other = await two.newPage();
     const [wuser, wpassword] = writer.split(':');
     await signIn(other, url, wuser, wpassword);
@@ -113,6 +115,31 @@ async function main(url, evil, out, admin, writer) {
     await other.click('#rebase');
     await other.waitForURL(/published=/);
     check(true, 'published onto the current revision after review');
+
+    // History: the timeline with comments, a key's diff, a rollback with
+    // a preview and a confirmation.
+    await page.goto(url + '/console/ns/geo');
+    await page.click('nav.tabs a[href$="/history"]');
+    await page.waitForURL(/\/history$/);
+    const timeline = await page.textContent('table.timeline');
+    check(timeline.includes('first countries') && timeline.includes('rename fr'), 'the timeline shows the comments');
+    await shoot(page, out, 'history');
+    await page.goto(url + '/console/ns/geo/key?key=de');
+    const keyDiff = await page.textContent('#diff-out');
+    check(keyDiff.includes('- ') && keyDiff.includes('Germany') && keyDiff.includes('+ ') && keyDiff.includes('Deutschland'),
+      "a key's last two writes are compared");
+    await page.goto(url + '/console/ns/geo/history');
+    const link = await page.$$eval('table.timeline tbody tr', (rows) => rows
+      .find((r) => r.textContent.includes('first countries'))
+      .querySelector('a[href*="rollback"]').getAttribute('href'));
+    await page.click(`a[href="${link}"]`);
+    await page.waitForURL(/rollback\?revision=/);
+    check((await page.locator('#rollback-preview .staged-item').count()) === 2, 'the preview lists the two keys it changes');
+    check((await page.textContent('#rollback-preview')).includes('Deutschland'), 'with their diff');
+    await shoot(page, out, 'rollback');
+    await page.click('#confirm-rollback');
+    await page.waitForURL(/notice=/);
+    check((await page.textContent('.notice.ok')).includes('Rolled back to revision'), 'rolled back');
 
     // A form on another site posting to the console is refused.
     await page.goto(evil);

@@ -2,6 +2,68 @@
 // Staged edits live in this tab (sessionStorage) until published as one
 // change set; nothing is written before "Publish".
 "use strict";
+(function () {
+
+// A line diff (longest common subsequence) of two texts.
+function diff(a, b) {
+  const x = a === null ? [] : a.split("\n"), y = b === null ? [] : b.split("\n");
+  const n = x.length, m = y.length, lcs = [];
+  // Bounded: past 4 million cells (two values of 2,000 lines), all of a
+  // out and all of b in.
+  if (n * m > 4000000) return x.map((l) => ["-", l]).concat(y.map((l) => ["+", l]));
+  for (let i = 0; i <= n; i++) lcs.push(new Array(m + 1).fill(0));
+  for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--)
+    lcs[i][j] = x[i] === y[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+  const out = [];
+  let i = 0, j = 0;
+  while (i < n || j < m) {
+    if (i < n && j < m && x[i] === y[j]) { out.push([" ", x[i]]); i++; j++; }
+    else if (i < n && (j === m || lcs[i + 1][j] >= lcs[i][j + 1])) { out.push(["-", x[i]]); i++; }
+    else { out.push(["+", y[j]]); j++; }
+  }
+  return out;
+}
+function el(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+// Writes `diff(a, b)` into `pre`.
+function showDiff(pre, a, b) {
+  pre.textContent = "";
+  for (const [mark, line] of diff(a, b)) {
+    pre.append(el("span", mark === "+" ? "add" : mark === "-" ? "del" : "", mark + " " + line));
+  }
+}
+
+// A key's history: the diff between the writes picked as A and B.
+(function () {
+  const writes = document.getElementById("writes");
+  if (!writes) return;
+  const rows = writes.querySelectorAll("tbody tr");
+  function update() {
+    const a = writes.querySelector('input[name="a"]:checked');
+    const b = writes.querySelector('input[name="b"]:checked');
+    const value = (input) => {
+      if (!input) return null;
+      const v = rows[Number(input.value)].dataset.value;
+      return v === "" ? null : v;
+    };
+    showDiff(document.getElementById("diff-out"), value(a), value(b));
+  }
+  writes.addEventListener("change", update);
+  update();
+})();
+
+// A rollback's preview: each key's diff from now to then.
+(function () {
+  for (const item of document.querySelectorAll("#rollback-preview .staged-item")) {
+    const d = item.dataset;
+    showDiff(item.querySelector("pre.diff"), "before" in d ? d.before : null, "after" in d ? d.after : null);
+  }
+})();
 
 // Times as "12 s ago" (the exact time stays in the title, shown on hover).
 (function () {
@@ -130,28 +192,6 @@
     const found = reply.ok ? await reply.json() : { found: false };
     return (before[key] = found.found ? JSON.stringify(found.record.value) : null);
   }
-  // A line diff (longest common subsequence) of two texts.
-  function diff(a, b) {
-    const x = a === null ? [] : a.split("\n"), y = b === null ? [] : b.split("\n");
-    const n = x.length, m = y.length, lcs = [];
-    for (let i = 0; i <= n; i++) lcs.push(new Array(m + 1).fill(0));
-    for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--)
-      lcs[i][j] = x[i] === y[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
-    const out = [];
-    let i = 0, j = 0;
-    while (i < n || j < m) {
-      if (i < n && j < m && x[i] === y[j]) { out.push([" ", x[i]]); i++; j++; }
-      else if (j < m && (i === n || lcs[i][j + 1] >= lcs[i + 1][j])) { out.push(["+", y[j]]); j++; }
-      else { out.push(["-", x[i]]); i++; }
-    }
-    return out;
-  }
-  function el(tag, cls, text) {
-    const e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined) e.textContent = text;
-    return e;
-  }
   async function render() {
     const s = load();
     const card = $("staged-card"), list = $("staged");
@@ -181,9 +221,7 @@
       });
       head.append(title, undo);
       const pre = el("pre", "diff");
-      for (const [mark, line] of diff(old === null ? null : pretty(old), next)) {
-        pre.append(el("span", mark === "+" ? "add" : mark === "-" ? "del" : "", mark + " " + line));
-      }
+      showDiff(pre, old === null ? null : pretty(old), next);
       item.append(head, pre);
       list.append(item);
     }
@@ -205,4 +243,5 @@
     $("publish").requestSubmit();
   });
   render();
+})();
 })();

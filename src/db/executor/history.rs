@@ -56,6 +56,22 @@ impl Handler<AuditList> for DbExecutor {
     }
 }
 
+/// A namespace's change sets, newest first (`namespaces.timeline`).
+#[derive(Message)]
+#[rtype(result = "Result<Vec<AuditEntry>, DbError>")]
+pub struct NamespaceTimeline {
+    pub namespace: Namespace,
+    pub before: Option<i64>,
+    pub limit: i64,
+}
+
+impl Handler<NamespaceTimeline> for DbExecutor {
+    type Result = Result<Vec<AuditEntry>, DbError>;
+    fn handle(&mut self, m: NamespaceTimeline, _: &mut Self::Context) -> Self::Result {
+        self.with_conn(|c, _| history::timeline(c, &m.namespace, m.before, m.limit))
+    }
+}
+
 /// What one upkeep run removed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Purged {
