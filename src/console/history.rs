@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use super::layout::{notice, page, send};
 use super::namespaces::back_to;
-use super::session::{may_change, signed_in, urlencode};
+use super::session::urlencode;
 use super::ConsoleState;
 use crate::domain::Namespace;
 
@@ -40,10 +40,7 @@ pub async fn timeline(
     ns: web::Path<String>,
     query: web::Query<TimelineQuery>,
 ) -> HttpResponse {
-    let user = match signed_in(&req, &state).await {
-        Ok(user) => user,
-        Err(refused) => return refused.response(&req),
-    };
+    let user = signed_in_or_return!(req, state);
     let params = json!([ns.as_str(), query.before, TIMELINE_PAGE]);
     let entries = match state.call(&user, &req, "namespaces.timeline", params).await {
         Ok(Value::Array(entries)) => entries,
@@ -106,10 +103,7 @@ pub async fn key(
     ns: web::Path<String>,
     query: web::Query<KeyQuery>,
 ) -> HttpResponse {
-    let user = match signed_in(&req, &state).await {
-        Ok(user) => user,
-        Err(refused) => return refused.response(&req),
-    };
+    let user = signed_in_or_return!(req, state);
     let params = json!([query.key, ns.as_str(), 1000]);
     let writes = match state.call(&user, &req, "records.history", params).await {
         Ok(Value::Array(writes)) => writes,
@@ -166,10 +160,7 @@ pub async fn preview(
     ns: web::Path<String>,
     query: web::Query<RollbackQuery>,
 ) -> HttpResponse {
-    let user = match signed_in(&req, &state).await {
-        Ok(user) => user,
-        Err(refused) => return refused.response(&req),
-    };
+    let user = signed_in_or_return!(req, state);
     let path = format!("/console/ns/{ns}");
     // The namespace's revision first: the confirmation is refused if it moves.
     let current = match state
@@ -260,10 +251,7 @@ pub async fn rollback(
     ns: web::Path<String>,
     form: web::Form<RollbackForm>,
 ) -> HttpResponse {
-    let user = match may_change(&req, &state, form.csrf.as_deref()).await {
-        Ok(user) => user,
-        Err(refused) => return refused.response(&req),
-    };
+    let user = may_change_or_return!(req, state, form.csrf.as_deref());
     let path = format!("/console/ns/{ns}");
     let params = json!([ns.as_str(), form.revision, form.if_revision]);
     match state.call(&user, &req, "namespaces.rollback", params).await {

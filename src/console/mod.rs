@@ -15,6 +15,28 @@
 //! `namespaces.rs`, `records.rs` (browse, search, edit, publish),
 //! `history.rs` (timeline, a key's writes, rollback with a preview).
 
+/// The signed-in user of `$req`, or return the response that sends the
+/// browser to sign in (or says why not).
+macro_rules! signed_in_or_return {
+    ($req:expr, $state:expr) => {
+        match $crate::console::session::signed_in(&$req, &$state).await {
+            Ok(user) => user,
+            Err(refused) => return refused.response(&$req),
+        }
+    };
+}
+
+/// The signed-in user of a state-changing `$req` carrying CSRF token
+/// `$token`, or return the refusal.
+macro_rules! may_change_or_return {
+    ($req:expr, $state:expr, $token:expr) => {
+        match $crate::console::session::may_change(&$req, &$state, $token).await {
+            Ok(user) => user,
+            Err(refused) => return refused.response(&$req),
+        }
+    };
+}
+
 mod history;
 mod layout;
 mod login;

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::layout::{notice, page, send};
-use super::session::{may_change, signed_in, urlencode};
+use super::session::urlencode;
 use super::ConsoleState;
 use crate::center::ConsoleUser;
 
@@ -54,10 +54,7 @@ pub async fn list(
     state: web::Data<ConsoleState>,
     query: web::Query<Notice>,
 ) -> HttpResponse {
-    let user = match signed_in(&req, &state).await {
-        Ok(user) => user,
-        Err(refused) => return refused.response(&req),
-    };
+    let user = signed_in_or_return!(req, state);
     let listed = state.call(&user, &req, "namespaces.list", json!([])).await;
     let body = match listed {
         Ok(Value::Array(all)) => table(&user, &all),
@@ -165,10 +162,7 @@ pub async fn create(
     state: web::Data<ConsoleState>,
     form: web::Form<CreateForm>,
 ) -> HttpResponse {
-    let user = match may_change(&req, &state, form.csrf.as_deref()).await {
-        Ok(user) => user,
-        Err(refused) => return refused.response(&req),
-    };
+    let user = may_change_or_return!(req, state, form.csrf.as_deref());
     if !user.grants.is_admin() {
         return back_to(
             "/console",
@@ -203,10 +197,7 @@ pub async fn set_schema(
     ns: web::Path<String>,
     form: web::Form<SchemaForm>,
 ) -> HttpResponse {
-    let user = match may_change(&req, &state, form.csrf.as_deref()).await {
-        Ok(user) => user,
-        Err(refused) => return refused.response(&req),
-    };
+    let user = may_change_or_return!(req, state, form.csrf.as_deref());
     let path = format!("/console/ns/{ns}");
     let text = form.schema.trim();
     let schema = if text.is_empty() {
@@ -255,10 +246,7 @@ pub async fn delete(
     ns: web::Path<String>,
     form: web::Form<DeleteForm>,
 ) -> HttpResponse {
-    let user = match may_change(&req, &state, form.csrf.as_deref()).await {
-        Ok(user) => user,
-        Err(refused) => return refused.response(&req),
-    };
+    let user = may_change_or_return!(req, state, form.csrf.as_deref());
     let path = format!("/console/ns/{ns}");
     if !user.grants.is_admin() {
         return back_to(&path, "error", "Only an administrator deletes namespaces.");

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use super::layout::{notice, page, respond, send};
 use super::namespaces::{back_to, bytes};
-use super::session::{may_change, signed_in, urlencode};
+use super::session::urlencode;
 use super::ConsoleState;
 use crate::center::ConsoleUser;
 use crate::domain::{Namespace, RecordKey, ValueSchema, MAX_VIOLATIONS};
@@ -43,10 +43,7 @@ pub async fn browse(
     ns: web::Path<String>,
     query: web::Query<BrowseQuery>,
 ) -> HttpResponse {
-    let user = match signed_in(&req, &state).await {
-        Ok(user) => user,
-        Err(refused) => return refused.response(&req),
-    };
+    let user = signed_in_or_return!(req, state);
     let ns = match Namespace::parse(ns.as_str()) {
         Ok(ns) => ns,
         Err(e) => return back_to("/console", "error", &e.to_string()),
@@ -277,10 +274,7 @@ pub async fn value(
     ns: web::Path<String>,
     query: web::Query<KeyQuery>,
 ) -> HttpResponse {
-    let user = match signed_in(&req, &state).await {
-        Ok(user) => user,
-        Err(refused) => return refused.response(&req),
-    };
+    let user = signed_in_or_return!(req, state);
     let reply = match state
         .call(&user, &req, "records.get", json!([query.key, ns.as_str()]))
         .await
@@ -313,10 +307,7 @@ pub async fn check(
     ns: web::Path<String>,
     body: web::Json<Check>,
 ) -> HttpResponse {
-    let user = match may_change(&req, &state, None).await {
-        Ok(user) => user,
-        Err(refused) => return refused.response(&req),
-    };
+    let user = may_change_or_return!(req, state, None);
     let mut errors = Vec::new();
     if let Err(e) = RecordKey::parse(body.key.clone()) {
         errors.push(e.to_string());
@@ -362,10 +353,7 @@ pub async fn publish(
     ns: web::Path<String>,
     form: web::Form<PublishForm>,
 ) -> HttpResponse {
-    let user = match may_change(&req, &state, form.csrf.as_deref()).await {
-        Ok(user) => user,
-        Err(refused) => return refused.response(&req),
-    };
+    let user = may_change_or_return!(req, state, form.csrf.as_deref());
     let path = format!("/console/ns/{ns}");
     let changes: Value = match serde_json::from_str(&form.changes) {
         Ok(v) => v,

@@ -32,6 +32,27 @@ pub struct HistoryEntry {
     pub expires_at_us: Option<i64>,
 }
 
+/// The columns of an `AuditEntry`, in its order.
+const AUDIT_COLUMNS: (
+    audit::revision,
+    audit::at_us,
+    audit::author,
+    audit::address,
+    audit::method,
+    audit::namespace,
+    audit::keys_changed,
+    audit::comment,
+) = (
+    audit::revision,
+    audit::at_us,
+    audit::author,
+    audit::address,
+    audit::method,
+    audit::namespace,
+    audit::keys_changed,
+    audit::comment,
+);
+
 /// One committed revision, as `audit.list` shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable)]
 pub struct AuditEntry {
@@ -170,16 +191,7 @@ pub fn timeline(
         .filter(audit::revision.lt(before))
         .order(audit::revision.desc())
         .limit(limit)
-        .select((
-            audit::revision,
-            audit::at_us,
-            audit::author,
-            audit::address,
-            audit::method,
-            audit::namespace,
-            audit::keys_changed,
-            audit::comment,
-        ))
+        .select(AUDIT_COLUMNS)
         .load(c))
 }
 
@@ -190,16 +202,7 @@ pub fn audit_list(
     since: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<AuditEntry>> {
-    let columns = (
-        audit::revision,
-        audit::at_us,
-        audit::author,
-        audit::address,
-        audit::method,
-        audit::namespace,
-        audit::keys_changed,
-        audit::comment,
-    );
+    let columns = AUDIT_COLUMNS;
     let mut rows: Vec<AuditEntry> = match since {
         Some(since) => with_conn!(conn, |c| audit::table
             .filter(audit::revision.gt(since))
