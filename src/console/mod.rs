@@ -13,7 +13,8 @@
 //! Files: `session.rs` (cookie, CSRF, same-origin checks, who is signed
 //! in), `login.rs`, `layout.rs` (page chrome, headers, assets),
 //! `namespaces.rs`, `records.rs` (browse, search, edit, publish),
-//! `history.rs` (timeline, a key's writes, rollback with a preview).
+//! `history.rs` (timeline, a key's writes, rollback with a preview),
+//! `transfer.rs` (export, import with a dry run).
 
 /// The signed-in user of `$req`, or return the response that sends the
 /// browser to sign in (or says why not).
@@ -43,6 +44,7 @@ mod login;
 mod namespaces;
 mod records;
 mod session;
+mod transfer;
 
 use actix_web::web;
 use serde_json::Value;
@@ -102,6 +104,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/ns/{ns}/history", web::get().to(history::timeline))
             .route("/ns/{ns}/key", web::get().to(history::key))
             .route("/ns/{ns}/rollback", web::get().to(history::preview))
-            .route("/ns/{ns}/rollback", web::post().to(history::rollback)),
+            .route("/ns/{ns}/rollback", web::post().to(history::rollback))
+            .route("/ns/{ns}/export", web::get().to(transfer::export))
+            .route("/ns/{ns}/import", web::post().to(transfer::import)),
     );
 }

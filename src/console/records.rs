@@ -93,6 +93,7 @@ pub async fn browse(
         (search_form(&ns, &q.prefix, &q.contains))
         (records_table(&ns, &found, may_write, &q))
         @if may_write { (editor(&user, &ns, &found)) }
+        (transfer_card(&user, &ns, may_write))
         @if may_write { (schema_form(&user, &ns, &info)) }
         @if user.grants.is_admin() { (delete_form(&user, &ns)) }
     };
@@ -221,6 +222,37 @@ fn editor(user: &ConsoleUser, ns: &Namespace, found: &Value) -> Markup {
                 div.row {
                     button.primary type="submit" #publish-button { "Publish" }
                     button.secondary type="button" #discard { "Discard all" }
+                }
+            }
+        }
+    }
+}
+
+fn transfer_card(user: &ConsoleUser, ns: &Namespace, may_write: bool) -> Markup {
+    html! {
+        details.card #transfer-card {
+            summary { h2 { "Import and export" } }
+            form.inline method="get" action=(format!("/console/ns/{ns}/export")) {
+                label for="export-at" { "Download, as it is now or at a revision" }
+                div.row {
+                    input #export-at type="text" name="at" inputmode="numeric" placeholder="revision (empty: now)";
+                    button.secondary type="submit" name="format" value="json" { "JSON" }
+                    button.secondary type="submit" name="format" value="ndjson" { "NDJSON" }
+                    button.secondary type="submit" name="format" value="csv" { "CSV" }
+                }
+            }
+            @if may_write {
+                form.stack #import method="post" action=(format!("/console/ns/{ns}/import")) {
+                    input type="hidden" name="csrf" value=(user.csrf);
+                    label for="import-file" { "Upload a file (JSON object, NDJSON lines {key, value}, or CSV key,value) or paste it below" }
+                    input #import-file type="file" accept=".json,.ndjson,.jsonl,.csv";
+                    textarea #import-data name="data" rows="6" spellcheck="false" required {}
+                    label for="import-format" { "Format" }
+                    select #import-format name="format" {
+                        option value="json" { "JSON" } option value="ndjson" { "NDJSON" } option value="csv" { "CSV" }
+                    }
+                    label.check { input type="checkbox" name="replace"; " Replace: remove the keys the file lacks" }
+                    button.primary type="submit" { "Dry run" }
                 }
             }
         }

@@ -49,7 +49,7 @@ pub struct Plan {
 
 impl Plan {
     /// Compares the file's records with the namespace's (sorted by key).
-    fn new(
+    pub fn new(
         current: &[(String, String)],
         file: &[(crate::domain::RecordKey, Value)],
         replace: bool,
@@ -78,6 +78,24 @@ impl Plan {
                 .collect();
         }
         plan
+    }
+
+    /// The file's records the plan adds or changes (the others are
+    /// already there).
+    pub fn upserts(
+        &self,
+        records: Vec<(crate::domain::RecordKey, Value)>,
+    ) -> Vec<(crate::domain::RecordKey, Value)> {
+        let wanted: std::collections::HashSet<&str> = self
+            .add
+            .iter()
+            .chain(&self.change)
+            .map(String::as_str)
+            .collect();
+        records
+            .into_iter()
+            .filter(|(k, _)| wanted.contains(k.as_str()))
+            .collect()
     }
 
     /// `add 2: a, b` lines and the unchanged count.
@@ -144,17 +162,8 @@ pub fn import(
     if req.dry_run {
         return Ok(format!("{report}\n(dry run: nothing changed)"));
     }
-    let wanted: std::collections::HashSet<&str> = plan
-        .add
-        .iter()
-        .chain(&plan.change)
-        .map(String::as_str)
-        .collect();
     let changes = ChangeSet {
-        upserts: records
-            .into_iter()
-            .filter(|(k, _)| wanted.contains(k.as_str()))
-            .collect(),
+        upserts: plan.upserts(records),
         deletes: plan
             .remove
             .iter()

@@ -187,6 +187,10 @@ pub async fn run_node(node_path: &str, script: &str, args: Vec<String>) -> Strin
     let path = format!("{}/tests/browser/{script}", env!("CARGO_MANIFEST_DIR"));
     let node_path = node_path.to_string();
     let out = actix_web::rt::task::spawn_blocking(move || {
+        // One Chromium at a time: several at once load the two cores
+        // enough to make the suite's other tests miss their timeouts.
+        static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
         std::process::Command::new("node")
             .arg(path)
             .args(args)

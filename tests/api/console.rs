@@ -269,7 +269,97 @@ async fn a_change_set_is_published_with_its_comment_or_refused_on_conflict(app: 
     );
 }
 
+async fn export_and_import(app: TestApp) {
+    let cookie = sign_in(&app, ADMIN).await;
+    let token = csrf(&app, &cookie).await;
+    let first = app.put("a", json!(1)).await;
+    let second = app.put("b", json!("x,y")).await;
+    let json_file = get(&app, "/console/ns/default/export?format=json", &cookie).await;
+    assert_eq!(
+        json_file.headers()["content-disposition"],
+        "attachment; filename=\"default.json\""
+    );
+    assert_eq!(
+        json_file.text().await.unwrap(),
+        "{\n  \"a\": 1,\n  \"b\": \"x,y\"\n}\n"
+    );
+    let path = format!("/console/ns/default/export?format=csv&at={first}");
+    let csv = get(&app, &path, &cookie).await;
+    assert_eq!(
+        csv.headers()["content-disposition"],
+        format!("attachment; filename=\"default-r{first}.csv\"").as_str()
+    );
+    assert_eq!(
+        csv.text().await.unwrap(),
+        "key,value\na,1\n",
+        "as it was then"
+    );
+    let ndjson = get(&app, "/console/ns/default/export?format=ndjson", &cookie).await;
+    assert_eq!(
+        ndjson.text().await.unwrap(),
+        "{\"key\":\"a\",\"value\":1}\n{\"key\":\"b\",\"value\":\"x,y\"}\n"
+    );
+
+    let data = "key,value\nc,3\na,2\n";
+    let dry = [
+        ("csrf", token.as_str()),
+        ("format", "csv"),
+        ("data", data),
+        ("replace", "1"),
+    ];
+    let page = post(&app, "/console/ns/default/import", &cookie, &dry, None).await;
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    assert!(
+        page.contains("1 to add, 1 to change, 1 to remove"),
+        "the dry run"
+    );
+    assert_eq!(
+        app.result("records.get", json!(["a"])).await["value"],
+        json!(1),
+        "nothing written"
+    );
+    let base = second.to_string();
+    let publish = [
+        ("csrf", token.as_str()),
+        ("format", "csv"),
+        ("data", data),
+        ("replace", "1"),
+        ("step", "publish"),
+        ("if_revision", base.as_str()),
+        ("comment", "from a file"),
+    ];
+    let r = post(&app, "/console/ns/default/import", &cookie, &publish, None).await;
+    assert!(location(&r).contains("Imported"), "{}", location(&r));
+    let list = app.result("records.list", json!([])).await;
+    let pairs: Vec<(&str, &serde_json::Value)> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["key"].as_str().unwrap(), &r["value"]))
+        .collect();
+    assert_eq!(pairs, [("a", &json!(2)), ("c", &json!(3))]);
+    let r = post(&app, "/console/ns/default/import", &cookie, &publish, None).await;
+    assert!(
+        location(&r).contains("changed%20after%20the%20dry%20run"),
+        "{}",
+        location(&r)
+    );
+    let bad = [
+        ("csrf", token.as_str()),
+        ("format", "ndjson"),
+        ("data", "{\"key\":\"k\"}\nnot json\n"),
+    ];
+    let r = post(&app, "/console/ns/default/import", &cookie, &bad, None).await;
+    assert!(
+        location(&r).contains("line%201"),
+        "the bad line is named: {}",
+        location(&r)
+    );
+}
+
 crate::on_backends!(center:
+    export_and_import,
     sessions_cookies_and_forgeries,
     a_change_set_is_published_with_its_comment_or_refused_on_conflict,
 );

@@ -2,8 +2,8 @@
 //! (`tests/browser/console.js`) on every backend: sign in, a namespace with
 //! a schema, an edit the schema refuses, a change set published with a
 //! comment, a conflict from a second session, the history with a key's
-//! diff, a rollback with its preview, a cross-site form refused, an ended
-//! session sent to sign in. The run leaves screenshots of the main
+//! diff, a rollback with its preview, a file imported after its dry run, a
+//! cross-site form refused, an ended session sent to sign in. The run leaves screenshots of the main
 //! screens at 375 and 1440 px in `target/screenshots/`
 //! (`scripts/screenshots.sh` copies them to `docs/screenshots/`).
 
@@ -79,7 +79,12 @@ async fn the_console_in_a_browser(backend: Backend) {
     // Published, renamed twice, then rolled back to the first change set.
     assert_eq!(get("fr").await["value"]["name"], json!("France"));
     assert_eq!(get("de").await["value"]["name"], json!("Germany"));
-    assert_eq!(get("it").await["value"]["name"], json!("Italy"));
+    assert_eq!(
+        get("it").await["value"]["name"],
+        json!("Italia"),
+        "imported"
+    );
+    assert_eq!(get("es").await["value"]["name"], json!("Spain"), "imported");
     let audit = app.result("audit.list", json!([])).await;
     let comments: Vec<&str> = audit
         .as_array()
@@ -87,14 +92,22 @@ async fn the_console_in_a_browser(backend: Backend) {
         .iter()
         .filter_map(|e| e["comment"].as_str().filter(|c| !c.is_empty()))
         .collect();
-    assert_eq!(comments, ["first countries", "rename de", "rename fr"]);
+    assert_eq!(
+        comments,
+        [
+            "first countries",
+            "rename de",
+            "rename fr",
+            "import from file"
+        ]
+    );
     let methods: Vec<&str> = audit
         .as_array()
         .unwrap()
         .iter()
         .filter_map(|e| e["method"].as_str())
         .collect();
-    assert_eq!(methods.last(), Some(&"namespaces.rollback"));
+    assert!(methods.contains(&"namespaces.rollback"), "{methods:?}");
     let names: Vec<Value> = app
         .result("namespaces.list", json!([]))
         .await
@@ -139,6 +152,7 @@ async fn the_console_in_a_browser(backend: Backend) {
         "{shown}"
     );
     let _ = std::fs::remove_file(format!("{out}/state.json"));
+    let _ = std::fs::remove_file(format!("{out}/countries.ndjson"));
 }
 
 crate::on_backends!(the_console_in_a_browser);

@@ -141,6 +141,23 @@ async function main(url, evil, out, admin, writer) {
     await page.waitForURL(/notice=/);
     check((await page.textContent('.notice.ok')).includes('Rolled back to revision'), 'rolled back');
 
+    // Import a file: the dry run, then publish it.
+    await page.goto(url + '/console/ns/geo');
+    await page.click('#transfer-card summary');
+    require('fs').writeFileSync(out + '/countries.ndjson',
+      '{"key":"es","value":{"name":"Spain"}}\n{"key":"it","value":{"name":"Italia"}}\n');
+    await page.setInputFiles('#import-file', out + '/countries.ndjson');
+    await page.waitForFunction(() => document.getElementById('import-data').value.includes('Spain'));
+    check((await page.inputValue('#import-format')) === 'ndjson', 'the format is taken from the file name');
+    await page.click('#import button.primary');
+    await page.waitForURL(/\/import$/);
+    check((await page.textContent('p.lead')).startsWith('1 to add, 1 to change, 0 to remove'), 'the dry run says what would change');
+    await shoot(page, out, 'import');
+    await page.fill('#import-comment', 'import from file');
+    await page.click('#publish-import');
+    await page.waitForURL(/notice=/);
+    check((await page.textContent('.notice.ok')).includes('Imported at revision'), 'imported as one change set');
+
     // A form on another site posting to the console is refused.
     await page.goto(evil);
     await page.waitForURL(url + '/console/namespaces');

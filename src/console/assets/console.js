@@ -57,6 +57,20 @@ function showDiff(pre, a, b) {
   update();
 })();
 
+// Import: a chosen file is read into the form (its format from its name).
+(function () {
+  const file = document.getElementById("import-file");
+  if (!file) return;
+  file.addEventListener("change", () => {
+    const f = file.files[0];
+    if (!f) return;
+    const ext = f.name.split(".").pop().toLowerCase();
+    const format = { json: "json", ndjson: "ndjson", jsonl: "ndjson", csv: "csv" }[ext];
+    if (format) document.getElementById("import-format").value = format;
+    f.text().then((text) => { document.getElementById("import-data").value = text; });
+  });
+})();
+
 // A rollback's preview: each key's diff from now to then.
 (function () {
   for (const item of document.querySelectorAll("#rollback-preview .staged-item")) {
