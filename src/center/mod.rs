@@ -12,6 +12,7 @@ mod reads;
 mod sessions;
 mod signed;
 pub mod start;
+mod tokens;
 pub use sessions::{ConsoleUser, NewSession};
 mod writes;
 
@@ -282,6 +283,14 @@ impl Executor for Center {
             } => self.at(namespace, revision).await,
             StoreCall::AuditList { since, limit } => self.audit(since, limit).await,
             StoreCall::Search { namespace, search } => self.search(namespace, search).await,
+            StoreCall::TokensList => self.tokens_list().await,
+            StoreCall::TokensAdd {
+                name,
+                write,
+                scopes,
+                expires_in,
+            } => self.tokens_add(name, write, scopes, expires_in).await,
+            StoreCall::TokensRevoke(name) => self.tokens_revoke(name).await,
             StoreCall::NamespacesList => self.namespaces().await,
             StoreCall::CreateNamespace {
                 namespace,

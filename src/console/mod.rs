@@ -14,7 +14,8 @@
 //! in), `login.rs`, `layout.rs` (page chrome, headers, assets),
 //! `namespaces.rs`, `records.rs` (browse, search, edit, publish),
 //! `history.rs` (timeline, a key's writes, rollback with a preview),
-//! `transfer.rs` (export, import with a dry run).
+//! `transfer.rs` (export, import with a dry run), `tokens.rs`
+//! (administrators: list, create shown once, revoke).
 
 /// The signed-in user of `$req`, or return the response that sends the
 /// browser to sign in (or says why not).
@@ -44,6 +45,7 @@ mod login;
 mod namespaces;
 mod records;
 mod session;
+mod tokens;
 mod transfer;
 
 use actix_web::web;
@@ -95,6 +97,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/logout", web::post().to(login::sign_out))
             .route("/assets/{file}", web::get().to(layout::asset))
             .route("/namespaces", web::post().to(namespaces::create))
+            .route("/tokens", web::get().to(tokens::list))
+            .route("/tokens", web::post().to(tokens::create))
+            .route("/tokens/{name}/revoke", web::post().to(tokens::revoke))
             .route("/ns/{ns}", web::get().to(records::browse))
             .route("/ns/{ns}/value", web::get().to(records::value))
             .route("/ns/{ns}/check", web::post().to(records::check))

@@ -109,6 +109,25 @@ impl Grants {
         self.all == Some(Level::Write)
     }
 
+    /// The scopes granted (`*` first, then namespaces) and whether every
+    /// grant writes (a token's grants are all at one level).
+    pub fn scopes(&self) -> (Vec<String>, bool) {
+        let all = self.all.map(|_| "*".to_string());
+        let each = self.by_namespace.keys().map(|ns| ns.to_string());
+        let levels = self
+            .all
+            .into_iter()
+            .chain(self.by_namespace.values().copied());
+        let mut write = None;
+        for level in levels {
+            write = Some(write.unwrap_or(true) && level == Level::Write);
+        }
+        (
+            all.into_iter().chain(each).collect(),
+            write.unwrap_or(false),
+        )
+    }
+
     /// `*=read,write ns=read`, for `syncdict user list`.
     pub fn describe(&self) -> String {
         let all = self.all.map(|l| format!("*={}", l.label()));

@@ -99,6 +99,14 @@ pub fn bind(protocol: Protocol, name: &str, params: Params) -> Result<Bound, Rpc
             limit: limit_arg(next())?,
         }),
         Method::TestRpcMyRpc => store(StoreCall::MyRpc),
+        Method::TokensList => store(StoreCall::TokensList),
+        Method::TokensAdd => store(StoreCall::TokensAdd {
+            name: token_name_arg(next())?,
+            write: optional(next(), |v| bool_arg("write", v))?.unwrap_or(false),
+            scopes: optional(next(), scopes_arg)?.unwrap_or_default(),
+            expires_in: optional(next(), expires_in_arg)?,
+        }),
+        Method::TokensRevoke => store(StoreCall::TokensRevoke(token_name_arg(next())?)),
         Method::ListMethods => introspect(Introspection::ListMethods),
         Method::MethodHelp => introspect(Introspection::MethodHelp(string_arg("name", next())?)),
         Method::MethodSignature => {
@@ -264,6 +272,41 @@ fn wait_arg(v: Value) -> Result<std::time::Duration, RpcError> {
         _ => Err(RpcError::invalid_params(format!(
             "\"wait\" must be a number of seconds from 0 to {MAX_WAIT_SECONDS}"
         ))),
+    }
+}
+
+fn token_name_arg(v: Value) -> Result<crate::domain::TokenName, RpcError> {
+    let text = string_arg("name", v)?;
+    crate::domain::TokenName::parse(&text)
+        .map_err(|e| RpcError::invalid_params(format!("\"name\": {e}")))
+}
+
+/// Namespace names or `*`.
+fn scopes_arg(v: Value) -> Result<Vec<crate::domain::Scope>, RpcError> {
+    let Value::Array(items) = v else {
+        return Err(RpcError::invalid_params(
+            "\"namespaces\" must be an array of namespace names",
+        ));
+    };
+    items
+        .into_iter()
+        .map(|item| {
+            let text = string_arg("namespaces", item)?;
+            crate::domain::Scope::parse(&text)
+                .map_err(|e| RpcError::invalid_params(format!("\"namespaces\": {e}")))
+        })
+        .collect()
+}
+
+/// Seconds, above 0 and at most ten years.
+fn expires_in_arg(v: Value) -> Result<std::time::Duration, RpcError> {
+    match v.as_f64() {
+        Some(s) if s > 0.0 && s <= crate::domain::MAX_EXPIRES_IN.as_secs_f64() => {
+            Ok(std::time::Duration::from_secs_f64(s))
+        }
+        _ => Err(RpcError::invalid_params(
+            "\"expires_in\" must be a number of seconds above 0 and at most ten years",
+        )),
     }
 }
 

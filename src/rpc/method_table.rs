@@ -61,6 +61,14 @@ pub fn info(method: Method) -> &'static MethodInfo {
         Method::NamespacesTimeline => &MethodInfo { name: "namespaces.timeline", params: &[("namespace", Ty::String), ("before", Ty::Int), ("limit", Ty::Int)], required: 1, returns: Ty::Array, offered: Both, permission: Read,
             help: "The namespace's change sets before revision before (default: all), newest first, at most limit \
                    (default 100, at most 1000): {revision, at, author, address, method, namespace, keys, comment}." },
+        Method::TokensList => &MethodInfo { name: "tokens.list", params: &[], required: 0, returns: Ty::Array, offered: Both, permission: Admin,
+            help: "Every token (administrators): {name, namespaces, write, created_at, expires_at, last_used}; never the token itself." },
+        Method::TokensAdd => &MethodInfo { name: "tokens.add", params: &[("name", Ty::String), ("write", Ty::Boolean), ("namespaces", Ty::Array), ("expires_in", Ty::Double)], required: 1, returns: Ty::Struct, offered: Both, permission: Admin,
+            help: "Makes a token (administrators): read on namespaces (default every one), write too with write, valid for \
+                   expires_in seconds (default until revoked). Returns {name, token, expires_at}: the token is shown this \
+                   once (only its hash is kept)." },
+        Method::TokensRevoke => &MethodInfo { name: "tokens.revoke", params: &[("name", Ty::String)], required: 1, returns: Ty::Boolean, offered: Both, permission: Admin,
+            help: "Revokes a token (administrators), on every center within server.revision_check_interval; true if it existed." },
         Method::AuditList => &MethodInfo { name: "audit.list", params: &[("since_revision", Ty::Int), ("limit", Ty::Int)], required: 0, returns: Ty::Array, offered: Both, permission: ReadAll,
             help: "One entry per committed revision after since_revision (oldest first; without it the newest), at \
                    most limit (default 100, at most 1000): {revision, at, author, address, method, namespace, keys, comment}." },

@@ -111,6 +111,8 @@ fn authorize(bound: &Bound, caller: &Caller) -> Result<(), Refusal> {
         Permission::ReadAll => denied(Denied::ReadAll),
         Permission::WriteAll if grants.may_write_all() => Ok(()),
         Permission::WriteAll => denied(Denied::WriteAll),
+        Permission::Admin if grants.is_admin() && matches!(principal, Principal::User(_)) => Ok(()),
+        Permission::Admin => denied(Denied::Admin),
     }
 }
 

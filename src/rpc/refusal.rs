@@ -57,6 +57,8 @@ pub enum Denied {
     ReadAll,
     /// Needs the write grant on every namespace (`*`).
     WriteAll,
+    /// Needs an administrator.
+    Admin,
 }
 
 impl std::fmt::Display for Denied {
@@ -66,6 +68,7 @@ impl std::fmt::Display for Denied {
             Denied::Write(ns) => write!(f, "may not write namespace {:?}", ns.as_str()),
             Denied::ReadAll => f.write_str("needs a grant on every namespace ('*')"),
             Denied::WriteAll => f.write_str("needs the write grant on every namespace ('*')"),
+            Denied::Admin => f.write_str("needs an administrator (syncdict user admin NAME)"),
         }
     }
 }

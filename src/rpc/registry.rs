@@ -74,6 +74,9 @@ pub enum Method {
     NamespacesRollback,
     NamespacesTimeline,
     AuditList,
+    TokensList,
+    TokensAdd,
+    TokensRevoke,
     TestRpcMyRpc,
     ListMethods,
     MethodHelp,
@@ -106,6 +109,8 @@ pub enum Permission {
     /// A user with the write grant on every namespace (`*`): creating and
     /// deleting namespaces.
     WriteAll,
+    /// An administrator (a user, never a token): tokens and users.
+    Admin,
 }
 
 /// One method as introspection describes it.
@@ -137,7 +142,7 @@ impl MethodInfo {
 }
 
 impl Method {
-    pub const ALL: [Method; 22] = [
+    pub const ALL: [Method; 25] = [
         Method::RecordsList,
         Method::RecordsGet,
         Method::RecordsPut,
@@ -154,6 +159,9 @@ impl Method {
         Method::NamespacesRollback,
         Method::NamespacesTimeline,
         Method::AuditList,
+        Method::TokensList,
+        Method::TokensAdd,
+        Method::TokensRevoke,
         Method::TestRpcMyRpc,
         Method::ListMethods,
         Method::MethodHelp,
@@ -281,6 +289,16 @@ pub enum StoreCall {
     },
     /// `testrpc.MyRPC`: `records.list` under the original design's name.
     MyRpc,
+    TokensList,
+    /// A new token, shown once in the reply.
+    TokensAdd {
+        name: crate::domain::TokenName,
+        write: bool,
+        /// Empty: every namespace.
+        scopes: Vec<crate::domain::Scope>,
+        expires_in: Option<std::time::Duration>,
+    },
+    TokensRevoke(crate::domain::TokenName),
 }
 
 impl StoreCall {
@@ -308,7 +326,11 @@ impl StoreCall {
                 namespaces: None, ..
             }
             | StoreCall::MyRpc => vec![Namespace::default_ref()],
-            StoreCall::NamespacesList | StoreCall::AuditList { .. } => vec![],
+            StoreCall::NamespacesList
+            | StoreCall::AuditList { .. }
+            | StoreCall::TokensList
+            | StoreCall::TokensAdd { .. }
+            | StoreCall::TokensRevoke(_) => vec![],
         }
     }
 }

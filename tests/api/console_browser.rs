@@ -3,7 +3,8 @@
 //! a schema, an edit the schema refuses, a change set published with a
 //! comment, a conflict from a second session, the history with a key's
 //! diff, a rollback with its preview, a file imported after its dry run, a
-//! cross-site form refused, an ended session sent to sign in. The run leaves screenshots of the main
+//! token created (shown once) and revoked, a cross-site form refused, an
+//! ended session sent to sign in. The run leaves screenshots of the main
 //! screens at 375 and 1440 px in `target/screenshots/`
 //! (`scripts/screenshots.sh` copies them to `docs/screenshots/`).
 
@@ -73,6 +74,19 @@ async fn the_console_in_a_browser(backend: Backend) {
         shown.contains("ok: a cross-site form post is refused"),
         "{shown}"
     );
+    // The token the page showed existed, and is refused now it is revoked.
+    let token = shown
+        .lines()
+        .find_map(|l| l.strip_prefix("token: "))
+        .expect("the page showed a token");
+    let refused = reqwest::Client::new()
+        .post(app.rpc_url())
+        .bearer_auth(token)
+        .json(&json!({"jsonrpc": "2.0", "method": "records.list", "params": ["geo"], "id": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
 
     // What the pages did, seen through the API.
     let get = |key: &str| app.result("records.get", json!([key, "geo"]));

@@ -250,3 +250,53 @@ crate::on_backends!(
     an_edge_pulls_with_a_token,
     logins_are_remembered_until_the_password_changes,
 );
+
+/// `tokens.*` over RPC: administrators only (a writer, a token: refused);
+/// a token made this way works at once and is refused once revoked.
+async fn administrators_manage_tokens_over_rpc(app: TestApp) {
+    use crate::helpers::ADMIN;
+    let (status, reply) = app.call_as(Some(WRITER), "tokens.list", json!([])).await;
+    assert_eq!(
+        (status, reply["error"]["code"].clone()),
+        (403, json!(-32004)),
+        "{reply}"
+    );
+    let (_, made) = app
+        .call_as(
+            Some(ADMIN),
+            "tokens.add",
+            json!({"name": "edge-1", "namespaces": ["default"], "expires_in": 3600}),
+        )
+        .await;
+    let token = made["result"]["token"]
+        .as_str()
+        .expect("shown once")
+        .to_string();
+    assert!(
+        token.starts_with("sdt_") && made["result"]["expires_at"].is_string(),
+        "{made}"
+    );
+    let (status, _, reply) = call_with(&app, &token, "records.list", json!([])).await;
+    assert_eq!(status, 200, "{reply}");
+    let (status, _, reply) = call_with(&app, &token, "tokens.list", json!([])).await;
+    assert_eq!(status, 403, "a token is never an administrator: {reply}");
+    let (_, listed) = app.call_as(Some(ADMIN), "tokens.list", json!([])).await;
+    assert_eq!(listed["result"][0]["name"], json!("edge-1"));
+    assert_eq!(listed["result"][0]["namespaces"], json!(["default"]));
+    assert!(!listed.to_string().contains(&token), "never shown again");
+    let (_, again) = app
+        .call_as(Some(ADMIN), "tokens.add", json!(["edge-1"]))
+        .await;
+    assert_eq!(again["error"]["code"], json!(-32602), "{again}");
+    let (_, revoked) = app
+        .call_as(Some(ADMIN), "tokens.revoke", json!(["edge-1"]))
+        .await;
+    assert_eq!(revoked["result"], json!(true));
+    let (status, _, _) = call_with(&app, &token, "records.list", json!([])).await;
+    assert_eq!(status, 401, "refused once revoked");
+}
+
+mod administrators {
+    use super::*;
+    crate::on_backends!(center: administrators_manage_tokens_over_rpc);
+}

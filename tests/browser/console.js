@@ -158,6 +158,22 @@ async function main(url, evil, out, admin, writer) {
     await page.waitForURL(/notice=/);
     check((await page.textContent('.notice.ok')).includes('Imported at revision'), 'imported as one change set');
 
+    // A token: created and shown once with a copy button, then revoked.
+    await page.goto(url + '/console/tokens');
+    await page.fill('#token-name', 'edge-paris-1');
+    await page.fill('#token-namespaces', 'geo');
+    await page.fill('#token-expires', '90d');
+    await page.click('form[action="/console/tokens"] button');
+    await page.waitForSelector('#new-token');
+    const token = (await page.textContent('#token-value')).trim();
+    check(/^sdt_[0-9a-f]{64}$/.test(token), 'the new token is shown once');
+    check(await page.locator('[data-copy="token-value"]').isVisible(), 'with a copy button');
+    await shoot(page, out, 'tokens');
+    console.log('token: ' + token);
+    await page.click('tr[data-token="edge-paris-1"] button');
+    await page.waitForURL(/notice=/);
+    check((await page.locator('tr[data-token="edge-paris-1"]').count()) === 0, 'revoked');
+
     // A form on another site posting to the console is refused.
     await page.goto(evil);
     await page.waitForURL(url + '/console/namespaces');

@@ -71,6 +71,17 @@ function showDiff(pre, a, b) {
   });
 })();
 
+// Copy buttons: data-copy names the element whose text is copied.
+(function () {
+  for (const button of document.querySelectorAll("[data-copy]")) {
+    button.addEventListener("click", () => {
+      const text = document.getElementById(button.dataset.copy).textContent;
+      navigator.clipboard.writeText(text).then(() => { button.textContent = "Copied"; },
+        () => { button.textContent = "Select and copy it"; });
+    });
+  }
+})();
+
 // A rollback's preview: each key's diff from now to then.
 (function () {
   for (const item of document.querySelectorAll("#rollback-preview .staged-item")) {

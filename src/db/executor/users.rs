@@ -43,3 +43,45 @@ impl Handler<TouchTokens> for DbExecutor {
         self.with_conn(|c, _| tokens::touch(c, &msg.0))
     }
 }
+
+/// Lists every token (never the token itself: only its hash is kept).
+#[derive(Message)]
+#[rtype(result = "Result<Vec<crate::db::tokens::TokenInfo>, DbError>")]
+pub struct ListTokens;
+
+impl Handler<ListTokens> for DbExecutor {
+    type Result = Result<Vec<crate::db::tokens::TokenInfo>, DbError>;
+    fn handle(&mut self, _: ListTokens, _: &mut Self::Context) -> Self::Result {
+        self.with_conn(|c, _| tokens::list(c))
+    }
+}
+
+/// Stores a new token's hash; `false` if the name is taken.
+#[derive(Message)]
+#[rtype(result = "Result<bool, DbError>")]
+pub struct AddToken {
+    pub name: String,
+    pub hash: String,
+    pub scope: crate::db::tokens::TokenScope,
+    pub now_us: i64,
+    pub expires_at_us: Option<i64>,
+}
+
+impl Handler<AddToken> for DbExecutor {
+    type Result = Result<bool, DbError>;
+    fn handle(&mut self, m: AddToken, _: &mut Self::Context) -> Self::Result {
+        self.with_conn(|c, _| tokens::add(c, &m.name, &m.hash, &m.scope, m.now_us, m.expires_at_us))
+    }
+}
+
+/// Revokes a token; `false` if there was none.
+#[derive(Message)]
+#[rtype(result = "Result<bool, DbError>")]
+pub struct RevokeToken(pub String);
+
+impl Handler<RevokeToken> for DbExecutor {
+    type Result = Result<bool, DbError>;
+    fn handle(&mut self, m: RevokeToken, _: &mut Self::Context) -> Self::Result {
+        self.with_conn(|c, _| tokens::revoke(c, &m.0))
+    }
+}
