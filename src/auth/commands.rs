@@ -40,7 +40,7 @@ pub enum CommandError {
 }
 
 /// Shortest password accepted.
-const MIN_PASSWORD: usize = 8;
+pub const MIN_PASSWORD: usize = 8;
 
 /// Runs one user command; `Ok` is the message to print.
 pub fn run(action: UserAction, settings: &Settings) -> Result<String, CommandError> {

@@ -52,6 +52,17 @@ impl PasswordPool {
     }
 }
 
+impl PasswordPool {
+    /// The argon2id hash of a new password, made on the pool (never on an
+    /// HTTP worker), within the same queue as checks.
+    pub async fn hash(&self, password: String) -> Result<Option<String>, Busy> {
+        let slot = Slot::take(&self.pending, self.capacity).ok_or(Busy)?;
+        let hashed = self.verifiers.send(Hash(password)).await;
+        drop(slot);
+        hashed.map_err(|_| Busy)
+    }
+}
+
 /// A place in the queue, given back when dropped (also when the request
 /// goes away while it waits).
 struct Slot(Arc<AtomicUsize>);
@@ -91,6 +102,19 @@ impl Handler<Verify> for Verifier {
     type Result = bool;
     fn handle(&mut self, msg: Verify, _: &mut Self::Context) -> bool {
         password::verify(&msg.password, msg.phc.as_deref())
+    }
+}
+
+/// Hashes one new password (argon2id, on a pool thread); `None` if the
+/// hasher failed.
+#[derive(Message)]
+#[rtype(result = "Option<String>")]
+struct Hash(String);
+
+impl Handler<Hash> for Verifier {
+    type Result = Option<String>;
+    fn handle(&mut self, msg: Hash, _: &mut Self::Context) -> Option<String> {
+        password::hash(&msg.0).ok()
     }
 }
 

@@ -13,6 +13,7 @@ mod sessions;
 mod signed;
 pub mod start;
 mod tokens;
+mod users;
 pub use sessions::{ConsoleUser, NewSession};
 mod writes;
 
@@ -291,6 +292,27 @@ impl Executor for Center {
                 expires_in,
             } => self.tokens_add(name, write, scopes, expires_in).await,
             StoreCall::TokensRevoke(name) => self.tokens_revoke(name).await,
+            StoreCall::UsersList => self.users_list().await,
+            StoreCall::UsersAdd {
+                name,
+                password,
+                write,
+                admin,
+            } => self.users_add(name, password, write, admin).await,
+            StoreCall::UsersUpdate {
+                name,
+                password,
+                admin,
+                grants,
+            } => {
+                let update = users::Update {
+                    password,
+                    admin,
+                    grants,
+                };
+                self.users_update(caller, name, update).await
+            }
+            StoreCall::UsersRemove(name) => self.users_remove(caller, name).await,
             StoreCall::NamespacesList => self.namespaces().await,
             StoreCall::CreateNamespace {
                 namespace,

@@ -43,7 +43,10 @@ pub fn page(title: &str, user: Option<&ConsoleUser>, body: Markup) -> Markup {
                     @if let Some(user) = user {
                         nav.main aria-label="Sections" {
                             a href="/console" { "Namespaces" }
-                            @if user.grants.is_admin() { a href="/console/tokens" { "Tokens" } }
+                            @if user.grants.is_admin() {
+                                a href="/console/users" { "Users" }
+                                a href="/console/tokens" { "Tokens" }
+                            }
                             a href="/" { "Edge status" }
                         }
                         form.signout method="post" action="/console/logout" {

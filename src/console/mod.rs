@@ -15,7 +15,8 @@
 //! `namespaces.rs`, `records.rs` (browse, search, edit, publish),
 //! `history.rs` (timeline, a key's writes, rollback with a preview),
 //! `transfer.rs` (export, import with a dry run), `tokens.rs`
-//! (administrators: list, create shown once, revoke).
+//! (administrators: list, create shown once, revoke), `users.rs`
+//! (administrators: add, grants, administrator, password, remove).
 
 /// The signed-in user of `$req`, or return the response that sends the
 /// browser to sign in (or says why not).
@@ -47,6 +48,7 @@ mod records;
 mod session;
 mod tokens;
 mod transfer;
+mod users;
 
 use actix_web::web;
 use serde_json::Value;
@@ -100,6 +102,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/tokens", web::get().to(tokens::list))
             .route("/tokens", web::post().to(tokens::create))
             .route("/tokens/{name}/revoke", web::post().to(tokens::revoke))
+            .route("/users", web::get().to(users::list))
+            .route("/users", web::post().to(users::add))
+            .route("/users/{name}", web::get().to(users::edit))
+            .route("/users/{name}", web::post().to(users::change))
             .route("/ns/{ns}", web::get().to(records::browse))
             .route("/ns/{ns}/value", web::get().to(records::value))
             .route("/ns/{ns}/check", web::post().to(records::check))

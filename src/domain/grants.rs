@@ -128,6 +128,18 @@ impl Grants {
         )
     }
 
+    /// Each scope granted (`*` or a namespace) and its level, `read` or
+    /// `write`.
+    pub fn levels(&self) -> BTreeMap<String, &'static str> {
+        let name = |l: Level| if l == Level::Write { "write" } else { "read" };
+        let all = self.all.map(|l| ("*".to_string(), name(l)));
+        let each = self
+            .by_namespace
+            .iter()
+            .map(|(ns, l)| (ns.to_string(), name(*l)));
+        all.into_iter().chain(each).collect()
+    }
+
     /// `*=read,write ns=read`, for `syncdict user list`.
     pub fn describe(&self) -> String {
         let all = self.all.map(|l| format!("*={}", l.label()));

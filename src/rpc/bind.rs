@@ -7,7 +7,7 @@ use super::bind_changes::{change_set_arg, expiry_arg};
 use super::error::RpcError;
 use super::jsonrpc::Params;
 use super::registry::{
-    lookup, Bound, Call, Introspection, Method, MethodInfo, Protocol, StoreCall,
+    lookup, Bound, Call, Introspection, Method, MethodInfo, Protocol, Secret, StoreCall,
 };
 use crate::domain::{Namespace, RecordKey};
 
@@ -107,6 +107,20 @@ pub fn bind(protocol: Protocol, name: &str, params: Params) -> Result<Bound, Rpc
             expires_in: optional(next(), expires_in_arg)?,
         }),
         Method::TokensRevoke => store(StoreCall::TokensRevoke(token_name_arg(next())?)),
+        Method::UsersList => store(StoreCall::UsersList),
+        Method::UsersAdd => store(StoreCall::UsersAdd {
+            name: username_arg(next())?,
+            password: Secret(string_arg("password", next())?),
+            write: optional(next(), |v| bool_arg("write", v))?.unwrap_or(false),
+            admin: optional(next(), |v| bool_arg("admin", v))?.unwrap_or(false),
+        }),
+        Method::UsersUpdate => store(StoreCall::UsersUpdate {
+            name: username_arg(next())?,
+            password: optional(next(), |v| string_arg("password", v))?.map(Secret),
+            admin: optional(next(), |v| bool_arg("admin", v))?,
+            grants: optional(next(), grants_arg)?.unwrap_or_default(),
+        }),
+        Method::UsersRemove => store(StoreCall::UsersRemove(username_arg(next())?)),
         Method::ListMethods => introspect(Introspection::ListMethods),
         Method::MethodHelp => introspect(Introspection::MethodHelp(string_arg("name", next())?)),
         Method::MethodSignature => {
@@ -273,6 +287,41 @@ fn wait_arg(v: Value) -> Result<std::time::Duration, RpcError> {
             "\"wait\" must be a number of seconds from 0 to {MAX_WAIT_SECONDS}"
         ))),
     }
+}
+
+fn username_arg(v: Value) -> Result<crate::domain::Username, RpcError> {
+    let text = string_arg("name", v)?;
+    crate::domain::Username::parse(&text)
+        .map_err(|e| RpcError::invalid_params(format!("\"name\": {e}")))
+}
+
+/// `{namespace or *: "read" | "write" | null}`.
+fn grants_arg(
+    v: Value,
+) -> Result<Vec<(crate::domain::Scope, Option<crate::domain::Level>)>, RpcError> {
+    use crate::domain::{Level, Scope};
+    let Value::Object(map) = v else {
+        return Err(RpcError::invalid_params(
+            "\"grants\" must be an object {namespace or *: \"read\", \"write\" or null}",
+        ));
+    };
+    map.into_iter()
+        .map(|(name, level)| {
+            let scope = Scope::parse(&name)
+                .map_err(|e| RpcError::invalid_params(format!("\"grants\": {e}")))?;
+            let level = match level.as_str() {
+                Some("read") => Some(Level::Read),
+                Some("write") => Some(Level::Write),
+                None if level.is_null() => None,
+                _ => {
+                    return Err(RpcError::invalid_params(format!(
+                        "\"grants\": {name:?} must be \"read\", \"write\" or null"
+                    )))
+                }
+            };
+            Ok((scope, level))
+        })
+        .collect()
 }
 
 fn token_name_arg(v: Value) -> Result<crate::domain::TokenName, RpcError> {

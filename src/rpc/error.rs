@@ -90,6 +90,9 @@ pub enum CallError {
     Invalid(String),
     #[error("database unavailable")]
     Unavailable,
+    /// The password pool's queue is full: try again in a second.
+    #[error("password checks are busy; try again in a second")]
+    Busy,
     /// Details are logged where this is raised, never sent.
     #[error("internal error")]
     Internal,
@@ -106,6 +109,7 @@ impl From<CallError> for RpcError {
             CallError::Exists(_) => NAMESPACE_EXISTS,
             CallError::Invalid(_) => INVALID_PARAMS,
             CallError::Unavailable => DATABASE_UNAVAILABLE,
+            CallError::Busy => SERVER_BUSY,
             CallError::Internal => INTERNAL_ERROR,
         };
         RpcError::new(code, e.to_string())

@@ -69,6 +69,17 @@ pub fn info(method: Method) -> &'static MethodInfo {
                    once (only its hash is kept)." },
         Method::TokensRevoke => &MethodInfo { name: "tokens.revoke", params: &[("name", Ty::String)], required: 1, returns: Ty::Boolean, offered: Both, permission: Admin,
             help: "Revokes a token (administrators), on every center within server.revision_check_interval; true if it existed." },
+        Method::UsersList => &MethodInfo { name: "users.list", params: &[], required: 0, returns: Ty::Array, offered: Both, permission: Admin,
+            help: "Every user (administrators): {name, admin, grants: {namespace or *: read or write}, created_at}." },
+        Method::UsersAdd => &MethodInfo { name: "users.add", params: &[("name", Ty::String), ("password", Ty::String), ("write", Ty::Boolean), ("admin", Ty::Boolean)], required: 2, returns: Ty::Boolean, offered: Both, permission: Admin,
+            help: "Adds a user (administrators) reading every namespace, writing too with write; admin makes it an \
+                   administrator (who also writes). The password needs at least 8 characters." },
+        Method::UsersUpdate => &MethodInfo { name: "users.update", params: &[("name", Ty::String), ("password", Ty::String), ("admin", Ty::Boolean), ("grants", Ty::Struct)], required: 1, returns: Ty::Boolean, offered: Both, permission: Admin,
+            help: "Changes a user (administrators): a new password (its console sessions end), whether it is an \
+                   administrator, and grants {namespace or *: read, write, or null to revoke}. An administrator \
+                   cannot demote itself. false if there is no such user." },
+        Method::UsersRemove => &MethodInfo { name: "users.remove", params: &[("name", Ty::String)], required: 1, returns: Ty::Boolean, offered: Both, permission: Admin,
+            help: "Removes a user with its grants and console sessions (administrators; not oneself); false if there was none." },
         Method::AuditList => &MethodInfo { name: "audit.list", params: &[("since_revision", Ty::Int), ("limit", Ty::Int)], required: 0, returns: Ty::Array, offered: Both, permission: ReadAll,
             help: "One entry per committed revision after since_revision (oldest first; without it the newest), at \
                    most limit (default 100, at most 1000): {revision, at, author, address, method, namespace, keys, comment}." },

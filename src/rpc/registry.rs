@@ -77,6 +77,10 @@ pub enum Method {
     TokensList,
     TokensAdd,
     TokensRevoke,
+    UsersList,
+    UsersAdd,
+    UsersUpdate,
+    UsersRemove,
     TestRpcMyRpc,
     ListMethods,
     MethodHelp,
@@ -142,7 +146,7 @@ impl MethodInfo {
 }
 
 impl Method {
-    pub const ALL: [Method; 25] = [
+    pub const ALL: [Method; 29] = [
         Method::RecordsList,
         Method::RecordsGet,
         Method::RecordsPut,
@@ -162,6 +166,10 @@ impl Method {
         Method::TokensList,
         Method::TokensAdd,
         Method::TokensRevoke,
+        Method::UsersList,
+        Method::UsersAdd,
+        Method::UsersUpdate,
+        Method::UsersRemove,
         Method::TestRpcMyRpc,
         Method::ListMethods,
         Method::MethodHelp,
@@ -299,6 +307,31 @@ pub enum StoreCall {
         expires_in: Option<std::time::Duration>,
     },
     TokensRevoke(crate::domain::TokenName),
+    UsersList,
+    UsersAdd {
+        name: crate::domain::Username,
+        password: Secret,
+        write: bool,
+        admin: bool,
+    },
+    /// Each field changes what it names; a grant of `None` revokes it.
+    UsersUpdate {
+        name: crate::domain::Username,
+        password: Option<Secret>,
+        admin: Option<bool>,
+        grants: Vec<(crate::domain::Scope, Option<crate::domain::Level>)>,
+    },
+    UsersRemove(crate::domain::Username),
+}
+
+/// A password in a call: never shown by `Debug`.
+#[derive(Clone, PartialEq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
 }
 
 impl StoreCall {
@@ -330,7 +363,11 @@ impl StoreCall {
             | StoreCall::AuditList { .. }
             | StoreCall::TokensList
             | StoreCall::TokensAdd { .. }
-            | StoreCall::TokensRevoke(_) => vec![],
+            | StoreCall::TokensRevoke(_)
+            | StoreCall::UsersList
+            | StoreCall::UsersAdd { .. }
+            | StoreCall::UsersUpdate { .. }
+            | StoreCall::UsersRemove(_) => vec![],
         }
     }
 }

@@ -3,8 +3,8 @@
 //! a schema, an edit the schema refuses, a change set published with a
 //! comment, a conflict from a second session, the history with a key's
 //! diff, a rollback with its preview, a file imported after its dry run, a
-//! token created (shown once) and revoked, a cross-site form refused, an
-//! ended session sent to sign in. The run leaves screenshots of the main
+//! token created (shown once) and revoked, a user added and its grants
+//! changed, a cross-site form refused, an ended session sent to sign in. The run leaves screenshots of the main
 //! screens at 375 and 1440 px in `target/screenshots/`
 //! (`scripts/screenshots.sh` copies them to `docs/screenshots/`).
 
@@ -89,6 +89,11 @@ async fn the_console_in_a_browser(backend: Backend) {
     assert_eq!(refused.status(), 401);
 
     // What the pages did, seen through the API.
+    let viewer = Some(("viewer", "viewer-password"));
+    let (status, _) = app
+        .call_as(viewer, "records.put", json!(["from-viewer", 1, "geo"]))
+        .await;
+    assert_eq!(status, 200, "the user added in the page writes geo");
     let get = |key: &str| app.result("records.get", json!([key, "geo"]));
     // Published, renamed twice, then rolled back to the first change set.
     assert_eq!(get("fr").await["value"]["name"], json!("France"));

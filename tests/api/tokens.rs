@@ -296,7 +296,67 @@ async fn administrators_manage_tokens_over_rpc(app: TestApp) {
     assert_eq!(status, 401, "refused once revoked");
 }
 
+/// `users.*` over RPC: administrators add users, change their grants,
+/// passwords and role, and remove them; never demote or remove
+/// themselves; a writer is refused.
+async fn administrators_manage_users_over_rpc(app: TestApp) {
+    use crate::helpers::ADMIN;
+    let (status, _) = app.call_as(Some(WRITER), "users.list", json!([])).await;
+    assert_eq!(status, 403);
+    let admin = |method: &'static str, params: Value| {
+        let app = &app;
+        async move { app.call_as(Some(ADMIN), method, params).await.1 }
+    };
+    let short = admin("users.add", json!(["viewer", "short"])).await;
+    assert_eq!(short["error"]["code"], json!(-32602), "{short}");
+    let added = admin("users.add", json!(["viewer", "viewer-password"])).await;
+    assert_eq!(added["result"], json!(true), "{added}");
+    let viewer = Some(("viewer", "viewer-password"));
+    let (status, _) = app.call_as(viewer, "records.put", json!(["k", 1])).await;
+    assert_eq!(status, 403, "added as a reader");
+    let grants = json!({"name": "viewer", "grants": {"*": null, "default": "write"}});
+    assert_eq!(admin("users.update", grants).await["result"], json!(true));
+    let (status, reply) = app.call_as(viewer, "records.put", json!(["k", 1])).await;
+    assert_eq!(status, 200, "writes default now, at once: {reply}");
+    let listed = admin("users.list", json!([])).await;
+    let entry = listed["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["name"] == "viewer")
+        .unwrap()
+        .clone();
+    assert_eq!(entry["grants"], json!({"default": "write"}));
+    assert_eq!(entry["admin"], json!(false));
+    let reset = json!({"name": "viewer", "password": "another-password"});
+    assert_eq!(admin("users.update", reset).await["result"], json!(true));
+    let (status, _) = app.call_as(viewer, "records.list", json!([])).await;
+    assert_eq!(status, 401, "the old password is refused at once");
+    let me = json!({"name": ADMIN.0, "admin": false});
+    assert_eq!(
+        admin("users.update", me).await["error"]["code"],
+        json!(-32602)
+    );
+    assert_eq!(
+        admin("users.remove", json!([ADMIN.0])).await["error"]["code"],
+        json!(-32602)
+    );
+    assert_eq!(
+        admin("users.remove", json!(["viewer"])).await["result"],
+        json!(true)
+    );
+    assert_eq!(
+        admin("users.remove", json!(["viewer"])).await["result"],
+        json!(false)
+    );
+    let nobody = json!({"name": "nobody", "admin": true});
+    assert_eq!(admin("users.update", nobody).await["result"], json!(false));
+}
+
 mod administrators {
     use super::*;
-    crate::on_backends!(center: administrators_manage_tokens_over_rpc);
+    crate::on_backends!(center:
+        administrators_manage_tokens_over_rpc,
+        administrators_manage_users_over_rpc,
+    );
 }

@@ -174,6 +174,25 @@ async function main(url, evil, out, admin, writer) {
     await page.waitForURL(/notice=/);
     check((await page.locator('tr[data-token="edge-paris-1"]').count()) === 0, 'revoked');
 
+    // Users: add a reader, grant it write on geo, take its * grant away.
+    await page.goto(url + '/console/users');
+    await page.fill('#user-name', 'viewer');
+    await page.fill('#user-password', 'viewer-password');
+    await page.selectOption('#user-level', 'read');
+    await page.click('form[action="/console/users"] button');
+    await page.waitForURL(/notice=/);
+    check((await page.locator('tr[data-user="viewer"]').count()) === 1, 'a user is added');
+    await page.click('tr[data-user="viewer"] a');
+    await page.fill('#grant-scope', 'geo');
+    await page.selectOption('#grant-level', 'write');
+    await page.click('#grant button');
+    await page.waitForURL(/notice=/);
+    await page.click('#grants tr:has(code:text-is("*")) button');
+    await page.waitForURL(/notice=/);
+    const grants = await page.textContent('#grants');
+    check(grants.includes('geo') && grants.includes('write') && !grants.includes('every namespace'), 'its grants are changed');
+    await shoot(page, out, 'user');
+
     // A form on another site posting to the console is refused.
     await page.goto(evil);
     await page.waitForURL(url + '/console/namespaces');

@@ -85,3 +85,83 @@ impl Handler<RevokeToken> for DbExecutor {
         self.with_conn(|c, _| tokens::revoke(c, &m.0))
     }
 }
+
+/// Lists every user with grants, as `users.list` shows them.
+#[derive(Message)]
+#[rtype(result = "Result<Vec<crate::db::users::UserInfo>, DbError>")]
+pub struct ListUsers;
+
+impl Handler<ListUsers> for DbExecutor {
+    type Result = Result<Vec<crate::db::users::UserInfo>, DbError>;
+    fn handle(&mut self, _: ListUsers, _: &mut Self::Context) -> Self::Result {
+        self.with_conn(|c, _| crate::db::users::list(c))
+    }
+}
+
+/// Adds a user (its password already hashed); `false` if the name is taken.
+#[derive(Message)]
+#[rtype(result = "Result<bool, DbError>")]
+pub struct AddUser {
+    pub name: Username,
+    pub hash: String,
+    pub level: crate::domain::Level,
+    pub admin: bool,
+    pub now_us: i64,
+}
+
+impl Handler<AddUser> for DbExecutor {
+    type Result = Result<bool, DbError>;
+    fn handle(&mut self, m: AddUser, _: &mut Self::Context) -> Self::Result {
+        self.with_conn(|c, _| {
+            crate::db::users::add(c, &m.name, &m.hash, m.level, m.admin, m.now_us)
+        })
+    }
+}
+
+/// Changes a user: its password (ending its console sessions), whether it
+/// is an administrator, and grants (`None` revokes that scope's grant).
+#[derive(Message)]
+#[rtype(result = "Result<bool, DbError>")]
+pub struct UpdateUser {
+    pub name: Username,
+    pub hash: Option<String>,
+    pub admin: Option<bool>,
+    pub grants: Vec<(crate::domain::Scope, Option<crate::domain::Level>)>,
+}
+
+impl Handler<UpdateUser> for DbExecutor {
+    type Result = Result<bool, DbError>;
+    fn handle(&mut self, m: UpdateUser, _: &mut Self::Context) -> Self::Result {
+        use crate::db::users;
+        self.with_conn(|c, _| {
+            if users::find(c, &m.name)?.is_none() {
+                return Ok(false);
+            }
+            if let Some(hash) = &m.hash {
+                users::set_password(c, &m.name, hash)?;
+            }
+            if let Some(admin) = m.admin {
+                users::set_admin(c, &m.name, admin)?;
+            }
+            for (scope, level) in &m.grants {
+                match level {
+                    Some(level) => users::grant(c, &m.name, scope, *level)?,
+                    None => users::revoke(c, &m.name, scope)?,
+                };
+            }
+            Ok(true)
+        })
+    }
+}
+
+/// Removes a user, its grants and its sessions; `false` if there was none.
+#[derive(Message)]
+#[rtype(result = "Result<bool, DbError>")]
+pub struct RemoveUser(pub Username);
+
+impl Handler<RemoveUser> for DbExecutor {
+    type Result = Result<bool, DbError>;
+    fn handle(&mut self, m: RemoveUser, _: &mut Self::Context) -> Self::Result {
+        self.with_conn(|c, _| crate::db::users::remove(c, &m.0))
+    }
+}
