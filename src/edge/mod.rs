@@ -1,11 +1,13 @@
 //! The edge: pulls from upstream centers into a local cache. The actors
 //! (`actors/`: scheduler, RPC client, cache) drive sans-I/O parts: the wire
 //! format (`protocol`, `rows`), when to pull (`schedule`), which upstream
-//! (`upstreams`), the pull record (`state`), the data (`store`, `shard`),
+//! (`upstreams`), the pull record (`state`, and the last hour a minute at
+//! a time in `hour`), the data (`store`, `shard`),
 //! the file (`snapshot`); `start` wires them, `status` and `metrics` show
 //! them.
 
 pub mod actors;
+pub mod hour;
 mod metrics;
 pub mod protocol;
 mod rows;

@@ -104,6 +104,8 @@ pub struct EdgeState {
     pub snapshot_failures: u64,
     pub snapshot_error: Option<String>,
     pub history: VecDeque<PullRecord>,
+    /// The last hour of pulls, a minute at a time.
+    pub hour: crate::edge::hour::PullHour,
     /// Pulls since start that were applied or failed (refused ones are the
     /// refusals above), and the durations of all (for `/metrics`).
     pub pulls_ok: u64,
@@ -178,6 +180,7 @@ impl EdgeState {
             self.restarts += u64::from(p.restarted_from.is_some());
         }
         self.last_error.clone_from(&error);
+        self.hour.record(now_us, outcome, took.as_millis() as u64);
         if self.history.len() == HISTORY {
             self.history.pop_front();
         }

@@ -82,6 +82,8 @@ pub struct StatusReport {
     pub snapshot_writes: u64,
     pub snapshot_error: Option<String>,
     pub pulls: Vec<PullRecord>,
+    /// The last hour of pulls, a minute at a time, oldest first.
+    pub last_hour: Vec<crate::edge::hour::Minute>,
     /// Each `[[output]]`: renders, writes, failures, its last error.
     pub outputs: Vec<crate::outputs::OutputStatus>,
 }
@@ -158,6 +160,7 @@ impl EdgeView {
             snapshot_writes: s.snapshot_writes,
             snapshot_error: s.snapshot_error.clone(),
             pulls: s.history.iter().cloned().collect(),
+            last_hour: s.hour.last_hour(now_us),
             outputs: self
                 .outputs
                 .lock()

@@ -6,6 +6,7 @@ use maud::{html, Markup, PreEscaped, DOCTYPE};
 use serde::Deserialize;
 
 use super::access::{check_read, Access};
+use super::page_style::{CSS, REFRESH_JS};
 use crate::domain::{format_timestamp, now_us, Namespace};
 use crate::edge::state::PullRecord;
 use crate::edge::status::{EdgeView, StatusReport};
@@ -119,6 +120,10 @@ fn live(edge: &EdgeView, query: &PageQuery) -> Markup {
             h2 { "Last pulls" }
             (chart(&report.pulls))
         }
+        section.chart {
+            h2 { "The last hour" span.count { " · pulls a minute, slowest per minute" } }
+            (hour_chart(&report.last_hour))
+        }
         (crate::outputs::page::section(&report.outputs))
         section.namespaces {
             h2 { "Namespaces" }
@@ -196,7 +201,13 @@ fn facts(r: &StatusReport) -> Markup {
         r.bytes_used as f64 * 100.0 / r.bytes_capacity as f64
     };
     let fact = |name: &str, value: String| html! { div.fact { span.name { (name) } span.value { (value) } } };
-    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
+    let now = now_us();
+    // "12 s ago" (or "in 3 s"), the exact time on hover.
+    let when = |name: &str, v: &Option<String>| match v {
+        Some(at) => html! { div.fact { span.name { (name) }
+        span.value { time datetime=(at) title=(at) { (relative(now, at)) } } } },
+        None => fact(name, "—".into()),
+    };
     html! {
         (fact("roles", r.roles.iter().map(|role| role.label()).collect::<Vec<_>>().join(" + ")))
         (fact("mode", r.mode.label().to_string()))
@@ -205,9 +216,9 @@ fn facts(r: &StatusReport) -> Markup {
         (fact("revision", r.revision.to_string()))
         (fact("entries", r.entries.to_string()))
         (fact("data age", r.data_age_seconds.map_or("never pulled".into(), |a| format!("{a} s"))))
-        (fact("last success", opt(&r.last_success)))
-        (fact("last attempt", opt(&r.last_attempt)))
-        (fact("next pull", opt(&r.next_pull)))
+        (when("last success", &r.last_success))
+        (when("last attempt", &r.last_attempt))
+        (when("next pull", &r.next_pull))
         (fact("failures in a row", r.consecutive_failures.to_string()))
         (fact("skipped ticks", r.skipped_ticks.to_string()))
         @if let Some(held) = r.held_pulls { (fact("held pulls", held.label().to_string())) }
@@ -251,6 +262,47 @@ fn chart(pulls: &[PullRecord]) -> Markup {
     }
 }
 
+/// `at` (RFC 3339) from `now_us`: "12 s ago", "3 min ago", "in 4 s".
+fn relative(now_us: i64, at: &str) -> String {
+    let Some(at_us) = crate::domain::parse_rfc3339_us(at) else {
+        return at.to_string();
+    };
+    let secs = (now_us - at_us) / 1_000_000;
+    let span = |s: i64| match s {
+        s if s < 60 => format!("{s} s"),
+        s if s < 3600 => format!("{} min", s / 60),
+        s if s < 86_400 => format!("{} h", s / 3600),
+        s => format!("{} d", s / 86_400),
+    };
+    if secs < 0 {
+        format!("in {}", span(-secs))
+    } else {
+        format!("{} ago", span(secs))
+    }
+}
+
+/// The last hour, a bar a minute: its height the slowest pull, red when a
+/// pull failed, amber when one was refused, grey when none ran.
+fn hour_chart(minutes: &[crate::edge::hour::Minute]) -> Markup {
+    let (w, h, gap) = (10.0, 50.0, 2.0);
+    let max = minutes.iter().map(|m| m.max_ms).max().unwrap_or(1).max(1) as f64;
+    let width = minutes.len().max(1) as f64 * (w + gap);
+    html! {
+        svg width=(width) height=(h + 14.0) viewBox=(format!("0 0 {width} {}", h + 14.0)) role="img" aria-label="pulls in the last hour" {
+            @for (i, m) in minutes.iter().enumerate() {
+                @let bar = if m.pulls() == 0 { 2.0 } else { ((m.max_ms as f64 / max) * h).max(3.0) };
+                @let class = if m.failed > 0 { "failed" } else if m.refused > 0 { "refused" } else if m.ok > 0 { "ok" } else { "none" };
+                rect x=(i as f64 * (w + gap)) y=(h - bar) width=(w) height=(bar) class=(class) {
+                    title { (minutes.len() - 1 - i) " min ago: " (m.ok) " ok, " (m.failed) " failed, " (m.refused)
+                        " refused; slowest " (m.max_ms) " ms" }
+                }
+            }
+            text x="0" y=(h + 12.0) class="axis" { "60 min ago · max " (max as u64) " ms" }
+            text x=(width) y=(h + 12.0) class="axis" text-anchor="end" { "now" }
+        }
+    }
+}
+
 fn human_bytes(n: u64) -> String {
     match n {
         n if n >= 1 << 30 => format!("{:.1} GiB", n as f64 / (1u64 << 30) as f64),
@@ -277,61 +329,3 @@ fn url_escape(s: &str) -> String {
         })
         .collect()
 }
-
-const REFRESH_JS: &str = r#"
-setInterval(async () => {
-  const url = new URL(location.href);
-  url.searchParams.set('partial', '1');
-  try {
-    const r = await fetch(url);
-    if (r.ok) document.getElementById('live').innerHTML = await r.text();
-  } catch (e) { /* keep the last view */ }
-}, 2000);
-"#;
-
-const CSS: &str = r#"
-:root { --bg:#f6f7f9; --card:#fff; --ink:#1d2330; --muted:#6b7385; --line:#e3e6ec; --ok:#2e9d5b; --bad:#d64545; --warn:#d9961a; --accent:#3563e9; }
-* { box-sizing: border-box; }
-body { margin:0; font:14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; background:var(--bg); color:var(--ink); }
-header { display:flex; align-items:baseline; gap:12px; padding:18px 28px; background:#1d2330; color:#fff; }
-header h1 { margin:0; font-size:20px; letter-spacing:.5px; }
-header .sub { color:#aab3c5; }
-main { max-width:1100px; margin:0 auto; padding:20px 28px 40px; }
-h2 { font-size:15px; margin:0 0 10px; }
-.filter { display:flex; gap:8px; margin-bottom:14px; }
-.filter input { flex:1; max-width:320px; padding:7px 10px; border:1px solid var(--line); border-radius:6px; font:inherit; }
-.filter button { padding:7px 14px; border:0; border-radius:6px; background:var(--accent); color:#fff; font:inherit; cursor:pointer; }
-.banner { padding:10px 14px; border-radius:8px; margin-bottom:14px; }
-.banner.bad { background:#fde8e8; border:1px solid #f3b4b4; color:#8a1f1f; }
-.banner.warn { background:#fff5e0; border:1px solid #f0d08a; color:#7a5200; }
-section { background:var(--card); border:1px solid var(--line); border-radius:10px; padding:16px 18px; margin-bottom:16px; }
-.facts { display:grid; grid-template-columns:repeat(auto-fill, minmax(200px, 1fr)); gap:10px 18px; }
-.fact { display:flex; flex-direction:column; }
-.fact.wide { grid-column:1 / -1; }
-.fact .name { color:var(--muted); font-size:12px; text-transform:uppercase; letter-spacing:.4px; }
-.fact .value { font-variant-numeric:tabular-nums; word-break:break-all; }
-.bar { height:8px; background:var(--line); border-radius:4px; margin-top:4px; overflow:hidden; }
-.bar .fill { height:100%; background:var(--accent); }
-svg rect.ok { fill:var(--ok); } svg rect.failed { fill:var(--bad); } svg rect.refused { fill:var(--warn); }
-svg .axis { fill:var(--muted); font-size:10px; }
-table { width:100%; border-collapse:collapse; }
-th { text-align:left; color:var(--muted); font-weight:600; font-size:12px; border-bottom:1px solid var(--line); padding:6px 8px; }
-td { border-bottom:1px solid var(--line); padding:6px 8px; vertical-align:top; }
-td.key { font-weight:600; word-break:break-all; }
-td.value code { font:12px/1.4 ui-monospace, Menlo, Consolas, monospace; word-break:break-all; }
-td.num, td.time { white-space:nowrap; color:var(--muted); font-variant-numeric:tabular-nums; }
-.count { color:var(--muted); font-weight:400; }
-.empty { color:var(--muted); }
-.tabs { display:flex; flex-wrap:wrap; gap:8px; }
-.tab { display:flex; flex-direction:column; padding:6px 12px; border:1px solid var(--line, #ddd); border-radius:6px; color:inherit; text-decoration:none; }
-.tab.current { border-color:var(--accent); box-shadow:inset 0 -2px 0 var(--accent); }
-.tab .meta { font-size:12px; opacity:.75; }
-.pager { display:flex; gap:14px; align-items:center; margin-top:10px; }
-.pager a { color:var(--accent); text-decoration:none; }
-section.method h2 code { font-size:14px; } section.method em { color:var(--accent); font-style:normal; }
-form.try { display:flex; flex-wrap:wrap; gap:8px; align-items:center; }
-form.try input { padding:5px 8px; border:1px solid var(--line); border-radius:6px; font:12px ui-monospace, Menlo, monospace; }
-form.try button { padding:5px 12px; border:0; border-radius:6px; background:var(--accent); color:#fff; cursor:pointer; }
-pre.out { background:#f3f5f8; border-radius:6px; padding:8px; font-size:12px; white-space:pre-wrap; margin:8px 0 0; }
-pre.out:empty { display:none; }
-"#;

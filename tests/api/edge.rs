@@ -210,6 +210,20 @@ async fn data_that_does_not_fit_is_reported_not_dropped() {
         .contains("does not fit"));
     let page = edge.get("/").await.text().await.unwrap();
     assert!(page.contains("does not fit"), "the page says so");
+    // The last hour: this minute holds the applied pull and the refused one.
+    let minutes = status["last_hour"].as_array().unwrap();
+    assert_eq!(minutes.len(), 60);
+    let now = &minutes[59];
+    assert_eq!(
+        (now["ok"].as_u64(), now["refused"].as_u64()),
+        (Some(1), Some(1)),
+        "{now}"
+    );
+    assert!(page.contains("The last hour") && page.contains("1 ok, 0 failed, 1 refused"));
+    assert!(
+        page.contains(" s ago</time>"),
+        "times are relative, exact on hover"
+    );
 }
 
 #[actix_web::test]
