@@ -84,6 +84,8 @@ pub struct StatusReport {
     pub pulls: Vec<PullRecord>,
     /// The last hour of pulls, a minute at a time, oldest first.
     pub last_hour: Vec<crate::edge::hour::Minute>,
+    /// Each upstream: last success, last error, cooling down.
+    pub upstream_health: Vec<crate::edge::upstreams::UpstreamHealth>,
     /// Each `[[output]]`: renders, writes, failures, its last error.
     pub outputs: Vec<crate::outputs::OutputStatus>,
 }
@@ -113,6 +115,9 @@ impl EdgeView {
     pub fn report(&self, now_us: i64) -> StatusReport {
         let data_age_seconds = self.data_age(now_us);
         let stale = self.is_stale(now_us);
+        // Taken before the report is built: a guard made inside its literal
+        // lives until the literal ends, and a second lock would deadlock.
+        let upstream_health = self.upstreams().health(std::time::Instant::now());
         let s = self.state();
         StatusReport {
             roles: self.roles.clone(),
@@ -161,6 +166,7 @@ impl EdgeView {
             snapshot_error: s.snapshot_error.clone(),
             pulls: s.history.iter().cloned().collect(),
             last_hour: s.hour.last_hour(now_us),
+            upstream_health,
             outputs: self
                 .outputs
                 .lock()

@@ -24,6 +24,22 @@ pub struct Upstreams {
     cooldown: Duration,
     /// When each upstream last refused `wait`.
     refused_wait: Vec<Option<Instant>>,
+    /// When each last answered, and its last error with when (µs since
+    /// the epoch), for the page.
+    last_success_us: Vec<Option<i64>>,
+    last_error: Vec<Option<(i64, String)>>,
+}
+
+/// One upstream as the page and `/api/status` show it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct UpstreamHealth {
+    pub url: String,
+    pub last_success: Option<String>,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<String>,
+    /// Tried last for now, after failing (`client.upstream_cooldown`).
+    pub cooling_down: bool,
+    pub failures: u64,
 }
 
 /// How long an upstream that refused `wait` is pulled without it.
@@ -38,6 +54,8 @@ impl Upstreams {
             failures: vec![0; n],
             cooldown,
             refused_wait: vec![None; n],
+            last_success_us: vec![None; n],
+            last_error: vec![None; n],
         }
     }
 
@@ -56,15 +74,33 @@ impl Upstreams {
         ready
     }
 
-    /// Upstream `i` failed at `now`: it cools down.
-    pub fn failed(&mut self, i: usize, now: Instant) {
+    /// Upstream `i` failed at `now` (`at_us` on the wall clock) with
+    /// `why`: it cools down.
+    pub fn failed(&mut self, i: usize, now: Instant, at_us: i64, why: String) {
         self.failures[i] += 1;
         self.benched_until[i] = Some(now + self.cooldown);
+        self.last_error[i] = Some((at_us, why));
     }
 
-    /// Upstream `i` answered: it is no longer cooling down.
-    pub fn succeeded(&mut self, i: usize) {
+    /// Upstream `i` answered at `at_us`: it is no longer cooling down.
+    pub fn succeeded(&mut self, i: usize, at_us: i64) {
         self.benched_until[i] = None;
+        self.last_success_us[i] = Some(at_us);
+    }
+
+    /// Each upstream's health at `now`, in configured order.
+    pub fn health(&self, now: Instant) -> Vec<UpstreamHealth> {
+        let time = crate::domain::format_timestamp;
+        (0..self.list.len())
+            .map(|i| UpstreamHealth {
+                url: self.list[i].url.clone(),
+                last_success: self.last_success_us[i].map(time),
+                last_error: self.last_error[i].as_ref().map(|e| e.1.clone()),
+                last_error_at: self.last_error[i].as_ref().map(|e| time(e.0)),
+                cooling_down: self.benched_until[i].is_some_and(|until| until > now),
+                failures: self.failures[i],
+            })
+            .collect()
     }
 
     /// Upstream `i` refused `wait` at `now`.
@@ -104,17 +140,25 @@ mod tests {
     fn a_failed_upstream_waits_at_the_back_then_is_preferred_again() {
         let mut u = three();
         let t0 = Instant::now();
-        u.failed(0, t0);
+        u.failed(0, t0, 5, "timed out".into());
         assert_eq!(u.order(t0 + Duration::from_secs(1)), vec![1, 2, 0]);
+        let health = u.health(t0 + Duration::from_secs(1));
+        assert!(health[0].cooling_down && !health[1].cooling_down);
+        assert_eq!(health[0].last_error.as_deref(), Some("timed out"));
+        assert!(
+            !u.health(t0 + Duration::from_secs(30))[0].cooling_down,
+            "cooled down"
+        );
         assert_eq!(u.order(t0 + Duration::from_secs(30)), vec![0, 1, 2]);
-        u.failed(1, t0 + Duration::from_secs(2));
+        u.failed(1, t0 + Duration::from_secs(2), 6, "refused".into());
         assert_eq!(
             u.order(t0 + Duration::from_secs(10)),
             vec![2, 0, 1],
             "soonest back first"
         );
-        u.succeeded(0);
+        u.succeeded(0, 7);
         assert_eq!(u.order(t0 + Duration::from_secs(10)), vec![0, 2, 1]);
+        assert!(u.health(t0)[0].last_success.is_some() && !u.health(t0)[0].cooling_down);
         let failures: Vec<_> = u.failures().collect();
         assert_eq!(failures, vec![("a", 1), ("b", 1), ("c", 0)]);
     }

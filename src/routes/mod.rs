@@ -6,6 +6,7 @@ pub mod method_browser;
 pub mod metrics;
 pub mod origin;
 pub mod page;
+mod page_charts;
 mod page_style;
 pub mod rpc;
 pub mod status;

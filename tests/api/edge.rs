@@ -224,6 +224,12 @@ async fn data_that_does_not_fit_is_reported_not_dropped() {
         page.contains(" s ago</time>"),
         "times are relative, exact on hover"
     );
+    let health = &status["upstream_health"][0];
+    assert!(
+        health["last_success"].is_string() && health["cooling_down"] == false,
+        "{health}"
+    );
+    assert!(page.contains("Upstreams") && page.contains("ready"));
 }
 
 #[actix_web::test]

@@ -40,6 +40,13 @@ async fn the_edge_fails_over_and_returns_to_its_first_upstream() {
         (json!(2), 2, 1)
     );
     assert_eq!(edge.status().await["upstream_in_use"], second.url);
+    let health = edge.status().await["upstream_health"].clone();
+    assert_eq!(health[0]["cooling_down"], true, "{health}");
+    assert!(
+        health[0]["last_error"].as_str().unwrap().contains("500"),
+        "{health}"
+    );
+    assert_eq!(health[1]["cooling_down"], false);
 
     // While it cools down, the first is not asked at all.
     assert_eq!(edge.tick().await, TickReport::Applied);

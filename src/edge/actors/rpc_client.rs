@@ -183,7 +183,7 @@ impl Handler<Pull> for RpcClient {
                         body_hash,
                         bytes,
                     }) => {
-                        lock(&upstreams).succeeded(i);
+                        lock(&upstreams).succeeded(i, crate::domain::now_us());
                         return Ok(Fetched {
                             pulled,
                             upstream: upstream.url.clone(),
@@ -195,7 +195,8 @@ impl Handler<Pull> for RpcClient {
                         });
                     }
                     Err(e) => {
-                        lock(&upstreams).failed(i, msg.at);
+                        let now_us = crate::domain::now_us();
+                        lock(&upstreams).failed(i, msg.at, now_us, e.to_string());
                         failures.push(format!("{}: {e}", upstream.url));
                     }
                 }
