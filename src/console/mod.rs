@@ -45,6 +45,7 @@ mod layout;
 mod login;
 mod namespaces;
 mod records;
+mod records_forms;
 mod session;
 mod tokens;
 mod transfer;

@@ -13,9 +13,9 @@ use serde_json::{json, Value};
 
 use super::layout::{notice, page, respond, send};
 use super::namespaces::{back_to, bytes};
+use super::records_forms::{delete_form, editor, schema_form, transfer_card};
 use super::session::urlencode;
 use super::ConsoleState;
-use crate::center::ConsoleUser;
 use crate::domain::{Namespace, RecordKey, ValueSchema, MAX_VIOLATIONS};
 
 /// Records per page.
@@ -189,107 +189,6 @@ fn truncate(s: &str, max: usize) -> String {
     match s.char_indices().nth(max) {
         Some((i, _)) => format!("{}…", &s[..i]),
         None => s.to_string(),
-    }
-}
-
-fn editor(user: &ConsoleUser, ns: &Namespace, found: &Value) -> Markup {
-    html! {
-        section.card #editor-card {
-            h2 { "Edit" }
-            p.hint { "Edits are staged here, checked against the namespace's schema, and published together as one change set." }
-            div.row { button.secondary type="button" #new-record { "New record" } }
-            form #editor hidden {
-                label for="edit-key" { "Key" }
-                input #edit-key type="text" maxlength="255" required autocomplete="off";
-                label for="edit-value" { "Value (JSON)" }
-                textarea #edit-value rows="10" spellcheck="false" required {}
-                div #edit-errors role="alert" aria-live="assertive" {}
-                div.row {
-                    button.primary type="submit" #stage { "Stage" }
-                    button.secondary type="button" #cancel-edit { "Cancel" }
-                }
-            }
-        }
-        section.card #staged-card hidden {
-            h2 { "Staged changes " span.count #staged-count {} }
-            div #staged {}
-            form #publish method="post" action=(format!("/console/ns/{ns}/publish")) {
-                input type="hidden" name="csrf" value=(user.csrf);
-                input type="hidden" name="changes" #publish-changes;
-                input type="hidden" name="if_revision" #publish-base value=(found["revision"]);
-                label for="comment" { "Comment (kept in the audit log)" }
-                input #comment type="text" name="comment" maxlength="1000" placeholder="What and why";
-                div.row {
-                    button.primary type="submit" #publish-button { "Publish" }
-                    button.secondary type="button" #discard { "Discard all" }
-                }
-            }
-        }
-    }
-}
-
-fn transfer_card(user: &ConsoleUser, ns: &Namespace, may_write: bool) -> Markup {
-    html! {
-        details.card #transfer-card {
-            summary { h2 { "Import and export" } }
-            form.inline method="get" action=(format!("/console/ns/{ns}/export")) {
-                label for="export-at" { "Download, as it is now or at a revision" }
-                div.row {
-                    input #export-at type="text" name="at" inputmode="numeric" placeholder="revision (empty: now)";
-                    button.secondary type="submit" name="format" value="json" { "JSON" }
-                    button.secondary type="submit" name="format" value="ndjson" { "NDJSON" }
-                    button.secondary type="submit" name="format" value="csv" { "CSV" }
-                }
-            }
-            @if may_write {
-                form.stack #import method="post" action=(format!("/console/ns/{ns}/import")) {
-                    input type="hidden" name="csrf" value=(user.csrf);
-                    label for="import-file" { "Upload a file (JSON object, NDJSON lines {key, value}, or CSV key,value) or paste it below" }
-                    input #import-file type="file" accept=".json,.ndjson,.jsonl,.csv";
-                    textarea #import-data name="data" rows="6" spellcheck="false" required {}
-                    label for="import-format" { "Format" }
-                    select #import-format name="format" {
-                        option value="json" { "JSON" } option value="ndjson" { "NDJSON" } option value="csv" { "CSV" }
-                    }
-                    label.check { input type="checkbox" name="replace"; " Replace: remove the keys the file lacks" }
-                    button.primary type="submit" { "Dry run" }
-                }
-            }
-        }
-    }
-}
-
-fn schema_form(user: &ConsoleUser, ns: &Namespace, info: &Value) -> Markup {
-    let current = match &info["schema"] {
-        Value::Null => String::new(),
-        s => serde_json::to_string_pretty(s).unwrap_or_default(),
-    };
-    html! {
-        details.card #schema-card {
-            summary { h2 { "Schema" } span.meta { @if current.is_empty() { "none" } @else { "set" } } }
-            form.stack method="post" action=(format!("/console/ns/{ns}/schema")) {
-                input type="hidden" name="csrf" value=(user.csrf);
-                label for="schema" { "JSON Schema (draft 2020-12) every value must match; empty to clear" }
-                textarea #schema name="schema" rows="8" spellcheck="false" { (current) }
-                button.primary type="submit" { "Save schema" }
-            }
-        }
-    }
-}
-
-fn delete_form(user: &ConsoleUser, ns: &Namespace) -> Markup {
-    html! {
-        details.card.danger-zone {
-            summary { h2 { "Delete this namespace" } }
-            form.stack method="post" action=(format!("/console/ns/{ns}/delete")) {
-                input type="hidden" name="csrf" value=(user.csrf);
-                p { "Deletes the namespace with its history. Edges pulling it get an error." }
-                label for="confirm" { "Type " code { (ns.as_str()) } " to confirm" }
-                input #confirm type="text" name="confirm" autocomplete="off" required;
-                label.check { input type="checkbox" name="force"; " Delete its records too" }
-                button.danger type="submit" { "Delete namespace" }
-            }
-        }
     }
 }
 
