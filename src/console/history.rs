@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 
 use super::layout::{notice, page, send};
 use super::namespaces::back_to;
+use super::records::KeyQuery;
 use super::session::urlencode;
 use super::ConsoleState;
 use crate::domain::Namespace;
@@ -88,11 +89,6 @@ pub async fn timeline(
         StatusCode::OK,
         page(&format!("History of {ns}"), Some(&user), body),
     )
-}
-
-#[derive(Deserialize)]
-pub struct KeyQuery {
-    key: String,
 }
 
 /// `GET /console/ns/{ns}/key?key=`: one key's writes, with a diff between

@@ -52,7 +52,7 @@ mod transfer;
 mod users;
 
 use actix_web::web;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::center::{Center, ConsoleUser};
 use crate::domain::Principal;
@@ -86,6 +86,34 @@ impl ConsoleState {
         let raw = call_in_process(&self.center, &caller, method, params).await?;
         serde_json::from_str(raw.as_str())
             .map_err(|_| RpcError::new(crate::rpc::error::INTERNAL_ERROR, "internal error"))
+    }
+}
+
+impl ConsoleState {
+    /// The `namespaces.list` row of `ns` as `user` sees it (`None` when it
+    /// does not exist or cannot be read).
+    pub async fn namespace_row(
+        &self,
+        user: &ConsoleUser,
+        req: &actix_web::HttpRequest,
+        ns: &str,
+    ) -> Option<Value> {
+        let all = self
+            .call(user, req, "namespaces.list", json!([]))
+            .await
+            .ok()?;
+        all.as_array()?.iter().find(|n| n["name"] == ns).cloned()
+    }
+
+    /// The JSON Schema of `ns`, if it has one.
+    pub async fn namespace_schema(
+        &self,
+        user: &ConsoleUser,
+        req: &actix_web::HttpRequest,
+        ns: &str,
+    ) -> Option<Value> {
+        let row = self.namespace_row(user, req, ns).await?;
+        Some(row["schema"].clone()).filter(|s| !s.is_null())
     }
 }
 

@@ -61,15 +61,8 @@ pub async fn browse(
         Err(e) => return back_to("/console", "error", &e.message),
     };
     let info = state
-        .call(&user, &req, "namespaces.list", json!([]))
+        .namespace_row(&user, &req, ns.as_str())
         .await
-        .ok()
-        .and_then(|all| {
-            all.as_array()?
-                .iter()
-                .find(|n| n["name"] == ns.as_str())
-                .cloned()
-        })
         .unwrap_or(Value::Null);
     let may_write = user.grants.may_write(&ns);
     let body = html! {
@@ -192,9 +185,10 @@ fn truncate(s: &str, max: usize) -> String {
     }
 }
 
+/// `?key=`: one key of a namespace.
 #[derive(Deserialize)]
 pub struct KeyQuery {
-    key: String,
+    pub(super) key: String,
 }
 
 /// `GET /console/ns/{ns}/value?key=`: one record as JSON (the editor and
@@ -243,16 +237,7 @@ pub async fn check(
     if let Err(e) = RecordKey::parse(body.key.clone()) {
         errors.push(e.to_string());
     }
-    let schema = state
-        .call(&user, &req, "namespaces.list", json!([]))
-        .await
-        .ok()
-        .and_then(|all| {
-            let all = all.as_array()?.clone();
-            all.into_iter().find(|n| n["name"] == ns.as_str())
-        })
-        .map(|n| n["schema"].clone())
-        .filter(|s| !s.is_null());
+    let schema = state.namespace_schema(&user, &req, ns.as_str()).await;
     if let Some(schema) = schema {
         match ValueSchema::compile(&schema) {
             Ok(compiled) => {

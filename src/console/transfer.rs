@@ -170,17 +170,7 @@ async fn prepare(
     }
     let plan = Plan::new(&pairs, &records, form.replace.is_some());
     let mut violations = Vec::new();
-    let schema = state
-        .call(user, req, "namespaces.list", json!([]))
-        .await
-        .ok()
-        .and_then(|all| {
-            all.as_array()?
-                .iter()
-                .find(|n| n["name"] == ns)
-                .map(|n| n["schema"].clone())
-        })
-        .filter(|s| !s.is_null());
+    let schema = state.namespace_schema(user, req, ns).await;
     if let Some(schema) = schema.and_then(|s| ValueSchema::compile(&s).ok()) {
         for (key, value) in &records {
             schema.check(key.as_str(), value, &mut violations);
