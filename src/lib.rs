@@ -24,6 +24,7 @@ pub mod console;
 pub mod db;
 pub mod domain;
 pub mod edge;
+pub mod fleet;
 pub mod memory;
 pub mod metrics;
 pub mod outputs;

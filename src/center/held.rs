@@ -19,7 +19,7 @@ use super::read_cache::ChangesReply;
 use super::Center;
 use crate::domain::Namespace;
 use crate::metrics::Exposition;
-use crate::rpc::{CallError, RawJson};
+use crate::rpc::CallError;
 
 /// Held requests now, how they ended, and the bounds.
 #[derive(Debug)]
@@ -51,6 +51,11 @@ impl Holds {
             by_shutdown: AtomicU64::new(0),
             closing: tokio::sync::watch::Sender::new(false),
         }
+    }
+
+    /// `server.max_hold`.
+    pub fn max_hold(&self) -> Duration {
+        self.max_hold
     }
 
     /// Answers every held request now and holds no more (shutdown).
@@ -128,7 +133,7 @@ impl Center {
         since: i64,
         namespaces: Option<Vec<Namespace>>,
         wait: Duration,
-    ) -> Result<RawJson, CallError> {
+    ) -> Result<ChangesReply, CallError> {
         let holds = &self.holds;
         let deadline = Instant::now() + wait.min(holds.max_hold);
         // Subscribed before the first look, so a change between the look
@@ -137,11 +142,11 @@ impl Center {
         let mut reply = self.changes(since, namespaces.clone()).await?;
         // A full reply (`since` 0 among them) carries everything: never held.
         if reply.changed || wait.is_zero() {
-            return Ok(reply.json);
+            return Ok(reply);
         }
         let mut closing = holds.closing.subscribe();
         let Some(_held) = holds.enter() else {
-            return Ok(reply.json);
+            return Ok(reply);
         };
         loop {
             // `changed` marks what it saw; a rise since the subscription
@@ -153,17 +158,17 @@ impl Center {
                 // The wait passed (or the cache is gone): nothing changed.
                 Either::Left(_) => {
                     holds.by_wait.fetch_add(1, Ordering::Relaxed);
-                    return Ok(reply.json);
+                    return Ok(reply);
                 }
                 Either::Right(_) => {
                     holds.by_shutdown.fetch_add(1, Ordering::Relaxed);
-                    return Ok(reply.json);
+                    return Ok(reply);
                 }
             }
             let next: ChangesReply = self.changes(since, namespaces.clone()).await?;
             if next.changed {
                 holds.by_change.fetch_add(1, Ordering::Relaxed);
-                return Ok(next.json);
+                return Ok(next);
             }
             // A change in other namespaces: the reply moves to its
             // revision, and the wait goes on.

@@ -3,6 +3,7 @@
 //! every call for `/metrics`, and checks credentials; `start` wires it.
 
 mod credentials;
+mod fleet;
 mod held;
 mod history;
 mod legacy;
@@ -55,6 +56,8 @@ pub struct CenterOptions {
     pub max_held: usize,
     /// `server.session_idle` and `server.session_lifetime`.
     pub sessions: crate::db::sessions::SessionLimits,
+    /// The fleet view's bounds; `None` when `server.fleet_window` is `0s`.
+    pub fleet: Option<crate::fleet::FleetOptions>,
 }
 
 /// Executes store calls; cheap to clone (one per HTTP worker).
@@ -82,6 +85,8 @@ pub struct Center {
     holds: Arc<Holds>,
     /// When console sessions end (`sessions.rs`).
     session_limits: crate::db::sessions::SessionLimits,
+    /// The edges that pulled (`fleet.rs`); `None`: the fleet view is off.
+    fleet: Option<Arc<crate::fleet::Fleet>>,
 }
 
 impl Center {
@@ -105,6 +110,7 @@ impl Center {
             flights: Arc::default(),
             holds: Arc::new(Holds::new(options.max_hold, options.max_held)),
             session_limits: options.sessions,
+            fleet: options.fleet.map(|o| Arc::new(crate::fleet::Fleet::new(o))),
         }
     }
 
@@ -116,6 +122,9 @@ impl Center {
     pub fn render_metrics(&self, out: &mut Exposition) {
         self.metrics.render(out);
         self.holds.render(out);
+        if let Some(fleet) = &self.fleet {
+            fleet.render(out);
+        }
         let state = self.pool.state();
         out.single(
             "syncdict_db_pool_connections",
@@ -226,10 +235,17 @@ impl Executor for Center {
             ));
         }
         match call {
-            StoreCall::List(ns) => Ok(self.list(&ns).await?.json),
+            StoreCall::List(ns) => {
+                let list = self.list(&ns).await?;
+                let pulled = std::slice::from_ref(&ns);
+                self.note_pull(caller, pulled, None, list.revision, Duration::ZERO);
+                Ok(list.json)
+            }
             StoreCall::MyRpc => {
                 let list = self.list(&Namespace::default()).await?;
                 let legacy = list.legacy.get_or_init(|| legacy::rows(&list.json));
+                let default = std::slice::from_ref(Namespace::default_ref());
+                self.note_pull(caller, default, None, list.revision, Duration::ZERO);
                 Ok(legacy.clone())
             }
             StoreCall::Get(ns, key) => match self
@@ -270,9 +286,21 @@ impl Executor for Center {
                 namespaces,
                 wait,
             } => {
-                self.held_changes(since, namespaces, wait.unwrap_or_default())
-                    .await
+                // Kept for the fleet view only when it is on.
+                let pulled = caller.hello.as_ref().and(namespaces.clone());
+                let wait = wait.unwrap_or_default();
+                let reply = self.held_changes(since, namespaces, wait).await?;
+                let default = std::slice::from_ref(Namespace::default_ref());
+                let pulled = pulled.as_deref().unwrap_or(default);
+                let hold = wait.min(self.holds.max_hold());
+                self.note_pull(caller, pulled, Some(since), reply.revision, hold);
+                Ok(reply.json)
             }
+            StoreCall::FleetList {
+                state,
+                limit,
+                offset,
+            } => self.fleet_list(state, limit, offset).await,
             StoreCall::History {
                 namespace,
                 key,

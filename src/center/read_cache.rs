@@ -58,6 +58,8 @@ impl ListSnapshot {
 pub struct ChangesReply {
     pub json: RawJson,
     pub changed: bool,
+    /// The revision the reply brings its reader to.
+    pub revision: i64,
 }
 
 #[derive(Debug, Default)]
@@ -248,6 +250,7 @@ mod tests {
         ChangesReply {
             json,
             changed: true,
+            revision: 0,
         }
     }
 

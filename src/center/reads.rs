@@ -137,6 +137,7 @@ impl Center {
             return Some(ChangesReply {
                 json: empty_reply(known, names, original),
                 changed: false,
+                revision: known,
             });
         }
         if since == 0 || since > known {
@@ -249,6 +250,7 @@ impl Center {
         let delta = ChangesReply {
             json: delta,
             changed,
+            revision: found.revision,
         };
         self.cache
             .store_delta(key.clone(), found.revision, delta.clone());
@@ -284,6 +286,7 @@ fn full_reply(names: &[Namespace], lists: &[ListSnapshot], original: bool) -> Ch
     let full = |json| ChangesReply {
         json,
         changed: true,
+        revision,
     };
     if original {
         return full(RawJson::from_trusted(format!(

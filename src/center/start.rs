@@ -29,6 +29,8 @@ pub struct CenterRole {
     hold_poll: JoinHandle<()>,
     /// Deletes expired records every `server.expire_interval`.
     expirer: JoinHandle<()>,
+    /// Writes the fleet view's sightings (`Center::flush_fleet`).
+    fleet_flush: JoinHandle<()>,
     /// DB executor threads still running (each holds pooled connections).
     executors: Arc<AtomicUsize>,
 }
@@ -145,9 +147,16 @@ pub async fn start(settings: &Settings, signer: Option<Arc<Signer>>) -> CenterRo
             max_hold: s.max_hold.get(),
             max_held: s.max_held,
             sessions,
+            fleet: (!s.fleet_window.get().is_zero()).then(|| crate::fleet::FleetOptions {
+                window: s.fleet_window.get(),
+                silent: s.fleet_silent.get(),
+                lag: s.fleet_lag.get(),
+                max_edges: s.fleet_max_edges,
+            }),
         },
     );
     CenterRole {
+        fleet_flush: super::fleet::spawn_flush(center.clone(), s.fleet_flush_interval.get()),
         usage: spawn_usage(center.clone()),
         hold_poll: spawn_hold_poll(center.clone(), s.hold_poll_interval.get()),
         center,
@@ -170,8 +179,14 @@ impl CenterRole {
             usage,
             hold_poll,
             expirer,
+            fleet_flush,
             executors,
         } = self;
+        fleet_flush.abort();
+        let _ = fleet_flush.await;
+        if let Err(e) = center.flush_fleet(crate::domain::now_us()).await {
+            tracing::debug!(error = %e, "fleet view not written at shutdown");
+        }
         expirer.abort();
         let _ = expirer.await;
         hold_poll.abort();

@@ -48,6 +48,10 @@ pub enum JsonRpcVersion {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ClientSettings {
+    /// This edge's name, sent with each pull (`Syncdict-Edge`) for the
+    /// centers' fleet view: 1 to 64 of A-Z, a-z, 0-9, '.', '_', '-'.
+    /// Default `""`: the host name.
+    pub name: String,
     /// JSON-RPC URLs tried in order; on failure the next one. Empty means this
     /// process's own /RPC (needs the center role). Default `[]`.
     pub upstreams: Vec<UpstreamUrl>,
@@ -143,10 +147,19 @@ pub struct ClientSettings {
     pub max_stale: HumanDuration,
 }
 
+impl ClientSettings {
+    /// `name`, or the host name when it is empty (validated at start).
+    pub fn edge_name(&self) -> crate::domain::EdgeName {
+        crate::domain::EdgeName::parse(&self.name)
+            .unwrap_or_else(|_| crate::domain::EdgeName::of_this_host())
+    }
+}
+
 impl Default for ClientSettings {
     fn default() -> Self {
         let secs = |s| HumanDuration(std::time::Duration::from_secs(s));
         ClientSettings {
+            name: String::new(),
             upstreams: Vec::new(),
             namespaces: vec![Namespace::default()],
             namespace_sizes: BTreeMap::new(),

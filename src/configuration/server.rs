@@ -146,6 +146,24 @@ pub struct ServerSettings {
     /// A console session ends this long after sign-in, however busy.
     /// Default `"12h"`.
     pub session_lifetime: HumanDuration,
+    /// The fleet view (console, `fleet.list`, `/metrics`): edges that
+    /// pulled within this are listed; older ones are forgotten, in memory
+    /// and in the database. `"0s"` turns the fleet view off (pulls are not
+    /// recorded). Default `"24h"`.
+    pub fleet_window: HumanDuration,
+    /// An edge with no pull for longer than this (plus the time its pulls
+    /// may be held) is silent. Default `"1m"`.
+    pub fleet_silent: HumanDuration,
+    /// An edge that misses a change made longer ago than this is lagging.
+    /// Default `"30s"`.
+    pub fleet_lag: HumanDuration,
+    /// Most edges remembered (per center in memory, and in the database);
+    /// past it the ones that pulled longest ago are forgotten first.
+    /// Default `10000`.
+    pub fleet_max_edges: usize,
+    /// How often a center writes the edges it saw to the database (one
+    /// batch) and judges the fleet for `/metrics`. Default `"10s"`.
+    pub fleet_flush_interval: HumanDuration,
     /// PEM certificate chain and private key: serve HTTPS (TLS 1.2 and
     /// 1.3, session tickets) instead of plain HTTP. Re-read on SIGHUP and
     /// when the files change, so a renewed certificate needs no restart.
@@ -215,6 +233,11 @@ impl Default for ServerSettings {
             remember_logins: HumanDuration(std::time::Duration::from_secs(60)),
             session_idle: HumanDuration(std::time::Duration::from_secs(30 * 60)),
             session_lifetime: HumanDuration(std::time::Duration::from_secs(12 * 3600)),
+            fleet_window: HumanDuration(std::time::Duration::from_secs(24 * 3600)),
+            fleet_silent: HumanDuration(std::time::Duration::from_secs(60)),
+            fleet_lag: HumanDuration(std::time::Duration::from_secs(30)),
+            fleet_max_edges: 10_000,
+            fleet_flush_interval: HumanDuration(std::time::Duration::from_secs(10)),
             tls_cert_file: None,
             tls_key_file: None,
             tls_client_ca_file: None,

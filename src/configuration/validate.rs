@@ -65,6 +65,45 @@ impl Settings {
                 "must be at least server.session_idle".into(),
             );
         }
+        let window = s.fleet_window.get();
+        if !window.is_zero() {
+            let second = std::time::Duration::from_secs(1);
+            let checks = [
+                (
+                    "server.fleet_silent",
+                    s.fleet_silent.get() >= second,
+                    "must be at least 1s",
+                ),
+                (
+                    "server.fleet_window",
+                    window >= s.fleet_silent.get(),
+                    "must be at least server.fleet_silent (or 0s: off)",
+                ),
+                (
+                    "server.fleet_lag",
+                    s.fleet_lag.get() >= second,
+                    "must be at least 1s",
+                ),
+                (
+                    "server.fleet_flush_interval",
+                    s.fleet_flush_interval.get() >= second,
+                    "must be at least 1s",
+                ),
+                (
+                    "server.fleet_max_edges",
+                    (1..=1_000_000).contains(&s.fleet_max_edges),
+                    "must be between 1 and 1000000",
+                ),
+            ];
+            if let Some((key, _, why)) = checks.into_iter().find(|(_, ok, _)| !ok) {
+                return fail(key, why.into());
+            }
+        }
+        if !self.client.name.is_empty() {
+            if let Err(e) = crate::domain::EdgeName::parse(&self.client.name) {
+                return fail("client.name", e.to_string());
+            }
+        }
         if s.expire_interval.get() < std::time::Duration::from_millis(10) {
             return fail("server.expire_interval", "must be at least 10ms".into());
         }

@@ -44,6 +44,7 @@ pub fn page(title: &str, user: Option<&ConsoleUser>, body: Markup) -> Markup {
                         nav.main aria-label="Sections" {
                             a href="/console" { "Namespaces" }
                             @if user.grants.is_admin() {
+                                a href="/console/fleet" { "Fleet" }
                                 a href="/console/users" { "Users" }
                                 a href="/console/tokens" { "Tokens" }
                             }

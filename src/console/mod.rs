@@ -40,6 +40,7 @@ macro_rules! may_change_or_return {
     };
 }
 
+mod fleet;
 mod history;
 mod layout;
 mod login;
@@ -82,6 +83,7 @@ impl ConsoleState {
             grants: user.grants.clone(),
             reads_need_user: self.access.reads_need_user,
             address: Some(self.access.client_ip(req)),
+            hello: None,
         };
         let raw = call_in_process(&self.center, &caller, method, params).await?;
         serde_json::from_str(raw.as_str())
@@ -128,6 +130,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/logout", web::post().to(login::sign_out))
             .route("/assets/{file}", web::get().to(layout::asset))
             .route("/namespaces", web::post().to(namespaces::create))
+            .route("/fleet", web::get().to(fleet::fleet))
             .route("/tokens", web::get().to(tokens::list))
             .route("/tokens", web::post().to(tokens::create))
             .route("/tokens/{name}/revoke", web::post().to(tokens::revoke))

@@ -11,6 +11,7 @@ pub mod admin;
 mod digests;
 pub mod executor;
 mod expiry;
+pub mod fleet;
 pub mod history;
 pub mod namespaces;
 mod pool;

@@ -98,6 +98,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    fleet_edges (name, address) {
+        name -> Text,
+        address -> Text,
+        version -> Text,
+        namespaces -> Text,
+        revision -> BigInt,
+        in_step -> Bool,
+        digest -> Text,
+        hold_us -> BigInt,
+        first_seen_us -> BigInt,
+        last_pull_us -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     records,
     meta,
@@ -107,5 +122,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     grants,
     users,
     tokens,
-    console_sessions
+    console_sessions,
+    fleet_edges
 );

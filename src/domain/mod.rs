@@ -2,6 +2,7 @@
 
 mod change_set;
 mod expiry;
+mod fleet;
 mod grants;
 mod host;
 mod namespace;
@@ -14,6 +15,10 @@ mod value_schema;
 
 pub use change_set::{Applied, ChangeSet, Write, WriteOrigin};
 pub use expiry::{parse_rfc3339_us, Expiry, InvalidExpiry, MAX_EXPIRES_IN};
+pub use fleet::{
+    DigestReport, EdgeHello, EdgeName, EdgeSeen, EdgeState, InvalidEdgeName, DIGEST_HEADER,
+    EDGE_HEADER,
+};
 pub use grants::{Grants, Level, Scope};
 pub use host::{hostname, is_loopback};
 pub use namespace::{InvalidNamespace, Namespace, MAX_NAMESPACE};

@@ -22,7 +22,7 @@
 //! HTTP handlers read through a shared handle (a moka lookup and a binary
 //! search; no mailbox). Only the cache actor writes.
 
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use moka::policy::EvictionPolicy;
@@ -31,7 +31,7 @@ use moka::sync::Cache;
 use super::protocol::{Part, Pulled};
 use super::shard::EntryRef;
 pub use super::table::{ApplyError, Table};
-use crate::domain::Namespace;
+use crate::domain::{DigestReport, Namespace};
 use crate::signing::{self, VerifyKey};
 
 /// One namespace as the page and `/api/status` show it.
@@ -59,6 +59,9 @@ pub struct EdgeStore {
     misses: AtomicU64,
     /// `client.verify_keys`: when not empty, every change is verified.
     verify_keys: Vec<VerifyKey>,
+    /// The last digest check: set when a pull is applied (sent to the
+    /// centers for their fleet view).
+    digest_failed: AtomicBool,
 }
 
 impl EdgeStore {
@@ -92,6 +95,7 @@ impl EdgeStore {
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
             verify_keys: Vec::new(),
+            digest_failed: AtomicBool::new(false),
         }
     }
 
@@ -218,6 +222,7 @@ impl EdgeStore {
     /// are ignored.
     pub fn apply(&self, pulled: &Pulled, max_shrink: Option<u8>) -> Result<(), ApplyError> {
         let mut first_refusal = None;
+        let mut digest_failed = false;
         for part in &pulled.parts {
             let Some(budget) = self
                 .namespaces
@@ -243,12 +248,25 @@ impl EdgeStore {
             match outcome {
                 Ok(next) => self.tables.insert(part.namespace.clone(), Arc::new(next)),
                 Err(e) => {
+                    digest_failed |= matches!(e, ApplyError::Digest { .. });
                     first_refusal.get_or_insert(e);
                 }
             }
         }
         self.tables.run_pending_tasks();
+        self.digest_failed.store(digest_failed, Ordering::Relaxed);
         first_refusal.map_or(Ok(()), Err)
+    }
+
+    /// The outcome of the last digest check, as the edge reports it.
+    pub fn digest_report(&self) -> DigestReport {
+        if self.verify_keys.is_empty() {
+            DigestReport::Unchecked
+        } else if self.digest_failed.load(Ordering::Relaxed) {
+            DigestReport::Failed
+        } else {
+            DigestReport::Verified
+        }
     }
 
     /// `next` if its digest matches the center's signature (with

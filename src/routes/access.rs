@@ -68,6 +68,7 @@ impl Access {
             grants: Grants::default(),
             reads_need_user: self.reads_need_user,
             address: None,
+            hello: None,
         };
         let Some(header) = req.headers().get(header::AUTHORIZATION) else {
             return Ok(anonymous);

@@ -47,7 +47,13 @@ pub async fn rpc(
     let protocol = protocol_of(req.headers().get(header::CONTENT_TYPE))
         .map_or(Protocol::Json, |(protocol, _)| protocol);
     let answer = match admit(&req, payload, &state).await {
-        Ok((admitted, caller)) => {
+        Ok((admitted, mut caller)) => {
+            if state.center.fleet().is_some() {
+                // For the fleet view: who is pulling (read only here, and
+                // only while the view is on).
+                caller.address = Some(state.access.client_ip(&req));
+                caller.hello = Some(hello(&req));
+            }
             let request = rpc::Incoming {
                 protocol: admitted.protocol,
                 body: &admitted.body,
@@ -66,6 +72,17 @@ pub async fn rpc(
         .metrics()
         .observe_request(response.status().as_u16(), started.elapsed());
     response
+}
+
+/// What the request's headers say of the client (`domain::EdgeHello`).
+fn hello(req: &HttpRequest) -> crate::domain::EdgeHello {
+    let h = req.headers();
+    let bytes = |name: &str| h.get(name).map(HeaderValue::as_bytes);
+    crate::domain::EdgeHello::from_headers(
+        bytes(crate::domain::EDGE_HEADER),
+        h.get(header::USER_AGENT).map(HeaderValue::as_bytes),
+        bytes(crate::domain::DIGEST_HEADER),
+    )
 }
 
 /// Where a signing center puts the signed digest of each namespace whose

@@ -99,6 +99,17 @@ pub fn bind(protocol: Protocol, name: &str, params: Params) -> Result<Bound, Rpc
             limit: limit_arg(next())?,
         }),
         Method::TestRpcMyRpc => store(StoreCall::MyRpc),
+        Method::FleetList => store(StoreCall::FleetList {
+            state: optional(next(), edge_state_arg)?,
+            limit: limit_arg(next())?,
+            offset: optional(next(), |v| match v.as_i64() {
+                Some(n) if n >= 0 => Ok(n),
+                _ => Err(RpcError::invalid_params(
+                    "\"offset\" must be an integer, 0 or more",
+                )),
+            })?
+            .unwrap_or(0),
+        }),
         Method::TokensList => store(StoreCall::TokensList),
         Method::TokensAdd => store(StoreCall::TokensAdd {
             name: token_name_arg(next())?,
@@ -370,6 +381,13 @@ fn comment_arg(v: Value) -> Result<String, RpcError> {
         )));
     }
     Ok(text)
+}
+
+fn edge_state_arg(v: Value) -> Result<crate::domain::EdgeState, RpcError> {
+    let text = string_arg("state", v)?;
+    crate::domain::EdgeState::parse(&text).ok_or_else(|| {
+        RpcError::invalid_params("\"state\" must be \"current\", \"lagging\" or \"silent\"")
+    })
 }
 
 fn limit_arg(v: Value) -> Result<i64, RpcError> {

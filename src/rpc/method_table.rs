@@ -80,6 +80,11 @@ pub fn info(method: Method) -> &'static MethodInfo {
                    cannot demote itself. false if there is no such user." },
         Method::UsersRemove => &MethodInfo { name: "users.remove", params: &[("name", Ty::String)], required: 1, returns: Ty::Boolean, offered: Both, permission: Admin,
             help: "Removes a user with its grants and console sessions (administrators; not oneself); false if there was none." },
+        Method::FleetList => &MethodInfo { name: "fleet.list", params: &[("state", Ty::String), ("limit", Ty::Int), ("offset", Ty::Int)], required: 0, returns: Ty::Struct, offered: Both, permission: Admin,
+            help: "The edges that pulled from the centers on this database within server.fleet_window (administrators): \
+                   {totals: {current, lagging, silent}, count, edges: [{name, address, version, namespaces, revision, newest, \
+                   lag_revisions, lag_seconds, digest, in_step, state, first_seen, last_pull}]}, lagging first, then silent, \
+                   then current; only state if given; limit (default 100, at most 1000) from offset." },
         Method::AuditList => &MethodInfo { name: "audit.list", params: &[("since_revision", Ty::Int), ("limit", Ty::Int)], required: 0, returns: Ty::Array, offered: Both, permission: ReadAll,
             help: "One entry per committed revision after since_revision (oldest first; without it the newest), at \
                    most limit (default 100, at most 1000): {revision, at, author, address, method, namespace, keys, comment}." },

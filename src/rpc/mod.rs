@@ -70,6 +70,9 @@ pub struct Caller {
     /// The client's address (after `server.trusted_proxies`), for the
     /// audit log; `None` when unknown.
     pub address: Option<std::net::IpAddr>,
+    /// What a pulling edge says of itself (its headers), for the fleet
+    /// view; `None` when the fleet view is off or the call is no pull.
+    pub hello: Option<crate::domain::EdgeHello>,
 }
 
 /// The single authorization check: every call, alone, in a batch or in a

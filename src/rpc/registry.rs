@@ -81,6 +81,7 @@ pub enum Method {
     UsersAdd,
     UsersUpdate,
     UsersRemove,
+    FleetList,
     TestRpcMyRpc,
     ListMethods,
     MethodHelp,
@@ -146,7 +147,7 @@ impl MethodInfo {
 }
 
 impl Method {
-    pub const ALL: [Method; 29] = [
+    pub const ALL: [Method; 30] = [
         Method::RecordsList,
         Method::RecordsGet,
         Method::RecordsPut,
@@ -170,6 +171,7 @@ impl Method {
         Method::UsersAdd,
         Method::UsersUpdate,
         Method::UsersRemove,
+        Method::FleetList,
         Method::TestRpcMyRpc,
         Method::ListMethods,
         Method::MethodHelp,
@@ -297,6 +299,12 @@ pub enum StoreCall {
     },
     /// `testrpc.MyRPC`: `records.list` under the original design's name.
     MyRpc,
+    /// `fleet.list`: the edges that pulled within `server.fleet_window`.
+    FleetList {
+        state: Option<crate::domain::EdgeState>,
+        limit: i64,
+        offset: i64,
+    },
     TokensList,
     /// A new token, shown once in the reply.
     TokensAdd {
@@ -367,7 +375,8 @@ impl StoreCall {
             | StoreCall::UsersList
             | StoreCall::UsersAdd { .. }
             | StoreCall::UsersUpdate { .. }
-            | StoreCall::UsersRemove(_) => vec![],
+            | StoreCall::UsersRemove(_)
+            | StoreCall::FleetList { .. } => vec![],
         }
     }
 }

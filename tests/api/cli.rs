@@ -52,6 +52,19 @@ fn bad_settings_name_the_key_and_exit_2() {
         "server.hold_poll_interval",
     );
     check_refused("[client]\nhold = \"2h\"\n", &[], "client.hold");
+    // The fleet view.
+    check_refused("[client]\nname = \"my edge\"\n", &[], "client.name");
+    check_refused(
+        "[server]\nfleet_max_edges = 0\n",
+        &[],
+        "server.fleet_max_edges",
+    );
+    check_refused(
+        "[server]\nfleet_window = \"10s\"\n",
+        &[],
+        "server.fleet_window",
+    );
+    check_refused("[server]\nfleet_lag = \"10ms\"\n", &[], "server.fleet_lag");
     check_refused(
         "[client]\nmode = \"method\"\nhold = \"30s\"\n",
         &[],

@@ -54,7 +54,7 @@ fn location(r: &Response) -> String {
 }
 
 /// Signs in; answers the session cookie (`name=value`).
-async fn sign_in(app: &TestApp, (user, password): (&str, &str)) -> String {
+pub(crate) async fn sign_in(app: &TestApp, (user, password): (&str, &str)) -> String {
     let r = client()
         .post(format!("{}/console/login", app.address))
         .form_of(&[
@@ -74,7 +74,7 @@ async fn sign_in(app: &TestApp, (user, password): (&str, &str)) -> String {
     set.split(';').next().unwrap().to_string()
 }
 
-async fn get(app: &TestApp, path: &str, cookie: &str) -> Response {
+pub(crate) async fn get(app: &TestApp, path: &str, cookie: &str) -> Response {
     client()
         .get(format!("{}{path}", app.address))
         .header("Cookie", cookie)

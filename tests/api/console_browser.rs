@@ -4,13 +4,15 @@
 //! comment, a conflict from a second session, the history with a key's
 //! diff, a rollback with its preview, a file imported after its dry run, a
 //! token created (shown once) and revoked, a user added and its grants
-//! changed, a cross-site form refused, an ended session sent to sign in. The run leaves screenshots of the main
+//! changed, a password reset and a user removed, a namespace deleted, the
+//! fleet of two edges, a cross-site form refused, an ended session sent to sign in. The run leaves screenshots of the main
 //! screens at 375 and 1440 px in `target/screenshots/`
 //! (`scripts/screenshots.sh` copies them to `docs/screenshots/`).
 
 use actix_web::{web, App, HttpResponse, HttpServer};
 use serde_json::{json, Value};
 use syncdict::domain::now_us;
+use syncdict::edge::state::TickReport;
 
 use crate::browser::{playwright, run_node};
 use crate::helpers::{Backend, TestApp, ADMIN, WRITER};
@@ -42,14 +44,34 @@ async fn the_console_in_a_browser(backend: Backend) {
     let Some(node_path) = playwright() else {
         return;
     };
+    // A signing center, so an edge's verified digest shows in the fleet.
+    let (key, public) = crate::signed::signing_key();
     let Some(app) = TestApp::builder()
         .center()
         .backend(backend)
+        .with(move |s| s.server.signing_key_file = Some(key))
         .try_spawn()
         .await
     else {
         return;
     };
+    // Two edges for the fleet page: tokyo verifies and misses the last change.
+    let edge = |name: &'static str| {
+        let public = public.clone();
+        TestApp::builder()
+            .edge(vec![app.rpc_url()])
+            .with(move |s| {
+                s.client.name = name.into();
+                s.client.verify_keys = vec![public];
+            })
+            .spawn()
+    };
+    let (paris, tokyo) = (edge("edge-paris").await, edge("edge-tokyo").await);
+    app.put("welcome", json!("hello")).await;
+    assert_eq!(paris.tick().await, TickReport::Applied);
+    assert_eq!(tokyo.tick().await, TickReport::Applied);
+    app.put("welcome", json!("hello again")).await;
+    assert_eq!(paris.tick().await, TickReport::Applied);
     let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("target/screenshots")
         .join(format!("{backend:?}").to_lowercase());
@@ -138,6 +160,13 @@ async fn the_console_in_a_browser(backend: Backend) {
     assert!(
         !names.contains(&json!("evil")),
         "the forged form created nothing"
+    );
+    assert!(!names.contains(&json!("scratch")), "deleted in the page");
+    let (_, users) = app.call_as(Some(ADMIN), "users.list", json!([])).await;
+    let users = users["result"].to_string();
+    assert!(
+        users.contains("viewer") && !users.contains("temp"),
+        "{users}"
     );
 
     // The browser's session, looked up 13 hours on (past its lifetime):

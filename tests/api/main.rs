@@ -19,6 +19,7 @@ mod expiry;
 mod failover;
 #[cfg(any(feature = "mysql", feature = "postgres"))]
 mod failure;
+mod fleet;
 mod held;
 mod helpers;
 mod hostile_upstream;

@@ -193,6 +193,50 @@ async function main(url, evil, out, admin, writer) {
     check(grants.includes('geo') && grants.includes('write') && !grants.includes('every namespace'), 'its grants are changed');
     await shoot(page, out, 'user');
 
+    // A user whose password is reset, then removed.
+    await page.goto(url + '/console/users');
+    await page.fill('#user-name', 'temp');
+    await page.fill('#user-password', 'temp-password');
+    await page.click('form[action="/console/users"] button');
+    await page.waitForURL(/notice=/);
+    await page.click('tr[data-user="temp"] a');
+    await page.fill('#new-password', 'temp-password-2');
+    await page.click('input[value="password"] ~ button');
+    await page.waitForURL(/notice=/);
+    check((await page.textContent('.notice.ok')).includes('Password changed'), 'a password is reset');
+    await page.click('details.danger-zone summary');
+    await page.click('input[value="remove"] ~ button');
+    await page.waitForURL(/notice=/);
+    check((await page.locator('tr[data-user="temp"]').count()) === 0, 'a user is removed');
+
+    // A namespace deleted, its name typed again to confirm.
+    await page.goto(url + '/console');
+    await page.fill('#ns-name', 'scratch');
+    await page.click('form[action="/console/namespaces"] button');
+    await page.waitForURL(/\/console\/ns\/scratch/);
+    await page.click('details.danger-zone summary');
+    await page.fill('#confirm', 'scratc');
+    await page.click('details.danger-zone button.danger');
+    await page.waitForURL(/error=/);
+    check((await page.textContent('.notice.error')).includes('Type the namespace'), 'a delete with the wrong name is refused');
+    await page.click('details.danger-zone summary');
+    await page.fill('#confirm', 'scratch');
+    await page.click('details.danger-zone button.danger');
+    await page.waitForURL(/notice=/);
+    check((await page.textContent('.notice.ok')).includes('scratch deleted'), 'a namespace is deleted');
+
+    // The fleet: two edges pulled; tokyo missed the last change.
+    await page.click('nav.main a[href="/console/fleet"]');
+    await page.waitForSelector('#fleet');
+    check((await page.textContent('[data-total="current"]')).trim() === '2', 'two edges current');
+    const paris = await page.textContent('tr[data-edge="edge-paris"]');
+    const tokyo = await page.textContent('tr[data-edge="edge-tokyo"]');
+    check(paris.includes('up to date') && paris.includes('127.0.0.1') && paris.includes('syncdict/'), 'paris is up to date, with its address and version');
+    check(tokyo.includes('1 revision,') && tokyo.includes('verified'), 'tokyo is a revision behind, its digest verified');
+    await shoot(page, out, 'fleet');
+    await page.click('a.tile.lagging');
+    check((await page.textContent('.empty')).includes('No edge is lagging'), 'filtered by state');
+
     // A form on another site posting to the console is refused.
     await page.goto(evil);
     await page.waitForURL(url + '/console/namespaces');

@@ -2,14 +2,16 @@
 //! pooled connection, answering one message per store operation. The
 //! messages live by role: `records.rs` (reads and writes of records),
 //! `namespaces.rs`, `history.rs` (history, audit, upkeep), `users.rs`,
-//! `sessions.rs` (console sessions).
+//! `sessions.rs` (console sessions), `fleet.rs` (the fleet view).
 
+mod fleet;
 mod history;
 mod namespaces;
 mod records;
 mod sessions;
 mod users;
 
+pub use fleet::*;
 pub use history::*;
 pub use namespaces::*;
 pub use records::*;

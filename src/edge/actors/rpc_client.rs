@@ -9,7 +9,7 @@ use actix::prelude::*;
 
 use crate::configuration::UpstreamUrl;
 use crate::configuration::{ClientSettings, PullMode};
-use crate::domain::now_us;
+use crate::domain::{now_us, DigestReport, EdgeName, DIGEST_HEADER, EDGE_HEADER};
 use crate::edge::protocol::{self, Pulled};
 use crate::edge::upstreams::Upstreams;
 use crate::edge::PullError;
@@ -52,6 +52,8 @@ impl UpstreamAuth {
 
 pub struct RpcClient {
     http: reqwest::Client,
+    /// `client.name` (or the host name), sent with each pull.
+    name: EdgeName,
     auth: UpstreamAuth,
     /// Order of preference and cooldowns; shared with the status and metrics.
     upstreams: Arc<Mutex<Upstreams>>,
@@ -82,9 +84,11 @@ impl RpcClient {
             // An upstream may not send the edge's POST, credentials
             // included, anywhere else: a redirect is a failed pull.
             .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("syncdict/", env!("CARGO_PKG_VERSION")))
             .build()?;
         Ok(RpcClient {
             http,
+            name: settings.edge_name(),
             auth,
             upstreams,
             settings,
@@ -126,6 +130,8 @@ pub struct Pull {
     pub applied_hash: Option<u64>,
     /// A held pull: ask upstreams to hold it this long while nothing changes.
     pub wait: Option<Duration>,
+    /// The last digest check, told to the upstreams (`Syncdict-Edge-Digest`).
+    pub digest: DigestReport,
 }
 
 impl Handler<Pull> for RpcClient {
@@ -136,6 +142,10 @@ impl Handler<Pull> for RpcClient {
         let auth = self.auth.clone();
         let upstreams = self.upstreams.clone();
         let s = self.settings.clone();
+        let who = Identity {
+            name: self.name.clone(),
+            digest: msg.digest,
+        };
         Box::pin(async move {
             let body = |wait| match s.mode {
                 PullMode::Changes => protocol::changes_request(msg.since, &s.namespaces, wait),
@@ -152,7 +162,7 @@ impl Handler<Pull> for RpcClient {
                 let mut wait = msg.wait.filter(|_| lock(&upstreams).may_hold(i, msg.at));
                 let mut fetched = fetch(
                     &http,
-                    upstream,
+                    (upstream, &who),
                     &auth,
                     &body(wait),
                     &s,
@@ -163,7 +173,8 @@ impl Handler<Pull> for RpcClient {
                 if wait.is_some() && invalid_params(&fetched) {
                     // A center from before held pulls refuses `wait`: ask
                     // without it (if that is refused too, `since` was).
-                    fetched = fetch(&http, upstream, &auth, &body(None), &s, None, None).await;
+                    fetched =
+                        fetch(&http, (upstream, &who), &auth, &body(None), &s, None, None).await;
                     if !invalid_params(&fetched) {
                         lock(&upstreams).refused_wait(i, msg.at);
                         tracing::info!(upstream = %upstream.url, "the upstream does not hold pulls; pulling every client.interval");
@@ -175,7 +186,8 @@ impl Handler<Pull> for RpcClient {
                     // kept from before, another store): start over, once.
                     restarted_from = Some(msg.since);
                     let from_zero = protocol::changes_request(0, &s.namespaces, wait);
-                    fetched = fetch(&http, upstream, &auth, &from_zero, &s, None, wait).await;
+                    fetched =
+                        fetch(&http, (upstream, &who), &auth, &from_zero, &s, None, wait).await;
                 }
                 match fetched {
                     Ok(Reply {
@@ -230,9 +242,15 @@ struct Reply {
     bytes: u64,
 }
 
+/// What the edge says of itself with each pull, for the fleet view.
+struct Identity {
+    name: EdgeName,
+    digest: DigestReport,
+}
+
 async fn fetch(
     http: &reqwest::Client,
-    upstream: &UpstreamUrl,
+    (upstream, who): (&UpstreamUrl, &Identity),
     auth: &UpstreamAuth,
     body: &str,
     s: &ClientSettings,
@@ -244,6 +262,8 @@ async fn fetch(
         // A held pull may take its wait, then the usual time to answer.
         .timeout(s.timeout.get() + wait.unwrap_or_default())
         .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header(EDGE_HEADER, who.name.as_str())
+        .header(DIGEST_HEADER, who.digest.label())
         .body(body.to_string());
     // Credentials in the upstream's URL win over the client's own.
     request = match (upstream.credentials(), auth) {

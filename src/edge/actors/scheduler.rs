@@ -131,6 +131,7 @@ impl Scheduler {
             at,
             applied_hash,
             wait: hold,
+            digest: self.store.digest_report(),
         };
         async move {
             let fetched = match client.send(pull).await {

@@ -1,0 +1,200 @@
+//! The center's side of the fleet view: each successful pull noted in
+//! memory (`note_pull`), the batch written every
+//! `server.fleet_flush_interval` (`flush_fleet`, time passed in), and the
+//! judged fleet of every center on this database (`judge_fleet`,
+//! `fleet.list`).
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use super::{db_failure, Center};
+use crate::db::executor::{FirstChanges, FlushFleet, LoadFleet};
+use crate::domain::{format_timestamp, EdgeState, Namespace};
+use crate::fleet::{self, Fleet, FleetFacts, Judged, Totals};
+use crate::rpc::{CallError, Caller, RawJson};
+
+/// One edge in `fleet.list`.
+#[derive(Serialize)]
+struct Listed<'a> {
+    name: &'a str,
+    address: &'a str,
+    version: &'a str,
+    namespaces: Vec<&'a str>,
+    revision: i64,
+    newest: i64,
+    lag_revisions: i64,
+    lag_seconds: Option<f64>,
+    digest: Option<&'static str>,
+    in_step: bool,
+    state: &'static str,
+    first_seen: String,
+    last_pull: String,
+}
+
+#[derive(Serialize)]
+struct TotalsJson {
+    current: usize,
+    lagging: usize,
+    silent: usize,
+}
+
+#[derive(Serialize)]
+struct FleetList<'a> {
+    totals: TotalsJson,
+    /// Edges in the state asked for (all of them without one).
+    count: usize,
+    edges: Vec<Listed<'a>>,
+}
+
+impl Center {
+    /// The fleet view, when `server.fleet_window` is not `0s`.
+    pub fn fleet(&self) -> Option<&Arc<Fleet>> {
+        self.fleet.as_ref()
+    }
+
+    /// Notes a successful pull of `namespaces` that brought its caller to
+    /// `served` (asked from `since`, for `records.changes`).
+    pub(super) fn note_pull(
+        &self,
+        caller: &Caller,
+        namespaces: &[Namespace],
+        since: Option<i64>,
+        served: i64,
+        hold: std::time::Duration,
+    ) {
+        let (Some(fleet), Some(hello)) = (&self.fleet, &caller.hello) else {
+            return;
+        };
+        fleet.record(fleet::Pull {
+            hello,
+            address: caller.address,
+            namespaces,
+            since,
+            served,
+            hold_us: hold.as_micros() as i64,
+            at_us: crate::domain::now_us(),
+        });
+    }
+
+    /// Writes the edges seen since the last flush (one batch), forgets
+    /// those past the window, and judges the fleet for `/metrics`; answers
+    /// the rows written. Rows that could not be written are kept for the
+    /// next flush.
+    pub async fn flush_fleet(&self, now_us: i64) -> Result<usize, CallError> {
+        let Some(fleet) = &self.fleet else {
+            return Ok(0);
+        };
+        let options = *fleet.options();
+        let rows = fleet.take_dirty(now_us);
+        let flush = FlushFleet {
+            rows: rows.clone(),
+            oldest_us: now_us - options.window.as_micros() as i64,
+            max: options.max_edges,
+        };
+        let written = match self.ask(flush).await?.map_err(db_failure) {
+            Ok(n) => n,
+            Err(e) => {
+                fleet.mark_dirty(&rows);
+                return Err(e);
+            }
+        };
+        let (_, totals) = self.judge_fleet(now_us).await?;
+        fleet.set_totals(&totals);
+        Ok(written)
+    }
+
+    /// Every edge the centers on this database saw within the window
+    /// (what they wrote, and this center's newer sightings), judged at
+    /// `now_us`.
+    pub async fn judge_fleet(&self, now_us: i64) -> Result<(Vec<Judged>, Totals), CallError> {
+        let Some(fleet) = &self.fleet else {
+            return Err(CallError::Invalid(
+                "the fleet view is off on this center (server.fleet_window = \"0s\")".into(),
+            ));
+        };
+        let options = *fleet.options();
+        let load = LoadFleet {
+            max: options.max_edges,
+        };
+        let (stored, newest) = self.ask(load).await?.map_err(db_failure)?;
+        let oldest = now_us - options.window.as_micros() as i64;
+        let mut edges = fleet::merge(stored, fleet.snapshot());
+        edges.retain(|e| e.last_pull_us >= oldest);
+        let wanted = fleet::lookups(&edges, &newest);
+        let first_missed = if wanted.is_empty() {
+            Default::default()
+        } else {
+            self.ask(FirstChanges(wanted)).await?.map_err(db_failure)?
+        };
+        let facts = FleetFacts {
+            newest,
+            first_missed,
+        };
+        Ok(fleet::judge(edges, &facts, &options, now_us))
+    }
+
+    /// `fleet.list`.
+    pub(super) async fn fleet_list(
+        &self,
+        state: Option<EdgeState>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<RawJson, CallError> {
+        let (judged, totals) = self.judge_fleet(crate::domain::now_us()).await?;
+        let chosen: Vec<&Judged> = judged
+            .iter()
+            .filter(|j| state.is_none_or(|s| j.state == s))
+            .collect();
+        let edges = chosen
+            .iter()
+            .skip(offset as usize)
+            .take(limit as usize)
+            .map(|j| Listed {
+                name: &j.edge.name,
+                address: &j.edge.address,
+                version: &j.edge.version,
+                namespaces: j.edge.namespaces.split(',').collect(),
+                revision: j.edge.revision,
+                newest: j.newest,
+                lag_revisions: j.lag_revisions,
+                lag_seconds: j.lag_seconds.map(|s| (s * 1000.0).round() / 1000.0),
+                digest: j.edge.digest.map(|d| d.label()),
+                in_step: j.edge.in_step,
+                state: j.state.label(),
+                first_seen: format_timestamp(j.edge.first_seen_us),
+                last_pull: format_timestamp(j.edge.last_pull_us),
+            })
+            .collect();
+        Ok(RawJson::of(&FleetList {
+            totals: TotalsJson {
+                current: totals.current,
+                lagging: totals.lagging,
+                silent: totals.silent,
+            },
+            count: chosen.len(),
+            edges,
+        }))
+    }
+}
+
+/// Flushes the fleet view every `every` (`server.fleet_flush_interval`);
+/// nothing to do while it is off.
+pub(super) fn spawn_flush(
+    center: Center,
+    every: std::time::Duration,
+) -> actix_web::rt::task::JoinHandle<()> {
+    actix_web::rt::spawn(async move {
+        if center.fleet.is_none() {
+            return;
+        }
+        let mut ticker = actix_web::rt::time::interval(every);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            if let Err(e) = center.flush_fleet(crate::domain::now_us()).await {
+                tracing::debug!(error = %e, "fleet view not written");
+            }
+        }
+    })
+}
