@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# All the benchmarks, on loopback, bounded in time (about 75 minutes):
+# All the benchmarks, on loopback, bounded in time (about 77 minutes):
 #   reads: scripts/read_bench.sh (hot reads vs a plain handler, edge RSS);
 #   scale: scripts/scale_bench.sh (edges per center on SQLite and MariaDB,
 #     freshness, a 10-minute soak);
@@ -10,11 +10,13 @@
 #     handshake CPU, Basic logins vs anonymous, signed vs unsigned, RSS of
 #     a 10-minute authenticated soak);
 #   held: scripts/held_bench.sh (held edges: write-to-edge time with 1,000
-#     and 10,000 on one center, across two centers on PostgreSQL and MariaDB).
+#     and 10,000 on one center, across two centers on PostgreSQL and MariaDB);
+#   fleet: scripts/fleet_bench.sh (pulls per second with the fleet view on
+#     vs off, 10,000 named edges).
 # Prints every figure and, when all parts ran, rewrites BENCHMARKS.md with
 # them, the date and the machine.
 #
-#   scripts/bench.sh [--report-only] [reads] [scale] [attack] [history] [auth] [held]
+#   scripts/bench.sh [--report-only] [reads] [scale] [attack] [history] [auth] [held] [fleet]
 #
 # Exit status: 0 when every target was met, 1 when one was missed (0 with
 # --report-only), 2 on bad usage; a part that cannot run fails the script.
@@ -25,11 +27,11 @@ export REPORT_ONLY=0
 for arg in "$@"; do
     case $arg in
         --report-only) REPORT_ONLY=1 ;;
-        reads | scale | attack | history | auth | held) parts+=("$arg") ;;
-        *) echo "usage: scripts/bench.sh [--report-only] [reads] [scale] [attack] [history] [auth] [held]" >&2; exit 2 ;;
+        reads | scale | attack | history | auth | held | fleet) parts+=("$arg") ;;
+        *) echo "usage: scripts/bench.sh [--report-only] [reads] [scale] [attack] [history] [auth] [held] [fleet]" >&2; exit 2 ;;
     esac
 done
-[ ${#parts[@]} -gt 0 ] || parts=(reads scale attack history auth held)
+[ ${#parts[@]} -gt 0 ] || parts=(reads scale attack history auth held fleet)
 
 mkdir -p target
 out=target/bench-output.txt
@@ -46,6 +48,7 @@ for part in "${parts[@]}"; do
         history) scripts/history_bench.sh 2>&1 | tee -a "$out" ;;
         auth) scripts/auth_bench.sh 2>&1 | tee -a "$out" ;;
         held) scripts/held_bench.sh 2>&1 | tee -a "$out" ;;
+        fleet) scripts/fleet_bench.sh 2>&1 | tee -a "$out" ;;
     esac
     status=${PIPESTATUS[0]}
     set -e

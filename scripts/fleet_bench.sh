@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # The fleet view's cost on the pull path, on loopback: two centers with
 # 1,000 records on SQLite, the fleet view on (the default) and off
-# (server.fleet_window = "0s"); wrk -t2 -c64 sends records.changes(current)
-# (an edge's usual pull: nothing new) as 10,000 edges, each request naming
-# one of them in Syncdict-Edge (with a User-Agent and Syncdict-Edge-Digest,
-# as syncdict edges send), for DURATION, alternating on and off for ROUNDS
-# rounds. Edges per center = pulls per second x client.interval (6 s); the
-# ratio on/off is of the medians. The fleet-on center also flushes its
-# 10,000 edges to the database every server.fleet_flush_interval meanwhile.
+# (server.fleet_window = "0s"), each alone on core 0; wrk -t1 -c64 on core
+# 1 sends records.changes(current) (an edge's usual pull: nothing new) as
+# 10,000 edges, each request naming one of them in Syncdict-Edge (with a
+# User-Agent and Syncdict-Edge-Digest, as syncdict edges send). Twice:
+# with a connection per pull, as edges pull (the edges-per-center figure:
+# pulls per second x client.interval, 6 s), and over kept-alive
+# connections (the cheapest request there is, so the view's share of it
+# is at its largest). For DURATION, on and off in each of ROUNDS rounds
+# after a warm-up; ratios of the medians. The fleet-on center writes its
+# edges to the database every server.fleet_flush_interval meanwhile.
+# ON_ENV / OFF_ENV: settings of each center (OFF_ENV=SYNCDICT__LOG__LEVEL=error
+# runs the view on in both, to see the noise).
 # Prints `target` lines; exits 1 if a target was missed (REPORT_ONLY=1: 0
 # all the same).
 #   scripts/fleet_bench.sh          # ROUNDS=5 DURATION=10s by default
@@ -25,25 +30,30 @@ work="$(mktemp -d)"
 trap stop_all EXIT
 
 # center NAME ENV...: a center on its own SQLite database with the bench
-# writer and 1,000 records; prints its port.
+# writer, an administrator and 1,000 records, its log in $work/NAME.log; sets $port.
 center() {
-    local name="$1" port; shift
+    local name="$1"; shift
     port=$(free_port)
     printf 'bench-password\n' | SYNCDICT__DATABASE__URL="sqlite://$work/$name.db" SYNCDICT__LOG__LEVEL=error \
         "$bin" user add bench --write --password-stdin >/dev/null
+    printf 'admin-password\n' | SYNCDICT__DATABASE__URL="sqlite://$work/$name.db" SYNCDICT__LOG__LEVEL=error \
+        "$bin" user add admin --admin --password-stdin >/dev/null
     (cd "$work" && exec env SYNCDICT__SERVER__PORT="$port" SYNCDICT__SERVER__ROLES=center \
-        SYNCDICT__DATABASE__URL="sqlite://$work/$name.db" SYNCDICT__LOG__LEVEL=error "$@" "$bin") &
+        SYNCDICT__DATABASE__URL="sqlite://$work/$name.db" SYNCDICT__LOG__LEVEL=error "$@" \
+        taskset -c 0 "$bin") \
+        > "$work/$name.log" 2>&1 &
     pids+=($!)
     wait_port "$port"
     load_records "$port"
-    echo "$port"
 }
-on_port=$(center on)
-off_port=$(center off SYNCDICT__SERVER__FLEET_WINDOW=0s)
+center on ${ON_ENV:-}; on_port=$port; on_pid=${pids[-1]}
+center off ${OFF_ENV:-SYNCDICT__SERVER__FLEET_WINDOW=0s}; off_port=$port; off_pid=${pids[-1]}
 
-cat > "$work/pull.lua" <<LUA
--- Each request is one of $EDGES edges pulling what changed since the
--- current revision (1,000: the records loaded).
+# pull.lua KEEP: each request is one of $EDGES edges pulling what changed
+# since the current revision (1,000: the records loaded); with KEEP=close,
+# a connection per pull, as syncdict edges pull.
+lua() {
+    cat <<LUA
 local n = 0
 local body = '{"jsonrpc":"2.0","method":"records.changes","params":[1000],"id":1}'
 function setup(thread) thread:set("offset", math.random(0, $EDGES - 1)) end
@@ -54,41 +64,72 @@ function request()
         ["User-Agent"] = "syncdict/0.1.0",
         ["Syncdict-Edge"] = "edge-" .. ((n + offset) % $EDGES),
         ["Syncdict-Edge-Digest"] = "unchecked",
+        ["Connection"] = "$1",
     }
     return wrk.format("POST", nil, headers, body)
 end
 LUA
+}
+lua close > "$work/close.lua"
+lua keep-alive > "$work/keep-alive.lua"
 
-# measure PORT: prints the requests per second of one wrk run; any non-2xx
-# answer fails the run.
+# cpu PID: CPU time the process has used, in clock ticks (user + system).
+cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# measure MODE PORT PID: one wrk run; prints "pulls_per_second
+# cpu_us_per_pull" (the center's CPU time over the requests it answered);
+# any non-2xx answer fails the run.
 measure() {
-    wrk -t2 -c64 -d"$DURATION" -s "$work/pull.lua" "http://127.0.0.1:$1/RPC" > "$work/wrk.out"
+    local before after
+    before=$(cpu "$3")
+    taskset -c 1 wrk -t1 -c64 -d"$DURATION" -s "$work/$1.lua" "http://127.0.0.1:$2/RPC" > "$work/wrk.out"
+    after=$(cpu "$3")
     if grep -q "Non-2xx" "$work/wrk.out"; then echo "wrk saw errors:" >&2; cat "$work/wrk.out" >&2; exit 1; fi
-    awk '/Requests\/sec/ {printf "%.0f\n", $2}' "$work/wrk.out"
+    awk -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" \
+        '/requests in/ {n=$1} /Requests\/sec/ {r=$2} END {printf "%.0f %.2f\n", r, ticks * 1e6 / hz / n}' "$work/wrk.out"
 }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-on=() off=()
-for round in $(seq 1 "$ROUNDS"); do
-    on+=("$(measure "$on_port")")
-    off+=("$(measure "$off_port")")
-    echo "round $round: fleet on ${on[-1]} pulls/s, off ${off[-1]} pulls/s"
+# A warm-up run of each first; then the order alternates by round, so
+# neither side always runs first (the first of a pair measures a few per
+# cent lower on this machine, whichever it is).
+declare -A rates cpus
+for mode in close keep-alive; do
+    DURATION=3s measure $mode "$on_port" "$on_pid" >/dev/null
+    DURATION=3s measure $mode "$off_port" "$off_pid" >/dev/null
+    for round in $(seq 1 "$ROUNDS"); do
+        if [ $((round % 2)) = 1 ]; then
+            read -r on on_cpu < <(measure $mode "$on_port" "$on_pid")
+            read -r off off_cpu < <(measure $mode "$off_port" "$off_pid")
+        else
+            read -r off off_cpu < <(measure $mode "$off_port" "$off_pid")
+            read -r on on_cpu < <(measure $mode "$on_port" "$on_pid")
+        fi
+        rates[$mode.on]+="$on "; rates[$mode.off]+="$off "
+        cpus[$mode.on]+="$on_cpu "; cpus[$mode.off]+="$off_cpu "
+        echo "$mode, round $round: fleet on $on pulls/s ($on_cpu us CPU each), off $off pulls/s ($off_cpu us CPU each)"
+    done
 done
-m_on=$(printf '%s\n' "${on[@]}" | median)
-m_off=$(printf '%s\n' "${off[@]}" | median)
+m() { echo "${rates[$1]}" | tr ' ' '\n' | grep . | median; }
+c() { echo "${cpus[$1]}" | tr ' ' '\n' | grep . | median; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a / b}'; }
 
 # The fleet view saw them all, and bounded them.
 admin_list() {
-    printf 'admin-password\n' | SYNCDICT__DATABASE__URL="sqlite://$work/on.db" SYNCDICT__LOG__LEVEL=error \
-        "$bin" user add admin --admin --password-stdin >/dev/null 2>&1 || true
     curl -sf -u admin:admin-password -H 'Content-Type: application/json' "http://127.0.0.1:$on_port/RPC" \
         -d '{"jsonrpc":"2.0","method":"fleet.list","params":{"limit":1},"id":1}'
 }
 seen=$(admin_list | python3 -c 'import json, sys; print(json.load(sys.stdin)["result"]["count"])')
-rss_kib=$(awk '/VmRSS/ {print $2}' "/proc/${pids[0]}/status")
+rss_kib=$(awk '/VmRSS/ {print $2}' "/proc/$on_pid/status")
 echo
-echo "medians over $ROUNDS rounds of $DURATION: fleet on $m_on pulls/s ($((m_on * 6)) edges at 6 s), off $m_off pulls/s ($((m_off * 6)) edges)"
+for mode in close keep-alive; do
+    echo "medians over $ROUNDS rounds of $DURATION, $mode: fleet on $(m $mode.on) pulls/s, $(c $mode.on) us CPU a pull; off $(m $mode.off) pulls/s, $(c $mode.off) us CPU a pull"
+done
+# Edges one core serves, pulling every 6 s: 6 s / the CPU time of a pull.
+edges() { awk -v us="$1" 'BEGIN {printf "%.0f", 6e6 / us}'; }
+echo "edges per core at 6 s, a connection per pull: fleet on $(edges "$(c close.on)"), off $(edges "$(c close.off)")"
 echo "edges in the fleet view: $seen; RSS of the fleet-on center: $((rss_kib / 1024)) MiB"
-target "edges per center, fleet view on vs off (x)" "$(awk -v a="$m_on" -v b="$m_off" 'BEGIN {printf "%.3f", a / b}')" ">=" 0.95
+target "edges per center (CPU a pull, a connection per pull as edges pull), fleet view on vs off (x)" "$(ratio "$(c close.off)" "$(c close.on)")" ">=" 0.95
+target "pulls per second (a connection per pull), fleet view on vs off (x)" "$(ratio "$(m close.on)" "$(m close.off)")" ">=" 0.90
+target "keep-alive pulls (the cheapest request), CPU a pull, fleet view on vs off (x)" "$(ratio "$(c keep-alive.off)" "$(c keep-alive.on)")" ">=" 0.90
 target "edges the fleet view lists after $EDGES pulled" "$seen" ">=" "$EDGES"
 targets_status

@@ -86,6 +86,7 @@ impl Center {
             return Ok(0);
         };
         let options = *fleet.options();
+        let started = std::time::Instant::now();
         let rows = fleet.take_dirty(now_us);
         let flush = FlushFleet {
             rows: rows.clone(),
@@ -99,8 +100,15 @@ impl Center {
                 return Err(e);
             }
         };
+        let wrote = started.elapsed();
         let (_, totals) = self.judge_fleet(now_us).await?;
         fleet.set_totals(&totals);
+        tracing::debug!(
+            rows = written,
+            write_ms = wrote.as_millis() as u64,
+            judge_ms = (started.elapsed() - wrote).as_millis() as u64,
+            "fleet view written and judged"
+        );
         Ok(written)
     }
 

@@ -80,6 +80,11 @@ impl Settings {
                     "must be at least server.fleet_silent (or 0s: off)",
                 ),
                 (
+                    "server.fleet_flush_interval",
+                    s.fleet_flush_interval.get() <= s.fleet_silent.get() / 2,
+                    "must be at most half of server.fleet_silent",
+                ),
+                (
                     "server.fleet_lag",
                     s.fleet_lag.get() >= second,
                     "must be at least 1s",

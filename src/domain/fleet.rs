@@ -10,8 +10,6 @@ pub const EDGE_HEADER: &str = "Syncdict-Edge";
 pub const DIGEST_HEADER: &str = "Syncdict-Edge-Digest";
 /// Longest edge name, in bytes.
 pub const MAX_EDGE_NAME: usize = 64;
-/// Longest client version kept (from `User-Agent`), in bytes.
-pub const MAX_VERSION: usize = 64;
 
 /// Why an edge name is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -20,10 +18,52 @@ pub struct InvalidEdgeName {
     shown: String,
 }
 
+/// Up to 64 bytes of printable ASCII, held inline: what a pull says of
+/// its edge is read without allocating.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ShortText {
+    len: u8,
+    bytes: [u8; MAX_EDGE_NAME],
+}
+
+impl ShortText {
+    /// The printable ASCII of `input` (anything else dropped), cut at 64 bytes.
+    pub fn printable(input: &[u8]) -> ShortText {
+        let mut out = ShortText::default();
+        for &b in input.iter().take(MAX_EDGE_NAME) {
+            if b.is_ascii_graphic() || b == b' ' {
+                out.bytes[out.len as usize] = b;
+                out.len += 1;
+            }
+        }
+        out
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Printable ASCII only: always UTF-8.
+        std::str::from_utf8(&self.bytes[..self.len as usize]).unwrap_or("")
+    }
+}
+
+impl Default for ShortText {
+    fn default() -> Self {
+        ShortText {
+            len: 0,
+            bytes: [0; MAX_EDGE_NAME],
+        }
+    }
+}
+
+impl fmt::Debug for ShortText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
 /// An edge's name (`client.name`, by default the host name):
 /// `[A-Za-z0-9][A-Za-z0-9._-]{0,63}`, the characters of host names.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct EdgeName(String);
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct EdgeName(ShortText);
 
 impl EdgeName {
     pub fn parse(input: &str) -> Result<EdgeName, InvalidEdgeName> {
@@ -35,7 +75,7 @@ impl EdgeName {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
         if first_ok && rest_ok && input.len() <= MAX_EDGE_NAME {
-            Ok(EdgeName(input.to_string()))
+            Ok(EdgeName(ShortText::printable(input.as_bytes())))
         } else {
             Err(InvalidEdgeName {
                 shown: input.chars().take(MAX_EDGE_NAME + 8).collect(),
@@ -55,17 +95,17 @@ impl EdgeName {
         } else {
             ""
         };
-        EdgeName::parse(name).unwrap_or_else(|_| EdgeName("edge".to_string()))
+        EdgeName::parse(name).unwrap_or_else(|_| EdgeName(ShortText::printable(b"edge")))
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        self.0.as_str()
     }
 }
 
 impl fmt::Display for EdgeName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
@@ -104,11 +144,11 @@ impl DigestReport {
 /// name, its version (`User-Agent`), its last digest check. All optional:
 /// the original Lua client and `curl` send none of it, and an unreadable
 /// header is ignored, never refused (it costs the pull nothing).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct EdgeHello {
     pub name: Option<EdgeName>,
-    /// The `User-Agent`, printable ASCII, at most `MAX_VERSION` bytes.
-    pub version: String,
+    /// The `User-Agent`, printable ASCII, at most 64 bytes.
+    pub version: ShortText,
     pub digest: Option<DigestReport>,
 }
 
@@ -125,13 +165,7 @@ impl EdgeHello {
         }
         EdgeHello {
             name: text(name).and_then(|n| EdgeName::parse(n.trim()).ok()),
-            version: user_agent
-                .unwrap_or_default()
-                .iter()
-                .take(MAX_VERSION)
-                .filter(|b| b.is_ascii_graphic() || **b == b' ')
-                .map(|&b| char::from(b))
-                .collect(),
+            version: ShortText::printable(user_agent.unwrap_or_default()),
             digest: text(digest).and_then(|d| DigestReport::parse(d.trim())),
         }
     }
@@ -219,8 +253,8 @@ mod tests {
         let hello =
             EdgeHello::from_headers(Some(b"edge-1 "), Some(ua.as_bytes()), Some(b"verified"));
         assert_eq!(hello.name.unwrap().as_str(), "edge-1");
-        assert_eq!(hello.version.len(), MAX_VERSION);
-        assert!(hello.version.starts_with("syncdict/1.0 x"));
+        assert_eq!(hello.version.as_str().len(), MAX_EDGE_NAME);
+        assert!(hello.version.as_str().starts_with("syncdict/1.0 x"));
         assert_eq!(hello.digest, Some(DigestReport::Verified));
         let junk = EdgeHello::from_headers(Some(b"\xff<script>"), None, Some(b"maybe"));
         assert_eq!(junk, EdgeHello::default());

@@ -16,8 +16,8 @@ mod value_schema;
 pub use change_set::{Applied, ChangeSet, Write, WriteOrigin};
 pub use expiry::{parse_rfc3339_us, Expiry, InvalidExpiry, MAX_EXPIRES_IN};
 pub use fleet::{
-    DigestReport, EdgeHello, EdgeName, EdgeSeen, EdgeState, InvalidEdgeName, DIGEST_HEADER,
-    EDGE_HEADER,
+    DigestReport, EdgeHello, EdgeName, EdgeSeen, EdgeState, InvalidEdgeName, ShortText,
+    DIGEST_HEADER, EDGE_HEADER,
 };
 pub use grants::{Grants, Level, Scope};
 pub use host::{hostname, is_loopback};

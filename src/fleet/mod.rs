@@ -8,14 +8,19 @@
 //! A pull costs one short lock and one map update; nothing on the pull
 //! path touches the database.
 
+mod entry;
 mod judge;
 
 use std::collections::HashMap;
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
 pub use judge::{judge, lookups, merge, FleetFacts, Judged, Totals, MAX_LOOKUPS};
+
+use entry::{join, shape, Entry};
 
 use crate::domain::{EdgeHello, EdgeSeen, EdgeState, Namespace};
 use crate::metrics::Exposition;
@@ -37,7 +42,7 @@ pub struct FleetOptions {
 #[derive(Debug)]
 pub struct Pull<'a> {
     pub hello: &'a EdgeHello,
-    pub address: Option<std::net::IpAddr>,
+    pub address: Option<IpAddr>,
     /// The namespaces pulled.
     pub namespaces: &'a [Namespace],
     /// The revision it asked from (`records.changes`), if any.
@@ -49,19 +54,37 @@ pub struct Pull<'a> {
     pub at_us: i64,
 }
 
-/// An edge in memory: its row, and whether it changed since the last flush.
-struct Entry {
-    seen: EdgeSeen,
-    /// The revision its last reply carried, to tell on the next pull
-    /// whether it applied it.
-    served: i64,
-    dirty: bool,
+/// The map's key: a keyed hash of (name, address), so a pull of a known
+/// edge looks it up without allocating or reading a string. The hash key
+/// is random per process; two edges sharing a 64-bit hash (not something
+/// a client can aim at) would share a row.
+type Key = u64;
+
+/// The map's own hasher: its keys are hashes already.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
+
+type Edges = HashMap<Key, Entry, BuildHasherDefault<KeyHasher>>;
 
 /// The edges this center has seen, bounded, and the latest totals.
 pub struct Fleet {
     options: FleetOptions,
-    edges: Mutex<HashMap<(String, String), Entry>>,
+    keys: RandomState,
+    edges: Mutex<Edges>,
     /// Edges forgotten to stay within `max_edges`.
     evicted: AtomicU64,
     /// The totals of the last judgement (`/metrics`), current, lagging, silent.
@@ -72,6 +95,7 @@ impl Fleet {
     pub fn new(options: FleetOptions) -> Fleet {
         Fleet {
             options,
+            keys: RandomState::new(),
             edges: Mutex::default(),
             evicted: AtomicU64::new(0),
             totals: Default::default(),
@@ -82,71 +106,56 @@ impl Fleet {
         &self.options
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), Entry>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Edges> {
         self.edges.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Notes a successful pull. At `max_edges`, the tenth of the edges
-    /// that pulled longest ago are forgotten first (amortized: one sort
-    /// per `max_edges / 10` new edges, so a flood of invented names costs
-    /// a bounded amount per request).
+    /// Notes a successful pull: for a known edge, one lookup and a few
+    /// stores under the lock, nothing allocated unless its version or
+    /// namespaces changed. At `max_edges`, the tenth of the edges that
+    /// pulled longest ago are forgotten first (amortized: one sort per
+    /// `max_edges / 10` new edges, so a flood of invented names costs a
+    /// bounded amount per request).
     pub fn record(&self, pull: Pull<'_>) {
         let name = pull.hello.name.as_ref().map_or("", |n| n.as_str());
-        let address = pull.address.map(|a| a.to_string()).unwrap_or_default();
+        let key = self.keys.hash_one((name, pull.address));
         let mut edges = self.lock();
-        let key = (name.to_string(), address);
-        if !edges.contains_key(&key) && edges.len() >= self.options.max_edges {
+        if edges.len() >= self.options.max_edges && !edges.contains_key(&key) {
             self.evict(&mut edges);
         }
         let entry = edges
             .entry(key)
-            .or_insert_with_key(|(name, address)| Entry {
-                seen: EdgeSeen {
-                    name: name.clone(),
-                    address: address.clone(),
-                    version: String::new(),
-                    namespaces: String::new(),
-                    revision: 0,
-                    in_step: true,
-                    digest: None,
-                    hold_us: 0,
-                    first_seen_us: pull.at_us,
-                    last_pull_us: pull.at_us,
-                },
-                served: 0,
-                dirty: true,
-            });
+            .or_insert_with(|| Entry::new(name, pull.address, pull.at_us));
+        // Version and namespaces rarely change: compared by a hash, so a
+        // pull reads no text of the row.
+        let shape = shape(&pull.hello.version, pull.namespaces);
+        if entry.shape != shape {
+            entry.shape = shape;
+            entry.texts.version = pull.hello.version.as_str().to_string();
+            entry.texts.namespaces = join(pull.namespaces);
+            entry.dirty = true;
+        }
         // It applied the last reply if it asks from there (or from 0: a
         // full pull brings everything whatever it holds).
         let in_step = match pull.since {
             Some(since) => since == 0 || since >= entry.served,
             None => true,
         };
-        let seen = &mut entry.seen;
-        seen.revision = match pull.since {
+        let revision = match pull.since {
             Some(since) if !in_step => since,
             _ => pull.served,
         };
-        seen.in_step = in_step;
-        if seen.version != pull.hello.version {
-            seen.version = pull.hello.version.clone();
+        let state = (revision, in_step, pull.hello.digest, pull.hold_us);
+        if (entry.revision, entry.in_step, entry.digest, entry.hold_us) != state {
+            (entry.revision, entry.in_step, entry.digest, entry.hold_us) = state;
+            entry.dirty = true;
         }
-        let namespaces = join(pull.namespaces);
-        if seen.namespaces != namespaces {
-            seen.namespaces = namespaces;
-        }
-        seen.digest = pull.hello.digest;
-        seen.hold_us = pull.hold_us;
-        seen.last_pull_us = seen.last_pull_us.max(pull.at_us);
+        entry.last_pull_us = entry.last_pull_us.max(pull.at_us);
         entry.served = pull.served;
-        entry.dirty = true;
     }
 
-    fn evict(&self, edges: &mut HashMap<(String, String), Entry>) {
-        let mut by_age: Vec<(i64, (String, String))> = edges
-            .iter()
-            .map(|(k, e)| (e.seen.last_pull_us, k.clone()))
-            .collect();
+    fn evict(&self, edges: &mut Edges) {
+        let mut by_age: Vec<(i64, Key)> = edges.iter().map(|(k, e)| (e.last_pull_us, *k)).collect();
         by_age.sort_unstable();
         let drop = (self.options.max_edges / 10).max(1);
         for (_, key) in by_age.into_iter().take(drop) {
@@ -155,23 +164,34 @@ impl Fleet {
         }
     }
 
-    /// The edges changed since the last call, marked clean (the flush
-    /// writes them); edges silent past the window at `now_us` are forgotten.
+    /// The rows the flush writes, marked written: edges whose state
+    /// changed since the last call, and those whose last pull as written
+    /// is `server.fleet_silent / 2` old (so another center never judges a
+    /// pulling edge silent from a stale row, and a steady edge costs a
+    /// write per half that, not one per flush). Edges silent past the
+    /// window at `now_us` are forgotten.
     pub fn take_dirty(&self, now_us: i64) -> Vec<EdgeSeen> {
         let oldest = now_us - self.options.window.as_micros() as i64;
+        let refresh = (self.options.silent.as_micros() / 2) as i64;
         let mut edges = self.lock();
-        edges.retain(|_, e| e.seen.last_pull_us >= oldest);
+        edges.retain(|_, e| e.last_pull_us >= oldest);
         edges
             .values_mut()
-            .filter_map(|e| std::mem::take(&mut e.dirty).then(|| e.seen.clone()))
+            .filter(|e| e.dirty || e.last_pull_us - e.written_pull_us >= refresh)
+            .map(|e| {
+                e.dirty = false;
+                e.written_pull_us = e.last_pull_us;
+                e.seen()
+            })
             .collect()
     }
 
     /// Puts back rows a flush could not write, so the next one tries again.
     pub fn mark_dirty(&self, rows: &[EdgeSeen]) {
-        let mut edges = self.lock();
-        for row in rows {
-            if let Some(e) = edges.get_mut(&row.key()) {
+        let failed: std::collections::HashSet<(String, String)> =
+            rows.iter().map(EdgeSeen::key).collect();
+        for e in self.lock().values_mut() {
+            if failed.contains(&(e.texts.name.clone(), e.texts.address.clone())) {
                 e.dirty = true;
             }
         }
@@ -179,7 +199,7 @@ impl Fleet {
 
     /// Every edge in memory.
     pub fn snapshot(&self) -> Vec<EdgeSeen> {
-        self.lock().values().map(|e| e.seen.clone()).collect()
+        self.lock().values().map(Entry::seen).collect()
     }
 
     /// Keeps the totals of a judgement for `/metrics`.
@@ -210,19 +230,6 @@ impl Fleet {
             self.evicted.load(Ordering::Relaxed),
         );
     }
-}
-
-/// Namespaces as stored: comma-separated, in the order given (sorted by
-/// the binding).
-pub fn join(namespaces: &[Namespace]) -> String {
-    let mut out = String::new();
-    for (i, ns) in namespaces.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(ns.as_str());
-    }
-    out
 }
 
 #[cfg(test)]

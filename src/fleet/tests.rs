@@ -16,7 +16,7 @@ fn options(max_edges: usize) -> FleetOptions {
 fn hello(name: &str) -> EdgeHello {
     EdgeHello {
         name: Some(EdgeName::parse(name).unwrap()),
-        version: "syncdict/1".into(),
+        version: crate::domain::ShortText::printable(b"syncdict/1"),
         digest: Some(DigestReport::Verified),
     }
 }
@@ -59,6 +59,14 @@ fn an_edge_holds_what_it_was_served_if_it_applied_the_reply_before() {
         (1_000_000, 3_000_000)
     );
     assert_eq!(seen.namespaces, "default");
+    let two = [
+        Namespace::parse("a").unwrap(),
+        Namespace::parse("b").unwrap(),
+    ];
+    fleet.record(pull(&h, &two, 5, 9, 4));
+    assert_eq!(fleet.snapshot()[0].namespaces, "a,b");
+    fleet.record(pull(&h, &two[..1], 9, 9, 5));
+    assert_eq!(fleet.snapshot()[0].namespaces, "a");
 }
 
 #[test]
@@ -92,6 +100,12 @@ fn dirty_rows_are_taken_once_and_the_window_forgets() {
     assert_eq!(fleet.snapshot().len(), 1);
     fleet.mark_dirty(&dirty);
     assert_eq!(fleet.take_dirty(4001 * 1_000_000).len(), 1);
+    // Pulling on unchanged: written again once its written pull is
+    // fleet_silent / 2 (30 s) old, not at every flush.
+    fleet.record(pull(&b, &ns, 2, 2, 4020));
+    assert!(fleet.take_dirty(4020 * 1_000_000).is_empty());
+    fleet.record(pull(&b, &ns, 2, 2, 4031));
+    assert_eq!(fleet.take_dirty(4031 * 1_000_000).len(), 1);
 }
 
 fn seen(name: &str, namespaces: &str, revision: i64, last_pull_s: i64) -> EdgeSeen {
@@ -190,4 +204,19 @@ fn merging_keeps_the_latest_pull_and_the_first_sighting() {
     assert_eq!(merged.len(), 2);
     assert_eq!((merged[0].revision, merged[0].first_seen_us), (7, 5));
     assert_eq!(merged[1], other);
+}
+
+/// Not a test: `cargo test --release --lib record_cost -- --ignored
+/// --nocapture` prints what noting a pull of a known edge costs.
+#[test]
+#[ignore]
+fn record_cost() {
+    let fleet = Fleet::new(options(10_000));
+    let ns = [Namespace::default_namespace()];
+    let hellos: Vec<EdgeHello> = (0..10_000).map(|i| hello(&format!("edge-{i}"))).collect();
+    let started = std::time::Instant::now();
+    for i in 0..1_000_000 {
+        fleet.record(pull(&hellos[i % 10_000], &ns, 1000, 1000, 1));
+    }
+    eprintln!("{:?} per record", started.elapsed() / 1_000_000);
 }

@@ -74,14 +74,17 @@ pub async fn rpc(
     response
 }
 
-/// What the request's headers say of the client (`domain::EdgeHello`).
+/// What the request's headers say of the client (`domain::EdgeHello`);
+/// the header names are made once, not parsed per request.
 fn hello(req: &HttpRequest) -> crate::domain::EdgeHello {
+    use actix_web::http::header::HeaderName;
+    const EDGE: HeaderName = HeaderName::from_static("syncdict-edge");
+    const DIGEST: HeaderName = HeaderName::from_static("syncdict-edge-digest");
     let h = req.headers();
-    let bytes = |name: &str| h.get(name).map(HeaderValue::as_bytes);
     crate::domain::EdgeHello::from_headers(
-        bytes(crate::domain::EDGE_HEADER),
+        h.get(EDGE).map(HeaderValue::as_bytes),
         h.get(header::USER_AGENT).map(HeaderValue::as_bytes),
-        bytes(crate::domain::DIGEST_HEADER),
+        h.get(DIGEST).map(HeaderValue::as_bytes),
     )
 }
 

@@ -66,6 +66,11 @@ fn bad_settings_name_the_key_and_exit_2() {
     );
     check_refused("[server]\nfleet_lag = \"10ms\"\n", &[], "server.fleet_lag");
     check_refused(
+        "[server]\nfleet_flush_interval = \"40s\"\n",
+        &[],
+        "server.fleet_flush_interval",
+    );
+    check_refused(
         "[client]\nmode = \"method\"\nhold = \"30s\"\n",
         &[],
         "client.hold",

@@ -143,7 +143,7 @@ impl Handler<Pull> for RpcClient {
         let upstreams = self.upstreams.clone();
         let s = self.settings.clone();
         let who = Identity {
-            name: self.name.clone(),
+            name: self.name,
             digest: msg.digest,
         };
         Box::pin(async move {
