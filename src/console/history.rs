@@ -43,10 +43,11 @@ pub async fn timeline(
 ) -> HttpResponse {
     let user = signed_in_or_return!(req, state);
     let params = json!([ns.as_str(), query.before, TIMELINE_PAGE]);
-    let entries = match state.call(&user, &req, "namespaces.timeline", params).await {
-        Ok(Value::Array(entries)) => entries,
-        Ok(_) => Vec::new(),
-        Err(e) => return back_to(&format!("/console/ns/{ns}"), "error", &e.message),
+    let back = format!("/console/ns/{ns}");
+    let call = ("namespaces.timeline", params);
+    let entries = match state.items(&user, &req, call, &back).await {
+        Ok(entries) => entries,
+        Err(back) => return back,
     };
     let may_write = Namespace::parse(ns.as_str()).is_ok_and(|n| user.grants.may_write(&n));
     let older = (entries.len() as i64 == TIMELINE_PAGE)
@@ -101,10 +102,13 @@ pub async fn key(
 ) -> HttpResponse {
     let user = signed_in_or_return!(req, state);
     let params = json!([query.key, ns.as_str(), 1000]);
-    let writes = match state.call(&user, &req, "records.history", params).await {
-        Ok(Value::Array(writes)) => writes,
-        Ok(_) => Vec::new(),
-        Err(e) => return back_to(&format!("/console/ns/{ns}"), "error", &e.message),
+    let back = format!("/console/ns/{ns}");
+    let writes = match state
+        .items(&user, &req, ("records.history", params), &back)
+        .await
+    {
+        Ok(writes) => writes,
+        Err(back) => return back,
     };
     let body = html! {
         (crumbs(&ns, &query.key))

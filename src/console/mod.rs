@@ -69,6 +69,23 @@ pub struct ConsoleState {
 }
 
 impl ConsoleState {
+    /// `call` for a method that answers an array (a list of tokens, users,
+    /// writes...): its items, or the redirect back to `back` with what
+    /// went wrong, for the handler to return.
+    pub async fn items(
+        &self,
+        user: &ConsoleUser,
+        req: &actix_web::HttpRequest,
+        (method, params): (&str, Value),
+        back: &str,
+    ) -> Result<Vec<Value>, actix_web::HttpResponse> {
+        match self.call(user, req, method, params).await {
+            Ok(Value::Array(items)) => Ok(items),
+            Ok(_) => Ok(Vec::new()),
+            Err(e) => Err(namespaces::back_to(back, "error", &e.message)),
+        }
+    }
+
     /// Runs `method` with `params` as `user` would over `/RPC`, and reads
     /// its result.
     pub async fn call(

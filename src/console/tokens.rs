@@ -26,10 +26,12 @@ async fn list_page(
     user: &ConsoleUser,
     top: Markup,
 ) -> HttpResponse {
-    let tokens = match state.call(user, req, "tokens.list", json!([])).await {
-        Ok(Value::Array(all)) => all,
-        Ok(_) => Vec::new(),
-        Err(e) => return back_to("/console", "error", &e.message),
+    let tokens = match state
+        .items(user, req, ("tokens.list", json!([])), "/console")
+        .await
+    {
+        Ok(all) => all,
+        Err(back) => return back,
     };
     let body = html! {
         h1 { "Tokens" }

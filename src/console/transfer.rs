@@ -16,7 +16,7 @@ use super::namespaces::back_to;
 use super::session::urlencode;
 use super::ConsoleState;
 use crate::center::ConsoleUser;
-use crate::domain::{RecordKey, ValueSchema, MAX_VIOLATIONS};
+use crate::domain::{RecordKey, ValueSchema};
 use crate::transfer::format::{self, Format};
 use crate::transfer::Plan;
 
@@ -169,16 +169,11 @@ async fn prepare(
         current.insert(key, r["value"].clone());
     }
     let plan = Plan::new(&pairs, &records, form.replace.is_some());
-    let mut violations = Vec::new();
     let schema = state.namespace_schema(user, req, ns).await;
-    if let Some(schema) = schema.and_then(|s| ValueSchema::compile(&s).ok()) {
-        for (key, value) in &records {
-            schema.check(key.as_str(), value, &mut violations);
-            if violations.len() >= MAX_VIOLATIONS {
-                break;
-            }
-        }
-    }
+    let violations = schema
+        .and_then(|s| ValueSchema::compile(&s).ok())
+        .map(|s| s.check_all(records.iter().map(|(k, v)| (k.as_str(), v))))
+        .unwrap_or_default();
     Ok(Prepared {
         records,
         plan,

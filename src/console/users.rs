@@ -21,10 +21,12 @@ pub async fn list(
     query: web::Query<Notice>,
 ) -> HttpResponse {
     let user = signed_in_or_return!(req, state);
-    let users = match state.call(&user, &req, "users.list", json!([])).await {
-        Ok(Value::Array(all)) => all,
-        Ok(_) => Vec::new(),
-        Err(e) => return back_to("/console", "error", &e.message),
+    let users = match state
+        .items(&user, &req, ("users.list", json!([])), "/console")
+        .await
+    {
+        Ok(all) => all,
+        Err(back) => return back,
     };
     let body = html! {
         h1 { "Users" }
@@ -110,10 +112,12 @@ pub async fn edit(
     query: web::Query<Notice>,
 ) -> HttpResponse {
     let user = signed_in_or_return!(req, state);
-    let users = match state.call(&user, &req, "users.list", json!([])).await {
-        Ok(Value::Array(all)) => all,
-        Ok(_) => Vec::new(),
-        Err(e) => return back_to("/console", "error", &e.message),
+    let users = match state
+        .items(&user, &req, ("users.list", json!([])), "/console")
+        .await
+    {
+        Ok(all) => all,
+        Err(back) => return back,
     };
     let Some(found) = users.iter().find(|u| u["name"] == name.as_str()) else {
         return back_to(PATH, "error", &format!("No user {name}."));

@@ -37,6 +37,22 @@ impl ValueSchema {
     /// Adds the violations of `value` (stored under `key`) to `out`, each
     /// naming the key, the JSON path and the reason, until `out` holds
     /// `MAX_VIOLATIONS`.
+    /// What `check` finds in each of `records`, at most `MAX_VIOLATIONS`
+    /// in all (an import checks a whole file with it).
+    pub fn check_all<'a>(
+        &self,
+        records: impl IntoIterator<Item = (&'a str, &'a Value)>,
+    ) -> Vec<String> {
+        let mut out = Vec::new();
+        for (key, value) in records {
+            self.check(key, value, &mut out);
+            if out.len() >= MAX_VIOLATIONS {
+                break;
+            }
+        }
+        out
+    }
+
     pub fn check(&self, key: &str, value: &Value, out: &mut Vec<String>) {
         for error in self.validator.iter_errors(value) {
             if out.len() >= MAX_VIOLATIONS {
@@ -89,6 +105,19 @@ mod tests {
             schema.check(&i.to_string(), &json!(i), &mut out);
         }
         assert_eq!(out.len(), MAX_VIOLATIONS);
+    }
+
+    #[test]
+    fn a_whole_file_is_checked_up_to_the_limit() {
+        let schema = ValueSchema::compile(&json!({"type": "string"})).unwrap();
+        let (good, bad) = (json!("x"), json!(1));
+        let keys: Vec<String> = (0..100).map(|i| format!("k{i}")).collect();
+        let all = keys
+            .iter()
+            .map(|k| (k.as_str(), if k == "k3" { &bad } else { &good }));
+        assert_eq!(schema.check_all(all).len(), 1);
+        let bad_ones = keys.iter().map(|k| (k.as_str(), &bad));
+        assert_eq!(schema.check_all(bad_ones).len(), MAX_VIOLATIONS);
     }
 
     #[test]

@@ -129,6 +129,7 @@ pub fn start(settings: &Settings, port: u16, pace: Pace) -> Result<EdgeHandle, E
         interval: c.interval.get(),
         max_stale: c.max_stale.get(),
         mode: c.mode,
+        name: c.edge_name(),
         roles: settings.server.roles.clone(),
         cleartext,
         outputs,

@@ -23,6 +23,8 @@ pub struct EdgeView {
     pub interval: Duration,
     pub max_stale: Duration,
     pub mode: PullMode,
+    /// `client.name` (or the host name): how the centers' fleet view names it.
+    pub name: crate::domain::EdgeName,
     pub roles: Vec<Role>,
     /// `http://` upstreams (not loopback) that get credentials in the
     /// clear: warned about at start and on the page.
@@ -46,6 +48,8 @@ pub struct NamespaceStatus {
 /// `/api/status` as JSON.
 #[derive(Debug, Serialize)]
 pub struct StatusReport {
+    /// `client.name`: how the centers' fleet view names this edge.
+    pub name: String,
     pub roles: Vec<Role>,
     /// Upstreams that get credentials over plain HTTP (not loopback).
     pub cleartext_credentials: Vec<String>,
@@ -120,6 +124,7 @@ impl EdgeView {
         let upstream_health = self.upstreams().health(std::time::Instant::now());
         let s = self.state();
         StatusReport {
+            name: self.name.to_string(),
             roles: self.roles.clone(),
             cleartext_credentials: self.cleartext.clone(),
             mode: self.mode,
@@ -188,6 +193,7 @@ mod tests {
             interval: Duration::from_secs(6),
             max_stale,
             mode: PullMode::Changes,
+            name: crate::domain::EdgeName::parse("edge-1").unwrap(),
             roles: vec![Role::Edge],
             cleartext: Vec::new(),
             outputs: Default::default(),

@@ -229,6 +229,7 @@ fn facts(r: &StatusReport) -> Markup {
     };
     html! {
         (fact("roles", r.roles.iter().map(|role| role.label()).collect::<Vec<_>>().join(" + ")))
+        (fact("name", r.name.clone()))
         (fact("mode", r.mode.label().to_string()))
         (fact("upstream in use", r.upstream_in_use.clone().unwrap_or_else(|| r.upstreams.join(", "))))
         (fact("interval", format!("{} ms", r.interval_ms)))

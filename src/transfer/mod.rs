@@ -18,7 +18,7 @@ use serde_json::Value;
 pub use format::Format;
 pub use source::{Remote, Source, TransferError};
 
-use crate::domain::{ChangeSet, Namespace, ValueSchema, WriteOrigin, MAX_VIOLATIONS};
+use crate::domain::{ChangeSet, Namespace, ValueSchema, WriteOrigin};
 
 /// Keys listed per category in an import's report.
 const SHOWN: usize = 20;
@@ -143,13 +143,7 @@ pub fn import(
     if let Some(schema) = source.schema(req.namespace)? {
         let schema =
             ValueSchema::from_text(&schema).map_err(|e| TransferError::Refused(e.to_string()))?;
-        let mut violations = Vec::new();
-        for (key, value) in &records {
-            schema.check(key.as_str(), value, &mut violations);
-            if violations.len() >= MAX_VIOLATIONS {
-                break;
-            }
-        }
+        let violations = schema.check_all(records.iter().map(|(k, v)| (k.as_str(), v)));
         if !violations.is_empty() {
             return Err(TransferError::Refused(format!(
                 "values violate the schema of namespace {}: {}",

@@ -71,6 +71,11 @@ async fn edges_are_seen_and_judged(backend: Backend) {
     assert_eq!(alpha.tick().await, TickReport::Applied);
     assert_eq!(beta.tick().await, TickReport::Applied);
 
+    assert_eq!(
+        alpha.status().await["name"],
+        "alpha",
+        "the edge shows its name"
+    );
     let list = fleet(&center, json!([])).await;
     assert_eq!(
         list["totals"],
