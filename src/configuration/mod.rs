@@ -8,6 +8,7 @@ mod server;
 mod units;
 mod upstream_url;
 mod validate;
+mod validate_client;
 
 use std::path::Path;
 
