@@ -79,8 +79,8 @@ impl Center {
 
     /// Writes the edges seen since the last flush (one batch), forgets
     /// those past the window, and judges the fleet for `/metrics`; answers
-    /// the rows written. Rows that could not be written are kept for the
-    /// next flush.
+    /// the rows written. If the write fails, every edge is written by
+    /// the next flush.
     pub async fn flush_fleet(&self, now_us: i64) -> Result<usize, CallError> {
         let Some(fleet) = &self.fleet else {
             return Ok(0);
@@ -89,14 +89,14 @@ impl Center {
         let started = std::time::Instant::now();
         let rows = fleet.take_dirty(now_us);
         let flush = FlushFleet {
-            rows: rows.clone(),
+            rows,
             oldest_us: now_us - options.window.as_micros() as i64,
             max: options.max_edges,
         };
-        let written = match self.ask(flush).await?.map_err(db_failure) {
+        let written = match self.ask(flush).await.and_then(|r| r.map_err(db_failure)) {
             Ok(n) => n,
             Err(e) => {
-                fleet.mark_dirty(&rows);
+                fleet.flush_failed();
                 return Err(e);
             }
         };

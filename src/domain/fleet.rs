@@ -4,10 +4,11 @@
 
 use std::fmt;
 
-/// The header naming the pulling edge (`client.name`).
-pub const EDGE_HEADER: &str = "Syncdict-Edge";
+/// The header naming the pulling edge (`client.name`); lower case, as
+/// header names are stored.
+pub const EDGE_HEADER: &str = "syncdict-edge";
 /// The header with the outcome of the edge's last digest check.
-pub const DIGEST_HEADER: &str = "Syncdict-Edge-Digest";
+pub const DIGEST_HEADER: &str = "syncdict-edge-digest";
 /// Longest edge name, in bytes.
 pub const MAX_EDGE_NAME: usize = 64;
 

@@ -25,25 +25,25 @@ pub struct FleetFacts {
 impl FleetFacts {
     /// The newest revision among `namespaces` (comma-separated).
     pub fn newest_of(&self, namespaces: &str) -> i64 {
-        namespaces
-            .split(',')
-            .filter_map(|ns| self.newest.get(ns))
-            .copied()
-            .max()
-            .unwrap_or(0)
+        newest_of(&self.newest, namespaces)
     }
+}
+
+fn newest_of(newest: &HashMap<String, i64>, namespaces: &str) -> i64 {
+    namespaces
+        .split(',')
+        .filter_map(|ns| newest.get(ns))
+        .copied()
+        .max()
+        .unwrap_or(0)
 }
 
 /// The lookups a judgement needs: each (namespaces, revision) of an edge
 /// behind its namespaces' newest revision, at most `MAX_LOOKUPS`.
 pub fn lookups(edges: &[EdgeSeen], newest: &HashMap<String, i64>) -> Vec<(String, i64)> {
-    let facts = FleetFacts {
-        newest: newest.clone(),
-        first_missed: HashMap::new(),
-    };
     let mut wanted: Vec<(String, i64)> = edges
         .iter()
-        .filter(|e| facts.newest_of(&e.namespaces) > e.revision)
+        .filter(|e| newest_of(newest, &e.namespaces) > e.revision)
         .map(|e| (e.namespaces.clone(), e.revision))
         .collect();
     wanted.sort_unstable();

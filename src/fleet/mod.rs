@@ -186,14 +186,12 @@ impl Fleet {
             .collect()
     }
 
-    /// Puts back rows a flush could not write, so the next one tries again.
-    pub fn mark_dirty(&self, rows: &[EdgeSeen]) {
-        let failed: std::collections::HashSet<(String, String)> =
-            rows.iter().map(EdgeSeen::key).collect();
+    /// After a flush that could not write: every edge is taken again by
+    /// the next one (rewriting the rows that were not lost costs nothing
+    /// but the writes, and no copy of the batch is kept meanwhile).
+    pub fn flush_failed(&self) {
         for e in self.lock().values_mut() {
-            if failed.contains(&(e.texts.name.clone(), e.texts.address.clone())) {
-                e.dirty = true;
-            }
+            e.dirty = true;
         }
     }
 

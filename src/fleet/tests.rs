@@ -98,8 +98,12 @@ fn dirty_rows_are_taken_once_and_the_window_forgets() {
     let dirty = fleet.take_dirty(3611 * 1_000_000 + 10_000_000);
     assert_eq!(dirty.len(), 1);
     assert_eq!(fleet.snapshot().len(), 1);
-    fleet.mark_dirty(&dirty);
-    assert_eq!(fleet.take_dirty(4001 * 1_000_000).len(), 1);
+    fleet.flush_failed();
+    assert_eq!(
+        fleet.take_dirty(4001 * 1_000_000),
+        dirty,
+        "taken again after a failed flush"
+    );
     // Pulling on unchanged: written again once its written pull is
     // fleet_silent / 2 (30 s) old, not at every flush.
     fleet.record(pull(&b, &ns, 2, 2, 4020));

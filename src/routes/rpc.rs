@@ -78,8 +78,8 @@ pub async fn rpc(
 /// the header names are made once, not parsed per request.
 fn hello(req: &HttpRequest) -> crate::domain::EdgeHello {
     use actix_web::http::header::HeaderName;
-    const EDGE: HeaderName = HeaderName::from_static("syncdict-edge");
-    const DIGEST: HeaderName = HeaderName::from_static("syncdict-edge-digest");
+    const EDGE: HeaderName = HeaderName::from_static(crate::domain::EDGE_HEADER);
+    const DIGEST: HeaderName = HeaderName::from_static(crate::domain::DIGEST_HEADER);
     let h = req.headers();
     crate::domain::EdgeHello::from_headers(
         h.get(EDGE).map(HeaderValue::as_bytes),
