@@ -3,7 +3,8 @@
 # build of syncdict (center + edge, SQLite, 1,000 records of ~1 KB) is
 # attacked by examples/attack (batch and multicall amplification, many
 # `since` values, concurrent password guessing from one and from many
-# addresses, slow bodies, huge bodies with credentials) while a normal
+# addresses, a lockout attempt on one user while its owner signs in, slow
+# bodies, huge bodies with credentials) while a normal
 # client keeps reading; then an edge alone is pulled against a hostile
 # upstream (huge reply, endless reply, absurd revisions, redirect).
 # For each: what was sent, RSS before and at the peak, CPU, the answers,
@@ -27,6 +28,8 @@ status_has() { curl -sf "http://127.0.0.1:$1/api/status" | grep -q "$2"; }
 port=$(free_port)
 printf 'bench-password\n' | SYNCDICT__DATABASE__URL="sqlite://$work/center.db" SYNCDICT__LOG__LEVEL=error \
     "$bin" user add bench --write --password-stdin >/dev/null
+printf 'reader-password\n' | SYNCDICT__DATABASE__URL="sqlite://$work/center.db" SYNCDICT__LOG__LEVEL=error \
+    "$bin" user add reader --password-stdin >/dev/null
 (cd "$work" && SYNCDICT__SERVER__PORT=$port SYNCDICT__DATABASE__URL="sqlite://$work/center.db" \
     SYNCDICT__CLIENT__INTERVAL=1s SYNCDICT__CLIENT__SNAPSHOT_PATH="$work/edge.snapshot" \
     SYNCDICT__LOG__LEVEL=error exec "$bin") &
@@ -59,6 +62,17 @@ record "$("$attack" since --center "$url" --pid "$pid")"
 record "$("$attack" guess --center "$url" --pid "$pid")"
 record "$("$attack" guess --center "$url" --pid "$pid" --many-addresses | sed 's/^attack guess/attack guess-many/')"
 record "$("$attack" slow --center "$url" --pid "$pid")"
+# The lockout attack: 200 addresses fail logins for bench for 20 s; bench
+# signs in from new addresses (Basic and console) and reader from an
+# attacking one, each within the trickle (login.trickle, 5 s).
+line="$("$attack" lockout --center "$url" --pid "$pid" --owner bench:bench-password --other reader:reader-password)"
+record "$line"
+for who in owner_basic owner_console other_user; do
+    ok=$(grep -o "$who ok [a-z]*" <<<"$line" | awk '{print $3}')
+    ms=$(grep -o "$who ok [a-z]* tries [0-9]* ms [0-9]*" <<<"$line" | awk '{print $7}')
+    target "lockout: $who signed in (1 = yes)" "$([ "$ok" = true ] && echo 1 || echo 0)" ">=" 1
+    target "lockout: $who time to sign in (ms)" "$ms" "<=" 5000
+done
 record "$("$attack" huge --center "$url" --pid "$pid")"
 
 # An edge alone, serving the snapshot the first edge saved, pulling every

@@ -19,7 +19,7 @@ pub enum CallFailure {
     Rpc { code: i64, message: String },
     #[error("{url}: the reply is not a JSON-RPC response")]
     Malformed { url: String },
-    #[error("cannot read the password: {0}")]
+    #[error("cannot ask for a password without a terminal ({0}); set SYNCDICT_PASSWORD instead")]
     Prompt(#[from] std::io::Error),
 }
 

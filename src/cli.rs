@@ -81,6 +81,9 @@ pub enum Command {
         /// Also remove the namespace's keys the file lacks.
         #[arg(long)]
         replace: bool,
+        /// Create the namespace if it does not exist.
+        #[arg(long)]
+        create: bool,
         /// Print what would change, change nothing.
         #[arg(long)]
         dry_run: bool,

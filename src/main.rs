@@ -111,6 +111,7 @@ fn execute(command: Command, settings: Settings) -> anyhow::Result<()> {
             namespace,
             format,
             replace,
+            create,
             dry_run,
             url,
             user,
@@ -134,6 +135,7 @@ fn execute(command: Command, settings: Settings) -> anyhow::Result<()> {
                 namespace: &namespace,
                 format,
                 replace,
+                create,
                 dry_run,
                 origin,
             };

@@ -9,6 +9,8 @@
 //! attack multicall --center URL --pid PID [--count 20] [--calls 100]
 //! attack since     --center URL --pid PID [--values 300]
 //! attack guess     --center URL --pid PID [--count 200] [--many-addresses]
+//! attack lockout   --center URL --pid PID --owner USER:PASS --other USER:PASS
+//!                  [--addresses 200] [--seconds 20]
 //! attack slow      --center URL --pid PID [--connections 300] [--seconds 12]
 //! attack huge      --center URL --pid PID [--count 50]
 //! attack upstream  --port PORT --mode huge|endless|revision|redirect
@@ -20,6 +22,7 @@
 #[allow(dead_code)]
 #[path = "../loadgen/http.rs"]
 mod http;
+mod lockout;
 mod probe;
 mod raw;
 #[path = "../loadgen/support.rs"]
@@ -74,6 +77,22 @@ enum Attack {
         count: usize,
         #[arg(long)]
         many_addresses: bool,
+    },
+    /// Many addresses failing logins for one user while its owner (and
+    /// another user) sign in.
+    Lockout {
+        #[command(flatten)]
+        common: Common,
+        /// The attacked user, `USER:PASSWORD` (the password for its owner).
+        #[arg(long)]
+        owner: String,
+        /// Another user, signing in from an attacking address.
+        #[arg(long)]
+        other: String,
+        #[arg(long, default_value_t = 200)]
+        addresses: usize,
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
     },
     /// Connections trickling a body and holding it.
     Slow {
@@ -162,6 +181,16 @@ async fn run(attack: Attack) -> anyhow::Result<()> {
                 }
             ),
         ),
+        Attack::Lockout {
+            common,
+            addresses,
+            seconds,
+            ..
+        } => (
+            "lockout",
+            common,
+            format!("{addresses} addresses failing logins for one user for {seconds} s"),
+        ),
         Attack::Slow {
             common,
             connections,
@@ -179,6 +208,8 @@ async fn run(attack: Attack) -> anyhow::Result<()> {
     };
     let center = Target::parse(&common.center)?;
     let probe = Probe::start(common.pid, &center);
+    // How legitimate logins fared meanwhile (the lockout attack).
+    let mut legit = String::new();
     let statuses = match &attack {
         Attack::Batch { amplify, .. } => amplify_attack(&center, amplify, false).await,
         Attack::Multicall { amplify, .. } => amplify_attack(&center, amplify, true).await,
@@ -194,6 +225,23 @@ async fn run(attack: Attack) -> anyhow::Result<()> {
             ..
         } => slow(&center, *connections, *seconds).await,
         Attack::Huge { count, .. } => huge(&center, *count).await,
+        Attack::Lockout {
+            owner,
+            other,
+            addresses,
+            seconds,
+            ..
+        } => {
+            let outcome = lockout::run(&center, owner, other, *addresses, *seconds).await?;
+            let show = |l: &lockout::Login| format!("ok {} tries {} ms {}", l.ok, l.tries, l.ms);
+            legit = format!(
+                " | owner_basic {} | owner_console {} | other_user {}",
+                show(&outcome.owner_basic),
+                show(&outcome.owner_console),
+                show(&outcome.other_user)
+            );
+            outcome.attack
+        }
         Attack::Upstream { .. } => return Ok(()),
     };
     // Let the process settle, then report.
@@ -201,7 +249,7 @@ async fn run(attack: Attack) -> anyhow::Result<()> {
     let report = probe.finish().await;
     let answers: Vec<String> = statuses.iter().map(|(s, n)| format!("{s}x{n}")).collect();
     println!(
-        "attack {name} | {sent} | rss_before_kib {} rss_peak_kib {} cpu_ms {} | answers {} | normal ok {} failed {} p99_ms {:.2}",
+        "attack {name} | {sent} | rss_before_kib {} rss_peak_kib {} cpu_ms {} | answers {} | normal ok {} failed {} p99_ms {:.2}{legit}",
         report.rss_before_kib,
         report.rss_peak_kib,
         report.cpu_ms,

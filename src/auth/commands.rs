@@ -29,6 +29,8 @@ pub enum CommandError {
     NoSuchUser(Username),
     #[error("cannot read the password: {0}")]
     Read(#[from] std::io::Error),
+    #[error("cannot ask for a password without a terminal ({0}): give it on standard input with --password-stdin")]
+    NoTerminal(std::io::Error),
     #[error("the passwords differ")]
     Mismatch,
     #[error("a password needs at least {MIN_PASSWORD} characters")]
@@ -150,8 +152,9 @@ fn read_password(from_stdin: bool) -> Result<String, CommandError> {
         std::io::stdin().lock().read_line(&mut line)?;
         line.trim_end_matches(['\r', '\n']).to_string()
     } else {
-        let first = rpassword::prompt_password("Password: ")?;
-        let again = rpassword::prompt_password("Again: ")?;
+        let prompt = |text| rpassword::prompt_password(text).map_err(CommandError::NoTerminal);
+        let first = prompt("Password: ")?;
+        let again = prompt("Again: ")?;
         if first != again {
             return Err(CommandError::Mismatch);
         }

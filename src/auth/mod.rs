@@ -9,6 +9,7 @@ pub mod rate_limit;
 pub mod remembered;
 pub mod token_commands;
 pub mod tokens;
+mod window;
 
 pub use pool::{Busy, PasswordPool};
 pub use rate_limit::FailureLimiter;

@@ -1,49 +1,77 @@
-//! Slows password guessing. Every login attempt is counted before its
-//! password is checked (so concurrent guesses cannot all run), per address
-//! and per user name: after `MAX_PER_ADDRESS` failures from one address, or
-//! `MAX_PER_USER` failures for one user name from anywhere, within
-//! `WINDOW`, further attempts are refused until the window ends. A success
-//! clears only that user's failures from that address. The map is bounded:
-//! `MAX_ENTRIES` (address, user) pairs, the oldest dropped first.
+//! Slows password guessing without letting anyone lock a user out (the
+//! design and its figures are in ARCHITECTURE.md, "Logins").
+//!
+//! Every attempt is judged before its password is checked, from three
+//! sliding-window counts of failures (`Windowed`, O(1) each): per (address,
+//! user), per address, per user. An address is an IPv4 address or an IPv6
+//! /64. Past a count's limit its key is *slowed*, never locked: one check
+//! per `login.trickle` still runs, so the right password gets in after a
+//! short wait while a guesser gets a few guesses a minute.
+//!
+//! - (address, user) past `pair_failures`: that pair is slowed.
+//! - address past `address_failures`: the address is slowed, except for
+//!   users known there (who signed in from it within `known_for`).
+//! - user past `user_failures` (under attack from many addresses): an
+//!   address that has not failed for that user lately gets its check at
+//!   once, so the owner signing in from a new place is not refused; the
+//!   addresses that have failed share one trickle for that user.
+//!
+//! Also at most `max_in_flight` checks run per address at once, so a burst
+//! sent before any has failed cannot run in full.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Failures from one address (any user) that lock it out.
-pub const MAX_PER_ADDRESS: u32 = 5;
-/// Failures for one user name (any address) that lock it out.
-pub const MAX_PER_USER: u32 = 10;
-pub const WINDOW: Duration = Duration::from_secs(60);
-/// (address, user) pairs remembered at most: ~100 bytes each, so ~1 MB.
-pub const MAX_ENTRIES: usize = 10_000;
+use super::window::Windowed;
+use crate::configuration::LoginSettings;
+
 /// Longest user name kept as a key (longer ones are cut).
 const MAX_NAME: usize = 64;
+/// Known (address, user) pairs remembered at most (about 100 bytes each).
+const MAX_KNOWN: u64 = 100_000;
 
-/// Password checks in flight from one address at once: above what a
-/// client sending concurrent requests needs, and what bounds a burst of
-/// guesses sent before any has failed.
-pub const MAX_IN_FLIGHT: u32 = 8;
-
-/// Attempts that are refused without a password check.
+/// An attempt refused without a password check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Locked {
-    Address,
-    User,
+pub enum Refused {
+    /// Slowed: the next check may run after this long.
+    Slowed(Duration),
+    /// `max_in_flight` checks from this address are running.
     Busy,
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Failures {
-    count: u32,
-    in_flight: u32,
-    since: Instant,
+/// The address a limit counts: IPv4 as is, IPv6 by its /64 (one host
+/// usually holds a whole /64, so its addresses are one source).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Source(IpAddr);
+
+impl Source {
+    pub fn of(addr: IpAddr) -> Source {
+        match addr {
+            IpAddr::V4(_) => Source(addr),
+            IpAddr::V6(v6) => {
+                let bits = u128::from(v6) & !((1u128 << 64) - 1);
+                Source(IpAddr::from(bits.to_be_bytes()))
+            }
+        }
+    }
 }
 
-#[derive(Default)]
+type Pair = (Source, String);
+
+struct Counts {
+    pairs: Windowed<Pair>,
+    addresses: Windowed<Source>,
+    users: Windowed<String>,
+    in_flight: HashMap<Source, u32>,
+}
+
 pub struct FailureLimiter {
-    pairs: Mutex<HashMap<(IpAddr, String), Failures>>,
+    settings: LoginSettings,
+    counts: Mutex<Counts>,
+    /// (address, user) → when that user last signed in from there.
+    known: moka::sync::Cache<Pair, Instant>,
 }
 
 /// One admitted attempt: its check is in flight until it is settled
@@ -51,122 +79,166 @@ pub struct FailureLimiter {
 /// client went away), which then counts against no one.
 pub struct Attempt<'a> {
     limiter: &'a FailureLimiter,
-    key: Option<(IpAddr, String)>,
+    pair: Option<Pair>,
+    /// When it was admitted: its outcome counts as of then.
+    at: Instant,
 }
 
 impl Attempt<'_> {
-    /// The password was right: that user's failures from that address go.
+    /// The password was right: that pair's failures go, and the address
+    /// is known for the user.
     pub fn succeeded(mut self) {
-        if let Some(key) = self.key.take() {
-            self.limiter.settle(key, Settled::Success);
+        if let Some(pair) = self.pair.take() {
+            self.limiter.settle(pair, self.at, Some(true));
         }
     }
 
-    /// The password was wrong: one more failure.
+    /// The password was wrong: one more failure on each count.
     pub fn failed(mut self) {
-        if let Some(key) = self.key.take() {
-            self.limiter.settle(key, Settled::Failure);
+        if let Some(pair) = self.pair.take() {
+            self.limiter.settle(pair, self.at, Some(false));
         }
     }
 }
 
 impl Drop for Attempt<'_> {
     fn drop(&mut self) {
-        if let Some(key) = self.key.take() {
-            self.limiter.settle(key, Settled::Unjudged);
+        if let Some(pair) = self.pair.take() {
+            self.limiter.settle(pair, self.at, None);
         }
     }
 }
 
-enum Settled {
-    Success,
-    Failure,
-    Unjudged,
+/// Which counts must grant a trickle slot for one attempt.
+#[derive(Default)]
+struct Slots {
+    pair: bool,
+    address: bool,
+    user: bool,
 }
 
 impl FailureLimiter {
+    pub fn new(settings: &LoginSettings, now: Instant) -> FailureLimiter {
+        let window = settings.window.get();
+        let max = settings.max_entries;
+        FailureLimiter {
+            settings: settings.clone(),
+            counts: Mutex::new(Counts {
+                pairs: Windowed::new(window, max, now),
+                addresses: Windowed::new(window, max, now),
+                users: Windowed::new(window, max, now),
+                in_flight: HashMap::new(),
+            }),
+            known: moka::sync::Cache::builder()
+                .max_capacity(MAX_KNOWN)
+                .time_to_live(settings.known_for.get())
+                .build(),
+        }
+    }
+
     /// Admits an attempt by `user` from `addr` at `now` before its password
-    /// is checked, or refuses it: while the address or the user name has
-    /// too many recent failures, or the address has `MAX_IN_FLIGHT` checks
-    /// running.
-    pub fn attempt(&self, addr: IpAddr, user: &str, now: Instant) -> Result<Attempt<'_>, Locked> {
-        let user: String = user.chars().take(MAX_NAME).collect();
-        let mut pairs = self.lock();
-        let live = |f: &Failures| f.in_flight > 0 || now.duration_since(f.since) < WINDOW;
-        if pairs.len() >= MAX_ENTRIES {
-            pairs.retain(|_, f| live(f));
+    /// is checked, or refuses it with the wait until it would be admitted.
+    /// `user` is `""` for a token or unreadable credentials (counted for
+    /// the address only).
+    pub fn attempt(&self, addr: IpAddr, user: &str, now: Instant) -> Result<Attempt<'_>, Refused> {
+        let s = &self.settings;
+        let source = Source::of(addr);
+        let pair: Pair = (source, user.chars().take(MAX_NAME).collect());
+        let known = !user.is_empty()
+            && self
+                .known
+                .get(&pair)
+                .is_some_and(|at| now.saturating_duration_since(at) < s.known_for.get());
+        let mut guard = self.lock();
+        let counts = &mut *guard;
+        let (pair_failures, pair_next) = counts.pairs.get(&pair, now);
+        let (address_failures, address_next) = counts.addresses.get(&source, now);
+        let (user_failures, user_next) = if user.is_empty() {
+            (0, None)
+        } else {
+            counts.users.get(&pair.1, now)
+        };
+        let slots = Slots {
+            pair: pair_failures >= s.pair_failures,
+            address: !known && address_failures >= s.address_failures,
+            user: !known && pair_failures > 0 && user_failures >= s.user_failures,
+        };
+        let waits = [
+            (slots.pair, pair_next),
+            (slots.address, address_next),
+            (slots.user, user_next),
+        ];
+        let wait = waits
+            .iter()
+            .filter_map(|(needed, next)| next.filter(|_| *needed))
+            .map(|next| next.saturating_duration_since(now))
+            .max()
+            .unwrap_or_default();
+        if !wait.is_zero() {
+            // Whole seconds, rounded up (Retry-After has no fractions).
+            return Err(Refused::Slowed(Duration::from_secs(
+                wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+            )));
         }
-        let key = (addr, user);
-        if pairs.len() >= MAX_ENTRIES && !pairs.contains_key(&key) {
-            let oldest = pairs
-                .iter()
-                .min_by_key(|(_, f)| f.since)
-                .map(|(k, _)| k.clone());
-            if let Some(oldest) = oldest {
-                pairs.remove(&oldest);
-            }
+        let in_flight = counts.in_flight.entry(source).or_insert(0);
+        if *in_flight >= s.max_in_flight {
+            return Err(Refused::Busy);
         }
-        let (mut by_address, mut by_user, mut in_flight) = (0u32, 0u32, 0u32);
-        for ((a, u), f) in pairs.iter() {
-            let failures = if now.duration_since(f.since) < WINDOW {
-                f.count
-            } else {
-                0
-            };
-            if *a == addr {
-                by_address += failures;
-                in_flight += f.in_flight;
-            }
-            by_user += if *u == key.1 { failures } else { 0 };
+        *in_flight += 1;
+        let next = Some(now + s.trickle.get());
+        if slots.pair {
+            counts.pairs.slot(&pair, now).next_check = next;
         }
-        if by_address >= MAX_PER_ADDRESS {
-            return Err(Locked::Address);
+        if slots.address {
+            counts.addresses.slot(&source, now).next_check = next;
         }
-        if by_user >= MAX_PER_USER {
-            return Err(Locked::User);
+        if slots.user {
+            counts.users.slot(&pair.1, now).next_check = next;
         }
-        if in_flight >= MAX_IN_FLIGHT {
-            return Err(Locked::Busy);
-        }
-        let entry = pairs.entry(key.clone()).or_insert(Failures {
-            count: 0,
-            in_flight: 0,
-            since: now,
-        });
-        if now.duration_since(entry.since) >= WINDOW {
-            entry.count = 0;
-            entry.since = now;
-        }
-        entry.in_flight += 1;
         Ok(Attempt {
             limiter: self,
-            key: Some(key),
+            pair: Some(pair),
+            at: now,
         })
     }
 
-    fn settle(&self, key: (IpAddr, String), how: Settled) {
-        let mut pairs = self.lock();
-        let Some(f) = pairs.get_mut(&key) else {
-            return;
-        };
-        f.in_flight = f.in_flight.saturating_sub(1);
-        match how {
-            Settled::Success => f.count = 0,
-            Settled::Failure => f.count += 1,
-            Settled::Unjudged => {}
+    /// Settles an attempt: `Some(true)` succeeded, `Some(false)` failed,
+    /// `None` unjudged.
+    fn settle(&self, pair: Pair, now: Instant, outcome: Option<bool>) {
+        let mut counts = self.lock();
+        if let Some(n) = counts.in_flight.get_mut(&pair.0) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                counts.in_flight.remove(&pair.0);
+            }
         }
-        if f.count == 0 && f.in_flight == 0 {
-            pairs.remove(&key);
+        match outcome {
+            Some(true) => {
+                counts.pairs.clear(&pair);
+                drop(counts);
+                if !pair.1.is_empty() {
+                    self.known.insert(pair, now);
+                }
+            }
+            Some(false) => {
+                counts.pairs.slot(&pair, now).failures += 1;
+                counts.addresses.slot(&pair.0, now).failures += 1;
+                if !pair.1.is_empty() {
+                    counts.users.slot(&pair.1, now).failures += 1;
+                }
+            }
+            None => {}
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(IpAddr, String), Failures>> {
-        self.pairs.lock().unwrap_or_else(|p| p.into_inner())
+    fn lock(&self) -> std::sync::MutexGuard<'_, Counts> {
+        self.counts.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Pairs remembered now (for tests of the bound).
+    /// Keys held by the three counts now (for tests of the bound).
     pub fn len(&self) -> usize {
-        self.lock().len()
+        let counts = self.lock();
+        counts.pairs.len() + counts.addresses.len() + counts.users.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -175,113 +247,5 @@ impl FailureLimiter {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ip(last: u8) -> IpAddr {
-        IpAddr::from([10, 0, 0, last])
-    }
-
-    fn fail(limiter: &FailureLimiter, addr: IpAddr, user: &str, at: Instant) {
-        limiter.attempt(addr, user, at).unwrap().failed();
-    }
-
-    #[test]
-    fn an_address_is_locked_after_its_failures_and_forgiven_after_the_window() {
-        let limiter = FailureLimiter::default();
-        let t0 = Instant::now();
-        for _ in 0..MAX_PER_ADDRESS {
-            fail(&limiter, ip(1), "alice", t0);
-        }
-        assert_eq!(
-            limiter.attempt(ip(1), "bob", t0).err(),
-            Some(Locked::Address),
-            "any user"
-        );
-        assert!(limiter.attempt(ip(2), "bob", t0).is_ok(), "per address");
-        assert!(
-            limiter.attempt(ip(1), "bob", t0 + WINDOW).is_ok(),
-            "the window ends"
-        );
-    }
-
-    /// A burst of guesses sent before any has failed runs at most
-    /// `MAX_IN_FLIGHT` checks; honest concurrent logins up to that pass.
-    #[test]
-    fn checks_in_flight_are_bounded_per_address() {
-        let limiter = FailureLimiter::default();
-        let t0 = Instant::now();
-        let admitted: Vec<_> = (0..20)
-            .filter_map(|_| limiter.attempt(ip(1), "alice", t0).ok())
-            .collect();
-        assert_eq!(admitted.len(), MAX_IN_FLIGHT as usize);
-        assert_eq!(limiter.attempt(ip(1), "bob", t0).err(), Some(Locked::Busy));
-        for attempt in admitted {
-            attempt.failed();
-        }
-        assert_eq!(
-            limiter.attempt(ip(1), "alice", t0).err(),
-            Some(Locked::Address)
-        );
-        let fresh = FailureLimiter::default();
-        let honest: Vec<_> = (0..MAX_IN_FLIGHT)
-            .map(|_| fresh.attempt(ip(1), "alice", t0).unwrap())
-            .collect();
-        honest.into_iter().for_each(Attempt::succeeded);
-        assert!(fresh.is_empty(), "successes leave nothing behind");
-    }
-
-    #[test]
-    fn an_unjudged_attempt_counts_against_no_one() {
-        let limiter = FailureLimiter::default();
-        let t0 = Instant::now();
-        for _ in 0..20 {
-            drop(limiter.attempt(ip(1), "alice", t0).unwrap());
-        }
-        assert!(limiter.is_empty());
-    }
-
-    #[test]
-    fn a_user_is_locked_after_failures_from_many_addresses() {
-        let limiter = FailureLimiter::default();
-        let t0 = Instant::now();
-        for i in 0..MAX_PER_USER as u8 {
-            fail(&limiter, ip(i), "alice", t0);
-        }
-        assert_eq!(
-            limiter.attempt(ip(200), "alice", t0).err(),
-            Some(Locked::User)
-        );
-        assert!(limiter.attempt(ip(200), "bob", t0).is_ok());
-    }
-
-    /// A read-only account's success does not clear another user's failures.
-    #[test]
-    fn a_success_clears_only_that_users_failures_from_that_address() {
-        let limiter = FailureLimiter::default();
-        let t0 = Instant::now();
-        for _ in 0..MAX_PER_ADDRESS - 1 {
-            fail(&limiter, ip(1), "admin", t0);
-        }
-        limiter.attempt(ip(1), "reader", t0).unwrap().succeeded();
-        fail(&limiter, ip(1), "admin", t0);
-        assert_eq!(
-            limiter.attempt(ip(1), "admin", t0).err(),
-            Some(Locked::Address),
-            "the reader's login did not wipe the guesses at admin"
-        );
-    }
-
-    #[test]
-    fn the_map_is_bounded() {
-        let limiter = FailureLimiter::default();
-        let t0 = Instant::now();
-        for i in 0..MAX_ENTRIES + 500 {
-            let addr = IpAddr::from([10, (i >> 16) as u8, (i >> 8) as u8, i as u8]);
-            if let Ok(attempt) = limiter.attempt(addr, "x", t0 + Duration::from_micros(i as u64)) {
-                attempt.failed();
-            }
-        }
-        assert!(limiter.len() <= MAX_ENTRIES, "{}", limiter.len());
-    }
-}
+#[path = "rate_limit_tests.rs"]
+mod tests;

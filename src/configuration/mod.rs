@@ -3,6 +3,7 @@
 mod cidr;
 mod client;
 mod database_url;
+mod login;
 mod output;
 mod server;
 mod units;
@@ -17,6 +18,7 @@ use serde::{Deserialize, Serialize};
 pub use cidr::Cidr;
 pub use client::{ClientSettings, JsonRpcVersion, Percent, PullMode};
 pub use database_url::{Backend, DatabaseUrl};
+pub use login::LoginSettings;
 pub use output::{OutputFormat, OutputSettings};
 pub use server::{ReadAccess, Role, ServerSettings};
 pub use units::{ByteSize, HumanDuration, InvalidValue};
@@ -40,6 +42,8 @@ pub struct Settings {
     pub server: ServerSettings,
     pub database: DatabaseSettings,
     pub client: ClientSettings,
+    /// `[login]`: how password guessing is slowed.
+    pub login: LoginSettings,
     pub log: LogSettings,
     /// `[[output]]` sections: files an edge renders from its data. Default none.
     pub output: Vec<OutputSettings>,

@@ -165,6 +165,7 @@ impl Settings {
         }
         self.validate_client()?;
         self.validate_outputs()?;
+        self.login.validate()?;
         let d = &self.database;
         if !d.url.backend().compiled_in() {
             return fail(

@@ -66,12 +66,12 @@ pub async fn timeline(
                         @for e in &entries {
                             @let at = e["at"].as_str().unwrap_or("");
                             tr {
-                                td.num { (e["revision"]) }
-                                td.time { time datetime=(at) title=(at) { (at) } }
-                                td { (e["author"].as_str().filter(|a| !a.is_empty()).unwrap_or("unknown"))
+                                td.num data-label="revision" { (e["revision"]) }
+                                td.time data-label="when" { time datetime=(at) title=(at) { (at) } }
+                                td data-label="by" { (e["author"].as_str().filter(|a| !a.is_empty()).unwrap_or("unknown"))
                                      div.meta { (e["method"].as_str().unwrap_or("")) } }
-                                td.num { (e["keys"]) }
-                                td { (e["comment"].as_str().unwrap_or("")) }
+                                td.num data-label="keys" { (e["keys"]) }
+                                td data-label="comment" { (e["comment"].as_str().unwrap_or("")) }
                                 @if may_write {
                                     td.actions { a href=(format!("/console/ns/{ns}/rollback?revision={}", e["revision"])) { "Roll back to here" } }
                                 }
@@ -128,11 +128,11 @@ pub async fn key(
                                 serde_json::to_string_pretty(&w["value"]).unwrap_or_default()
                             };
                             tr data-value=(value) {
-                                td { input type="radio" name="a" value=(i) checked[i == 1 || writes.len() == 1] aria-label=(format!("compare revision {} as A", w["revision"])); }
-                                td { input type="radio" name="b" value=(i) checked[i == 0] aria-label=(format!("compare revision {} as B", w["revision"])); }
-                                td.num { (w["revision"]) }
-                                td.time { time datetime=(at) title=(at) { (at) } }
-                                td { (w["author"].as_str().filter(|a| !a.is_empty()).unwrap_or("unknown")) }
+                                td data-label="A" { input type="radio" name="a" value=(i) checked[i == 1 || writes.len() == 1] aria-label=(format!("compare revision {} as A", w["revision"])); }
+                                td data-label="B" { input type="radio" name="b" value=(i) checked[i == 0] aria-label=(format!("compare revision {} as B", w["revision"])); }
+                                td.num data-label="revision" { (w["revision"]) }
+                                td.time data-label="when" { time datetime=(at) title=(at) { (at) } }
+                                td data-label="by" { (w["author"].as_str().filter(|a| !a.is_empty()).unwrap_or("unknown")) }
                                 td.value {
                                     @if value.is_empty() { span.meta { "deleted" } } @else { code { (value) } }
                                     @if let Some(e) = w["expires_at"].as_str() { div.meta { "expires " (e) } }

@@ -6,13 +6,11 @@ use actix_web::{web, HttpResponse, HttpResponseBuilder};
 use maud::{html, Markup, DOCTYPE};
 
 use crate::center::ConsoleUser;
+use crate::routes::page::CSP;
+use crate::routes::page_style::serve_asset;
 
 const CSS: &str = include_str!("assets/console.css");
 const JS: &str = include_str!("assets/console.js");
-
-/// Scripts and styles from this site only, no framing, no inline code.
-const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-                   connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// A response with the console's headers (no caching: pages show data).
 pub fn respond(status: StatusCode) -> HttpResponseBuilder {
@@ -96,14 +94,5 @@ pub fn notice(kind: &str, text: &str) -> Markup {
 
 /// `GET /console/assets/{file}`.
 pub async fn asset(file: web::Path<String>) -> HttpResponse {
-    let (body, kind) = match file.as_str() {
-        "console.css" => (CSS, "text/css; charset=utf-8"),
-        "console.js" => (JS, "text/javascript; charset=utf-8"),
-        _ => return HttpResponse::NotFound().finish(),
-    };
-    HttpResponse::Ok()
-        .content_type(kind)
-        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .body(body)
+    serve_asset(&[("console.css", CSS), ("console.js", JS)], &file)
 }

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::layout::{notice, page, send};
 use super::session::{safe_next, same_site, session_cookie, set_cookie, Refused};
 use super::ConsoleState;
-use crate::auth::rate_limit::Locked;
+use crate::auth::rate_limit::Refused as Slowdown;
 use crate::center::CheckFailed;
 use crate::domain::{now_us, Username};
 
@@ -90,7 +90,7 @@ pub async fn sign_in(
         .attempt(ip, &form.username, std::time::Instant::now())
     {
         Ok(attempt) => attempt,
-        Err(Locked::Busy) => {
+        Err(Slowdown::Busy) => {
             return login_page(
                 StatusCode::SERVICE_UNAVAILABLE,
                 &next,
@@ -101,9 +101,9 @@ pub async fn sign_in(
                 )),
             )
         }
-        Err(_) => {
-            let wait = crate::auth::rate_limit::WINDOW.as_secs();
-            let text = format!("Too many failed sign-ins from here or for this user. Wait {wait} seconds, then try again.");
+        Err(Slowdown::Slowed(wait)) => {
+            let wait = wait.as_secs().max(1);
+            let text = format!("Too many failed sign-ins from here or for this user: sign-ins are slowed. Try again in {wait} seconds.");
             return login_page(
                 StatusCode::TOO_MANY_REQUESTS,
                 &next,

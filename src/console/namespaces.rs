@@ -108,10 +108,10 @@ fn table(user: &ConsoleUser, all: &[Value]) -> Markup {
                                         div.meta { (d) }
                                     }
                                 }
-                                td.num { (n["records"]) }
-                                td.num { (bytes(n["bytes"].as_i64().unwrap_or(0))) }
-                                td.num { (n["revision"]) }
-                                td {
+                                td.num data-label="records" { (n["records"]) }
+                                td.num data-label="size" { (bytes(n["bytes"].as_i64().unwrap_or(0))) }
+                                td.num data-label="revision" { (n["revision"]) }
+                                td data-label="last change" {
                                     @match (n["changed_by"].as_str(), n["changed_at"].as_str()) {
                                         (Some(by), Some(at)) => {
                                             time datetime=(at) title=(at) { (at) }
@@ -120,7 +120,7 @@ fn table(user: &ConsoleUser, all: &[Value]) -> Markup {
                                         _ => span.meta { "—" },
                                     }
                                 }
-                                td { @if n["schema"].is_null() { span.meta { "none" } } @else { "yes" } }
+                                td data-label="schema" { @if n["schema"].is_null() { span.meta { "none" } } @else { "yes" } }
                             }
                         }
                     }

@@ -149,7 +149,7 @@ fn records_table(ns: &Namespace, found: &Value, may_write: bool, q: &BrowseQuery
                                 tr data-key=(key) data-value=(value) {
                                     td.key { a href=(format!("/console/ns/{ns}/key?key={}", urlencode(key))) title="History of this key" { code { (key) } } }
                                     td.value { code { (truncate(&value, 120)) } }
-                                    td.num { (r["revision"]) }
+                                    td.num data-label="revision" { (r["revision"]) }
                                     td.time {
                                         @let at = r["updated_at"].as_str().unwrap_or("");
                                         time datetime=(at) title=(at) { (at) }

@@ -48,11 +48,11 @@ async fn list_page(
                             @let name = t["name"].as_str().unwrap_or("");
                             tr data-token=(name) {
                                 td { strong { (name) } }
-                                td { (t["namespaces"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", ")).unwrap_or_default()) }
-                                td { @if t["write"] == json!(true) { "read, write" } @else { "read" } }
-                                td.time { (time(&t["created_at"])) }
-                                td.time { @if t["expires_at"].is_null() { span.meta { "never" } } @else { (time(&t["expires_at"])) } }
-                                td.time { @if t["last_used"].is_null() { span.meta { "never" } } @else { (time(&t["last_used"])) } }
+                                td data-label="namespaces" { (t["namespaces"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", ")).unwrap_or_default()) }
+                                td data-label="may" { @if t["write"] == json!(true) { "read, write" } @else { "read" } }
+                                td.time data-label="created" { (time(&t["created_at"])) }
+                                td.time data-label="expires" { @if t["expires_at"].is_null() { span.meta { "never" } } @else { (time(&t["expires_at"])) } }
+                                td.time data-label="last used" { @if t["last_used"].is_null() { span.meta { "never" } } @else { (time(&t["last_used"])) } }
                                 td.actions {
                                     form method="post" action=(format!("{PATH}/{name}/revoke")) {
                                         input type="hidden" name="csrf" value=(user.csrf);

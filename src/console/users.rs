@@ -40,8 +40,8 @@ pub async fn list(
                         @let name = u["name"].as_str().unwrap_or("");
                         tr data-user=(name) {
                             td { a href=(format!("{PATH}/{name}")) { strong { (name) } } @if u["admin"] == json!(true) { " " span.badge { "admin" } } }
-                            td { (grants_text(&u["grants"])) }
-                            td.time { @let at = u["created_at"].as_str().unwrap_or(""); time datetime=(at) title=(at) { (at) } }
+                            td data-label="grants" { (grants_text(&u["grants"])) }
+                            td.time data-label="created" { @let at = u["created_at"].as_str().unwrap_or(""); time datetime=(at) title=(at) { (at) } }
                         }
                     }
                 }
@@ -137,7 +137,7 @@ pub async fn edit(
                     @for (scope, level) in grants {
                         tr {
                             td { code { (scope) } @if scope == "*" { span.meta { " every namespace" } } }
-                            td { (level.as_str().unwrap_or("")) }
+                            td data-label="may" { (level.as_str().unwrap_or("")) }
                             td.actions { form method="post" action=(action.clone()) {
                                 input type="hidden" name="csrf" value=(user.csrf);
                                 input type="hidden" name="action" value="grant";

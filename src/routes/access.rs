@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder};
 
-use crate::auth::rate_limit::Locked;
+use crate::auth::rate_limit::Refused;
 use crate::auth::tokens::parse_bearer;
 use crate::auth::{parse_basic, FailureLimiter};
 use crate::center::{Center, CheckFailed};
@@ -76,10 +76,8 @@ impl Access {
         let ip = self.client_ip(req);
         let now = std::time::Instant::now();
         let locked = |why| match why {
-            Locked::Busy => Refusal::LoginsInFlight,
-            Locked::Address | Locked::User => Refusal::TooManyFailures {
-                retry_after: crate::auth::rate_limit::WINDOW,
-            },
+            Refused::Busy => Refusal::LoginsInFlight,
+            Refused::Slowed(retry_after) => Refusal::TooManyFailures { retry_after },
         };
         let header = header.to_str().unwrap_or("");
         if let Some(token) = parse_bearer(header) {

@@ -2,14 +2,16 @@
 //! each one from the browser (JavaScript calling the JSON-RPC endpoint).
 
 use actix_web::{HttpRequest, HttpResponse};
-use maud::{html, PreEscaped};
+use maud::html;
 
 use super::page::{html_response, layout};
 use crate::rpc::registry::{Method, Protocol};
 
 pub async fn method_browser(req: HttpRequest) -> HttpResponse {
     let path = req.path().to_string();
-    html_response(layout(html! {
+    html_response(layout(
+        true,
+        html! {
         section {
             h2 { "JSON-RPC and XML-RPC at " code { (path) } }
             p {
@@ -49,8 +51,9 @@ pub async fn method_browser(req: HttpRequest) -> HttpResponse {
                 }
             }
         }
-        script { (PreEscaped(TRY_JS)) }
-    }))
+        script src="/assets/methods.js" defer {}
+        },
+    ))
 }
 
 fn placeholder(ty: &str) -> &'static str {
@@ -60,25 +63,3 @@ fn placeholder(ty: &str) -> &'static str {
         _ => "JSON",
     }
 }
-
-const TRY_JS: &str = r#"
-document.querySelectorAll('form.try').forEach(form => {
-  form.addEventListener('submit', async event => {
-    event.preventDefault();
-    const out = form.nextElementSibling;
-    // Params by name; an optional one left empty is left out.
-    const params = {};
-    try {
-      for (const input of form.querySelectorAll('input')) {
-        if (input.value === '' && input.hasAttribute('data-optional')) continue;
-        params[input.name] = JSON.parse(input.value);
-      }
-    } catch (e) { out.textContent = 'Params must be JSON: ' + e.message; return; }
-    const body = {jsonrpc: '2.0', method: form.dataset.method, params, id: Date.now()};
-    try {
-      const r = await fetch(location.pathname, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)});
-      out.textContent = 'HTTP ' + r.status + '\n' + JSON.stringify(await r.json(), null, 2);
-    } catch (e) { out.textContent = 'Request failed: ' + e.message; }
-  });
-});
-"#;

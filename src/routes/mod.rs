@@ -7,6 +7,6 @@ pub mod metrics;
 pub mod origin;
 pub mod page;
 mod page_charts;
-mod page_style;
+pub mod page_style;
 pub mod rpc;
 pub mod status;

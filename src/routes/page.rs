@@ -1,13 +1,13 @@
 //! `GET /`: the status page, server-rendered; it refreshes its live part
 //! every 2 s by fetching itself with `partial=1`.
 
+use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use maud::{html, Markup, PreEscaped, DOCTYPE};
+use maud::{html, Markup, DOCTYPE};
 use serde::Deserialize;
 
 use super::access::{check_read, Access};
 use super::page_charts::{chart, hour_chart, relative};
-use super::page_style::{CSS, REFRESH_JS};
 use crate::domain::{format_timestamp, now_us, Namespace};
 use crate::edge::status::{EdgeView, StatusReport};
 
@@ -39,10 +39,14 @@ pub async fn status_page(
         if let Err(refused) = check_read(&req, access.as_ref(), &Namespace::default()).await {
             return refused;
         }
-        return html_response(layout(html! {
-            p { "This process is a center only (no edge role): nothing is cached here. "
-                "JSON-RPC is served at " code { "POST /RPC" } "." }
-        }));
+        return html_response(layout(
+            true,
+            html! {
+                p { "This process is a center only (no edge role): nothing is cached here. "
+                    "JSON-RPC is served at " code { "POST /RPC" } "; the console at "
+                    a href="/console" { "/console" } "." }
+            },
+        ));
     };
     let shown = shown_namespace(&edge, &query);
     if let Err(refused) = check_read(&req, access.as_ref(), &shown).await {
@@ -52,24 +56,37 @@ pub async fn status_page(
     if query.partial == 1 {
         return html_response(live);
     }
-    html_response(layout(html! {
-        form.filter method="get" action="/" {
-            input type="hidden" name="ns" value=(query.ns);
-            input type="search" name="q" value=(query.q) placeholder="filter keys";
-            button type="submit" { "Filter" }
-        }
-        div #live { (live) }
-        script { (PreEscaped(REFRESH_JS)) }
-    }))
+    html_response(layout(
+        access.is_some(),
+        html! {
+            form.filter method="get" action="/" {
+                input type="hidden" name="ns" value=(query.ns);
+                input type="search" name="q" value=(query.q) placeholder="filter keys";
+                button type="submit" { "Filter" }
+            }
+            div #live { (live) }
+            script src="/assets/status.js" defer {}
+        },
+    ))
 }
+
+/// The pages' (and the console's) Content-Security-Policy: scripts and
+/// styles from this site only, no framing, no inline code.
+pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                       connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 pub(crate) fn html_response(markup: Markup) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
+        .insert_header((header::CONTENT_SECURITY_POLICY, CSP))
+        .insert_header((header::X_FRAME_OPTIONS, "DENY"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .body(markup.into_string())
 }
 
-pub(crate) fn layout(body: Markup) -> Markup {
+/// A whole page; `center`: this process is a center, so the header links
+/// to its console.
+pub(crate) fn layout(center: bool, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -77,10 +94,13 @@ pub(crate) fn layout(body: Markup) -> Markup {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { "syncdict" }
-                style { (PreEscaped(CSS)) }
+                link rel="stylesheet" href="/assets/status.css";
             }
             body {
-                header { h1 { "syncdict" } span.sub { "shared reference data" } }
+                header {
+                    h1 { "syncdict" } span.sub { "shared reference data" }
+                    @if center { nav { a href="/console" { "Console" } a href="/RPC" { "Methods" } } }
+                }
                 main { (body) }
             }
         }
@@ -251,7 +271,7 @@ fn facts(r: &StatusReport) -> Markup {
         div.fact.wide {
             span.name { "cache" }
             span.value { (human_bytes(r.bytes_used)) " of " (human_bytes(r.bytes_capacity)) " (" (format!("{used_pct:.2}")) "%)" }
-            div.bar { div.fill style=(format!("width:{:.1}%", used_pct.min(100.0))) {} }
+            meter.bar min="0" max="100" value=(format!("{:.1}", used_pct.min(100.0))) {}
         }
     }
 }

@@ -51,7 +51,7 @@ impl Shared {
             web::Data::new(Access {
                 center: role.center.clone(),
                 reads_need_user: s.read_access == ReadAccess::Users,
-                limiter: FailureLimiter::default(),
+                limiter: FailureLimiter::new(&settings.login, std::time::Instant::now()),
                 trusted_proxies: s.trusted_proxies.clone(),
             })
         });
@@ -139,7 +139,8 @@ impl Shared {
         app = app
             .app_data(self.started.clone())
             .route("/metrics", web::get().to(routes::metrics::metrics))
-            .route("/", web::get().to(routes::page::status_page));
+            .route("/", web::get().to(routes::page::status_page))
+            .route("/assets/{file}", web::get().to(routes::page_style::asset));
         // Only cross-origin callers need the CORS layer; same-origin pages
         // and non-browser clients are judged by `routes::rpc` alone.
         let cross_origin = !self.origins.listed.is_empty();

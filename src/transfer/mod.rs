@@ -16,7 +16,7 @@ use std::io::{BufRead, Write};
 use serde_json::Value;
 
 pub use format::Format;
-pub use source::{Remote, Source, TransferError};
+pub use source::{Dataset, Remote, Source, TransferError};
 
 use crate::domain::{ChangeSet, Namespace, ValueSchema, WriteOrigin};
 
@@ -126,6 +126,8 @@ pub struct ImportRequest<'a> {
     pub format: Format,
     /// Remove the namespace's keys the file lacks.
     pub replace: bool,
+    /// Create the namespace if it does not exist (a dry run only says so).
+    pub create: bool,
     pub dry_run: bool,
     pub origin: WriteOrigin,
 }
@@ -138,7 +140,16 @@ pub fn import(
     req: ImportRequest<'_>,
 ) -> Result<String, TransferError> {
     let records = format::read(req.format, input)?;
-    let current = source.read(req.namespace, None)?;
+    let (current, created) = match source.read(req.namespace, None) {
+        Err(TransferError::NoSuchNamespace(_)) if req.create && req.dry_run => {
+            (Dataset::default(), true)
+        }
+        Err(TransferError::NoSuchNamespace(_)) if req.create => {
+            source.create(req.namespace)?;
+            (source.read(req.namespace, None)?, true)
+        }
+        other => (other?, false),
+    };
     let plan = Plan::new(&current.records, &records, req.replace);
     if let Some(schema) = source.schema(req.namespace)? {
         let schema =
@@ -152,7 +163,15 @@ pub fn import(
             )));
         }
     }
-    let report = plan.describe();
+    let mut report = plan.describe();
+    if created {
+        let what = if req.dry_run {
+            "would create"
+        } else {
+            "created"
+        };
+        report = format!("{what} namespace {}\n{report}", req.namespace);
+    }
     if req.dry_run {
         return Ok(format!("{report}\n(dry run: nothing changed)"));
     }

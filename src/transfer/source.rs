@@ -10,7 +10,7 @@ use crate::configuration::DatabaseSettings;
 use crate::db::writes::{Refused, SchemaCache};
 use crate::db::{self, ConnectError, DbError};
 use crate::domain::{format_timestamp, now_us, Applied, ChangeSet, Namespace, Write, WriteOrigin};
-use crate::rpc::error::NO_SUCH_NAMESPACE;
+use crate::rpc::error::{NAMESPACE_EXISTS, NO_SUCH_NAMESPACE};
 
 /// Why a transfer did nothing (or, for an import, committed nothing).
 #[derive(Debug, thiserror::Error)]
@@ -25,8 +25,8 @@ pub enum TransferError {
     Read(#[from] ReadError),
     #[error(transparent)]
     Io(#[from] std::io::Error),
-    #[error("no namespace {0}")]
-    NoSuchNamespace(String),
+    #[error("no namespace {0:?} (namespaces.list shows them; import --create makes it)")]
+    NoSuchNamespace(Namespace),
     #[error("revision {asked} is out of range: history reaches from {from} to {current}")]
     OutOfRange { asked: i64, from: i64, current: i64 },
     #[error("refused: {0}")]
@@ -52,8 +52,14 @@ pub struct Remote {
 }
 
 impl Remote {
-    /// Calls `method`; "no such namespace" becomes that error.
-    fn call(&self, method: &str, params: Vec<Value>) -> Result<Value, TransferError> {
+    /// Calls `method` about `ns`; the center's "no such namespace" becomes
+    /// that error.
+    fn call(
+        &self,
+        ns: &Namespace,
+        method: &str,
+        params: Vec<Value>,
+    ) -> Result<Value, TransferError> {
         let result = actix_web::rt::System::new().block_on(call::call(
             &self.url,
             self.credentials.clone(),
@@ -61,8 +67,8 @@ impl Remote {
             params,
         ));
         result.map_err(|e| match e {
-            CallFailure::Rpc { code, message } if code == NO_SUCH_NAMESPACE => {
-                TransferError::NoSuchNamespace(message)
+            CallFailure::Rpc { code, .. } if code == NO_SUCH_NAMESPACE => {
+                TransferError::NoSuchNamespace(ns.clone())
             }
             other => other.into(),
         })
@@ -71,6 +77,7 @@ impl Remote {
 
 /// A namespace's records (key, value as JSON text) sorted by key, and the
 /// revision they were read at.
+#[derive(Default)]
 pub struct Dataset {
     pub revision: i64,
     pub records: Vec<(String, String)>,
@@ -89,7 +96,7 @@ impl Source {
                 let mut conn = db::connect(settings)?;
                 let (revision, _, rows) = db::records::list(&mut conn, ns)
                     .map_err(DbError::from)?
-                    .ok_or_else(|| TransferError::NoSuchNamespace(ns.to_string()))?;
+                    .ok_or_else(|| TransferError::NoSuchNamespace(ns.clone()))?;
                 let records = rows.into_iter().map(|r| (r.key, r.value)).collect();
                 Ok(Dataset { revision, records })
             }
@@ -115,7 +122,7 @@ impl Source {
             (Source::Remote(remote), None) => {
                 // records.changes(0, [ns]): every record and the revision
                 // they are consistent with, in one reply.
-                let mut reply = remote.call("records.changes", vec![json!(0), json!([ns])])?;
+                let mut reply = remote.call(ns, "records.changes", vec![json!(0), json!([ns])])?;
                 let upserts = reply["namespaces"][ns.as_str()]["upserts"].take_array()?;
                 Ok(Dataset {
                     revision: reply["revision"]
@@ -125,7 +132,7 @@ impl Source {
                 })
             }
             (Source::Remote(remote), Some(asked)) => {
-                let mut reply = remote.call("records.at", vec![json!(asked), json!(ns)])?;
+                let mut reply = remote.call(ns, "records.at", vec![json!(asked), json!(ns)])?;
                 let records = reply["records"].take().take_array()?;
                 Ok(Dataset {
                     revision: asked,
@@ -146,15 +153,37 @@ impl Source {
                 Ok(found.and_then(|n| n.value_schema))
             }
             Source::Remote(remote) => {
-                let all = remote.call("namespaces.list", vec![])?;
+                let all = remote.call(ns, "namespaces.list", vec![])?;
                 let found = all
                     .as_array()
                     .and_then(|a| a.iter().find(|n| n["name"] == ns.as_str()))
-                    .ok_or_else(|| TransferError::NoSuchNamespace(ns.to_string()))?;
+                    .ok_or_else(|| TransferError::NoSuchNamespace(ns.clone()))?;
                 Ok(Some(&found["schema"])
                     .filter(|s| !s.is_null())
                     .map(Value::to_string))
             }
+        }
+    }
+
+    /// Creates the namespace `ns` (`namespaces.create`); a namespace made
+    /// meanwhile by someone else is as good.
+    pub fn create(&self, ns: &Namespace) -> Result<(), TransferError> {
+        match self {
+            Source::Local {
+                database: settings, ..
+            } => {
+                let mut conn = db::connect(settings)?;
+                db::namespaces::create(&mut conn, ns, "", now_us()).map_err(DbError::from)?;
+                Ok(())
+            }
+            Source::Remote(remote) => match remote.call(ns, "namespaces.create", vec![json!(ns)]) {
+                Err(TransferError::Call(CallFailure::Rpc { code, .. }))
+                    if code == NAMESPACE_EXISTS =>
+                {
+                    Ok(())
+                }
+                other => other.map(drop),
+            },
         }
     }
 
@@ -188,7 +217,7 @@ impl Source {
                 )
                 .map_err(DbError::from)?;
                 outcome.map_err(|why| match why {
-                    Refused::NoSuchNamespace => TransferError::NoSuchNamespace(ns.to_string()),
+                    Refused::NoSuchNamespace => TransferError::NoSuchNamespace(ns.clone()),
                     Refused::Conflict { changed_at } => TransferError::Refused(format!(
                         "namespace {ns} changed at revision {changed_at} while the import was prepared; run it again"
                     )),
@@ -204,6 +233,7 @@ impl Source {
                     .collect();
                 let deletes: Vec<&str> = changes.deletes.iter().map(|k| k.as_str()).collect();
                 let reply = remote.call(
+                    ns,
                     "records.apply",
                     vec![
                         json!({"upserts": upserts, "deletes": deletes}),
@@ -241,7 +271,8 @@ impl Source {
                     .collect())
             }
             Source::Remote(remote) => {
-                let reply = remote.call("audit.list", vec![json!(since), json!(limit)])?;
+                let any = Namespace::default();
+                let reply = remote.call(&any, "audit.list", vec![json!(since), json!(limit)])?;
                 Ok(reply.as_array().cloned().unwrap_or_default())
             }
         }

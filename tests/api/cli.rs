@@ -374,3 +374,28 @@ fn token_and_key_commands() {
     let public = String::from_utf8_lossy(&out.stdout).trim().to_string();
     assert!(line.contains(&public), "{public} in {line}");
 }
+
+/// Without a terminal to prompt on (no controlling terminal: a script,
+/// a service), `user add` says to use `--password-stdin`.
+#[test]
+fn user_add_without_a_terminal_points_to_password_stdin() {
+    use std::os::unix::process::CommandExt;
+    let dir = scratch(Some("[database]\nurl = \"sqlite://users.db\"\n"));
+    let mut command = Command::new(env!("CARGO_BIN_EXE_syncdict"));
+    command
+        .current_dir(&dir)
+        .args(["user", "add", "dora"])
+        .stdin(std::process::Stdio::null());
+    // SAFETY: setsid only detaches the child from the terminal.
+    unsafe {
+        command.pre_exec(|| {
+            libc::setsid();
+            Ok(())
+        });
+    }
+    let out = command.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("--password-stdin"), "{stderr}");
+    assert!(stderr.contains("without a terminal"), "{stderr}");
+}

@@ -23,15 +23,16 @@ mod fleet;
 mod held;
 mod helpers;
 mod hostile_upstream;
+mod login_limits;
 mod lua;
 mod metrics;
 mod namespaces;
 mod nginx;
 mod operations;
 mod outputs;
+mod pages;
 mod processes;
 mod protocol;
-#[cfg(any(feature = "mysql", feature = "postgres"))]
 mod proxy;
 mod read_access;
 mod records;

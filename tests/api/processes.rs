@@ -303,6 +303,10 @@ async fn secrets_never_reach_the_log() {
         "{logged}"
     );
     assert!(
+        !logged.contains('\x1b'),
+        "no colour codes in a file: {logged}"
+    );
+    assert!(
         !logged.contains("request refused"),
         "a failed login is logged once: {logged}"
     );

@@ -71,7 +71,7 @@ impl Drop for Proxy {
     }
 }
 
-/// `host:port` of a database URL.
+/// `host:port` of a database (or any) URL.
 pub fn host_port(url: &str) -> String {
     let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
     let authority = rest.split('/').next().unwrap_or(rest);
@@ -83,6 +83,7 @@ pub fn host_port(url: &str) -> String {
 }
 
 /// `url` with its host:port replaced by 127.0.0.1:`port`.
+#[cfg(any(feature = "mysql", feature = "postgres"))]
 pub fn through(url: &str, port: u16) -> String {
     url.replacen(&host_port(url), &format!("127.0.0.1:{port}"), 1)
 }

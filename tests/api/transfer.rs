@@ -289,7 +289,71 @@ async fn a_large_import(app: TestApp) {
     let _ = std::fs::remove_file(path);
 }
 
-crate::on_backends!(center: import_export_round_trip);
+/// A missing namespace is refused in one sentence naming `--create`;
+/// `--create` makes it (a dry run only says it would), locally and over RPC.
+async fn import_creates_the_namespace_when_asked(app: TestApp) {
+    let data = file("new.json", "{\"a\": 1}");
+    let missing =
+        failed(&syncdict(&app, &["import", arg(&data), "--namespace", "new"], None).await);
+    assert_eq!(missing.matches("no namespace").count(), 1, "{missing}");
+    assert!(missing.contains("--create"), "{missing}");
+    let dry = ok(&syncdict(
+        &app,
+        &[
+            "import",
+            arg(&data),
+            "--namespace",
+            "new",
+            "--create",
+            "--dry-run",
+        ],
+        None,
+    )
+    .await);
+    assert!(
+        dry.contains("would create namespace new") && dry.contains("add 1"),
+        "{dry}"
+    );
+    let listed = app.result("namespaces.list", json!([])).await;
+    assert!(
+        !listed.to_string().contains("\"new\""),
+        "a dry run creates nothing"
+    );
+    let done = ok(&syncdict(
+        &app,
+        &["import", arg(&data), "--namespace", "new", "--create"],
+        None,
+    )
+    .await);
+    assert!(
+        done.contains("created namespace new") && done.contains("committed"),
+        "{done}"
+    );
+    let rpc = app.rpc_url();
+    let args = [
+        "import",
+        arg(&data),
+        "--namespace",
+        "far",
+        "--url",
+        &rpc,
+        "--user",
+        WRITER.0,
+    ];
+    let missing = failed(&syncdict(&app, &args, None).await);
+    assert_eq!(missing.matches("no namespace").count(), 1, "{missing}");
+    let mut create = args.to_vec();
+    create.push("--create");
+    let done = ok(&syncdict(&app, &create, None).await);
+    assert!(done.contains("created namespace far"), "{done}");
+    for ns in ["new", "far"] {
+        let list = app.result("records.list", json!({"namespace": ns})).await;
+        assert_eq!(list.as_array().map(Vec::len), Some(1), "{ns}: {list}");
+    }
+    let _ = std::fs::remove_file(data);
+}
+
+crate::on_backends!(center: import_export_round_trip, import_creates_the_namespace_when_asked);
 
 #[actix_web::test]
 async fn a_large_import_on_sqlite() {

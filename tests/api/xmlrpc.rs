@@ -286,7 +286,13 @@ async fn xml_rpc_requests_in_iso_8859_1() {
 async fn refusals_answer_in_the_protocol_of_the_request() {
     let app = TestApp::builder()
         .center()
-        .with(|s| s.server.max_body = syncdict::configuration::ByteSize::parse("2k").unwrap())
+        .with(|s| {
+            s.server.max_body = syncdict::configuration::ByteSize::parse("2k").unwrap();
+            // Slowed logins wait an hour, so the 429s below do not depend
+            // on how fast the machine answers.
+            s.login.window = syncdict::configuration::HumanDuration::parse("1h").unwrap();
+            s.login.trickle = s.login.window;
+        })
         .spawn()
         .await;
     let put = method_call("records.put", &["k", "<int>1</int>"]);
@@ -368,8 +374,9 @@ async fn refusals_answer_in_the_protocol_of_the_request() {
         .unwrap()
         .contains("wrong user name or password"));
 
-    // After repeated failures: 429 with Retry-After, a fault for XML-RPC.
-    for _ in 0..syncdict::auth::rate_limit::MAX_PER_ADDRESS {
+    // After repeated failures (and the slowed pair's one check): 429 with
+    // Retry-After, a fault for XML-RPC.
+    for _ in 0..syncdict::configuration::LoginSettings::default().pair_failures {
         send("application/json", json_put.clone(), wrong, None).await;
     }
     let (status, kind, text) = send("text/xml", put.clone(), wrong, None).await;

@@ -31,6 +31,15 @@ async function shoot(page, out, name) {
   for (const width of [375, 1440]) {
     await page.setViewportSize({ width, height: width === 375 ? 800 : 900 });
     await page.screenshot({ path: `${out}/${name}-${width}.png`, fullPage: true });
+    if (width === 375) {
+      // Nothing runs off a phone's screen: every table (and the page) fits.
+      const wide = await page.evaluate(() => [...document.querySelectorAll('table')]
+        .filter((t) => t.getBoundingClientRect().right > window.innerWidth + 1)
+        .map((t) => t.id || t.className));
+      check(wide.length === 0, `${name}: every table fits 375 px [${wide.join(', ')}]`);
+      const pageWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+      check(pageWidth <= 376, `${name}: the page fits 375 px (${pageWidth})`);
+    }
   }
   await page.setViewportSize({ width: 1280, height: 900 });
 }
@@ -54,6 +63,7 @@ async function main(url, evil, out, admin, writer) {
     const [user, password] = admin.split(':');
     await signIn(page, url, user, password);
     check((await page.textContent('h1')) === 'Namespaces', 'signed in, on the namespaces');
+    await shoot(page, out, 'namespaces');
 
     await page.fill('#ns-name', 'geo');
     await page.fill('#ns-description', 'Countries by ISO code');
