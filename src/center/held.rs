@@ -17,9 +17,9 @@ use tokio::time::Instant;
 
 use super::read_cache::ChangesReply;
 use super::Center;
-use crate::domain::Namespace;
+use crate::domain::{Namespace, Selection};
 use crate::metrics::Exposition;
-use crate::rpc::CallError;
+use crate::rpc::{CallError, Caller};
 
 /// Held requests now, how they ended, and the bounds.
 #[derive(Debug)]
@@ -126,27 +126,30 @@ impl Drop for HeldGuard<'_> {
 
 impl Center {
     /// `records.changes` held up to `wait` (at most `server.max_hold`)
-    /// while it would change nothing in `namespaces`. A `since` of 0 and a
-    /// full reply are never held.
+    /// while it would change nothing in the namespaces `asked` stands for
+    /// (nor which those are, for `["*"]`). A `since` of 0 and a full reply
+    /// are never held. Answers the reply and the namespaces it covers.
     pub(super) async fn held_changes(
         &self,
         since: i64,
-        namespaces: Option<Vec<Namespace>>,
+        asked: &Option<Selection>,
+        caller: &Caller,
         wait: Duration,
-    ) -> Result<ChangesReply, CallError> {
+    ) -> Result<(ChangesReply, Option<Vec<Namespace>>), CallError> {
         let holds = &self.holds;
         let deadline = Instant::now() + wait.min(holds.max_hold);
         // Subscribed before the first look, so a change between the look
         // and the wait still wakes it.
         let mut newer = self.cache.subscribe();
+        let namespaces = self.resolve(asked, caller).await?;
         let mut reply = self.changes(since, namespaces.clone()).await?;
         // A full reply (`since` 0 among them) carries everything: never held.
         if reply.changed || wait.is_zero() {
-            return Ok(reply);
+            return Ok((reply, namespaces));
         }
         let mut closing = holds.closing.subscribe();
         let Some(_held) = holds.enter() else {
-            return Ok(reply);
+            return Ok((reply, namespaces));
         };
         loop {
             // `changed` marks what it saw; a rise since the subscription
@@ -158,17 +161,18 @@ impl Center {
                 // The wait passed (or the cache is gone): nothing changed.
                 Either::Left(_) => {
                     holds.by_wait.fetch_add(1, Ordering::Relaxed);
-                    return Ok(reply);
+                    return Ok((reply, namespaces));
                 }
                 Either::Right(_) => {
                     holds.by_shutdown.fetch_add(1, Ordering::Relaxed);
-                    return Ok(reply);
+                    return Ok((reply, namespaces));
                 }
             }
-            let next: ChangesReply = self.changes(since, namespaces.clone()).await?;
-            if next.changed {
+            let now = self.resolve(asked, caller).await?;
+            let next: ChangesReply = self.changes(since, now.clone()).await?;
+            if next.changed || now != namespaces {
                 holds.by_change.fetch_add(1, Ordering::Relaxed);
-                return Ok(next);
+                return Ok((next, now));
             }
             // A change in other namespaces: the reply moves to its
             // revision, and the wait goes on.

@@ -10,6 +10,7 @@ mod legacy;
 mod namespaces;
 mod read_cache;
 mod reads;
+mod selection;
 mod sessions;
 mod signed;
 pub mod start;
@@ -286,10 +287,8 @@ impl Executor for Center {
                 namespaces,
                 wait,
             } => {
-                // Kept for the fleet view only when it is on.
-                let pulled = caller.hello.as_ref().and(namespaces.clone());
                 let wait = wait.unwrap_or_default();
-                let reply = self.held_changes(since, namespaces, wait).await?;
+                let (reply, pulled) = self.held_changes(since, &namespaces, caller, wait).await?;
                 let default = std::slice::from_ref(Namespace::default_ref());
                 let pulled = pulled.as_deref().unwrap_or(default);
                 let hold = wait.min(self.holds.max_hold());

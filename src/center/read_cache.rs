@@ -8,7 +8,7 @@
 //! once `check_interval` has passed; until then the cache is trusted.
 
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::domain::Namespace;
@@ -71,6 +71,8 @@ struct State {
     /// Lists at `known`, by namespace (at most one per namespace: bounded
     /// by the dataset).
     lists: HashMap<Namespace, ListSnapshot>,
+    /// Every namespace's name, read at a revision (for `["*"]`).
+    names: Option<(i64, Arc<[Namespace]>)>,
 }
 
 /// What a `records.changes` reply answers: `since`, and the namespaces
@@ -211,6 +213,23 @@ impl ReadCache {
         s.known = s.known.max(revision);
         drop(s);
         self.announce();
+    }
+
+    /// Every namespace's name, if read at the fresh known revision.
+    pub fn fresh_names(&self, now: Instant) -> Option<Arc<[Namespace]>> {
+        let known = self.fresh_revision(now)?;
+        let s = self.read();
+        let (revision, names) = s.names.as_ref()?;
+        (*revision == known).then(|| names.clone())
+    }
+
+    /// Keeps the names read at `revision` (and trusts that revision now).
+    pub fn store_names(&self, revision: i64, names: Arc<[Namespace]>, now: Instant) {
+        self.confirm_revision(revision, now);
+        let mut s = self.write();
+        if revision >= s.known {
+            s.names = Some((revision, names));
+        }
     }
 
     /// Stores the list of `ns` read at `now` in one snapshot at its

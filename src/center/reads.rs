@@ -146,7 +146,7 @@ impl Center {
                 .map(|ns| self.cache.fresh_list(ns, now))
                 .collect();
             if let Some(lists) = lists {
-                return Some(full_reply(names, &lists, original));
+                return Some(full_reply(known, names, &lists, original));
             }
         }
         self.cache.fresh_delta(key, now)
@@ -207,7 +207,7 @@ impl Center {
                     .store_list(ns.clone(), list.clone(), Instant::now());
                 lists.push(list);
             }
-            return Ok(full_reply(names, &lists, original));
+            return Ok(full_reply(found.revision, names, &lists, original));
         }
         let mut parts: BTreeMap<&str, Part> = names
             .iter()
@@ -279,10 +279,14 @@ fn empty_reply(revision: i64, names: &[Namespace], original: bool) -> RawJson {
     })
 }
 
-/// Every record of `names`, from their serialized lists (all at one
-/// revision), without parsing them again.
-fn full_reply(names: &[Namespace], lists: &[ListSnapshot], original: bool) -> ChangesReply {
-    let revision = lists.first().map_or(0, |l| l.revision);
+/// Every record of `names`, from their serialized lists (all at
+/// `revision`), without parsing them again.
+fn full_reply(
+    revision: i64,
+    names: &[Namespace],
+    lists: &[ListSnapshot],
+    original: bool,
+) -> ChangesReply {
     let full = |json| ChangesReply {
         json,
         changed: true,

@@ -8,7 +8,7 @@ use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 use super::units::{InvalidValue, StringOrInt};
 use super::UpstreamUrl;
 use super::{ByteSize, HumanDuration};
-use crate::domain::Namespace;
+use crate::domain::{Namespace, Selection};
 use crate::signing::VerifyKey;
 
 /// How the edge asks its upstream for data.
@@ -55,9 +55,12 @@ pub struct ClientSettings {
     /// JSON-RPC URLs tried in order; on failure the next one. Empty means this
     /// process's own /RPC (needs the center role). Default `[]`.
     pub upstreams: Vec<UpstreamUrl>,
-    /// The namespaces pulled, in one request. Default `["default"]` (sent as
-    /// the original `records.changes(since)`, so any center answers it).
-    pub namespaces: Vec<Namespace>,
+    /// The namespaces pulled, in one request: `["*"]`, every namespace the
+    /// edge may read (new ones join, deleted ones go; needs a syncdict
+    /// center of this version), or names. `["default"]` alone is sent as
+    /// the original `records.changes(since)`, which any center answers.
+    /// Default `["*"]`.
+    pub namespaces: Selection,
     /// Byte budgets of their own for some of `namespaces` (nginx sizes); the
     /// others share `cache_size`. A namespace that does not fit is refused
     /// and reported while the others keep updating. Default `{}`.
@@ -161,7 +164,7 @@ impl Default for ClientSettings {
         ClientSettings {
             name: String::new(),
             upstreams: Vec::new(),
-            namespaces: vec![Namespace::default()],
+            namespaces: Selection::Every,
             namespace_sizes: BTreeMap::new(),
             mode: PullMode::Changes,
             method_namespace: Namespace::default(),

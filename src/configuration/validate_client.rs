@@ -2,6 +2,7 @@
 //! upstreams, pulls and namespaces; each message names its key.
 
 use super::{ConfigError, PullMode, ReadAccess, Role, Settings};
+use crate::domain::Selection;
 
 impl Settings {
     pub(super) fn validate_client(&self) -> Result<(), ConfigError> {
@@ -96,14 +97,22 @@ impl Settings {
                 format!("{} must be between 1k and 4g", c.cache_size),
             );
         }
-        if c.namespaces.is_empty() || c.namespaces.len() > 100 {
-            return fail("client.namespaces", "must list 1 to 100 namespaces".into());
+        let listed = c.namespaces.listed();
+        if c.namespaces != Selection::Every && (listed.is_empty() || listed.len() > 100) {
+            return fail(
+                "client.namespaces",
+                "must be [\"*\"] or list 1 to 100 namespaces".into(),
+            );
         }
         let mut seen = std::collections::BTreeSet::new();
-        if let Some(twice) = c.namespaces.iter().find(|ns| !seen.insert(*ns)) {
+        if let Some(twice) = listed.iter().find(|ns| !seen.insert(*ns)) {
             return fail("client.namespaces", format!("lists {twice} twice"));
         }
-        if let Some(stray) = c.namespace_sizes.keys().find(|ns| !seen.contains(ns)) {
+        if let Some(stray) = c
+            .namespace_sizes
+            .keys()
+            .find(|ns| !c.namespaces.contains(ns))
+        {
             return fail(
                 "client.namespace_sizes",
                 format!("{stray} is not in client.namespaces"),
@@ -119,7 +128,7 @@ impl Settings {
                 format!("{ns} = {size} must be between 1k and 4g"),
             );
         }
-        if c.mode == PullMode::Method && !seen.contains(&c.method_namespace) {
+        if c.mode == PullMode::Method && !c.namespaces.contains(&c.method_namespace) {
             return fail(
                 "client.method_namespace",
                 format!("{} is not in client.namespaces", c.method_namespace),

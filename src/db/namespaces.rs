@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 
-use super::records::{insert_audit, take_revision, write_transaction, REVISION};
+use super::records::{insert_audit, read_transaction, take_revision, write_transaction, REVISION};
 use super::schema::{audit, grants, history, meta, namespaces, records};
 use super::{with_conn, AnyConnection};
 use crate::domain::{Namespace, ValueSchema, WriteOrigin, MAX_VIOLATIONS};
@@ -58,6 +58,24 @@ pub fn find(conn: &mut AnyConnection, ns: &Namespace) -> QueryResult<Option<Name
         .select(NamespaceInfo::as_select())
         .first(c)
         .optional())
+}
+
+/// Every namespace's name, sorted, and the revision they were read at
+/// (one snapshot: a namespace made later has only later records).
+pub fn names(conn: &mut AnyConnection) -> QueryResult<(i64, Vec<Namespace>)> {
+    read_transaction!(conn, |c| {
+        let revision: i64 = meta::table.find(REVISION).select(meta::value).first(c)?;
+        let names: Vec<String> = namespaces::table
+            .select(namespaces::name)
+            .order(namespaces::name.asc())
+            .load(c)?;
+        // Names in the table were checked when made.
+        let names = names
+            .into_iter()
+            .filter_map(|n| Namespace::parse(n).ok())
+            .collect();
+        Ok((revision, names))
+    })
 }
 
 /// Creates a namespace; `false` if the name is taken.

@@ -10,6 +10,7 @@ mod percent;
 mod principal;
 mod record;
 mod record_key;
+mod selection;
 mod username;
 mod value_schema;
 
@@ -28,5 +29,6 @@ pub use record::{
     after_put, format_timestamp, net_change, now_us, NetChange, Record, RecordSearch, StoredRecord,
 };
 pub use record_key::{InvalidKey, RecordKey, MAX_KEY_BYTES};
+pub use selection::{InvalidSelection, Selection, EVERY};
 pub use username::{InvalidUsername, Username, MAX_USERNAME};
 pub use value_schema::{InvalidSchema, ValueSchema, MAX_VIOLATIONS};

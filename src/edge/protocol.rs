@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use super::PullError;
 use crate::configuration::JsonRpcVersion;
-use crate::domain::{parse_rfc3339_us, Namespace};
+use crate::domain::{parse_rfc3339_us, Namespace, Selection};
 use crate::signing::Signed;
 
 /// One value as the edge keeps it.
@@ -119,10 +119,10 @@ pub fn body_hash(bytes: &[u8]) -> u64 {
 /// pulled; with `wait`, a held pull (`[since, namespaces or null, seconds]`).
 pub fn changes_request(
     since: i64,
-    namespaces: &[Namespace],
+    namespaces: &Selection,
     wait: Option<std::time::Duration>,
 ) -> String {
-    let original = matches!(namespaces, [only] if only.is_default());
+    let original = matches!(namespaces.listed(), [only] if only.is_default());
     let params = match (original, wait) {
         (true, None) => json!([since]),
         (false, None) => json!([since, namespaces]),
@@ -305,18 +305,18 @@ mod tests {
         let both =
             br#"{"result":{"revision":1,"full":false,"upserts":[],"deletes":[],"namespaces":{}}}"#;
         assert!(matches!(parse_changes(both), Err(PullError::Malformed(_))));
+        let default = Selection::Listed(vec![Namespace::default()]);
         assert_eq!(
-            changes_request(3, &[Namespace::default()], None),
+            changes_request(3, &default, None),
             r#"{"id":1,"jsonrpc":"2.0","method":"records.changes","params":[3]}"#
         );
-        let geo = Namespace::parse("geo").unwrap();
-        assert!(changes_request(3, std::slice::from_ref(&geo), None)
-            .contains(r#""params":[3,["geo"]]"#));
+        let geo = Selection::parse(["geo"]).unwrap();
+        assert!(changes_request(3, &geo, None).contains(r#""params":[3,["geo"]]"#));
         let held = Some(std::time::Duration::from_millis(2500));
-        assert!(
-            changes_request(3, &[Namespace::default()], held).contains(r#""params":[3,null,2.5]"#)
-        );
-        assert!(changes_request(3, &[geo], held).contains(r#""params":[3,["geo"],2.5]"#));
+        assert!(changes_request(3, &default, held).contains(r#""params":[3,null,2.5]"#));
+        assert!(changes_request(3, &geo, held).contains(r#""params":[3,["geo"],2.5]"#));
+        let every = changes_request(3, &Selection::Every, held);
+        assert!(every.contains(r#""params":[3,["*"],2.5]"#), "{every}");
     }
 
     #[test]

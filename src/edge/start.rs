@@ -81,15 +81,8 @@ pub fn start(settings: &Settings, port: u16, pace: Pace) -> Result<EdgeHandle, E
     } else {
         c.upstreams.clone()
     };
-    let namespaces = c
-        .namespaces
-        .iter()
-        .map(|ns| (ns.clone(), c.namespace_sizes.get(ns).map(|s| s.bytes())))
-        .collect();
-    let store = Arc::new(
-        EdgeStore::with_namespaces(namespaces, c.cache_size.bytes())
-            .verifying(c.verify_keys.clone()),
-    );
+    let store =
+        Arc::new(EdgeStore::for_client(c, c.cache_size.bytes()).verifying(c.verify_keys.clone()));
     let state = Arc::new(Mutex::new(EdgeState::default()));
     if let Some(path) = &c.snapshot_path {
         load_snapshot(path, &store, &state);

@@ -23,7 +23,7 @@
 //! search; no mailbox). Only the cache actor writes.
 
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use moka::policy::EvictionPolicy;
 use moka::sync::Cache;
@@ -31,7 +31,8 @@ use moka::sync::Cache;
 use super::protocol::{Part, Pulled};
 use super::shard::EntryRef;
 pub use super::table::{ApplyError, Table};
-use crate::domain::{DigestReport, Namespace};
+use crate::configuration::{ClientSettings, PullMode};
+use crate::domain::{DigestReport, Namespace, Selection};
 use crate::signing::{self, VerifyKey};
 
 /// One namespace as the page and `/api/status` show it.
@@ -48,9 +49,14 @@ pub struct NamespaceStats {
 pub struct EdgeStore {
     tables: Cache<Namespace, Arc<Table>>,
     /// The namespaces pulled, in order, each with its own budget if any.
-    namespaces: Vec<(Namespace, Option<u64>)>,
+    namespaces: RwLock<Vec<(Namespace, Option<u64>)>>,
+    /// `client.namespaces = ["*"]`: namespaces join and leave with the
+    /// pulls; these have budgets of their own when they join.
+    every: Option<Vec<(Namespace, u64)>>,
     /// `client.cache_size`, shared by the namespaces without a budget.
     shared: u64,
+    /// All budgets together: the cache's bound.
+    capacity: u64,
     /// When the data last matched the upstream (µs since the epoch; 0: never).
     fresh_at_us: AtomicI64,
     evictions: Arc<AtomicU64>,
@@ -73,9 +79,48 @@ impl EdgeStore {
     /// A store of `namespaces` (each with its own budget, or sharing
     /// `shared`).
     pub fn with_namespaces(namespaces: Vec<(Namespace, Option<u64>)>, shared: u64) -> Self {
+        let capacity = shared + namespaces.iter().filter_map(|(_, b)| *b).sum::<u64>();
+        Self::build(namespaces, None, shared, capacity)
+    }
+
+    /// The store `c` describes, within `shared` bytes besides the budgets
+    /// of their own: `method` mode fills `method_namespace` alone.
+    pub fn for_client(c: &ClientSettings, shared: u64) -> Self {
+        let own = |ns: &Namespace| c.namespace_sizes.get(ns).map(|s| s.bytes());
+        match (&c.namespaces, c.mode) {
+            (_, PullMode::Method) => {
+                let ns = c.method_namespace.clone();
+                Self::with_namespaces(vec![(ns.clone(), own(&ns))], shared)
+            }
+            (Selection::Every, PullMode::Changes) => Self::of_every(
+                c.namespace_sizes
+                    .iter()
+                    .map(|(ns, size)| (ns.clone(), size.bytes()))
+                    .collect(),
+                shared,
+            ),
+            (Selection::Listed(names), PullMode::Changes) => Self::with_namespaces(
+                names.iter().map(|ns| (ns.clone(), own(ns))).collect(),
+                shared,
+            ),
+        }
+    }
+
+    /// A store of every namespace the pulls bring (`["*"]`), those in `own`
+    /// with budgets of their own, the others sharing `shared`.
+    pub fn of_every(own: Vec<(Namespace, u64)>, shared: u64) -> Self {
+        let capacity = shared + own.iter().map(|(_, b)| b).sum::<u64>();
+        Self::build(Vec::new(), Some(own), shared, capacity)
+    }
+
+    fn build(
+        namespaces: Vec<(Namespace, Option<u64>)>,
+        every: Option<Vec<(Namespace, u64)>>,
+        shared: u64,
+        capacity: u64,
+    ) -> Self {
         let evictions = Arc::new(AtomicU64::new(0));
         let counter = evictions.clone();
-        let capacity = shared + namespaces.iter().filter_map(|(_, b)| *b).sum::<u64>();
         let tables = Cache::builder()
             .max_capacity(capacity)
             .weigher(|_: &Namespace, t: &Arc<Table>| t.bytes().min(u32::MAX as u64) as u32)
@@ -88,8 +133,10 @@ impl EdgeStore {
             .build();
         EdgeStore {
             tables,
-            namespaces,
+            namespaces: RwLock::new(namespaces),
+            every,
             shared,
+            capacity,
             fresh_at_us: AtomicI64::new(0),
             evictions,
             hits: AtomicU64::new(0),
@@ -107,9 +154,14 @@ impl EdgeStore {
         }
     }
 
-    /// The namespaces this store holds, in the configured order.
-    pub fn namespaces(&self) -> impl Iterator<Item = &Namespace> {
-        self.namespaces.iter().map(|(ns, _)| ns)
+    fn held_list(&self) -> std::sync::RwLockReadGuard<'_, Vec<(Namespace, Option<u64>)>> {
+        self.namespaces.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The namespaces this store holds, in the configured order (with
+    /// `["*"]`, by name).
+    pub fn namespaces(&self) -> Vec<Namespace> {
+        self.held_list().iter().map(|(ns, _)| ns.clone()).collect()
     }
 
     /// The current table of `namespace` (one snapshot of it).
@@ -131,17 +183,18 @@ impl EdgeStore {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// The namespace named `name` if this store holds it (no allocation).
-    pub fn held(&self, name: &str) -> Option<&Namespace> {
-        self.namespaces
+    /// The namespace named `name` if this store holds it.
+    pub fn held(&self, name: &str) -> Option<Namespace> {
+        self.held_list()
             .iter()
             .map(|(ns, _)| ns)
             .find(|ns| ns.as_str() == name)
+            .cloned()
     }
 
     /// Holds `default` and nothing else.
     pub fn default_only(&self) -> bool {
-        matches!(self.namespaces.as_slice(), [(ns, _)] if ns.is_default())
+        matches!(self.held_list().as_slice(), [(ns, _)] if ns.is_default())
     }
 
     /// Key lookups since start: (hits, misses).
@@ -163,7 +216,7 @@ impl EdgeStore {
     /// (a namespace behind, say refused, catches up; replaying a net change
     /// on a namespace that already has it changes nothing).
     pub fn revision(&self) -> i64 {
-        self.namespaces
+        self.held_list()
             .iter()
             .map(|(ns, _)| self.table(ns).map_or(0, |t| t.revision()))
             .min()
@@ -172,7 +225,7 @@ impl EdgeStore {
 
     /// Each namespace's counts.
     pub fn stats(&self) -> Vec<NamespaceStats> {
-        self.namespaces
+        self.held_list()
             .iter()
             .map(|(ns, budget)| {
                 let t = self.table(ns);
@@ -208,7 +261,7 @@ impl EdgeStore {
 
     /// All budgets together.
     pub fn capacity(&self) -> u64 {
-        self.shared + self.namespaces.iter().filter_map(|(_, b)| *b).sum::<u64>()
+        self.capacity
     }
 
     pub fn evictions(&self) -> u64 {
@@ -223,15 +276,22 @@ impl EdgeStore {
     pub fn apply(&self, pulled: &Pulled, max_shrink: Option<u8>) -> Result<(), ApplyError> {
         let mut first_refusal = None;
         let mut digest_failed = false;
+        let joined = self.follow_every(pulled);
         for part in &pulled.parts {
-            let Some(budget) = self
-                .namespaces
+            let held = self
+                .held_list()
                 .iter()
                 .find(|(ns, _)| *ns == part.namespace)
-                .map(|(_, b)| *b)
-            else {
+                .map(|(_, b)| *b);
+            let Some(budget) = held else {
                 continue;
             };
+            if joined.contains(&part.namespace) && !pulled.full {
+                // Joined in a delta: its part may lack what was written
+                // before it was seen. Left without a table, it makes the
+                // store's revision 0, so the next pull is a full one.
+                continue;
+            }
             let current = self
                 .table(&part.namespace)
                 .unwrap_or_else(|| Arc::new(Table::empty()));
@@ -256,6 +316,38 @@ impl EdgeStore {
         self.tables.run_pending_tasks();
         self.digest_failed.store(digest_failed, Ordering::Relaxed);
         first_refusal.map_or(Ok(()), Err)
+    }
+
+    /// With `["*"]`: the namespaces of a `records.changes` reply are the
+    /// ones there are now. Those new here join (their budget of their own,
+    /// or the shared one); those missing are dropped with their data.
+    /// Answers the ones that joined.
+    fn follow_every(&self, pulled: &Pulled) -> Vec<Namespace> {
+        let Some(own) = &self.every else {
+            return Vec::new();
+        };
+        if pulled.revision.is_none() {
+            return Vec::new();
+        }
+        let mut held = self.namespaces.write().unwrap_or_else(|p| p.into_inner());
+        let there = |ns: &Namespace| pulled.parts.iter().any(|p| p.namespace == *ns);
+        for (gone, _) in held.iter().filter(|(ns, _)| !there(ns)) {
+            self.tables.invalidate(gone);
+        }
+        held.retain(|(ns, _)| there(ns));
+        let mut joined = Vec::new();
+        for part in &pulled.parts {
+            if held.iter().all(|(ns, _)| *ns != part.namespace) {
+                let budget = own
+                    .iter()
+                    .find(|(ns, _)| *ns == part.namespace)
+                    .map(|(_, b)| *b);
+                held.push((part.namespace.clone(), budget));
+                joined.push(part.namespace.clone());
+            }
+        }
+        held.sort_by(|a, b| a.0.cmp(&b.0));
+        joined
     }
 
     /// The outcome of the last digest check, as the edge reports it.
@@ -299,7 +391,7 @@ impl EdgeStore {
             Some(own) => own,
             None => {
                 let others: u64 = self
-                    .namespaces
+                    .held_list()
                     .iter()
                     .filter(|(ns, b)| b.is_none() && ns != namespace)
                     .filter_map(|(ns, _)| self.table(ns).map(|t| t.bytes()))

@@ -24,8 +24,7 @@ pub fn render_output(settings: &Settings, wanted: &str) -> Result<Vec<u8>, Outpu
         why,
     };
     let c = &settings.client;
-    let namespaces = c.namespaces.iter().map(|ns| (ns.clone(), None)).collect();
-    let store = EdgeStore::with_namespaces(namespaces, u64::MAX / 4);
+    let store = EdgeStore::for_client(c, u64::MAX / 4);
     if let Some(path) = &c.snapshot_path {
         if let Ok(bytes) = std::fs::read(path) {
             snapshot::restore(&bytes, &store)

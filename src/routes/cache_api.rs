@@ -6,6 +6,8 @@
 //! `/api/cache/geo`, `/api/cache/default/k`); any other path is a key of
 //! `default`.
 
+use std::borrow::Cow;
+
 use actix_web::http::header::HeaderValue;
 use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder};
 
@@ -41,11 +43,11 @@ pub async fn cache_read(
     let rest = req.path().strip_prefix("/api/cache").unwrap_or("");
     let rest = rest.strip_prefix('/').unwrap_or(rest);
     let (ns, rest) = split_namespace(&edge, rest);
-    if let Err(refused) = check_read(&req, access.as_ref(), ns).await {
+    if let Err(refused) = check_read(&req, access.as_ref(), &ns).await {
         return refused;
     }
     // One snapshot of the namespace for the whole answer.
-    let table = edge.store.table(ns);
+    let table = edge.store.table(&ns);
     if rest.is_empty() {
         return all_entries(&edge, table.as_deref());
     }
@@ -59,15 +61,16 @@ pub async fn cache_read(
 
 /// The namespace a path names first, if it is one the edge pulls (and the
 /// edge pulls more than `default` alone); else `default` and the whole path.
-/// Allocates nothing: this is every local read's path.
-fn split_namespace<'e, 'p>(edge: &'e EdgeView, path: &'p str) -> (&'e Namespace, &'p str) {
-    let default = (Namespace::default_ref(), path);
+/// Allocates only for a namespace other than `default`: this is every local
+/// read's path.
+fn split_namespace<'p>(edge: &EdgeView, path: &'p str) -> (Cow<'static, Namespace>, &'p str) {
+    let default = (Cow::Borrowed(Namespace::default_ref()), path);
     if edge.store.default_only() {
         return default;
     }
     let (first, rest) = path.split_once('/').unwrap_or((path, ""));
     match edge.store.held(first) {
-        Some(ns) => (ns, rest),
+        Some(ns) => (Cow::Owned(ns), rest),
         None => default,
     }
 }

@@ -110,12 +110,11 @@ pub(crate) fn layout(center: bool, body: Markup) -> Markup {
 /// The namespace the page shows: `?ns=`, if the edge pulls it, else the
 /// first one it pulls.
 fn shown_namespace(edge: &EdgeView, query: &PageQuery) -> Namespace {
-    let mut pulled = edge.store.namespaces();
-    let first = pulled.next().cloned().unwrap_or_default();
-    edge.store
-        .namespaces()
+    let pulled = edge.store.namespaces();
+    let first = pulled.first().cloned().unwrap_or_default();
+    pulled
+        .into_iter()
         .find(|ns| ns.as_str() == query.ns)
-        .cloned()
         .unwrap_or(first)
 }
 

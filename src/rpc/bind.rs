@@ -9,7 +9,7 @@ use super::jsonrpc::Params;
 use super::registry::{
     lookup, Bound, Call, Introspection, Method, MethodInfo, Protocol, Secret, StoreCall,
 };
-use crate::domain::{Namespace, RecordKey};
+use crate::domain::{Namespace, RecordKey, Selection, EVERY};
 
 /// Most keys one `records.history` or `audit.list` call returns.
 pub const MAX_LIMIT: i64 = 1000;
@@ -256,9 +256,9 @@ fn namespace_arg(name: &str, v: Value) -> Result<Namespace, RpcError> {
     Ok(optional(v, |v| required_namespace(name, v))?.unwrap_or_default())
 }
 
-/// `records.changes`' list of namespaces: 1 to `MAX_NAMESPACES_PER_CALL`,
-/// each named once.
-fn namespaces_arg(v: Value) -> Result<Option<Vec<Namespace>>, RpcError> {
+/// `records.changes`' list of namespaces: `["*"]` (every one the caller
+/// may read), or 1 to `MAX_NAMESPACES_PER_CALL`, each named once.
+fn namespaces_arg(v: Value) -> Result<Option<Selection>, RpcError> {
     optional(v, |v| {
         let Value::Array(items) = v else {
             return Err(RpcError::invalid_params(format!(
@@ -272,13 +272,16 @@ fn namespaces_arg(v: Value) -> Result<Option<Vec<Namespace>>, RpcError> {
                 items.len()
             )));
         }
+        if matches!(items.as_slice(), [Value::String(only)] if only == EVERY) {
+            return Ok(Selection::Every);
+        }
         let mut out: Vec<Namespace> = items
             .into_iter()
             .map(|v| required_namespace("namespaces", v))
             .collect::<Result<_, _>>()?;
         out.sort();
         out.dedup();
-        Ok(out)
+        Ok(Selection::Listed(out))
     })
 }
 

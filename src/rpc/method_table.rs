@@ -24,7 +24,7 @@ pub fn info(method: Method) -> &'static MethodInfo {
         Method::RecordsChanges => &MethodInfo { name: "records.changes", params: &[("since", Ty::Int), ("namespaces", Ty::Array), ("wait", Ty::Double)], required: 1, returns: Ty::Struct, offered: Both, permission: Read,
             help: "Returns the net change after revision since. Without namespaces: {revision, full, upserts, deletes} \
                    for the default namespace, deletes as keys. With a list of namespaces: {revision, full, namespaces: \
-                   {name: {upserts, deletes}}}. full is true (upserts then hold every record) when since is 0, older \
+                   {name: {upserts, deletes}}}; a list of only * stands for every namespace the caller may read, as they are now. full is true (upserts then hold every record) when since is 0, older \
                    than the kept tombstones, or ahead of the store. With wait (seconds, held at most server.max_hold), \
                    a request that would change nothing in those namespaces is held until a change arrives or wait passes." },
         Method::RecordsApply => &MethodInfo { name: "records.apply", params: &[("changes", Ty::Struct), NS, ("if_revision", Ty::Int), ("comment", Ty::String)], required: 1, returns: Ty::Struct, offered: Both, permission: Write,

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::domain::{ChangeSet, Namespace, RecordKey};
+use crate::domain::{ChangeSet, Namespace, RecordKey, Selection};
 
 /// XML-RPC type names, as `system.methodSignature` reports them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -237,10 +237,11 @@ pub enum StoreCall {
     Put(Namespace, RecordKey, Value, Option<crate::domain::Expiry>),
     Delete(Namespace, RecordKey),
     /// `records.changes`: `None` is the original form (the `default`
-    /// namespace, deletes as plain keys).
+    /// namespace, deletes as plain keys); `Every` is each namespace the
+    /// caller may read, found when the call runs.
     Changes {
         since: i64,
-        namespaces: Option<Vec<Namespace>>,
+        namespaces: Option<Selection>,
         /// How long to hold the request while nothing changed (`None`: answer at once).
         wait: Option<std::time::Duration>,
     },
@@ -360,9 +361,9 @@ impl StoreCall {
             | StoreCall::Rollback { namespace: ns, .. }
             | StoreCall::Timeline { namespace: ns, .. } => vec![ns],
             StoreCall::Changes {
-                namespaces: Some(list),
+                namespaces: Some(selection),
                 ..
-            } => list.iter().collect(),
+            } => selection.listed().iter().collect(),
             StoreCall::Changes {
                 namespaces: None, ..
             }

@@ -78,7 +78,6 @@ fn bad_settings_name_the_key_and_exit_2() {
     let output = "[[output]]\npath = \"o.json\"\nformat = \"json\"\n";
     for bad in [
         "mode = \"999\"\n",
-        "namespaces = [\"geo\"]\n",
         "namespaces = []\n",
         "command_timeout = \"0s\"\n",
         "template = \"t.j2\"\n",
@@ -96,10 +95,22 @@ fn bad_settings_name_the_key_and_exit_2() {
         &[],
         "output[0]",
     );
+    // Namespaces an edge listed by name: nothing else may be sized or output.
+    let listed = "[client]\nnamespaces = [\"default\"]\n";
     check_refused(
-        "[client]\nnamespace_sizes = { geo = \"1m\" }\n",
+        &format!("{listed}{output}namespaces = [\"geo\"]\n"),
+        &[],
+        "output[0]",
+    );
+    check_refused(
+        &format!("{listed}namespace_sizes = {{ geo = \"1m\" }}\n"),
         &[],
         "client.namespace_sizes",
+    );
+    check_refused(
+        "[client]\nnamespaces = [\"*\", \"geo\"]\n",
+        &[],
+        "client.namespaces",
     );
     check_refused(
         "[client]\nnamespaces = [\"default\", \"default\"]\n",

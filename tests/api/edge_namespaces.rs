@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use syncdict::configuration::ByteSize;
-use syncdict::domain::Namespace;
+use syncdict::domain::{Namespace, Selection};
 use syncdict::edge::state::TickReport;
 
 use crate::helpers::TestApp;
@@ -45,7 +45,7 @@ async fn an_edge_serves_each_namespace_it_pulls() {
     let edge = TestApp::builder()
         .edge(vec![center.rpc_url()])
         .with(move |s| {
-            s.client.namespaces = vec![ns("default"), ns("geo")];
+            s.client.namespaces = Selection::Listed(vec![ns("default"), ns("geo")]);
             s.client.snapshot_path = Some(path);
         })
         .spawn()
@@ -98,7 +98,7 @@ async fn an_edge_serves_each_namespace_it_pulls() {
     let restarted = TestApp::builder()
         .edge(vec!["http://127.0.0.1:9/RPC".into()])
         .with(move |s| {
-            s.client.namespaces = vec![ns("default"), ns("geo")];
+            s.client.namespaces = Selection::Listed(vec![ns("default"), ns("geo")]);
             s.client.snapshot_path = Some(path);
         })
         .spawn()
@@ -118,7 +118,7 @@ async fn a_namespace_that_does_not_fit_does_not_hold_back_the_others() {
     let edge = TestApp::builder()
         .edge(vec![center.rpc_url()])
         .with(|s| {
-            s.client.namespaces = vec![ns("default"), ns("small")];
+            s.client.namespaces = Selection::Listed(vec![ns("default"), ns("small")]);
             s.client.namespace_sizes = BTreeMap::from([(ns("small"), ByteSize(1024))]);
         })
         .spawn()
@@ -176,7 +176,7 @@ async fn readers_never_see_half_a_change_set() {
     center.result("records.apply", set("old")).await;
     let edge = TestApp::builder()
         .edge(vec![center.rpc_url()])
-        .with(|s| s.client.namespaces = vec![ns("big")])
+        .with(|s| s.client.namespaces = Selection::Listed(vec![ns("big")]))
         .spawn()
         .await;
     assert_eq!(edge.tick().await, TickReport::Applied);
@@ -233,7 +233,7 @@ async fn method_mode_pulls_into_its_namespace() {
     let upstream = Upstream::start(Upstream::rows(json!([{"name": "a", "v": 1}]))).await;
     let edge = method_edge(&upstream)
         .with(|s| {
-            s.client.namespaces = vec![ns("default"), ns("legacy")];
+            s.client.namespaces = Selection::Listed(vec![ns("default"), ns("legacy")]);
             s.client.method_namespace = ns("legacy");
         })
         .spawn()

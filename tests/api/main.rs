@@ -15,6 +15,7 @@ mod discovery;
 mod edge;
 mod edge_helpers;
 mod edge_namespaces;
+mod every_namespace;
 mod expiry;
 mod failover;
 #[cfg(any(feature = "mysql", feature = "postgres"))]

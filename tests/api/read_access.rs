@@ -4,7 +4,7 @@
 
 use serde_json::json;
 use syncdict::configuration::ReadAccess;
-use syncdict::domain::Namespace;
+use syncdict::domain::{Namespace, Selection};
 use syncdict::edge::state::TickReport;
 
 use crate::helpers::{TestApp, READER};
@@ -49,7 +49,7 @@ async fn private_center_and_edge(namespaces: Vec<Namespace>) -> TestApp {
             s.server.read_access = ReadAccess::Users;
             s.client.username = Some(READER.0.into());
             s.client.password = Some(READER.1.into());
-            s.client.namespaces = namespaces;
+            s.client.namespaces = Selection::Listed(namespaces);
         })
         .spawn()
         .await

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use actix_web::{web, App, HttpResponse, HttpServer};
 use serde_json::{json, Value};
-use syncdict::domain::Namespace;
+use syncdict::domain::{Namespace, Selection};
 use syncdict::edge::state::TickReport;
 use syncdict::edge::store::ApplyError;
 use syncdict::signing::{Signer, VerifyKey};
@@ -121,7 +121,7 @@ async fn verifying_edge(upstream: &str, keys: Vec<VerifyKey>) -> TestApp {
     TestApp::builder()
         .edge(vec![upstream.to_string()])
         .with(move |s| {
-            s.client.namespaces = both();
+            s.client.namespaces = Selection::Listed(both());
             s.client.verify_keys = keys;
         })
         .spawn()
@@ -274,7 +274,7 @@ async fn a_snapshot_edited_on_disk_is_refused_at_start() {
         TestApp::builder()
             .edge(vec![center.rpc_url()])
             .with(move |s| {
-                s.client.namespaces = both();
+                s.client.namespaces = Selection::Listed(both());
                 s.client.verify_keys = keys;
                 s.client.snapshot_path = Some(path);
             })

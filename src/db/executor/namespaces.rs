@@ -34,6 +34,19 @@ impl Handler<ListNamespaces> for DbExecutor {
     }
 }
 
+/// Every namespace's name and the revision they were read at (for
+/// `records.changes` with `["*"]`).
+#[derive(Message)]
+#[rtype(result = "Result<(i64, Vec<Namespace>), DbError>")]
+pub struct NamespaceNames;
+
+impl Handler<NamespaceNames> for DbExecutor {
+    type Result = Result<(i64, Vec<Namespace>), DbError>;
+    fn handle(&mut self, _: NamespaceNames, _: &mut Self::Context) -> Self::Result {
+        self.with_conn(|c, _| namespaces::names(c))
+    }
+}
+
 /// Reads one namespace.
 #[derive(Message)]
 #[rtype(result = "Result<Option<NamespaceInfo>, DbError>")]

@@ -154,7 +154,8 @@ impl SnapshotJob {
             // Each namespace's entries and signature from one table.
             let held: Vec<_> = store
                 .namespaces()
-                .filter_map(|ns| Some((ns.clone(), store.table(ns)?)))
+                .into_iter()
+                .filter_map(|ns| Some((ns.clone(), store.table(&ns)?)))
                 .collect();
             let signed: snapshot::Signatures = held
                 .iter()
