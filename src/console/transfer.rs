@@ -16,9 +16,9 @@ use super::namespaces::back_to;
 use super::session::urlencode;
 use super::ConsoleState;
 use crate::center::ConsoleUser;
-use crate::domain::{RecordKey, ValueSchema};
-use crate::transfer::format::{self, Format};
-use crate::transfer::Plan;
+use crate::domain::ValueSchema;
+use crate::transfer::format::{self, FileRecord, Format};
+use crate::transfer::{changes_json, current_records, Plan};
 
 /// Keys shown with their diff in a dry run.
 const SHOWN: usize = 200;
@@ -73,28 +73,21 @@ pub async fn export(
             Err(e) => return back_to(&path, "error", &e.message),
         }
     };
-    let pairs: Vec<(String, String)> = records
-        .as_array()
-        .map(|all| {
-            all.iter()
-                .map(|r| {
-                    (
-                        r["key"].as_str().unwrap_or("").to_string(),
-                        r["value"].to_string(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let rows = match current_records(records.as_array().cloned().unwrap_or_default()) {
+        Ok(rows) => rows,
+        Err(e) => return back_to(&path, "error", &e.to_string()),
+    };
+    let rows: Vec<format::OutRecord> = rows
+        .iter()
+        .map(|(k, v, e)| (k.as_str(), v.as_str(), *e))
+        .collect();
     let mut out = Vec::new();
-    if format::write(
-        fmt,
-        pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        &mut out,
-    )
-    .is_err()
-    {
-        return back_to(&path, "error", "The export could not be written.");
+    if let Err(e) = format::write(fmt, &rows, &mut out) {
+        return back_to(
+            &path,
+            "error",
+            &format!("The export could not be written: {e}."),
+        );
     }
     let (ext, kind) = match fmt {
         Format::Json => ("json", "application/json"),
@@ -128,7 +121,7 @@ pub struct ImportForm {
 /// The file's records and what importing them would do, with the
 /// namespace's revision they were compared at.
 struct Prepared {
-    records: Vec<(RecordKey, Value)>,
+    records: Vec<FileRecord>,
     plan: Plan,
     current: Map<String, Value>,
     revision: i64,
@@ -162,17 +155,17 @@ async fn prepare(
         .await
         .map_err(|e| e.message)?;
     let mut current = Map::new();
-    let mut pairs = Vec::new();
     for r in list.as_array().into_iter().flatten() {
         let key = r["key"].as_str().unwrap_or("").to_string();
-        pairs.push((key.clone(), r["value"].to_string()));
         current.insert(key, r["value"].clone());
     }
-    let plan = Plan::new(&pairs, &records, form.replace.is_some());
+    let rows =
+        current_records(list.as_array().cloned().unwrap_or_default()).map_err(|e| e.to_string())?;
+    let plan = Plan::new(&rows, &records, form.replace.is_some());
     let schema = state.namespace_schema(user, req, ns).await;
     let violations = schema
         .and_then(|s| ValueSchema::compile(&s).ok())
-        .map(|s| s.check_all(records.iter().map(|(k, v)| (k.as_str(), v))))
+        .map(|s| s.check_all(records.iter().map(|r| (r.key.as_str(), &r.value))))
         .unwrap_or_default();
     Ok(Prepared {
         records,
@@ -209,7 +202,7 @@ pub async fn import(
     } = prepared;
     let new: Map<String, Value> = records
         .into_iter()
-        .map(|(k, v)| (k.into_string(), v))
+        .map(|r| (r.key.into_string(), r.value))
         .collect();
     let pretty = |v: &Value| serde_json::to_string_pretty(v).unwrap_or_default();
     let total = plan.add.len() + plan.change.len() + plan.remove.len();
@@ -265,12 +258,10 @@ async fn publish(
 ) -> HttpResponse {
     let path = format!("/console/ns/{ns}");
     let Prepared { plan, records, .. } = prepared;
-    let upserts: Map<String, Value> = plan
-        .upserts(records)
-        .into_iter()
-        .map(|(k, v)| (k.into_string(), v))
-        .collect();
-    let changes = json!({"upserts": upserts, "deletes": plan.remove});
+    let changes = match plan.change_set(records) {
+        Ok(changes) => changes_json(&changes),
+        Err(e) => return back_to(&path, "error", &e.to_string()),
+    };
     let params = json!([changes, ns, form.if_revision, form.comment]);
     match state.call(user, req, "records.apply", params).await {
         Ok(applied) => {

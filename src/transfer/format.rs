@@ -1,14 +1,31 @@
 //! The file formats of `syncdict export` and `import`, sans I/O beyond the
 //! reader or writer given: JSON (`{key: value}`), NDJSON (one
-//! `{"key": .., "value": ..}` a line) and CSV (`key,value`, the value as
-//! JSON). Readers name the line of the first bad record.
+//! `{"key": .., "value": .., "expires_at": ..}` a line, `expires_at` only
+//! for a record that expires) and CSV (`key,value`, the value as JSON, and
+//! a third column `expires_at` when any record expires). Expiries are RFC
+//! 3339 times; JSON has no place for them, so a namespace with expiring
+//! records is not exported as JSON. Readers name the line of the first bad
+//! record.
 
 use std::collections::HashSet;
 use std::io::{BufRead, Write};
 
 use serde_json::Value;
 
-use crate::domain::RecordKey;
+use super::csv::{csv_field, CsvRows};
+use crate::domain::{format_timestamp, parse_rfc3339_us, RecordKey};
+
+/// One record of a file: key, value, and when it expires (µs since the
+/// epoch), if it does.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileRecord {
+    pub key: RecordKey,
+    pub value: Value,
+    pub expires_at_us: Option<i64>,
+}
+
+/// One record to write: key, value as JSON text, expiry.
+pub type OutRecord<'a> = (&'a str, &'a str, Option<i64>);
 
 /// A file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -40,38 +57,61 @@ pub enum ReadError {
     Io(#[from] std::io::Error),
 }
 
-fn bad(line: usize, message: impl Into<String>) -> ReadError {
+pub(super) fn bad(line: usize, message: impl Into<String>) -> ReadError {
     ReadError::Bad {
         line,
         message: message.into(),
     }
 }
 
-/// Writes `records` (key, value as JSON text), in order, as `format`.
+/// Writes `records` (key, value as JSON text, expiry), in order, as
+/// `format`. JSON refuses records that expire (`InvalidInput`), before
+/// writing anything.
 pub fn write<'a>(
     format: Format,
-    records: impl Iterator<Item = (&'a str, &'a str)>,
+    records: &[OutRecord<'a>],
     out: &mut impl Write,
 ) -> std::io::Result<()> {
     let key = |k: &str| serde_json::to_string(k).unwrap_or_default();
+    let expiring = records.iter().filter(|r| r.2.is_some()).count();
     match format {
+        Format::Json if expiring > 0 => Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("{expiring} records expire and JSON has no place for an expiry: export as ndjson or csv"),
+        )),
         Format::Json => {
             out.write_all(b"{")?;
-            for (i, (k, v)) in records.enumerate() {
+            for (i, (k, v, _)) in records.iter().enumerate() {
                 let sep = if i == 0 { "\n" } else { ",\n" };
                 write!(out, "{sep}  {}: {v}", key(k))?;
             }
             out.write_all(b"\n}\n")
         }
         Format::Ndjson => {
-            for (k, v) in records {
-                writeln!(out, "{{\"key\":{},\"value\":{v}}}", key(k))?;
+            for (k, v, expires) in records {
+                match expires {
+                    Some(at) => writeln!(
+                        out,
+                        "{{\"key\":{},\"value\":{v},\"expires_at\":\"{}\"}}",
+                        key(k),
+                        format_timestamp(*at)
+                    )?,
+                    None => writeln!(out, "{{\"key\":{},\"value\":{v}}}", key(k))?,
+                }
+            }
+            Ok(())
+        }
+        Format::Csv if expiring > 0 => {
+            out.write_all(b"key,value,expires_at\n")?;
+            for (k, v, expires) in records {
+                let at = expires.map(format_timestamp).unwrap_or_default();
+                writeln!(out, "{},{},{at}", csv_field(k), csv_field(v))?;
             }
             Ok(())
         }
         Format::Csv => {
             out.write_all(b"key,value\n")?;
-            for (k, v) in records {
+            for (k, v, _) in records {
                 writeln!(out, "{},{}", csv_field(k), csv_field(v))?;
             }
             Ok(())
@@ -79,25 +119,30 @@ pub fn write<'a>(
     }
 }
 
-/// A CSV field, quoted when it holds a comma, quote or line break.
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
+/// An RFC 3339 expiry read at `line`.
+fn expiry(line: usize, text: &str) -> Result<i64, ReadError> {
+    parse_rfc3339_us(text).ok_or_else(|| {
+        bad(
+            line,
+            format!("expires_at {text:?} is not an RFC 3339 time such as 2026-12-31T23:59:59Z"),
+        )
+    })
 }
 
 /// Reads every record of `input`; a key twice is an error naming its line.
-pub fn read(format: Format, input: impl BufRead) -> Result<Vec<(RecordKey, Value)>, ReadError> {
+pub fn read(format: Format, input: impl BufRead) -> Result<Vec<FileRecord>, ReadError> {
     let mut records = Vec::new();
     let mut seen = HashSet::new();
-    let mut push = |line: usize, key: String, value: Value| {
+    let mut push = |line: usize, key: String, value: Value, expires_at_us: Option<i64>| {
         let key = RecordKey::parse(key).map_err(|e| bad(line, e.to_string()))?;
         if !seen.insert(key.clone()) {
             return Err(bad(line, format!("key {:?} appears twice", key.as_str())));
         }
-        records.push((key, value));
+        records.push(FileRecord {
+            key,
+            value,
+            expires_at_us,
+        });
         Ok(())
     };
     match format {
@@ -116,6 +161,7 @@ pub fn read(format: Format, input: impl BufRead) -> Result<Vec<(RecordKey, Value
             struct Line {
                 key: String,
                 value: Value,
+                expires_at: Option<String>,
             }
             for (i, line) in input.lines().enumerate() {
                 let line_no = i + 1;
@@ -126,34 +172,54 @@ pub fn read(format: Format, input: impl BufRead) -> Result<Vec<(RecordKey, Value
                 let parsed: Line = serde_json::from_str(&line).map_err(|e| {
                     bad(
                         line_no,
-                        format!("expected {{\"key\": .., \"value\": ..}}: {e}"),
+                        format!(
+                            "expected {{\"key\": .., \"value\": .., \"expires_at\"?: ..}}: {e}"
+                        ),
                     )
                 })?;
-                push(line_no, parsed.key, parsed.value)?;
+                let expires = parsed
+                    .expires_at
+                    .as_deref()
+                    .map(|t| expiry(line_no, t))
+                    .transpose()?;
+                push(line_no, parsed.key, parsed.value, expires)?;
             }
         }
         Format::Csv => {
             let mut rows = CsvRows::new(input);
-            match rows.next_row()? {
-                Some((_, header)) if header == ["key", "value"] => {}
+            let columns = match rows.next_row()? {
+                Some((_, header)) if header == ["key", "value"] => 2,
+                Some((_, header)) if header == ["key", "value", "expires_at"] => 3,
                 Some((line, header)) => {
                     return Err(bad(
                         line,
-                        format!("the header must be key,value, got {}", header.join(",")),
+                        format!(
+                            "the header must be key,value or key,value,expires_at, got {}",
+                            header.join(",")
+                        ),
                     ))
                 }
                 None => return Ok(records),
-            }
-            while let Some((line, fields)) = rows.next_row()? {
-                let [key, value]: [String; 2] = fields.try_into().map_err(|f: Vec<String>| {
-                    bad(
+            };
+            while let Some((line, mut fields)) = rows.next_row()? {
+                if fields.len() != columns {
+                    return Err(bad(
                         line,
-                        format!("expected 2 fields (key,value), got {}", f.len()),
-                    )
-                })?;
-                let value: Value = serde_json::from_str(&value)
+                        format!(
+                            "expected {columns} fields, as the header says, got {}",
+                            fields.len()
+                        ),
+                    ));
+                }
+                let expires = match fields.get(2).map(String::as_str) {
+                    None | Some("") => None,
+                    Some(text) => Some(expiry(line, text)?),
+                };
+                fields.truncate(2);
+                let value: Value = serde_json::from_str(&fields[1])
                     .map_err(|e| bad(line, format!("the value is not JSON: {e}")))?;
-                push(line, key, value)?;
+                let key = fields.swap_remove(0);
+                push(line, key, value, expires)?;
             }
         }
     }
@@ -165,7 +231,7 @@ pub fn read(format: Format, input: impl BufRead) -> Result<Vec<(RecordKey, Value
 struct JsonEntries;
 
 impl<'de> serde::de::Visitor<'de> for JsonEntries {
-    type Value = Vec<(RecordKey, Value)>;
+    type Value = Vec<FileRecord>;
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a JSON object of key: value")
@@ -183,90 +249,13 @@ impl<'de> serde::de::Visitor<'de> for JsonEntries {
                     key.as_str()
                 )));
             }
-            entries.push((key, map.next_value()?));
+            entries.push(FileRecord {
+                key,
+                value: map.next_value()?,
+                expires_at_us: None,
+            });
         }
         Ok(entries)
-    }
-}
-
-/// CSV records (RFC 4180: quoted fields may hold commas, quotes and line
-/// breaks), each with the line it starts on.
-struct CsvRows<R> {
-    input: R,
-    line: usize,
-}
-
-impl<R: BufRead> CsvRows<R> {
-    fn new(input: R) -> Self {
-        CsvRows { input, line: 0 }
-    }
-
-    fn next_row(&mut self) -> Result<Option<(usize, Vec<String>)>, ReadError> {
-        let mut text = String::new();
-        loop {
-            let start = self.line + 1;
-            text.clear();
-            if self.input.read_line(&mut text)? == 0 {
-                return Ok(None);
-            }
-            self.line += 1;
-            // A quoted field may continue on the next lines.
-            while text.matches('"').count() % 2 == 1 {
-                if self.input.read_line(&mut text)? == 0 {
-                    return Err(bad(start, "unterminated quoted field"));
-                }
-                self.line += 1;
-            }
-            let row = text.trim_end_matches(['\n', '\r']);
-            if row.is_empty() {
-                continue;
-            }
-            return split_csv(row)
-                .map(|f| Some((start, f)))
-                .map_err(|m| bad(start, m));
-        }
-    }
-}
-
-fn split_csv(row: &str) -> Result<Vec<String>, String> {
-    let mut fields = Vec::new();
-    let mut chars = row.chars().peekable();
-    loop {
-        let mut field = String::new();
-        if chars.peek() == Some(&'"') {
-            chars.next();
-            loop {
-                match chars.next() {
-                    Some('"') if chars.peek() == Some(&'"') => {
-                        chars.next();
-                        field.push('"');
-                    }
-                    Some('"') => break,
-                    Some(c) => field.push(c),
-                    None => return Err("unterminated quoted field".into()),
-                }
-            }
-            match chars.next() {
-                None => {
-                    fields.push(field);
-                    return Ok(fields);
-                }
-                Some(',') => {}
-                Some(c) => return Err(format!("unexpected {c:?} after a quoted field")),
-            }
-        } else {
-            loop {
-                match chars.next() {
-                    None => {
-                        fields.push(field);
-                        return Ok(fields);
-                    }
-                    Some(',') => break,
-                    Some(c) => field.push(c),
-                }
-            }
-        }
-        fields.push(field);
     }
 }
 
@@ -275,29 +264,29 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn round_trip(format: Format) {
-        let records = [
-            ("a", r#"{"x":[1,"a,b"]}"#),
-            ("quote\"d", r#""line\nbreak""#),
-            ("é", "null"),
+    const AT: i64 = 1_900_000_000_000_000;
+
+    fn round_trip(format: Format, expiring: bool) {
+        let expires = expiring.then_some(AT);
+        let records: [OutRecord; 3] = [
+            ("a", r#"{"x":[1,"a,b"]}"#, expires),
+            ("quote\"d", r#""line\nbreak""#, None),
+            ("é", "null", None),
         ];
         let mut out = Vec::new();
-        write(format, records.iter().copied(), &mut out).unwrap();
-        let back = read(format, out.as_slice()).unwrap();
-        let back: Vec<(String, String)> = back
+        write(format, &records, &mut out).unwrap();
+        let mut back: Vec<(String, String, Option<i64>)> = read(format, out.as_slice())
+            .unwrap()
             .into_iter()
-            .map(|(k, v)| (k.into_string(), v.to_string()))
+            .map(|r| (r.key.into_string(), r.value.to_string(), r.expires_at_us))
             .collect();
-        let mut want: Vec<(String, String)> = records
+        let mut want: Vec<(String, String, Option<i64>)> = records
             .iter()
-            .map(|(k, v)| {
-                (
-                    k.to_string(),
-                    serde_json::from_str::<Value>(v).unwrap().to_string(),
-                )
+            .map(|(k, v, e)| {
+                let v = serde_json::from_str::<Value>(v).unwrap().to_string();
+                (k.to_string(), v, *e)
             })
             .collect();
-        let mut back = back;
         back.sort();
         want.sort();
         assert_eq!(back, want, "{format:?}: {}", String::from_utf8_lossy(&out));
@@ -305,11 +294,22 @@ mod tests {
 
     #[test]
     fn every_format_round_trips() {
-        round_trip(Format::Json);
-        round_trip(Format::Ndjson);
-        round_trip(Format::Csv);
+        for format in [Format::Json, Format::Ndjson, Format::Csv] {
+            round_trip(format, false);
+        }
+        round_trip(Format::Ndjson, true);
+        round_trip(Format::Csv, true);
         assert_eq!(Format::of_path("x/data.JSONL"), Some(Format::Ndjson));
         assert_eq!(Format::of_path("data"), None);
+    }
+
+    /// JSON cannot carry an expiry: refused whole, nothing written.
+    #[test]
+    fn json_refuses_expiring_records() {
+        let mut out = Vec::new();
+        let err = write(Format::Json, &[("a", "1", Some(AT))], &mut out).unwrap_err();
+        assert!(err.to_string().contains("ndjson or csv"), "{err}");
+        assert!(out.is_empty());
     }
 
     fn error(format: Format, text: &str) -> String {
@@ -344,8 +344,21 @@ mod tests {
         );
         assert!(error(Format::Json, "{\n\n \"\": 1}").starts_with("line 3:"));
         assert_eq!(
-            read(Format::Json, &b"{\"a\": {\"b\": 1}}"[..]).unwrap()[0].1,
+            read(Format::Json, &b"{\"a\": {\"b\": 1}}"[..]).unwrap()[0].value,
             json!({"b": 1})
+        );
+        let bad_time = "{\"key\":\"a\",\"value\":1,\"expires_at\":\"soon\"}\n";
+        assert!(error(Format::Ndjson, bad_time).starts_with("line 1: expires_at \"soon\""));
+        assert!(error(Format::Csv, "key,value,expires_at\na,1,tomorrow\n")
+            .starts_with("line 2: expires_at"));
+        let csv = read(
+            Format::Csv,
+            &b"key,value,expires_at\na,1,\nb,2,2030-03-17T17:46:40Z\n"[..],
+        );
+        let csv = csv.unwrap();
+        assert_eq!(
+            (csv[0].expires_at_us, csv[1].expires_at_us),
+            (None, Some(AT))
         );
     }
 }

@@ -8,6 +8,7 @@
 //! remote import is one `records.apply` request, so it must fit the
 //! center's `server.max_body`.
 
+mod csv;
 pub mod format;
 mod source;
 
@@ -15,10 +16,14 @@ use std::io::{BufRead, Write};
 
 use serde_json::Value;
 
-pub use format::Format;
-pub use source::{Dataset, Remote, Source, TransferError};
+pub use format::{FileRecord, Format};
+pub use source::{changes_json, current_records, Dataset, Remote, Source, TransferError};
 
-use crate::domain::{ChangeSet, Namespace, ValueSchema, WriteOrigin};
+use crate::domain::{ChangeSet, Expiry, Namespace, ValueSchema, WriteOrigin};
+
+/// A namespace's record as read for a transfer: key, value as JSON text,
+/// expiry (µs since the epoch) if it has one.
+pub type CurrentRecord = (String, String, Option<i64>);
 
 /// Keys listed per category in an import's report.
 const SHOWN: usize = 20;
@@ -32,8 +37,12 @@ pub fn export(
     out: &mut impl Write,
 ) -> Result<(), TransferError> {
     let data = source.read(namespace, at)?;
-    let records = data.records.iter().map(|(k, v)| (k.as_str(), v.as_str()));
-    format::write(format, records, out)?;
+    let records: Vec<format::OutRecord> = data
+        .records
+        .iter()
+        .map(|(k, v, e)| (k.as_str(), v.as_str(), *e))
+        .collect();
+    format::write(format, &records, out)?;
     out.flush()?;
     Ok(())
 }
@@ -48,44 +57,60 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Compares the file's records with the namespace's (sorted by key).
-    pub fn new(
-        current: &[(String, String)],
-        file: &[(crate::domain::RecordKey, Value)],
-        replace: bool,
-    ) -> Plan {
-        let now: std::collections::HashMap<&str, &str> = current
+    /// Compares the file's records with the namespace's (key, value as
+    /// JSON text, expiry): a record whose value or expiry differs changes.
+    pub fn new(current: &[CurrentRecord], file: &[FileRecord], replace: bool) -> Plan {
+        let now: std::collections::HashMap<&str, (&str, Option<i64>)> = current
             .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .map(|(k, v, e)| (k.as_str(), (v.as_str(), *e)))
             .collect();
         let mut plan = Plan::default();
-        for (key, value) in file {
-            match now.get(key.as_str()) {
-                None => plan.add.push(key.to_string()),
-                Some(v) if serde_json::from_str::<Value>(v).ok().as_ref() == Some(value) => {
+        for r in file {
+            match now.get(r.key.as_str()) {
+                None => plan.add.push(r.key.to_string()),
+                Some((v, e))
+                    if *e == r.expires_at_us
+                        && serde_json::from_str::<Value>(v).ok().as_ref() == Some(&r.value) =>
+                {
                     plan.unchanged += 1
                 }
-                Some(_) => plan.change.push(key.to_string()),
+                Some(_) => plan.change.push(r.key.to_string()),
             }
         }
         if replace {
             let in_file: std::collections::HashSet<&str> =
-                file.iter().map(|(k, _)| k.as_str()).collect();
+                file.iter().map(|r| r.key.as_str()).collect();
             plan.remove = current
                 .iter()
-                .filter(|(k, _)| !in_file.contains(k.as_str()))
-                .map(|(k, _)| k.clone())
+                .filter(|(k, _, _)| !in_file.contains(k.as_str()))
+                .map(|(k, _, _)| k.clone())
                 .collect();
         }
         plan
     }
 
+    /// The change set that carries the plan out: the file's records it
+    /// adds or changes (with their expiries) and the keys it removes.
+    pub fn change_set(&self, records: Vec<FileRecord>) -> Result<ChangeSet, TransferError> {
+        let mut changes = ChangeSet::default();
+        for r in self.upserts(records) {
+            if let Some(at) = r.expires_at_us {
+                changes.expiries.insert(r.key.clone(), Expiry::At(at));
+            }
+            changes.upserts.push((r.key, r.value));
+        }
+        changes.deletes = self
+            .remove
+            .iter()
+            .map(|k| crate::domain::RecordKey::parse(k.clone()))
+            .collect::<Result<_, _>>()
+            .map_err(|e| TransferError::Malformed(e.to_string()))?;
+        Ok(changes)
+    }
+
     /// The file's records the plan adds or changes (the others are
     /// already there).
-    pub fn upserts(
-        &self,
-        records: Vec<(crate::domain::RecordKey, Value)>,
-    ) -> Vec<(crate::domain::RecordKey, Value)> {
+    fn upserts(&self, records: Vec<FileRecord>) -> Vec<FileRecord> {
         let wanted: std::collections::HashSet<&str> = self
             .add
             .iter()
@@ -94,7 +119,7 @@ impl Plan {
             .collect();
         records
             .into_iter()
-            .filter(|(k, _)| wanted.contains(k.as_str()))
+            .filter(|r| wanted.contains(r.key.as_str()))
             .collect()
     }
 
@@ -154,7 +179,7 @@ pub fn import(
     if let Some(schema) = source.schema(req.namespace)? {
         let schema =
             ValueSchema::from_text(&schema).map_err(|e| TransferError::Refused(e.to_string()))?;
-        let violations = schema.check_all(records.iter().map(|(k, v)| (k.as_str(), v)));
+        let violations = schema.check_all(records.iter().map(|r| (r.key.as_str(), &r.value)));
         if !violations.is_empty() {
             return Err(TransferError::Refused(format!(
                 "values violate the schema of namespace {}: {}",
@@ -175,16 +200,7 @@ pub fn import(
     if req.dry_run {
         return Ok(format!("{report}\n(dry run: nothing changed)"));
     }
-    let changes = ChangeSet {
-        upserts: plan.upserts(records),
-        deletes: plan
-            .remove
-            .iter()
-            .map(|k| crate::domain::RecordKey::parse(k.clone()))
-            .collect::<Result<_, _>>()
-            .map_err(|e| TransferError::Malformed(e.to_string()))?,
-        ..ChangeSet::default()
-    };
+    let changes = plan.change_set(records)?;
     if changes.is_empty() {
         return Ok(format!("{report}\nnothing to change"));
     }

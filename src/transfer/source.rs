@@ -5,11 +5,15 @@ use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use super::format::ReadError;
+use super::CurrentRecord;
 use crate::call::{self, CallFailure};
 use crate::configuration::DatabaseSettings;
 use crate::db::writes::{Refused, SchemaCache};
 use crate::db::{self, ConnectError, DbError};
-use crate::domain::{format_timestamp, now_us, Applied, ChangeSet, Namespace, Write, WriteOrigin};
+use crate::domain::{
+    format_timestamp, now_us, parse_rfc3339_us, Applied, ChangeSet, Expiry, Namespace, Write,
+    WriteOrigin,
+};
 use crate::rpc::error::{NAMESPACE_EXISTS, NO_SUCH_NAMESPACE};
 
 /// Why a transfer did nothing (or, for an import, committed nothing).
@@ -80,7 +84,7 @@ impl Remote {
 #[derive(Default)]
 pub struct Dataset {
     pub revision: i64,
-    pub records: Vec<(String, String)>,
+    pub records: Vec<CurrentRecord>,
 }
 
 impl Source {
@@ -97,7 +101,10 @@ impl Source {
                 let (revision, _, rows) = db::records::list(&mut conn, ns)
                     .map_err(DbError::from)?
                     .ok_or_else(|| TransferError::NoSuchNamespace(ns.clone()))?;
-                let records = rows.into_iter().map(|r| (r.key, r.value)).collect();
+                let records = rows
+                    .into_iter()
+                    .map(|r| (r.key, r.value, r.expires_at_us))
+                    .collect();
                 Ok(Dataset { revision, records })
             }
             (
@@ -114,9 +121,18 @@ impl Source {
                         from: r.from,
                         current: r.current,
                     })?;
+                let expiries = then.expiries;
+                let records = then
+                    .records
+                    .into_iter()
+                    .map(|(k, v)| {
+                        let at = expiries.get(&k).copied();
+                        (k, v, at)
+                    })
+                    .collect();
                 Ok(Dataset {
                     revision: then.revision,
-                    records: then.records,
+                    records,
                 })
             }
             (Source::Remote(remote), None) => {
@@ -128,7 +144,7 @@ impl Source {
                     revision: reply["revision"]
                         .as_i64()
                         .ok_or_else(|| malformed("no revision"))?,
-                    records: pairs(upserts)?,
+                    records: current_records(upserts)?,
                 })
             }
             (Source::Remote(remote), Some(asked)) => {
@@ -136,7 +152,7 @@ impl Source {
                 let records = reply["records"].take().take_array()?;
                 Ok(Dataset {
                     revision: asked,
-                    records: pairs(records)?,
+                    records: current_records(records)?,
                 })
             }
         }
@@ -226,20 +242,10 @@ impl Source {
                 })
             }
             Source::Remote(remote) => {
-                let upserts: serde_json::Map<String, Value> = changes
-                    .upserts
-                    .into_iter()
-                    .map(|(k, v)| (k.into_string(), v))
-                    .collect();
-                let deletes: Vec<&str> = changes.deletes.iter().map(|k| k.as_str()).collect();
                 let reply = remote.call(
                     ns,
                     "records.apply",
-                    vec![
-                        json!({"upserts": upserts, "deletes": deletes}),
-                        json!(ns),
-                        json!(if_revision),
-                    ],
+                    vec![changes_json(&changes), json!(ns), json!(if_revision)],
                 )?;
                 serde_json::from_value(reply.clone())
                     .map(|a: RemoteApplied| Applied {
@@ -305,7 +311,8 @@ impl TakeArray for Value {
 
 /// `[{key, value, ..}]` as (key, value JSON text), each item dropped as
 /// it is converted.
-fn pairs(items: Vec<Value>) -> Result<Vec<(String, String)>, TransferError> {
+/// Records as `records.changes` and `records.at` show them.
+pub fn current_records(items: Vec<Value>) -> Result<Vec<CurrentRecord>, TransferError> {
     items
         .into_iter()
         .map(|mut item| {
@@ -315,7 +322,31 @@ fn pairs(items: Vec<Value>) -> Result<Vec<(String, String)>, TransferError> {
                 .to_string();
             let value: Box<RawValue> = serde_json::value::to_raw_value(&item["value"].take())
                 .map_err(|e| malformed(&e.to_string()))?;
-            Ok((key, value.get().to_string()))
+            let expires = match item["expires_at"].as_str() {
+                Some(at) => Some(parse_rfc3339_us(at).ok_or_else(|| malformed(at))?),
+                None => None,
+            };
+            Ok((key, value.get().to_string(), expires))
         })
         .collect()
+}
+
+/// `records.apply`'s `changes` for `changes`: upserts, deletes, and the
+/// upserts' expiries as RFC 3339 times.
+pub fn changes_json(changes: &ChangeSet) -> Value {
+    let upserts: serde_json::Map<String, Value> = changes
+        .upserts
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
+    let deletes: Vec<&str> = changes.deletes.iter().map(|k| k.as_str()).collect();
+    let expires_at: serde_json::Map<String, Value> = changes
+        .expiries
+        .iter()
+        .filter_map(|(k, e)| match e {
+            Expiry::At(at) => Some((k.to_string(), json!(format_timestamp(*at)))),
+            Expiry::In(_) => None,
+        })
+        .collect();
+    json!({"upserts": upserts, "deletes": deletes, "expires_at": expires_at})
 }

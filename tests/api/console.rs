@@ -356,6 +356,35 @@ async fn export_and_import(app: TestApp) {
         "the bad line is named: {}",
         location(&r)
     );
+
+    // Expiries: exported with NDJSON and CSV, imported back; JSON refuses.
+    let put = json!({"key": "ttl", "value": 1, "expires_at": "2030-03-17T17:46:40Z"});
+    let revision = app.result("records.put", put).await.as_i64().unwrap();
+    let ndjson = get(&app, "/console/ns/default/export?format=ndjson", &cookie).await;
+    let ndjson = ndjson.text().await.unwrap();
+    assert!(
+        ndjson.contains("\"expires_at\":\"2030-03-17T17:46:40.000000Z\""),
+        "{ndjson}"
+    );
+    let json_file = get(&app, "/console/ns/default/export?format=json", &cookie).await;
+    assert!(
+        location(&json_file).contains("ndjson%20or%20csv"),
+        "{}",
+        location(&json_file)
+    );
+    let later = ndjson.replace("2030-03-17", "2031-03-17");
+    let base = revision.to_string();
+    let publish = [
+        ("csrf", token.as_str()),
+        ("format", "ndjson"),
+        ("data", later.as_str()),
+        ("step", "publish"),
+        ("if_revision", base.as_str()),
+    ];
+    let r = post(&app, "/console/ns/default/import", &cookie, &publish, None).await;
+    assert!(location(&r).contains("Imported"), "{}", location(&r));
+    let ttl = app.result("records.get", json!(["ttl"])).await;
+    assert_eq!(ttl["expires_at"], "2031-03-17T17:46:40.000000Z", "{ttl}");
 }
 
 crate::on_backends!(center:

@@ -353,7 +353,72 @@ async fn import_creates_the_namespace_when_asked(app: TestApp) {
     let _ = std::fs::remove_file(data);
 }
 
-crate::on_backends!(center: import_export_round_trip, import_creates_the_namespace_when_asked);
+/// Expiries travel in NDJSON and CSV (an `expires_at` field or column),
+/// locally and over RPC; JSON, which has no place for one, is refused
+/// rather than losing it.
+async fn expiries_travel_with_their_records(app: TestApp) {
+    let put = json!({"key": "ttl", "value": "v", "expires_at": "2030-03-17T17:46:40Z"});
+    let at = "2030-03-17T17:46:40.000000Z"; // as syncdict writes times
+    app.result("records.put", put).await;
+    app.put("plain", json!(1)).await;
+    let ndjson = ok(&syncdict(&app, &["export", "--format", "ndjson"], None).await);
+    assert_eq!(
+        ndjson,
+        format!("{{\"key\":\"plain\",\"value\":1}}\n{{\"key\":\"ttl\",\"value\":\"v\",\"expires_at\":\"{at}\"}}\n")
+    );
+    let csv = ok(&syncdict(&app, &["export", "--format", "csv"], None).await);
+    assert_eq!(
+        csv,
+        format!("key,value,expires_at\nplain,1,\nttl,\"\"\"v\"\"\",{at}\n")
+    );
+    let json_refused = failed(&syncdict(&app, &["export", "--format", "json"], None).await);
+    assert!(json_refused.contains("ndjson or csv"), "{json_refused}");
+
+    // Into another namespace, from each format, locally and over RPC.
+    let rpc = app.rpc_url();
+    for (i, (name, text)) in [("e.ndjson", &ndjson), ("e.csv", &csv)]
+        .into_iter()
+        .enumerate()
+    {
+        let path = file(name, text);
+        let ns = format!("copy{i}");
+        let local = ["import", arg(&path), "--namespace", &ns, "--create"];
+        assert!(ok(&syncdict(&app, &local, None).await).contains("add 2"));
+        let listed = app.result("records.list", json!({"namespace": ns})).await;
+        assert_eq!(listed[1]["expires_at"], at, "{listed}");
+        assert!(listed[0]["expires_at"].is_null(), "{listed}");
+        // The same file again changes nothing; a changed expiry is a change.
+        let again = ok(&syncdict(&app, &local, None).await);
+        assert!(again.contains("nothing to change"), "{again}");
+        let later = file(name, &text.replace("2030", "2031"));
+        let remote = [
+            "import",
+            arg(&later),
+            "--namespace",
+            &ns,
+            "--url",
+            &rpc,
+            "--user",
+            WRITER.0,
+        ];
+        let changed = ok(&syncdict(&app, &remote, None).await);
+        assert!(changed.contains("change 1: ttl"), "{changed}");
+        let listed = app.result("records.list", json!({"namespace": ns})).await;
+        assert_eq!(
+            listed[1]["expires_at"],
+            at.replace("2030", "2031"),
+            "{listed}"
+        );
+        let _ = std::fs::remove_file(path);
+        let _ = std::fs::remove_file(later);
+    }
+}
+
+crate::on_backends!(
+    center: import_export_round_trip,
+    import_creates_the_namespace_when_asked,
+    expiries_travel_with_their_records,
+);
 
 #[actix_web::test]
 async fn a_large_import_on_sqlite() {
