@@ -11,13 +11,18 @@
 #     poll interval + 100 ms;
 #   - outputs: an edge holding its pulls with an [[output]] whose template
 #     renders the revision and whose command stamps the time it ran;
-#     OUTPUT_WRITES writes 150 ms apart: change-to-command p50/p99.
+#     OUTPUT_WRITES writes 150 ms apart: change-to-command p50/p99;
+#   - memory: loadgen held-memory, N connections each holding one pull:
+#     center RSS per held pull (target <= 4 KiB) at 10,000 and at the most
+#     this host's open-files limit allows (50,000 where it can), and whether
+#     the RSS is back within 10% of before within 30 s after they end, with
+#     the fleet view on (it keeps each new edge) and off.
 # Prints `target` lines; exits 1 if a target was missed (REPORT_ONLY=1: 0
-# all the same). Alone: scripts/held_bench.sh [one|two|outputs]...
+# all the same). Alone: scripts/held_bench.sh [one|two|outputs|memory]...
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
-PARTS="${*:-one two outputs}"
+PARTS="${*:-one two outputs memory}"
 OUTPUT_WRITES="${OUTPUT_WRITES:-1000}"
 SECONDS_PER_RUN="${SECONDS_PER_RUN:-60}"
 WAIT="${WAIT:-30}"
@@ -124,7 +129,38 @@ EOF
         target "outputs: changes with no command run after them" "$(echo "$line" | field failed)" "<=" 0
         stop_centers
         ;;
-    *) echo "unknown part $part (one two outputs)" >&2; exit 2 ;;
+    memory)
+        # Each held pull is a connection, in the center and in loadgen:
+        # both need that many open files, and only root with
+        # CAP_SYS_RESOURCE may raise the hard limit.
+        most=$(( $(ulimit -Hn) - 1000 ))
+        ulimit -n "$(ulimit -Hn)"
+        sizes="10000"
+        if [ "$most" -ge 50000 ]; then sizes="$sizes 50000"; else
+            sizes="$sizes $most"
+            echo "50,000 held pulls not measured: the hard open-files limit here is $(ulimit -Hn)"
+        fi
+        for fleet in on off; do
+            for n in $sizes; do
+                [ "$fleet" = off ] && [ "$n" != 10000 ] && continue
+                window=24h; [ "$fleet" = off ] && window=0s
+                SYNCDICT__SERVER__MAX_HOLD=10m SYNCDICT__SERVER__MAX_HELD=$((n + 100)) \
+                    SYNCDICT__SERVER__MAX_CONNECTIONS=$((n + 500)) SYNCDICT__SERVER__FLEET_WINDOW=$window \
+                    center "sqlite://$work/memory-$n-$fleet.db"
+                echo "== $n connections each holding a pull, fleet view $fleet"
+                "$loadgen" held-memory --center "http://127.0.0.1:$port/RPC" --edges "$n" --pid "$pid" \
+                    --credentials "$AUTH" | tee "$work/memory.out"
+                line=$(grep '^held_memory' "$work/memory.out")
+                target "held pulls $n, fleet view $fleet: center RSS per held pull (bytes)" \
+                    "$(echo "$line" | field bytes_per_held)" "<=" 4096
+                back=$(echo "$line" | field back_within_10pct_s)
+                [ "$back" = -1 ] && back=never
+                target "held pulls $n, fleet view $fleet: seconds until RSS within 10% of before" "$back" "<=" 30
+                stop_centers
+            done
+        done
+        ;;
+    *) echo "unknown part $part (one two outputs memory)" >&2; exit 2 ;;
 
     esac
 done

@@ -167,14 +167,14 @@ pub async fn held(run: HeldRun<'_>) -> anyhow::Result<()> {
 }
 
 /// A connection from simulated edge `i`'s own loopback address.
-async fn connect(to: SocketAddr, i: usize) -> std::io::Result<TcpStream> {
+pub(super) async fn connect(to: SocketAddr, i: usize) -> std::io::Result<TcpStream> {
     let socket = tokio::net::TcpSocket::new_v4()?;
     socket.bind(SocketAddr::new(source(i).into(), 0))?;
     socket.connect(to).await
 }
 
 /// One held pull on a kept connection: the reply's `records.changes` result.
-async fn ask(
+pub(super) async fn ask(
     stream: &mut BufReader<TcpStream>,
     t: &Target,
     body: &str,

@@ -20,6 +20,7 @@
 mod digest;
 mod handshakes;
 mod held;
+mod held_memory;
 mod http;
 mod outputs;
 mod scenarios;
@@ -117,6 +118,23 @@ enum Scenario {
         count: usize,
         #[arg(long, default_value_t = 1)]
         rounds: usize,
+    },
+    /// EDGES connections each holding one `records.changes` with `wait`:
+    /// the center's RSS before, with all held, and for SETTLE seconds after
+    /// one write answered them all.
+    HeldMemory {
+        #[arg(long)]
+        center: String,
+        #[arg(long)]
+        edges: usize,
+        #[arg(long, default_value_t = 300.0)]
+        wait: f64,
+        #[arg(long)]
+        pid: u32,
+        #[arg(long)]
+        credentials: String,
+        #[arg(long, default_value_t = 30)]
+        settle: u64,
     },
     /// EDGES held edges (one kept connection each, `records.changes` with
     /// `wait` again as soon as a reply is in) and one write a second for
@@ -242,6 +260,24 @@ fn main() -> ExitCode {
                     wait,
                     pid,
                     credentials: &credentials,
+                })
+                .await
+            }
+            Scenario::HeldMemory {
+                center,
+                edges,
+                wait,
+                pid,
+                credentials,
+                settle,
+            } => {
+                held_memory::memory(held_memory::MemoryRun {
+                    center: &center,
+                    edges,
+                    wait,
+                    pid,
+                    credentials: &credentials,
+                    settle,
                 })
                 .await
             }

@@ -243,6 +243,9 @@ fn spawn_hold_poll(center: Center, every: Duration) -> JoinHandle<()> {
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
+            if center.holds_handle().drained(std::time::Instant::now()) {
+                actix_web::rt::task::spawn_blocking(crate::memory::release_freed_memory);
+            }
             if let Err(e) = center.poll_for_held().await {
                 tracing::debug!(error = %e, "revision check for held pulls failed");
             }
