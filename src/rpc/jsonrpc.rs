@@ -88,6 +88,14 @@ pub fn decode(body: &[u8], limits: &Limits) -> Result<Incoming, Reply> {
             limits.max_depth
         ))));
     }
+    // A single call, the usual request, is read straight into its four
+    // members (no object tree); anything else, duplicate members included,
+    // takes the general path below, which also words every error.
+    if text.trim_start().starts_with('{') {
+        if let Ok(e) = serde_json::from_str::<Envelope>(text) {
+            return Ok(Incoming::Single(entry_of(e, Framing::Single)));
+        }
+    }
     let value: Value = serde_json::from_str(text).map_err(|e| top(RpcError::parse(e)))?;
     match value {
         Value::Array(items) if items.is_empty() => {
@@ -120,16 +128,49 @@ enum Framing {
     Batch,
 }
 
+/// A request object's members, each `None` when absent (`Some(Null)` when
+/// null); other members are ignored.
+#[derive(serde::Deserialize)]
+struct Envelope {
+    #[serde(default, deserialize_with = "present")]
+    id: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    jsonrpc: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    method: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    params: Option<Value>,
+}
+
+/// A member that is there, null included.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    serde::Deserialize::deserialize(d).map(Some)
+}
+
 fn entry(value: Value, framing: Framing) -> Entry {
+    let Value::Object(mut obj) = value else {
+        return Entry::Invalid {
+            version: Version::V2,
+            id: Value::Null,
+            error: RpcError::invalid_request("a request must be an object"),
+        };
+    };
+    let envelope = Envelope {
+        id: obj.remove("id"),
+        jsonrpc: obj.remove("jsonrpc"),
+        method: obj.remove("method"),
+        params: obj.remove("params"),
+    };
+    entry_of(envelope, framing)
+}
+
+fn entry_of(e: Envelope, framing: Framing) -> Entry {
     let invalid = |version, id, why: &str| Entry::Invalid {
         version,
         id,
         error: RpcError::invalid_request(why),
     };
-    let Value::Object(mut obj) = value else {
-        return invalid(Version::V2, Value::Null, "a request must be an object");
-    };
-    let id = obj.remove("id");
+    let id = e.id;
     let id_ok = matches!(
         id,
         None | Some(Value::Null | Value::String(_) | Value::Number(_))
@@ -139,7 +180,7 @@ fn entry(value: Value, framing: Framing) -> Entry {
     } else {
         Value::Null
     };
-    let version = match obj.remove("jsonrpc") {
+    let version = match e.jsonrpc {
         None if framing == Framing::Batch => Version::V2,
         None => Version::V1,
         Some(Value::String(v)) if v == "2.0" => Version::V2,
@@ -152,12 +193,12 @@ fn entry(value: Value, framing: Framing) -> Entry {
             "\"id\" must be a string, a number or null",
         );
     }
-    let method = match obj.remove("method") {
+    let method = match e.method {
         Some(Value::String(m)) => m,
         Some(_) => return invalid(version, echo, "\"method\" must be a string"),
         None => return invalid(version, echo, "\"method\" is missing"),
     };
-    let params = match (obj.remove("params"), version) {
+    let params = match (e.params, version) {
         (None, _) => Params::None,
         (Some(Value::Array(a)), _) => Params::Positional(a),
         // 1.0 says array, but Lua encoders (cjson) send `{}` for "no
@@ -249,3 +290,7 @@ pub fn encode_batch(replies: &[Reply]) -> Option<Body> {
     out.extend(b"]");
     Some(out)
 }
+
+#[cfg(test)]
+#[path = "jsonrpc_tests.rs"]
+mod tests;
