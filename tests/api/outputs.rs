@@ -113,8 +113,16 @@ async fn each_format_is_rendered_after_a_change() {
     // A change: every file follows. No change: nothing is rendered.
     center.put("PORT", json!(9090)).await;
     assert_eq!(edge.tick().await, TickReport::Applied);
-    file_when(&dir.join("data.env"), |t| t.contains("9090")).await;
-    file_when(&dir.join("conf"), |t| t.contains("9090")).await;
+    for file in ["data.json", "data.ndjson", "data.env", "conf"] {
+        file_when(&dir.join(file), |t| t.contains("9090")).await;
+    }
+    // A file is in place (renamed) just before its output counts the write.
+    eventually(
+        Duration::from_secs(30),
+        "every output wrote twice",
+        async || outputs_of(&edge).await.iter().all(|o| o["writes"] == 2),
+    )
+    .await;
     edge.tick().await;
     for o in outputs_of(&edge).await {
         assert_eq!(
