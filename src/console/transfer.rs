@@ -16,7 +16,7 @@ use super::namespaces::back_to;
 use super::session::urlencode;
 use super::ConsoleState;
 use crate::center::ConsoleUser;
-use crate::domain::ValueSchema;
+use crate::domain::{format_timestamp, ValueSchema};
 use crate::transfer::format::{self, FileRecord, Format};
 use crate::transfer::{changes_json, current_records, Plan};
 
@@ -123,9 +123,20 @@ pub struct ImportForm {
 struct Prepared {
     records: Vec<FileRecord>,
     plan: Plan,
+    /// Each current record as the diff shows it (`shown`).
     current: Map<String, Value>,
     revision: i64,
     violations: Vec<String>,
+}
+
+/// A record as the dry run's diff shows it: its value as indented JSON,
+/// then its expiry, if it has one (so a change of expiry alone shows).
+fn shown(value: &Value, expires_at: Option<&str>) -> String {
+    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
+    if let Some(at) = expires_at {
+        text.push_str(&format!("\n(expires at {at})"));
+    }
+    text
 }
 
 async fn prepare(
@@ -157,7 +168,8 @@ async fn prepare(
     let mut current = Map::new();
     for r in list.as_array().into_iter().flatten() {
         let key = r["key"].as_str().unwrap_or("").to_string();
-        current.insert(key, r["value"].clone());
+        let text = shown(&r["value"], r["expires_at"].as_str());
+        current.insert(key, Value::String(text));
     }
     let rows =
         current_records(list.as_array().cloned().unwrap_or_default()).map_err(|e| e.to_string())?;
@@ -202,9 +214,13 @@ pub async fn import(
     } = prepared;
     let new: Map<String, Value> = records
         .into_iter()
-        .map(|r| (r.key.into_string(), r.value))
+        .map(|r| {
+            let at = r.expires_at_us.map(format_timestamp);
+            let text = shown(&r.value, at.as_deref());
+            (r.key.into_string(), Value::String(text))
+        })
         .collect();
-    let pretty = |v: &Value| serde_json::to_string_pretty(v).unwrap_or_default();
+    let pretty = |v: &Value| v.as_str().unwrap_or_default().to_string();
     let total = plan.add.len() + plan.change.len() + plan.remove.len();
     let body = html! {
         nav.crumbs { a href="/console" { "Namespaces" } " / " a href=(path.clone()) { (ns.as_str()) } " / " strong { "Import" } }

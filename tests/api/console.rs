@@ -373,6 +373,21 @@ async fn export_and_import(app: TestApp) {
         location(&json_file)
     );
     let later = ndjson.replace("2030-03-17", "2031-03-17");
+    let dry = [
+        ("csrf", token.as_str()),
+        ("format", "ndjson"),
+        ("data", later.as_str()),
+    ];
+    let page = post(&app, "/console/ns/default/import", &cookie, &dry, None).await;
+    let page = page.text().await.unwrap();
+    assert!(
+        page.contains("1 to change"),
+        "a new expiry alone is a change"
+    );
+    for year in ["2030", "2031"] {
+        let shown = format!("(expires at {year}-03-17T17:46:40.000000Z)");
+        assert!(page.contains(&shown), "the diff shows {shown}");
+    }
     let base = revision.to_string();
     let publish = [
         ("csrf", token.as_str()),
