@@ -89,14 +89,14 @@ impl Attempt<'_> {
     /// is known for the user.
     pub fn succeeded(mut self) {
         if let Some(pair) = self.pair.take() {
-            self.limiter.settle(pair, self.at, Some(true));
+            self.limiter.settle(pair, self.at, Settled::Success);
         }
     }
 
     /// The password was wrong: one more failure on each count.
     pub fn failed(mut self) {
         if let Some(pair) = self.pair.take() {
-            self.limiter.settle(pair, self.at, Some(false));
+            self.limiter.settle(pair, self.at, Settled::Failure);
         }
     }
 }
@@ -104,13 +104,20 @@ impl Attempt<'_> {
 impl Drop for Attempt<'_> {
     fn drop(&mut self) {
         if let Some(pair) = self.pair.take() {
-            self.limiter.settle(pair, self.at, None);
+            self.limiter.settle(pair, self.at, Settled::Unjudged);
         }
     }
 }
 
+/// How an admitted attempt ended.
+enum Settled {
+    Success,
+    Failure,
+    /// The check could not be made, or the client went away.
+    Unjudged,
+}
+
 /// Which counts must grant a trickle slot for one attempt.
-#[derive(Default)]
 struct Slots {
     pair: bool,
     address: bool,
@@ -202,9 +209,8 @@ impl FailureLimiter {
         })
     }
 
-    /// Settles an attempt: `Some(true)` succeeded, `Some(false)` failed,
-    /// `None` unjudged.
-    fn settle(&self, pair: Pair, now: Instant, outcome: Option<bool>) {
+    /// Settles an attempt admitted at `now`.
+    fn settle(&self, pair: Pair, now: Instant, outcome: Settled) {
         let mut counts = self.lock();
         if let Some(n) = counts.in_flight.get_mut(&pair.0) {
             *n = n.saturating_sub(1);
@@ -213,21 +219,21 @@ impl FailureLimiter {
             }
         }
         match outcome {
-            Some(true) => {
+            Settled::Success => {
                 counts.pairs.clear(&pair);
                 drop(counts);
                 if !pair.1.is_empty() {
                     self.known.insert(pair, now);
                 }
             }
-            Some(false) => {
+            Settled::Failure => {
                 counts.pairs.slot(&pair, now).failures += 1;
                 counts.addresses.slot(&pair.0, now).failures += 1;
                 if !pair.1.is_empty() {
                     counts.users.slot(&pair.1, now).failures += 1;
                 }
             }
-            None => {}
+            Settled::Unjudged => {}
         }
     }
 

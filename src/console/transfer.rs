@@ -8,8 +8,10 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use maud::html;
+use std::collections::HashMap;
+
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::layout::{notice, page, respond, send};
 use super::namespaces::back_to;
@@ -123,8 +125,8 @@ pub struct ImportForm {
 struct Prepared {
     records: Vec<FileRecord>,
     plan: Plan,
-    /// Each current record as the diff shows it (`shown`).
-    current: Map<String, Value>,
+    /// Each current record as the diff shows it (`shown`), by key.
+    current: HashMap<String, String>,
     revision: i64,
     violations: Vec<String>,
 }
@@ -165,11 +167,11 @@ async fn prepare(
         .call(user, req, "records.list", json!([ns]))
         .await
         .map_err(|e| e.message)?;
-    let mut current = Map::new();
+    let mut current = HashMap::new();
     for r in list.as_array().into_iter().flatten() {
         let key = r["key"].as_str().unwrap_or("").to_string();
         let text = shown(&r["value"], r["expires_at"].as_str());
-        current.insert(key, Value::String(text));
+        current.insert(key, text);
     }
     let rows =
         current_records(list.as_array().cloned().unwrap_or_default()).map_err(|e| e.to_string())?;
@@ -212,15 +214,14 @@ pub async fn import(
         violations,
         records,
     } = prepared;
-    let new: Map<String, Value> = records
+    let new: HashMap<String, String> = records
         .into_iter()
         .map(|r| {
             let at = r.expires_at_us.map(format_timestamp);
             let text = shown(&r.value, at.as_deref());
-            (r.key.into_string(), Value::String(text))
+            (r.key.into_string(), text)
         })
         .collect();
-    let pretty = |v: &Value| v.as_str().unwrap_or_default().to_string();
     let total = plan.add.len() + plan.change.len() + plan.remove.len();
     let body = html! {
         nav.crumbs { a href="/console" { "Namespaces" } " / " a href=(path.clone()) { (ns.as_str()) } " / " strong { "Import" } }
@@ -232,10 +233,10 @@ pub async fn import(
         }
         div #rollback-preview {
             @for key in plan.change.iter().chain(&plan.add).chain(&plan.remove).take(SHOWN) {
-                @let before = current.get(key).map(pretty);
-                @let after = new.get(key).filter(|_| !plan.remove.contains(key)).map(pretty);
+                @let before = current.get(key).map(String::as_str);
+                @let after = new.get(key).filter(|_| !plan.remove.contains(key)).map(String::as_str);
                 @let kind = match (&before, &after) { (None, _) => "add", (_, None) => "delete", _ => "change" };
-                div.staged-item data-before=[before.as_deref()] data-after=[after.as_deref()] {
+                div.staged-item data-before=[before] data-after=[after] {
                     header { div { span class=(format!("kind {kind}")) { (kind) } code { (key) } } }
                     pre.diff {}
                 }
