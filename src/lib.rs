@@ -4,7 +4,11 @@
 //! Layout (ARCHITECTURE.md has the flows and the invariants):
 //! - `startup`: `Application::build(Settings)`, used by `main` and the tests;
 //!   the route table.
-//! - `center`: the center role: executes store calls, read cache, upkeep.
+//! - `methods`: the one table of RPC methods. Each is declared once in the
+//!   folder of its resource: `records`, `namespaces`, `history`, `users`
+//!   (users and tokens), `fleet`.
+//! - `center`: the center role's engine: the DB executor's address, the
+//!   read cache, held pulls, credentials, the fleet view, upkeep.
 //! - `edge`: the edge role: its actors, store, snapshot, status.
 //! - `outputs`: files an edge renders from its data (`[[output]]`).
 //! - `routes`: HTTP endpoints, one file each.
@@ -25,9 +29,13 @@ pub mod db;
 pub mod domain;
 pub mod edge;
 pub mod fleet;
+pub mod history;
 pub mod memory;
+pub mod methods;
 pub mod metrics;
+pub mod namespaces;
 pub mod outputs;
+pub mod records;
 pub mod routes;
 pub mod rpc;
 pub mod signing;
@@ -35,3 +43,4 @@ pub mod startup;
 pub mod telemetry;
 pub mod tls;
 pub mod transfer;
+pub mod users;

@@ -67,7 +67,7 @@ impl Credentials {
     /// Notes that this center just changed the credentials (the counter in
     /// the database moved at least one past what was loaded): the next
     /// check reloads them, so a token revoked here is refused at once.
-    pub(super) fn changed_here(&self) {
+    pub(crate) fn changed_here(&self) {
         let loaded = self.loaded.load(Ordering::Acquire);
         self.seen.fetch_max(loaded + 1, Ordering::AcqRel);
     }

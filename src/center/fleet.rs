@@ -6,46 +6,11 @@
 
 use std::sync::Arc;
 
-use serde::Serialize;
-
+use super::fleet_view::{self as fleet, Fleet, FleetFacts, Judged, Totals};
 use super::{db_failure, Center};
 use crate::db::executor::{FirstChanges, FlushFleet, LoadFleet};
-use crate::domain::{format_timestamp, EdgeState, Namespace};
-use crate::fleet::{self, Fleet, FleetFacts, Judged, Totals};
-use crate::rpc::{CallError, Caller, RawJson};
-
-/// One edge in `fleet.list`.
-#[derive(Serialize)]
-struct Listed<'a> {
-    name: &'a str,
-    address: &'a str,
-    version: &'a str,
-    namespaces: Vec<&'a str>,
-    revision: i64,
-    newest: i64,
-    lag_revisions: i64,
-    lag_seconds: Option<f64>,
-    digest: Option<&'static str>,
-    in_step: bool,
-    state: &'static str,
-    first_seen: String,
-    last_pull: String,
-}
-
-#[derive(Serialize)]
-struct TotalsJson {
-    current: usize,
-    lagging: usize,
-    silent: usize,
-}
-
-#[derive(Serialize)]
-struct FleetList<'a> {
-    totals: TotalsJson,
-    /// Edges in the state asked for (all of them without one).
-    count: usize,
-    edges: Vec<Listed<'a>>,
-}
+use crate::domain::Namespace;
+use crate::rpc::{CallError, Caller};
 
 impl Center {
     /// The fleet view, when `server.fleet_window` is not `0s`.
@@ -55,7 +20,7 @@ impl Center {
 
     /// Notes a successful pull of `namespaces` that brought its caller to
     /// `served` (asked from `since`, for `records.changes`).
-    pub(super) fn note_pull(
+    pub(crate) fn note_pull(
         &self,
         caller: &Caller,
         namespaces: &[Namespace],
@@ -140,49 +105,6 @@ impl Center {
             first_missed,
         };
         Ok(fleet::judge(edges, &facts, &options, now_us))
-    }
-
-    /// `fleet.list`.
-    pub(super) async fn fleet_list(
-        &self,
-        state: Option<EdgeState>,
-        limit: i64,
-        offset: i64,
-    ) -> Result<RawJson, CallError> {
-        let (judged, totals) = self.judge_fleet(crate::domain::now_us()).await?;
-        let chosen: Vec<&Judged> = judged
-            .iter()
-            .filter(|j| state.is_none_or(|s| j.state == s))
-            .collect();
-        let edges = chosen
-            .iter()
-            .skip(offset as usize)
-            .take(limit as usize)
-            .map(|j| Listed {
-                name: &j.edge.name,
-                address: &j.edge.address,
-                version: &j.edge.version,
-                namespaces: j.edge.namespaces.split(',').collect(),
-                revision: j.edge.revision,
-                newest: j.newest,
-                lag_revisions: j.lag_revisions,
-                lag_seconds: j.lag_seconds.map(|s| (s * 1000.0).round() / 1000.0),
-                digest: j.edge.digest.map(|d| d.label()),
-                in_step: j.edge.in_step,
-                state: j.state.label(),
-                first_seen: format_timestamp(j.edge.first_seen_us),
-                last_pull: format_timestamp(j.edge.last_pull_us),
-            })
-            .collect();
-        Ok(RawJson::of(&FleetList {
-            totals: TotalsJson {
-                current: totals.current,
-                lagging: totals.lagging,
-                silent: totals.silent,
-            },
-            count: chosen.len(),
-            edges,
-        }))
     }
 }
 

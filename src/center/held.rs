@@ -179,7 +179,7 @@ impl Center {
     /// while it would change nothing in the namespaces `asked` stands for
     /// (nor which those are, for `["*"]`). A `since` of 0 and a full reply
     /// are never held. Answers the reply and the namespaces it covers.
-    pub(super) async fn held_changes(
+    pub(crate) async fn held_changes(
         &self,
         since: i64,
         asked: &Option<Selection>,

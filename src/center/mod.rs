@@ -4,18 +4,14 @@
 
 mod credentials;
 mod fleet;
+pub mod fleet_view;
 mod held;
-mod history;
-mod legacy;
-mod namespaces;
 mod read_cache;
 mod reads;
 mod selection;
 mod sessions;
 mod signed;
 pub mod start;
-mod tokens;
-mod users;
 pub use sessions::{ConsoleUser, NewSession};
 mod writes;
 
@@ -25,15 +21,17 @@ use std::time::Duration;
 use actix::Addr;
 
 use crate::auth::PasswordPool;
-use crate::db::executor::{DbExecutor, GetRecord};
+use crate::db::executor::DbExecutor;
 use crate::db::{DbError, DbPool};
-use crate::domain::{ChangeSet, Namespace, Record, StoredRecord, WriteOrigin};
+use crate::domain::{Record, StoredRecord, WriteOrigin};
 use crate::metrics::{Exposition, RpcMetrics};
-use crate::rpc::registry::{Method, Protocol, StoreCall};
-use crate::rpc::{CallError, Caller, Executor, RawJson};
+use crate::rpc::method::{Ctx, Method};
+use crate::rpc::registry::Protocol;
+use crate::rpc::{CallError, Declared, Executor};
 use crate::signing::Signer;
 pub use held::Holds;
-pub use read_cache::{ListSnapshot, ReadCache};
+pub use read_cache::{ChangesReply, ListSnapshot, ReadCache};
+pub use writes::RollbackPlan;
 
 /// Why credentials could not be checked.
 #[derive(Debug, thiserror::Error)]
@@ -58,22 +56,24 @@ pub struct CenterOptions {
     /// `server.session_idle` and `server.session_lifetime`.
     pub sessions: crate::db::sessions::SessionLimits,
     /// The fleet view's bounds; `None` when `server.fleet_window` is `0s`.
-    pub fleet: Option<crate::fleet::FleetOptions>,
+    pub fleet: Option<crate::center::fleet_view::FleetOptions>,
+    /// The methods it serves (`crate::methods::TABLE`).
+    pub methods: &'static [Declared<Center>],
 }
 
 /// Executes store calls; cheap to clone (one per HTTP worker).
 #[derive(Clone)]
 pub struct Center {
-    db: Addr<DbExecutor>,
-    cache: Arc<ReadCache>,
+    pub(crate) db: Addr<DbExecutor>,
+    pub(crate) cache: Arc<ReadCache>,
     rpc_path: Arc<str>,
     metrics: Arc<RpcMetrics>,
     /// For the pool gauges of `/metrics` only; connections are the DB actor's.
     pool: DbPool,
     /// Where password checks run.
-    passwords: PasswordPool,
+    pub(crate) passwords: PasswordPool,
     /// `server.keep_history`.
-    keep_history: bool,
+    pub(crate) keep_history: bool,
     /// `server.signing_key_file`: signs namespace digests (`signed.rs`).
     signer: Option<Arc<Signer>>,
     /// Tokens and remembered logins (`credentials.rs`).
@@ -83,11 +83,12 @@ pub struct Center {
     /// instead of each querying the database (`reads.rs`).
     flights: Arc<reads::Flights>,
     /// Held `records.changes` requests (`held.rs`).
-    holds: Arc<Holds>,
+    pub(crate) holds: Arc<Holds>,
     /// When console sessions end (`sessions.rs`).
     session_limits: crate::db::sessions::SessionLimits,
     /// The edges that pulled (`fleet.rs`); `None`: the fleet view is off.
-    fleet: Option<Arc<crate::fleet::Fleet>>,
+    pub(crate) fleet: Option<Arc<crate::center::fleet_view::Fleet>>,
+    methods: &'static [Declared<Center>],
 }
 
 impl Center {
@@ -102,7 +103,10 @@ impl Center {
             db,
             cache,
             rpc_path: options.rpc_path.into(),
-            metrics: Arc::default(),
+            metrics: Arc::new(RpcMetrics::new(
+                options.methods.iter().map(|d| d.spec.name).collect(),
+            )),
+            methods: options.methods,
             pool,
             passwords,
             keep_history: options.keep_history,
@@ -111,12 +115,29 @@ impl Center {
             flights: Arc::default(),
             holds: Arc::new(Holds::new(options.max_hold, options.max_held)),
             session_limits: options.sessions,
-            fleet: options.fleet.map(|o| Arc::new(crate::fleet::Fleet::new(o))),
+            fleet: options
+                .fleet
+                .map(|o| Arc::new(crate::center::fleet_view::Fleet::new(o))),
         }
     }
 
     pub fn metrics(&self) -> &RpcMetrics {
         &self.metrics
+    }
+
+    /// Tells every center that users or tokens changed (they reload them).
+    pub(crate) fn credentials_changed(&self) {
+        self.credentials.changed_here();
+    }
+
+    /// The history methods' refusal when `server.keep_history` is off.
+    pub(crate) fn history_on(&self) -> Result<(), CallError> {
+        match self.keep_history {
+            true => Ok(()),
+            false => Err(CallError::Invalid(
+                "history is off on this center (server.keep_history = false)".into(),
+            )),
+        }
     }
 
     /// The center's part of `/metrics`: RPC counters and the pool gauges.
@@ -166,7 +187,7 @@ impl Center {
     }
 
     /// Sends a message to the DB actor, mapping every failure once.
-    async fn ask<M>(&self, msg: M) -> Result<M::Result, CallError>
+    pub(crate) async fn ask<M>(&self, msg: M) -> Result<M::Result, CallError>
     where
         M: actix::Message + Send + 'static,
         M::Result: Send,
@@ -180,6 +201,10 @@ impl Center {
 }
 
 impl Executor for Center {
+    fn methods(&self) -> &'static [Declared<Center>] {
+        self.methods
+    }
+
     fn rpc_path(&self) -> &str {
         &self.rpc_path
     }
@@ -205,186 +230,41 @@ impl Executor for Center {
             );
         }
     }
-
-    async fn execute(
-        &self,
-        call: StoreCall,
-        method: Method,
-        caller: &Caller,
-    ) -> Result<RawJson, CallError> {
-        let origin = || WriteOrigin {
-            author: caller
-                .principal
-                .as_ref()
-                .map(|p| p.to_string())
-                .unwrap_or_default(),
-            address: caller.address.map(|a| a.to_string()).unwrap_or_default(),
-            method: method.name().to_string(),
-            comment: String::new(),
-        };
-        let needs_history = matches!(
-            call,
-            StoreCall::History { .. }
-                | StoreCall::At { .. }
-                | StoreCall::Rollback { .. }
-                | StoreCall::Timeline { .. }
-                | StoreCall::AuditList { .. }
-        );
-        if needs_history && !self.keep_history {
-            return Err(CallError::Invalid(
-                "history is off on this center (server.keep_history = false)".into(),
-            ));
-        }
-        match call {
-            StoreCall::List(ns) => {
-                let list = self.list(&ns).await?;
-                let pulled = std::slice::from_ref(&ns);
-                self.note_pull(caller, pulled, None, list.revision, Duration::ZERO);
-                Ok(list.json)
-            }
-            StoreCall::MyRpc => {
-                let list = self.list(&Namespace::default()).await?;
-                let legacy = list.legacy.get_or_init(|| legacy::rows(&list.json));
-                let default = std::slice::from_ref(Namespace::default_ref());
-                self.note_pull(caller, default, None, list.revision, Duration::ZERO);
-                Ok(legacy.clone())
-            }
-            StoreCall::Get(ns, key) => match self
-                .ask(GetRecord(ns, key.clone()))
-                .await?
-                .map_err(db_failure)?
-            {
-                Some(row) => Ok(RawJson::of(&to_record(&row)?)),
-                None => Err(CallError::NotFound(key.into_string())),
-            },
-            StoreCall::Put(ns, key, value, expiry) => {
-                let mut changes = ChangeSet::put(key.clone(), value);
-                changes.expiries.extend(expiry.map(|e| (key, e)));
-                let applied = self.write(ns, changes, None, origin()).await?;
-                Ok(RawJson::of(&applied.revision))
-            }
-            StoreCall::Delete(ns, key) => {
-                let applied = self
-                    .write(ns, ChangeSet::delete(key), None, origin())
-                    .await?;
-                Ok(RawJson::of(&applied.revision.is_some()))
-            }
-            StoreCall::Apply {
-                namespace,
-                changes,
-                if_revision,
-                comment,
-            } => {
-                let origin = WriteOrigin {
-                    comment,
-                    ..origin()
-                };
-                let applied = self.write(namespace, changes, if_revision, origin).await?;
-                Ok(RawJson::of(&applied))
-            }
-            StoreCall::Changes {
-                since,
-                namespaces,
-                wait,
-            } => {
-                let wait = wait.unwrap_or_default();
-                let (reply, pulled) = self.held_changes(since, &namespaces, caller, wait).await?;
-                let default = std::slice::from_ref(Namespace::default_ref());
-                let pulled = pulled.as_deref().unwrap_or(default);
-                let hold = wait.min(self.holds.max_hold());
-                self.note_pull(caller, pulled, Some(since), reply.revision, hold);
-                Ok(reply.json)
-            }
-            StoreCall::FleetList {
-                state,
-                limit,
-                offset,
-            } => self.fleet_list(state, limit, offset).await,
-            StoreCall::History {
-                namespace,
-                key,
-                limit,
-            } => self.history(namespace, key, limit).await,
-            StoreCall::At {
-                namespace,
-                revision,
-            } => self.at(namespace, revision).await,
-            StoreCall::AuditList { since, limit } => self.audit(since, limit).await,
-            StoreCall::Search { namespace, search } => self.search(namespace, search).await,
-            StoreCall::TokensList => self.tokens_list().await,
-            StoreCall::TokensAdd {
-                name,
-                write,
-                scopes,
-                expires_in,
-            } => self.tokens_add(name, write, scopes, expires_in).await,
-            StoreCall::TokensRevoke(name) => self.tokens_revoke(name).await,
-            StoreCall::UsersList => self.users_list().await,
-            StoreCall::UsersAdd {
-                name,
-                password,
-                write,
-                admin,
-            } => self.users_add(name, password, write, admin).await,
-            StoreCall::UsersUpdate {
-                name,
-                password,
-                admin,
-                grants,
-            } => {
-                let update = users::Update {
-                    password,
-                    admin,
-                    grants,
-                };
-                self.users_update(caller, name, update).await
-            }
-            StoreCall::UsersRemove(name) => self.users_remove(caller, name).await,
-            StoreCall::NamespacesList => self.namespaces().await,
-            StoreCall::CreateNamespace {
-                namespace,
-                description,
-            } => self.create_namespace(namespace, description).await,
-            StoreCall::DeleteNamespace { namespace, force } => {
-                self.delete_namespace(namespace, force, origin()).await
-            }
-            StoreCall::SetSchema { namespace, schema } => self.set_schema(namespace, schema).await,
-            StoreCall::Rollback {
-                namespace,
-                revision,
-                if_revision,
-                dry_run,
-            } => {
-                self.rollback(namespace, revision, if_revision, dry_run, origin())
-                    .await
-            }
-            StoreCall::Timeline {
-                namespace,
-                before,
-                limit,
-            } => self.timeline(namespace, before, limit).await,
-        }
-    }
 }
 
-fn to_record(row: &StoredRecord) -> Result<Record, CallError> {
+pub(crate) fn to_record(row: &StoredRecord) -> Result<Record, CallError> {
     row.to_record().ok_or_else(|| {
         tracing::error!(key = ?row.key.as_str(), "stored value is not valid JSON");
         CallError::Internal
     })
 }
 
-fn to_records(rows: &[StoredRecord]) -> Result<Vec<Record>, CallError> {
+pub(crate) fn to_records(rows: &[StoredRecord]) -> Result<Vec<Record>, CallError> {
     rows.iter().map(to_record).collect()
 }
 
 /// Maps a DB failure to what the client may see; details go to the log once.
-fn db_failure(e: DbError) -> CallError {
+pub(crate) fn db_failure(e: DbError) -> CallError {
     match e {
         DbError::Unavailable(_) => CallError::Unavailable,
         other => {
             tracing::error!(error = ?other.to_string(), "database call failed");
             CallError::Internal
         }
+    }
+}
+
+/// Who wrote, from where and by which method: for the audit log.
+pub(crate) fn origin(ctx: &Ctx<'_, Center>) -> WriteOrigin {
+    let caller = ctx.caller;
+    WriteOrigin {
+        author: caller
+            .principal
+            .as_ref()
+            .map(|p| p.to_string())
+            .unwrap_or_default(),
+        address: caller.address.map(|a| a.to_string()).unwrap_or_default(),
+        method: ctx.method.name().to_string(),
+        comment: String::new(),
     }
 }

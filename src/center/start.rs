@@ -100,7 +100,11 @@ const EXPIRE_ROUNDS: usize = 10;
 
 /// Migrates (or arranges to migrate once the database is back), starts the
 /// DB executors and the tombstone purge.
-pub async fn start(settings: &Settings, signer: Option<Arc<Signer>>) -> CenterRole {
+pub async fn start(
+    settings: &Settings,
+    signer: Option<Arc<Signer>>,
+    methods: &'static [crate::rpc::Declared<Center>],
+) -> CenterRole {
     let database = settings.database.clone();
     let migrated = actix_web::rt::task::spawn_blocking(move || db::migrate_now(&database)).await;
     match migrated {
@@ -147,12 +151,15 @@ pub async fn start(settings: &Settings, signer: Option<Arc<Signer>>) -> CenterRo
             max_hold: s.max_hold.get(),
             max_held: s.max_held,
             sessions,
-            fleet: (!s.fleet_window.get().is_zero()).then(|| crate::fleet::FleetOptions {
-                window: s.fleet_window.get(),
-                silent: s.fleet_silent.get(),
-                lag: s.fleet_lag.get(),
-                max_edges: s.fleet_max_edges,
+            fleet: (!s.fleet_window.get().is_zero()).then(|| {
+                crate::center::fleet_view::FleetOptions {
+                    window: s.fleet_window.get(),
+                    silent: s.fleet_silent.get(),
+                    lag: s.fleet_lag.get(),
+                    max_edges: s.fleet_max_edges,
+                }
             }),
+            methods,
         },
     );
     CenterRole {

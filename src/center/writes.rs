@@ -14,9 +14,17 @@ use crate::rpc::{CallError, RawJson};
 /// landing in the namespace while it is computed.
 const ROLLBACK_ATTEMPTS: usize = 3;
 
+/// What a rollback does with the change set it computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RollbackPlan {
+    Commit,
+    /// Answer the change set without committing it.
+    DryRun,
+}
+
 impl Center {
     /// Commits `changes` in `namespace` whole, or refuses them whole.
-    pub(super) async fn write(
+    pub(crate) async fn write(
         &self,
         namespace: Namespace,
         changes: ChangeSet,
@@ -60,12 +68,12 @@ impl Center {
     /// (else computed again; with `if_revision`, a change after it is a
     /// conflict instead). With `dry_run`, the change set is answered and
     /// nothing is committed.
-    pub(super) async fn rollback(
+    pub(crate) async fn rollback(
         &self,
         namespace: Namespace,
         revision: i64,
         if_revision: Option<i64>,
-        dry_run: bool,
+        plan: RollbackPlan,
         origin: WriteOrigin,
     ) -> Result<RawJson, CallError> {
         for _ in 0..ROLLBACK_ATTEMPTS {
@@ -107,7 +115,7 @@ impl Center {
             });
             let now = now.into_iter().map(|r| (r.key, r.value, r.expires_at_us));
             let changes = diff(then.collect(), now.collect(), now_us())?;
-            if dry_run {
+            if plan == RollbackPlan::DryRun {
                 return Ok(RawJson::of(&preview(&changes)));
             }
             let outcome = self

@@ -37,7 +37,7 @@ pub async fn fleet(
     let only = query.state.as_deref().and_then(EdgeState::parse);
     let offset = query.offset.max(0);
     let params = json!({"state": only.map(EdgeState::label), "limit": PAGE, "offset": offset});
-    let list = match state.call(&user, &req, "fleet.list", params).await {
+    let list = match state.call::<crate::fleet::List>(&user, &req, params).await {
         Ok(list) => list,
         Err(e) => return back_to("/console", "error", &e.message),
     };

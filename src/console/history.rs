@@ -44,8 +44,8 @@ pub async fn timeline(
     let user = signed_in_or_return!(req, state);
     let params = json!([ns.as_str(), query.before, TIMELINE_PAGE]);
     let back = format!("/console/ns/{ns}");
-    let call = ("namespaces.timeline", params);
-    let entries = match state.items(&user, &req, call, &back).await {
+    let found = state.items::<crate::history::Timeline>(&user, &req, params, &back);
+    let entries = match found.await {
         Ok(entries) => entries,
         Err(back) => return back,
     };
@@ -104,7 +104,7 @@ pub async fn key(
     let params = json!([query.key, ns.as_str(), 1000]);
     let back = format!("/console/ns/{ns}");
     let writes = match state
-        .items(&user, &req, ("records.history", params), &back)
+        .items::<crate::history::KeyHistory>(&user, &req, params, &back)
         .await
     {
         Ok(writes) => writes,
@@ -164,19 +164,17 @@ pub async fn preview(
     let path = format!("/console/ns/{ns}");
     // The namespace's revision first: the confirmation is refused if it moves.
     let current = match state
-        .call(
-            &user,
-            &req,
-            "records.search",
-            json!({"namespace": ns.as_str(), "limit": 1}),
-        )
+        .call::<crate::records::Search>(&user, &req, json!({"namespace": ns.as_str(), "limit": 1}))
         .await
     {
         Ok(found) => found["revision"].as_i64().unwrap_or(0),
         Err(e) => return back_to(&path, "error", &e.message),
     };
     let params = json!([ns.as_str(), query.revision, current, true]);
-    let plan = match state.call(&user, &req, "namespaces.rollback", params).await {
+    let plan = match state
+        .call::<crate::history::Rollback>(&user, &req, params)
+        .await
+    {
         Ok(plan) => plan,
         Err(e) => return back_to(&format!("{path}/history"), "error", &e.message),
     };
@@ -195,7 +193,7 @@ pub async fn preview(
     let mut items = Vec::new();
     for key in keys.into_iter().take(PREVIEW_KEYS) {
         let now = state
-            .call(&user, &req, "records.get", json!([key, ns.as_str()]))
+            .call::<crate::records::Get>(&user, &req, json!([key, ns.as_str()]))
             .await
             .ok();
         let now = now.map(|r| serde_json::to_string_pretty(&r["value"]).unwrap_or_default());
@@ -254,7 +252,10 @@ pub async fn rollback(
     let user = may_change_or_return!(req, state, form.csrf.as_deref());
     let path = format!("/console/ns/{ns}");
     let params = json!([ns.as_str(), form.revision, form.if_revision]);
-    match state.call(&user, &req, "namespaces.rollback", params).await {
+    match state
+        .call::<crate::history::Rollback>(&user, &req, params)
+        .await
+    {
         Ok(applied) => {
             let to = match applied["revision"].as_i64() {
                 Some(rev) => format!(

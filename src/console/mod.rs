@@ -3,7 +3,7 @@
 //! earns its place (the JSON editor, staged changes and their diff), all
 //! embedded in the binary.
 //!
-//! Every action is an in-process call (`rpc::call_in_process`) of the
+//! Every action is an in-process call (`rpc::call_json`) of the
 //! signed-in user: the same params, permission check and executor as
 //! `/RPC`, so the console can do nothing the API would refuse. Sessions
 //! live in the database (`center::sessions`), so any center serves them.
@@ -58,7 +58,8 @@ use serde_json::{json, Value};
 use crate::center::{Center, ConsoleUser};
 use crate::domain::Principal;
 use crate::routes::access::Access;
-use crate::rpc::{call_in_process, Caller, RpcError};
+use crate::rpc::method::RpcMethod;
+use crate::rpc::{call_json, Caller, RpcError};
 
 /// What every console handler shares.
 pub struct ConsoleState {
@@ -72,27 +73,26 @@ impl ConsoleState {
     /// `call` for a method that answers an array (a list of tokens, users,
     /// writes...): its items, or the redirect back to `back` with what
     /// went wrong, for the handler to return.
-    pub async fn items(
+    pub async fn items<M: RpcMethod<Center>>(
         &self,
         user: &ConsoleUser,
         req: &actix_web::HttpRequest,
-        (method, params): (&str, Value),
+        params: Value,
         back: &str,
     ) -> Result<Vec<Value>, actix_web::HttpResponse> {
-        match self.call(user, req, method, params).await {
+        match self.call::<M>(user, req, params).await {
             Ok(Value::Array(items)) => Ok(items),
             Ok(_) => Ok(Vec::new()),
             Err(e) => Err(namespaces::back_to(back, "error", &e.message)),
         }
     }
 
-    /// Runs `method` with `params` as `user` would over `/RPC`, and reads
-    /// its result.
-    pub async fn call(
+    /// Runs method `M` with `params` as `user` would over `/RPC`, and
+    /// reads its result.
+    pub async fn call<M: RpcMethod<Center>>(
         &self,
         user: &ConsoleUser,
         req: &actix_web::HttpRequest,
-        method: &str,
         params: Value,
     ) -> Result<Value, RpcError> {
         let caller = Caller {
@@ -102,7 +102,7 @@ impl ConsoleState {
             address: Some(self.access.client_ip(req)),
             hello: None,
         };
-        let raw = call_in_process(&self.center, &caller, method, params).await?;
+        let raw = call_json::<Center, M>(&self.center, &caller, params).await?;
         serde_json::from_str(raw.as_str())
             .map_err(|_| RpcError::new(crate::rpc::error::INTERNAL_ERROR, "internal error"))
     }
@@ -118,7 +118,7 @@ impl ConsoleState {
         ns: &str,
     ) -> Option<Value> {
         let all = self
-            .call(user, req, "namespaces.list", json!([]))
+            .call::<crate::namespaces::ListNamespaces>(user, req, json!([]))
             .await
             .ok()?;
         all.as_array()?.iter().find(|n| n["name"] == ns).cloned()

@@ -55,7 +55,9 @@ pub async fn list(
     query: web::Query<Notice>,
 ) -> HttpResponse {
     let user = signed_in_or_return!(req, state);
-    let listed = state.call(&user, &req, "namespaces.list", json!([])).await;
+    let listed = state
+        .call::<crate::namespaces::ListNamespaces>(&user, &req, json!([]))
+        .await;
     let body = match listed {
         Ok(Value::Array(all)) => table(&user, &all),
         Ok(_) => html! {},
@@ -171,7 +173,10 @@ pub async fn create(
         );
     }
     let params = json!([form.name.trim(), form.description]);
-    match state.call(&user, &req, "namespaces.create", params).await {
+    match state
+        .call::<crate::namespaces::Create>(&user, &req, params)
+        .await
+    {
         Ok(_) => HttpResponse::SeeOther()
             .insert_header((
                 header::LOCATION,
@@ -216,12 +221,7 @@ pub async fn set_schema(
     };
     let cleared = schema.is_null();
     match state
-        .call(
-            &user,
-            &req,
-            "namespaces.set_schema",
-            json!([ns.as_str(), schema]),
-        )
+        .call::<crate::namespaces::SetSchema>(&user, &req, json!([ns.as_str(), schema]))
         .await
     {
         Ok(_) if cleared => back_to(&path, "notice", "Schema cleared."),
@@ -260,12 +260,7 @@ pub async fn delete(
     }
     let force = form.force.is_some();
     match state
-        .call(
-            &user,
-            &req,
-            "namespaces.delete",
-            json!([ns.as_str(), force]),
-        )
+        .call::<crate::namespaces::Delete>(&user, &req, json!([ns.as_str(), force]))
         .await
     {
         Ok(_) => back_to("/console", "notice", &format!("Namespace {ns} deleted.")),

@@ -53,7 +53,10 @@ pub async fn browse(
         "namespace": ns.as_str(), "prefix": q.prefix, "contains": q.contains,
         "after": q.after, "limit": PAGE,
     });
-    let found = match state.call(&user, &req, "records.search", search).await {
+    let found = match state
+        .call::<crate::records::Search>(&user, &req, search)
+        .await
+    {
         Ok(found) => found,
         Err(e) if e.code == crate::rpc::error::NO_SUCH_NAMESPACE => {
             return back_to("/console", "error", &e.message)
@@ -201,7 +204,7 @@ pub async fn value(
 ) -> HttpResponse {
     let user = signed_in_or_return!(req, state);
     let reply = match state
-        .call(&user, &req, "records.get", json!([query.key, ns.as_str()]))
+        .call::<crate::records::Get>(&user, &req, json!([query.key, ns.as_str()]))
         .await
     {
         Ok(record) => json!({"found": true, "record": record}),
@@ -282,7 +285,10 @@ pub async fn publish(
         }
     };
     let params = json!([changes, ns.as_str(), form.if_revision, form.comment]);
-    match state.call(&user, &req, "records.apply", params).await {
+    match state
+        .call::<crate::records::Apply>(&user, &req, params)
+        .await
+    {
         Ok(applied) => {
             let to = match applied["revision"].as_i64() {
                 Some(rev) => format!("{path}?published={rev}"),

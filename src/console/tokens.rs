@@ -27,7 +27,7 @@ async fn list_page(
     top: Markup,
 ) -> HttpResponse {
     let tokens = match state
-        .items(user, req, ("tokens.list", json!([])), "/console")
+        .items::<crate::users::ListTokens>(user, req, json!([]), "/console")
         .await
     {
         Ok(all) => all,
@@ -139,7 +139,10 @@ pub async fn create(
         namespaces,
         expires_in
     ]);
-    match state.call(&user, &req, "tokens.add", params).await {
+    match state
+        .call::<crate::users::AddToken>(&user, &req, params)
+        .await
+    {
         Ok(made) => {
             let token = made["token"].as_str().unwrap_or("");
             let top = html! {
@@ -176,7 +179,7 @@ pub async fn revoke(
         return refused;
     }
     match state
-        .call(&user, &req, "tokens.revoke", json!([name.as_str()]))
+        .call::<crate::users::RevokeToken>(&user, &req, json!([name.as_str()]))
         .await
     {
         Ok(Value::Bool(true)) => back_to(

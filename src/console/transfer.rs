@@ -57,7 +57,7 @@ pub async fn export(
     let at = query.at.trim();
     let (records, suffix) = if at.is_empty() {
         match state
-            .call(&user, &req, "records.list", json!([ns.as_str()]))
+            .call::<crate::records::List>(&user, &req, json!([ns.as_str()]))
             .await
         {
             Ok(list) => (list, String::new()),
@@ -68,7 +68,7 @@ pub async fn export(
             return back_to(&path, "error", "The revision must be a number.");
         };
         match state
-            .call(&user, &req, "records.at", json!([revision, ns.as_str()]))
+            .call::<crate::history::At>(&user, &req, json!([revision, ns.as_str()]))
             .await
         {
             Ok(then) => (then["records"].clone(), format!("-r{revision}")),
@@ -154,17 +154,12 @@ async fn prepare(
     // The revision first: data read after it is at least as new, so a
     // publish with it never overwrites a change it did not show.
     let found = state
-        .call(
-            user,
-            req,
-            "records.search",
-            json!({"namespace": ns, "limit": 1}),
-        )
+        .call::<crate::records::Search>(user, req, json!({"namespace": ns, "limit": 1}))
         .await
         .map_err(|e| e.message)?;
     let revision = found["revision"].as_i64().unwrap_or(0);
     let list = state
-        .call(user, req, "records.list", json!([ns]))
+        .call::<crate::records::List>(user, req, json!([ns]))
         .await
         .map_err(|e| e.message)?;
     let mut current = HashMap::new();
@@ -280,7 +275,7 @@ async fn publish(
         Err(e) => return back_to(&path, "error", &e.to_string()),
     };
     let params = json!([changes, ns, form.if_revision, form.comment]);
-    match state.call(user, req, "records.apply", params).await {
+    match state.call::<crate::records::Apply>(user, req, params).await {
         Ok(applied) => {
             let text = match applied["revision"].as_i64() {
                 Some(rev) => format!("Imported at revision {rev}."),

@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 use super::layout::{page, send};
 use super::namespaces::{back_to, notices, Notice};
 use super::ConsoleState;
+use crate::users::{RemoveUser, UpdateUser};
 
 const PATH: &str = "/console/users";
 
@@ -22,7 +23,7 @@ pub async fn list(
 ) -> HttpResponse {
     let user = signed_in_or_return!(req, state);
     let users = match state
-        .items(&user, &req, ("users.list", json!([])), "/console")
+        .items::<crate::users::ListUsers>(&user, &req, json!([]), "/console")
         .await
     {
         Ok(all) => all,
@@ -98,7 +99,10 @@ pub async fn add(
     let user = may_change_or_return!(req, state, form.csrf.as_deref());
     let (write, admin) = (form.level != "read", form.level == "admin");
     let params = json!([form.name.trim(), form.password, write, admin]);
-    match state.call(&user, &req, "users.add", params).await {
+    match state
+        .call::<crate::users::AddUser>(&user, &req, params)
+        .await
+    {
         Ok(_) => back_to(PATH, "notice", &format!("User {} added.", form.name.trim())),
         Err(e) => back_to(PATH, "error", &e.message),
     }
@@ -113,7 +117,7 @@ pub async fn edit(
 ) -> HttpResponse {
     let user = signed_in_or_return!(req, state);
     let users = match state
-        .items(&user, &req, ("users.list", json!([])), "/console")
+        .items::<crate::users::ListUsers>(&user, &req, json!([]), "/console")
         .await
     {
         Ok(all) => all,
@@ -217,7 +221,7 @@ pub async fn change(
 ) -> HttpResponse {
     let user = may_change_or_return!(req, state, form.csrf.as_deref());
     let here = format!("{PATH}/{name}");
-    let (method, params, done) = match form.action.as_str() {
+    let (params, done) = match form.action.as_str() {
         "grant" => {
             let scope = form.scope.as_deref().unwrap_or("").trim().to_string();
             let level = match form.level.as_deref() {
@@ -231,7 +235,6 @@ pub async fn change(
                 format!("Granted {level} on {scope}.")
             };
             (
-                "users.update",
                 json!({"name": name.as_str(), "grants": {scope: level}}),
                 text,
             )
@@ -244,28 +247,25 @@ pub async fn change(
                 "No longer an administrator."
             };
             (
-                "users.update",
                 json!({"name": name.as_str(), "admin": on}),
                 text.to_string(),
             )
         }
         "password" => {
             let password = form.password.clone().unwrap_or_default();
-            (
-                "users.update",
-                json!({"name": name.as_str(), "password": password}),
-                "Password changed; its sessions ended.".to_string(),
-            )
+            let done = "Password changed; its sessions ended.".to_string();
+            (json!({"name": name.as_str(), "password": password}), done)
         }
-        "remove" => (
-            "users.remove",
-            json!([name.as_str()]),
-            format!("User {name} removed."),
-        ),
+        "remove" => {
+            let params = json!([name.as_str()]);
+            return match state.call::<RemoveUser>(&user, &req, params).await {
+                Ok(_) => back_to(PATH, "notice", &format!("User {name} removed.")),
+                Err(e) => back_to(&here, "error", &e.message),
+            };
+        }
         _ => return back_to(&here, "error", "Unknown action."),
     };
-    match state.call(&user, &req, method, params).await {
-        Ok(_) if form.action == "remove" => back_to(PATH, "notice", &done),
+    match state.call::<UpdateUser>(&user, &req, params).await {
         Ok(_) => back_to(&here, "notice", &done),
         Err(e) => back_to(&here, "error", &e.message),
     }

@@ -1,234 +1,132 @@
-//! The fleet view: every edge that pulled from this center, remembered in
-//! memory (`Fleet`, bounded by `server.fleet_max_edges`), written to
-//! `fleet_edges` in batches every `server.fleet_flush_interval` so that
-//! centers on one database see each other's edges, and judged current,
-//! lagging or silent (`judge.rs`, sans I/O) for `fleet.list`, the
-//! console's fleet page and `/metrics`.
-//!
-//! A pull costs one short lock and one map update; nothing on the pull
-//! path touches the database.
+//! The fleet resource: `fleet.list`, the edges that pulled from the
+//! centers on this database, judged current, lagging or silent. What a
+//! center remembers of each pull is `center::fleet_view`.
 
-mod entry;
-mod judge;
+use serde::Serialize;
 
-use std::collections::HashMap;
-use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
-use std::net::IpAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
-use std::time::Duration;
+use crate::center::fleet_view::Judged;
+use crate::center::Center;
+use crate::domain::{format_timestamp, EdgeState, Namespace};
+use crate::rpc::args::{self, Args};
+use crate::rpc::method::{Ctx, RpcMethod, Spec};
+use crate::rpc::registry::{Offered::Both, Permission::Admin, Ty};
+use crate::rpc::{CallError, RawJson, RpcError};
 
-pub use judge::{judge, lookups, merge, FleetFacts, Judged, Totals, MAX_LOOKUPS};
-
-use entry::{join, shape, Entry};
-
-use crate::domain::{EdgeHello, EdgeSeen, EdgeState, Namespace};
-use crate::metrics::Exposition;
-
-/// What a center takes from `[server]` for the fleet view.
-#[derive(Debug, Clone, Copy)]
-pub struct FleetOptions {
-    /// `server.fleet_window`: edges silent longer are forgotten.
-    pub window: Duration,
-    /// `server.fleet_silent`: no pull for this long makes an edge silent.
-    pub silent: Duration,
-    /// `server.fleet_lag`: missing a change older than this makes it lagging.
-    pub lag: Duration,
-    /// `server.fleet_max_edges`: most edges remembered, in memory and in the database.
-    pub max_edges: usize,
+/// One edge in `fleet.list`.
+#[derive(Serialize)]
+struct Listed<'a> {
+    name: &'a str,
+    address: &'a str,
+    version: &'a str,
+    namespaces: Vec<&'a str>,
+    revision: i64,
+    newest: i64,
+    lag_revisions: i64,
+    lag_seconds: Option<f64>,
+    digest: Option<&'static str>,
+    in_step: bool,
+    state: &'static str,
+    first_seen: String,
+    last_pull: String,
 }
 
-/// One successful pull, as the center answered it.
-#[derive(Debug)]
-pub struct Pull<'a> {
-    pub hello: &'a EdgeHello,
-    pub address: Option<IpAddr>,
-    /// The namespaces pulled.
-    pub namespaces: &'a [Namespace],
-    /// The revision it asked from (`records.changes`), if any.
-    pub since: Option<i64>,
-    /// The revision the reply carried.
-    pub served: i64,
-    /// How long the request could be held (µs; 0 unless a held pull).
-    pub hold_us: i64,
-    pub at_us: i64,
+#[derive(Serialize)]
+struct TotalsJson {
+    current: usize,
+    lagging: usize,
+    silent: usize,
 }
 
-/// The map's key: a keyed hash of (name, address), so a pull of a known
-/// edge looks it up without allocating or reading a string. The hash key
-/// is random per process; two edges sharing a 64-bit hash (not something
-/// a client can aim at) would share a row.
-type Key = u64;
-
-/// The map's own hasher: its keys are hashes already.
-#[derive(Default)]
-struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
+#[derive(Serialize)]
+struct FleetList<'a> {
+    totals: TotalsJson,
+    /// Edges in the state asked for (all of them without one).
+    count: usize,
+    edges: Vec<Listed<'a>>,
 }
 
-type Edges = HashMap<Key, Entry, BuildHasherDefault<KeyHasher>>;
+pub struct List;
 
-/// The edges this center has seen, bounded, and the latest totals.
-pub struct Fleet {
-    options: FleetOptions,
-    keys: RandomState,
-    edges: Mutex<Edges>,
-    /// Edges forgotten to stay within `max_edges`.
-    evicted: AtomicU64,
-    /// The totals of the last judgement (`/metrics`), current, lagging, silent.
-    totals: [AtomicU64; 3],
+/// `fleet.list`'s params.
+pub struct ListArgs {
+    state: Option<EdgeState>,
+    limit: i64,
+    offset: i64,
 }
 
-impl Fleet {
-    pub fn new(options: FleetOptions) -> Fleet {
-        Fleet {
-            options,
-            keys: RandomState::new(),
-            edges: Mutex::default(),
-            evicted: AtomicU64::new(0),
-            totals: Default::default(),
-        }
+impl RpcMethod<Center> for List {
+    const SPEC: &'static Spec = &Spec {
+        name: "fleet.list",
+        params: &[("state", Ty::String), ("limit", Ty::Int), ("offset", Ty::Int)],
+        required: 0,
+        returns: Ty::Struct,
+        offered: Both,
+        permission: Admin,
+        help: "The edges that pulled from the centers on this database within server.fleet_window (administrators): \
+               {totals: {current, lagging, silent}, count, edges: [{name, address, version, namespaces, revision, newest, \
+               lag_revisions, lag_seconds, digest, in_step, state, first_seen, last_pull}]}, lagging first, then silent, \
+               then current; only state if given; limit (default 100, at most 1000) from offset.",
+    };
+    type Args = ListArgs;
+
+    fn bind(a: &mut Args) -> Result<ListArgs, RpcError> {
+        Ok(ListArgs {
+            state: a.optional(edge_state)?,
+            limit: a.limit()?,
+            offset: a.or(args::offset, 0)?,
+        })
     }
 
-    pub fn options(&self) -> &FleetOptions {
-        &self.options
+    fn namespaces(_: &ListArgs) -> Vec<&Namespace> {
+        vec![]
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Edges> {
-        self.edges.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Notes a successful pull: for a known edge, one lookup and a few
-    /// stores under the lock, nothing allocated unless its version or
-    /// namespaces changed. At `max_edges`, the tenth of the edges that
-    /// pulled longest ago are forgotten first (amortized: one sort per
-    /// `max_edges / 10` new edges, so a flood of invented names costs a
-    /// bounded amount per request).
-    pub fn record(&self, pull: Pull<'_>) {
-        let name = pull.hello.name.as_ref().map_or("", |n| n.as_str());
-        let key = self.keys.hash_one((name, pull.address));
-        let mut edges = self.lock();
-        if edges.len() >= self.options.max_edges && !edges.contains_key(&key) {
-            self.evict(&mut edges);
-        }
-        let entry = edges
-            .entry(key)
-            .or_insert_with(|| Entry::new(name, pull.address, pull.at_us));
-        // Version and namespaces rarely change: compared by a hash, so a
-        // pull reads no text of the row.
-        let shape = shape(&pull.hello.version, pull.namespaces);
-        if entry.shape != shape {
-            entry.shape = shape;
-            entry.texts.version = pull.hello.version.as_str().to_string();
-            entry.texts.namespaces = join(pull.namespaces);
-            entry.dirty = true;
-        }
-        // It applied the last reply if it asks from there (or from 0: a
-        // full pull brings everything whatever it holds).
-        let in_step = match pull.since {
-            Some(since) => since == 0 || since >= entry.served,
-            None => true,
-        };
-        let revision = match pull.since {
-            Some(since) if !in_step => since,
-            _ => pull.served,
-        };
-        let state = (revision, in_step, pull.hello.digest, pull.hold_us);
-        if (entry.revision, entry.in_step, entry.digest, entry.hold_us) != state {
-            (entry.revision, entry.in_step, entry.digest, entry.hold_us) = state;
-            entry.dirty = true;
-        }
-        entry.last_pull_us = entry.last_pull_us.max(pull.at_us);
-        entry.served = pull.served;
-    }
-
-    fn evict(&self, edges: &mut Edges) {
-        let mut by_age: Vec<(i64, Key)> = edges.iter().map(|(k, e)| (e.last_pull_us, *k)).collect();
-        by_age.sort_unstable();
-        let drop = (self.options.max_edges / 10).max(1);
-        for (_, key) in by_age.into_iter().take(drop) {
-            edges.remove(&key);
-            self.evicted.fetch_add(1, Ordering::Relaxed);
-        }
-    }
-
-    /// The rows the flush writes, marked written: edges whose state
-    /// changed since the last call, and those whose last pull as written
-    /// is `server.fleet_silent / 2` old (so another center never judges a
-    /// pulling edge silent from a stale row, and a steady edge costs a
-    /// write per half that, not one per flush). Edges silent past the
-    /// window at `now_us` are forgotten.
-    pub fn take_dirty(&self, now_us: i64) -> Vec<EdgeSeen> {
-        let oldest = now_us - self.options.window.as_micros() as i64;
-        let refresh = (self.options.silent.as_micros() / 2) as i64;
-        let mut edges = self.lock();
-        edges.retain(|_, e| e.last_pull_us >= oldest);
-        edges
-            .values_mut()
-            .filter(|e| e.dirty || e.last_pull_us - e.written_pull_us >= refresh)
-            .map(|e| {
-                e.dirty = false;
-                e.written_pull_us = e.last_pull_us;
-                e.seen()
+    async fn run(ctx: Ctx<'_, Center>, a: ListArgs) -> Result<RawJson, CallError> {
+        let ListArgs {
+            state,
+            limit,
+            offset,
+        } = a;
+        let (judged, totals) = ctx.exec.judge_fleet(crate::domain::now_us()).await?;
+        let chosen: Vec<&Judged> = judged
+            .iter()
+            .filter(|j| state.is_none_or(|s| j.state == s))
+            .collect();
+        let edges = chosen
+            .iter()
+            .skip(offset as usize)
+            .take(limit as usize)
+            .map(|j| Listed {
+                name: &j.edge.name,
+                address: &j.edge.address,
+                version: &j.edge.version,
+                namespaces: j.edge.namespaces.split(',').collect(),
+                revision: j.edge.revision,
+                newest: j.newest,
+                lag_revisions: j.lag_revisions,
+                lag_seconds: j.lag_seconds.map(|s| (s * 1000.0).round() / 1000.0),
+                digest: j.edge.digest.map(|d| d.label()),
+                in_step: j.edge.in_step,
+                state: j.state.label(),
+                first_seen: format_timestamp(j.edge.first_seen_us),
+                last_pull: format_timestamp(j.edge.last_pull_us),
             })
-            .collect()
-    }
-
-    /// After a flush that could not write: every edge is taken again by
-    /// the next one (rewriting the rows that were not lost costs nothing
-    /// but the writes, and no copy of the batch is kept meanwhile).
-    pub fn flush_failed(&self) {
-        for e in self.lock().values_mut() {
-            e.dirty = true;
-        }
-    }
-
-    /// Every edge in memory.
-    pub fn snapshot(&self) -> Vec<EdgeSeen> {
-        self.lock().values().map(Entry::seen).collect()
-    }
-
-    /// Keeps the totals of a judgement for `/metrics`.
-    pub fn set_totals(&self, totals: &Totals) {
-        for (slot, n) in self.totals.iter().zip(totals.by_state()) {
-            slot.store(n as u64, Ordering::Relaxed);
-        }
-    }
-
-    /// The fleet's part of `/metrics`.
-    pub fn render(&self, out: &mut Exposition) {
-        out.family(
-            "syncdict_fleet_edges",
-            "gauge",
-            "Edges that pulled within server.fleet_window, by state (judged every server.fleet_flush_interval, across the centers on this database).",
-        );
-        for (state, n) in EdgeState::ALL.iter().zip(&self.totals) {
-            out.sample(
-                "syncdict_fleet_edges",
-                &format!("state=\"{}\"", state.label()),
-                n.load(Ordering::Relaxed),
-            );
-        }
-        out.single(
-            "syncdict_fleet_evicted_total",
-            "counter",
-            "Edges this center forgot to stay within server.fleet_max_edges.",
-            self.evicted.load(Ordering::Relaxed),
-        );
+            .collect();
+        Ok(RawJson::of(&FleetList {
+            totals: TotalsJson {
+                current: totals.current,
+                lagging: totals.lagging,
+                silent: totals.silent,
+            },
+            count: chosen.len(),
+            edges,
+        }))
     }
 }
 
-#[cfg(test)]
-mod tests;
+fn edge_state(name: &str, v: serde_json::Value) -> Result<EdgeState, RpcError> {
+    let text = args::string(name, v)?;
+    EdgeState::parse(&text).ok_or_else(|| {
+        RpcError::invalid_params("\"state\" must be \"current\", \"lagging\" or \"silent\"")
+    })
+}

@@ -17,19 +17,10 @@ use std::time::Duration;
 pub use histogram::Histogram;
 pub use labels::{Outcome, Status};
 
-use crate::rpc::registry::{Method, Protocol};
+use crate::rpc::method::Method;
+use crate::rpc::registry::Protocol;
 
 const PROTOCOLS: [Protocol; 2] = [Protocol::Json, Protocol::Xml];
-/// One slot per method, then `other` (unknown names and unreadable requests).
-const METHOD_SLOTS: usize = Method::ALL.len() + 1;
-
-fn method_label(slot: usize) -> &'static str {
-    Method::ALL.get(slot).map_or("other", |m| m.name())
-}
-
-fn method_slot(method: Option<Method>) -> usize {
-    method.map_or(Method::ALL.len(), Method::index)
-}
 
 /// Where `[slot][protocol][outcome]` lives in `RpcMetrics::calls`.
 fn call_index(slot: usize, protocol: Protocol, outcome: Outcome) -> usize {
@@ -39,6 +30,9 @@ fn call_index(slot: usize, protocol: Protocol, outcome: Outcome) -> usize {
 /// The center's RPC counters, shared by every HTTP worker.
 #[derive(Debug)]
 pub struct RpcMetrics {
+    /// The method names of the table, one slot each, then `other`
+    /// (unknown names and unreadable requests).
+    methods: Vec<&'static str>,
     /// `[method][protocol][outcome]`, flattened.
     calls: Vec<AtomicU64>,
     /// Per method slot.
@@ -48,13 +42,16 @@ pub struct RpcMetrics {
     request_seconds: Histogram,
 }
 
-impl Default for RpcMetrics {
-    fn default() -> Self {
+impl RpcMetrics {
+    /// Counters for the methods named `methods` (a table's, in its order).
+    pub fn new(methods: Vec<&'static str>) -> Self {
+        let slots = methods.len() + 1;
         RpcMetrics {
-            calls: (0..METHOD_SLOTS * PROTOCOLS.len() * Outcome::ALL.len())
+            methods,
+            calls: (0..slots * PROTOCOLS.len() * Outcome::ALL.len())
                 .map(|_| AtomicU64::new(0))
                 .collect(),
-            call_seconds: (0..METHOD_SLOTS).map(|_| Histogram::default()).collect(),
+            call_seconds: (0..slots).map(|_| Histogram::default()).collect(),
             responses: Default::default(),
             request_seconds: Histogram::default(),
         }
@@ -62,6 +59,14 @@ impl Default for RpcMetrics {
 }
 
 impl RpcMetrics {
+    fn slot(&self, method: Option<Method>) -> usize {
+        method.map_or(self.methods.len(), Method::index)
+    }
+
+    fn method_label(&self, slot: usize) -> &'static str {
+        self.methods.get(slot).copied().unwrap_or("other")
+    }
+
     /// Counts one call of `method` (`None`: unknown, counted as `other`)
     /// that ended with `code` (`None`: success) after `took`.
     pub fn observe_call(
@@ -71,7 +76,7 @@ impl RpcMetrics {
         code: Option<i64>,
         took: Duration,
     ) {
-        let slot = method_slot(method);
+        let slot = self.slot(method);
         let index = call_index(slot, protocol, Outcome::of(code));
         self.calls[index].fetch_add(1, Ordering::Relaxed);
         self.call_seconds[slot].observe(took);
@@ -86,7 +91,7 @@ impl RpcMetrics {
     /// Calls counted so far for `method` over `protocol` with `outcome`.
     #[cfg(test)]
     fn calls(&self, protocol: Protocol, method: Option<Method>, outcome: Outcome) -> u64 {
-        self.calls[call_index(method_slot(method), protocol, outcome)].load(Ordering::Relaxed)
+        self.calls[call_index(self.slot(method), protocol, outcome)].load(Ordering::Relaxed)
     }
 
     pub fn render(&self, out: &mut Exposition) {
@@ -95,14 +100,14 @@ impl RpcMetrics {
             "counter",
             "RPC calls by method, protocol and outcome (batch and multicall entries count one each).",
         );
-        for slot in 0..METHOD_SLOTS {
+        for slot in 0..=self.methods.len() {
             for protocol in PROTOCOLS {
                 for outcome in Outcome::ALL {
                     let n = self.calls[call_index(slot, protocol, outcome)].load(Ordering::Relaxed);
                     if n > 0 {
                         let labels = format!(
                             "method=\"{}\",protocol=\"{}\",outcome=\"{}\"",
-                            method_label(slot),
+                            self.method_label(slot),
                             protocol.label(),
                             outcome.label()
                         );
@@ -118,7 +123,7 @@ impl RpcMetrics {
         );
         for (slot, h) in self.call_seconds.iter().enumerate() {
             if h.count() > 0 {
-                let labels = format!("method=\"{}\"", method_label(slot));
+                let labels = format!("method=\"{}\"", self.method_label(slot));
                 out.histogram("syncdict_rpc_call_duration_seconds", &labels, h);
             }
         }

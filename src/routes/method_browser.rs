@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use maud::html;
 
 use super::page::{html_response, layout};
-use crate::rpc::registry::{Method, Protocol};
+use crate::rpc::registry::Protocol;
 
 pub async fn method_browser(req: HttpRequest) -> HttpResponse {
     let path = req.path().to_string();
@@ -21,9 +21,8 @@ pub async fn method_browser(req: HttpRequest) -> HttpResponse {
                 code { "system.multicall" } " is XML-RPC only. Params below are JSON; optional ones (marked ?) may stay empty."
             }
         }
-        @for method in Method::ALL {
-            @let xml_only = !method.offered_on(Protocol::Json);
-            @let m = method.info();
+        @for m in crate::methods::TABLE.iter().map(|d| d.spec) {
+            @let xml_only = !m.offered_on(Protocol::Json);
             section.method id=(m.name) {
                 h2 {
                     code { (m.name) "(" }

@@ -96,11 +96,16 @@ pub enum CallError {
     /// Details are logged where this is raised, never sent.
     #[error("internal error")]
     Internal,
+    /// A protocol error raised by a method's body (a nested multicall, an
+    /// unknown method asked about).
+    #[error("{}", .0.message)]
+    Rpc(RpcError),
 }
 
 impl From<CallError> for RpcError {
     fn from(e: CallError) -> Self {
         let code = match e {
+            CallError::Rpc(e) => return e,
             CallError::NotFound(_) => NOT_FOUND,
             CallError::NoSuchNamespace(_) => NO_SUCH_NAMESPACE,
             CallError::Conflict { .. } => CONFLICT,

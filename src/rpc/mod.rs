@@ -1,17 +1,19 @@
 //! The protocol core, sans I/O: a request body in, a response body out.
 //!
-//! `handle` decodes (`jsonrpc`, `xmlrpc`), binds each call against the
-//! registry (`registry`), authorizes it (`authorize`), answers introspection
-//! itself and hands store calls to an `Executor`; refusals (`refusal`) are
-//! rendered here in the protocol of the request. HTTP lives in `routes::rpc`.
+//! `handle` decodes (`jsonrpc`, `xmlrpc`), finds each call's method in
+//! the executor's table (`method`: each method declared once, as an
+//! `RpcMethod`), binds its params (`args`), authorizes it (`authorize`)
+//! and runs its body; introspection is declared here (`introspection`).
+//! Refusals (`refusal`) are rendered in the protocol of the request.
+//! HTTP lives in `routes::rpc`.
 
-mod bind;
-mod bind_changes;
+pub mod args;
 pub mod body;
 pub mod charset;
 pub mod error;
+mod introspection;
 pub mod jsonrpc;
-mod method_table;
+pub mod method;
 pub mod openrpc;
 mod raw_json;
 pub mod refusal;
@@ -20,29 +22,26 @@ pub mod xml;
 mod xml_answer;
 pub mod xmlrpc;
 
-use std::future::Future;
 use std::time::{Duration, Instant};
 
 use body::Body;
 use charset::Charset;
 pub use error::{CallError, RpcError};
+pub use introspection::{Discover, ListMethods, MethodHelp, MethodSignature, Multicall};
 use jsonrpc::{Entry, Limits, Reply, Request};
+use method::{lookup, named, Ctx, Method, RpcMethod};
+pub use method::{Declared, Spec};
 pub use raw_json::{RawJson, Vouch, XmlValue};
 pub use refusal::{Denied, Refusal};
-use registry::{Bound, Call, Introspection, Method, Permission, Protocol, StoreCall};
+use registry::{Permission, Protocol};
 use serde_json::Value;
 
-use crate::domain::{Grants, Principal};
+use crate::domain::{Grants, Namespace, Principal};
 
-/// Runs the calls that touch the store.
-pub trait Executor {
-    /// Runs `call` (of `method`) for `caller`, who was authorized for it.
-    fn execute(
-        &self,
-        call: StoreCall,
-        method: Method,
-        caller: &Caller,
-    ) -> impl Future<Output = Result<RawJson, CallError>>;
+/// What serves the methods: their table, and what the core tells it.
+pub trait Executor: Sized + 'static {
+    /// Every method it answers, in the order `system.listMethods` lists them.
+    fn methods(&self) -> &'static [Declared<Self>];
 
     /// Where the endpoint is served, for `rpc.discover`.
     fn rpc_path(&self) -> &str {
@@ -77,8 +76,11 @@ pub struct Caller {
 
 /// The single authorization check: every call, alone, in a batch or in a
 /// multicall, passes here before it runs, judged on every namespace it names.
-fn authorize(bound: &Bound, caller: &Caller) -> Result<(), Refusal> {
-    let permission = bound.permission();
+fn authorize(
+    permission: Permission,
+    namespaces: &[&Namespace],
+    caller: &Caller,
+) -> Result<(), Refusal> {
     let Some(principal) = &caller.principal else {
         return match permission {
             Permission::Read if !caller.reads_need_user => Ok(()),
@@ -94,20 +96,12 @@ fn authorize(bound: &Bound, caller: &Caller) -> Result<(), Refusal> {
     };
     match permission {
         Permission::Read if !caller.reads_need_user => Ok(()),
-        Permission::Read => match bound
-            .namespaces()
-            .into_iter()
-            .find(|ns| !grants.may_read(ns))
-        {
-            Some(ns) => denied(Denied::Read(ns.clone())),
+        Permission::Read => match namespaces.iter().find(|ns| !grants.may_read(ns)) {
+            Some(ns) => denied(Denied::Read((*ns).clone())),
             None => Ok(()),
         },
-        Permission::Write => match bound
-            .namespaces()
-            .into_iter()
-            .find(|ns| !grants.may_write(ns))
-        {
-            Some(ns) => denied(Denied::Write(ns.clone())),
+        Permission::Write => match namespaces.iter().find(|ns| !grants.may_write(ns)) {
+            Some(ns) => denied(Denied::Write((*ns).clone())),
             None => Ok(()),
         },
         Permission::ReadAll if grants.may_read_all() => Ok(()),
@@ -340,39 +334,74 @@ async fn answer(
 
 /// Binds, authorizes and runs one call, takes its result from the
 /// request's budget, and reports it to `exec.observe`.
-async fn call_one(
+async fn call_one<C: Executor>(
     protocol: Protocol,
-    method: &str,
+    name: &str,
     params: jsonrpc::Params,
     caller: &Caller,
-    exec: &impl Executor,
+    exec: &C,
     budget: &mut Budget,
 ) -> Result<RawJson, Failure> {
     let started = Instant::now();
     let outcome = async {
-        let bound = bind::bind(protocol, method, params)?;
-        authorize(&bound, caller).map_err(Failure::Refused)?;
-        let bound = match budget.may_hold {
-            true => bound,
-            false => bound.without_wait(),
+        let (method, declared) = lookup(exec.methods(), protocol, name)
+            .ok_or_else(|| RpcError::method_not_found(name))?;
+        let prepared = declared.bind(args::Args::arrange(declared.spec, params)?)?;
+        authorize(declared.spec.permission, &prepared.namespaces(), caller)
+            .map_err(Failure::Refused)?;
+        let ctx = Ctx {
+            exec,
+            caller,
+            method,
+            protocol,
+            may_hold: budget.may_hold,
         };
-        let raw = run(bound, protocol, caller, exec).await?;
+        let raw = prepared.run(ctx).await.map_err(RpcError::from)?;
         Ok(budget.take(raw)?)
     }
     .await;
     let code = outcome.as_ref().err().map(Failure::code);
-    exec.observe(protocol, Method::named(method), code, started.elapsed());
+    let method = named(exec.methods(), name).map(|(m, _)| m);
+    exec.observe(protocol, method, code, started.elapsed());
     outcome
 }
 
-/// One call made in-process (the console): bound, authorized and run as a
-/// JSON-RPC call of `caller` would be (the same params, permission check
-/// and executor; never held), and observed like any other. `params` is a
-/// positional array or an object by name.
-pub async fn call_in_process(
-    exec: &impl Executor,
+/// Calls `M` in-process (the console) with typed args: authorized and run
+/// as a JSON-RPC call of `caller` would be (the same permission check and
+/// body; never held), and observed like any other.
+pub async fn call<C: Executor, M: RpcMethod<C>>(
+    exec: &C,
     caller: &Caller,
-    method: &str,
+    args: M::Args,
+) -> Result<RawJson, RpcError> {
+    let started = Instant::now();
+    let found = named(exec.methods(), M::SPEC.name).map(|(m, _)| m);
+    let outcome = async {
+        let Some(method) = found else {
+            tracing::error!(method = M::SPEC.name, "method missing from the table");
+            return Err(Failure::Error(CallError::Internal.into()));
+        };
+        authorize(M::SPEC.permission, &M::namespaces(&args), caller).map_err(Failure::Refused)?;
+        let ctx = Ctx {
+            exec,
+            caller,
+            method,
+            protocol: Protocol::Json,
+            may_hold: false,
+        };
+        Ok(M::run(ctx, args).await.map_err(RpcError::from)?)
+    }
+    .await;
+    let code = outcome.as_ref().err().map(Failure::code);
+    exec.observe(Protocol::Json, found, code, started.elapsed());
+    outcome.map_err(Failure::into_error)
+}
+
+/// `call` with params as JSON (a positional array or an object by name),
+/// bound by `M` as over `/RPC`: the console passes what a form gave.
+pub async fn call_json<C: Executor, M: RpcMethod<C>>(
+    exec: &C,
+    caller: &Caller,
     params: Value,
 ) -> Result<RawJson, RpcError> {
     let params = match params {
@@ -380,54 +409,14 @@ pub async fn call_in_process(
         Value::Object(map) => jsonrpc::Params::Named(map),
         _ => jsonrpc::Params::None,
     };
-    let mut budget = Budget {
-        left: usize::MAX,
-        vouches: Vec::new(),
-        may_hold: false,
-    };
-    call_one(Protocol::Json, method, params, caller, exec, &mut budget)
-        .await
-        .map_err(Failure::into_error)
-}
-
-async fn run(
-    bound: Bound,
-    protocol: Protocol,
-    caller: &Caller,
-    exec: &impl Executor,
-) -> Result<RawJson, RpcError> {
-    match bound.call {
-        Call::Store(call) => exec
-            .execute(call, bound.method, caller)
-            .await
-            .map_err(RpcError::from),
-        Call::Introspect(question) => introspect(question, protocol, exec.rpc_path()),
-    }
-}
-
-/// Answers introspection from the registry.
-fn introspect(
-    question: Introspection,
-    protocol: Protocol,
-    rpc_path: &str,
-) -> Result<RawJson, RpcError> {
-    let describe = |name: &str| {
-        registry::lookup(protocol, name)
-            .map(Method::info)
-            .ok_or_else(|| RpcError::method_not_found(name))
-    };
-    match question {
-        Introspection::ListMethods => Ok(RawJson::of(
-            &registry::methods(protocol)
-                .map(Method::name)
-                .collect::<Vec<_>>(),
-        )),
-        Introspection::MethodHelp(name) => Ok(RawJson::of(&describe(&name)?.help)),
-        Introspection::MethodSignature(name) => Ok(RawJson::of(&describe(&name)?.signatures())),
-        Introspection::Multicall(_) => Err(RpcError::invalid_request(
-            "system.multicall cannot be nested",
-        )),
-        Introspection::Discover => Ok(RawJson::of(&openrpc::document(rpc_path))),
+    let bound = args::Args::arrange(M::SPEC, params).and_then(|mut args| M::bind(&mut args));
+    match bound {
+        Ok(args) => call::<C, M>(exec, caller, args).await,
+        Err(e) => {
+            let method = named(exec.methods(), M::SPEC.name).map(|(m, _)| m);
+            exec.observe(Protocol::Json, method, Some(e.code), Duration::ZERO);
+            Err(e)
+        }
     }
 }
 

@@ -1,14 +1,14 @@
-//! `rpc.discover`: the OpenRPC 1.3 document, generated from the registry.
+//! `rpc.discover`: the OpenRPC 1.3 document, generated from the method table.
 
 use serde_json::{json, Value};
 
-use super::registry::{methods, Protocol};
+use super::method::Spec;
 
-/// The OpenRPC document for the JSON-RPC endpoint at `path`.
-pub fn document(path: &str) -> Value {
-    let methods: Vec<Value> = methods(Protocol::Json)
+/// The OpenRPC document of `specs` (the methods JSON-RPC offers) for the
+/// endpoint at `path`.
+pub fn document(specs: impl Iterator<Item = &'static Spec>, path: &str) -> Value {
+    let methods: Vec<Value> = specs
         .map(|m| {
-            let m = m.info();
             let params: Vec<Value> = m
                 .params
                 .iter()

@@ -2,32 +2,208 @@
 
 use serde_json::{json, Value};
 
+use super::args::{self, Args};
 use super::jsonrpc::Limits;
-use super::registry::StoreCall;
+use super::method::{Ctx, RpcMethod, Spec};
+use super::registry::{Offered::Both, Permission, Ty};
 use super::*;
-use crate::domain::Username;
+use crate::domain::{Namespace, RecordKey, Username};
 
-/// Answers store calls with fixed data, so only the protocol is under test.
+/// Answers with fixed data from its own small table, so only the protocol
+/// is under test: the real methods' params are tested with their resource.
 struct Echo;
 
 impl Executor for Echo {
-    async fn execute(&self, call: StoreCall, _: Method, _: &Caller) -> Result<RawJson, CallError> {
-        match call {
-            StoreCall::Get(_, key) if key.as_str() == "missing" => {
-                Err(CallError::NotFound(key.into_string()))
-            }
-            StoreCall::Get(ns, key) if ns.is_default() => {
-                Ok(RawJson::of(&json!({ "key": key.as_str() })))
-            }
-            StoreCall::Get(ns, key) => Ok(RawJson::of(
+    fn methods(&self) -> &'static [Declared<Echo>] {
+        &TABLE
+    }
+}
+
+static TABLE: [Declared<Echo>; 11] = [
+    Declared::of::<Get>(),
+    Declared::of::<Put>(),
+    Declared::of::<Delete>(),
+    Declared::of::<Changes>(),
+    Declared::of::<List>(),
+    Declared::of::<MyRpc>(),
+    Declared::of::<ListMethods>(),
+    Declared::of::<MethodHelp>(),
+    Declared::of::<MethodSignature>(),
+    Declared::of::<Multicall>(),
+    Declared::of::<Discover>(),
+];
+
+const fn spec(
+    name: &'static str,
+    params: &'static [(&'static str, Ty)],
+    required: usize,
+    returns: Ty,
+    permission: Permission,
+) -> Spec {
+    Spec {
+        name,
+        params,
+        required,
+        returns,
+        offered: Both,
+        permission,
+        help: "A test method that echoes a record.",
+    }
+}
+
+const KEY_NS: &[(&str, Ty)] = &[("key", Ty::String), ("namespace", Ty::String)];
+
+/// `{key}` (and `namespace` outside `default`); -32002 for the key `missing`.
+struct Get;
+
+impl RpcMethod<Echo> for Get {
+    const SPEC: &'static Spec = &spec("records.get", KEY_NS, 1, Ty::Struct, Permission::Read);
+    type Args = (RecordKey, Namespace);
+
+    fn bind(a: &mut Args) -> Result<Self::Args, RpcError> {
+        Ok((a.required(args::key)?, a.namespace()?))
+    }
+
+    fn namespaces((_, ns): &Self::Args) -> Vec<&Namespace> {
+        vec![ns]
+    }
+
+    async fn run(_: Ctx<'_, Echo>, (key, ns): Self::Args) -> Result<RawJson, CallError> {
+        match key.as_str() {
+            "missing" => Err(CallError::NotFound(key.into_string())),
+            _ if ns.is_default() => Ok(RawJson::of(&json!({ "key": key.as_str() }))),
+            _ => Ok(RawJson::of(
                 &json!({ "key": key.as_str(), "namespace": ns.as_str() }),
             )),
-            StoreCall::Put(_, _, value, _) => Ok(RawJson::of(&value)),
-            StoreCall::Changes { since, .. } => Ok(RawJson::of(&since)),
-            StoreCall::Delete(..) => Err(CallError::Unavailable),
-            StoreCall::List(_) | StoreCall::MyRpc => Ok(RawJson::from_trusted("[]")),
-            other => Ok(RawJson::of(&format!("{other:?}"))),
         }
+    }
+}
+
+/// Answers the value it was given.
+struct Put;
+
+impl RpcMethod<Echo> for Put {
+    const SPEC: &'static Spec = &spec(
+        "records.put",
+        &[
+            ("key", Ty::String),
+            ("value", Ty::Any),
+            ("namespace", Ty::String),
+            ("expires_in", Ty::Double),
+            ("expires_at", Ty::String),
+        ],
+        2,
+        Ty::Int,
+        Permission::Write,
+    );
+    type Args = (RecordKey, Value, Namespace);
+
+    fn bind(a: &mut Args) -> Result<Self::Args, RpcError> {
+        let bound = (a.required(args::key)?, a.value(), a.namespace()?);
+        a.value();
+        a.value();
+        Ok(bound)
+    }
+
+    fn namespaces((_, _, ns): &Self::Args) -> Vec<&Namespace> {
+        vec![ns]
+    }
+
+    async fn run(_: Ctx<'_, Echo>, (_, value, _): Self::Args) -> Result<RawJson, CallError> {
+        Ok(RawJson::of(&value))
+    }
+}
+
+/// Always finds the database unavailable.
+struct Delete;
+
+impl RpcMethod<Echo> for Delete {
+    const SPEC: &'static Spec = &spec("records.delete", KEY_NS, 1, Ty::Boolean, Permission::Write);
+    type Args = Namespace;
+
+    fn bind(a: &mut Args) -> Result<Namespace, RpcError> {
+        a.required(args::key)?;
+        a.namespace()
+    }
+
+    fn namespaces(ns: &Namespace) -> Vec<&Namespace> {
+        vec![ns]
+    }
+
+    async fn run(_: Ctx<'_, Echo>, _: Namespace) -> Result<RawJson, CallError> {
+        Err(CallError::Unavailable)
+    }
+}
+
+/// Answers `since`.
+struct Changes;
+
+impl RpcMethod<Echo> for Changes {
+    const SPEC: &'static Spec = &spec(
+        "records.changes",
+        &[("since", Ty::Int)],
+        1,
+        Ty::Struct,
+        Permission::Read,
+    );
+    type Args = i64;
+
+    fn bind(a: &mut Args) -> Result<i64, RpcError> {
+        a.required(args::revision)
+    }
+
+    fn namespaces(_: &i64) -> Vec<&Namespace> {
+        vec![Namespace::default_ref()]
+    }
+
+    async fn run(_: Ctx<'_, Echo>, since: i64) -> Result<RawJson, CallError> {
+        Ok(RawJson::of(&since))
+    }
+}
+
+/// Answers `[]`.
+struct List;
+
+impl RpcMethod<Echo> for List {
+    const SPEC: &'static Spec = &spec(
+        "records.list",
+        &[("namespace", Ty::String)],
+        0,
+        Ty::Array,
+        Permission::Read,
+    );
+    type Args = Namespace;
+
+    fn bind(a: &mut Args) -> Result<Namespace, RpcError> {
+        a.namespace()
+    }
+
+    fn namespaces(ns: &Namespace) -> Vec<&Namespace> {
+        vec![ns]
+    }
+
+    async fn run(_: Ctx<'_, Echo>, _: Namespace) -> Result<RawJson, CallError> {
+        Ok(RawJson::from_trusted("[]"))
+    }
+}
+
+/// Answers `[]`, with no params.
+struct MyRpc;
+
+impl RpcMethod<Echo> for MyRpc {
+    const SPEC: &'static Spec = &spec("testrpc.MyRPC", &[], 0, Ty::Array, Permission::Read);
+    type Args = ();
+
+    fn bind(_: &mut Args) -> Result<(), RpcError> {
+        Ok(())
+    }
+
+    fn namespaces(_: &()) -> Vec<&Namespace> {
+        vec![Namespace::default_ref()]
+    }
+
+    async fn run(_: Ctx<'_, Echo>, _: ()) -> Result<RawJson, CallError> {
+        Ok(RawJson::from_trusted("[]"))
     }
 }
 
@@ -393,46 +569,5 @@ mod fuzz {
                 .prop_map(|m| Value::Object(m.into_iter().collect())),
             ]
         })
-    }
-}
-
-/// The params that bound what one call may ask for: the namespaces of one
-/// `records.changes` (1 to 100, each valid) and the `limit` of history and
-/// audit reads (1 to 1000).
-#[test]
-fn list_params_are_bounded() {
-    let call = |method: &str, params: Value| {
-        json!({"jsonrpc": "2.0", "method": method, "params": params, "id": 1}).to_string()
-    };
-    let names = |n: usize| Value::from((0..n).map(|i| format!("ns-{i}")).collect::<Vec<_>>());
-    let hundred = respond(call("records.changes", json!([0, names(100)])).as_bytes()).unwrap();
-    assert!(hundred.get("result").is_some(), "{hundred}");
-    for params in [
-        json!([0, names(101)]),
-        json!([0, []]),
-        json!([0, ["Bad"]]),
-        json!([0, "default"]),
-    ] {
-        let request = call("records.changes", params.clone());
-        assert_eq!(
-            error_code(request.as_bytes()),
-            error::INVALID_PARAMS,
-            "{params}"
-        );
-    }
-    for limit in [json!(0), json!(1001), json!("10")] {
-        for method in ["records.history", "audit.list"] {
-            let params = if method == "audit.list" {
-                json!({ "limit": limit })
-            } else {
-                json!({ "key": "a", "limit": limit })
-            };
-            let request = call(method, params);
-            assert_eq!(
-                error_code(request.as_bytes()),
-                error::INVALID_PARAMS,
-                "{method} {limit}"
-            );
-        }
     }
 }

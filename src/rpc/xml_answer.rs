@@ -1,16 +1,17 @@
 //! Answering an XML-RPC request: one call, or `system.multicall` with each
 //! entry bound, authorized and run on its own.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::bind;
+use super::args::Args;
 use super::body::Body;
 use super::charset::Charset;
 use super::jsonrpc::{self, Limits};
-use super::registry::{Bound, Call, Introspection, Method, Protocol};
-use super::{authorize, call_one, run, xmlrpc, Answer, Budget, Caller, Executor, Failure};
+use super::method::{named, RpcMethod};
+use super::registry::Protocol;
+use super::{call_one, xmlrpc, Answer, Budget, Caller, Executor, Failure, Multicall};
 use super::{RawJson, RpcError};
 
 /// The XML nesting that carries JSON nested `json_depth` deep: each JSON
@@ -21,52 +22,46 @@ const fn xml_depth(json_depth: usize) -> usize {
 }
 
 /// Answers an XML-RPC request body (always a `methodResponse`).
-pub(super) async fn handle_xml(
+pub(super) async fn handle_xml<E: Executor>(
     body: &[u8],
     charset: Option<Charset>,
     limits: &Limits,
     caller: &Caller,
-    exec: &impl Executor,
+    exec: &E,
 ) -> Answer {
-    let started = Instant::now();
-    let mut method = String::new();
     let mut budget = Budget::new(limits);
     // The result as XML `<value>` pieces (shared with the cache when large).
     let outcome: Result<Body, Failure> =
         match xmlrpc::decode(body, charset, xml_depth(limits.max_depth)) {
-            Err(fault) => Err(fault.into()),
+            Err(fault) => {
+                exec.observe(Protocol::Xml, None, Some(fault.code), Duration::ZERO);
+                Err(fault.into())
+            }
+            Ok(call) if call.method == <Multicall as RpcMethod<E>>::SPEC.name => {
+                let started = Instant::now();
+                budget.may_hold = false;
+                let outcome = multicall(call.params, limits, caller, exec, &mut budget)
+                    .await
+                    .map_err(Failure::from);
+                let code = outcome.as_ref().err().map(Failure::code);
+                let method = named(exec.methods(), &call.method).map(|(m, _)| m);
+                exec.observe(Protocol::Xml, method, code, started.elapsed());
+                outcome
+            }
             Ok(call) => {
-                method = call.method;
                 let params = jsonrpc::Params::Positional(call.params);
-                match bind::bind(Protocol::Xml, &method, params) {
-                    Ok(Bound {
-                        call: Call::Introspect(Introspection::Multicall(calls)),
-                        ..
-                    }) => {
-                        budget.may_hold = false;
-                        multicall(calls, limits, caller, exec, &mut budget)
-                            .await
-                            .map_err(Failure::from)
-                    }
-                    Ok(bound) => match authorize(&bound, caller) {
-                        Ok(()) => run(bound, Protocol::Xml, caller, exec)
-                            .await
-                            .and_then(|raw| budget.take(raw))
-                            .and_then(|raw| value_body(&raw))
-                            .map_err(Failure::from),
-                        Err(refusal) => Err(Failure::Refused(refusal)),
-                    },
-                    Err(e) => Err(e.into()),
-                }
+                call_one(
+                    Protocol::Xml,
+                    &call.method,
+                    params,
+                    caller,
+                    exec,
+                    &mut budget,
+                )
+                .await
+                .and_then(|raw| value_body(&raw).map_err(Failure::from))
             }
         };
-    let code = outcome.as_ref().err().map(Failure::code);
-    exec.observe(
-        Protocol::Xml,
-        Method::named(&method),
-        code,
-        started.elapsed(),
-    );
     match outcome {
         Ok(value) => {
             let mut body = Body::new();
@@ -103,13 +98,16 @@ fn value_body(raw: &RawJson) -> Result<Body, RpcError> {
 /// `system.multicall`: each call bound, authorized and run on its own;
 /// `[result]` or a fault struct for each, in order, written straight to
 /// XML (each result's XML shared, never parsed again).
-async fn multicall(
-    calls: Vec<Value>,
+async fn multicall<E: Executor>(
+    params: Vec<Value>,
     limits: &Limits,
     caller: &Caller,
-    exec: &impl Executor,
+    exec: &E,
     budget: &mut Budget,
 ) -> Result<Body, RpcError> {
+    let spec = <Multicall as RpcMethod<E>>::SPEC;
+    let mut args = Args::arrange(spec, jsonrpc::Params::Positional(params))?;
+    let calls = <Multicall as RpcMethod<E>>::bind(&mut args)?;
     if calls.len() > limits.max_batch {
         return Err(RpcError::invalid_request(format!(
             "multicall of {} calls, at most {} allowed",
@@ -120,7 +118,7 @@ async fn multicall(
     let mut out = Body::new();
     out.extend(b"<value><array><data>");
     for call in calls {
-        // A nested system.multicall binds like any call and `introspect` refuses it.
+        // A nested system.multicall binds like any call and its body refuses it.
         let outcome = match split_multicall_entry(call) {
             Err(e) => Err(Failure::Error(e)),
             Ok((method, params)) => {

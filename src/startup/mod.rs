@@ -75,7 +75,9 @@ impl Application {
         let port = listener.local_addr().map_err(bind_error)?.port();
 
         let center = match settings.has_role(Role::Center) {
-            true => Some(crate::center::start::start(&settings, signer).await),
+            true => {
+                Some(crate::center::start::start(&settings, signer, &crate::methods::TABLE).await)
+            }
             false => None,
         };
         let edge = match settings.has_role(Role::Edge) {

@@ -10,7 +10,7 @@ use syncdict::center::start::Maintenance;
 use syncdict::configuration::{DatabaseUrl, HumanDuration, Role, Settings, UpstreamUrl};
 use syncdict::edge::start::EdgeHandle;
 use syncdict::edge::state::TickReport;
-use syncdict::rpc::registry::{Method, Permission};
+use syncdict::rpc::registry::Permission;
 use syncdict::startup::Application;
 
 use crate::helpers::{unique_name, Backend, TestDb, WRITER};
@@ -263,8 +263,8 @@ impl TestApp {
     /// calls that need a user as `WRITER`, reads anonymously (as edges and
     /// browsers do).
     pub async fn call(&self, method: &str, params: Value) -> Value {
-        let needs_user =
-            Method::named(method).is_some_and(|m| m.info().permission != Permission::Read);
+        let needs_user = syncdict::rpc::method::named(&syncdict::methods::TABLE, method)
+            .is_some_and(|(m, _)| m.spec().permission != Permission::Read);
         let (status, reply) = self
             .call_as(needs_user.then_some(WRITER), method, params)
             .await;

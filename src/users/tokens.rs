@@ -4,8 +4,8 @@
 
 use serde::Serialize;
 
-use super::{db_failure, Center};
 use crate::auth::tokens;
+use crate::center::{db_failure, Center};
 use crate::db::executor::{AddToken, ListTokens, RevokeToken};
 use crate::db::tokens::TokenScope;
 use crate::domain::{format_timestamp, now_us, Level, Scope, TokenName};
@@ -45,7 +45,7 @@ impl Center {
     pub(super) async fn tokens_add(
         &self,
         name: TokenName,
-        write: bool,
+        level: Level,
         scopes: Vec<Scope>,
         expires_in: Option<std::time::Duration>,
     ) -> Result<RawJson, CallError> {
@@ -57,7 +57,6 @@ impl Center {
         } else {
             scopes
         };
-        let level = if write { Level::Write } else { Level::Read };
         let added = self
             .ask(AddToken {
                 name: name.to_string(),
@@ -73,7 +72,7 @@ impl Center {
                 "token {name} already exists (revoke it first)"
             )));
         }
-        self.credentials.changed_here();
+        self.credentials_changed();
         tracing::info!(token = %name, "token added");
         Ok(RawJson::of(&serde_json::json!({
             "name": name.as_str(),
@@ -88,7 +87,7 @@ impl Center {
             .await?
             .map_err(db_failure)?;
         if gone {
-            self.credentials.changed_here();
+            self.credentials_changed();
             tracing::info!(token = %name, "token revoked");
         }
         Ok(RawJson::of(&gone))

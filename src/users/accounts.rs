@@ -6,11 +6,11 @@
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-use super::{db_failure, Center};
+use super::{Role, Secret};
 use crate::auth::commands::MIN_PASSWORD;
+use crate::center::{db_failure, Center};
 use crate::db::executor::{AddUser, ListUsers, RemoveUser, UpdateUser};
 use crate::domain::{format_timestamp, now_us, Level, Principal, Scope, Username};
-use crate::rpc::registry::Secret;
 use crate::rpc::{CallError, Caller, RawJson};
 
 #[derive(Serialize)]
@@ -23,7 +23,7 @@ struct Listed {
 }
 
 /// What `users.update` changes.
-pub(super) struct Update {
+pub struct Update {
     pub password: Option<Secret>,
     pub admin: Option<bool>,
     pub grants: Vec<(Scope, Option<Level>)>,
@@ -65,14 +65,13 @@ impl Center {
         &self,
         name: Username,
         password: Secret,
-        write: bool,
-        admin: bool,
+        role: Role,
     ) -> Result<RawJson, CallError> {
         let hash = self.hash(password).await?;
-        let level = if write || admin {
-            Level::Write
-        } else {
-            Level::Read
+        let admin = role == Role::Administrator;
+        let level = match role {
+            Role::Reader => Level::Read,
+            Role::Writer | Role::Administrator => Level::Write,
         };
         let added = self
             .ask(AddUser {
@@ -87,7 +86,7 @@ impl Center {
         if !added {
             return Err(CallError::Invalid(format!("user {name} already exists")));
         }
-        self.credentials.changed_here();
+        self.credentials_changed();
         tracing::info!(user = %name, admin, "user added");
         Ok(RawJson::of(&true))
     }
@@ -117,7 +116,7 @@ impl Center {
             .await?
             .map_err(db_failure)?;
         if found {
-            self.credentials.changed_here();
+            self.credentials_changed();
             tracing::info!(user = %name, "user updated");
         }
         Ok(RawJson::of(&found))
@@ -138,7 +137,7 @@ impl Center {
             .await?
             .map_err(db_failure)?;
         if gone {
-            self.credentials.changed_here();
+            self.credentials_changed();
             tracing::info!(user = %name, "user removed");
         }
         Ok(RawJson::of(&gone))

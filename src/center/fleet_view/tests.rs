@@ -209,18 +209,3 @@ fn merging_keeps_the_latest_pull_and_the_first_sighting() {
     assert_eq!((merged[0].revision, merged[0].first_seen_us), (7, 5));
     assert_eq!(merged[1], other);
 }
-
-/// Not a test: `cargo test --release --lib record_cost -- --ignored
-/// --nocapture` prints what noting a pull of a known edge costs.
-#[test]
-#[ignore]
-fn record_cost() {
-    let fleet = Fleet::new(options(10_000));
-    let ns = [Namespace::default_namespace()];
-    let hellos: Vec<EdgeHello> = (0..10_000).map(|i| hello(&format!("edge-{i}"))).collect();
-    let started = std::time::Instant::now();
-    for i in 0..1_000_000 {
-        fleet.record(pull(&hellos[i % 10_000], &ns, 1000, 1000, 1));
-    }
-    eprintln!("{:?} per record", started.elapsed() / 1_000_000);
-}

@@ -4,15 +4,12 @@
 
 use serde_json::Value;
 
-use super::bind::{kind, string_arg};
-use super::error::RpcError;
 use crate::domain::{ChangeSet, Expiry, RecordKey};
+use crate::rpc::args::{kind, string as string_arg};
+use crate::rpc::RpcError;
 
 /// `expires_in` or `expires_at` (at most one): the record's expiry, if any.
-pub(super) fn expiry_arg(
-    expires_in_v: Value,
-    expires_at_v: Value,
-) -> Result<Option<Expiry>, RpcError> {
+pub fn expiry_arg(expires_in_v: Value, expires_at_v: Value) -> Result<Option<Expiry>, RpcError> {
     match (expires_in_v, expires_at_v) {
         (Value::Null, Value::Null) => Ok(None),
         (v, Value::Null) => expires_in(v).map(Some),
@@ -44,7 +41,11 @@ fn expires_at(v: Value) -> Result<Expiry, RpcError> {
 /// seconds, ..}, expires_at: {key: time, ..}}`: all optional, no key both
 /// upserted and deleted, an expiry only for a key upserted (and one kind
 /// per key), no other member.
-pub(super) fn change_set_arg(v: Value) -> Result<ChangeSet, RpcError> {
+pub fn change_set(_name: &str, v: Value) -> Result<ChangeSet, RpcError> {
+    change_set_arg(v)
+}
+
+fn change_set_arg(v: Value) -> Result<ChangeSet, RpcError> {
     let Value::Object(mut map) = v else {
         return Err(RpcError::invalid_params(format!(
             "\"changes\" must be an object {{upserts: {{key: value}}, deletes: [key]}}, got {}",

@@ -1,12 +1,12 @@
-//! `records.history`, `records.at`, `records.search` and `audit.list`.
+//! What the history methods read: a key's writes, a namespace at a
+//! revision, its timeline and the audit log, as JSON replies.
 
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use super::{db_failure, Center};
-use crate::db::executor::{AuditList, KeyHistory, NamespaceTimeline, RecordsAt, SearchRecords};
+use crate::center::{db_failure, Center};
+use crate::db::executor::{AuditList, KeyHistory, NamespaceTimeline, RecordsAt};
 use crate::db::history::AuditEntry;
-use crate::db::search::Search;
 use crate::domain::{format_timestamp, Namespace, RecordKey};
 use crate::rpc::{CallError, RawJson};
 
@@ -119,36 +119,6 @@ impl Center {
             revision,
             namespace: namespace.as_str(),
             records,
-        }))
-    }
-
-    pub(super) async fn search(
-        &self,
-        namespace: Namespace,
-        search: Search,
-    ) -> Result<RawJson, CallError> {
-        let page = self
-            .ask(SearchRecords {
-                namespace: namespace.clone(),
-                search,
-            })
-            .await?
-            .map_err(db_failure)?
-            .ok_or_else(|| CallError::NoSuchNamespace(namespace.to_string()))?;
-        #[derive(Serialize)]
-        struct Found<'a> {
-            namespace: &'a str,
-            revision: i64,
-            total: i64,
-            records: Vec<crate::domain::Record>,
-            next: Option<String>,
-        }
-        Ok(RawJson::of(&Found {
-            namespace: namespace.as_str(),
-            revision: page.revision,
-            total: page.total,
-            records: super::to_records(&page.rows)?,
-            next: page.next,
         }))
     }
 

@@ -1,4 +1,5 @@
-//! `namespaces.*`: list, create, delete, set a value schema.
+//! What the `namespaces.*` methods do against the store: list, create,
+//! delete, set a value schema.
 
 use std::sync::Arc;
 
@@ -6,7 +7,8 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use super::{db_failure, Center};
+use super::methods::Force;
+use crate::center::{db_failure, Center};
 use crate::db::executor::{CreateNamespace, DeleteNamespace, ListNamespaces, SetSchema};
 use crate::db::namespaces::{Deleted, SchemaSet};
 use crate::domain::{Namespace, ValueSchema, WriteOrigin};
@@ -87,7 +89,7 @@ impl Center {
     pub(super) async fn delete_namespace(
         &self,
         namespace: Namespace,
-        force: bool,
+        force: Force,
         origin: WriteOrigin,
     ) -> Result<RawJson, CallError> {
         if namespace.is_default() {
@@ -98,7 +100,7 @@ impl Center {
         let deleted = self
             .ask(DeleteNamespace {
                 namespace: namespace.clone(),
-                force,
+                force: force == Force::WithRecords,
                 origin,
             })
             .await?

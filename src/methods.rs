@@ -1,0 +1,41 @@
+//! The one table of RPC methods a center serves, in the order
+//! `system.listMethods` lists them. Each method is declared once, in the
+//! folder of its resource; binding, introspection, OpenRPC, the method
+//! browser, permission checks and metrics all read this table.
+
+use crate::center::Center;
+use crate::rpc::{self, Declared};
+use crate::{fleet, history, namespaces, records, users};
+
+pub static TABLE: [Declared<Center>; 30] = [
+    Declared::of::<records::List>(),
+    Declared::of::<records::Get>(),
+    Declared::of::<records::Put>(),
+    Declared::of::<records::Delete>(),
+    Declared::of::<records::Changes>(),
+    Declared::of::<records::Apply>(),
+    Declared::of::<history::KeyHistory>(),
+    Declared::of::<history::At>(),
+    Declared::of::<records::Search>(),
+    Declared::of::<namespaces::ListNamespaces>(),
+    Declared::of::<namespaces::Create>(),
+    Declared::of::<namespaces::Delete>(),
+    Declared::of::<namespaces::SetSchema>(),
+    Declared::of::<history::Rollback>(),
+    Declared::of::<history::Timeline>(),
+    Declared::of::<history::AuditList>(),
+    Declared::of::<users::ListTokens>(),
+    Declared::of::<users::AddToken>(),
+    Declared::of::<users::RevokeToken>(),
+    Declared::of::<users::ListUsers>(),
+    Declared::of::<users::AddUser>(),
+    Declared::of::<users::UpdateUser>(),
+    Declared::of::<users::RemoveUser>(),
+    Declared::of::<fleet::List>(),
+    Declared::of::<records::MyRpc>(),
+    Declared::of::<rpc::ListMethods>(),
+    Declared::of::<rpc::MethodHelp>(),
+    Declared::of::<rpc::MethodSignature>(),
+    Declared::of::<rpc::Multicall>(),
+    Declared::of::<rpc::Discover>(),
+];

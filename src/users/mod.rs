@@ -1,0 +1,45 @@
+//! The users and tokens resource: `users.*` and `tokens.*` for
+//! administrators (`methods.rs`), and what they do against the store
+//! (`accounts.rs`, `tokens.rs`). How credentials are checked on each
+//! request is `center::credentials` and `auth/`.
+
+mod accounts;
+pub mod methods;
+mod tokens;
+
+pub use accounts::Update;
+pub use methods::{
+    AddToken, AddUser, ListTokens, ListUsers, RemoveUser, RevokeToken, TokenArgs, UpdateUser,
+};
+
+/// A password in a call: never shown by `Debug`.
+#[derive(Clone, PartialEq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+/// What a new user may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Reads every namespace.
+    Reader,
+    /// Reads and writes every namespace.
+    Writer,
+    /// Writes, and manages users and tokens.
+    Administrator,
+}
+
+impl Role {
+    /// `users.add`'s `write` and `admin` flags.
+    pub fn of(write: bool, admin: bool) -> Role {
+        match (write, admin) {
+            (_, true) => Role::Administrator,
+            (true, false) => Role::Writer,
+            (false, false) => Role::Reader,
+        }
+    }
+}
