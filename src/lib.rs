@@ -22,7 +22,7 @@
 pub mod auth;
 pub mod call;
 pub mod center;
-pub mod cli;
+pub mod commands;
 pub mod configuration;
 pub mod console;
 pub mod db;
@@ -34,7 +34,6 @@ pub mod memory;
 pub mod methods;
 pub mod metrics;
 pub mod namespaces;
-pub mod outputs;
 pub mod records;
 pub mod routes;
 pub mod rpc;

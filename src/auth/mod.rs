@@ -2,12 +2,10 @@
 //! logins remembered after a check, bearer tokens, the per-address failure
 //! limit.
 
-pub mod commands;
 pub mod password;
 mod pool;
 pub mod rate_limit;
 pub mod remembered;
-pub mod token_commands;
 pub mod tokens;
 mod window;
 

@@ -1,5 +1,8 @@
 //! Password hashing: argon2id with the crate's default cost, PHC strings.
 
+/// Shortest password accepted.
+pub const MIN_PASSWORD: usize = 8;
+
 use std::sync::OnceLock;
 
 use argon2::password_hash::rand_core::OsRng;

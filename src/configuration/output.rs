@@ -72,15 +72,17 @@ fn default_timeout() -> HumanDuration {
     HumanDuration(std::time::Duration::from_secs(30))
 }
 
+/// An output's `mode` that is not an octal file mode.
+#[derive(Debug, thiserror::Error)]
+#[error("{0:?} is not an octal file mode such as \"0644\"")]
+pub struct InvalidMode(String);
+
 impl OutputSettings {
     /// The file mode as bits, or why it is not one.
-    pub fn mode_bits(&self) -> Result<u32, String> {
+    pub fn mode_bits(&self) -> Result<u32, InvalidMode> {
         match u32::from_str_radix(self.mode.trim_start_matches("0o"), 8) {
             Ok(bits) if bits <= 0o7777 => Ok(bits),
-            _ => Err(format!(
-                "{:?} is not an octal file mode such as \"0644\"",
-                self.mode
-            )),
+            _ => Err(InvalidMode(self.mode.clone())),
         }
     }
 

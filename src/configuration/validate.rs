@@ -240,11 +240,6 @@ impl Settings {
                     "template is set exactly when format = \"template\"".into(),
                 );
             }
-            // A template that does not compile stops the start (and
-            // check-config), naming its file and line.
-            if let Err(e) = crate::outputs::load_template(o) {
-                return fail(i, e.why);
-            }
         }
         Ok(())
     }

@@ -141,35 +141,51 @@ fn shown(value: &Value, expires_at: Option<&str>) -> String {
     text
 }
 
+/// Why an import was not prepared; shown to the user.
+#[derive(Debug, thiserror::Error)]
+enum Unprepared {
+    #[error("Pick the file's format: json, ndjson or csv.")]
+    NoFormat,
+    #[error("The file could not be read: {0}")]
+    Unreadable(format::ReadError),
+    #[error("{}", .0.message)]
+    Call(crate::rpc::RpcError),
+    #[error("The namespace's records could not be read: {0}")]
+    Current(crate::transfer::TransferError),
+}
+
+impl From<crate::rpc::RpcError> for Unprepared {
+    fn from(e: crate::rpc::RpcError) -> Self {
+        Unprepared::Call(e)
+    }
+}
+
 async fn prepare(
     state: &ConsoleState,
     user: &ConsoleUser,
     req: &HttpRequest,
     ns: &str,
     form: &ImportForm,
-) -> Result<Prepared, String> {
-    let fmt = parse_format(&form.format).ok_or("Pick the file's format: json, ndjson or csv.")?;
-    let records = format::read(fmt, form.data.as_bytes())
-        .map_err(|e| format!("The file could not be read: {e}"))?;
+) -> Result<Prepared, Unprepared> {
+    let fmt = parse_format(&form.format).ok_or(Unprepared::NoFormat)?;
+    let records = format::read(fmt, form.data.as_bytes()).map_err(Unprepared::Unreadable)?;
     // The revision first: data read after it is at least as new, so a
     // publish with it never overwrites a change it did not show.
     let found = state
         .call::<crate::records::Search>(user, req, json!({"namespace": ns, "limit": 1}))
-        .await
-        .map_err(|e| e.message)?;
+        .await?;
     let revision = found["revision"].as_i64().unwrap_or(0);
     let list = state
         .call::<crate::records::List>(user, req, json!([ns]))
-        .await
-        .map_err(|e| e.message)?;
+        .await?;
     let mut current = HashMap::new();
     for r in list.as_array().into_iter().flatten() {
         let key = r["key"].as_str().unwrap_or("").to_string();
         let text = shown(&r["value"], r["expires_at"].as_str());
         current.insert(key, text);
     }
-    let rows =
-        current_records(list.as_array().cloned().unwrap_or_default()).map_err(|e| e.to_string())?;
+    let rows = current_records(list.as_array().cloned().unwrap_or_default())
+        .map_err(Unprepared::Current)?;
     let plan = Plan::new(&rows, &records, form.replace.is_some());
     let schema = state.namespace_schema(user, req, ns).await;
     let violations = schema
@@ -197,7 +213,7 @@ pub async fn import(
     let path = format!("/console/ns/{ns}");
     let prepared = match prepare(&state, &user, &req, &ns, &form).await {
         Ok(p) => p,
-        Err(why) => return back_to(&path, "error", &why),
+        Err(why) => return back_to(&path, "error", &why.to_string()),
     };
     if form.step == "publish" {
         return publish(&state, &user, &req, &ns, &form, prepared).await;

@@ -8,6 +8,7 @@
 
 #[cfg(any(feature = "mysql", feature = "postgres"))]
 pub mod admin;
+mod credentials;
 mod digests;
 pub mod executor;
 mod expiry;

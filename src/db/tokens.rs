@@ -5,6 +5,7 @@
 
 use diesel::prelude::*;
 
+use super::credentials::bump_credentials;
 use super::records::{read_transaction, CREDENTIALS};
 use super::schema::{meta, tokens};
 use super::users::grants_of;
@@ -63,15 +64,6 @@ fn info_of(row: Row) -> TokenRow {
             last_used_us,
         },
     }
-}
-
-/// Marks users, grants or tokens changed (inside the caller's statement
-/// sequence; centers notice at their next revision check).
-pub fn bump_credentials(conn: &mut AnyConnection) -> QueryResult<()> {
-    with_conn!(conn, |c| diesel::update(meta::table.find(CREDENTIALS))
-        .set(meta::value.eq(meta::value + 1i64))
-        .execute(c))?;
-    Ok(())
 }
 
 /// Adds a token; `false` if the name is taken.

@@ -2,9 +2,9 @@
 
 use diesel::prelude::*;
 
+use super::credentials::bump_credentials;
 use super::schema::{grants, users};
 use super::sessions;
-use super::tokens::bump_credentials;
 use super::{with_conn, AnyConnection};
 use crate::domain::{Grants, Level, Scope};
 

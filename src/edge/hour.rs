@@ -7,9 +7,31 @@ use std::collections::VecDeque;
 
 use serde::Serialize;
 
-use super::state::PullOutcome;
-
 const MINUTE_US: i64 = 60_000_000;
+/// How a pull ended, as the history, the page and `/metrics` label it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PullOutcome {
+    /// Applied, or nothing had changed.
+    Ok,
+    /// No upstream answered.
+    Failed,
+    /// An upstream answered, but the data was not applied.
+    Refused,
+}
+
+impl PullOutcome {
+    pub const ALL: [PullOutcome; 3] = [PullOutcome::Ok, PullOutcome::Failed, PullOutcome::Refused];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            PullOutcome::Ok => "ok",
+            PullOutcome::Failed => "failed",
+            PullOutcome::Refused => "refused",
+        }
+    }
+}
+
 /// Minutes kept.
 pub const MINUTES: usize = 60;
 

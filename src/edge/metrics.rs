@@ -140,6 +140,6 @@ impl EdgeView {
             "Key lookups that found none.",
             misses,
         );
-        crate::outputs::render_metrics(&self.outputs, out);
+        crate::edge::outputs::render_metrics(&self.outputs, out);
     }
 }

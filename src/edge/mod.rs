@@ -9,8 +9,9 @@
 pub mod actors;
 pub mod hour;
 mod metrics;
+pub mod outputs;
 pub mod protocol;
-mod rows;
+pub(crate) mod rows;
 pub mod schedule;
 pub mod shard;
 pub mod snapshot;

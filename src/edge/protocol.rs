@@ -274,11 +274,10 @@ pub fn parse_changes(body: &[u8]) -> Result<Pulled, PullError> {
     }
 }
 
-pub use super::rows::parse_rows;
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::edge::rows::parse_rows;
 
     #[test]
     fn reads_changes() {

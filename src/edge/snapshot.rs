@@ -62,13 +62,20 @@ pub struct Snapshot {
 
 /// Decodes a snapshot file's bytes into `store` (each namespace whole);
 /// answers when its data was saved, or why it was not used.
-pub fn restore(bytes: &[u8], store: &super::store::EdgeStore) -> Result<i64, String> {
-    let snap = decode(bytes).map_err(|e| e.to_string())?;
+pub fn restore(bytes: &[u8], store: &super::store::EdgeStore) -> Result<i64, RestoreError> {
+    let snap = decode(bytes)?;
     let saved_us = snap.saved_us;
-    store
-        .apply(&snap.into_pulled(), None)
-        .map_err(|e| e.to_string())?;
+    store.apply(&snap.into_pulled(), None)?;
     Ok(saved_us)
+}
+
+/// Why a snapshot was not loaded into the store.
+#[derive(Debug, thiserror::Error)]
+pub enum RestoreError {
+    #[error(transparent)]
+    Snapshot(#[from] SnapshotError),
+    #[error(transparent)]
+    Apply(#[from] super::store::ApplyError),
 }
 
 impl Snapshot {

@@ -9,6 +9,7 @@ use actix::{Actor, Addr};
 
 use super::actors::cache::{CacheActor, SaveSnapshot};
 use super::actors::rpc_client::{RpcClient, UpstreamAuth};
+pub use super::actors::scheduler::Pace;
 use super::actors::scheduler::{Scheduler, TickNow};
 use super::snapshot;
 use super::state::{EdgeState, TickReport};
@@ -18,15 +19,6 @@ use super::upstreams::Upstreams;
 use super::PullError;
 use crate::configuration::{Settings, UpstreamUrl};
 use crate::domain::{hostname, is_loopback};
-
-/// Whether the scheduler pulls on its own timer or only when ticked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pace {
-    /// Every `client.interval` (and backoff after failures).
-    Timer,
-    /// Only on `EdgeHandle::tick` (tests drive the edge this way).
-    Ticked,
-}
 
 /// The running edge: its scheduler and cache actor, and the view the HTTP
 /// handlers read.
@@ -68,10 +60,10 @@ pub enum EdgeStartError {
     Client(#[from] reqwest::Error),
     #[error("client TLS: {0}")]
     Tls(#[from] crate::tls::client::ClientTlsError),
-    #[error("{0}")]
-    Credentials(String),
     #[error(transparent)]
-    Output(#[from] crate::outputs::OutputError),
+    Credentials(#[from] super::actors::rpc_client::TokenFileError),
+    #[error(transparent)]
+    Output(#[from] crate::edge::outputs::OutputError),
 }
 
 pub fn start(settings: &Settings, port: u16, pace: Pace) -> Result<EdgeHandle, EdgeStartError> {
@@ -90,8 +82,8 @@ pub fn start(settings: &Settings, port: u16, pace: Pace) -> Result<EdgeHandle, E
     // Applied changes, counted; 1 already when a snapshot loaded, so the
     // outputs render from it before the first pull.
     let changes = tokio::sync::watch::Sender::new(u64::from(store.fresh_at_us().is_some()));
-    let outputs = crate::outputs::start(&settings.output, store.clone(), &changes)?;
-    let auth = UpstreamAuth::from_settings(c).map_err(EdgeStartError::Credentials)?;
+    let outputs = crate::edge::outputs::start(&settings.output, store.clone(), &changes)?;
+    let auth = UpstreamAuth::from_settings(c)?;
     let cleartext = cleartext_credentials(&urls, &auth);
     let upstreams = Arc::new(Mutex::new(Upstreams::new(urls, c.upstream_cooldown.get())));
     for url in &cleartext {
@@ -163,7 +155,7 @@ fn load_snapshot(path: &Path, store: &EdgeStore, state: &Mutex<EdgeState>) {
             store.mark_fresh(saved_us);
             tracing::info!(path = %path.display(), entries = store.entries(), revision = store.revision(), "snapshot loaded");
         }
-        Err(e) => report(state, path, &e),
+        Err(e) => report(state, path, &e.to_string()),
     }
 }
 

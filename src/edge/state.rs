@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+pub use super::hour::PullOutcome;
 use super::store::ApplyError;
 use super::PullError;
 use crate::domain::format_timestamp;
@@ -38,30 +39,6 @@ pub struct PullSummary {
     pub deletes: usize,
     /// The revision the upstream refused, when the pull started over from 0.
     pub restarted_from: Option<i64>,
-}
-
-/// How a pull ended, as the history, the page and `/metrics` label it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum PullOutcome {
-    /// Applied, or nothing had changed.
-    Ok,
-    /// No upstream answered.
-    Failed,
-    /// An upstream answered, but the data was not applied.
-    Refused,
-}
-
-impl PullOutcome {
-    pub const ALL: [PullOutcome; 3] = [PullOutcome::Ok, PullOutcome::Failed, PullOutcome::Refused];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            PullOutcome::Ok => "ok",
-            PullOutcome::Failed => "failed",
-            PullOutcome::Refused => "refused",
-        }
-    }
 }
 
 /// One pull in the history.

@@ -30,7 +30,7 @@ pub struct EdgeView {
     /// clear: warned about at start and on the page.
     pub cleartext: Vec<String>,
     /// The `[[output]]` files rendered from the data.
-    pub outputs: crate::outputs::Statuses,
+    pub outputs: crate::edge::outputs::Statuses,
 }
 
 /// One namespace in `/api/status`.
@@ -91,7 +91,7 @@ pub struct StatusReport {
     /// Each upstream: last success, last error, cooling down.
     pub upstream_health: Vec<crate::edge::upstreams::UpstreamHealth>,
     /// Each `[[output]]`: renders, writes, failures, its last error.
-    pub outputs: Vec<crate::outputs::OutputStatus>,
+    pub outputs: Vec<crate::edge::outputs::OutputStatus>,
 }
 
 impl EdgeView {

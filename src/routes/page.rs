@@ -162,7 +162,7 @@ fn live(edge: &EdgeView, query: &PageQuery) -> Markup {
                 }
             }
         }
-        (crate::outputs::page::section(&report.outputs))
+        (crate::edge::outputs::page::section(&report.outputs))
         section.namespaces {
             h2 { "Namespaces" }
             nav.tabs {

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::error::RpcError;
 use super::jsonrpc::Params;
-use super::method::Spec;
+use super::registry::Spec;
 use crate::domain::{Namespace, RecordKey};
 
 /// Most rows one call of a listing method returns (`limit`).

@@ -9,45 +9,10 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 
 use super::args::Args;
-use super::registry::{Offered, Permission, Protocol, Ty};
+use super::registry::Protocol;
+pub use super::registry::Spec;
 use super::{CallError, Caller, RawJson, RpcError};
 use crate::domain::Namespace;
-
-/// Everything about a method but its body.
-#[derive(Debug)]
-pub struct Spec {
-    pub name: &'static str,
-    pub params: &'static [(&'static str, Ty)],
-    /// How many of `params` are required; the rest may be left out
-    /// (positionally from the end, or by name).
-    pub required: usize,
-    pub returns: Ty,
-    pub offered: Offered,
-    pub permission: Permission,
-    pub help: &'static str,
-}
-
-impl Spec {
-    /// `[return type, param types...]`, one signature per number of params
-    /// a call may pass.
-    pub fn signatures(&self) -> Vec<Vec<&'static str>> {
-        (self.required..=self.params.len())
-            .map(|n| {
-                std::iter::once(self.returns.xmlrpc_name())
-                    .chain(self.params[..n].iter().map(|(_, t)| t.xmlrpc_name()))
-                    .collect()
-            })
-            .collect()
-    }
-
-    pub fn offered_on(&self, protocol: Protocol) -> bool {
-        match (self.offered, protocol) {
-            (Offered::Both, _) => true,
-            (Offered::JsonOnly, p) => p == Protocol::Json,
-            (Offered::XmlOnly, p) => p == Protocol::Xml,
-        }
-    }
-}
 
 /// What a method's body runs with.
 pub struct Ctx<'a, C> {

@@ -1,6 +1,6 @@
-//! The words a method's `Spec` is written in: param and result types
-//! (`Ty`), the protocols (`Protocol`, `Offered`) and what a caller needs
-//! (`Permission`).
+//! A method's `Spec` (everything about it but its body) and the words it
+//! is written in: param and result types (`Ty`), the protocols
+//! (`Protocol`, `Offered`) and what a caller needs (`Permission`).
 
 use serde_json::Value;
 
@@ -78,4 +78,40 @@ pub enum Permission {
     WriteAll,
     /// An administrator (a user, never a token): tokens and users.
     Admin,
+}
+
+/// Everything about a method but its body.
+#[derive(Debug)]
+pub struct Spec {
+    pub name: &'static str,
+    pub params: &'static [(&'static str, Ty)],
+    /// How many of `params` are required; the rest may be left out
+    /// (positionally from the end, or by name).
+    pub required: usize,
+    pub returns: Ty,
+    pub offered: Offered,
+    pub permission: Permission,
+    pub help: &'static str,
+}
+
+impl Spec {
+    /// `[return type, param types...]`, one signature per number of params
+    /// a call may pass.
+    pub fn signatures(&self) -> Vec<Vec<&'static str>> {
+        (self.required..=self.params.len())
+            .map(|n| {
+                std::iter::once(self.returns.xmlrpc_name())
+                    .chain(self.params[..n].iter().map(|(_, t)| t.xmlrpc_name()))
+                    .collect()
+            })
+            .collect()
+    }
+
+    pub fn offered_on(&self, protocol: Protocol) -> bool {
+        match (self.offered, protocol) {
+            (Offered::Both, _) => true,
+            (Offered::JsonOnly, p) => p == Protocol::Json,
+            (Offered::XmlOnly, p) => p == Protocol::Xml,
+        }
+    }
 }

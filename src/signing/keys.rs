@@ -71,14 +71,18 @@ impl Signer {
     }
 }
 
+/// A verify key that is not `ed25519:` and 64 hex digits of a valid key.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid verify key {0:?}: expected \"ed25519:\" and 64 hex digits")]
+pub struct InvalidVerifyKey(String);
+
 /// A public key an edge trusts: `ed25519:` and 64 hex digits.
 #[derive(Clone, PartialEq, Eq)]
 pub struct VerifyKey(pub(super) VerifyingKey);
 
 impl VerifyKey {
-    pub fn parse(text: &str) -> Result<VerifyKey, String> {
-        let bad =
-            || format!("invalid verify key {text:?}: expected \"ed25519:\" and 64 hex digits");
+    pub fn parse(text: &str) -> Result<VerifyKey, InvalidVerifyKey> {
+        let bad = || InvalidVerifyKey(text.chars().take(80).collect());
         let hex = text.trim().strip_prefix("ed25519:").ok_or_else(bad)?;
         let bytes = super::unhex(hex).ok_or_else(bad)?;
         let bytes: [u8; 32] = bytes.try_into().map_err(|_| bad())?;

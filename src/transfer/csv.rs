@@ -3,7 +3,7 @@
 
 use std::io::BufRead;
 
-use super::format::{bad, ReadError};
+use super::read_error::{bad, ReadError};
 
 /// A CSV field, quoted when it holds a comma, quote or line break.
 pub(super) fn csv_field(s: &str) -> String {
@@ -46,14 +46,13 @@ impl<R: BufRead> CsvRows<R> {
             if row.is_empty() {
                 continue;
             }
-            return split_csv(row)
-                .map(|f| Some((start, f)))
-                .map_err(|m| bad(start, m));
+            return split_csv(row, start).map(|f| Some((start, f)));
         }
     }
 }
 
-fn split_csv(row: &str) -> Result<Vec<String>, String> {
+/// The fields of one record, which starts at `line`.
+fn split_csv(row: &str, line: usize) -> Result<Vec<String>, ReadError> {
     let mut fields = Vec::new();
     let mut chars = row.chars().peekable();
     loop {
@@ -68,7 +67,7 @@ fn split_csv(row: &str) -> Result<Vec<String>, String> {
                     }
                     Some('"') => break,
                     Some(c) => field.push(c),
-                    None => return Err("unterminated quoted field".into()),
+                    None => return Err(bad(line, "unterminated quoted field")),
                 }
             }
             match chars.next() {
@@ -77,7 +76,7 @@ fn split_csv(row: &str) -> Result<Vec<String>, String> {
                     return Ok(fields);
                 }
                 Some(',') => {}
-                Some(c) => return Err(format!("unexpected {c:?} after a quoted field")),
+                Some(c) => return Err(bad(line, format!("unexpected {c:?} after a quoted field"))),
             }
         } else {
             loop {

@@ -13,6 +13,8 @@ use std::io::{BufRead, Write};
 use serde_json::Value;
 
 use super::csv::{csv_field, CsvRows};
+use super::read_error::bad;
+pub use super::read_error::ReadError;
 use crate::domain::{format_timestamp, parse_rfc3339_us, RecordKey};
 
 /// One record of a file: key, value, and when it expires (µs since the
@@ -45,22 +47,6 @@ impl Format {
             "csv" => Some(Format::Csv),
             _ => None,
         }
-    }
-}
-
-/// Why a file could not be read; nothing was imported.
-#[derive(Debug, thiserror::Error)]
-pub enum ReadError {
-    #[error("line {line}: {message}")]
-    Bad { line: usize, message: String },
-    #[error(transparent)]
-    Io(#[from] std::io::Error),
-}
-
-pub(super) fn bad(line: usize, message: impl Into<String>) -> ReadError {
-    ReadError::Bad {
-        line,
-        message: message.into(),
     }
 }
 

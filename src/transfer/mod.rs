@@ -10,6 +10,7 @@
 
 mod csv;
 pub mod format;
+mod read_error;
 mod source;
 
 use std::io::{BufRead, Write};

@@ -7,7 +7,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 use super::{Role, Secret};
-use crate::auth::commands::MIN_PASSWORD;
+use crate::auth::password::MIN_PASSWORD;
 use crate::center::{db_failure, Center};
 use crate::db::executor::{AddUser, ListUsers, RemoveUser, UpdateUser};
 use crate::domain::{format_timestamp, now_us, Level, Principal, Scope, Username};

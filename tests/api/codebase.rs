@@ -6,33 +6,14 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use syncdict::configuration::Settings;
 
-/// Every `.rs` file under `dir`, with the code a build of the library sees:
-/// comment lines and everything from the first `#[cfg(test)]` on are left
-/// out, and so are `tests.rs` files.
+/// Every library file under `dir`, with the code a build of the library
+/// sees (`structure::source::sources`).
 fn library_code(dir: &Path) -> Vec<(PathBuf, String)> {
-    let mut files = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs")
-                && path.file_name().is_some_and(|n| n != "tests.rs")
-            {
-                let text = std::fs::read_to_string(&path).unwrap();
-                let code: String = text
-                    .split("#[cfg(test)]")
-                    .next()
-                    .unwrap()
-                    .lines()
-                    .filter(|l| !l.trim_start().starts_with("//"))
-                    .map(|l| format!("{l}\n"))
-                    .collect();
-                files.push((path, code));
-            }
-        }
-    }
+    let files: Vec<(PathBuf, String)> = crate::structure::source::sources()
+        .into_iter()
+        .map(|s| (src().join(&s.path), s.code))
+        .filter(|(path, _)| path.starts_with(dir))
+        .collect();
     assert!(!files.is_empty(), "no sources under {}", dir.display());
     files
 }

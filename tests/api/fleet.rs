@@ -53,7 +53,10 @@ fn row<'a>(list: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("{name} not in {list}"))
 }
 
-fn judged(judgement: &[syncdict::fleet::Judged], name: &str) -> syncdict::domain::EdgeState {
+fn judged(
+    judgement: &[syncdict::center::fleet_view::Judged],
+    name: &str,
+) -> syncdict::domain::EdgeState {
     judgement
         .iter()
         .find(|j| j.edge.name == name)

@@ -43,6 +43,7 @@ mod search;
 mod signed;
 mod signed_lists;
 mod slow_clients;
+mod structure;
 mod tls;
 mod tokens;
 mod transfer;

@@ -14,6 +14,18 @@ use crate::edge::protocol::{self, Pulled};
 use crate::edge::upstreams::Upstreams;
 use crate::edge::PullError;
 
+/// Why `client.token_file` gave no token.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenFileError {
+    #[error("client.token_file {}: {error}", .path.display())]
+    Unreadable {
+        path: std::path::PathBuf,
+        error: std::io::Error,
+    },
+    #[error("client.token_file {}: empty", .0.display())]
+    Empty(std::path::PathBuf),
+}
+
 /// How the edge identifies itself to its upstreams (credentials written
 /// in an upstream's URL win for that upstream).
 #[derive(Clone, Default)]
@@ -26,16 +38,19 @@ pub enum UpstreamAuth {
 
 impl UpstreamAuth {
     /// From `client.token`, `client.token_file` or `client.username`.
-    pub fn from_settings(c: &ClientSettings) -> Result<UpstreamAuth, String> {
+    pub fn from_settings(c: &ClientSettings) -> Result<UpstreamAuth, TokenFileError> {
         if let Some(token) = &c.token {
             return Ok(UpstreamAuth::Bearer(token.trim().to_string()));
         }
         if let Some(path) = &c.token_file {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("client.token_file {}: {e}", path.display()))?;
+            let text =
+                std::fs::read_to_string(path).map_err(|error| TokenFileError::Unreadable {
+                    path: path.clone(),
+                    error,
+                })?;
             let token = text.lines().next().unwrap_or("").trim().to_string();
             if token.is_empty() {
-                return Err(format!("client.token_file {}: empty", path.display()));
+                return Err(TokenFileError::Empty(path.clone()));
             }
             return Ok(UpstreamAuth::Bearer(token));
         }
@@ -301,7 +316,7 @@ async fn fetch(
                 (Pulled::unchanged(), Some(hash))
             } else {
                 let (key, value) = (&s.key_field, s.value_field.as_deref());
-                let mut pulled = protocol::parse_rows(&bytes, key, value, now_us())?;
+                let mut pulled = crate::edge::rows::parse_rows(&bytes, key, value, now_us())?;
                 for part in &mut pulled.parts {
                     part.namespace = s.method_namespace.clone();
                 }

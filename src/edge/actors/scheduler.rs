@@ -9,12 +9,20 @@ use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 
+/// Whether the scheduler pulls on its own timer or only when ticked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pace {
+    /// Every `client.interval` (and backoff after failures).
+    Timer,
+    /// Only on `EdgeHandle::tick` (tests drive the edge this way).
+    Ticked,
+}
+
 use super::cache::{Apply, CacheActor};
 use super::rpc_client::{Pull, RpcClient};
 use crate::configuration::{ClientSettings, PullMode};
 use crate::domain::now_us;
 use crate::edge::schedule::{Held, PullSchedule, Tick};
-use crate::edge::start::Pace;
 use crate::edge::state::{EdgeState, PullSummary, TickReport};
 use crate::edge::store::EdgeStore;
 use crate::edge::PullError;

@@ -3,9 +3,9 @@
 
 use std::io::Write;
 
-use super::commands::CommandError;
-use super::tokens;
-use crate::cli::{KeysAction, TokenAction};
+use super::cli::{KeysAction, TokenAction};
+use super::users::CommandError;
+use crate::auth::tokens;
 use crate::configuration::{HumanDuration, Settings};
 use crate::db::tokens::{TokenInfo, TokenScope};
 use crate::db::{self, DbError};

@@ -20,7 +20,7 @@ pub use check::render_output;
 pub use render::{render, RenderError, Template, View};
 pub use write::{run, temporary, WriteError};
 
-use crate::configuration::{OutputFormat, OutputSettings};
+use crate::configuration::{ConfigError, OutputFormat, OutputSettings};
 use crate::domain::{format_timestamp, now_us};
 use crate::edge::store::EdgeStore;
 
@@ -106,6 +106,17 @@ pub fn start(
 }
 
 /// The template of a `template` output, loaded and checked.
+/// Compiles every template output's template: one that does not stops the
+/// start (and `check-config`), naming its output, file and line.
+pub fn check_templates(outputs: &[OutputSettings]) -> Result<(), ConfigError> {
+    for (i, o) in outputs.iter().enumerate() {
+        if let Err(e) = load_template(o) {
+            return Err(ConfigError(format!("output[{i}]: {}", e.why)));
+        }
+    }
+    Ok(())
+}
+
 pub fn load_template(o: &OutputSettings) -> Result<Option<Template>, OutputError> {
     let fail = |why: String| OutputError {
         output: o.name(),

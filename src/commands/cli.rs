@@ -53,57 +53,12 @@ pub enum Command {
         params: Vec<String>,
     },
     /// Write a namespace to stdout as JSON ({key: value}), NDJSON or CSV.
-    Export {
-        #[arg(long, default_value = "default")]
-        namespace: String,
-        #[arg(long, value_enum, default_value = "json")]
-        format: Format,
-        /// The namespace as it was at this revision.
-        #[arg(long)]
-        at: Option<i64>,
-        /// A center's /RPC instead of the local database.
-        #[arg(long)]
-        url: Option<String>,
-        /// Basic credentials for --url (password from SYNCDICT_PASSWORD or a prompt).
-        #[arg(long)]
-        user: Option<String>,
-    },
+    Export(ExportArgs),
     /// Load a file into a namespace as one change set: prints what it adds,
     /// changes and removes; refused whole on bad input or a schema violation.
-    Import {
-        /// The file (`-`: standard input).
-        file: String,
-        #[arg(long)]
-        namespace: String,
-        /// The file's format; default from its extension (.json, .ndjson/.jsonl, .csv).
-        #[arg(long, value_enum)]
-        format: Option<Format>,
-        /// Also remove the namespace's keys the file lacks.
-        #[arg(long)]
-        replace: bool,
-        /// Create the namespace if it does not exist.
-        #[arg(long)]
-        create: bool,
-        /// Print what would change, change nothing.
-        #[arg(long)]
-        dry_run: bool,
-        #[arg(long)]
-        url: Option<String>,
-        #[arg(long)]
-        user: Option<String>,
-    },
+    Import(ImportArgs),
     /// Print the audit log: one line per committed revision.
-    Audit {
-        /// Entries after this revision (oldest first); default the newest.
-        #[arg(long)]
-        since: Option<i64>,
-        #[arg(long, default_value_t = 100)]
-        limit: i64,
-        #[arg(long)]
-        url: Option<String>,
-        #[arg(long)]
-        user: Option<String>,
-    },
+    Audit(AuditArgs),
     /// Manage the users that may call /RPC (writes need one with --write).
     User {
         #[command(subcommand)]
@@ -204,4 +159,61 @@ pub enum UserAction {
     },
     /// List users and their permissions.
     List,
+}
+
+/// `syncdict export`'s arguments.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ExportArgs {
+    #[arg(long, default_value = "default")]
+    pub namespace: String,
+    #[arg(long, value_enum, default_value = "json")]
+    pub format: Format,
+    /// The namespace as it was at this revision.
+    #[arg(long)]
+    pub at: Option<i64>,
+    /// A center's /RPC instead of the local database.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Basic credentials for --url (password from SYNCDICT_PASSWORD or a prompt).
+    #[arg(long)]
+    pub user: Option<String>,
+}
+
+/// `syncdict import`'s arguments.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ImportArgs {
+    /// The file (`-`: standard input).
+    pub file: String,
+    #[arg(long)]
+    pub namespace: String,
+    /// The file's format; default from its extension (.json, .ndjson/.jsonl, .csv).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Also remove the namespace's keys the file lacks.
+    #[arg(long)]
+    pub replace: bool,
+    /// Create the namespace if it does not exist.
+    #[arg(long)]
+    pub create: bool,
+    /// Print what would change, change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[arg(long)]
+    pub url: Option<String>,
+    #[arg(long)]
+    pub user: Option<String>,
+}
+
+/// `syncdict audit`'s arguments.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AuditArgs {
+    /// Entries after this revision (oldest first); default the newest.
+    #[arg(long)]
+    pub since: Option<i64>,
+    #[arg(long, default_value_t = 100)]
+    pub limit: i64,
+    #[arg(long)]
+    pub url: Option<String>,
+    #[arg(long)]
+    pub user: Option<String>,
 }

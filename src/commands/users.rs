@@ -2,8 +2,8 @@
 
 use std::io::BufRead;
 
-use super::password;
-use crate::cli::UserAction;
+use super::cli::UserAction;
+use crate::auth::password::{self, MIN_PASSWORD};
 use crate::configuration::Settings;
 use crate::db::{self, users, ConnectError, DbError};
 use crate::domain::{
@@ -40,9 +40,6 @@ pub enum CommandError {
     #[error("{0}")]
     Invalid(String),
 }
-
-/// Shortest password accepted.
-pub const MIN_PASSWORD: usize = 8;
 
 /// Runs one user command; `Ok` is the message to print.
 pub fn run(action: UserAction, settings: &Settings) -> Result<String, CommandError> {

@@ -14,9 +14,9 @@ pub enum WriteError {
     #[error("writing {path}: {why}")]
     Io { path: String, why: String },
     #[error("check_command refused the new file ({0}); the old file stays")]
-    Check(String),
+    Check(CommandFailed),
     #[error("command failed ({0})")]
-    Command(String),
+    Command(CommandFailed),
 }
 
 /// The temporary file an output is written to before the rename.
@@ -87,7 +87,7 @@ fn commit(tmp: &Path, path: &Path) -> std::io::Result<()> {
 
 /// Runs `command` with `sh -c`, killed after `timeout`; the error says
 /// how it ended and the start of what it printed.
-pub async fn run(command: &str, timeout: Duration) -> Result<(), String> {
+pub async fn run(command: &str, timeout: Duration) -> Result<(), CommandFailed> {
     let child = tokio::process::Command::new("sh")
         .arg("-c")
         .arg(command)
@@ -96,11 +96,11 @@ pub async fn run(command: &str, timeout: Duration) -> Result<(), String> {
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()
-        .map_err(|e| format!("cannot run sh: {e}"))?;
+        .map_err(|e| CommandFailed::Spawn(e.kind()))?;
     let output = match tokio::time::timeout(timeout, child.wait_with_output()).await {
         Ok(Ok(output)) => output,
-        Ok(Err(e)) => return Err(e.to_string()),
-        Err(_) => return Err(format!("killed after {timeout:?}")),
+        Ok(Err(e)) => return Err(CommandFailed::Wait(e.kind())),
+        Err(_) => return Err(CommandFailed::Killed(timeout)),
     };
     if output.status.success() {
         return Ok(());
@@ -111,5 +111,19 @@ pub async fn run(command: &str, timeout: Duration) -> Result<(), String> {
         &output.stderr
     });
     let said: String = said.trim().chars().take(200).collect();
-    Err(format!("{}: {said}", output.status))
+    Err(CommandFailed::Exit(output.status, said))
+}
+
+/// How an output's command failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CommandFailed {
+    #[error("cannot run sh: {0}")]
+    Spawn(std::io::ErrorKind),
+    #[error("{0}")]
+    Wait(std::io::ErrorKind),
+    #[error("killed after {0:?}")]
+    Killed(Duration),
+    /// Its exit status and the start of what it printed.
+    #[error("{0}: {1}")]
+    Exit(std::process::ExitStatus, String),
 }
