@@ -53,13 +53,28 @@ pub fn execute(command: Command, settings: Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `syncdict serve`: the application until a signal stops it.
+/// `syncdict serve`: the application until SIGTERM or SIGINT.
 fn serve(mut settings: Settings) -> anyhow::Result<()> {
     actix_web::rt::System::new().block_on(async move {
         crate::startup::open_files::prepare(&mut settings.server);
         let app = Application::build(settings).await?;
-        app.run_until_stopped()
+        app.run(stop_signal())
             .await
             .context("the HTTP server failed")
     })
+}
+
+/// The first SIGTERM or SIGINT: the only place signals become the
+/// application's shutdown.
+async fn stop_signal() {
+    use actix_web::rt::signal::unix::{signal, SignalKind};
+    match (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) {
+        (Ok(mut term), Ok(mut int)) => {
+            futures_util::future::select(Box::pin(term.recv()), Box::pin(int.recv())).await;
+        }
+        _ => std::future::pending().await,
+    }
 }

@@ -40,6 +40,18 @@ pub struct RpcMetrics {
     /// Per `Status`, in `Status::ALL` order.
     responses: [AtomicU64; Status::ALL.len()],
     request_seconds: Histogram,
+    /// Requests to `/RPC` being read or answered now (held ones included).
+    in_flight: AtomicU64,
+}
+
+/// One request to `/RPC` in flight, counted until it is dropped (answered
+/// or cancelled).
+pub struct InFlight<'a>(&'a AtomicU64);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl RpcMetrics {
@@ -54,6 +66,7 @@ impl RpcMetrics {
             call_seconds: (0..slots).map(|_| Histogram::default()).collect(),
             responses: Default::default(),
             request_seconds: Histogram::default(),
+            in_flight: AtomicU64::new(0),
         }
     }
 }
@@ -80,6 +93,12 @@ impl RpcMetrics {
         let index = call_index(slot, protocol, Outcome::of(code));
         self.calls[index].fetch_add(1, Ordering::Relaxed);
         self.call_seconds[slot].observe(took);
+    }
+
+    /// Counts a request to `/RPC` as in flight while the guard lives.
+    pub fn request_started(&self) -> InFlight<'_> {
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        InFlight(&self.in_flight)
     }
 
     /// Counts one HTTP request to `/RPC` answered with `status`.
@@ -149,6 +168,12 @@ impl RpcMetrics {
             "syncdict_rpc_request_duration_seconds",
             "",
             &self.request_seconds,
+        );
+        out.single(
+            "syncdict_rpc_requests_in_flight",
+            "gauge",
+            "Requests to the RPC endpoint being read or answered now, held ones included.",
+            self.in_flight.load(Ordering::Relaxed),
         );
     }
 }

@@ -42,6 +42,7 @@ pub async fn rpc(
     state: web::Data<RpcState>,
 ) -> HttpResponse {
     let started = std::time::Instant::now();
+    let _in_flight = state.center.metrics().request_started();
     // Refusals before the Content-Type is judged still answer in the
     // protocol the client asked for, when it can be told.
     let protocol = protocol_of(req.headers().get(header::CONTENT_TYPE))

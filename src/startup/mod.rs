@@ -4,6 +4,7 @@
 pub mod open_files;
 mod routes;
 
+use std::future::Future;
 use std::net::{SocketAddr, TcpListener};
 
 use actix_web::dev::Server;
@@ -107,6 +108,7 @@ impl Application {
             n => n,
         };
         server = server
+            .disable_signals()
             .workers(workers)
             .max_connections(s.max_connections.div_ceil(workers))
             .client_request_timeout(s.request_timeout.get());
@@ -148,11 +150,13 @@ impl Application {
         self.edge.clone()
     }
 
-    /// Serves until SIGTERM or SIGINT, then shuts down in order: the server
-    /// stops accepting and lets in-flight requests finish (actix-web's
-    /// graceful shutdown, 30 s at most), the edge writes its snapshot, and
-    /// the center's DB executors stop, closing the pooled connections.
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+    /// Serves until `shutdown` resolves, then shuts down in order: held
+    /// pulls answer at once, the server stops accepting and lets in-flight
+    /// requests finish (actix-web's graceful stop, 30 s at most), the edge
+    /// writes its snapshot, and the center's DB executors stop, closing the
+    /// pooled connections. `main` passes the first SIGTERM or SIGINT; tests
+    /// pass a channel.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + 'static) -> std::io::Result<()> {
         let Application {
             server,
             center,
@@ -160,19 +164,20 @@ impl Application {
             reloader,
             ..
         } = self;
-        // SIGTERM/SIGINT: held pulls answer at once, so the graceful stop
-        // (which waits for in-flight requests) does not wait for them.
-        let release = center.as_ref().map(|c| {
-            let holds = c.center.holds_handle();
-            actix_web::rt::spawn(async move {
-                crate::startup::stop_signal().await;
+        let handle = server.handle();
+        let holds = center.as_ref().map(|c| c.center.holds_handle());
+        let stopping = actix_web::rt::spawn(async move {
+            shutdown.await;
+            tracing::info!("stopping");
+            // Held pulls answer now, so the graceful stop (which waits for
+            // in-flight requests) does not wait for their holds.
+            if let Some(holds) = holds {
                 holds.release_all();
-            })
+            }
+            handle.stop(true).await;
         });
         let served = server.await;
-        if let Some(release) = release {
-            release.abort();
-        }
+        stopping.abort();
         if let Some(reloader) = reloader {
             reloader.abort();
         }
@@ -187,20 +192,6 @@ impl Application {
         }
         tracing::info!("stopped");
         served
-    }
-}
-
-/// The first SIGTERM or SIGINT (as the HTTP server stops on).
-async fn stop_signal() {
-    use actix_web::rt::signal::unix::{signal, SignalKind};
-    match (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) {
-        (Ok(mut term), Ok(mut int)) => {
-            futures_util::future::select(Box::pin(term.recv()), Box::pin(int.recv())).await;
-        }
-        _ => std::future::pending().await,
     }
 }
 

@@ -120,8 +120,13 @@ impl TestAppBuilder {
         let address = format!("{scheme}://127.0.0.1:{}", app.port());
         let (maintenance, edge, center) = (app.maintenance(), app.edge(), app.center());
         let certificates = app.certificates();
-        actix_web::rt::spawn(app.run_until_stopped());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let running = actix_web::rt::spawn(app.run(async move {
+            let _ = stopped.await;
+        }));
         Some(TestApp {
+            stop: Some(stop),
+            running: Some(running),
             address,
             client: reqwest::Client::new(),
             maintenance,
@@ -164,6 +169,10 @@ pub struct TestApp {
     pub snapshot: Option<PathBuf>,
     /// With HTTPS: the certificate served (tests reload it).
     pub certificates: Option<std::sync::Arc<syncdict::tls::server::CertificateStore>>,
+    /// Sends the app's shutdown.
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    /// The app's `run`, done once it has stopped.
+    running: Option<actix_web::rt::task::JoinHandle<std::io::Result<()>>>,
     _db: Option<TestDb>,
 }
 
@@ -176,6 +185,22 @@ impl Drop for TestApp {
 }
 
 impl TestApp {
+    /// Starts the app's shutdown (as SIGTERM does for `syncdict serve`).
+    pub fn begin_stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+
+    /// Stops the app and waits until it has: in-flight requests answered,
+    /// the snapshot written, the database connections closed.
+    pub async fn stop(&mut self) {
+        self.begin_stop();
+        if let Some(running) = self.running.take() {
+            running.await.expect("run ended").expect("served");
+        }
+    }
+
     /// A SQLite center with a fresh database, unless told otherwise.
     pub fn builder() -> TestAppBuilder {
         TestAppBuilder {
