@@ -19,7 +19,7 @@ fn chromium_present() -> bool {
 
 /// The DOM of `url` after its scripts ran, as headless Chromium renders it.
 async fn rendered(url: String) -> String {
-    let profile = std::env::temp_dir().join(crate::helpers::unique_name());
+    let profile = crate::helpers::Scratch::new();
     let out = actix_web::rt::task::spawn_blocking(move || {
         std::process::Command::new(CHROMIUM)
             .args([

@@ -1,12 +1,11 @@
 //! An edge failing over between two real center processes on one MariaDB
 //! or PostgreSQL database, and returning to the first when it comes back.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::helpers::{eventually, free_port, unique_name, Backend, TestDb};
+use crate::helpers::{eventually, free_port, Backend, TestDb};
 use crate::processes::{call, center, get, reachable, Process};
 
 /// Two centers on one database, an edge listing both: the first is killed
@@ -17,8 +16,7 @@ async fn edge_fails_over_between_centers(backend: Backend) {
         return;
     };
     let url = db.url.connection_string().to_string();
-    let dir: PathBuf = std::env::temp_dir().join(unique_name());
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::helpers::Scratch::new();
     let (a_port, b_port, edge_port) = (free_port(), free_port(), free_port());
     let rpc = |port: u16| format!("http://127.0.0.1:{port}/RPC");
     let mut a = center(&dir, a_port, &url);
@@ -115,7 +113,6 @@ async fn edge_fails_over_between_centers(backend: Backend) {
     let list_a = call(a_port, "records.list", &[]);
     let list_b = call(b_port, "records.list", &[]);
     assert_eq!(list_a, list_b);
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 crate::on_backends!(server: edge_fails_over_between_centers);

@@ -1,21 +1,17 @@
 //! The binary's start-up: bad settings stop it with one line and exit code 2.
 
-use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use crate::helpers::unique_name;
-
 /// A scratch directory with an optional Settings.toml.
-fn scratch(settings: Option<&str>) -> PathBuf {
-    let dir = std::env::temp_dir().join(unique_name());
-    std::fs::create_dir_all(&dir).unwrap();
+fn scratch(settings: Option<&str>) -> crate::helpers::Scratch {
+    let dir = crate::helpers::Scratch::new();
     if let Some(text) = settings {
         std::fs::write(dir.join("Settings.toml"), text).unwrap();
     }
     dir
 }
 
-fn syncdict(dir: &PathBuf, args: &[&str], env: &[(&str, &str)]) -> Output {
+fn syncdict(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_syncdict"));
     command.current_dir(dir).args(args).env_remove("RUST_LOG");
     for (k, v) in env {
@@ -235,14 +231,13 @@ fn migrate_creates_the_sqlite_store() {
         &[("SYNCDICT__DATABASE__URL", "sqlite://fresh.db")],
     );
     assert!(again.status.success(), "migrate is idempotent");
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
 fn call_explains_its_failures() {
     let dir = scratch(None);
-    let closed = crate::helpers::free_port();
-    let url = format!("http://127.0.0.1:{closed}/RPC");
+    let closed = crate::helpers::ClosedPort::new();
+    let url = format!("http://127.0.0.1:{}/RPC", closed.port);
     let out = syncdict(
         &dir,
         &[
@@ -319,7 +314,6 @@ fn user_commands_manage_users() {
     assert!(user(&["remove", "bob"], "").0);
     let (ok, out) = user(&["remove", "bob"], "");
     assert!(!ok && out.contains("no user bob"), "{out}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -126,9 +126,12 @@ async fn upstream_failures_keep_the_last_good_data() {
 
 #[actix_web::test]
 async fn a_second_upstream_takes_over() {
-    let dead = crate::helpers::free_port();
+    let dead = crate::helpers::ClosedPort::new();
     let upstream = Upstream::start(Upstream::rows(json!([{"name": "a"}]))).await;
-    let upstreams = vec![format!("http://127.0.0.1:{dead}/RPC"), upstream.url.clone()];
+    let upstreams = vec![
+        format!("http://127.0.0.1:{}/RPC", dead.port),
+        upstream.url.clone(),
+    ];
     let edge = method_edge(&upstream).upstreams(upstreams).spawn().await;
     assert_eq!(edge.tick().await, TickReport::Applied);
     assert_eq!(edge.status().await["upstream_in_use"], upstream.url);

@@ -168,7 +168,8 @@ crate::on_backends!(
 /// Nothing listens on the port: every call answers fast, the server stays up.
 #[actix_web::test]
 async fn unreachable_server_answers_database_unavailable() {
-    let closed = crate::helpers::free_port();
+    let refusing = crate::helpers::ClosedPort::new();
+    let closed = refusing.port;
     let url = if cfg!(feature = "postgres") {
         format!("postgres://postgres@127.0.0.1:{closed}/test")
     } else if cfg!(feature = "mysql") {

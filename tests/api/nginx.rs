@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::helpers::{eventually, free_port, in_ci, unique_name, TestApp};
+use crate::helpers::{eventually, free_port, in_ci, TestApp};
 
 const NGINX: &str = "/usr/sbin/nginx";
 const LUA_MODULE: &str = "/usr/lib/nginx/modules/ngx_http_lua_module.so";
@@ -43,8 +43,7 @@ async fn an_nginx_lua_edge_of_the_original_design_serves_syncdict_data() {
         .put("route \"b\"", json!({"to": ["10.0.0.2"], "weight": 3}))
         .await;
 
-    let dir = std::env::temp_dir().join(unique_name());
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::helpers::Scratch::new();
     let port = free_port();
     let center_port = center.address.rsplit(':').next().unwrap();
     let cpath = format!("{};;", CJSON.replace("cjson.so", "?.so"));
@@ -93,5 +92,4 @@ async fn an_nginx_lua_edge_of_the_original_design_serves_syncdict_data() {
         get("10.0.0.1").await == Some(json!("allow"))
     })
     .await;
-    let _ = std::fs::remove_dir_all(dir);
 }

@@ -11,12 +11,10 @@ use syncdict::configuration::{HumanDuration, OutputFormat, OutputSettings};
 use syncdict::domain::Namespace;
 use syncdict::edge::state::TickReport;
 
-use crate::helpers::{eventually, free_port, unique_name, TestApp};
+use crate::helpers::{eventually, TestApp};
 
-fn scratch() -> PathBuf {
-    let dir = std::env::temp_dir().join(unique_name());
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn scratch() -> crate::helpers::Scratch {
+    crate::helpers::Scratch::new()
 }
 
 fn output(path: PathBuf, format: OutputFormat) -> OutputSettings {
@@ -215,7 +213,8 @@ async fn a_restarted_edge_renders_from_its_snapshot_with_the_center_down() {
     // The same host restarted (a test app removes its snapshot when dropped).
     let kept = dir.join("kept.snapshot");
     std::fs::copy(&snapshot, &kept).unwrap();
-    let closed = format!("http://127.0.0.1:{}/RPC", free_port());
+    let refusing = crate::helpers::ClosedPort::new();
+    let closed = format!("http://127.0.0.1:{}/RPC", refusing.port);
     let o = output(dir.join("routes.json"), OutputFormat::Json);
     let _second = edge_with(closed, vec![o], Some(kept)).await;
     let text = file_when(&dir.join("routes.json"), |t| t.contains("route")).await;

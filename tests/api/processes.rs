@@ -1,13 +1,13 @@
 //! End to end with two real processes: a center and an edge, as a user runs
 //! them, killed and restarted.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::helpers::{eventually, free_port, unique_name};
+use crate::helpers::{eventually, free_port};
 
 /// A syncdict process, killed when dropped.
 pub struct Process {
@@ -162,8 +162,7 @@ pub async fn reachable(port: u16) -> bool {
 
 #[actix_web::test]
 async fn center_and_edge_processes() {
-    let dir: PathBuf = std::env::temp_dir().join(unique_name());
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::helpers::Scratch::new();
     let (center_port, edge_port) = (free_port(), free_port());
     add_writer(&dir);
     let mut the_center = center(&dir, center_port, "sqlite://center.db");
@@ -242,15 +241,13 @@ async fn center_and_edge_processes() {
     })
     .await;
     the_edge.kill();
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// A failed login is logged with the user name, never the password or the
 /// Authorization header, even at debug level.
 #[actix_web::test]
 async fn secrets_never_reach_the_log() {
-    let dir: PathBuf = std::env::temp_dir().join(unique_name());
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::helpers::Scratch::new();
     add_writer(&dir);
     let port = free_port();
     let mut center = Process::start(
@@ -321,7 +318,6 @@ async fn secrets_never_reach_the_log() {
     for secret in ["hunter2-guess", password, "dGVzdGVy", "Basic "] {
         assert!(!logged.contains(secret), "{secret:?} leaked into the log");
     }
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// Credentials written in an upstream URL are used, and never shown: not in
@@ -329,8 +325,7 @@ async fn secrets_never_reach_the_log() {
 /// `check-config`.
 #[actix_web::test]
 async fn upstream_url_credentials_are_used_and_never_shown() {
-    let dir: PathBuf = std::env::temp_dir().join(unique_name());
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::helpers::Scratch::new();
     add_writer(&dir);
     let (center_port, edge_port) = (free_port(), free_port());
     let _center = Process::start(
@@ -390,5 +385,4 @@ async fn upstream_url_credentials_are_used_and_never_shown() {
     );
     assert!(!shown.contains(password), "the password leaked");
     assert!(!shown.contains(&format!("{user}:")), "the userinfo leaked");
-    let _ = std::fs::remove_dir_all(dir);
 }

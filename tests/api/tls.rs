@@ -13,7 +13,7 @@ use crate::helpers::{unique_name, TestApp};
 
 /// A private CA, writing what it issues into a scratch directory.
 struct Pki {
-    dir: PathBuf,
+    dir: crate::helpers::Scratch,
     issuer: Issuer<'static, KeyPair>,
     /// The CA certificate (PEM file).
     ca_file: PathBuf,
@@ -21,8 +21,7 @@ struct Pki {
 
 impl Pki {
     fn new() -> Pki {
-        let dir = std::env::temp_dir().join(unique_name());
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = crate::helpers::Scratch::new();
         let key = KeyPair::generate().unwrap();
         let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
         params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -62,12 +61,6 @@ impl Pki {
         std::fs::write(&crt, cert.pem()).unwrap();
         std::fs::write(&pem, key.serialize_pem()).unwrap();
         (crt, pem)
-    }
-}
-
-impl Drop for Pki {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 

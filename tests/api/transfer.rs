@@ -22,8 +22,7 @@ async fn syncdict(app: &TestApp, args: &[&str], stdin: Option<&[u8]>) -> Output 
 
 fn run(url: &str, args: &[String], stdin: Option<&[u8]>) -> Output {
     use std::io::Write;
-    let dir = std::env::temp_dir().join(unique_name());
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::helpers::Scratch::new();
     let mut child = Command::new(env!("CARGO_BIN_EXE_syncdict"))
         .current_dir(&dir)
         .args(args)
@@ -39,8 +38,9 @@ fn run(url: &str, args: &[String], stdin: Option<&[u8]>) -> Output {
     let mut input = child.stdin.take().unwrap();
     input.write_all(stdin.unwrap_or_default()).unwrap();
     drop(input);
+    // The directory lives until the command has run.
     let out = child.wait_with_output().unwrap();
-    let _ = std::fs::remove_dir_all(dir);
+    drop(dir);
     out
 }
 
