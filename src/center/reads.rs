@@ -11,7 +11,8 @@ use super::read_cache::{ChangesReply, DeltaKey};
 use super::signed::signature_member;
 use super::{db_failure, to_record, to_records, Center, ListSnapshot};
 use crate::db::executor::{CurrentRevision, GetChanges, ListRecords};
-use crate::domain::{net_change, Namespace, NetChange, Record, StoredRecord};
+use crate::db::records::ChangeRows;
+use crate::domain::{net_change, Namespace, NetChange, Record};
 use crate::rpc::{CallError, RawJson};
 use crate::signing::Signed;
 
@@ -187,28 +188,53 @@ impl Center {
         }
         self.cache.confirm_revision(found.revision, Instant::now());
         if found.full {
-            let mut lists = Vec::with_capacity(names.len());
-            for ns in names {
-                let rows: Vec<&StoredRecord> = found
-                    .rows
-                    .iter()
-                    .filter(|r| r.namespace == ns.as_str())
-                    .collect();
-                let records: Vec<Record> =
-                    rows.into_iter().map(to_record).collect::<Result<_, _>>()?;
-                let signed = found
-                    .digests
-                    .iter()
-                    .find(|(name, _)| name == ns.as_str())
-                    .and_then(|(name, state)| self.sign(name, state));
-                let list = ListSnapshot::new(found.revision, RawJson::of(&records))
-                    .signed(ns.as_str(), signed);
-                self.cache
-                    .store_list(ns.clone(), list.clone(), Instant::now());
-                lists.push(list);
-            }
+            let lists = self.full_lists(&found, names)?;
             return Ok(full_reply(found.revision, names, &lists, original));
         }
+        let delta = self.delta(since, &found, names, original)?;
+        self.cache
+            .store_delta(key.clone(), found.revision, delta.clone());
+        Ok(delta)
+    }
+
+    /// Each namespace's whole list from a full `found`, signed and kept in
+    /// the read cache.
+    fn full_lists(
+        &self,
+        found: &ChangeRows,
+        names: &[Namespace],
+    ) -> Result<Vec<ListSnapshot>, CallError> {
+        let mut lists = Vec::with_capacity(names.len());
+        for ns in names {
+            let records: Vec<Record> = found
+                .rows
+                .iter()
+                .filter(|r| r.namespace == ns.as_str())
+                .map(to_record)
+                .collect::<Result<_, _>>()?;
+            let signed = found
+                .digests
+                .iter()
+                .find(|(name, _)| name == ns.as_str())
+                .and_then(|(name, state)| self.sign(name, state));
+            let list = ListSnapshot::new(found.revision, RawJson::of(&records))
+                .signed(ns.as_str(), signed);
+            self.cache
+                .store_list(ns.clone(), list.clone(), Instant::now());
+            lists.push(list);
+        }
+        Ok(lists)
+    }
+
+    /// The net change after `since` in `found`'s rows, per namespace (the
+    /// `original` form: the `default` namespace's alone).
+    fn delta(
+        &self,
+        since: i64,
+        found: &ChangeRows,
+        names: &[Namespace],
+        original: bool,
+    ) -> Result<ChangesReply, CallError> {
         let mut parts: BTreeMap<&str, Part> = names
             .iter()
             .map(|n| (n.as_str(), Part::default()))
@@ -231,7 +257,7 @@ impl Center {
         let changed = parts
             .values()
             .any(|p| !p.upserts.is_empty() || !p.deletes.is_empty());
-        let delta = if original {
+        let json = if original {
             let part = parts.remove(Namespace::DEFAULT).unwrap_or_default();
             RawJson::of(&Changes {
                 revision: found.revision,
@@ -247,14 +273,11 @@ impl Center {
                 namespaces: parts,
             })
         };
-        let delta = ChangesReply {
-            json: delta,
+        Ok(ChangesReply {
+            json,
             changed,
             revision: found.revision,
-        };
-        self.cache
-            .store_delta(key.clone(), found.revision, delta.clone());
-        Ok(delta)
+        })
     }
 }
 

@@ -120,7 +120,7 @@ pub async fn start(
     let (db, executors) = DbExecutor::start(
         pool.clone(),
         settings.database.pool_size as usize,
-        s.keep_history,
+        crate::domain::History::from(s.keep_history),
     );
     let cache = Arc::new(ReadCache::new(
         settings.server.revision_check_interval.get(),

@@ -7,7 +7,8 @@ use crate::auth::password::{self, MIN_PASSWORD};
 use crate::configuration::Settings;
 use crate::db::{self, users, ConnectError, DbError};
 use crate::domain::{
-    format_timestamp, now_us, InvalidNamespace, InvalidUsername, Level, Scope, Username,
+    format_timestamp, now_us, Admin, InvalidNamespace, InvalidUsername, Level, Role, RoleFlags,
+    Scope, Username,
 };
 
 /// Why a user command did nothing; printed as is.
@@ -53,18 +54,20 @@ pub fn run(action: UserAction, settings: &Settings) -> Result<String, CommandErr
         } => {
             let name = Username::parse(&name)?;
             let hash = password::hash(&read_password(password_stdin)?)?;
-            let level = level(write || admin);
-            let added = users::add(&mut conn, &name, &hash, level, admin, now_us())
-                .map_err(DbError::from)?;
+            let role = Role::from(RoleFlags { write, admin });
+            let added =
+                users::add(&mut conn, &name, &hash, role, now_us()).map_err(DbError::from)?;
+            let level = role.level().label();
             match added {
-                true if admin => Ok(format!("user {name} added (admin, *={})", level.label())),
-                true => Ok(format!("user {name} added (*={})", level.label())),
+                true if admin => Ok(format!("user {name} added (admin, *={level})")),
+                true => Ok(format!("user {name} added (*={level})")),
                 false => Err(CommandError::Exists(name)),
             }
         }
         UserAction::Admin { name, off } => {
             let name = Username::parse(&name)?;
-            match users::set_admin(&mut conn, &name, !off).map_err(DbError::from)? {
+            let admin = Admin::from(!off);
+            match users::set_admin(&mut conn, &name, admin).map_err(DbError::from)? {
                 true if off => Ok(format!("user {name} is no longer an administrator")),
                 true => Ok(format!("user {name} is an administrator")),
                 false => Err(CommandError::NoSuchUser(name)),

@@ -186,7 +186,7 @@ async fn prepare(
     }
     let rows = current_records(list.as_array().cloned().unwrap_or_default())
         .map_err(Unprepared::Current)?;
-    let plan = Plan::new(&rows, &records, form.replace.is_some());
+    let plan = Plan::new(&rows, &records, form.replace.is_some().into());
     let schema = state.namespace_schema(user, req, ns).await;
     let violations = schema
         .and_then(|s| ValueSchema::compile(&s).ok())

@@ -138,7 +138,7 @@ impl From<DieselError> for Abort {
 pub fn delete(
     conn: &mut AnyConnection,
     ns: &Namespace,
-    force: bool,
+    force: crate::domain::Force,
     origin: &WriteOrigin,
     now_us: i64,
 ) -> QueryResult<Deleted> {
@@ -153,7 +153,7 @@ pub fn delete(
         let Some(records) = live else {
             return Err(Abort::Stop(Deleted::NotFound));
         };
-        if records > 0 && !force {
+        if records > 0 && force == crate::domain::Force::IfEmpty {
             return Err(Abort::Stop(Deleted::NotEmpty { records }));
         }
         diesel::delete(records::table.filter(records::namespace.eq(name))).execute(c)?;

@@ -6,7 +6,7 @@ use super::credentials::bump_credentials;
 use super::schema::{grants, users};
 use super::sessions;
 use super::{with_conn, AnyConnection};
-use crate::domain::{Grants, Level, Scope};
+use crate::domain::{Admin, Grants, Level, Role, Scope};
 
 /// A user as `syncdict user list` shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,8 +34,7 @@ pub fn add(
     conn: &mut AnyConnection,
     username: &str,
     hash: &str,
-    level: Level,
-    admin: bool,
+    role: Role,
     now_us: i64,
 ) -> QueryResult<bool> {
     if find(conn, username)?.is_some() {
@@ -46,10 +45,10 @@ pub fn add(
             users::username.eq(username),
             users::password_hash.eq(hash),
             users::created_at_us.eq(now_us),
-            users::admin.eq(admin),
+            users::admin.eq(role.admin() == Admin::Yes),
         ))
         .execute(c))?;
-    grant(conn, username, &Scope::All, level)?;
+    grant(conn, username, &Scope::All, role.level())?;
     Ok(true)
 }
 
@@ -104,9 +103,9 @@ pub fn set_password(conn: &mut AnyConnection, username: &str, hash: &str) -> Que
 }
 
 /// Makes `username` an administrator or not; `false` if there is no such user.
-pub fn set_admin(conn: &mut AnyConnection, username: &str, admin: bool) -> QueryResult<bool> {
+pub fn set_admin(conn: &mut AnyConnection, username: &str, admin: Admin) -> QueryResult<bool> {
     let changed = with_conn!(conn, |c| diesel::update(users::table.find(username))
-        .set(users::admin.eq(admin))
+        .set(users::admin.eq(admin == Admin::Yes))
         .execute(c))?;
     bump_credentials(conn)?;
     Ok(changed > 0)
@@ -138,7 +137,8 @@ pub fn list(conn: &mut AnyConnection) -> QueryResult<Vec<UserInfo>> {
         .into_iter()
         .map(|(username, created_at_us, admin)| {
             let mine = rows.iter().filter(|r| r.0 == username);
-            let grants = grants_of(mine.map(|(_, ns, w)| (ns.as_str(), *w))).with_admin(admin);
+            let grants =
+                grants_of(mine.map(|(_, ns, w)| (ns.as_str(), *w))).with_admin(Admin::from(admin));
             UserInfo {
                 username,
                 grants,
@@ -162,6 +162,7 @@ pub fn find(conn: &mut AnyConnection, username: &str) -> QueryResult<Option<(Str
         .filter(grants::username.eq(username))
         .select((grants::namespace, grants::can_write))
         .load(c))?;
-    let grants = grants_of(rows.iter().map(|(ns, w)| (ns.as_str(), *w))).with_admin(admin);
+    let grants =
+        grants_of(rows.iter().map(|(ns, w)| (ns.as_str(), *w))).with_admin(Admin::from(admin));
     Ok(Some((hash, grants)))
 }

@@ -16,7 +16,9 @@ use super::records::{insert_audit, take_revision, write_transaction, RecordRow, 
 use super::schema::{audit, history, meta, namespaces, records};
 pub use super::schema_cache::SchemaCache;
 use super::AnyConnection;
-use crate::domain::{after_put, Applied, InvalidExpiry, StoredRecord, Write, MAX_VIOLATIONS};
+use crate::domain::{
+    after_put, Applied, History, InvalidExpiry, StoredRecord, Write, MAX_VIOLATIONS,
+};
 use crate::signing::LtHash;
 
 /// Rows per multi-row statement (the bound parameters stay far below every
@@ -81,13 +83,13 @@ struct NewRecord<'a> {
 }
 
 /// Commits `write` whole at one new revision, or refuses it whole; with
-/// `keep_history`, with its history rows and audit row.
+/// `history`, with its history rows and audit row.
 pub fn apply(
     conn: &mut AnyConnection,
     write: &Write,
     schemas: &mut SchemaCache,
     now_us: i64,
-    keep_history: bool,
+    history: History,
 ) -> QueryResult<Result<Applied, Refused>> {
     let ns = write.namespace.as_str();
     let values: Vec<String> = write
@@ -276,7 +278,7 @@ pub fn apply(
                 namespaces::digest.eq(digest.map(|d| d.to_bytes())),
             ))
             .execute(c)?;
-        if keep_history {
+        if history == History::Kept {
             insert_audit!(c, revision, now_us, write.origin, ns, entries.len() as i64);
         }
         Ok(Applied {

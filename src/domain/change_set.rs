@@ -79,3 +79,28 @@ pub struct Applied {
     pub upserts: usize,
     pub deletes: usize,
 }
+
+/// Whether writes keep history and audit rows (`server.keep_history`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum History {
+    Kept,
+    Off,
+}
+
+impl From<bool> for History {
+    fn from(keep: bool) -> History {
+        match keep {
+            true => History::Kept,
+            false => History::Off,
+        }
+    }
+}
+
+/// Whether deleting a namespace that has records deletes them with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Force {
+    /// Refuse while it has records.
+    IfEmpty,
+    /// Delete its records with it.
+    WithRecords,
+}

@@ -66,8 +66,11 @@ impl Grants {
     }
 
     /// These grants, of an administrator or not.
-    pub fn with_admin(self, admin: bool) -> Grants {
-        Grants { admin, ..self }
+    pub fn with_admin(self, admin: Admin) -> Grants {
+        Grants {
+            admin: admin == Admin::Yes,
+            ..self
+        }
     }
 
     /// Manages users, tokens and namespaces.
@@ -153,6 +156,68 @@ impl Grants {
             "none".to_string()
         } else {
             parts.join(" ")
+        }
+    }
+}
+
+/// Whether a user manages users, tokens and namespaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admin {
+    Yes,
+    No,
+}
+
+impl From<bool> for Admin {
+    fn from(admin: bool) -> Admin {
+        match admin {
+            true => Admin::Yes,
+            false => Admin::No,
+        }
+    }
+}
+
+/// What a new user may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Reads every namespace.
+    Reader,
+    /// Reads and writes every namespace.
+    Writer,
+    /// Writes, and manages users and tokens.
+    Administrator,
+}
+
+/// A role as flags give it (`--write`, `--admin`; `users.add`'s `write`
+/// and `admin`): `admin` wins, then `write`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoleFlags {
+    pub write: bool,
+    pub admin: bool,
+}
+
+impl From<RoleFlags> for Role {
+    fn from(flags: RoleFlags) -> Role {
+        match (flags.write, flags.admin) {
+            (_, true) => Role::Administrator,
+            (true, false) => Role::Writer,
+            (false, false) => Role::Reader,
+        }
+    }
+}
+
+impl Role {
+    /// Its grant on every namespace.
+    pub fn level(self) -> Level {
+        match self {
+            Role::Reader => Level::Read,
+            Role::Writer | Role::Administrator => Level::Write,
+        }
+    }
+
+    pub fn admin(self) -> Admin {
+        match self {
+            Role::Administrator => Admin::Yes,
+            Role::Reader | Role::Writer => Admin::No,
         }
     }
 }

@@ -14,13 +14,13 @@ mod selection;
 mod username;
 mod value_schema;
 
-pub use change_set::{Applied, ChangeSet, Write, WriteOrigin};
+pub use change_set::{Applied, ChangeSet, Force, History, Write, WriteOrigin};
 pub use expiry::{parse_rfc3339_us, Expiry, InvalidExpiry, MAX_EXPIRES_IN};
 pub use fleet::{
     DigestReport, EdgeHello, EdgeName, EdgeSeen, EdgeState, InvalidEdgeName, ShortText,
     DIGEST_HEADER, EDGE_HEADER,
 };
-pub use grants::{Grants, Level, Scope};
+pub use grants::{Admin, Grants, Level, Role, RoleFlags, Scope};
 pub use host::{hostname, is_loopback};
 pub use namespace::{InvalidNamespace, Namespace, MAX_NAMESPACE};
 pub use percent::percent_decode;

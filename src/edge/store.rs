@@ -173,13 +173,17 @@ impl EdgeStore {
     /// as a hit or a miss.
     pub fn get(&self, namespace: &Namespace, key: &str, now_us: i64) -> Option<EntryRef> {
         let found = self.table(namespace).and_then(|t| t.get(key, now_us));
-        self.count_lookup(found.is_some());
+        self.count_lookup(&found);
         found
     }
 
-    /// Counts a key lookup made on a table taken with `table`.
-    pub fn count_lookup(&self, found: bool) {
-        let counter = if found { &self.hits } else { &self.misses };
+    /// Counts a key lookup made on a table taken with `table`: a hit if
+    /// it found something.
+    pub fn count_lookup<T>(&self, found: &Option<T>) {
+        let counter = match found {
+            Some(_) => &self.hits,
+            None => &self.misses,
+        };
         counter.fetch_add(1, Ordering::Relaxed);
     }
 

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use crate::center::{origin, Center};
-use crate::domain::Namespace;
+use crate::domain::{Force, Namespace};
 use crate::rpc::args::{self, Args};
 use crate::rpc::method::{Ctx, RpcMethod, Spec};
 use crate::rpc::registry::{Offered::Both, Permission::*, Ty};
@@ -71,15 +71,6 @@ impl RpcMethod<Center> for Create {
 }
 
 pub struct Delete;
-
-/// Whether `namespaces.delete` deletes a namespace that has records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Force {
-    /// Refuse while it has records.
-    IfEmpty,
-    /// Delete its records with it.
-    WithRecords,
-}
 
 impl RpcMethod<Center> for Delete {
     const SPEC: &'static Spec = &Spec {

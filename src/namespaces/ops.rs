@@ -7,11 +7,10 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use super::methods::Force;
 use crate::center::{db_failure, Center};
 use crate::db::executor::{CreateNamespace, DeleteNamespace, ListNamespaces, SetSchema};
 use crate::db::namespaces::{Deleted, SchemaSet};
-use crate::domain::{Namespace, ValueSchema, WriteOrigin};
+use crate::domain::{Force, Namespace, ValueSchema, WriteOrigin};
 use crate::rpc::{CallError, RawJson};
 
 /// Longest namespace description, in characters.
@@ -100,7 +99,7 @@ impl Center {
         let deleted = self
             .ask(DeleteNamespace {
                 namespace: namespace.clone(),
-                force: force == Force::WithRecords,
+                force,
                 origin,
             })
             .await?

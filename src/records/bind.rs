@@ -52,71 +52,13 @@ fn change_set_arg(v: Value) -> Result<ChangeSet, RpcError> {
             kind(&v)
         )));
     };
-    let mut set = ChangeSet::default();
-    match map.remove("upserts") {
-        None | Some(Value::Null) => {}
-        Some(Value::Object(upserts)) => {
-            for (key, value) in upserts {
-                let key = RecordKey::parse(key)
-                    .map_err(|why| RpcError::invalid_params(format!("\"upserts\": {why}")))?;
-                set.upserts.push((key, value));
-            }
-        }
-        Some(other) => {
-            return Err(RpcError::invalid_params(format!(
-                "\"upserts\" must be an object of key: value, got {}",
-                kind(&other)
-            )))
-        }
-    }
-    match map.remove("deletes") {
-        None | Some(Value::Null) => {}
-        Some(Value::Array(keys)) => {
-            for key in keys {
-                let key = RecordKey::parse(string_arg("deletes", key)?)
-                    .map_err(|why| RpcError::invalid_params(format!("\"deletes\": {why}")))?;
-                set.deletes.push(key);
-            }
-        }
-        Some(other) => {
-            return Err(RpcError::invalid_params(format!(
-                "\"deletes\" must be an array of keys, got {}",
-                kind(&other)
-            )))
-        }
-    }
+    let mut set = ChangeSet {
+        upserts: upserts_of(map.remove("upserts"))?,
+        deletes: deletes_of(map.remove("deletes"))?,
+        ..ChangeSet::default()
+    };
     for (member, at) in [("expires_in", false), ("expires_at", true)] {
-        match map.remove(member) {
-            None | Some(Value::Null) => {}
-            Some(Value::Object(expiries)) => {
-                for (key, when) in expiries {
-                    let key = RecordKey::parse(key)
-                        .map_err(|why| RpcError::invalid_params(format!("\"{member}\": {why}")))?;
-                    if !set.upserts.iter().any(|(k, _)| *k == key) {
-                        return Err(RpcError::invalid_params(format!(
-                            "\"{member}\" names key {key:?}, which is not upserted"
-                        )));
-                    }
-                    let expiry = if at {
-                        expires_at(when)?
-                    } else {
-                        expires_in(when)?
-                    };
-                    if set.expiries.insert(key.clone(), expiry).is_some() {
-                        return Err(RpcError::invalid_params(format!(
-                            "key {key:?} has both expires_in and expires_at"
-                        )));
-                    }
-                }
-            }
-            Some(other) => {
-                return Err(RpcError::invalid_params(format!(
-                    "\"{member}\" must be an object of key: {}, got {}",
-                    if at { "time" } else { "seconds" },
-                    kind(&other)
-                )))
-            }
-        }
+        expiries_of(member, at, map.remove(member), &mut set)?;
     }
     if let Some(extra) = map.keys().next() {
         return Err(RpcError::invalid_params(format!(
@@ -133,4 +75,82 @@ fn change_set_arg(v: Value) -> Result<ChangeSet, RpcError> {
         )));
     }
     Ok(set)
+}
+
+/// `upserts`: `{key: value, ..}`, or nothing.
+fn upserts_of(v: Option<Value>) -> Result<Vec<(RecordKey, Value)>, RpcError> {
+    match v {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Object(upserts)) => upserts
+            .into_iter()
+            .map(|(key, value)| {
+                let key = RecordKey::parse(key)
+                    .map_err(|why| RpcError::invalid_params(format!("\"upserts\": {why}")))?;
+                Ok((key, value))
+            })
+            .collect(),
+        Some(other) => Err(RpcError::invalid_params(format!(
+            "\"upserts\" must be an object of key: value, got {}",
+            kind(&other)
+        ))),
+    }
+}
+
+/// `deletes`: `[key, ..]`, or nothing.
+fn deletes_of(v: Option<Value>) -> Result<Vec<RecordKey>, RpcError> {
+    match v {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(keys)) => keys
+            .into_iter()
+            .map(|key| {
+                RecordKey::parse(string_arg("deletes", key)?)
+                    .map_err(|why| RpcError::invalid_params(format!("\"deletes\": {why}")))
+            })
+            .collect(),
+        Some(other) => Err(RpcError::invalid_params(format!(
+            "\"deletes\" must be an array of keys, got {}",
+            kind(&other)
+        ))),
+    }
+}
+
+/// `expires_in` (`at` false: seconds) or `expires_at` (`at` true: times)
+/// of `{key: when, ..}`, each for a key `set` upserts, into `set`.
+fn expiries_of(
+    member: &str,
+    at: bool,
+    v: Option<Value>,
+    set: &mut ChangeSet,
+) -> Result<(), RpcError> {
+    let expiries = match v {
+        None | Some(Value::Null) => return Ok(()),
+        Some(Value::Object(expiries)) => expiries,
+        Some(other) => {
+            return Err(RpcError::invalid_params(format!(
+                "\"{member}\" must be an object of key: {}, got {}",
+                if at { "time" } else { "seconds" },
+                kind(&other)
+            )))
+        }
+    };
+    for (key, when) in expiries {
+        let key = RecordKey::parse(key)
+            .map_err(|why| RpcError::invalid_params(format!("\"{member}\": {why}")))?;
+        if !set.upserts.iter().any(|(k, _)| *k == key) {
+            return Err(RpcError::invalid_params(format!(
+                "\"{member}\" names key {key:?}, which is not upserted"
+            )));
+        }
+        let expiry = if at {
+            expires_at(when)?
+        } else {
+            expires_in(when)?
+        };
+        if set.expiries.insert(key.clone(), expiry).is_some() {
+            return Err(RpcError::invalid_params(format!(
+                "key {key:?} has both expires_in and expires_at"
+            )));
+        }
+    }
+    Ok(())
 }

@@ -78,7 +78,7 @@ fn split_namespace<'p>(edge: &EdgeView, path: &'p str) -> (Cow<'static, Namespac
 /// The value under `key`, as JSON; 404 with a JSON error if absent.
 fn get_entry(table: Option<&Table>, key: &str, edge: &EdgeView) -> HttpResponse {
     let found = table.and_then(|t| t.get(key, now_us()));
-    edge.store.count_lookup(found.is_some());
+    edge.store.count_lookup(&found);
     match found {
         Some(entry) => {
             with_data_headers(HttpResponse::Ok(), edge, table).body(entry.value().to_string())

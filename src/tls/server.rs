@@ -64,8 +64,9 @@ impl CertificateStore {
     }
 
     /// Loads the files again if they changed since the last load (or
-    /// always, with `force`: SIGHUP). `Ok(true)`: a new certificate is in use.
-    pub fn reload(&self, force: bool) -> Result<bool, TlsError> {
+    /// always: SIGHUP). `Ok(true)`: a new certificate is in use.
+    pub fn reload(&self, when: Reload) -> Result<bool, TlsError> {
+        let force = when == Reload::Always;
         let now = stamp(&self.cert_file, &self.key_file);
         let unchanged = *self.seen.read().unwrap_or_else(|p| p.into_inner()) == now;
         if unchanged && !force {
@@ -165,8 +166,8 @@ pub fn spawn_reloader(store: Arc<CertificateStore>) -> actix_web::rt::task::Join
         };
         let mut ticker = actix_web::rt::time::interval(CHECK_EVERY);
         loop {
-            let force = hangup_or_tick(&mut hangups, &mut ticker).await;
-            match store.reload(force) {
+            let when = hangup_or_tick(&mut hangups, &mut ticker).await;
+            match store.reload(when) {
                 Ok(true) => {
                     tracing::info!(cert = %store.cert_file.display(), "TLS certificate reloaded")
                 }
@@ -183,19 +184,28 @@ pub fn spawn_reloader(store: Arc<CertificateStore>) -> actix_web::rt::task::Join
 async fn hangup_or_tick(
     hangups: &mut Option<actix_web::rt::signal::unix::Signal>,
     ticker: &mut actix_web::rt::time::Interval,
-) -> bool {
+) -> Reload {
     use futures_util::future::{select, Either};
     let tick = Box::pin(ticker.tick());
     match hangups {
         Some(signal) => match select(Box::pin(signal.recv()), tick).await {
-            Either::Left(_) => true,
-            Either::Right(_) => false,
+            Either::Left(_) => Reload::Always,
+            Either::Right(_) => Reload::IfChanged,
         },
         None => {
             tick.await;
-            false
+            Reload::IfChanged
         }
     }
+}
+
+/// When `CertificateStore::reload` loads the files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reload {
+    /// Only if they changed since the last load (the periodic check).
+    IfChanged,
+    /// Whatever their state (SIGHUP).
+    Always,
 }
 
 /// Handshakes and certificate reloads, for `/metrics`.

@@ -57,10 +57,28 @@ pub struct Plan {
     pub unchanged: usize,
 }
 
+/// What an import does with the namespace's keys its file lacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Others {
+    Keep,
+    /// `--replace`: the namespace becomes the file.
+    Remove,
+}
+
+/// From `--replace` (or the console's checkbox).
+impl From<bool> for Others {
+    fn from(replace: bool) -> Others {
+        match replace {
+            true => Others::Remove,
+            false => Others::Keep,
+        }
+    }
+}
+
 impl Plan {
     /// Compares the file's records with the namespace's (key, value as
     /// JSON text, expiry): a record whose value or expiry differs changes.
-    pub fn new(current: &[CurrentRecord], file: &[FileRecord], replace: bool) -> Plan {
+    pub fn new(current: &[CurrentRecord], file: &[FileRecord], others: Others) -> Plan {
         let now: std::collections::HashMap<&str, (&str, Option<i64>)> = current
             .iter()
             .map(|(k, v, e)| (k.as_str(), (v.as_str(), *e)))
@@ -78,7 +96,7 @@ impl Plan {
                 Some(_) => plan.change.push(r.key.to_string()),
             }
         }
-        if replace {
+        if others == Others::Remove {
             let in_file: std::collections::HashSet<&str> =
                 file.iter().map(|r| r.key.as_str()).collect();
             plan.remove = current
@@ -176,7 +194,7 @@ pub fn import(
         }
         other => (other?, false),
     };
-    let plan = Plan::new(&current.records, &records, req.replace);
+    let plan = Plan::new(&current.records, &records, Others::from(req.replace));
     if let Some(schema) = source.schema(req.namespace)? {
         let schema =
             ValueSchema::from_text(&schema).map_err(|e| TransferError::Refused(e.to_string()))?;

@@ -229,7 +229,7 @@ impl Source {
                     &write,
                     &mut SchemaCache::default(),
                     now_us(),
-                    *keep_history,
+                    crate::domain::History::from(*keep_history),
                 )
                 .map_err(DbError::from)?;
                 outcome.map_err(|why| match why {

@@ -6,11 +6,11 @@
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-use super::{Role, Secret};
+use super::Secret;
 use crate::auth::password::MIN_PASSWORD;
 use crate::center::{db_failure, Center};
 use crate::db::executor::{AddUser, ListUsers, RemoveUser, UpdateUser};
-use crate::domain::{format_timestamp, now_us, Level, Principal, Scope, Username};
+use crate::domain::{format_timestamp, now_us, Admin, Level, Principal, Role, Scope, Username};
 use crate::rpc::{CallError, Caller, RawJson};
 
 #[derive(Serialize)]
@@ -25,7 +25,7 @@ struct Listed {
 /// What `users.update` changes.
 pub struct Update {
     pub password: Option<Secret>,
-    pub admin: Option<bool>,
+    pub admin: Option<Admin>,
     pub grants: Vec<(Scope, Option<Level>)>,
 }
 
@@ -68,17 +68,11 @@ impl Center {
         role: Role,
     ) -> Result<RawJson, CallError> {
         let hash = self.hash(password).await?;
-        let admin = role == Role::Administrator;
-        let level = match role {
-            Role::Reader => Level::Read,
-            Role::Writer | Role::Administrator => Level::Write,
-        };
         let added = self
             .ask(AddUser {
                 name: name.clone(),
                 hash,
-                level,
-                admin,
+                role,
                 now_us: now_us(),
             })
             .await?
@@ -87,7 +81,7 @@ impl Center {
             return Err(CallError::Invalid(format!("user {name} already exists")));
         }
         self.credentials_changed();
-        tracing::info!(user = %name, admin, "user added");
+        tracing::info!(user = %name, role = ?role, "user added");
         Ok(RawJson::of(&true))
     }
 
@@ -97,7 +91,7 @@ impl Center {
         name: Username,
         update: Update,
     ) -> Result<RawJson, CallError> {
-        if update.admin == Some(false) && is_self(caller, &name) {
+        if update.admin == Some(Admin::No) && is_self(caller, &name) {
             return Err(CallError::Invalid(
                 "an administrator cannot demote itself: ask another one".into(),
             ));

@@ -5,9 +5,9 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::accounts::Update;
-use super::{Role, Secret};
+use super::Secret;
 use crate::center::Center;
-use crate::domain::{Level, Namespace, Scope, TokenName, Username};
+use crate::domain::{self, Level, Namespace, Role, RoleFlags, Scope, TokenName, Username};
 use crate::rpc::args::{self, Args};
 use crate::rpc::method::{Ctx, RpcMethod, Spec};
 use crate::rpc::registry::{Offered::Both, Permission::Admin, Ty};
@@ -84,7 +84,7 @@ impl RpcMethod<Center> for AddUser {
         let password = Secret(a.required(args::string)?);
         let write = a.or(args::boolean, false)?;
         let admin = a.or(args::boolean, false)?;
-        Ok((name, password, Role::of(write, admin)))
+        Ok((name, password, Role::from(RoleFlags { write, admin })))
     }
 
     fn namespaces(a: &Self::Args) -> Vec<&Namespace> {
@@ -119,7 +119,7 @@ impl RpcMethod<Center> for UpdateUser {
         let name = a.required(username)?;
         let update = Update {
             password: a.optional(args::string)?.map(Secret),
-            admin: a.optional(args::boolean)?,
+            admin: a.optional(args::boolean)?.map(domain::Admin::from),
             grants: a.or(grants, Vec::new())?,
         };
         Ok((name, update))

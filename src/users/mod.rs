@@ -7,6 +7,7 @@ mod accounts;
 pub mod methods;
 mod tokens;
 
+pub use crate::domain::Role;
 pub use accounts::Update;
 pub use methods::{
     AddToken, AddUser, ListTokens, ListUsers, RemoveUser, RevokeToken, TokenArgs, UpdateUser,
@@ -19,27 +20,5 @@ pub struct Secret(pub String);
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Secret(..)")
-    }
-}
-
-/// What a new user may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    /// Reads every namespace.
-    Reader,
-    /// Reads and writes every namespace.
-    Writer,
-    /// Writes, and manages users and tokens.
-    Administrator,
-}
-
-impl Role {
-    /// `users.add`'s `write` and `admin` flags.
-    pub fn of(write: bool, admin: bool) -> Role {
-        match (write, admin) {
-            (_, true) => Role::Administrator,
-            (true, false) => Role::Writer,
-            (false, false) => Role::Reader,
-        }
     }
 }

@@ -167,15 +167,15 @@ pub fn add_test_users(url: &DatabaseUrl) {
         ..Default::default()
     };
     let mut conn = syncdict::db::connect(&settings).expect("test database reachable");
-    use syncdict::domain::Level;
+    use syncdict::domain::Role;
     let users = [
-        (WRITER, Level::Write, false),
-        (READER, Level::Read, false),
-        (ADMIN, Level::Write, true),
+        (WRITER, Role::Writer),
+        (READER, Role::Reader),
+        (ADMIN, Role::Administrator),
     ];
-    for ((name, password), level, admin) in users {
+    for ((name, password), role) in users {
         let hash = hash_once(password);
-        syncdict::db::users::add(&mut conn, name, &hash, level, admin, 0).expect("user added");
+        syncdict::db::users::add(&mut conn, name, &hash, role, 0).expect("user added");
     }
 }
 
@@ -185,14 +185,14 @@ pub fn add_user(
     (name, password): (&str, &str),
     grants: &[(&str, syncdict::domain::Level)],
 ) {
-    use syncdict::domain::{Level, Scope};
+    use syncdict::domain::{Role, Scope};
     let settings = syncdict::configuration::DatabaseSettings {
         url: url.clone(),
         ..Default::default()
     };
     let mut conn = syncdict::db::connect(&settings).expect("test database reachable");
     let hash = syncdict::auth::password::hash(password).unwrap();
-    syncdict::db::users::add(&mut conn, name, &hash, Level::Read, false, 0).expect("user added");
+    syncdict::db::users::add(&mut conn, name, &hash, Role::Reader, 0).expect("user added");
     syncdict::db::users::revoke(&mut conn, name, &Scope::All).unwrap();
     for (scope, level) in grants {
         let scope = Scope::parse(scope).unwrap();

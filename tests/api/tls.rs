@@ -215,7 +215,7 @@ async fn a_renewed_certificate_is_served_without_a_restart() {
     // (The reloader may get there first on a slow machine: what it loads
     // is the same, so the outcome, not which call got it, is checked.)
     std::fs::write(&cert, "-----BEGIN CERTIFICATE-----\ntruncated").unwrap();
-    let _ = store.reload(false);
+    let _ = store.reload(syncdict::tls::server::Reload::IfChanged);
     assert!(client_trusting(&old_ca.ca_file)
         .get(&metrics)
         .send()
@@ -227,9 +227,13 @@ async fn a_renewed_certificate_is_served_without_a_restart() {
     let (new_cert, new_key) = new_ca.issue("renewed", false, false);
     std::fs::copy(&new_cert, &cert).unwrap();
     std::fs::copy(&new_key, &key).unwrap();
-    store.reload(false).expect("the renewed files load");
+    store
+        .reload(syncdict::tls::server::Reload::IfChanged)
+        .expect("the renewed files load");
     assert!(
-        !store.reload(false).unwrap(),
+        !store
+            .reload(syncdict::tls::server::Reload::IfChanged)
+            .unwrap(),
         "unchanged files are not loaded again"
     );
     let text = client_trusting(&new_ca.ca_file)

@@ -101,7 +101,7 @@ pub struct DbExecutor {
     /// This thread's compiled namespace schemas.
     schemas: SchemaCache,
     /// `server.keep_history`.
-    keep_history: bool,
+    history: crate::domain::History,
 }
 
 impl Actor for DbExecutor {
@@ -124,7 +124,7 @@ impl DbExecutor {
     pub fn start(
         pool: DbPool,
         threads: usize,
-        keep_history: bool,
+        history: crate::domain::History,
     ) -> (Addr<DbExecutor>, Arc<AtomicUsize>) {
         let health = Arc::new(DbHealth::new());
         let alive = Arc::new(AtomicUsize::new(0));
@@ -134,7 +134,7 @@ impl DbExecutor {
             health: health.clone(),
             alive: counter.clone(),
             schemas: SchemaCache::default(),
-            keep_history,
+            history,
         });
         (addr, alive)
     }

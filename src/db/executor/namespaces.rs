@@ -79,7 +79,7 @@ impl Handler<CreateNamespace> for DbExecutor {
 #[rtype(result = "Result<Deleted, DbError>")]
 pub struct DeleteNamespace {
     pub namespace: Namespace,
-    pub force: bool,
+    pub force: crate::domain::Force,
     pub origin: WriteOrigin,
 }
 

@@ -104,17 +104,14 @@ impl Handler<ListUsers> for DbExecutor {
 pub struct AddUser {
     pub name: Username,
     pub hash: String,
-    pub level: crate::domain::Level,
-    pub admin: bool,
+    pub role: crate::domain::Role,
     pub now_us: i64,
 }
 
 impl Handler<AddUser> for DbExecutor {
     type Result = Result<bool, DbError>;
     fn handle(&mut self, m: AddUser, _: &mut Self::Context) -> Self::Result {
-        self.with_conn(|c, _| {
-            crate::db::users::add(c, &m.name, &m.hash, m.level, m.admin, m.now_us)
-        })
+        self.with_conn(|c, _| crate::db::users::add(c, &m.name, &m.hash, m.role, m.now_us))
     }
 }
 
@@ -125,7 +122,7 @@ impl Handler<AddUser> for DbExecutor {
 pub struct UpdateUser {
     pub name: Username,
     pub hash: Option<String>,
-    pub admin: Option<bool>,
+    pub admin: Option<crate::domain::Admin>,
     pub grants: Vec<(crate::domain::Scope, Option<crate::domain::Level>)>,
 }
 
