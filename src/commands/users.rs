@@ -5,7 +5,7 @@ use std::io::BufRead;
 use super::cli::UserAction;
 use crate::auth::password::{self, MIN_PASSWORD};
 use crate::configuration::Settings;
-use crate::db::{self, users, ConnectError, DbError};
+use crate::db::{self, users, AnyConnection, ConnectError, DbError};
 use crate::domain::{
     format_timestamp, now_us, Admin, InvalidNamespace, InvalidUsername, Level, Role, RoleFlags,
     Scope, Username,
@@ -45,29 +45,17 @@ pub enum CommandError {
 /// Runs one user command; `Ok` is the message to print.
 pub fn run(action: UserAction, settings: &Settings) -> Result<String, CommandError> {
     let mut conn = db::connect(&settings.database)?;
+    let conn = &mut conn;
     match action {
         UserAction::Add {
             name,
             write,
             admin,
             password_stdin,
-        } => {
-            let name = Username::parse(&name)?;
-            let hash = password::hash(&read_password(password_stdin)?)?;
-            let role = Role::from(RoleFlags { write, admin });
-            let added =
-                users::add(&mut conn, &name, &hash, role, now_us()).map_err(DbError::from)?;
-            let level = role.level().label();
-            match added {
-                true if admin => Ok(format!("user {name} added (admin, *={level})")),
-                true => Ok(format!("user {name} added (*={level})")),
-                false => Err(CommandError::Exists(name)),
-            }
-        }
+        } => add(conn, &name, RoleFlags { write, admin }, password_stdin),
         UserAction::Admin { name, off } => {
             let name = Username::parse(&name)?;
-            let admin = Admin::from(!off);
-            match users::set_admin(&mut conn, &name, admin).map_err(DbError::from)? {
+            match users::set_admin(conn, &name, Admin::from(!off)).map_err(DbError::from)? {
                 true if off => Ok(format!("user {name} is no longer an administrator")),
                 true => Ok(format!("user {name} is an administrator")),
                 false => Err(CommandError::NoSuchUser(name)),
@@ -79,14 +67,14 @@ pub fn run(action: UserAction, settings: &Settings) -> Result<String, CommandErr
         } => {
             let name = Username::parse(&name)?;
             let hash = password::hash(&read_password(password_stdin)?)?;
-            match users::set_password(&mut conn, &name, &hash).map_err(DbError::from)? {
+            match users::set_password(conn, &name, &hash).map_err(DbError::from)? {
                 true => Ok(format!("password of {name} changed")),
                 false => Err(CommandError::NoSuchUser(name)),
             }
         }
         UserAction::Remove { name } => {
             let name = Username::parse(&name)?;
-            match users::remove(&mut conn, &name).map_err(DbError::from)? {
+            match users::remove(conn, &name).map_err(DbError::from)? {
                 true => Ok(format!("user {name} removed")),
                 false => Err(CommandError::NoSuchUser(name)),
             }
@@ -95,46 +83,78 @@ pub fn run(action: UserAction, settings: &Settings) -> Result<String, CommandErr
             name,
             namespace,
             write,
-        } => {
-            let name = Username::parse(&name)?;
-            let scope = Scope::parse(&namespace)?;
-            let level = level(write);
-            match users::grant(&mut conn, &name, &scope, level).map_err(DbError::from)? {
-                true => Ok(format!(
-                    "user {name} granted {} on {}",
-                    level.label(),
-                    scope.as_str()
-                )),
-                false => Err(CommandError::NoSuchUser(name)),
-            }
-        }
-        UserAction::Revoke { name, namespace } => {
-            let name = Username::parse(&name)?;
-            let scope = Scope::parse(&namespace)?;
-            match users::revoke(&mut conn, &name, &scope).map_err(DbError::from)? {
-                true => Ok(format!(
-                    "user {name} no longer has a grant on {}",
-                    scope.as_str()
-                )),
-                false => Err(CommandError::NoGrant(name, scope.as_str().to_string())),
-            }
-        }
-        UserAction::List => {
-            let all = users::list(&mut conn).map_err(DbError::from)?;
-            Ok(all
-                .iter()
-                .map(|u| {
-                    format!(
-                        "{}\t{}\t{}",
-                        u.username,
-                        u.grants.describe(),
-                        format_timestamp(u.created_at_us)
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("\n"))
-        }
+        } => grant(conn, &name, &namespace, level(write)),
+        UserAction::Revoke { name, namespace } => revoke(conn, &name, &namespace),
+        UserAction::List => list(conn),
     }
+}
+
+/// `syncdict user add`.
+fn add(
+    conn: &mut AnyConnection,
+    name: &str,
+    flags: RoleFlags,
+    password_stdin: bool,
+) -> Result<String, CommandError> {
+    let name = Username::parse(name)?;
+    let hash = password::hash(&read_password(password_stdin)?)?;
+    let role = Role::from(flags);
+    let added = users::add(conn, &name, &hash, role, now_us()).map_err(DbError::from)?;
+    let level = role.level().label();
+    match added {
+        true if flags.admin => Ok(format!("user {name} added (admin, *={level})")),
+        true => Ok(format!("user {name} added (*={level})")),
+        false => Err(CommandError::Exists(name)),
+    }
+}
+
+/// `syncdict user grant`.
+fn grant(
+    conn: &mut AnyConnection,
+    name: &str,
+    namespace: &str,
+    level: Level,
+) -> Result<String, CommandError> {
+    let name = Username::parse(name)?;
+    let scope = Scope::parse(namespace)?;
+    match users::grant(conn, &name, &scope, level).map_err(DbError::from)? {
+        true => Ok(format!(
+            "user {name} granted {} on {}",
+            level.label(),
+            scope.as_str()
+        )),
+        false => Err(CommandError::NoSuchUser(name)),
+    }
+}
+
+/// `syncdict user revoke`.
+fn revoke(conn: &mut AnyConnection, name: &str, namespace: &str) -> Result<String, CommandError> {
+    let name = Username::parse(name)?;
+    let scope = Scope::parse(namespace)?;
+    match users::revoke(conn, &name, &scope).map_err(DbError::from)? {
+        true => Ok(format!(
+            "user {name} no longer has a grant on {}",
+            scope.as_str()
+        )),
+        false => Err(CommandError::NoGrant(name, scope.as_str().to_string())),
+    }
+}
+
+/// `syncdict user list`: one line per user.
+fn list(conn: &mut AnyConnection) -> Result<String, CommandError> {
+    let all = users::list(conn).map_err(DbError::from)?;
+    Ok(all
+        .iter()
+        .map(|u| {
+            format!(
+                "{}\t{}\t{}",
+                u.username,
+                u.grants.describe(),
+                format_timestamp(u.created_at_us)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n"))
 }
 
 fn level(write: bool) -> Level {

@@ -133,37 +133,7 @@ pub async fn edit(
         nav.crumbs { a href=(PATH) { "Users" } " / " strong { (name.as_str()) } }
         h1 { (name.as_str()) @if found["admin"] == json!(true) { " " span.badge { "admin" } } }
         (notices(&query))
-        section.card {
-            h2 { "Grants" }
-            div.scroll { table.list #grants {
-                thead { tr { th { "Namespace" } th { "May" } th { span.sr { "Actions" } } } }
-                tbody {
-                    @for (scope, level) in grants {
-                        tr {
-                            td { code { (scope) } @if scope == "*" { span.meta { " every namespace" } } }
-                            td data-label="may" { (level.as_str().unwrap_or("")) }
-                            td.actions { form method="post" action=(action.clone()) {
-                                input type="hidden" name="csrf" value=(user.csrf);
-                                input type="hidden" name="action" value="grant";
-                                input type="hidden" name="scope" value=(scope);
-                                input type="hidden" name="level" value="none";
-                                button.link.danger type="submit" { "Revoke" }
-                            } }
-                        }
-                    }
-                    @if grants.is_empty() { tr { td colspan="3" { span.meta { "No grant: this user sees nothing." } } } }
-                }
-            } }
-            form.stack #grant method="post" action=(action.clone()) {
-                input type="hidden" name="csrf" value=(user.csrf);
-                input type="hidden" name="action" value="grant";
-                label for="grant-scope" { "Namespace (or * for every one)" }
-                input #grant-scope type="text" name="scope" required maxlength="64";
-                label for="grant-level" { "May" }
-                select #grant-level name="level" { option value="read" { "read" } option value="write" { "read and write" } }
-                button.primary type="submit" { "Grant" }
-            }
-        }
+        (grants_card(grants, &action, &user.csrf))
         section.card {
             h2 { "Administrator" }
             form method="post" action=(action.clone()) {
@@ -199,6 +169,47 @@ pub async fn edit(
         }
     };
     send(StatusCode::OK, page(name.as_str(), Some(&user), body))
+}
+
+/// A user's grants, each with its revoke button, and the form to grant.
+fn grants_card(
+    grants: &serde_json::Map<String, serde_json::Value>,
+    action: &str,
+    csrf: &str,
+) -> maud::Markup {
+    html! {
+        section.card {
+            h2 { "Grants" }
+            div.scroll { table.list #grants {
+                thead { tr { th { "Namespace" } th { "May" } th { span.sr { "Actions" } } } }
+                tbody {
+                    @for (scope, level) in grants {
+                        tr {
+                            td { code { (scope) } @if scope == "*" { span.meta { " every namespace" } } }
+                            td data-label="may" { (level.as_str().unwrap_or("")) }
+                            td.actions { form method="post" action=(action) {
+                                input type="hidden" name="csrf" value=(csrf);
+                                input type="hidden" name="action" value="grant";
+                                input type="hidden" name="scope" value=(scope);
+                                input type="hidden" name="level" value="none";
+                                button.link.danger type="submit" { "Revoke" }
+                            } }
+                        }
+                    }
+                    @if grants.is_empty() { tr { td colspan="3" { span.meta { "No grant: this user sees nothing." } } } }
+                }
+            } }
+            form.stack #grant method="post" action=(action) {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="action" value="grant";
+                label for="grant-scope" { "Namespace (or * for every one)" }
+                input #grant-scope type="text" name="scope" required maxlength="64";
+                label for="grant-level" { "May" }
+                select #grant-level name="level" { option value="read" { "read" } option value="write" { "read and write" } }
+                button.primary type="submit" { "Grant" }
+            }
+        }
+    }
 }
 
 #[derive(Deserialize)]

@@ -43,6 +43,102 @@ pub fn prefix_end(prefix: &str) -> Option<String> {
     None
 }
 
+/// The live records of namespace `$name` from key `$from` (after it,
+/// `$strict`) up to `$end` (an `&Option<String>`), in key order: a boxed
+/// query for the connection at hand.
+macro_rules! keyed {
+    ($name:expr, $end:expr, $from:expr, $strict:expr) => {{
+        let mut q = records::table
+            .filter(records::namespace.eq($name))
+            .filter(records::deleted.eq(false))
+            .into_boxed();
+        q = if $strict {
+            q.filter(records::key.gt($from))
+        } else {
+            q.filter(records::key.ge($from))
+        };
+        if let Some(end) = $end {
+            q = q.filter(records::key.lt(end.clone()));
+        }
+        q.order(records::key.asc())
+    }};
+}
+
+/// Where a page starts and ends in key order.
+struct Window {
+    /// The first key past the prefix (none without a prefix).
+    end: Option<String>,
+    /// From here: `after`, or the prefix itself.
+    from: String,
+    /// Keys strictly after `from` (it was `after`).
+    strictly: bool,
+}
+
+impl Window {
+    fn of(search: &Search) -> Window {
+        let prefix = search.prefix.clone().unwrap_or_default();
+        let after = search
+            .after
+            .as_ref()
+            .filter(|a| a.as_str() >= prefix.as_str());
+        Window {
+            end: prefix_end(&prefix).filter(|_| !prefix.is_empty()),
+            strictly: after.is_some(),
+            from: after.cloned().unwrap_or(prefix),
+        }
+    }
+}
+
+/// A substring search over batches of keys in order: what matched, and
+/// where the next page starts.
+struct Scan {
+    needle: String,
+    limit: usize,
+    matched: Vec<String>,
+    scanned: usize,
+    next: Option<String>,
+    /// The last key looked at.
+    cursor: String,
+}
+
+impl Scan {
+    fn new(needle: &str, limit: usize, from: String) -> Scan {
+        Scan {
+            needle: needle.to_lowercase(),
+            limit,
+            matched: Vec::new(),
+            scanned: 0,
+            next: None,
+            cursor: from,
+        }
+    }
+
+    /// Looks at one batch; `false` once the page is settled (full, the
+    /// keys ran out, or `MAX_SCAN` keys were read).
+    fn feed(&mut self, keys: Vec<String>) -> bool {
+        let full = keys.len() as i64 == BATCH;
+        for key in keys {
+            self.scanned += 1;
+            if key.to_lowercase().contains(&self.needle) {
+                if self.matched.len() == self.limit {
+                    self.next = self.matched.last().cloned();
+                    return false;
+                }
+                self.matched.push(key.clone());
+            }
+            self.cursor = key;
+        }
+        if !full {
+            return false;
+        }
+        if self.scanned >= MAX_SCAN {
+            self.next = Some(self.cursor.clone());
+            return false;
+        }
+        true
+    }
+}
+
 /// A page of `ns` for `search`; `None` if there is no such namespace.
 pub fn search(
     conn: &mut AnyConnection,
@@ -50,17 +146,11 @@ pub fn search(
     search: &Search,
 ) -> QueryResult<Option<Page>> {
     let name = ns.as_str();
-    let prefix = search.prefix.clone().unwrap_or_default();
-    let end = prefix_end(&prefix).filter(|_| !prefix.is_empty());
-    let from = match &search.after {
-        Some(after) if after.as_str() >= prefix.as_str() => after.clone(),
-        _ => prefix.clone(),
-    };
-    // Keys strictly after `after`, or from the prefix itself.
-    let strictly = search
-        .after
-        .as_deref()
-        .is_some_and(|a| a >= prefix.as_str());
+    let Window {
+        end,
+        from,
+        strictly,
+    } = Window::of(search);
     let limit = search.limit;
     read_transaction!(conn, |c| {
         let found: Option<(i64, i64)> = namespaces::table
@@ -71,26 +161,9 @@ pub fn search(
         let Some((revision, total)) = found else {
             return Ok(None);
         };
-        macro_rules! keyed {
-            ($from:expr, $strict:expr) => {{
-                let mut q = records::table
-                    .filter(records::namespace.eq(name))
-                    .filter(records::deleted.eq(false))
-                    .into_boxed();
-                q = if $strict {
-                    q.filter(records::key.gt($from))
-                } else {
-                    q.filter(records::key.ge($from))
-                };
-                if let Some(end) = &end {
-                    q = q.filter(records::key.lt(end.clone()));
-                }
-                q.order(records::key.asc())
-            }};
-        }
         let (rows, next) = match &search.contains {
             None => {
-                let mut rows: Vec<StoredRecord> = keyed!(from.clone(), strictly)
+                let mut rows: Vec<StoredRecord> = keyed!(name, &end, from.clone(), strictly)
                     .limit(limit as i64 + 1)
                     .select(RecordRow::as_select())
                     .load::<RecordRow>(c)?
@@ -104,35 +177,19 @@ pub fn search(
                 (rows, next)
             }
             Some(needle) => {
-                let needle = needle.to_lowercase();
-                let (mut cursor, mut strict) = (from.clone(), strictly);
-                let (mut matched, mut scanned, mut next) = (Vec::new(), 0usize, None);
+                let mut scan = Scan::new(needle, limit, from.clone());
+                let mut strict = strictly;
                 loop {
-                    let keys: Vec<String> = keyed!(cursor.clone(), strict)
+                    let keys: Vec<String> = keyed!(name, &end, scan.cursor.clone(), strict)
                         .limit(BATCH)
                         .select(records::key)
                         .load(c)?;
-                    let full = keys.len() as i64 == BATCH;
-                    for key in keys {
-                        scanned += 1;
-                        if key.to_lowercase().contains(&needle) {
-                            if matched.len() == limit {
-                                next = matched.last().cloned();
-                                break;
-                            }
-                            matched.push(key.clone());
-                        }
-                        cursor = key;
-                    }
                     strict = true;
-                    if next.is_some() || !full {
-                        break;
-                    }
-                    if scanned >= MAX_SCAN {
-                        next = Some(cursor.clone());
+                    if !scan.feed(keys) {
                         break;
                     }
                 }
+                let Scan { matched, next, .. } = scan;
                 let mut rows: Vec<StoredRecord> = Vec::with_capacity(matched.len());
                 for chunk in matched.chunks(500) {
                     let found = records::table

@@ -7,77 +7,7 @@ use crate::metrics::{escape_label, Exposition};
 impl EdgeView {
     /// Writes the edge's metric families, read at `now_us`.
     pub fn render_metrics(&self, out: &mut Exposition, now_us: i64) {
-        let store = &self.store;
-        {
-            let s = self.state();
-            out.family(
-                "syncdict_edge_pulls_total",
-                "counter",
-                "Pulls by outcome: ok (applied or unchanged), failed (no upstream answered), refused (answered but not applied).",
-            );
-            for outcome in PullOutcome::ALL {
-                out.sample(
-                    "syncdict_edge_pulls_total",
-                    &format!("outcome=\"{}\"", outcome.label()),
-                    s.pulls(outcome),
-                );
-            }
-            out.family(
-                "syncdict_edge_pull_duration_seconds",
-                "histogram",
-                "Time from the start of a pull to its data being applied or refused.",
-            );
-            out.histogram("syncdict_edge_pull_duration_seconds", "", &s.pull_seconds);
-            out.single(
-                "syncdict_edge_skipped_ticks_total",
-                "counter",
-                "Timer ticks skipped because a pull was still running.",
-                s.skipped_ticks,
-            );
-            out.family(
-                "syncdict_edge_refusals_total",
-                "counter",
-                "Pulled data refused whole, by guard.",
-            );
-            out.sample(
-                "syncdict_edge_refusals_total",
-                "guard=\"shrink\"",
-                s.shrink_refusals,
-            );
-            out.sample(
-                "syncdict_edge_refusals_total",
-                "guard=\"overflow\"",
-                s.overflow_refusals,
-            );
-            out.sample(
-                "syncdict_edge_refusals_total",
-                "guard=\"revision\"",
-                s.revision_refusals,
-            );
-            out.sample(
-                "syncdict_edge_refusals_total",
-                "guard=\"digest\"",
-                s.digest_refusals,
-            );
-            out.single(
-                "syncdict_edge_restarts_total",
-                "counter",
-                "Pulls started over from revision 0 because an upstream refused the edge's revision.",
-                s.restarts,
-            );
-            out.single(
-                "syncdict_edge_snapshot_writes_total",
-                "counter",
-                "Snapshots written.",
-                s.snapshot_writes,
-            );
-            out.single(
-                "syncdict_edge_snapshot_write_failures_total",
-                "counter",
-                "Snapshot writes that failed.",
-                s.snapshot_failures,
-            );
-        }
+        self.render_pulls(out);
         out.family(
             "syncdict_edge_upstream_failures_total",
             "counter",
@@ -87,6 +17,86 @@ impl EdgeView {
             let labels = format!("upstream=\"{}\"", escape_label(url));
             out.sample("syncdict_edge_upstream_failures_total", &labels, n);
         }
+        self.render_store(out, now_us);
+        crate::edge::outputs::render_metrics(&self.outputs, out);
+    }
+
+    /// What the pulls did: outcomes, durations, skips, refusals, restarts,
+    /// snapshots.
+    fn render_pulls(&self, out: &mut Exposition) {
+        let s = self.state();
+        out.family(
+            "syncdict_edge_pulls_total",
+            "counter",
+            "Pulls by outcome: ok (applied or unchanged), failed (no upstream answered), refused (answered but not applied).",
+        );
+        for outcome in PullOutcome::ALL {
+            out.sample(
+                "syncdict_edge_pulls_total",
+                &format!("outcome=\"{}\"", outcome.label()),
+                s.pulls(outcome),
+            );
+        }
+        out.family(
+            "syncdict_edge_pull_duration_seconds",
+            "histogram",
+            "Time from the start of a pull to its data being applied or refused.",
+        );
+        out.histogram("syncdict_edge_pull_duration_seconds", "", &s.pull_seconds);
+        out.single(
+            "syncdict_edge_skipped_ticks_total",
+            "counter",
+            "Timer ticks skipped because a pull was still running.",
+            s.skipped_ticks,
+        );
+        out.family(
+            "syncdict_edge_refusals_total",
+            "counter",
+            "Pulled data refused whole, by guard.",
+        );
+        out.sample(
+            "syncdict_edge_refusals_total",
+            "guard=\"shrink\"",
+            s.shrink_refusals,
+        );
+        out.sample(
+            "syncdict_edge_refusals_total",
+            "guard=\"overflow\"",
+            s.overflow_refusals,
+        );
+        out.sample(
+            "syncdict_edge_refusals_total",
+            "guard=\"revision\"",
+            s.revision_refusals,
+        );
+        out.sample(
+            "syncdict_edge_refusals_total",
+            "guard=\"digest\"",
+            s.digest_refusals,
+        );
+        out.single(
+            "syncdict_edge_restarts_total",
+            "counter",
+            "Pulls started over from revision 0 because an upstream refused the edge's revision.",
+            s.restarts,
+        );
+        out.single(
+            "syncdict_edge_snapshot_writes_total",
+            "counter",
+            "Snapshots written.",
+            s.snapshot_writes,
+        );
+        out.single(
+            "syncdict_edge_snapshot_write_failures_total",
+            "counter",
+            "Snapshot writes that failed.",
+            s.snapshot_failures,
+        );
+    }
+
+    /// The data's age and revision, and the cache's size and lookups.
+    fn render_store(&self, out: &mut Exposition, now_us: i64) {
+        let store = &self.store;
         // -1 until the data has matched an upstream once.
         let age = store
             .fresh_at_us()
@@ -140,6 +150,5 @@ impl EdgeView {
             "Key lookups that found none.",
             misses,
         );
-        crate::edge::outputs::render_metrics(&self.outputs, out);
     }
 }

@@ -171,58 +171,6 @@ impl Item {
 /// Reads a `records.changes` reply straight into items (no JSON tree of
 /// the dataset is built). A negative revision is malformed.
 pub fn parse_changes(body: &[u8]) -> Result<Pulled, PullError> {
-    #[derive(serde::Deserialize)]
-    struct Reply {
-        result: Option<Changes>,
-        error: Option<Value>,
-    }
-    /// The original form (`upserts`, `deletes`: the default namespace) or
-    /// the namespaced one (`namespaces: {name: {upserts, deletes}}`).
-    #[derive(serde::Deserialize)]
-    struct Changes {
-        revision: i64,
-        full: bool,
-        upserts: Option<Vec<Upsert>>,
-        deletes: Option<Vec<String>>,
-        namespaces: Option<std::collections::BTreeMap<String, PartReply>>,
-        signature: Option<Signed>,
-    }
-    #[derive(serde::Deserialize)]
-    struct PartReply {
-        upserts: Vec<Upsert>,
-        deletes: Vec<String>,
-        signature: Option<Signed>,
-    }
-    #[derive(serde::Deserialize)]
-    struct Upsert {
-        key: String,
-        value: Box<RawValue>,
-        revision: i64,
-        updated_at: String,
-        expires_at: Option<String>,
-    }
-    // An expiry that cannot be read refuses the reply: serving the record
-    // forever instead would defeat it.
-    let items = |upserts: Vec<Upsert>| -> Result<Vec<Item>, PullError> {
-        upserts
-            .into_iter()
-            .map(|u| {
-                let expires_at_us = match &u.expires_at {
-                    None => None,
-                    Some(t) => Some(parse_rfc3339_us(t).ok_or_else(|| {
-                        PullError::Malformed(format!("key {:?}: bad expires_at {t:?}", u.key))
-                    })?),
-                };
-                Ok(Item {
-                    value: u.value.get().to_string(),
-                    revision: u.revision,
-                    updated_at_us: parse_rfc3339_us(&u.updated_at).unwrap_or(0),
-                    expires_at_us,
-                    key: u.key,
-                })
-            })
-            .collect()
-    };
     let reply: Reply = serde_json::from_slice(body)
         .map_err(|e| PullError::Malformed(format!("records.changes reply: {e}")))?;
     if let Some(error) = reply.error.filter(|e| !e.is_null()) {
@@ -239,24 +187,11 @@ pub fn parse_changes(body: &[u8]) -> Result<Pulled, PullError> {
     }
     let revision = Some(changes.revision);
     match (changes.namespaces, changes.upserts, changes.deletes) {
-        (Some(namespaces), None, None) => {
-            let mut parts = Vec::with_capacity(namespaces.len());
-            for (name, part) in namespaces {
-                let namespace =
-                    Namespace::parse(name).map_err(|e| PullError::Malformed(e.to_string()))?;
-                parts.push(Part {
-                    namespace,
-                    upserts: items(part.upserts)?,
-                    deletes: part.deletes,
-                    signed: part.signature,
-                });
-            }
-            Ok(Pulled {
-                revision,
-                full: changes.full,
-                parts,
-            })
-        }
+        (Some(namespaces), None, None) => Ok(Pulled {
+            revision,
+            full: changes.full,
+            parts: namespaced(namespaces)?,
+        }),
         (None, Some(upserts), Some(deletes)) => {
             let mut pulled = Pulled::single(
                 Namespace::default(),
@@ -272,6 +207,82 @@ pub fn parse_changes(body: &[u8]) -> Result<Pulled, PullError> {
             "records.changes reply needs upserts and deletes, or namespaces".into(),
         )),
     }
+}
+
+#[derive(serde::Deserialize)]
+struct Reply {
+    result: Option<ChangesReply>,
+    error: Option<Value>,
+}
+
+/// The original form (`upserts`, `deletes`: the default namespace) or
+/// the namespaced one (`namespaces: {name: {upserts, deletes}}`).
+#[derive(serde::Deserialize)]
+struct ChangesReply {
+    revision: i64,
+    full: bool,
+    upserts: Option<Vec<Upsert>>,
+    deletes: Option<Vec<String>>,
+    namespaces: Option<std::collections::BTreeMap<String, PartReply>>,
+    signature: Option<Signed>,
+}
+
+#[derive(serde::Deserialize)]
+struct PartReply {
+    upserts: Vec<Upsert>,
+    deletes: Vec<String>,
+    signature: Option<Signed>,
+}
+
+#[derive(serde::Deserialize)]
+struct Upsert {
+    key: String,
+    value: Box<RawValue>,
+    revision: i64,
+    updated_at: String,
+    expires_at: Option<String>,
+}
+
+/// Each namespace's part of a namespaced reply.
+fn namespaced(
+    namespaces: std::collections::BTreeMap<String, PartReply>,
+) -> Result<Vec<Part>, PullError> {
+    namespaces
+        .into_iter()
+        .map(|(name, part)| {
+            let namespace =
+                Namespace::parse(name).map_err(|e| PullError::Malformed(e.to_string()))?;
+            Ok(Part {
+                namespace,
+                upserts: items(part.upserts)?,
+                deletes: part.deletes,
+                signed: part.signature,
+            })
+        })
+        .collect()
+}
+
+/// A reply's upserts as items. An expiry that cannot be read refuses the
+/// reply: serving the record forever instead would defeat it.
+fn items(upserts: Vec<Upsert>) -> Result<Vec<Item>, PullError> {
+    upserts
+        .into_iter()
+        .map(|u| {
+            let expires_at_us = match &u.expires_at {
+                None => None,
+                Some(t) => Some(parse_rfc3339_us(t).ok_or_else(|| {
+                    PullError::Malformed(format!("key {:?}: bad expires_at {t:?}", u.key))
+                })?),
+            };
+            Ok(Item {
+                value: u.value.get().to_string(),
+                revision: u.revision,
+                updated_at_us: parse_rfc3339_us(&u.updated_at).unwrap_or(0),
+                expires_at_us,
+                key: u.key,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

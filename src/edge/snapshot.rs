@@ -233,6 +233,28 @@ pub fn decode(bytes: &[u8]) -> Result<Snapshot, SnapshotError> {
         return Err("checksum mismatch".into());
     }
     let text = std::str::from_utf8(body).map_err(|_| "body is not UTF-8")?;
+    let (mut parts, entries) = body_parts(text, v1)?;
+    if entries != number("entries")? {
+        return Err("entry count mismatch".into());
+    }
+    if let Ok(text) = field("signed") {
+        let mut signed: Signatures =
+            serde_json::from_str(text).map_err(|e| format!("bad signed: {e}"))?;
+        for part in &mut parts {
+            part.signed = signed.remove(part.namespace.as_str());
+        }
+    }
+    Ok(Snapshot {
+        revision: number("revision")?,
+        saved_us: number("saved_us")?,
+        parts,
+    })
+}
+
+/// The body's entries, grouped into one part per namespace (in file
+/// order), and how many there were. `v1`: lines of the first format, all
+/// of the `default` namespace.
+fn body_parts(text: &str, v1: bool) -> Result<(Vec<Part>, i64), SnapshotError> {
     let mut parts: Vec<Part> = Vec::new();
     let mut entries = 0i64;
     for (i, line) in text.lines().enumerate() {
@@ -265,21 +287,7 @@ pub fn decode(bytes: &[u8]) -> Result<Snapshot, SnapshotError> {
         }
         entries += 1;
     }
-    if entries != number("entries")? {
-        return Err("entry count mismatch".into());
-    }
-    if let Ok(text) = field("signed") {
-        let mut signed: Signatures =
-            serde_json::from_str(text).map_err(|e| format!("bad signed: {e}"))?;
-        for part in &mut parts {
-            part.signed = signed.remove(part.namespace.as_str());
-        }
-    }
-    Ok(Snapshot {
-        revision: number("revision")?,
-        saved_us: number("saved_us")?,
-        parts,
-    })
+    Ok((parts, entries))
 }
 
 /// A new temporary file beside the target: an unpredictable name, created

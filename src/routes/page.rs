@@ -143,25 +143,7 @@ fn live(edge: &EdgeView, query: &PageQuery) -> Markup {
             h2 { "The last hour" span.count { " · pulls a minute, slowest per minute" } }
             (hour_chart(&report.last_hour))
         }
-        section.upstreams {
-            h2 { "Upstreams" }
-            table {
-                thead { tr { th { "upstream" } th { "last success" } th { "last error" } th { "state" } } }
-                tbody {
-                    @for u in &report.upstream_health {
-                        tr {
-                            td { code { (u.url) } }
-                            td.time { @match &u.last_success { Some(at) => { time datetime=(at) title=(at) { (relative(now_us(), at)) } }, None => "never" } }
-                            td { @match (&u.last_error, &u.last_error_at) {
-                                (Some(e), Some(at)) => { time datetime=(at) title=(at) { (relative(now_us(), at)) } ": " (e) }
-                                _ => "none",
-                            } }
-                            td { @if u.cooling_down { "cooling down (tried last)" } @else { "ready" } " · " (u.failures) " failures" }
-                        }
-                    }
-                }
-            }
-        }
+        (upstreams(&report))
         (crate::edge::outputs::page::section(&report.outputs))
         section.namespaces {
             h2 { "Namespaces" }
@@ -199,6 +181,31 @@ fn live(edge: &EdgeView, query: &PageQuery) -> Markup {
                 @if page > 0 { a href=(link(page - 1)) { "← previous" } }
                 span { "page " (page + 1) " of " (pages) }
                 @if page + 1 < pages { a href=(link(page + 1)) { "next →" } }
+            }
+        }
+    }
+}
+
+/// Each upstream: its last success and error, and whether it cools down.
+fn upstreams(report: &StatusReport) -> Markup {
+    html! {
+        section.upstreams {
+            h2 { "Upstreams" }
+            table {
+                thead { tr { th { "upstream" } th { "last success" } th { "last error" } th { "state" } } }
+                tbody {
+                    @for u in &report.upstream_health {
+                        tr {
+                            td { code { (u.url) } }
+                            td.time { @match &u.last_success { Some(at) => { time datetime=(at) title=(at) { (relative(now_us(), at)) } }, None => "never" } }
+                            td { @match (&u.last_error, &u.last_error_at) {
+                                (Some(e), Some(at)) => { time datetime=(at) title=(at) { (relative(now_us(), at)) } ": " (e) }
+                                _ => "none",
+                            } }
+                            td { @if u.cooling_down { "cooling down (tried last)" } @else { "ready" } " · " (u.failures) " failures" }
+                        }
+                    }
+                }
             }
         }
     }

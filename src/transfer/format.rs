@@ -117,20 +117,7 @@ fn expiry(line: usize, text: &str) -> Result<i64, ReadError> {
 
 /// Reads every record of `input`; a key twice is an error naming its line.
 pub fn read(format: Format, input: impl BufRead) -> Result<Vec<FileRecord>, ReadError> {
-    let mut records = Vec::new();
-    let mut seen = HashSet::new();
-    let mut push = |line: usize, key: String, value: Value, expires_at_us: Option<i64>| {
-        let key = RecordKey::parse(key).map_err(|e| bad(line, e.to_string()))?;
-        if !seen.insert(key.clone()) {
-            return Err(bad(line, format!("key {:?} appears twice", key.as_str())));
-        }
-        records.push(FileRecord {
-            key,
-            value,
-            expires_at_us,
-        });
-        Ok(())
-    };
+    let mut records = Records::default();
     match format {
         Format::Json => {
             use serde::Deserializer;
@@ -141,75 +128,110 @@ pub fn read(format: Format, input: impl BufRead) -> Result<Vec<FileRecord>, Read
             de.end().map_err(|e| bad(e.line(), e.to_string()))?;
             return Ok(entries);
         }
-        Format::Ndjson => {
-            #[derive(serde::Deserialize)]
-            #[serde(deny_unknown_fields)]
-            struct Line {
-                key: String,
-                value: Value,
-                expires_at: Option<String>,
-            }
-            for (i, line) in input.lines().enumerate() {
-                let line_no = i + 1;
-                let line = line?;
-                if line.trim().is_empty() {
-                    continue;
-                }
-                let parsed: Line = serde_json::from_str(&line).map_err(|e| {
-                    bad(
-                        line_no,
-                        format!(
-                            "expected {{\"key\": .., \"value\": .., \"expires_at\"?: ..}}: {e}"
-                        ),
-                    )
-                })?;
-                let expires = parsed
-                    .expires_at
-                    .as_deref()
-                    .map(|t| expiry(line_no, t))
-                    .transpose()?;
-                push(line_no, parsed.key, parsed.value, expires)?;
-            }
-        }
-        Format::Csv => {
-            let mut rows = CsvRows::new(input);
-            let columns = match rows.next_row()? {
-                Some((_, header)) if header == ["key", "value"] => 2,
-                Some((_, header)) if header == ["key", "value", "expires_at"] => 3,
-                Some((line, header)) => {
-                    return Err(bad(
-                        line,
-                        format!(
-                            "the header must be key,value or key,value,expires_at, got {}",
-                            header.join(",")
-                        ),
-                    ))
-                }
-                None => return Ok(records),
-            };
-            while let Some((line, mut fields)) = rows.next_row()? {
-                if fields.len() != columns {
-                    return Err(bad(
-                        line,
-                        format!(
-                            "expected {columns} fields, as the header says, got {}",
-                            fields.len()
-                        ),
-                    ));
-                }
-                let expires = match fields.get(2).map(String::as_str) {
-                    None | Some("") => None,
-                    Some(text) => Some(expiry(line, text)?),
-                };
-                fields.truncate(2);
-                let value: Value = serde_json::from_str(&fields[1])
-                    .map_err(|e| bad(line, format!("the value is not JSON: {e}")))?;
-                let key = fields.swap_remove(0);
-                push(line, key, value, expires)?;
-            }
-        }
+        Format::Ndjson => read_ndjson(input, &mut records)?,
+        Format::Csv => read_csv(input, &mut records)?,
     }
-    Ok(records)
+    Ok(records.read)
+}
+
+/// The records read so far, each key once.
+#[derive(Default)]
+struct Records {
+    read: Vec<FileRecord>,
+    seen: HashSet<RecordKey>,
+}
+
+impl Records {
+    /// The record on `line`; a bad or repeated key is an error there.
+    fn push(
+        &mut self,
+        line: usize,
+        key: String,
+        value: Value,
+        expires_at_us: Option<i64>,
+    ) -> Result<(), ReadError> {
+        let key = RecordKey::parse(key).map_err(|e| bad(line, e.to_string()))?;
+        if !self.seen.insert(key.clone()) {
+            return Err(bad(line, format!("key {:?} appears twice", key.as_str())));
+        }
+        self.read.push(FileRecord {
+            key,
+            value,
+            expires_at_us,
+        });
+        Ok(())
+    }
+}
+
+/// One `{"key", "value", "expires_at"?}` object per line.
+fn read_ndjson(input: impl BufRead, records: &mut Records) -> Result<(), ReadError> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Line {
+        key: String,
+        value: Value,
+        expires_at: Option<String>,
+    }
+    for (i, line) in input.lines().enumerate() {
+        let line_no = i + 1;
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let parsed: Line = serde_json::from_str(&line).map_err(|e| {
+            bad(
+                line_no,
+                format!("expected {{\"key\": .., \"value\": .., \"expires_at\"?: ..}}: {e}"),
+            )
+        })?;
+        let expires = parsed
+            .expires_at
+            .as_deref()
+            .map(|t| expiry(line_no, t))
+            .transpose()?;
+        records.push(line_no, parsed.key, parsed.value, expires)?;
+    }
+    Ok(())
+}
+
+/// A header `key,value[,expires_at]`, then one record per row.
+fn read_csv(input: impl BufRead, records: &mut Records) -> Result<(), ReadError> {
+    let mut rows = CsvRows::new(input);
+    let columns = match rows.next_row()? {
+        Some((_, header)) if header == ["key", "value"] => 2,
+        Some((_, header)) if header == ["key", "value", "expires_at"] => 3,
+        Some((line, header)) => {
+            return Err(bad(
+                line,
+                format!(
+                    "the header must be key,value or key,value,expires_at, got {}",
+                    header.join(",")
+                ),
+            ))
+        }
+        None => return Ok(()),
+    };
+    while let Some((line, mut fields)) = rows.next_row()? {
+        if fields.len() != columns {
+            return Err(bad(
+                line,
+                format!(
+                    "expected {columns} fields, as the header says, got {}",
+                    fields.len()
+                ),
+            ));
+        }
+        let expires = match fields.get(2).map(String::as_str) {
+            None | Some("") => None,
+            Some(text) => Some(expiry(line, text)?),
+        };
+        fields.truncate(2);
+        let value: Value = serde_json::from_str(&fields[1])
+            .map_err(|e| bad(line, format!("the value is not JSON: {e}")))?;
+        let key = fields.swap_remove(0);
+        records.push(line, key, value, expires)?;
+    }
+    Ok(())
 }
 
 /// A JSON object of key: value, read entry by entry: a bad or repeated key
