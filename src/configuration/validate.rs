@@ -6,6 +6,30 @@ use super::{ConfigError, Role, Settings, JSON_DEPTH_CEILING};
 impl Settings {
     /// Checks what types alone cannot; each message names its key.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        self.validate_limits()?;
+        self.validate_sessions_and_fleet()?;
+        self.validate_server()?;
+        self.validate_web()?;
+        self.validate_client()?;
+        self.validate_outputs()?;
+        self.login.validate()?;
+        self.validate_database()?;
+        if self
+            .log
+            .level
+            .parse::<tracing_subscriber::EnvFilter>()
+            .is_err()
+        {
+            return Err(ConfigError(format!(
+                "log.level: {:?} is not a valid filter",
+                self.log.level
+            )));
+        }
+        Ok(())
+    }
+
+    /// `[server]` bounds on requests, replies and held pulls.
+    fn validate_limits(&self) -> Result<(), ConfigError> {
         let fail = |key: &str, why: String| Err(ConfigError(format!("{key}: {why}")));
         let s = &self.server;
         if !s.rpc_path.starts_with('/') || s.rpc_path.len() < 2 {
@@ -56,6 +80,13 @@ impl Settings {
                 ),
             );
         }
+        Ok(())
+    }
+
+    /// Console sessions and the fleet view.
+    fn validate_sessions_and_fleet(&self) -> Result<(), ConfigError> {
+        let fail = |key: &str, why: String| Err(ConfigError(format!("{key}: {why}")));
+        let s = &self.server;
         if s.session_idle.get() < std::time::Duration::from_secs(60) {
             return fail("server.session_idle", "must be at least 1m".into());
         }
@@ -104,6 +135,13 @@ impl Settings {
                 return fail(key, why.into());
             }
         }
+        Ok(())
+    }
+
+    /// The edge's name and the center's periodic work.
+    fn validate_server(&self) -> Result<(), ConfigError> {
+        let fail = |key: &str, why: String| Err(ConfigError(format!("{key}: {why}")));
+        let s = &self.server;
         if !self.client.name.is_empty() {
             if let Err(e) = crate::domain::EdgeName::parse(&self.client.name) {
                 return fail("client.name", e.to_string());
@@ -124,6 +162,13 @@ impl Settings {
                 "must be longer than 0s".into(),
             );
         }
+        Ok(())
+    }
+
+    /// Browser origins, public host names, TLS files and roles.
+    fn validate_web(&self) -> Result<(), ConfigError> {
+        let fail = |key: &str, why: String| Err(ConfigError(format!("{key}: {why}")));
+        let s = &self.server;
         for origin in &s.cors_origins {
             let rest = origin
                 .strip_prefix("http://")
@@ -163,9 +208,12 @@ impl Settings {
                 "name at least one of \"center\", \"edge\"".into(),
             );
         }
-        self.validate_client()?;
-        self.validate_outputs()?;
-        self.login.validate()?;
+        Ok(())
+    }
+
+    /// `[database]`: a backend compiled in, a sane pool.
+    fn validate_database(&self) -> Result<(), ConfigError> {
+        let fail = |key: &str, why: String| Err(ConfigError(format!("{key}: {why}")));
         let d = &self.database;
         if !d.url.backend().compiled_in() {
             return fail(
@@ -185,17 +233,6 @@ impl Settings {
         }
         if d.connect_timeout.get().is_zero() {
             return fail("database.connect_timeout", "must be longer than 0s".into());
-        }
-        if self
-            .log
-            .level
-            .parse::<tracing_subscriber::EnvFilter>()
-            .is_err()
-        {
-            return fail(
-                "log.level",
-                format!("{:?} is not a valid filter", self.log.level),
-            );
         }
         Ok(())
     }

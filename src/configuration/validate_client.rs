@@ -6,11 +6,18 @@ use crate::domain::Selection;
 
 impl Settings {
     pub(super) fn validate_client(&self) -> Result<(), ConfigError> {
-        let fail = |key: &str, why: String| Err(ConfigError(format!("{key}: {why}")));
-        let c = &self.client;
         if !self.has_role(Role::Edge) {
             return Ok(());
         }
+        self.validate_upstreams()?;
+        self.validate_pulls()?;
+        self.validate_namespaces()
+    }
+
+    /// Where the edge pulls from, and how it says who it is.
+    fn validate_upstreams(&self) -> Result<(), ConfigError> {
+        let fail = |key: &str, why: String| Err(ConfigError(format!("{key}: {why}")));
+        let c = &self.client;
         if self.server.read_access == ReadAccess::Users && !self.has_role(Role::Center) {
             return fail(
                 "server.read_access",
@@ -70,7 +77,13 @@ impl Settings {
                     .into(),
             );
         }
+        Ok(())
+    }
 
+    /// How often it pulls and how much it keeps.
+    fn validate_pulls(&self) -> Result<(), ConfigError> {
+        let fail = |key: &str, why: String| Err(ConfigError(format!("{key}: {why}")));
+        let c = &self.client;
         for (key, d) in [
             ("client.interval", c.interval),
             ("client.timeout", c.timeout),
@@ -97,6 +110,13 @@ impl Settings {
                 format!("{} must be between 1k and 4g", c.cache_size),
             );
         }
+        Ok(())
+    }
+
+    /// Which namespaces it pulls, and their budgets.
+    fn validate_namespaces(&self) -> Result<(), ConfigError> {
+        let fail = |key: &str, why: String| Err(ConfigError(format!("{key}: {why}")));
+        let c = &self.client;
         let listed = c.namespaces.listed();
         if c.namespaces != Selection::Every && (listed.is_empty() || listed.len() > 100) {
             return fail(

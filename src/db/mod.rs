@@ -24,6 +24,7 @@ pub mod sessions;
 pub mod tokens;
 pub mod upgrade;
 pub mod users;
+mod write_plan;
 pub mod writes;
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
