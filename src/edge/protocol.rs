@@ -32,6 +32,18 @@ pub struct Part {
 }
 
 impl Part {
+    /// A part of `namespace`, unsigned.
+    pub fn of(namespace: Namespace, upserts: Vec<Item>, deletes: Vec<String>) -> Part {
+        Part {
+            namespace,
+            upserts,
+            deletes,
+            signed: None,
+        }
+    }
+}
+
+impl Part {
     pub fn is_empty(&self) -> bool {
         self.upserts.is_empty() && self.deletes.is_empty()
     }
@@ -55,26 +67,6 @@ impl Pulled {
             revision: None,
             full: false,
             parts: Vec::new(),
-        }
-    }
-
-    /// A pull of one namespace.
-    pub fn single(
-        namespace: Namespace,
-        revision: Option<i64>,
-        full: bool,
-        upserts: Vec<Item>,
-        deletes: Vec<String>,
-    ) -> Pulled {
-        Pulled {
-            revision,
-            full,
-            parts: vec![Part {
-                namespace,
-                upserts,
-                deletes,
-                signed: None,
-            }],
         }
     }
 
@@ -193,15 +185,15 @@ pub fn parse_changes(body: &[u8]) -> Result<Pulled, PullError> {
             parts: namespaced(namespaces)?,
         }),
         (None, Some(upserts), Some(deletes)) => {
-            let mut pulled = Pulled::single(
-                Namespace::default(),
+            let part = Part {
+                signed: changes.signature,
+                ..Part::of(Namespace::default(), items(upserts)?, deletes)
+            };
+            Ok(Pulled {
                 revision,
-                changes.full,
-                items(upserts)?,
-                deletes,
-            );
-            pulled.parts[0].signed = changes.signature;
-            Ok(pulled)
+                full: changes.full,
+                parts: vec![part],
+            })
         }
         _ => Err(PullError::Malformed(
             "records.changes reply needs upserts and deletes, or namespaces".into(),

@@ -9,7 +9,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use super::protocol::{Item, Pulled};
+use super::protocol::{Item, Part, Pulled};
 use super::PullError;
 use crate::domain::Namespace;
 
@@ -38,13 +38,11 @@ pub fn parse_rows(
         return Err(super::protocol::rpc_error(&error));
     }
     match rows {
-        Some(upserts) => Ok(Pulled::single(
-            Namespace::default(),
-            None,
-            true,
-            upserts,
-            Vec::new(),
-        )),
+        Some(upserts) => Ok(Pulled {
+            revision: None,
+            full: true,
+            parts: vec![Part::of(Namespace::default(), upserts, Vec::new())],
+        }),
         None => Err(PullError::Malformed("result is not an array".into())),
     }
 }

@@ -24,12 +24,19 @@ pub enum Held {
     NotHeld,
 }
 
+/// Whether a pull brought anything (a full reply counts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Brought {
+    Changes,
+    Nothing,
+}
+
 impl Held {
-    /// How a pull asked to hold up to `hold` went: `changed` whether it
-    /// brought anything, `took` how long it took. A reply with nothing
-    /// faster than half the hold (and than a second) was not held.
-    pub fn judge(hold: Duration, changed: bool, took: Duration) -> Held {
-        if changed || took >= (hold / 2).min(Duration::from_secs(1)) {
+    /// How a pull asked to hold up to `hold` went: what it `brought`,
+    /// `took` how long it took. A reply with nothing faster than half the
+    /// hold (and than a second) was not held.
+    pub fn judge(hold: Duration, brought: Brought, took: Duration) -> Held {
+        if brought == Brought::Changes || took >= (hold / 2).min(Duration::from_secs(1)) {
             Held::Held
         } else {
             Held::NotHeld
@@ -183,12 +190,15 @@ mod tests {
     fn a_pull_is_judged_held_by_its_change_or_its_time() {
         let hold = Duration::from_secs(30);
         let ms = Duration::from_millis;
-        assert_eq!(Held::judge(hold, true, ms(3)), Held::Held);
-        assert_eq!(Held::judge(hold, false, ms(3)), Held::NotHeld);
-        assert_eq!(Held::judge(hold, false, ms(1000)), Held::Held);
+        assert_eq!(Held::judge(hold, Brought::Changes, ms(3)), Held::Held);
+        assert_eq!(Held::judge(hold, Brought::Nothing, ms(3)), Held::NotHeld);
+        assert_eq!(Held::judge(hold, Brought::Nothing, ms(1000)), Held::Held);
         // A short hold: half of it is enough.
-        assert_eq!(Held::judge(ms(400), false, ms(200)), Held::Held);
-        assert_eq!(Held::judge(ms(400), false, ms(150)), Held::NotHeld);
+        assert_eq!(Held::judge(ms(400), Brought::Nothing, ms(200)), Held::Held);
+        assert_eq!(
+            Held::judge(ms(400), Brought::Nothing, ms(150)),
+            Held::NotHeld
+        );
     }
 
     #[test]

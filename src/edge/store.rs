@@ -30,7 +30,7 @@ use moka::sync::Cache;
 
 use super::protocol::{Part, Pulled};
 use super::shard::EntryRef;
-pub use super::table::{ApplyError, Table};
+pub use super::table::{ApplyError, Step, Table};
 use crate::configuration::{ClientSettings, PullMode};
 use crate::domain::{DigestReport, Namespace, Selection};
 use crate::signing::{self, VerifyKey};
@@ -302,10 +302,12 @@ impl EdgeStore {
             let outcome = current
                 .after(
                     part,
-                    pulled.revision,
-                    pulled.full,
-                    max_shrink,
-                    !self.verify_keys.is_empty(),
+                    &Step {
+                        revision: pulled.revision,
+                        full: pulled.full,
+                        max_shrink,
+                        digests: !self.verify_keys.is_empty(),
+                    },
                 )
                 .and_then(|next| self.check_signature(part, pulled.full, next))
                 .and_then(|next| self.check_budget(&part.namespace, budget, next));

@@ -54,6 +54,19 @@ pub struct Table {
     signed: Option<Signed>,
 }
 
+/// How a pull's part is applied to a table.
+#[derive(Debug, Clone, Copy)]
+pub struct Step {
+    /// The pull's revision, if it has one (`method` pulls do not).
+    pub revision: Option<i64>,
+    /// The part is the whole namespace (keys it lacks go).
+    pub full: bool,
+    /// `client.max_shrink` for full parts (`None`: off).
+    pub max_shrink: Option<u8>,
+    /// Whether the table's digest follows the change (`client.verify_keys`).
+    pub digests: bool,
+}
+
 impl Table {
     pub fn empty() -> Table {
         Table {
@@ -126,20 +139,19 @@ impl Table {
         self.revision
     }
 
-    /// The table after `part`: a full part replaces everything (keys it
+    /// The table after `part` of a pull (`step`): a full part replaces everything (keys it
     /// lacks go), a delta upserts and deletes. Guards, each refusing the
     /// part: a revision below 0, or below the table's without `full`;
     /// `max_shrink` (percent, below 100) for full parts that drop too many
     /// keys (`None` disables it). The byte budget is the store's to judge.
     /// With `digests`, the table's digest follows the change.
-    pub fn after(
-        &self,
-        part: &Part,
-        revision: Option<i64>,
-        full: bool,
-        max_shrink: Option<u8>,
-        digests: bool,
-    ) -> Result<Table, ApplyError> {
+    pub fn after(&self, part: &Part, step: &Step) -> Result<Table, ApplyError> {
+        let Step {
+            revision,
+            full,
+            max_shrink,
+            digests,
+        } = *step;
         let namespace = || part.namespace.to_string();
         if let Some(got) = revision {
             if got < 0 || (got < self.revision && !full) {

@@ -22,7 +22,7 @@ use super::cache::{Apply, CacheActor};
 use super::rpc_client::{Pull, RpcClient};
 use crate::configuration::{ClientSettings, PullMode};
 use crate::domain::now_us;
-use crate::edge::schedule::{Held, PullSchedule, Tick};
+use crate::edge::schedule::{Brought, Held, PullSchedule, Tick};
 use crate::edge::state::{EdgeState, PullSummary, TickReport};
 use crate::edge::store::EdgeStore;
 use crate::edge::PullError;
@@ -178,11 +178,12 @@ impl Scheduler {
                 act.applied_hash = body_hash;
             }
             let took = at.elapsed();
-            let changed = summary
-                .as_ref()
-                .is_some_and(|s| s.full || s.upserts + s.deletes > 0);
+            let brought = match &summary {
+                Some(s) if s.full || s.upserts + s.deletes > 0 => Brought::Changes,
+                _ => Brought::Nothing,
+            };
             let held = match hold {
-                Some(hold) if asked => Held::judge(hold, changed, took),
+                Some(hold) if asked => Held::judge(hold, brought, took),
                 _ => Held::NotAsked,
             };
             if hold.is_some() && summary.is_some() {

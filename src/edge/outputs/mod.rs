@@ -275,7 +275,15 @@ mod tests {
             item("later", Some(200)),
             item("plain", None),
         ];
-        let pulled = Pulled::single(Namespace::default(), Some(1), true, items, vec![]);
+        let pulled = Pulled {
+            revision: Some(1),
+            full: true,
+            parts: vec![crate::edge::protocol::Part::of(
+                Namespace::default(),
+                items,
+                vec![],
+            )],
+        };
         store.apply(&pulled, None).unwrap();
         let o: OutputSettings = serde_json::from_value(
             serde_json::json!({"path": "/nonexistent/out.json", "format": "json"}),

@@ -20,17 +20,20 @@ fn d() -> Namespace {
 }
 
 fn full(items: &[(&str, &str)]) -> Pulled {
-    Pulled::single(
-        d(),
-        None,
-        true,
-        items.iter().map(|(k, v)| item(k, v)).collect(),
-        vec![],
-    )
+    let upserts = items.iter().map(|(k, v)| item(k, v)).collect();
+    Pulled {
+        revision: None,
+        full: true,
+        parts: vec![Part::of(d(), upserts, vec![])],
+    }
 }
 
 fn delta(revision: i64, upserts: Vec<Item>, deletes: Vec<String>) -> Pulled {
-    Pulled::single(d(), Some(revision), false, upserts, deletes)
+    Pulled {
+        revision: Some(revision),
+        full: false,
+        parts: vec![Part::of(d(), upserts, deletes)],
+    }
 }
 
 fn numbered(n: usize, value: &str) -> Vec<(String, String)> {
