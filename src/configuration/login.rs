@@ -58,7 +58,8 @@ impl Default for LoginSettings {
 impl LoginSettings {
     /// What types alone cannot check; the message names the key.
     pub(super) fn validate(&self) -> Result<(), super::ConfigError> {
-        let fail = |key: &str, why: &str| Err(super::ConfigError(format!("login.{key}: {why}")));
+        let fail =
+            |key: &str, why: &str| Err(super::ConfigError::invalid(&format!("login.{key}"), why));
         if self.window.get() < Duration::from_secs(1) {
             return fail("window", "must be at least 1s");
         }

@@ -30,10 +30,25 @@ pub const DEFAULT_FILE: &str = "Settings.toml";
 /// The deepest JSON nesting serde_json accepts; `server.max_json_depth` may not exceed it.
 pub const JSON_DEPTH_CEILING: usize = 120;
 
-/// A configuration that cannot be used; the message names the key.
+/// A configuration that cannot be used.
 #[derive(Debug, thiserror::Error)]
-#[error("configuration error: {0}")]
-pub struct ConfigError(pub(crate) String);
+pub enum ConfigError {
+    /// A key whose value cannot be used (`output[2]` for an output).
+    #[error("configuration error: {key}: {why}")]
+    Invalid { key: String, why: String },
+    /// The files or the environment could not be read as settings.
+    #[error("configuration error: {0}")]
+    Unreadable(String),
+}
+
+impl ConfigError {
+    pub fn invalid(key: &str, why: impl Into<String>) -> ConfigError {
+        ConfigError::Invalid {
+            key: key.to_string(),
+            why: why.into(),
+        }
+    }
+}
 
 /// Everything syncdict reads at start-up.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -116,7 +131,7 @@ impl ConfigError {
                     .is_none_or(|(n, _)| n.trim().parse::<u32>().is_err())
             })
             .collect();
-        ConfigError(kept.join(": "))
+        ConfigError::Unreadable(kept.join(": "))
     }
 }
 
@@ -128,7 +143,7 @@ impl Settings {
             .add_source(config::File::new(DEFAULT_FILE, config::FileFormat::Toml).required(false));
         if let Some(file) = file {
             if !file.is_file() {
-                return Err(ConfigError(format!(
+                return Err(ConfigError::Unreadable(format!(
                     "config file {} not found",
                     file.display()
                 )));

@@ -20,17 +20,15 @@ impl Settings {
             .parse::<tracing_subscriber::EnvFilter>()
             .is_err()
         {
-            return Err(ConfigError(format!(
-                "log.level: {:?} is not a valid filter",
-                self.log.level
-            )));
+            let why = format!("{:?} is not a valid filter", self.log.level);
+            return Err(ConfigError::invalid("log.level", why));
         }
         Ok(())
     }
 
     /// `[server]` bounds on requests, replies and held pulls.
     fn validate_limits(&self) -> Result<(), ConfigError> {
-        let fail = |key: &str, why: String| Err(ConfigError(format!("{key}: {why}")));
+        let fail = |key: &str, why: String| Err(ConfigError::invalid(key, why));
         let s = &self.server;
         if !s.rpc_path.starts_with('/') || s.rpc_path.len() < 2 {
             return fail(
@@ -85,7 +83,7 @@ impl Settings {
 
     /// Console sessions and the fleet view.
     fn validate_sessions_and_fleet(&self) -> Result<(), ConfigError> {
-        let fail = |key: &str, why: String| Err(ConfigError(format!("{key}: {why}")));
+        let fail = |key: &str, why: String| Err(ConfigError::invalid(key, why));
         let s = &self.server;
         if s.session_idle.get() < std::time::Duration::from_secs(60) {
             return fail("server.session_idle", "must be at least 1m".into());
@@ -140,7 +138,7 @@ impl Settings {
 
     /// The edge's name and the center's periodic work.
     fn validate_server(&self) -> Result<(), ConfigError> {
-        let fail = |key: &str, why: String| Err(ConfigError(format!("{key}: {why}")));
+        let fail = |key: &str, why: String| Err(ConfigError::invalid(key, why));
         let s = &self.server;
         if !self.client.name.is_empty() {
             if let Err(e) = crate::domain::EdgeName::parse(&self.client.name) {
@@ -167,7 +165,7 @@ impl Settings {
 
     /// Browser origins, public host names, TLS files and roles.
     fn validate_web(&self) -> Result<(), ConfigError> {
-        let fail = |key: &str, why: String| Err(ConfigError(format!("{key}: {why}")));
+        let fail = |key: &str, why: String| Err(ConfigError::invalid(key, why));
         let s = &self.server;
         for origin in &s.cors_origins {
             let rest = origin
@@ -213,7 +211,7 @@ impl Settings {
 
     /// `[database]`: a backend compiled in, a sane pool.
     fn validate_database(&self) -> Result<(), ConfigError> {
-        let fail = |key: &str, why: String| Err(ConfigError(format!("{key}: {why}")));
+        let fail = |key: &str, why: String| Err(ConfigError::invalid(key, why));
         let d = &self.database;
         if !d.url.backend().compiled_in() {
             return fail(
@@ -239,7 +237,7 @@ impl Settings {
 
     /// `[[output]]`: on an edge, of namespaces it pulls, to distinct files.
     fn validate_outputs(&self) -> Result<(), ConfigError> {
-        let fail = |i: usize, why: String| Err(ConfigError(format!("output[{i}]: {why}")));
+        let fail = |i: usize, why: String| Err(ConfigError::invalid(&format!("output[{i}]"), why));
         if !self.output.is_empty() && !self.has_role(Role::Edge) {
             return fail(
                 0,

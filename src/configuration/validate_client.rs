@@ -16,7 +16,7 @@ impl Settings {
 
     /// Where the edge pulls from, and how it says who it is.
     fn validate_upstreams(&self) -> Result<(), ConfigError> {
-        let fail = |key: &str, why: String| Err(ConfigError(format!("{key}: {why}")));
+        let fail = |key: &str, why: String| Err(ConfigError::invalid(key, why));
         let c = &self.client;
         if self.server.read_access == ReadAccess::Users && !self.has_role(Role::Center) {
             return fail(
@@ -82,7 +82,7 @@ impl Settings {
 
     /// How often it pulls and how much it keeps.
     fn validate_pulls(&self) -> Result<(), ConfigError> {
-        let fail = |key: &str, why: String| Err(ConfigError(format!("{key}: {why}")));
+        let fail = |key: &str, why: String| Err(ConfigError::invalid(key, why));
         let c = &self.client;
         for (key, d) in [
             ("client.interval", c.interval),
@@ -115,7 +115,7 @@ impl Settings {
 
     /// Which namespaces it pulls, and their budgets.
     fn validate_namespaces(&self) -> Result<(), ConfigError> {
-        let fail = |key: &str, why: String| Err(ConfigError(format!("{key}: {why}")));
+        let fail = |key: &str, why: String| Err(ConfigError::invalid(key, why));
         let c = &self.client;
         let listed = c.namespaces.listed();
         if c.namespaces != Selection::Every && (listed.is_empty() || listed.len() > 100) {

@@ -35,19 +35,24 @@ pub type Line<'a> = (&'a str, &'a str, &'a str, i64, i64, Option<i64>);
 
 /// Why a snapshot file was not trusted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct SnapshotError(String);
-
-impl From<String> for SnapshotError {
-    fn from(message: String) -> Self {
-        SnapshotError(message)
-    }
-}
-
-impl From<&str> for SnapshotError {
-    fn from(message: &str) -> Self {
-        SnapshotError(message.to_string())
-    }
+pub enum SnapshotError {
+    /// Not a snapshot this version reads: no header, not text, another
+    /// magic, a checksum or entry count that does not match.
+    #[error("{0}")]
+    Unreadable(&'static str),
+    /// A header field missing or not a number.
+    #[error("header field {name}: {why}")]
+    Field {
+        name: &'static str,
+        why: &'static str,
+    },
+    #[error("truncated: body is {body} bytes, header says {header}")]
+    Truncated { body: usize, header: i64 },
+    /// A body line that is not an entry.
+    #[error("line {line}: {why}")]
+    Line { line: usize, why: String },
+    #[error("bad signed: {0}")]
+    Signed(String),
 }
 
 /// A snapshot as read back.
@@ -202,44 +207,54 @@ pub fn decode(bytes: &[u8]) -> Result<Snapshot, SnapshotError> {
     let newline = bytes
         .iter()
         .position(|&b| b == b'\n')
-        .ok_or("no header line")?;
-    let header = std::str::from_utf8(&bytes[..newline]).map_err(|_| "header is not text")?;
+        .ok_or(SnapshotError::Unreadable("no header line"))?;
+    let header = std::str::from_utf8(&bytes[..newline])
+        .map_err(|_| SnapshotError::Unreadable("header is not text"))?;
     let (rest, v1) = match (header.strip_prefix(MAGIC), header.strip_prefix(MAGIC_V1)) {
         (Some(rest), _) => (rest, false),
         (None, Some(rest)) => (rest, true),
-        _ => return Err("not a syncdict snapshot (or another version)".into()),
+        _ => {
+            let other = "not a syncdict snapshot (or another version)";
+            return Err(SnapshotError::Unreadable(other));
+        }
     };
-    let field = |name: &str| -> Result<&str, SnapshotError> {
+    let field = |name: &'static str| -> Result<&str, SnapshotError> {
         rest.split_whitespace()
             .find_map(|kv| kv.strip_prefix(name).and_then(|v| v.strip_prefix('=')))
-            .ok_or_else(|| format!("header lacks {name}").into())
+            .ok_or(SnapshotError::Field {
+                name,
+                why: "missing",
+            })
     };
-    let number = |name: &str| -> Result<i64, SnapshotError> {
+    let number = |name: &'static str| -> Result<i64, SnapshotError> {
+        let why = "not a number";
         field(name)?
             .parse()
-            .map_err(|_| format!("bad {name}").into())
+            .map_err(|_| SnapshotError::Field { name, why })
     };
     let body = &bytes[newline + 1..];
     if body.len() as i64 != number("body_len")? {
-        return Err(format!(
-            "truncated: body is {} bytes, header says {}",
-            body.len(),
-            number("body_len")?
-        )
-        .into());
+        return Err(SnapshotError::Truncated {
+            body: body.len(),
+            header: number("body_len")?,
+        });
     }
-    let checksum = u64::from_str_radix(field("fnv64")?, 16).map_err(|_| "bad fnv64")?;
+    let checksum = u64::from_str_radix(field("fnv64")?, 16).map_err(|_| SnapshotError::Field {
+        name: "fnv64",
+        why: "not hexadecimal",
+    })?;
     if fnv64(body) != checksum {
-        return Err("checksum mismatch".into());
+        return Err(SnapshotError::Unreadable("checksum mismatch"));
     }
-    let text = std::str::from_utf8(body).map_err(|_| "body is not UTF-8")?;
+    let text =
+        std::str::from_utf8(body).map_err(|_| SnapshotError::Unreadable("body is not UTF-8"))?;
     let (mut parts, entries) = body_parts(text, v1)?;
     if entries != number("entries")? {
-        return Err("entry count mismatch".into());
+        return Err(SnapshotError::Unreadable("entry count mismatch"));
     }
     if let Ok(text) = field("signed") {
         let mut signed: Signatures =
-            serde_json::from_str(text).map_err(|e| format!("bad signed: {e}"))?;
+            serde_json::from_str(text).map_err(|e| SnapshotError::Signed(e.to_string()))?;
         for part in &mut parts {
             part.signed = signed.remove(part.namespace.as_str());
         }
@@ -258,7 +273,7 @@ fn body_parts(text: &str, v1: bool) -> Result<(Vec<Part>, i64), SnapshotError> {
     let mut parts: Vec<Part> = Vec::new();
     let mut entries = 0i64;
     for (i, line) in text.lines().enumerate() {
-        let bad = |e: String| SnapshotError(format!("line {}: {e}", i + 1));
+        let bad = |why: String| SnapshotError::Line { line: i + 1, why };
         let (namespace, key, value, revision, updated_at_us, expires_at_us) = if v1 {
             let (key, value, revision, updated): (String, Box<RawValue>, i64, i64) =
                 serde_json::from_str(line).map_err(|e| bad(e.to_string()))?;

@@ -111,7 +111,7 @@ pub fn start(
 pub fn check_templates(outputs: &[OutputSettings]) -> Result<(), ConfigError> {
     for (i, o) in outputs.iter().enumerate() {
         if let Err(e) = load_template(o) {
-            return Err(ConfigError(format!("output[{i}]: {}", e.why)));
+            return Err(ConfigError::invalid(&format!("output[{i}]"), e.why));
         }
     }
     Ok(())
