@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::helpers::{eventually, free_port, Backend, TestDb};
+use crate::helpers::{eventually, Backend, TestDb};
 use crate::processes::{call, center, get, reachable, Process};
 
 /// Two centers on one database, an edge listing both: the first is killed
@@ -17,15 +17,16 @@ async fn edge_fails_over_between_centers(backend: Backend) {
     };
     let url = db.url.connection_string().to_string();
     let dir = crate::helpers::Scratch::new();
-    let (a_port, b_port, edge_port) = (free_port(), free_port(), free_port());
     let rpc = |port: u16| format!("http://127.0.0.1:{port}/RPC");
-    let mut a = center(&dir, a_port, &url);
-    let _b = center(&dir, b_port, &url);
-    let _edge = Process::start(
+    let mut a = center(&dir, 0, &url);
+    let a_port = a.port().await;
+    let b = center(&dir, 0, &url);
+    let b_port = b.port().await;
+    let edge = Process::start(
         &dir,
         &[
             ("SYNCDICT__SERVER__ROLES", "edge".into()),
-            ("SYNCDICT__SERVER__PORT", edge_port.to_string()),
+            ("SYNCDICT__SERVER__PORT", "0".into()),
             ("SYNCDICT__SERVER__WORKERS", "1".into()),
             (
                 "SYNCDICT__CLIENT__UPSTREAMS",
@@ -39,6 +40,7 @@ async fn edge_fails_over_between_centers(backend: Backend) {
         ],
         None,
     );
+    let edge_port = edge.port().await;
     let long = Duration::from_secs(20);
     for port in [a_port, b_port, edge_port] {
         eventually(long, "process up", async || reachable(port).await).await;

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use syncdict::configuration::HumanDuration;
 
 use crate::app::TestApp;
-use crate::helpers::{eventually, free_port};
+use crate::helpers::eventually;
 use crate::processes::{get, reachable, Process};
 
 /// A stop with a request half sent: the request is still answered, the
@@ -105,11 +105,10 @@ async fn a_stop_answers_held_pulls_at_once() {
 #[actix_web::test]
 async fn sigterm_stops_the_process_in_order() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
     let mut process = Process::start(
         dir.path(),
         &[
-            ("SYNCDICT__SERVER__PORT", port.to_string()),
+            ("SYNCDICT__SERVER__PORT", "0".into()),
             ("SYNCDICT__SERVER__WORKERS", "1".into()),
             ("SYNCDICT__DATABASE__URL", "sqlite://both.db".into()),
             ("SYNCDICT__CLIENT__INTERVAL", "200ms".into()),
@@ -118,6 +117,7 @@ async fn sigterm_stops_the_process_in_order() {
         ],
         Some(&dir.path().join("syncdict.log")),
     );
+    let port = process.port().await;
     eventually(Duration::from_secs(20), "up and pulled once", async || {
         get(port, "/api/status")
             .await

@@ -1,23 +1,26 @@
 //! End to end with two real processes: a center and an edge, as a user runs
 //! them, killed and restarted.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::helpers::{eventually, free_port};
+use crate::helpers::eventually;
 
 /// A syncdict process, killed when dropped.
 pub struct Process {
     pub child: Child,
+    /// Its log (stderr); shown when the process is dropped with `TEST_LOG`.
+    log: PathBuf,
 }
 
 impl Process {
     /// Starts syncdict in `dir` with `env` (`RUST_LOG` only if `env` sets
-    /// it). Its log (stderr) goes to the file `log` if given; otherwise to
-    /// the test's stderr with `TEST_LOG` set, else nowhere.
+    /// it). Its log (stderr) goes to the file `log` if given, else to a
+    /// file of its own in `dir`. With `SYNCDICT__SERVER__PORT` 0 (or left
+    /// out), `port` tells which port it took.
     pub fn start(dir: &Path, env: &[(&str, String)], log: Option<&Path>) -> Process {
         // The test talks to it with reqwest, which needs a TLS provider
         // even for http:// (a test app in the same run installs it too).
@@ -28,21 +31,41 @@ impl Process {
             .env_remove("RUST_LOG")
             .stdin(Stdio::null())
             .stdout(Stdio::null());
-        match log {
-            Some(path) => {
-                command.stderr(std::fs::File::create(path).expect("log file"));
-            }
-            None if std::env::var("TEST_LOG").is_ok() => {}
-            None => {
-                command.stderr(Stdio::null());
-            }
-        }
+        let log = match log {
+            Some(path) => path.to_path_buf(),
+            None => dir.join(format!("{}.log", crate::helpers::unique_name())),
+        };
+        command.stderr(std::fs::File::create(&log).expect("log file"));
         for (k, v) in env {
             command.env(k, v);
         }
         Process {
             child: command.spawn().expect("syncdict starts"),
+            log,
         }
+    }
+
+    /// The port it listens on, from its `listening` log line (text or
+    /// JSON), once it has written it.
+    pub async fn port(&self) -> u16 {
+        let mut port = None;
+        eventually(Duration::from_secs(20), "listening", async || {
+            let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+            port = text
+                .lines()
+                .filter(|l| l.contains("listening"))
+                .find_map(|l| {
+                    let at = l
+                        .find("port=")
+                        .map(|i| i + 5)
+                        .or_else(|| l.find("\"port\":").map(|i| i + 7))?;
+                    let digits: String = l[at..].chars().take_while(char::is_ascii_digit).collect();
+                    digits.parse().ok()
+                });
+            port.is_some()
+        })
+        .await;
+        port.unwrap_or_default()
     }
 
     pub fn kill(&mut self) {
@@ -54,6 +77,9 @@ impl Process {
 impl Drop for Process {
     fn drop(&mut self) {
         self.kill();
+        if std::env::var("TEST_LOG").is_ok() {
+            eprintln!("{}", std::fs::read_to_string(&self.log).unwrap_or_default());
+        }
     }
 }
 
@@ -163,10 +189,11 @@ pub async fn reachable(port: u16) -> bool {
 #[actix_web::test]
 async fn center_and_edge_processes() {
     let dir = crate::helpers::Scratch::new();
-    let (center_port, edge_port) = (free_port(), free_port());
     add_writer(&dir);
-    let mut the_center = center(&dir, center_port, "sqlite://center.db");
-    let mut the_edge = edge(&dir, edge_port, center_port);
+    let mut the_center = center(&dir, 0, "sqlite://center.db");
+    let center_port = the_center.port().await;
+    let mut the_edge = edge(&dir, 0, center_port);
+    let edge_port = the_edge.port().await;
     let long = Duration::from_secs(20);
     eventually(long, "center up", async || reachable(center_port).await).await;
 
@@ -249,17 +276,17 @@ async fn center_and_edge_processes() {
 async fn secrets_never_reach_the_log() {
     let dir = crate::helpers::Scratch::new();
     add_writer(&dir);
-    let port = free_port();
     let mut center = Process::start(
         &dir,
         &[
             ("SYNCDICT__SERVER__ROLES", "center".into()),
-            ("SYNCDICT__SERVER__PORT", port.to_string()),
+            ("SYNCDICT__SERVER__PORT", "0".into()),
             ("SYNCDICT__DATABASE__URL", "sqlite://center.db".into()),
             ("RUST_LOG", "debug".into()),
         ],
         Some(&dir.join("center.log")),
     );
+    let port = center.port().await;
     eventually(Duration::from_secs(20), "center up", async || {
         reachable(port).await
     })
@@ -327,22 +354,22 @@ async fn secrets_never_reach_the_log() {
 async fn upstream_url_credentials_are_used_and_never_shown() {
     let dir = crate::helpers::Scratch::new();
     add_writer(&dir);
-    let (center_port, edge_port) = (free_port(), free_port());
-    let _center = Process::start(
+    let center = Process::start(
         &dir,
         &[
             ("SYNCDICT__SERVER__ROLES", "center".into()),
-            ("SYNCDICT__SERVER__PORT", center_port.to_string()),
+            ("SYNCDICT__SERVER__PORT", "0".into()),
             ("SYNCDICT__SERVER__READ_ACCESS", "users".into()),
             ("SYNCDICT__DATABASE__URL", "sqlite://center.db".into()),
         ],
         None,
     );
+    let center_port = center.port().await;
     let (user, password) = crate::helpers::WRITER;
     let upstream = format!("http://{user}:{password}@127.0.0.1:{center_port}/RPC");
     let env = [
         ("SYNCDICT__SERVER__ROLES", "edge".to_string()),
-        ("SYNCDICT__SERVER__PORT", edge_port.to_string()),
+        ("SYNCDICT__SERVER__PORT", "0".into()),
         ("SYNCDICT__CLIENT__UPSTREAMS", upstream.clone()),
         ("SYNCDICT__CLIENT__INTERVAL", "200ms".into()),
         ("SYNCDICT__CLIENT__SNAPSHOT_PATH", "".into()),
@@ -350,6 +377,7 @@ async fn upstream_url_credentials_are_used_and_never_shown() {
     ];
     let log = dir.join("edge.log");
     let mut edge = Process::start(&dir, &env, Some(&log));
+    let edge_port = edge.port().await;
     let long = Duration::from_secs(20);
     eventually(long, "center up", async || reachable(center_port).await).await;
     call(center_port, "records.put", &["\"k\"", "\"private\""]);
