@@ -4,8 +4,10 @@ use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use super::PullError;
+use crate::center::Center;
 use crate::configuration::JsonRpcVersion;
 use crate::domain::{parse_rfc3339_us, Namespace, Selection};
+use crate::rpc::method::RpcMethod;
 use crate::signing::Signed;
 
 /// One value as the edge keeps it.
@@ -121,7 +123,8 @@ pub fn changes_request(
         (true, Some(w)) => json!([since, null, w.as_secs_f64()]),
         (false, Some(w)) => json!([since, namespaces, w.as_secs_f64()]),
     };
-    json!({"jsonrpc": "2.0", "method": "records.changes", "params": params, "id": 1}).to_string()
+    let method = <crate::records::Changes as RpcMethod<Center>>::SPEC.name;
+    json!({"jsonrpc": "2.0", "method": method, "params": params, "id": 1}).to_string()
 }
 
 /// The JSON-RPC body for a no-argument `method`, 1.0 or 2.0.

@@ -5,6 +5,9 @@ use actix_web::{HttpRequest, HttpResponse};
 use maud::html;
 
 use super::page::{html_response, layout};
+use crate::center::Center;
+use crate::rpc;
+use crate::rpc::method::RpcMethod;
 use crate::rpc::registry::Protocol;
 
 pub async fn method_browser(req: HttpRequest) -> HttpResponse {
@@ -17,8 +20,8 @@ pub async fn method_browser(req: HttpRequest) -> HttpResponse {
             p {
                 "POST JSON-RPC 2.0 or 1.0 with " code { "Content-Type: application/json" }
                 ", or XML-RPC with " code { "Content-Type: text/xml" } ". "
-                code { "rpc.discover" } " returns the OpenRPC document; "
-                code { "system.multicall" } " is XML-RPC only. Params below are JSON; optional ones (marked ?) may stay empty."
+                code { (<rpc::Discover as RpcMethod<Center>>::SPEC.name) } " returns the OpenRPC document; "
+                code { (<rpc::Multicall as RpcMethod<Center>>::SPEC.name) } " is XML-RPC only. Params below are JSON; optional ones (marked ?) may stay empty."
             }
         }
         @for m in crate::methods::TABLE.iter().map(|d| d.spec) {

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use super::format::ReadError;
 use super::CurrentRecord;
 use crate::call::{self, CallFailure};
+use crate::center::Center;
 use crate::configuration::DatabaseSettings;
 use crate::db::writes::{Refused, SchemaCache};
 use crate::db::{self, ConnectError, DbError};
@@ -15,6 +16,7 @@ use crate::domain::{
     WriteOrigin,
 };
 use crate::rpc::error::{NAMESPACE_EXISTS, NO_SUCH_NAMESPACE};
+use crate::rpc::method::RpcMethod;
 
 /// Why a transfer did nothing (or, for an import, committed nothing).
 #[derive(Debug, thiserror::Error)]
@@ -58,16 +60,16 @@ pub struct Remote {
 impl Remote {
     /// Calls `method` about `ns`; the center's "no such namespace" becomes
     /// that error.
-    fn call(
+    /// Calls method `M` at the center with positional `params`.
+    fn call<M: RpcMethod<Center>>(
         &self,
         ns: &Namespace,
-        method: &str,
         params: Vec<Value>,
     ) -> Result<Value, TransferError> {
         let result = actix_web::rt::System::new().block_on(call::call(
             &self.url,
             self.credentials.clone(),
-            method,
+            M::SPEC.name,
             params,
         ));
         result.map_err(|e| match e {
@@ -138,7 +140,8 @@ impl Source {
             (Source::Remote(remote), None) => {
                 // records.changes(0, [ns]): every record and the revision
                 // they are consistent with, in one reply.
-                let mut reply = remote.call(ns, "records.changes", vec![json!(0), json!([ns])])?;
+                let mut reply =
+                    remote.call::<crate::records::Changes>(ns, vec![json!(0), json!([ns])])?;
                 let upserts = reply["namespaces"][ns.as_str()]["upserts"].take_array()?;
                 Ok(Dataset {
                     revision: reply["revision"]
@@ -148,7 +151,8 @@ impl Source {
                 })
             }
             (Source::Remote(remote), Some(asked)) => {
-                let mut reply = remote.call(ns, "records.at", vec![json!(asked), json!(ns)])?;
+                let mut reply =
+                    remote.call::<crate::history::At>(ns, vec![json!(asked), json!(ns)])?;
                 let records = reply["records"].take().take_array()?;
                 Ok(Dataset {
                     revision: asked,
@@ -169,7 +173,7 @@ impl Source {
                 Ok(found.and_then(|n| n.value_schema))
             }
             Source::Remote(remote) => {
-                let all = remote.call(ns, "namespaces.list", vec![])?;
+                let all = remote.call::<crate::namespaces::ListNamespaces>(ns, vec![])?;
                 let found = all
                     .as_array()
                     .and_then(|a| a.iter().find(|n| n["name"] == ns.as_str()))
@@ -192,14 +196,16 @@ impl Source {
                 db::namespaces::create(&mut conn, ns, "", now_us()).map_err(DbError::from)?;
                 Ok(())
             }
-            Source::Remote(remote) => match remote.call(ns, "namespaces.create", vec![json!(ns)]) {
-                Err(TransferError::Call(CallFailure::Rpc { code, .. }))
-                    if code == NAMESPACE_EXISTS =>
-                {
-                    Ok(())
+            Source::Remote(remote) => {
+                match remote.call::<crate::namespaces::Create>(ns, vec![json!(ns)]) {
+                    Err(TransferError::Call(CallFailure::Rpc { code, .. }))
+                        if code == NAMESPACE_EXISTS =>
+                    {
+                        Ok(())
+                    }
+                    other => other.map(drop),
                 }
-                other => other.map(drop),
-            },
+            }
         }
     }
 
@@ -242,9 +248,8 @@ impl Source {
                 })
             }
             Source::Remote(remote) => {
-                let reply = remote.call(
+                let reply = remote.call::<crate::records::Apply>(
                     ns,
-                    "records.apply",
                     vec![changes_json(&changes), json!(ns), json!(if_revision)],
                 )?;
                 serde_json::from_value(reply.clone())
@@ -278,7 +283,8 @@ impl Source {
             }
             Source::Remote(remote) => {
                 let any = Namespace::default();
-                let reply = remote.call(&any, "audit.list", vec![json!(since), json!(limit)])?;
+                let reply = remote
+                    .call::<crate::history::AuditList>(&any, vec![json!(since), json!(limit)])?;
                 Ok(reply.as_array().cloned().unwrap_or_default())
             }
         }

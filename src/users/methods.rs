@@ -13,51 +13,59 @@ use crate::rpc::method::{Ctx, RpcMethod, Spec};
 use crate::rpc::registry::{Offered::Both, Permission::Admin, Ty};
 use crate::rpc::{CallError, RawJson, RpcError};
 
-/// A method of administrators with no params.
-macro_rules! admin_listing {
-    ($name:ident, $method:literal, $help:literal, $body:ident) => {
-        pub struct $name;
+pub struct ListUsers;
 
-        impl RpcMethod<Center> for $name {
-            const SPEC: &'static Spec = &Spec {
-                name: $method,
-                params: &[],
-                required: 0,
-                returns: Ty::Array,
-                offered: Both,
-                permission: Admin,
-                help: $help,
-            };
-            type Args = ();
-
-            fn bind(_: &mut Args) -> Result<(), RpcError> {
-                Ok(())
-            }
-
-            fn namespaces(_: &()) -> Vec<&Namespace> {
-                vec![]
-            }
-
-            async fn run(ctx: Ctx<'_, Center>, _: ()) -> Result<RawJson, CallError> {
-                ctx.exec.$body().await
-            }
-        }
+impl RpcMethod<Center> for ListUsers {
+    const SPEC: &'static Spec = &Spec {
+        name: "users.list",
+        params: &[],
+        required: 0,
+        returns: Ty::Array,
+        offered: Both,
+        permission: Admin,
+        help: "Every user (administrators): {name, admin, grants: {namespace or *: read or write}, created_at}.",
     };
+    type Args = ();
+
+    fn bind(_: &mut Args) -> Result<(), RpcError> {
+        Ok(())
+    }
+
+    fn namespaces(_: &()) -> Vec<&Namespace> {
+        vec![]
+    }
+
+    async fn run(ctx: Ctx<'_, Center>, _: ()) -> Result<RawJson, CallError> {
+        ctx.exec.users_list().await
+    }
 }
 
-admin_listing!(
-    ListUsers,
-    "users.list",
-    "Every user (administrators): {name, admin, grants: {namespace or *: read or write}, created_at}.",
-    users_list
-);
+pub struct ListTokens;
 
-admin_listing!(
-    ListTokens,
-    "tokens.list",
-    "Every token (administrators): {name, namespaces, write, created_at, expires_at, last_used}; never the token itself.",
-    tokens_list
-);
+impl RpcMethod<Center> for ListTokens {
+    const SPEC: &'static Spec = &Spec {
+        name: "tokens.list",
+        params: &[],
+        required: 0,
+        returns: Ty::Array,
+        offered: Both,
+        permission: Admin,
+        help: "Every token (administrators): {name, namespaces, write, created_at, expires_at, last_used}; never the token itself.",
+    };
+    type Args = ();
+
+    fn bind(_: &mut Args) -> Result<(), RpcError> {
+        Ok(())
+    }
+
+    fn namespaces(_: &()) -> Vec<&Namespace> {
+        vec![]
+    }
+
+    async fn run(ctx: Ctx<'_, Center>, _: ()) -> Result<RawJson, CallError> {
+        ctx.exec.tokens_list().await
+    }
+}
 
 /// What an administrator-only call names: no namespace.
 fn none<T>(_: &T) -> Vec<&Namespace> {

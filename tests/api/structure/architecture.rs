@@ -121,7 +121,7 @@ fn test_code() -> Vec<String> {
 }
 
 /// The method names of the table, read from their specs.
-fn method_names(sources: &[Source]) -> BTreeSet<String> {
+pub(super) fn method_names(sources: &[Source]) -> BTreeSet<String> {
     sources
         .iter()
         .flat_map(|s| s.code.lines())

@@ -254,6 +254,37 @@ fn no_bool_parameter_in_a_public_function() {
     );
 }
 
+/// No method is called by its name in a string: each name is written once,
+/// in its spec, and callers name the method's type.
+#[test]
+fn methods_are_named_only_in_their_spec() {
+    let sources = sources();
+    let names = architecture::method_names(&sources);
+    let table = std::fs::read_to_string(source::src().join("methods.rs")).unwrap();
+    let rows = table.matches("Declared::of::<").count();
+    assert_eq!(
+        names.len(),
+        rows,
+        "every method in the table has a spec: {names:?}"
+    );
+    let found: Vec<String> = sources
+        .iter()
+        .flat_map(|s| s.code.lines().map(move |l| (s, l)))
+        .filter(|(_, line)| !line.trim_start().starts_with("name: \""))
+        // Settings name a remote center's method as a value (`client.method`).
+        .filter(|(s, _)| !s.path.starts_with("configuration/"))
+        .filter_map(|(s, line)| {
+            let named = names.iter().find(|n| line.contains(&format!("\"{n}\"")))?;
+            Some(format!("{}: {named}", s.path))
+        })
+        .collect();
+    assert!(
+        found.is_empty(),
+        "methods named in strings:\n{}",
+        found.join("\n")
+    );
+}
+
 #[test]
 fn the_scans_find_what_they_forbid() {
     let code = "pub fn f(a: bool) -> Result<Vec<u8>, String> {\n    let x = '{';\n    1\n}\n";
