@@ -7,7 +7,7 @@ use crate::center::Center;
 use crate::rpc::{self, Declared};
 use crate::{fleet, history, namespaces, records, users};
 
-pub static TABLE: [Declared<Center>; 30] = [
+pub static TABLE: [Declared<Center>; 31] = [
     Declared::of::<records::List>(),
     Declared::of::<records::Get>(),
     Declared::of::<records::Put>(),
@@ -18,6 +18,7 @@ pub static TABLE: [Declared<Center>; 30] = [
     Declared::of::<history::At>(),
     Declared::of::<records::Search>(),
     Declared::of::<namespaces::ListNamespaces>(),
+    Declared::of::<namespaces::Get>(),
     Declared::of::<namespaces::Create>(),
     Declared::of::<namespaces::Delete>(),
     Declared::of::<namespaces::SetSchema>(),

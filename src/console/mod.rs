@@ -109,19 +109,16 @@ impl ConsoleState {
 }
 
 impl ConsoleState {
-    /// The `namespaces.list` row of `ns` as `user` sees it (`None` when it
-    /// does not exist or cannot be read).
+    /// Namespace `ns` as `user` sees it (`None` when it does not exist or
+    /// cannot be read).
     pub async fn namespace_row(
         &self,
         user: &ConsoleUser,
         req: &actix_web::HttpRequest,
         ns: &str,
     ) -> Option<Value> {
-        let all = self
-            .call::<crate::namespaces::ListNamespaces>(user, req, json!([]))
-            .await
-            .ok()?;
-        all.as_array()?.iter().find(|n| n["name"] == ns).cloned()
+        let found = self.call::<crate::namespaces::Get>(user, req, json!([ns]));
+        found.await.ok()
     }
 
     /// The JSON Schema of `ns`, if it has one.

@@ -10,6 +10,7 @@ pub mod actors;
 pub mod hour;
 mod metrics;
 pub mod outputs;
+pub mod page;
 pub mod protocol;
 pub(crate) mod rows;
 pub mod schedule;

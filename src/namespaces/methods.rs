@@ -37,6 +37,34 @@ impl RpcMethod<Center> for ListNamespaces {
     }
 }
 
+pub struct Get;
+
+impl RpcMethod<Center> for Get {
+    const SPEC: &'static Spec = &Spec {
+        name: "namespaces.get",
+        params: &[("name", Ty::String)],
+        required: 1,
+        returns: Ty::Struct,
+        offered: Both,
+        permission: Read,
+        help: "One namespace as namespaces.list shows it, without who changed it last: {name, description, \
+               records, bytes, revision, schema (or null)}; -32008 if there is none.",
+    };
+    type Args = Namespace;
+
+    fn bind(a: &mut Args) -> Result<Namespace, RpcError> {
+        a.required(args::namespace)
+    }
+
+    fn namespaces(ns: &Namespace) -> Vec<&Namespace> {
+        vec![ns]
+    }
+
+    async fn run(ctx: Ctx<'_, Center>, ns: Namespace) -> Result<RawJson, CallError> {
+        ctx.exec.namespace(ns).await
+    }
+}
+
 pub struct Create;
 
 impl RpcMethod<Center> for Create {

@@ -8,8 +8,10 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::center::{db_failure, Center};
-use crate::db::executor::{CreateNamespace, DeleteNamespace, ListNamespaces, SetSchema};
-use crate::db::namespaces::{Deleted, SchemaSet};
+use crate::db::executor::{
+    CreateNamespace, DeleteNamespace, FindNamespace, ListNamespaces, SetSchema,
+};
+use crate::db::namespaces::{Deleted, NamespaceInfo, SchemaSet};
 use crate::domain::{Force, Namespace, ValueSchema, WriteOrigin};
 use crate::rpc::{CallError, RawJson};
 
@@ -32,6 +34,25 @@ struct Listed<'a> {
     changed_at: Option<String>,
 }
 
+impl<'a> Listed<'a> {
+    /// `n` as listed, without who changed it last.
+    fn of(n: &'a NamespaceInfo) -> Listed<'a> {
+        Listed {
+            name: &n.name,
+            description: &n.description,
+            records: n.records,
+            bytes: n.bytes,
+            revision: n.revision,
+            schema: n
+                .value_schema
+                .as_ref()
+                .and_then(|s| RawValue::from_string(s.clone()).ok()),
+            changed_by: None,
+            changed_at: None,
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct Removed {
     revision: i64,
@@ -48,18 +69,18 @@ impl Center {
                 changed_at: changed
                     .as_ref()
                     .map(|c| crate::domain::format_timestamp(c.1)),
-                name: &n.name,
-                description: &n.description,
-                records: n.records,
-                bytes: n.bytes,
-                revision: n.revision,
-                schema: n
-                    .value_schema
-                    .as_ref()
-                    .and_then(|s| RawValue::from_string(s.clone()).ok()),
+                ..Listed::of(n)
             })
             .collect();
         Ok(RawJson::of(&listed))
+    }
+
+    pub(super) async fn namespace(&self, ns: Namespace) -> Result<RawJson, CallError> {
+        let found = self.ask(FindNamespace(ns.clone())).await?;
+        let Some(n) = found.map_err(db_failure)? else {
+            return Err(CallError::NoSuchNamespace(ns.to_string()));
+        };
+        Ok(RawJson::of(&Listed::of(&n)))
     }
 
     pub(super) async fn create_namespace(

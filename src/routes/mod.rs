@@ -6,7 +6,6 @@ pub mod method_browser;
 pub mod metrics;
 pub mod origin;
 pub mod page;
-mod page_charts;
 pub mod page_style;
 pub mod rpc;
 pub mod status;

@@ -39,6 +39,17 @@ async fn namespaces_keep_records_apart(app: TestApp) {
         app.error("namespaces.create", json!(["Geo"])).await.0,
         INVALID_PARAMS
     );
+    // One namespace alone: its namespaces.list row, without who changed it.
+    let one = app.result("namespaces.get", json!(["geo"])).await;
+    let mut listed = namespace(&app, "geo").await;
+    let listed = listed.as_object_mut().unwrap();
+    listed.remove("changed_by");
+    listed.remove("changed_at");
+    assert_eq!(one, json!(listed), "namespaces.get is its list row");
+    assert_eq!(one["description"], "countries");
+    for (name, code) in [("nowhere", NO_SUCH_NAMESPACE), ("Geo", INVALID_PARAMS)] {
+        assert_eq!(app.error("namespaces.get", json!([name])).await.0, code);
+    }
 
     app.put("a", json!(1)).await; // 1, default
     let r2 = app
@@ -489,6 +500,11 @@ async fn private_reads_follow_grants(app: TestApp) {
         )
         .await;
     assert_eq!(status, 403, "every namespace asked for must be readable");
+    let get = async |name: &str| {
+        let asked = app.call_as(Some(geo_reader), "namespaces.get", json!([name]));
+        asked.await.0
+    };
+    assert_eq!((get("geo").await, get("default").await), (200, 403));
     let (status, _) = app
         .call_as(Some(READER), "records.list", json!(["geo"]))
         .await;
