@@ -18,11 +18,7 @@ pub struct Cidr {
 impl Cidr {
     /// `a.b.c.d`, `a.b.c.d/n`, an IPv6 address, or one with `/n`.
     pub fn parse(text: &str) -> Result<Cidr, InvalidValue> {
-        let bad = || {
-            InvalidValue::new(format!(
-                "invalid address or network {text:?}: expected e.g. \"10.0.0.0/8\" or \"::1\""
-            ))
-        };
+        let bad = || InvalidValue::Network(text.to_string());
         let (addr, prefix) = match text.trim().split_once('/') {
             Some((addr, prefix)) => (addr, Some(prefix)),
             None => (text.trim(), None),

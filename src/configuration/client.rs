@@ -229,9 +229,7 @@ impl Percent {
         let digits = input.trim().trim_end_matches('%').trim();
         match digits.parse::<u8>() {
             Ok(n) if n <= 100 => Ok(Percent(n)),
-            _ => Err(InvalidValue::new(format!(
-                "invalid percentage {input:?}: expected 0% to 100%"
-            ))),
+            _ => Err(InvalidValue::Percent(input.to_string())),
         }
     }
 }

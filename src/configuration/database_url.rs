@@ -42,27 +42,17 @@ pub struct DatabaseUrl {
 
 impl DatabaseUrl {
     pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
-        let (scheme, rest) = raw.split_once("://").ok_or_else(|| {
-            InvalidValue::new(format!(
-                "invalid database URL {:?}: expected sqlite://PATH, mysql://… or postgres://…",
-                mask(raw)
-            ))
-        })?;
+        let (scheme, rest) = raw
+            .split_once("://")
+            .ok_or_else(|| InvalidValue::DatabaseUrl(mask(raw)))?;
         let backend = match scheme {
             "sqlite" => Backend::Sqlite,
             "mysql" | "mariadb" => Backend::Mysql,
             "postgres" | "postgresql" => Backend::Postgres,
-            other => {
-                return Err(InvalidValue::new(format!(
-                    "unsupported database scheme {other:?}: use sqlite, mysql or postgres"
-                )))
-            }
+            other => return Err(InvalidValue::Scheme(other.to_string())),
         };
         if rest.is_empty() {
-            return Err(InvalidValue::new(format!(
-                "database URL {:?} names no database",
-                mask(raw)
-            )));
+            return Err(InvalidValue::NoDatabase(mask(raw)));
         }
         let raw = match backend {
             Backend::Mysql if scheme == "mariadb" => format!("mysql://{rest}"),

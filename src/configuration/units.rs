@@ -8,13 +8,22 @@ use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 /// A setting value that does not parse; the message quotes the input (never
 /// a password) and says what was expected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct InvalidValue(String);
-
-impl InvalidValue {
-    pub(super) fn new(message: String) -> Self {
-        InvalidValue(message)
-    }
+pub enum InvalidValue {
+    #[error("invalid size {0:?}: expected a whole number with an optional k, m or g suffix, like \"10m\"")]
+    Size(String),
+    #[error("invalid duration {input:?}: {why} (write it like \"6s\", \"500ms\" or \"5m\")")]
+    Duration { input: String, why: String },
+    #[error("invalid percentage {0:?}: expected 0% to 100%")]
+    Percent(String),
+    #[error("invalid address or network {0:?}: expected e.g. \"10.0.0.0/8\" or \"::1\"")]
+    Network(String),
+    /// The URL with its password masked.
+    #[error("invalid database URL {0:?}: expected sqlite://PATH, mysql://… or postgres://…")]
+    DatabaseUrl(String),
+    #[error("unsupported database scheme {0:?}: use sqlite, mysql or postgres")]
+    Scheme(String),
+    #[error("database URL {0:?} names no database")]
+    NoDatabase(String),
 }
 
 /// A byte count written the nginx way: a number with an optional `k`, `m` or
@@ -50,7 +59,7 @@ impl ByteSize {
 }
 
 fn size_error(input: &str) -> InvalidValue {
-    InvalidValue::new(format!("invalid size {input:?}: expected a whole number with an optional k, m or g suffix, like \"10m\""))
+    InvalidValue::Size(input.to_string())
 }
 
 impl fmt::Display for ByteSize {
@@ -88,10 +97,9 @@ impl HumanDuration {
     pub fn parse(input: &str) -> Result<Self, InvalidValue> {
         humantime::parse_duration(input.trim())
             .map(HumanDuration)
-            .map_err(|e| {
-                InvalidValue::new(format!(
-                    "invalid duration {input:?}: {e} (write it like \"6s\", \"500ms\" or \"5m\")"
-                ))
+            .map_err(|e| InvalidValue::Duration {
+                input: input.to_string(),
+                why: e.to_string(),
             })
     }
 

@@ -15,20 +15,27 @@ pub struct Element {
     pub text: String,
 }
 
-/// Why a document was refused; the message says what was wrong.
+/// Why a document was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct XmlError(String);
-
-impl From<String> for XmlError {
-    fn from(message: String) -> Self {
-        XmlError(message)
-    }
+pub enum XmlError {
+    /// Not well-formed, as the XML reader found it.
+    #[error("malformed XML at byte {at}: {why}")]
+    Malformed { at: u64, why: String },
+    /// A construct this reader refuses (DTDs, processing instructions) or
+    /// a document out of shape (no root, text outside it...).
+    #[error("{0}")]
+    Refused(&'static str),
+    #[error("nesting deeper than {0} levels or too many elements")]
+    TooDeep(usize),
+    #[error("bad character reference: {0}")]
+    CharRef(String),
+    #[error("unknown entity &{0}; (only the predefined five are allowed)")]
+    Entity(String),
 }
 
-impl From<&str> for XmlError {
-    fn from(message: &str) -> Self {
-        XmlError(message.to_string())
+impl From<&'static str> for XmlError {
+    fn from(what: &'static str) -> Self {
+        XmlError::Refused(what)
     }
 }
 
@@ -54,9 +61,10 @@ pub fn parse(text: &str, max_depth: usize) -> Result<Element, XmlError> {
     let mut root: Option<Element> = None;
     let mut count = 0usize;
     loop {
-        let event = reader
-            .read_event()
-            .map_err(|e| format!("malformed XML at byte {}: {e}", reader.buffer_position()))?;
+        let event = reader.read_event().map_err(|e| XmlError::Malformed {
+            at: reader.buffer_position(),
+            why: e.to_string(),
+        })?;
         match event {
             // The caller decoded the bytes by their charset (`rpc::charset`),
             // so the declaration's encoding has done its work.
@@ -70,10 +78,7 @@ pub fn parse(text: &str, max_depth: usize) -> Result<Element, XmlError> {
                 }
                 count += 1;
                 if stack.len() >= max_depth || count > MAX_ELEMENTS {
-                    return Err(format!(
-                        "nesting deeper than {max_depth} levels or too many elements"
-                    )
-                    .into());
+                    return Err(XmlError::TooDeep(max_depth));
                 }
                 let name = start.name().as_ref().to_string();
                 stack.push(Element {
@@ -97,13 +102,13 @@ pub fn parse(text: &str, max_depth: usize) -> Result<Element, XmlError> {
             Event::GeneralRef(r) => {
                 let resolved = match r
                     .resolve_char_ref()
-                    .map_err(|e| format!("bad character reference: {e}"))?
+                    .map_err(|e| XmlError::CharRef(e.to_string()))?
                 {
                     Some(c) => c.to_string(),
                     None => {
                         let name = r.xml10_content();
                         quick_xml::escape::resolve_xml_entity(&name)
-                            .ok_or_else(|| format!("unknown entity &{name}; (only the predefined five are allowed)"))?
+                            .ok_or_else(|| XmlError::Entity(name.to_string()))?
                             .to_string()
                     }
                 };
