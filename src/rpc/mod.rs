@@ -343,9 +343,9 @@ async fn call_one<C: Executor>(
     budget: &mut Budget,
 ) -> Result<RawJson, Failure> {
     let started = Instant::now();
+    let found = lookup(exec.methods(), protocol, name);
     let outcome = async {
-        let (method, declared) = lookup(exec.methods(), protocol, name)
-            .ok_or_else(|| RpcError::method_not_found(name))?;
+        let (method, declared) = found.ok_or_else(|| RpcError::method_not_found(name))?;
         let prepared = declared.bind(args::Args::arrange(declared.spec, params)?)?;
         authorize(declared.spec.permission, &prepared.namespaces(), caller)
             .map_err(Failure::Refused)?;
@@ -361,7 +361,10 @@ async fn call_one<C: Executor>(
     }
     .await;
     let code = outcome.as_ref().err().map(Failure::code);
-    let method = named(exec.methods(), name).map(|(m, _)| m);
+    // A method the protocol does not offer still counts under its name.
+    let method = found
+        .or_else(|| named(exec.methods(), name))
+        .map(|(m, _)| m);
     exec.observe(protocol, method, code, started.elapsed());
     outcome
 }
