@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use syncdict::configuration::ByteSize;
+use syncdict::configuration::{ByteSize, HumanDuration};
 use syncdict::domain::{Namespace, Selection};
 use syncdict::edge::state::TickReport;
 
@@ -176,7 +176,12 @@ async fn readers_never_see_half_a_change_set() {
     center.result("records.apply", set("old")).await;
     let edge = TestApp::builder()
         .edge(vec![center.rpc_url()])
-        .with(|s| s.client.namespaces = Selection::Listed(vec![ns("big")]))
+        .with(|s| {
+            s.client.namespaces = Selection::Listed(vec![ns("big")]);
+            // 10,000 records in a debug build, beside a reader that spins
+            // and a loaded machine: the point here is atomicity, not speed.
+            s.client.timeout = HumanDuration(Duration::from_secs(120));
+        })
         .spawn()
         .await;
     assert_eq!(edge.tick().await, TickReport::Applied);
@@ -203,6 +208,7 @@ async fn readers_never_see_half_a_change_set() {
                     _ => mixed += 1,
                 }
                 reads.fetch_add(1, Ordering::Release);
+                std::thread::yield_now();
             }
             (old, new, mixed)
         })
