@@ -22,6 +22,7 @@
 pub mod auth;
 pub mod call;
 pub mod center;
+pub mod changes;
 pub mod commands;
 pub mod configuration;
 pub mod console;

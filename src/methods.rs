@@ -5,9 +5,9 @@
 
 use crate::center::Center;
 use crate::rpc::{self, Declared};
-use crate::{fleet, history, namespaces, records, users};
+use crate::{changes, fleet, history, namespaces, records, users};
 
-pub static TABLE: [Declared<Center>; 31] = [
+pub static TABLE: [Declared<Center>; 38] = [
     Declared::of::<records::List>(),
     Declared::of::<records::Get>(),
     Declared::of::<records::Put>(),
@@ -22,9 +22,16 @@ pub static TABLE: [Declared<Center>; 31] = [
     Declared::of::<namespaces::Create>(),
     Declared::of::<namespaces::Delete>(),
     Declared::of::<namespaces::SetSchema>(),
+    Declared::of::<namespaces::SetPolicy>(),
     Declared::of::<history::Rollback>(),
     Declared::of::<history::Timeline>(),
     Declared::of::<history::AuditList>(),
+    Declared::of::<changes::Propose>(),
+    Declared::of::<changes::List>(),
+    Declared::of::<changes::Get>(),
+    Declared::of::<changes::Review>(),
+    Declared::of::<changes::Publish>(),
+    Declared::of::<changes::Withdraw>(),
     Declared::of::<users::ListTokens>(),
     Declared::of::<users::AddToken>(),
     Declared::of::<users::RevokeToken>(),

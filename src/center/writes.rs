@@ -7,7 +7,10 @@ use serde_json::Value;
 use super::{db_failure, Center};
 use crate::db::executor::{ApplyWrite, ListRecords, RecordsAt};
 use crate::db::writes::Refused;
-use crate::domain::{now_us, Applied, ChangeSet, Expiry, Namespace, RecordKey, Write, WriteOrigin};
+use crate::domain::{
+    now_us, Applied, ChangeSet, Expiry, Namespace, Passage, Publication, RecordKey, RequestId,
+    Write, WriteOrigin,
+};
 use crate::rpc::{CallError, RawJson};
 
 /// How often a rollback recomputes its change set when writes keep
@@ -31,12 +34,40 @@ impl Center {
         if_revision: Option<i64>,
         origin: WriteOrigin,
     ) -> Result<Applied, CallError> {
-        let write = Write {
-            namespace: namespace.clone(),
+        self.commit(Write {
+            namespace,
             changes,
             if_revision,
             origin,
-            expired_by: None,
+            passage: Passage::Direct,
+        })
+        .await
+    }
+
+    /// Commits a change request's `changes` in `namespace` as `publication`
+    /// says, or refuses them whole (see `Passage::Publish`).
+    pub(crate) async fn publish(
+        &self,
+        namespace: Namespace,
+        changes: ChangeSet,
+        origin: WriteOrigin,
+        publication: Publication,
+    ) -> Result<Applied, CallError> {
+        self.commit(Write {
+            namespace,
+            changes,
+            if_revision: None,
+            origin,
+            passage: Passage::Publish(publication),
+        })
+        .await
+    }
+
+    async fn commit(&self, write: Write) -> Result<Applied, CallError> {
+        let (namespace, if_revision) = (write.namespace.to_string(), write.if_revision);
+        let request = match &write.passage {
+            Passage::Publish(p) => Some(p.request),
+            _ => None,
         };
         match self.ask(ApplyWrite(write)).await?.map_err(db_failure)? {
             Ok(applied) => {
@@ -45,20 +76,7 @@ impl Center {
                 }
                 Ok(applied)
             }
-            Err(Refused::NoSuchNamespace) => Err(CallError::NoSuchNamespace(namespace.to_string())),
-            Err(Refused::Conflict { changed_at }) => Err(CallError::Conflict {
-                namespace: namespace.to_string(),
-                changed_at,
-                if_revision: if_revision.unwrap_or_default(),
-            }),
-            Err(Refused::Schema(violations)) => Err(CallError::Invalid(format!(
-                "value violates the schema of namespace {:?}: {}",
-                namespace.as_str(),
-                violations.join("; ")
-            ))),
-            Err(Refused::Expiry { key, why }) => {
-                Err(CallError::Invalid(format!("key {key:?}: {why}")))
-            }
+            Err(why) => Err(refusal(why, namespace, if_revision, request)),
         }
     }
 
@@ -131,6 +149,44 @@ impl Center {
             changed_at: self.cache.known_revision(),
             if_revision: revision,
         })
+    }
+}
+
+/// The error a refused write answers.
+fn refusal(
+    why: Refused,
+    namespace: String,
+    if_revision: Option<i64>,
+    request: Option<RequestId>,
+) -> CallError {
+    let id = request.unwrap_or(RequestId(0));
+    match why {
+        Refused::NoSuchNamespace => CallError::NoSuchNamespace(namespace),
+        Refused::Conflict { changed_at } => CallError::Conflict {
+            namespace,
+            changed_at,
+            if_revision: if_revision.unwrap_or_default(),
+        },
+        Refused::Schema(violations) => CallError::Invalid(format!(
+            "value violates the schema of namespace {namespace:?}: {}",
+            violations.join("; ")
+        )),
+        Refused::Expiry { key, why } => CallError::Invalid(format!("key {key:?}: {why}")),
+        Refused::ReviewRequired { required } => CallError::ReviewRequired {
+            namespace,
+            required,
+        },
+        Refused::NoSuchRequest => CallError::NoSuchRequest(id),
+        Refused::Closed(state) => CallError::RequestClosed { id, state },
+        Refused::NotApproved {
+            approvals,
+            required,
+        } => CallError::NotApproved {
+            id,
+            approvals,
+            required,
+        },
+        Refused::KeysChanged(keys) => CallError::KeysChanged { id, keys },
     }
 }
 

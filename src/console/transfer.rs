@@ -20,7 +20,7 @@ use super::ConsoleState;
 use crate::center::ConsoleUser;
 use crate::domain::{format_timestamp, ValueSchema};
 use crate::transfer::format::{self, FileRecord, Format};
-use crate::transfer::{changes_json, current_records, Plan};
+use crate::transfer::{current_records, Plan};
 
 /// Keys shown with their diff in a dry run.
 const SHOWN: usize = 200;
@@ -287,7 +287,7 @@ async fn publish(
     let path = format!("/console/ns/{ns}");
     let Prepared { plan, records, .. } = prepared;
     let changes = match plan.change_set(records) {
-        Ok(changes) => changes_json(&changes),
+        Ok(changes) => changes.to_json(),
         Err(e) => return back_to(&path, "error", &e.to_string()),
     };
     let params = json!([changes, ns, form.if_revision, form.comment]);

@@ -42,6 +42,7 @@ const AUDIT_COLUMNS: (
     audit::namespace,
     audit::keys_changed,
     audit::comment,
+    audit::review,
 ) = (
     audit::revision,
     audit::at_us,
@@ -51,6 +52,7 @@ const AUDIT_COLUMNS: (
     audit::namespace,
     audit::keys_changed,
     audit::comment,
+    audit::review,
 );
 
 /// One committed revision, as `audit.list` shows it.
@@ -64,6 +66,8 @@ pub struct AuditEntry {
     pub namespace: String,
     pub keys_changed: i64,
     pub comment: String,
+    /// How it passed the review policy (JSON), if through a change request.
+    pub review: Option<String>,
 }
 
 /// The writes of `key` in `ns`, newest first.

@@ -8,6 +8,7 @@
 
 #[cfg(any(feature = "mysql", feature = "postgres"))]
 pub mod admin;
+pub mod change_requests;
 mod credentials;
 mod digests;
 pub mod executor;
@@ -17,6 +18,7 @@ pub mod history;
 pub mod namespaces;
 mod pool;
 pub mod records;
+mod review_gate;
 mod schema;
 mod schema_cache;
 pub mod search;

@@ -4,7 +4,9 @@ use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 
 use super::records::{insert_audit, read_transaction, take_revision, write_transaction, REVISION};
-use super::schema::{audit, grants, history, meta, namespaces, records};
+use super::schema::{
+    audit, change_requests, change_reviews, grants, history, meta, namespaces, records,
+};
 use super::{with_conn, AnyConnection};
 use crate::domain::{Namespace, ValueSchema, WriteOrigin, MAX_VIOLATIONS};
 use crate::signing::LtHash;
@@ -24,6 +26,8 @@ pub struct NamespaceInfo {
     #[diesel(column_name = live_bytes)]
     pub bytes: i64,
     pub created_at_us: i64,
+    /// Approving reviews a change needs before it is published.
+    pub reviews_required: i64,
 }
 
 /// Every namespace, by name.
@@ -159,8 +163,15 @@ pub fn delete(
         diesel::delete(records::table.filter(records::namespace.eq(name))).execute(c)?;
         diesel::delete(history::table.filter(history::namespace.eq(name))).execute(c)?;
         diesel::delete(grants::table.filter(grants::namespace.eq(name))).execute(c)?;
+        let requests = change_requests::table
+            .filter(change_requests::namespace.eq(name))
+            .select(change_requests::id);
+        diesel::delete(change_reviews::table.filter(change_reviews::request_id.eq_any(requests)))
+            .execute(c)?;
+        diesel::delete(change_requests::table.filter(change_requests::namespace.eq(name)))
+            .execute(c)?;
         diesel::delete(namespaces::table.find(name)).execute(c)?;
-        insert_audit!(c, revision, now_us, origin, name, records);
+        insert_audit!(c, revision, now_us, origin, name, records, None::<&str>);
         Ok(Deleted::Done { records, revision })
     });
     match outcome {

@@ -120,7 +120,7 @@ macro_rules! take_revision {
 /// Inserts the audit row of `$revision`: what `$origin` did to `$keys`
 /// keys of namespace `$ns` at `$now_us`.
 macro_rules! insert_audit {
-    ($c:ident, $revision:expr, $now_us:expr, $origin:expr, $ns:expr, $keys:expr) => {
+    ($c:ident, $revision:expr, $now_us:expr, $origin:expr, $ns:expr, $keys:expr, $review:expr) => {
         diesel::insert_into(audit::table)
             .values((
                 audit::revision.eq($revision),
@@ -131,6 +131,7 @@ macro_rules! insert_audit {
                 audit::namespace.eq($ns),
                 audit::keys_changed.eq($keys),
                 audit::comment.eq($origin.comment.as_str()),
+                audit::review.eq($review),
             ))
             .execute($c)?
     };

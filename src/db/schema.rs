@@ -58,6 +58,7 @@ diesel::table! {
         live_bytes -> BigInt,
         created_at_us -> BigInt,
         digest -> Nullable<Binary>,
+        reviews_required -> BigInt,
     }
 }
 
@@ -95,6 +96,33 @@ diesel::table! {
         namespace -> Text,
         keys_changed -> BigInt,
         comment -> Text,
+        review -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    change_requests (id) {
+        id -> BigInt,
+        namespace -> Text,
+        author -> Text,
+        base_revision -> BigInt,
+        changes -> Text,
+        comment -> Text,
+        state -> Text,
+        created_at_us -> BigInt,
+        closed_at_us -> Nullable<BigInt>,
+        closed_by -> Nullable<Text>,
+        revision -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    change_reviews (request_id, reviewer) {
+        request_id -> BigInt,
+        reviewer -> Text,
+        verdict -> Text,
+        comment -> Text,
+        at_us -> BigInt,
     }
 }
 
@@ -123,5 +151,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     tokens,
     console_sessions,
-    fleet_edges
+    fleet_edges,
+    change_requests,
+    change_reviews
 );

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 
 use super::schema::{history, records};
-use crate::domain::{after_put, StoredRecord, Write};
+use crate::domain::{after_put, Passage, StoredRecord, Write};
 use crate::signing::LtHash;
 
 #[derive(Insertable)]
@@ -109,7 +109,7 @@ pub(super) fn plan<'a>(
         };
         // The expirer deletes only what is still due: a put since it
         // looked may have moved or cleared the expiry.
-        if let Some(by) = write.expired_by {
+        if let Passage::Expiry { by_us: by } = write.passage {
             if live.expires_at_us.is_none_or(|at| at > by) {
                 continue;
             }

@@ -13,12 +13,13 @@ use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 
 use super::records::{insert_audit, take_revision, write_transaction, RecordRow, REVISION};
+use super::review_gate::{changed_since, close_published, publisher, review_gate};
 use super::schema::{audit, history, meta, namespaces, records};
 pub use super::schema_cache::SchemaCache;
 use super::write_plan::{plan, At, Update};
 use super::AnyConnection;
 use crate::domain::{
-    Applied, History, InvalidExpiry, StoredRecord, ValueSchema, Write, MAX_VIOLATIONS,
+    Applied, History, InvalidExpiry, RequestState, StoredRecord, ValueSchema, Write, MAX_VIOLATIONS,
 };
 use crate::signing::LtHash;
 
@@ -41,6 +42,22 @@ pub enum Refused {
         key: String,
         why: InvalidExpiry,
     },
+    /// A direct write to a namespace that requires this many approving
+    /// reviews.
+    ReviewRequired {
+        required: i64,
+    },
+    /// The change request published is not in this namespace, or gone.
+    NoSuchRequest,
+    /// The change request published is no longer open.
+    Closed(RequestState),
+    /// The change request has fewer approvals than the policy asks.
+    NotApproved {
+        approvals: i64,
+        required: i64,
+    },
+    /// Keys the change request touches changed after it was proposed.
+    KeysChanged(Vec<String>),
 }
 
 /// How a write transaction ends early.
@@ -194,28 +211,44 @@ pub fn apply(
     };
     let outcome = write_transaction!(conn, |c| {
         let revision: i64 = take_revision!(c);
-        type Found = (Option<String>, i64, Option<Vec<u8>>);
+        type Found = (Option<String>, i64, Option<Vec<u8>>, i64);
         let found: Option<Found> = namespaces::table
             .find(ns)
             .select((
                 namespaces::value_schema,
                 namespaces::revision,
                 namespaces::digest,
+                namespaces::reviews_required,
             ))
             .first(c)
             .optional()?;
-        let Some((schema, changed_at, digest)) = found else {
+        let Some((schema, changed_at, digest, required)) = found else {
             return Err(Abort::Refused(Refused::NoSuchNamespace));
         };
+        let gate = review_gate!(c, write, ns, required).map_err(Abort::Refused)?;
         if write.if_revision.is_some_and(|r| changed_at > r) {
             return Err(Abort::Refused(Refused::Conflict { changed_at }));
         }
         let schema = schema.as_deref().and_then(|t| schemas.get(t));
         check_schema(schema.as_deref(), write).map_err(Abort::Refused)?;
         let existing = load_existing!(c, ns, write);
+        changed_since(&existing, gate.base_revision)
+            .map_err(|keys| Abort::Refused(Refused::KeysChanged(keys)))?;
         let digest = digest.as_deref().and_then(LtHash::from_bytes);
         let at = At { revision, now_us };
         let plan = plan(write, &values, &expiries, &existing, at, digest);
+        if let Some(request) = gate.request {
+            let written = (!plan.entries.is_empty()).then_some(revision);
+            close_published!(c, request, written, publisher(write), now_us);
+            if written.is_none() {
+                // Nothing to change: the request is closed, and the revision
+                // taken is given back (the lock is still held).
+                diesel::update(meta::table.find(REVISION))
+                    .set(meta::value.eq(meta::value - 1i64))
+                    .execute(c)?;
+                return Ok(UNCHANGED);
+            }
+        }
         if plan.entries.is_empty() {
             return Err(Abort::Nothing);
         }
@@ -227,7 +260,8 @@ pub fn apply(
                 now_us,
                 write.origin,
                 ns,
-                plan.entries.len() as i64
+                plan.entries.len() as i64,
+                gate.review.as_deref()
             );
         }
         Ok(Applied {
@@ -236,14 +270,22 @@ pub fn apply(
             deletes: plan.entries.len() - plan.upserts,
         })
     });
+    finish(outcome)
+}
+
+/// What a write transaction's end answers.
+fn finish(outcome: Result<Applied, Abort>) -> QueryResult<Result<Applied, Refused>> {
     match outcome {
         Ok(applied) => Ok(Ok(applied)),
-        Err(Abort::Nothing) => Ok(Ok(Applied {
-            revision: None,
-            upserts: 0,
-            deletes: 0,
-        })),
+        Err(Abort::Nothing) => Ok(Ok(UNCHANGED)),
         Err(Abort::Refused(why)) => Ok(Err(why)),
         Err(Abort::Db(e)) => Err(e),
     }
 }
+
+/// A write that changed nothing and took no revision.
+const UNCHANGED: Applied = Applied {
+    revision: None,
+    upserts: 0,
+    deletes: 0,
+};

@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::{Expiry, Namespace, RecordKey};
+use super::review::Passage;
+use super::{format_timestamp, Expiry, Namespace, RecordKey};
 
 /// Upserts and deletes committed together at one revision, or not at all.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -33,6 +34,30 @@ impl ChangeSet {
 
     pub fn len(&self) -> usize {
         self.upserts.len() + self.deletes.len()
+    }
+
+    /// As `records.apply` takes it: `{upserts, deletes, expires_in,
+    /// expires_at}` (an expiry after the write stays one).
+    pub fn to_json(&self) -> Value {
+        let upserts: serde_json::Map<String, Value> = self
+            .upserts
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        let deletes: Vec<&str> = self.deletes.iter().map(|k| k.as_str()).collect();
+        let (mut expires_in, mut expires_at) = (serde_json::Map::new(), serde_json::Map::new());
+        for (key, expiry) in &self.expiries {
+            match expiry {
+                Expiry::In(after) => expires_in.insert(key.to_string(), after.as_secs_f64().into()),
+                Expiry::At(at) => expires_at.insert(key.to_string(), format_timestamp(*at).into()),
+            };
+        }
+        serde_json::json!({
+            "upserts": upserts,
+            "deletes": deletes,
+            "expires_in": expires_in,
+            "expires_at": expires_at,
+        })
     }
 
     pub fn is_empty(&self) -> bool {
@@ -64,10 +89,8 @@ pub struct Write {
     /// Refuse if the namespace changed after this revision.
     pub if_revision: Option<i64>,
     pub origin: WriteOrigin,
-    /// The expirer's writes: a delete applies only to a record whose expiry
-    /// is at or before this instant (a put since may have moved or
-    /// cleared it).
-    pub expired_by: Option<i64>,
+    /// How it passes the namespace's review policy.
+    pub passage: Passage,
 }
 
 /// What a committed write did.

@@ -10,6 +10,7 @@ mod percent;
 mod principal;
 mod record;
 mod record_key;
+mod review;
 mod selection;
 mod username;
 mod value_schema;
@@ -29,6 +30,9 @@ pub use record::{
     after_put, format_timestamp, net_change, now_us, NetChange, Record, RecordSearch, StoredRecord,
 };
 pub use record_key::{InvalidKey, RecordKey, MAX_KEY_BYTES};
+pub use review::{
+    Passage, Publication, RequestId, RequestState, Verdict, MAX_OPEN_REQUESTS, MAX_REVIEWS_REQUIRED,
+};
 pub use selection::{InvalidSelection, Selection, EVERY};
 pub use username::{InvalidUsername, Username, MAX_USERNAME};
 pub use value_schema::{InvalidSchema, ValueSchema, MAX_VIOLATIONS};

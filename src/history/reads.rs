@@ -48,6 +48,10 @@ struct Audited {
     namespace: String,
     keys: i64,
     comment: String,
+    /// The change request it published: `{request, proposer, published_by,
+    /// approvals: [{by, comment}], break_glass?}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    review: Option<Box<RawValue>>,
 }
 
 fn raw(text: String) -> Result<Box<RawValue>, CallError> {
@@ -161,6 +165,7 @@ fn audited(entries: Vec<AuditEntry>) -> RawJson {
             namespace: e.namespace,
             keys: e.keys_changed,
             comment: e.comment,
+            review: e.review.and_then(|r| RawValue::from_string(r).ok()),
         })
         .collect();
     RawJson::of(&shown)

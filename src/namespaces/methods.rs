@@ -1,10 +1,10 @@
-//! `namespaces.list`, `namespaces.create`, `namespaces.delete` and
-//! `namespaces.set_schema`.
+//! `namespaces.list`, `namespaces.get`, `namespaces.create`,
+//! `namespaces.delete`, `namespaces.set_schema` and `namespaces.set_policy`.
 
 use serde_json::Value;
 
 use crate::center::{origin, Center};
-use crate::domain::{Force, Namespace};
+use crate::domain::{Force, Namespace, MAX_REVIEWS_REQUIRED};
 use crate::rpc::args::{self, Args};
 use crate::rpc::method::{Ctx, RpcMethod, Spec};
 use crate::rpc::registry::{Offered::Both, Permission::*, Ty};
@@ -159,5 +159,51 @@ impl RpcMethod<Center> for SetSchema {
 
     async fn run(ctx: Ctx<'_, Center>, (ns, schema): Self::Args) -> Result<RawJson, CallError> {
         ctx.exec.set_schema(ns, schema).await
+    }
+}
+
+pub struct SetPolicy;
+
+impl RpcMethod<Center> for SetPolicy {
+    const SPEC: &'static Spec = &Spec {
+        name: "namespaces.set_policy",
+        params: &[("name", Ty::String), ("policy", Ty::Struct)],
+        required: 2,
+        returns: Ty::Boolean,
+        offered: Both,
+        permission: Admin,
+        help: "Sets the namespace's review policy, {reviews_required: N} with N from 0 to 3: while N is above 0, every \
+               direct write to it is refused (-32013) and a change goes in as a change request published once \
+               N writers other than its author approve it. namespaces.list shows the policy.",
+    };
+    type Args = (Namespace, i64);
+
+    fn bind(a: &mut Args) -> Result<Self::Args, RpcError> {
+        Ok((a.required(args::namespace)?, a.required(policy)?))
+    }
+
+    fn namespaces(_: &Self::Args) -> Vec<&Namespace> {
+        vec![]
+    }
+
+    async fn run(ctx: Ctx<'_, Center>, (ns, required): Self::Args) -> Result<RawJson, CallError> {
+        ctx.exec.set_policy(ns, required).await
+    }
+}
+
+/// `{reviews_required: N}`, N from 0 to `MAX_REVIEWS_REQUIRED`.
+fn policy(name: &str, v: Value) -> Result<i64, RpcError> {
+    let shape = || {
+        RpcError::invalid_params(format!(
+            "{name:?} must be {{\"reviews_required\": N}} with N from 0 to {MAX_REVIEWS_REQUIRED}"
+        ))
+    };
+    let Value::Object(mut map) = v else {
+        return Err(shape());
+    };
+    let required = map.remove("reviews_required").and_then(|n| n.as_i64());
+    match required {
+        Some(n) if map.is_empty() && (0..=MAX_REVIEWS_REQUIRED).contains(&n) => Ok(n),
+        _ => Err(shape()),
     }
 }

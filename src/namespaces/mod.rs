@@ -1,9 +1,9 @@
 //! The namespaces resource: `namespaces.list`, `.get`, `.create`, `.delete`
-//! and `.set_schema` (`methods.rs`), and what they do against the store
+//! `.set_schema` and `.set_policy` (`methods.rs`), and what they do against the store
 //! (`ops.rs`). A namespace's history and rollback are `history/`.
 
 pub mod methods;
 mod ops;
 
-pub use methods::{Create, Delete, Get, ListNamespaces, SetSchema};
+pub use methods::{Create, Delete, Get, ListNamespaces, SetPolicy, SetSchema};
 pub use ops::MAX_DESCRIPTION;

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::center::{db_failure, Center};
 use crate::db::executor::{
-    CreateNamespace, DeleteNamespace, FindNamespace, ListNamespaces, SetSchema,
+    CreateNamespace, DeleteNamespace, FindNamespace, ListNamespaces, SetPolicy, SetSchema,
 };
 use crate::db::namespaces::{Deleted, NamespaceInfo, SchemaSet};
 use crate::domain::{Force, Namespace, ValueSchema, WriteOrigin};
@@ -26,6 +26,8 @@ struct Listed<'a> {
     bytes: i64,
     revision: i64,
     schema: Option<Box<RawValue>>,
+    /// Approving reviews a change needs before it is published.
+    reviews_required: i64,
     /// Who made the last change, and when (absent once the audit log no
     /// longer keeps it).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -47,6 +49,7 @@ impl<'a> Listed<'a> {
                 .value_schema
                 .as_ref()
                 .and_then(|s| RawValue::from_string(s.clone()).ok()),
+            reviews_required: n.reviews_required,
             changed_by: None,
             changed_at: None,
         }
@@ -81,6 +84,24 @@ impl Center {
             return Err(CallError::NoSuchNamespace(ns.to_string()));
         };
         Ok(RawJson::of(&Listed::of(&n)))
+    }
+
+    pub(super) async fn set_policy(
+        &self,
+        namespace: Namespace,
+        reviews_required: i64,
+    ) -> Result<RawJson, CallError> {
+        let set = self
+            .ask(SetPolicy {
+                namespace: namespace.clone(),
+                reviews_required,
+            })
+            .await?
+            .map_err(db_failure)?;
+        match set {
+            true => Ok(RawJson::of(&true)),
+            false => Err(CallError::NoSuchNamespace(namespace.to_string())),
+        }
     }
 
     pub(super) async fn create_namespace(

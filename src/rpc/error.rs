@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::domain::{RequestId, RequestState};
+
 /// Invalid JSON (also invalid UTF-8 or nesting past the limit).
 pub const PARSE_ERROR: i64 = -32700;
 /// Not a valid request object (or an empty or oversized batch).
@@ -33,6 +35,14 @@ pub const REVISION_OUT_OF_RANGE: i64 = -32010;
 pub const NAMESPACE_NOT_EMPTY: i64 = -32011;
 /// Application error: a namespace of that name exists.
 pub const NAMESPACE_EXISTS: i64 = -32012;
+/// Application error: the namespace requires reviews; a change goes in as a
+/// change request.
+pub const REVIEW_REQUIRED: i64 = -32013;
+/// Application error: no change request with that id.
+pub const NO_SUCH_REQUEST: i64 = -32014;
+/// Application error: the change request cannot do that now (closed, short
+/// of approvals, reviewed by its author, too many open).
+pub const REQUEST_REFUSED: i64 = -32015;
 
 /// An error as sent to the client: a code and a message fit for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,6 +95,26 @@ pub enum CallError {
     NotEmpty { namespace: String, records: i64 },
     #[error("namespace {0:?} exists")]
     Exists(String),
+    #[error("namespace {namespace:?} requires {required} approving review(s) before a change is published: \
+             propose the change with changes.propose; an administrator can publish a request without its \
+             reviews only by giving a reason")]
+    ReviewRequired { namespace: String, required: i64 },
+    #[error("no change request {0} (changes.list shows them)")]
+    NoSuchRequest(RequestId),
+    #[error("change request {id} is {}", state.as_str())]
+    RequestClosed { id: RequestId, state: RequestState },
+    #[error("change request {id} has {approvals} of the {required} approving review(s) its namespace requires")]
+    NotApproved {
+        id: RequestId,
+        approvals: i64,
+        required: i64,
+    },
+    #[error("the author of change request {0} cannot review it")]
+    OwnRequest(RequestId),
+    #[error("namespace {namespace:?} has {open} open change requests; publish, reject or withdraw some first")]
+    TooManyOpen { namespace: String, open: i64 },
+    #[error("conflict: change request {id} touches keys changed since it was proposed: {}; propose it again on the current data", keys.join(", "))]
+    KeysChanged { id: RequestId, keys: Vec<String> },
     /// Params that bind but are refused by the store (a schema violation).
     #[error("Invalid params: {0}")]
     Invalid(String),
@@ -112,6 +142,13 @@ impl From<CallError> for RpcError {
             CallError::OutOfRange { .. } => REVISION_OUT_OF_RANGE,
             CallError::NotEmpty { .. } => NAMESPACE_NOT_EMPTY,
             CallError::Exists(_) => NAMESPACE_EXISTS,
+            CallError::ReviewRequired { .. } => REVIEW_REQUIRED,
+            CallError::NoSuchRequest(_) => NO_SUCH_REQUEST,
+            CallError::RequestClosed { .. }
+            | CallError::NotApproved { .. }
+            | CallError::OwnRequest(_)
+            | CallError::TooManyOpen { .. } => REQUEST_REFUSED,
+            CallError::KeysChanged { .. } => CONFLICT,
             CallError::Invalid(_) => INVALID_PARAMS,
             CallError::Unavailable => DATABASE_UNAVAILABLE,
             CallError::Busy => SERVER_BUSY,

@@ -96,10 +96,12 @@ fn authorize(
     };
     match permission {
         Permission::Read if !caller.reads_need_user => Ok(()),
-        Permission::Read => match namespaces.iter().find(|ns| !grants.may_read(ns)) {
-            Some(ns) => denied(Denied::Read((*ns).clone())),
-            None => Ok(()),
-        },
+        Permission::Read | Permission::Member => {
+            match namespaces.iter().find(|ns| !grants.may_read(ns)) {
+                Some(ns) => denied(Denied::Read((*ns).clone())),
+                None => Ok(()),
+            }
+        }
         Permission::Write => match namespaces.iter().find(|ns| !grants.may_write(ns)) {
             Some(ns) => denied(Denied::Write((*ns).clone())),
             None => Ok(()),

@@ -69,6 +69,9 @@ pub enum Permission {
     /// Anyone (`server.read_access = "public"`), or a user with a grant on
     /// the namespaces read.
     Read,
+    /// A user or token with a read grant on the namespaces read, whatever
+    /// `server.read_access` says (change requests are never public).
+    Member,
     /// A user with the write grant on the namespace written.
     Write,
     /// A user with a grant on every namespace (`*`): the audit log spans them all.

@@ -18,7 +18,7 @@ use std::io::{BufRead, Write};
 use serde_json::Value;
 
 pub use format::{FileRecord, Format};
-pub use source::{changes_json, current_records, Dataset, Remote, Source, TransferError};
+pub use source::{current_records, Dataset, Remote, Source, TransferError};
 
 use crate::domain::{ChangeSet, Expiry, Namespace, ValueSchema, WriteOrigin};
 

@@ -12,8 +12,7 @@ use crate::configuration::DatabaseSettings;
 use crate::db::writes::{Refused, SchemaCache};
 use crate::db::{self, ConnectError, DbError};
 use crate::domain::{
-    format_timestamp, now_us, parse_rfc3339_us, Applied, ChangeSet, Expiry, Namespace, Write,
-    WriteOrigin,
+    format_timestamp, now_us, parse_rfc3339_us, Applied, ChangeSet, Namespace, Write, WriteOrigin,
 };
 use crate::rpc::error::{NAMESPACE_EXISTS, NO_SUCH_NAMESPACE};
 use crate::rpc::method::RpcMethod;
@@ -228,7 +227,7 @@ impl Source {
                     changes,
                     if_revision: Some(if_revision),
                     origin,
-                    expired_by: None,
+                    passage: crate::domain::Passage::Direct,
                 };
                 let outcome = db::writes::apply(
                     &mut conn,
@@ -245,12 +244,26 @@ impl Source {
                     )),
                     Refused::Schema(v) => TransferError::Refused(v.join("; ")),
                     Refused::Expiry { key, why } => TransferError::Refused(format!("{key}: {why}")),
+                    Refused::ReviewRequired { required } => TransferError::Refused(
+                        crate::rpc::CallError::ReviewRequired {
+                            namespace: ns.to_string(),
+                            required,
+                        }
+                        .to_string(),
+                    ),
+                    // Only a change request's publish meets these.
+                    Refused::NoSuchRequest
+                    | Refused::Closed(_)
+                    | Refused::NotApproved { .. }
+                    | Refused::KeysChanged(_) => {
+                        TransferError::Refused("refused by the review policy".to_string())
+                    }
                 })
             }
             Source::Remote(remote) => {
                 let reply = remote.call::<crate::records::Apply>(
                     ns,
-                    vec![changes_json(&changes), json!(ns), json!(if_revision)],
+                    vec![changes.to_json(), json!(ns), json!(if_revision)],
                 )?;
                 serde_json::from_value(reply.clone())
                     .map(|a: RemoteApplied| Applied {
@@ -277,7 +290,8 @@ impl Source {
                     .map(|e| {
                         json!({"revision": e.revision, "at": format_timestamp(e.at_us), "author": e.author,
                                "address": e.address, "method": e.method, "namespace": e.namespace,
-                               "keys": e.keys_changed, "comment": e.comment})
+                               "keys": e.keys_changed, "comment": e.comment,
+                               "review": e.review.as_deref().and_then(|r| serde_json::from_str::<Value>(r).ok())})
                     })
                     .collect())
             }
@@ -335,24 +349,4 @@ pub fn current_records(items: Vec<Value>) -> Result<Vec<CurrentRecord>, Transfer
             Ok((key, value.get().to_string(), expires))
         })
         .collect()
-}
-
-/// `records.apply`'s `changes` for `changes`: upserts, deletes, and the
-/// upserts' expiries as RFC 3339 times.
-pub fn changes_json(changes: &ChangeSet) -> Value {
-    let upserts: serde_json::Map<String, Value> = changes
-        .upserts
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.clone()))
-        .collect();
-    let deletes: Vec<&str> = changes.deletes.iter().map(|k| k.as_str()).collect();
-    let expires_at: serde_json::Map<String, Value> = changes
-        .expiries
-        .iter()
-        .filter_map(|(k, e)| match e {
-            Expiry::At(at) => Some((k.to_string(), json!(format_timestamp(*at)))),
-            Expiry::In(_) => None,
-        })
-        .collect();
-    json!({"upserts": upserts, "deletes": deletes, "expires_at": expires_at})
 }

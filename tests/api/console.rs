@@ -402,7 +402,52 @@ async fn export_and_import(app: TestApp) {
     assert_eq!(ttl["expires_at"], "2031-03-17T17:46:40.000000Z", "{ttl}");
 }
 
+/// A namespace that requires reviews refuses the console's publish and
+/// import, and the page says what to do instead.
+async fn the_console_meets_the_review_policy(app: TestApp) {
+    let cookie = sign_in(&app, ADMIN).await;
+    let token = csrf(&app, &cookie).await;
+    let base = app.put("a", json!(1)).await.to_string();
+    let policy = json!(["default", {"reviews_required": 1}]);
+    let (_, reply) = app
+        .call_as(Some(ADMIN), "namespaces.set_policy", policy)
+        .await;
+    assert_eq!(reply["result"], true, "{reply}");
+    let changes = json!({"upserts": {"a": 2}}).to_string();
+    let publish = [
+        ("csrf", token.as_str()),
+        ("changes", changes.as_str()),
+        ("if_revision", base.as_str()),
+        ("comment", ""),
+    ];
+    let import = [
+        ("csrf", token.as_str()),
+        ("format", "json"),
+        ("data", "{\"a\": 3}"),
+        ("step", "publish"),
+        ("if_revision", base.as_str()),
+        ("comment", ""),
+    ];
+    for (path, form) in [("publish", &publish[..]), ("import", &import[..])] {
+        let r = post(
+            &app,
+            &format!("/console/ns/default/{path}"),
+            &cookie,
+            form,
+            None,
+        )
+        .await;
+        let to = location(&r);
+        assert!(to.contains("approving%20review"), "{path}: {to}");
+    }
+    assert_eq!(
+        app.result("records.get", json!(["a"])).await["value"],
+        json!(1)
+    );
+}
+
 crate::on_backends!(center:
+    the_console_meets_the_review_policy,
     export_and_import,
     sessions_cookies_and_forgeries,
     a_change_set_is_published_with_its_comment_or_refused_on_conflict,

@@ -37,6 +37,7 @@ mod protocol;
 mod proxy;
 mod read_access;
 mod records;
+mod reviews;
 mod rpc4django;
 mod scale_out;
 mod search;

@@ -414,8 +414,37 @@ async fn expiries_travel_with_their_records(app: TestApp) {
     }
 }
 
+/// A namespace that requires reviews refuses an import, locally and over
+/// RPC, naming the way in.
+async fn import_meets_the_review_policy(app: TestApp) {
+    let data = file("reviewed.json", "{\"a\": 1}");
+    let policy = json!(["default", {"reviews_required": 2}]);
+    let (_, reply) = app
+        .call_as(Some(crate::helpers::ADMIN), "namespaces.set_policy", policy)
+        .await;
+    assert_eq!(reply["result"], true, "{reply}");
+    let local = ["import", arg(&data), "--namespace", "default"];
+    let local = failed(&syncdict(&app, &local, None).await);
+    assert!(local.contains("2 approving review"), "{local}");
+    let rpc = app.rpc_url();
+    let remote = [
+        "import",
+        arg(&data),
+        "--namespace",
+        "default",
+        "--url",
+        &rpc,
+        "--user",
+        WRITER.0,
+    ];
+    let remote = failed(&syncdict(&app, &remote, None).await);
+    assert!(remote.contains("2 approving review"), "{remote}");
+    assert_eq!(app.error("records.get", json!(["a"])).await.0, -32002);
+}
+
 crate::on_backends!(
-    center: import_export_round_trip,
+    center: import_meets_the_review_policy,
+    import_export_round_trip,
     import_creates_the_namespace_when_asked,
     expiries_travel_with_their_records,
 );

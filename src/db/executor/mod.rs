@@ -4,6 +4,7 @@
 //! `namespaces.rs`, `history.rs` (history, audit, upkeep), `users.rs`,
 //! `sessions.rs` (console sessions), `fleet.rs` (the fleet view).
 
+mod change_requests;
 mod fleet;
 mod history;
 mod namespaces;
@@ -11,6 +12,7 @@ mod records;
 mod sessions;
 mod users;
 
+pub use change_requests::*;
 pub use fleet::*;
 pub use history::*;
 pub use namespaces::*;

@@ -9,7 +9,7 @@ use crate::db::records::{self, ChangeRows, Heads, Listed};
 use crate::db::writes::{self, Refused};
 use crate::db::DbError;
 use crate::domain::{
-    now_us, Applied, ChangeSet, Namespace, RecordKey, StoredRecord, Write, WriteOrigin,
+    now_us, Applied, ChangeSet, Namespace, Passage, RecordKey, StoredRecord, Write, WriteOrigin,
 };
 
 /// Lists every live record of a namespace, ordered by key, with the store
@@ -115,7 +115,7 @@ impl Handler<ExpireDue> for DbExecutor {
                         method: "expire".to_string(),
                         ..WriteOrigin::default()
                     },
-                    expired_by: Some(msg.now_us),
+                    passage: Passage::Expiry { by_us: msg.now_us },
                 };
                 // Deletes meet no schema and no if_revision: only a namespace
                 // deleted meanwhile is refused, and then there is nothing to do.

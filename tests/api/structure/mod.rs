@@ -30,6 +30,7 @@ const LAYERS: &[&str] = &[
     "records",
     "namespaces",
     "history",
+    "changes",
     "users",
     "fleet",
     "methods",

@@ -1,0 +1,55 @@
+//! Who may see and act on a change request: its namespace is known only
+//! once the request is read, so these checks run in the methods' bodies,
+//! after `authorize` has judged what the params name.
+
+use crate::domain::{Namespace, Principal};
+use crate::rpc::error::{CREDENTIALS_REQUIRED, PERMISSION_DENIED};
+use crate::rpc::{CallError, Caller, RpcError};
+
+/// What a caller needs on a request's namespace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Needs {
+    Read,
+    Write,
+}
+
+/// The caller's name: change requests are never anonymous.
+pub(super) fn principal(caller: &Caller) -> Result<&Principal, CallError> {
+    caller.principal.as_ref().ok_or_else(|| {
+        CallError::Rpc(RpcError::new(
+            CREDENTIALS_REQUIRED,
+            "change requests need credentials",
+        ))
+    })
+}
+
+/// An administrator signed in as a user (tokens never are).
+pub(super) fn is_admin(caller: &Caller) -> bool {
+    caller.grants.is_admin() && matches!(caller.principal, Some(Principal::User(_)))
+}
+
+/// Refuses unless the caller has `needs` on `namespace`.
+pub(super) fn check(caller: &Caller, namespace: &str, needs: Needs) -> Result<(), CallError> {
+    let who = principal(caller)?;
+    let Ok(ns) = Namespace::parse(namespace.to_string()) else {
+        return Err(CallError::Internal);
+    };
+    let allowed = match needs {
+        Needs::Read => caller.grants.may_read(&ns),
+        Needs::Write => caller.grants.may_write(&ns),
+    };
+    match allowed {
+        true => Ok(()),
+        false => Err(CallError::Rpc(RpcError::new(
+            PERMISSION_DENIED,
+            format!(
+                "permission denied: {who} may not {} namespace {:?}",
+                match needs {
+                    Needs::Read => "read",
+                    Needs::Write => "write",
+                },
+                ns.as_str()
+            ),
+        ))),
+    }
+}

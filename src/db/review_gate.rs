@@ -1,0 +1,165 @@
+//! The review policy, judged inside a write's transaction (`writes.rs`),
+//! after the revision lock: a direct write to a namespace that requires
+//! reviews is refused; a published change request must be open, in that
+//! namespace, approved as the policy asks (or published by an
+//! administrator with a reason), and touch no key changed since it was
+//! proposed. Writers take the revision lock in turn, so two centers
+//! publishing one request cannot both pass.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::domain::{Passage, RequestId, RequestState, StoredRecord, Write};
+
+/// What the gate let through: the audit row's review, and the request to
+/// close with the revision.
+#[derive(Debug, Default)]
+pub(super) struct Gate {
+    /// The audit row's `review` (JSON): `None` for a direct write.
+    pub review: Option<String>,
+    pub request: Option<RequestId>,
+    /// Keys changed after this revision refuse the publish.
+    pub base_revision: Option<i64>,
+}
+
+/// An approving review, as the audit log keeps it.
+#[derive(Debug, Serialize, diesel::Queryable)]
+pub(super) struct Approval {
+    pub by: String,
+    pub comment: String,
+}
+
+/// The audit row's `review` of a publish.
+#[derive(Serialize)]
+pub(super) struct Review<'a> {
+    pub request: RequestId,
+    pub proposer: &'a str,
+    pub published_by: &'a str,
+    pub approvals: &'a [Approval],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub break_glass: Option<&'a str>,
+}
+
+/// The request's state as stored, or `Open` for an unknown text (which
+/// then refuses nothing it should not: only `open` publishes).
+pub(super) fn state_of(text: &str) -> RequestState {
+    RequestState::parse(text).unwrap_or(RequestState::Withdrawn)
+}
+
+/// The keys a publish touches that changed after `base`, which refuse it
+/// (a key that did not change never blocks it).
+pub(super) fn changed_since(
+    existing: &HashMap<String, StoredRecord>,
+    base: Option<i64>,
+) -> Result<(), Vec<String>> {
+    let Some(base) = base else {
+        return Ok(());
+    };
+    let mut changed: Vec<String> = existing
+        .values()
+        .filter(|r| r.revision > base)
+        .map(|r| r.key.clone())
+        .collect();
+    if changed.is_empty() {
+        return Ok(());
+    }
+    changed.sort();
+    Err(changed)
+}
+
+/// Who makes `write` happen: the publisher of a change request, else its
+/// author.
+pub(super) fn publisher(write: &Write) -> &str {
+    match &write.passage {
+        Passage::Publish(p) => &p.publisher,
+        _ => &write.origin.author,
+    }
+}
+
+/// Judges `$write` against a policy of `$required` reviews; evaluates to
+/// `Result<Gate, Refused>` (database errors leave through `?`).
+macro_rules! review_gate {
+    ($c:ident, $write:expr, $ns:expr, $required:expr) => {{
+        use $crate::db::review_gate::{state_of, Approval, Gate, Review};
+        use $crate::db::schema::{change_requests, change_reviews};
+        use $crate::domain::{Passage, RequestState, Verdict};
+        match &$write.passage {
+            Passage::Direct if $required > 0 => Err(Refused::ReviewRequired {
+                required: $required,
+            }),
+            Passage::Direct | Passage::Expiry { .. } => Ok(Gate::default()),
+            Passage::Publish(p) => {
+                type Row = (String, String, i64, String);
+                let row: Option<Row> = change_requests::table
+                    .find(p.request.0)
+                    .select((
+                        change_requests::namespace,
+                        change_requests::author,
+                        change_requests::base_revision,
+                        change_requests::state,
+                    ))
+                    .first($c)
+                    .optional()?;
+                match row {
+                    None => Err(Refused::NoSuchRequest),
+                    Some((ns, _, _, _)) if ns != $ns => Err(Refused::NoSuchRequest),
+                    Some((_, _, _, state)) if state_of(&state) != RequestState::Open => {
+                        Err(Refused::Closed(state_of(&state)))
+                    }
+                    Some((_, author, base, _)) => {
+                        let approvals: Vec<Approval> = change_reviews::table
+                            .filter(change_reviews::request_id.eq(p.request.0))
+                            .filter(change_reviews::verdict.eq(Verdict::Approve.as_str()))
+                            .filter(change_reviews::reviewer.ne(author.as_str()))
+                            .order(change_reviews::at_us.asc())
+                            .select((change_reviews::reviewer, change_reviews::comment))
+                            .load($c)?;
+                        let approved = approvals.len() as i64;
+                        if approved < $required && p.break_glass.is_none() {
+                            Err(Refused::NotApproved {
+                                approvals: approved,
+                                required: $required,
+                            })
+                        } else {
+                            let review = Review {
+                                request: p.request,
+                                proposer: &author,
+                                published_by: &p.publisher,
+                                approvals: &approvals,
+                                // Recorded only when it let the publish through.
+                                break_glass: p
+                                    .break_glass
+                                    .as_deref()
+                                    .filter(|_| approved < $required),
+                            };
+                            Ok(Gate {
+                                review: serde_json::to_string(&review).ok(),
+                                request: Some(p.request),
+                                base_revision: Some(base),
+                            })
+                        }
+                    }
+                }
+            }
+        }
+    }};
+}
+pub(super) use review_gate;
+
+/// Closes request `$id` as published at `$revision` (`None`: it changed
+/// nothing) by `$by` at `$now_us`.
+macro_rules! close_published {
+    ($c:ident, $id:expr, $revision:expr, $by:expr, $now_us:expr) => {{
+        use $crate::db::schema::change_requests;
+        diesel::update(change_requests::table.find($id.0))
+            .set((
+                change_requests::state.eq($crate::domain::RequestState::Published.as_str()),
+                change_requests::revision.eq($revision),
+                change_requests::closed_by.eq(Some($by)),
+                change_requests::closed_at_us.eq(Some($now_us)),
+            ))
+            .execute($c)?
+    }};
+}
+pub(super) use close_published;
