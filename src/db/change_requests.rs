@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 
 use super::records::{read_transaction, write_transaction};
+use super::review_gate::state_of;
 use super::schema::{change_requests, change_reviews, meta, namespaces, records};
 use super::{with_conn, AnyConnection};
 use crate::domain::{Namespace, RequestId, RequestState, StoredRecord, Verdict, MAX_OPEN_REQUESTS};
@@ -260,7 +261,7 @@ macro_rules! open_request_author {
         let Some((author, state)) = row else {
             return Err(Abort::Stop(Stop::NoSuchRequest));
         };
-        let state = RequestState::parse(&state).unwrap_or(RequestState::Withdrawn);
+        let state = state_of(&state);
         if state != RequestState::Open {
             return Err(Abort::Stop(Stop::Closed(state)));
         }

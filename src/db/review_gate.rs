@@ -41,8 +41,8 @@ pub(super) struct Review<'a> {
     pub break_glass: Option<&'a str>,
 }
 
-/// The request's state as stored, or `Open` for an unknown text (which
-/// then refuses nothing it should not: only `open` publishes).
+/// The request's state as stored; an unknown text reads as `Withdrawn`,
+/// so it can be neither reviewed nor published.
 pub(super) fn state_of(text: &str) -> RequestState {
     RequestState::parse(text).unwrap_or(RequestState::Withdrawn)
 }
