@@ -44,3 +44,4 @@ pub mod telemetry;
 pub mod tls;
 pub mod transfer;
 pub mod users;
+pub mod webhooks;

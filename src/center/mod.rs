@@ -3,6 +3,7 @@
 //! every call for `/metrics`, and checks credentials; `start` wires it.
 
 mod credentials;
+mod deliveries;
 mod fleet;
 pub mod fleet_view;
 mod held;
@@ -59,6 +60,8 @@ pub struct CenterOptions {
     pub fleet: Option<crate::center::fleet_view::FleetOptions>,
     /// The methods it serves (`crate::methods::TABLE`).
     pub methods: &'static [Declared<Center>],
+    /// The webhooks' deliverer, for `/metrics`.
+    pub webhooks: Option<crate::webhooks::Deliverer>,
 }
 
 /// Executes store calls; cheap to clone (one per HTTP worker).
@@ -89,6 +92,8 @@ pub struct Center {
     /// The edges that pulled (`fleet.rs`); `None`: the fleet view is off.
     pub(crate) fleet: Option<Arc<crate::center::fleet_view::Fleet>>,
     methods: &'static [Declared<Center>],
+    /// Webhook and break-glass counts (`deliveries.rs`).
+    pub(crate) outcomes: Arc<deliveries::Outcomes>,
 }
 
 impl Center {
@@ -118,6 +123,7 @@ impl Center {
             fleet: options
                 .fleet
                 .map(|o| Arc::new(crate::center::fleet_view::Fleet::new(o))),
+            outcomes: Arc::new(deliveries::Outcomes::new(options.webhooks)),
         }
     }
 
@@ -144,6 +150,7 @@ impl Center {
     pub fn render_metrics(&self, out: &mut Exposition) {
         self.metrics.render(out);
         self.holds.render(out);
+        self.outcomes.render(out);
         if let Some(fleet) = &self.fleet {
             fleet.render(out);
         }

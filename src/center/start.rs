@@ -15,7 +15,9 @@ use crate::configuration::Settings;
 use crate::db::executor::{DbExecutor, ExpireDue, Purged, Upkeep};
 use crate::db::sessions::SessionLimits;
 use crate::db::{self, DbError};
+use crate::domain::Pace;
 use crate::signing::Signer;
+use crate::webhooks::Deliverer;
 
 /// The running center: the executor handed to the RPC endpoint, its upkeep,
 /// and what must be stopped at shutdown.
@@ -31,6 +33,8 @@ pub struct CenterRole {
     expirer: JoinHandle<()>,
     /// Writes the fleet view's sightings (`Center::flush_fleet`).
     fleet_flush: JoinHandle<()>,
+    /// Delivers webhooks, when any is configured and not ticked.
+    deliveries: Option<JoinHandle<()>>,
     /// DB executor threads still running (each holds pooled connections).
     executors: Arc<AtomicUsize>,
 }
@@ -44,6 +48,8 @@ pub struct Maintenance {
     cache: Arc<ReadCache>,
     tombstone_retention: Duration,
     history_retention: Duration,
+    /// The webhooks' deliverer, when any is configured.
+    webhooks: Option<Deliverer>,
 }
 
 impl Maintenance {
@@ -58,6 +64,21 @@ impl Maintenance {
             })
             .await
             .map_err(|e| DbError::Unavailable(e.to_string()))?
+    }
+
+    /// One webhook round as of `now_us` (each webhook's cursor made
+    /// first, if new); answers the events delivered.
+    pub async fn deliver(&self, now_us: i64) -> Result<usize, DbError> {
+        let Some(deliverer) = &self.webhooks else {
+            return Ok(0);
+        };
+        super::deliveries::ensure(&self.db, deliverer).await?;
+        deliverer.round(now_us).await
+    }
+
+    /// The webhooks' deliverer, when any is configured.
+    pub fn webhooks(&self) -> Option<&Deliverer> {
+        self.webhooks.as_ref()
     }
 
     /// Deletes every record whose expiry is at or before `now_us`, each
@@ -104,6 +125,7 @@ pub async fn start(
     settings: &Settings,
     signer: Option<Arc<Signer>>,
     methods: &'static [crate::rpc::Declared<Center>],
+    pace: Pace,
 ) -> CenterRole {
     let database = settings.database.clone();
     let migrated = actix_web::rt::task::spawn_blocking(move || db::migrate_now(&database)).await;
@@ -121,6 +143,7 @@ pub async fn start(
         pool.clone(),
         settings.database.pool_size as usize,
         crate::domain::History::from(s.keep_history),
+        settings.outbox(),
     );
     let cache = Arc::new(ReadCache::new(
         settings.server.revision_check_interval.get(),
@@ -129,12 +152,14 @@ pub async fn start(
         idle_us: s.session_idle.get().as_micros() as i64,
         lifetime_us: s.session_lifetime.get().as_micros() as i64,
     };
+    let (webhooks, deliveries) = super::deliveries::prepare(settings, &db, &cache, pace).await;
     let maintenance = Maintenance {
         db: db.clone(),
         sessions,
         cache: cache.clone(),
         tombstone_retention: s.tombstone_retention.get(),
         history_retention: s.history_retention.get(),
+        webhooks: webhooks.clone(),
     };
     let purge = spawn_purge(maintenance.clone());
     let expirer = spawn_expirer(maintenance.clone(), s.expire_interval.get());
@@ -160,12 +185,14 @@ pub async fn start(
                 }
             }),
             methods,
+            webhooks,
         },
     );
     CenterRole {
         fleet_flush: super::fleet::spawn_flush(center.clone(), s.fleet_flush_interval.get()),
         usage: spawn_usage(center.clone()),
         hold_poll: spawn_hold_poll(center.clone(), s.hold_poll_interval.get()),
+        deliveries,
         center,
         maintenance,
         purge,
@@ -187,8 +214,13 @@ impl CenterRole {
             hold_poll,
             expirer,
             fleet_flush,
+            deliveries,
             executors,
         } = self;
+        if let Some(deliveries) = deliveries {
+            deliveries.abort();
+            let _ = deliveries.await;
+        }
         fleet_flush.abort();
         let _ = fleet_flush.await;
         if let Err(e) = center.flush_fleet(crate::domain::now_us()).await {

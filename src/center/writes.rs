@@ -9,7 +9,7 @@ use crate::db::executor::{ApplyWrite, ListRecords, RecordsAt};
 use crate::db::writes::Refused;
 use crate::domain::{
     now_us, Applied, ChangeSet, Expiry, Namespace, Passage, Publication, RecordKey, RequestId,
-    Write, WriteOrigin,
+    Write, WriteKind, WriteOrigin,
 };
 use crate::rpc::{CallError, RawJson};
 
@@ -40,6 +40,7 @@ impl Center {
             if_revision,
             origin,
             passage: Passage::Direct,
+            kind: WriteKind::Change,
         })
         .await
     }
@@ -59,6 +60,7 @@ impl Center {
             if_revision: None,
             origin,
             passage: Passage::Publish(publication),
+            kind: WriteKind::Change,
         })
         .await
     }
@@ -137,7 +139,14 @@ impl Center {
                 return Ok(RawJson::of(&preview(&changes)));
             }
             let outcome = self
-                .write(namespace.clone(), changes, Some(read_at), origin.clone())
+                .commit(Write {
+                    namespace: namespace.clone(),
+                    changes,
+                    if_revision: Some(read_at),
+                    origin: origin.clone(),
+                    passage: Passage::Direct,
+                    kind: WriteKind::Rollback,
+                })
                 .await;
             match outcome {
                 Err(CallError::Conflict { .. }) if if_revision.is_none() => continue,

@@ -113,7 +113,7 @@ impl ReviewView {
 }
 
 /// Approving reviews by others than `author`.
-fn approvals(reviews: &[ReviewRow], author: &str) -> usize {
+pub(super) fn approvals(reviews: &[ReviewRow], author: &str) -> usize {
     reviews
         .iter()
         .filter(|r| r.verdict == Verdict::Approve.as_str() && r.reviewer != author)

@@ -154,6 +154,8 @@ impl RpcMethod<Center> for Publish {
                 "permission denied: only an administrator may publish without reviews",
             )));
         }
+        let approved = super::view::approvals(&found.reviews, &found.request.author) as i64;
+        let breaks_glass = reason.is_some() && approved < found.reviews_required;
         let request = found.request;
         let ns = namespace_of(&request.namespace)?;
         let stored: Value =
@@ -170,6 +172,9 @@ impl RpcMethod<Center> for Publish {
             break_glass: reason,
         };
         let applied = ctx.exec.publish(ns, changes, origin, publication).await?;
+        if breaks_glass {
+            ctx.exec.outcomes.broke_glass();
+        }
         Ok(RawJson::of(&applied))
     }
 }

@@ -18,6 +18,7 @@ fn source(
         None => Source::Local {
             database: settings.database.clone(),
             keep_history: settings.server.keep_history,
+            outbox: settings.outbox(),
         },
         Some(url) => Source::Remote(Remote {
             url,

@@ -10,6 +10,7 @@ mod units;
 mod upstream_url;
 mod validate;
 mod validate_client;
+mod webhook;
 
 use std::path::Path;
 
@@ -23,6 +24,7 @@ pub use output::{OutputFormat, OutputSettings};
 pub use server::{ReadAccess, Role, ServerSettings};
 pub use units::{ByteSize, HumanDuration, InvalidValue};
 pub use upstream_url::UpstreamUrl;
+pub use webhook::{InvalidWebhook, WebhookSettings};
 
 /// The file read from the working directory when present.
 pub const DEFAULT_FILE: &str = "Settings.toml";
@@ -62,6 +64,20 @@ pub struct Settings {
     pub log: LogSettings,
     /// `[[output]]` sections: files an edge renders from its data. Default none.
     pub output: Vec<OutputSettings>,
+    /// `[[webhook]]` sections: where a center reports what changed.
+    /// Default none.
+    pub webhook: Vec<WebhookSettings>,
+}
+
+impl Settings {
+    /// Whether writes leave webhook events: only while a webhook is
+    /// configured (an outbox nobody reads would only cost writes).
+    pub fn outbox(&self) -> crate::domain::Outbox {
+        match self.webhook.is_empty() {
+            true => crate::domain::Outbox::Off,
+            false => crate::domain::Outbox::Kept,
+        }
+    }
 }
 
 /// `[database]`: where the records live.

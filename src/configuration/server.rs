@@ -164,6 +164,9 @@ pub struct ServerSettings {
     /// How often a center writes the edges it saw to the database (one
     /// batch) and judges the fleet for `/metrics`. Default `"10s"`.
     pub fleet_flush_interval: HumanDuration,
+    /// Let `[[webhook]]` URLs reach private, loopback and link-local
+    /// addresses. Default `false`.
+    pub webhook_allow_private: bool,
     /// PEM certificate chain and private key: serve HTTPS (TLS 1.2 and
     /// 1.3, session tickets) instead of plain HTTP. Re-read on SIGHUP and
     /// when the files change, so a renewed certificate needs no restart.
@@ -238,6 +241,7 @@ impl Default for ServerSettings {
             fleet_lag: HumanDuration(std::time::Duration::from_secs(30)),
             fleet_max_edges: 10_000,
             fleet_flush_interval: HumanDuration(std::time::Duration::from_secs(10)),
+            webhook_allow_private: false,
             tls_cert_file: None,
             tls_key_file: None,
             tls_client_ca_file: None,

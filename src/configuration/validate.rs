@@ -12,6 +12,7 @@ impl Settings {
         self.validate_web()?;
         self.validate_client()?;
         self.validate_outputs()?;
+        self.validate_webhooks()?;
         self.login.validate()?;
         self.validate_database()?;
         if self
@@ -231,6 +232,24 @@ impl Settings {
         }
         if d.connect_timeout.get().is_zero() {
             return fail("database.connect_timeout", "must be longer than 0s".into());
+        }
+        Ok(())
+    }
+
+    /// `[[webhook]]`: on a center, each sound, names unique.
+    fn validate_webhooks(&self) -> Result<(), ConfigError> {
+        let fail = |i: usize, why: String| Err(ConfigError::invalid(&format!("webhook[{i}]"), why));
+        if !self.webhook.is_empty() && !self.has_role(Role::Center) {
+            return fail(0, "webhooks need the center role".into());
+        }
+        let mut names = std::collections::HashSet::new();
+        for (i, w) in self.webhook.iter().enumerate() {
+            if let Err(why) = w.check() {
+                return fail(i, why.to_string());
+            }
+            if !names.insert(&w.name) {
+                return fail(i, super::InvalidWebhook::Taken(w.name.clone()).to_string());
+            }
         }
         Ok(())
     }

@@ -5,11 +5,15 @@
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 
+use super::outbox::record_events;
 use super::records::{read_transaction, write_transaction};
 use super::review_gate::state_of;
 use super::schema::{change_requests, change_reviews, meta, namespaces, records};
 use super::{with_conn, AnyConnection};
-use crate::domain::{Namespace, RequestId, RequestState, StoredRecord, Verdict, MAX_OPEN_REQUESTS};
+use crate::domain::{
+    EventData, EventKind, Namespace, Outbox, RequestId, RequestState, StoredRecord, Verdict,
+    MAX_OPEN_REQUESTS,
+};
 
 /// The counter change request ids are taken from.
 const COUNTER: &str = "change_request";
@@ -58,6 +62,7 @@ pub struct Proposal<'a> {
     pub changes: &'a str,
     pub comment: &'a str,
     pub now_us: i64,
+    pub outbox: Outbox,
 }
 
 /// Why a change request was not stored, reviewed or withdrawn.
@@ -127,6 +132,10 @@ pub fn propose(conn: &mut AnyConnection, p: &Proposal) -> QueryResult<Result<Req
                 change_requests::created_at_us.eq(p.now_us),
             ))
             .execute(c)?;
+        if p.outbox == Outbox::Kept {
+            let data = request_event(ns, p.author, p.comment, id);
+            record_events!(c, &[EventKind::ReviewOpened], &data, p.now_us);
+        }
         Ok(RequestId(id))
     }))
 }
@@ -210,11 +219,12 @@ pub struct Verdicted<'a> {
     pub verdict: Verdict,
     pub comment: &'a str,
     pub now_us: i64,
+    pub outbox: Outbox,
 }
 
 pub fn review(conn: &mut AnyConnection, v: &Verdicted) -> QueryResult<Result<(), Stop>> {
     finish(write_transaction!(conn, |c| {
-        let author = open_request_author!(c, v.id);
+        let (author, ns) = open_request_author!(c, v.id);
         if author == v.reviewer {
             return Err(Abort::Stop(Stop::OwnRequest));
         }
@@ -230,6 +240,14 @@ pub fn review(conn: &mut AnyConnection, v: &Verdicted) -> QueryResult<Result<(),
             .execute(c)?;
         if v.verdict == Verdict::Reject {
             close!(c, v.id, RequestState::Rejected, v.reviewer, v.now_us);
+        }
+        if v.outbox == Outbox::Kept {
+            let kind = match v.verdict {
+                Verdict::Approve => EventKind::ReviewApproved,
+                Verdict::Reject => EventKind::ReviewRejected,
+            };
+            let data = request_event(&ns, v.reviewer, v.comment, v.id.0);
+            record_events!(c, &[kind], &data, v.now_us);
         }
         Ok(())
     }))
@@ -249,23 +267,38 @@ pub fn withdraw(
     }))
 }
 
-/// The author of request `$id`, which must be open (else the transaction
+/// What a change request's event reports.
+fn request_event(namespace: &str, author: &str, comment: &str, id: i64) -> EventData {
+    EventData {
+        namespace: namespace.to_string(),
+        author: author.to_string(),
+        comment: comment.to_string(),
+        request: Some(id),
+        ..EventData::default()
+    }
+}
+
+/// The author and namespace of request `$id`, which must be open (else the transaction
 /// stops).
 macro_rules! open_request_author {
     ($c:ident, $id:expr) => {{
-        let row: Option<(String, String)> = change_requests::table
+        let row: Option<(String, String, String)> = change_requests::table
             .find($id.0)
-            .select((change_requests::author, change_requests::state))
+            .select((
+                change_requests::author,
+                change_requests::state,
+                change_requests::namespace,
+            ))
             .first($c)
             .optional()?;
-        let Some((author, state)) = row else {
+        let Some((author, state, namespace)) = row else {
             return Err(Abort::Stop(Stop::NoSuchRequest));
         };
         let state = state_of(&state);
         if state != RequestState::Open {
             return Err(Abort::Stop(Stop::Closed(state)));
         }
-        author
+        (author, namespace)
     }};
 }
 use open_request_author;

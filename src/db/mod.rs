@@ -16,6 +16,7 @@ mod expiry;
 pub mod fleet;
 pub mod history;
 pub mod namespaces;
+pub mod outbox;
 mod pool;
 pub mod records;
 mod review_gate;
@@ -26,6 +27,7 @@ pub mod sessions;
 pub mod tokens;
 pub mod upgrade;
 pub mod users;
+mod write_events;
 mod write_plan;
 pub mod writes;
 

@@ -3,12 +3,13 @@
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 
+use super::outbox::record_events;
 use super::records::{insert_audit, read_transaction, take_revision, write_transaction, REVISION};
 use super::schema::{
     audit, change_requests, change_reviews, grants, history, meta, namespaces, records,
 };
 use super::{with_conn, AnyConnection};
-use crate::domain::{Namespace, ValueSchema, WriteOrigin, MAX_VIOLATIONS};
+use crate::domain::{Event, Namespace, ValueSchema, WriteOrigin, MAX_VIOLATIONS};
 use crate::signing::LtHash;
 
 /// A namespace as `namespaces.list` shows it.
@@ -88,18 +89,25 @@ pub fn create(
     ns: &Namespace,
     description: &str,
     now_us: i64,
+    event: Option<&Event>,
 ) -> QueryResult<bool> {
     if find(conn, ns)?.is_some() {
         return Ok(false);
     }
-    let inserted = with_conn!(conn, |c| diesel::insert_into(namespaces::table)
-        .values((
-            namespaces::name.eq(ns.as_str()),
-            namespaces::description.eq(description),
-            namespaces::created_at_us.eq(now_us),
-            namespaces::digest.eq(Some(LtHash::empty().to_bytes())),
-        ))
-        .execute(c));
+    let inserted = write_transaction!(conn, |c| {
+        let n = diesel::insert_into(namespaces::table)
+            .values((
+                namespaces::name.eq(ns.as_str()),
+                namespaces::description.eq(description),
+                namespaces::created_at_us.eq(now_us),
+                namespaces::digest.eq(Some(LtHash::empty().to_bytes())),
+            ))
+            .execute(c)?;
+        if let Some(e) = event {
+            record_events!(c, &[e.kind], &e.data, now_us);
+        }
+        Ok::<usize, DieselError>(n)
+    });
     match inserted {
         Ok(n) => Ok(n == 1),
         // Created by someone else in between.
@@ -145,6 +153,7 @@ pub fn delete(
     force: crate::domain::Force,
     origin: &WriteOrigin,
     now_us: i64,
+    event: Option<&Event>,
 ) -> QueryResult<Deleted> {
     let name = ns.as_str();
     let outcome = write_transaction!(conn, |c| {
@@ -172,6 +181,9 @@ pub fn delete(
             .execute(c)?;
         diesel::delete(namespaces::table.find(name)).execute(c)?;
         insert_audit!(c, revision, now_us, origin, name, records, None::<&str>);
+        if let Some(e) = event {
+            record_events!(c, &[e.kind], &e.data, now_us);
+        }
         Ok(Deleted::Done { records, revision })
     });
     match outcome {
@@ -196,6 +208,7 @@ pub fn set_schema(
     conn: &mut AnyConnection,
     ns: &Namespace,
     schema: Option<(&str, &ValueSchema)>,
+    event: Option<&Event>,
 ) -> QueryResult<SchemaSet> {
     let name = ns.as_str();
     write_transaction!(conn, |c| {
@@ -236,6 +249,9 @@ pub fn set_schema(
         diesel::update(namespaces::table.find(name))
             .set(namespaces::value_schema.eq(schema.map(|(text, _)| text)))
             .execute(c)?;
+        if let Some(e) = event {
+            record_events!(c, &[e.kind], &e.data, crate::domain::now_us());
+        }
         Ok(SchemaSet::Done)
     })
 }

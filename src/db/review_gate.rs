@@ -21,6 +21,10 @@ pub(super) struct Gate {
     pub request: Option<RequestId>,
     /// Keys changed after this revision refuse the publish.
     pub base_revision: Option<i64>,
+    /// Who approved it, in order.
+    pub approvers: Vec<String>,
+    /// The reason an administrator published it without its approvals.
+    pub break_glass: Option<String>,
 }
 
 /// An approving review, as the audit log keeps it.
@@ -122,21 +126,21 @@ macro_rules! review_gate {
                                 required: $required,
                             })
                         } else {
+                            // Recorded only when it let the publish through.
+                            let broke = p.break_glass.as_deref().filter(|_| approved < $required);
                             let review = Review {
                                 request: p.request,
                                 proposer: &author,
                                 published_by: &p.publisher,
                                 approvals: &approvals,
-                                // Recorded only when it let the publish through.
-                                break_glass: p
-                                    .break_glass
-                                    .as_deref()
-                                    .filter(|_| approved < $required),
+                                break_glass: broke,
                             };
                             Ok(Gate {
                                 review: serde_json::to_string(&review).ok(),
                                 request: Some(p.request),
                                 base_revision: Some(base),
+                                approvers: approvals.iter().map(|a| a.by.clone()).collect(),
+                                break_glass: broke.map(str::to_string),
                             })
                         }
                     }
@@ -147,19 +151,33 @@ macro_rules! review_gate {
 }
 pub(super) use review_gate;
 
-/// Closes request `$id` as published at `$revision` (`None`: it changed
-/// nothing) by `$by` at `$now_us`.
+/// Closes the request `$gate` let through, if any, as published at
+/// `$revision` by its publisher at `$now_us`. Evaluates to whether the
+/// write changes nothing: then the revision taken is given back (the lock
+/// is still held) and the request is closed without one.
 macro_rules! close_published {
-    ($c:ident, $id:expr, $revision:expr, $by:expr, $now_us:expr) => {{
-        use $crate::db::schema::change_requests;
-        diesel::update(change_requests::table.find($id.0))
-            .set((
-                change_requests::state.eq($crate::domain::RequestState::Published.as_str()),
-                change_requests::revision.eq($revision),
-                change_requests::closed_by.eq(Some($by)),
-                change_requests::closed_at_us.eq(Some($now_us)),
-            ))
-            .execute($c)?
+    ($c:ident, $gate:expr, $write:expr, $changes:expr, $revision:expr, $now_us:expr) => {{
+        use $crate::db::schema::{change_requests, meta};
+        match $gate.request {
+            None => false,
+            Some(id) => {
+                let written = $changes.then_some($revision);
+                diesel::update(change_requests::table.find(id.0))
+                    .set((
+                        change_requests::state.eq($crate::domain::RequestState::Published.as_str()),
+                        change_requests::revision.eq(written),
+                        change_requests::closed_by.eq(Some(publisher($write))),
+                        change_requests::closed_at_us.eq(Some($now_us)),
+                    ))
+                    .execute($c)?;
+                if written.is_none() {
+                    diesel::update(meta::table.find(REVISION))
+                        .set(meta::value.eq(meta::value - 1i64))
+                        .execute($c)?;
+                }
+                written.is_none()
+            }
+        }
     }};
 }
 pub(super) use close_published;

@@ -141,6 +141,40 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_events (id) {
+        id -> BigInt,
+        kind -> Text,
+        namespace -> Text,
+        payload -> Text,
+        at_us -> BigInt,
+    }
+}
+
+diesel::table! {
+    webhook_cursors (webhook) {
+        webhook -> Text,
+        last_event -> BigInt,
+        owner -> Text,
+        lease_until_us -> BigInt,
+        attempts -> BigInt,
+        next_attempt_us -> BigInt,
+        failing_since_us -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (webhook, event_id, attempt) {
+        webhook -> Text,
+        event_id -> BigInt,
+        attempt -> BigInt,
+        at_us -> BigInt,
+        outcome -> Text,
+        status -> Nullable<BigInt>,
+        error -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     records,
     meta,
@@ -153,5 +187,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     console_sessions,
     fleet_edges,
     change_requests,
-    change_reviews
+    change_reviews,
+    webhook_events,
+    webhook_cursors,
+    webhook_deliveries
 );

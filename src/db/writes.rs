@@ -12,14 +12,17 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 
+use super::outbox::record_events;
 use super::records::{insert_audit, take_revision, write_transaction, RecordRow, REVISION};
 use super::review_gate::{changed_since, close_published, publisher, review_gate};
 use super::schema::{audit, history, meta, namespaces, records};
 pub use super::schema_cache::SchemaCache;
+use super::write_events;
 use super::write_plan::{plan, At, Update};
 use super::AnyConnection;
 use crate::domain::{
-    Applied, History, InvalidExpiry, RequestState, StoredRecord, ValueSchema, Write, MAX_VIOLATIONS,
+    Applied, History, InvalidExpiry, Outbox, RequestState, StoredRecord, ValueSchema, Write,
+    MAX_VIOLATIONS,
 };
 use crate::signing::LtHash;
 
@@ -197,6 +200,7 @@ pub fn apply(
     schemas: &mut SchemaCache,
     now_us: i64,
     history: History,
+    outbox: Outbox,
 ) -> QueryResult<Result<Applied, Refused>> {
     let ns = write.namespace.as_str();
     let values: Vec<String> = write
@@ -237,22 +241,18 @@ pub fn apply(
         let digest = digest.as_deref().and_then(LtHash::from_bytes);
         let at = At { revision, now_us };
         let plan = plan(write, &values, &expiries, &existing, at, digest);
-        if let Some(request) = gate.request {
-            let written = (!plan.entries.is_empty()).then_some(revision);
-            close_published!(c, request, written, publisher(write), now_us);
-            if written.is_none() {
-                // Nothing to change: the request is closed, and the revision
-                // taken is given back (the lock is still held).
-                diesel::update(meta::table.find(REVISION))
-                    .set(meta::value.eq(meta::value - 1i64))
-                    .execute(c)?;
-                return Ok(UNCHANGED);
-            }
+        let changes = !plan.entries.is_empty();
+        if close_published!(c, gate, write, changes, revision, now_us) {
+            return Ok(UNCHANGED);
         }
         if plan.entries.is_empty() {
             return Err(Abort::Nothing);
         }
         write_plan!(c, ns, revision, now_us, plan);
+        if outbox == Outbox::Kept {
+            let data = write_events::data(write, &gate, revision, &plan.entries, &existing);
+            record_events!(c, &write_events::kinds(write, &gate), &data, now_us);
+        }
         if history == History::Kept {
             insert_audit!(
                 c,

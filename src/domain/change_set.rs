@@ -91,6 +91,24 @@ pub struct Write {
     pub origin: WriteOrigin,
     /// How it passes the namespace's review policy.
     pub passage: Passage,
+    pub kind: WriteKind,
+}
+
+/// What a write is, for the events it raises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteKind {
+    /// Records changed (`records.*`, import, expiry, a change request).
+    Change,
+    /// A namespace made equal to its past.
+    Rollback,
+}
+
+/// Whether committed changes leave webhook events in the outbox (only
+/// while a webhook is configured).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outbox {
+    Kept,
+    Off,
 }
 
 /// What a committed write did.
@@ -126,4 +144,14 @@ pub enum Force {
     IfEmpty,
     /// Delete its records with it.
     WithRecords,
+}
+
+/// Whether timed work (an edge's pulls, a center's webhook deliveries) runs
+/// on its own timer or only when ticked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pace {
+    /// On its timer (an edge every `client.interval`).
+    Timer,
+    /// Only when a test ticks it (`EdgeHandle::tick`, `Maintenance::deliver`).
+    Ticked,
 }

@@ -1,6 +1,7 @@
 //! Validated types and pure rules; imports neither actix nor diesel.
 
 mod change_set;
+mod event;
 mod expiry;
 mod fleet;
 mod grants;
@@ -15,7 +16,10 @@ mod selection;
 mod username;
 mod value_schema;
 
-pub use change_set::{Applied, ChangeSet, Force, History, Write, WriteOrigin};
+pub use change_set::{
+    Applied, ChangeSet, Force, History, Outbox, Pace, Write, WriteKind, WriteOrigin,
+};
+pub use event::{payload, Event, EventData, EventKind, KeyChange, MAX_CHANGES_BYTES};
 pub use expiry::{parse_rfc3339_us, Expiry, InvalidExpiry, MAX_EXPIRES_IN};
 pub use fleet::{
     DigestReport, EdgeHello, EdgeName, EdgeSeen, EdgeState, InvalidEdgeName, ShortText,

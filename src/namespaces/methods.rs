@@ -94,7 +94,8 @@ impl RpcMethod<Center> for Create {
         ctx: Ctx<'_, Center>,
         (ns, description): Self::Args,
     ) -> Result<RawJson, CallError> {
-        ctx.exec.create_namespace(ns, description).await
+        let author = origin(&ctx).author;
+        ctx.exec.create_namespace(ns, description, author).await
     }
 }
 
@@ -158,7 +159,8 @@ impl RpcMethod<Center> for SetSchema {
     }
 
     async fn run(ctx: Ctx<'_, Center>, (ns, schema): Self::Args) -> Result<RawJson, CallError> {
-        ctx.exec.set_schema(ns, schema).await
+        let author = origin(&ctx).author;
+        ctx.exec.set_schema(ns, schema, author).await
     }
 }
 

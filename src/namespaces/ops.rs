@@ -108,6 +108,7 @@ impl Center {
         &self,
         namespace: Namespace,
         description: String,
+        author: String,
     ) -> Result<RawJson, CallError> {
         if description.chars().count() > MAX_DESCRIPTION {
             return Err(CallError::Invalid(format!(
@@ -118,6 +119,7 @@ impl Center {
             .ask(CreateNamespace {
                 namespace: namespace.clone(),
                 description,
+                author,
             })
             .await?
             .map_err(db_failure)?;
@@ -163,6 +165,7 @@ impl Center {
         &self,
         namespace: Namespace,
         schema: Option<Value>,
+        author: String,
     ) -> Result<RawJson, CallError> {
         let schema = match schema {
             None => None,
@@ -176,6 +179,7 @@ impl Center {
             .ask(SetSchema {
                 namespace: namespace.clone(),
                 schema,
+                author,
             })
             .await?
             .map_err(db_failure)?;

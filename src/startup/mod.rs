@@ -76,9 +76,9 @@ impl Application {
         let port = listener.local_addr().map_err(bind_error)?.port();
 
         let center = match settings.has_role(Role::Center) {
-            true => {
-                Some(crate::center::start::start(&settings, signer, &crate::methods::TABLE).await)
-            }
+            true => Some(
+                crate::center::start::start(&settings, signer, &crate::methods::TABLE, pace).await,
+            ),
             false => None,
         };
         let edge = match settings.has_role(Role::Edge) {

@@ -46,6 +46,8 @@ pub enum Source {
     Local {
         database: DatabaseSettings,
         keep_history: bool,
+        /// Whether imports leave webhook events for the centers to send.
+        outbox: crate::domain::Outbox,
     },
     Remote(Remote),
 }
@@ -192,7 +194,7 @@ impl Source {
                 database: settings, ..
             } => {
                 let mut conn = db::connect(settings)?;
-                db::namespaces::create(&mut conn, ns, "", now_us()).map_err(DbError::from)?;
+                db::namespaces::create(&mut conn, ns, "", now_us(), None).map_err(DbError::from)?;
                 Ok(())
             }
             Source::Remote(remote) => {
@@ -220,6 +222,7 @@ impl Source {
             Source::Local {
                 database: settings,
                 keep_history,
+                outbox,
             } => {
                 let mut conn = db::connect(settings)?;
                 let write = Write {
@@ -228,6 +231,7 @@ impl Source {
                     if_revision: Some(if_revision),
                     origin,
                     passage: crate::domain::Passage::Direct,
+                    kind: crate::domain::WriteKind::Change,
                 };
                 let outcome = db::writes::apply(
                     &mut conn,
@@ -235,6 +239,7 @@ impl Source {
                     &mut SchemaCache::default(),
                     now_us(),
                     crate::domain::History::from(*keep_history),
+                    *outbox,
                 )
                 .map_err(DbError::from)?;
                 outcome.map_err(|why| match why {

@@ -49,4 +49,5 @@ mod tls;
 mod tokens;
 mod transfer;
 mod upgrade;
+mod webhooks;
 mod xmlrpc;

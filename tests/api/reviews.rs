@@ -404,6 +404,11 @@ async fn rejected_withdrawn_and_break_glass(app: TestApp) {
         .find(|e| e["revision"] == published["revision"])
         .unwrap()
         .clone();
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains("syncdict_break_glass_total 1\n"),
+        "{metrics}"
+    );
     assert_eq!(entry["review"]["break_glass"], "pager: eu down");
     assert_eq!(entry["review"]["published_by"], "admin");
     assert_eq!(entry["review"]["approvals"], json!([]));

@@ -11,6 +11,7 @@ mod namespaces;
 mod records;
 mod sessions;
 mod users;
+mod webhooks;
 
 pub use change_requests::*;
 pub use fleet::*;
@@ -19,6 +20,7 @@ pub use namespaces::*;
 pub use records::*;
 pub use sessions::*;
 pub use users::*;
+pub use webhooks::*;
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -104,6 +106,8 @@ pub struct DbExecutor {
     schemas: SchemaCache,
     /// `server.keep_history`.
     history: crate::domain::History,
+    /// Whether writes leave webhook events (a webhook is configured).
+    outbox: crate::domain::Outbox,
 }
 
 impl Actor for DbExecutor {
@@ -127,6 +131,7 @@ impl DbExecutor {
         pool: DbPool,
         threads: usize,
         history: crate::domain::History,
+        outbox: crate::domain::Outbox,
     ) -> (Addr<DbExecutor>, Arc<AtomicUsize>) {
         let health = Arc::new(DbHealth::new());
         let alive = Arc::new(AtomicUsize::new(0));
@@ -137,8 +142,21 @@ impl DbExecutor {
             alive: counter.clone(),
             schemas: SchemaCache::default(),
             history,
+            outbox,
         });
         (addr, alive)
+    }
+
+    /// `kind` in `namespace` by `author`, to record with the change, if
+    /// the outbox is kept.
+    pub(crate) fn event(
+        &self,
+        kind: crate::domain::EventKind,
+        namespace: &str,
+        author: &str,
+    ) -> Option<crate::domain::Event> {
+        (self.outbox == crate::domain::Outbox::Kept)
+            .then(|| crate::domain::Event::plain(kind, namespace, author))
     }
 
     fn with_conn<T>(

@@ -7,7 +7,7 @@ use actix::prelude::*;
 use super::DbExecutor;
 use crate::db::namespaces::{self, Deleted, NamespaceInfo, SchemaSet};
 use crate::db::DbError;
-use crate::domain::{now_us, Namespace, ValueSchema, WriteOrigin};
+use crate::domain::{now_us, EventKind, Namespace, ValueSchema, WriteOrigin};
 
 /// Lists every namespace with its counts, and who made its last change
 /// and when (while the audit log keeps it).
@@ -65,12 +65,26 @@ impl Handler<FindNamespace> for DbExecutor {
 pub struct CreateNamespace {
     pub namespace: Namespace,
     pub description: String,
+    pub author: String,
 }
 
 impl Handler<CreateNamespace> for DbExecutor {
     type Result = Result<bool, DbError>;
     fn handle(&mut self, msg: CreateNamespace, _: &mut Self::Context) -> Self::Result {
-        self.with_conn(|c, _| namespaces::create(c, &msg.namespace, &msg.description, now_us()))
+        let event = self.event(
+            EventKind::NamespaceCreated,
+            msg.namespace.as_str(),
+            &msg.author,
+        );
+        self.with_conn(|c, _| {
+            namespaces::create(
+                c,
+                &msg.namespace,
+                &msg.description,
+                now_us(),
+                event.as_ref(),
+            )
+        })
     }
 }
 
@@ -86,8 +100,20 @@ pub struct DeleteNamespace {
 impl Handler<DeleteNamespace> for DbExecutor {
     type Result = Result<Deleted, DbError>;
     fn handle(&mut self, msg: DeleteNamespace, _: &mut Self::Context) -> Self::Result {
+        let event = self.event(
+            EventKind::NamespaceDeleted,
+            msg.namespace.as_str(),
+            &msg.origin.author,
+        );
         self.with_conn(|c, _| {
-            namespaces::delete(c, &msg.namespace, msg.force, &msg.origin, now_us())
+            namespaces::delete(
+                c,
+                &msg.namespace,
+                msg.force,
+                &msg.origin,
+                now_us(),
+                event.as_ref(),
+            )
         })
     }
 }
@@ -99,12 +125,18 @@ pub struct SetSchema {
     pub namespace: Namespace,
     /// The schema's JSON text and its compiled form; `None` clears it.
     pub schema: Option<(String, Arc<ValueSchema>)>,
+    pub author: String,
 }
 
 impl Handler<SetSchema> for DbExecutor {
     type Result = Result<SchemaSet, DbError>;
     fn handle(&mut self, msg: SetSchema, _: &mut Self::Context) -> Self::Result {
         let schema = msg.schema.as_ref().map(|(t, s)| (t.as_str(), s.as_ref()));
-        self.with_conn(|c, _| namespaces::set_schema(c, &msg.namespace, schema))
+        let event = self.event(
+            EventKind::SchemaChanged,
+            msg.namespace.as_str(),
+            &msg.author,
+        );
+        self.with_conn(|c, _| namespaces::set_schema(c, &msg.namespace, schema, event.as_ref()))
     }
 }

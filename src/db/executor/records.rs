@@ -45,8 +45,8 @@ pub struct ApplyWrite(pub Write);
 impl Handler<ApplyWrite> for DbExecutor {
     type Result = Result<Result<Applied, Refused>, DbError>;
     fn handle(&mut self, msg: ApplyWrite, _: &mut Self::Context) -> Self::Result {
-        let history = self.history;
-        self.with_conn(|c, schemas| writes::apply(c, &msg.0, schemas, now_us(), history))
+        let (history, outbox) = (self.history, self.outbox);
+        self.with_conn(|c, schemas| writes::apply(c, &msg.0, schemas, now_us(), history, outbox))
     }
 }
 
@@ -92,7 +92,7 @@ pub struct ExpireDue {
 impl Handler<ExpireDue> for DbExecutor {
     type Result = Result<Vec<(Namespace, Applied)>, DbError>;
     fn handle(&mut self, msg: ExpireDue, _: &mut Self::Context) -> Self::Result {
-        let history = self.history;
+        let (history, outbox) = (self.history, self.outbox);
         self.with_conn(|c, schemas| {
             let mut by_namespace: std::collections::BTreeMap<String, ChangeSet> =
                 Default::default();
@@ -116,10 +116,11 @@ impl Handler<ExpireDue> for DbExecutor {
                         ..WriteOrigin::default()
                     },
                     passage: Passage::Expiry { by_us: msg.now_us },
+                    kind: crate::domain::WriteKind::Change,
                 };
                 // Deletes meet no schema and no if_revision: only a namespace
                 // deleted meanwhile is refused, and then there is nothing to do.
-                if let Ok(applied) = writes::apply(c, &write, schemas, now_us(), history)? {
+                if let Ok(applied) = writes::apply(c, &write, schemas, now_us(), history, outbox)? {
                     done.push((namespace, applied));
                 }
             }

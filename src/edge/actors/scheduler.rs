@@ -9,14 +9,7 @@ use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 
-/// Whether the scheduler pulls on its own timer or only when ticked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pace {
-    /// Every `client.interval` (and backoff after failures).
-    Timer,
-    /// Only on `EdgeHandle::tick` (tests drive the edge this way).
-    Ticked,
-}
+pub use crate::domain::Pace;
 
 use super::cache::{Apply, CacheActor};
 use super::rpc_client::{Pull, RpcClient};

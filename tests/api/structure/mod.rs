@@ -26,6 +26,7 @@ const LAYERS: &[&str] = &[
     "tls",
     "db",
     "auth",
+    "webhooks",
     "center",
     "records",
     "namespaces",

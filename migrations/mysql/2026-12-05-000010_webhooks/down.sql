@@ -1,0 +1,4 @@
+DROP TABLE webhook_deliveries;
+DROP TABLE webhook_cursors;
+DROP TABLE webhook_events;
+DELETE FROM meta WHERE name = 'webhook_event';

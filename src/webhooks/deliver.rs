@@ -1,0 +1,307 @@
+//! Delivering the outbox. Each round (`Deliverer::round`, time passed in)
+//! takes, per webhook, its lease on the database (so one center delivers
+//! a webhook at a time and each event goes out once), posts the events
+//! after its cursor in order, and moves the cursor past each one answered
+//! 2xx. A failure stops that webhook's round and is retried with
+//! exponential backoff and jitter; an event still failing 24 hours after
+//! its first failure is logged as failed and passed. Delivery is at least
+//! once (a center stopped between a POST and its cursor's move sends it
+//! again, with the same `webhook-id`), in order per webhook and so per
+//! namespace. Writes never wait for any of this.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix::Addr;
+
+use super::guard::{is_public, literal_host, GuardedResolver};
+use super::retry::{backoff, RETRY_FOR};
+use super::sign::signature;
+use crate::configuration::{Settings, WebhookSettings};
+use crate::db::executor::{ClaimWebhook, DbExecutor, EventsAfter, LogAttempt, StepWebhook};
+use crate::db::outbox::{Attempt, Cursor, EventRow};
+use crate::db::DbError;
+use crate::domain::now_us;
+
+/// How long a center holds a webhook's lease past each step (longer than
+/// one POST may take).
+const LEASE: Duration = Duration::from_secs(60);
+/// Longest a POST may take.
+const TIMEOUT: Duration = Duration::from_secs(10);
+/// Events read per webhook and round.
+const BATCH: i64 = 100;
+
+/// A configured webhook and its key.
+struct Hook {
+    settings: WebhookSettings,
+    key: Vec<u8>,
+}
+
+/// Counts per webhook, for `/metrics`.
+#[derive(Debug, Default)]
+pub struct HookCounts {
+    pub delivered: AtomicU64,
+    pub retried: AtomicU64,
+    pub failed: AtomicU64,
+}
+
+/// Delivers every configured webhook; cheap to clone.
+#[derive(Clone)]
+pub struct Deliverer {
+    db: Addr<DbExecutor>,
+    hooks: Arc<[Hook]>,
+    counts: Arc<[(String, HookCounts)]>,
+    http: reqwest::Client,
+    /// This center, as a lease holder.
+    owner: Arc<str>,
+    allow_private: bool,
+}
+
+/// How one webhook's attempt at one event ended.
+enum Sent {
+    Delivered(u16),
+    Failed { status: Option<u16>, why: String },
+}
+
+impl Deliverer {
+    /// The deliverer of `settings`' webhooks (`[[webhook]]`,
+    /// `server.webhook_allow_private`).
+    pub fn new(
+        db: Addr<DbExecutor>,
+        settings: &Settings,
+        tls: rustls::ClientConfig,
+    ) -> Result<Deliverer, reqwest::Error> {
+        let allow_private = settings.server.webhook_allow_private;
+        let hooks: Vec<Hook> = settings
+            .webhook
+            .iter()
+            .filter_map(|w| {
+                let key = w.key().ok()?;
+                Some(Hook {
+                    settings: w.clone(),
+                    key,
+                })
+            })
+            .collect();
+        let mut builder = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
+            .timeout(TIMEOUT)
+            .connect_timeout(TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .user_agent(concat!("syncdict/", env!("CARGO_PKG_VERSION")));
+        if !allow_private {
+            builder = builder.dns_resolver(Arc::new(GuardedResolver));
+        }
+        let counts = hooks
+            .iter()
+            .map(|h| (h.settings.name.clone(), HookCounts::default()))
+            .collect();
+        Ok(Deliverer {
+            db,
+            counts,
+            hooks: hooks.into(),
+            http: builder.build()?,
+            owner: format!(
+                "{:016x}",
+                rand_core::RngCore::next_u64(&mut rand_core::OsRng)
+            )
+            .into(),
+            allow_private,
+        })
+    }
+
+    /// The configured webhooks' names.
+    pub fn names(&self) -> Vec<String> {
+        self.hooks.iter().map(|h| h.settings.name.clone()).collect()
+    }
+
+    /// Counts per webhook since start.
+    pub fn counts(&self) -> &[(String, HookCounts)] {
+        &self.counts
+    }
+
+    /// One round over every webhook as of `now_us`; answers the events
+    /// delivered.
+    pub async fn round(&self, now_us: i64) -> Result<usize, DbError> {
+        let mut delivered = 0;
+        for (i, hook) in self.hooks.iter().enumerate() {
+            delivered += self.deliver(i, hook, now_us).await?;
+        }
+        Ok(delivered)
+    }
+
+    /// Takes `hook`'s lease if due and sends what follows its cursor.
+    async fn deliver(&self, i: usize, hook: &Hook, now_us: i64) -> Result<usize, DbError> {
+        let until_us = now_us + micros(LEASE);
+        let claim = ClaimWebhook {
+            webhook: hook.settings.name.clone(),
+            owner: self.owner.to_string(),
+            now_us,
+            until_us,
+        };
+        let Some(mut cursor) = self.ask(claim).await? else {
+            return Ok(0);
+        };
+        let events = self
+            .ask(EventsAfter {
+                after: cursor.last_event,
+                limit: BATCH,
+            })
+            .await?;
+        let mut delivered = 0;
+        for event in events {
+            if !hook.settings.wants(&event.kind, &event.namespace) {
+                cursor.last_event = event.id;
+                continue;
+            }
+            match self.send(hook, &event).await {
+                Sent::Delivered(status) => {
+                    self.log(
+                        hook,
+                        &event,
+                        &cursor,
+                        now_us,
+                        ("delivered", Some(status), String::new()),
+                    )
+                    .await?;
+                    self.counts[i].1.delivered.fetch_add(1, Ordering::Relaxed);
+                    cursor.last_event = event.id;
+                    (cursor.attempts, cursor.failing_since_us) = (0, None);
+                    delivered += 1;
+                    if !self.step(&cursor, 0, now_us + micros(LEASE)).await? {
+                        return Ok(delivered);
+                    }
+                }
+                Sent::Failed { status, why } => {
+                    let since = cursor.failing_since_us.unwrap_or(now_us);
+                    if now_us - since >= micros(RETRY_FOR) {
+                        self.log(hook, &event, &cursor, now_us, ("failed", status, why))
+                            .await?;
+                        self.counts[i].1.failed.fetch_add(1, Ordering::Relaxed);
+                        cursor.last_event = event.id;
+                        (cursor.attempts, cursor.failing_since_us) = (0, None);
+                        continue;
+                    }
+                    self.log(hook, &event, &cursor, now_us, ("retrying", status, why))
+                        .await?;
+                    self.counts[i].1.retried.fetch_add(1, Ordering::Relaxed);
+                    cursor.attempts += 1;
+                    cursor.failing_since_us = Some(since);
+                    let next = now_us + micros(backoff(cursor.attempts, event.id));
+                    self.step(&cursor, next, 0).await?;
+                    return Ok(delivered);
+                }
+            }
+        }
+        self.step(&cursor, 0, 0).await?;
+        Ok(delivered)
+    }
+
+    /// POSTs `event` to `hook`, signed.
+    async fn send(&self, hook: &Hook, event: &EventRow) -> Sent {
+        let url = &hook.settings.url;
+        if let Some(ip) = literal_host(url).filter(|ip| !self.allow_private && !is_public(*ip)) {
+            return Sent::Failed {
+                status: None,
+                why: format!("{ip} is not a public address (server.webhook_allow_private)"),
+            };
+        }
+        let id = format!("evt_{}", event.id);
+        let timestamp = now_us() / 1_000_000;
+        let body = event.payload.as_bytes();
+        let sent = self
+            .http
+            .post(url)
+            .header("content-type", "application/json")
+            .header("webhook-id", &id)
+            .header("webhook-timestamp", timestamp.to_string())
+            .header(
+                "webhook-signature",
+                signature(&hook.key, &id, timestamp, body),
+            )
+            .body(event.payload.clone())
+            .send()
+            .await;
+        match sent {
+            Ok(r) if r.status().is_success() => Sent::Delivered(r.status().as_u16()),
+            Ok(r) => Sent::Failed {
+                status: Some(r.status().as_u16()),
+                why: format!("answered {}", r.status()),
+            },
+            Err(e) => Sent::Failed {
+                status: None,
+                why: error_chain(&e),
+            },
+        }
+    }
+
+    async fn log(
+        &self,
+        hook: &Hook,
+        event: &EventRow,
+        cursor: &Cursor,
+        now_us: i64,
+        (outcome, status, error): (&str, Option<u16>, String),
+    ) -> Result<(), DbError> {
+        let attempt = Attempt {
+            webhook: hook.settings.name.clone(),
+            event_id: event.id,
+            attempt: cursor.attempts + 1,
+            at_us: now_us,
+            outcome: outcome.to_string(),
+            status: status.map(i64::from),
+            error,
+        };
+        self.ask(LogAttempt(attempt)).await
+    }
+
+    /// Writes `cursor` with its next attempt and lease; `false` if the
+    /// lease was lost.
+    async fn step(
+        &self,
+        cursor: &Cursor,
+        next_attempt_us: i64,
+        lease_until_us: i64,
+    ) -> Result<bool, DbError> {
+        self.ask(StepWebhook {
+            webhook: cursor.webhook.clone(),
+            owner: self.owner.to_string(),
+            last_event: cursor.last_event,
+            attempts: cursor.attempts,
+            next_attempt_us,
+            failing_since_us: cursor.failing_since_us,
+            lease_until_us,
+        })
+        .await
+    }
+
+    async fn ask<M, T>(&self, msg: M) -> Result<T, DbError>
+    where
+        M: actix::Message<Result = Result<T, DbError>> + Send + 'static,
+        T: Send + 'static,
+        DbExecutor: actix::Handler<M>,
+    {
+        self.db
+            .send(msg)
+            .await
+            .map_err(|e| DbError::Unavailable(e.to_string()))?
+    }
+}
+
+fn micros(d: Duration) -> i64 {
+    d.as_micros().min(i64::MAX as u128) as i64
+}
+
+/// An error with its causes, for the delivery log.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text.chars().take(500).collect()
+}
