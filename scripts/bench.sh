@@ -12,11 +12,13 @@
 #   held: scripts/held_bench.sh (held edges: write-to-edge time with 1,000
 #     and 10,000 on one center, across two centers on PostgreSQL and MariaDB);
 #   fleet: scripts/fleet_bench.sh (pulls per second with the fleet view on
-#     vs off, 10,000 named edges).
+#     vs off, 10,000 named edges);
+#   webhooks: scripts/webhook_bench.sh (writes with one webhook vs none,
+#     publish-to-delivery time).
 # Prints every figure and, when all parts ran, rewrites BENCHMARKS.md with
 # them, the date and the machine.
 #
-#   scripts/bench.sh [--report-only] [reads] [scale] [attack] [history] [auth] [held] [fleet]
+#   scripts/bench.sh [--report-only] [reads] [scale] [attack] [history] [auth] [held] [fleet] [webhooks]
 #
 # Exit status: 0 when every target was met, 1 when one was missed (0 with
 # --report-only), 2 on bad usage; a part that cannot run fails the script.
@@ -27,11 +29,11 @@ export REPORT_ONLY=0
 for arg in "$@"; do
     case $arg in
         --report-only) REPORT_ONLY=1 ;;
-        reads | scale | attack | history | auth | held | fleet) parts+=("$arg") ;;
-        *) echo "usage: scripts/bench.sh [--report-only] [reads] [scale] [attack] [history] [auth] [held] [fleet]" >&2; exit 2 ;;
+        reads | scale | attack | history | auth | held | fleet | webhooks) parts+=("$arg") ;;
+        *) echo "usage: scripts/bench.sh [--report-only] [reads] [scale] [attack] [history] [auth] [held] [fleet] [webhooks]" >&2; exit 2 ;;
     esac
 done
-[ ${#parts[@]} -gt 0 ] || parts=(reads scale attack history auth held fleet)
+[ ${#parts[@]} -gt 0 ] || parts=(reads scale attack history auth held fleet webhooks)
 
 mkdir -p target
 out=target/bench-output.txt
@@ -49,6 +51,7 @@ for part in "${parts[@]}"; do
         auth) scripts/auth_bench.sh 2>&1 | tee -a "$out" ;;
         held) scripts/held_bench.sh 2>&1 | tee -a "$out" ;;
         fleet) scripts/fleet_bench.sh 2>&1 | tee -a "$out" ;;
+        webhooks) scripts/webhook_bench.sh 2>&1 | tee -a "$out" ;;
     esac
     status=${PIPESTATUS[0]}
     set -e

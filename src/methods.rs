@@ -5,9 +5,9 @@
 
 use crate::center::Center;
 use crate::rpc::{self, Declared};
-use crate::{changes, fleet, history, namespaces, records, users};
+use crate::{changes, fleet, history, namespaces, records, users, webhooks};
 
-pub static TABLE: [Declared<Center>; 38] = [
+pub static TABLE: [Declared<Center>; 43] = [
     Declared::of::<records::List>(),
     Declared::of::<records::Get>(),
     Declared::of::<records::Put>(),
@@ -40,6 +40,11 @@ pub static TABLE: [Declared<Center>; 38] = [
     Declared::of::<users::UpdateUser>(),
     Declared::of::<users::RemoveUser>(),
     Declared::of::<fleet::List>(),
+    Declared::of::<webhooks::List>(),
+    Declared::of::<webhooks::Add>(),
+    Declared::of::<webhooks::Remove>(),
+    Declared::of::<webhooks::Log>(),
+    Declared::of::<webhooks::Redeliver>(),
     Declared::of::<records::MyRpc>(),
     Declared::of::<rpc::ListMethods>(),
     Declared::of::<rpc::MethodHelp>(),

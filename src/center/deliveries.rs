@@ -9,21 +9,23 @@ use actix::Addr;
 use actix_web::rt::task::JoinHandle;
 
 use super::ReadCache;
+use crate::center::webhooks::Deliverer;
 use crate::configuration::Settings;
-use crate::db::executor::{DbExecutor, EnsureCursors, PruneOutbox};
+use crate::db::executor::{DbExecutor, PruneOutbox};
+use crate::db::outbox::OutboxSwitch;
 use crate::domain::{now_us, Pace};
-use crate::webhooks::Deliverer;
 
 /// Rounds run at least this often.
 const EVERY: Duration = Duration::from_secs(1);
 /// The delivery log and delivered events are kept this long.
 const KEEP: Duration = Duration::from_secs(7 * 24 * 3600);
 
-/// The deliverer of `settings`' webhooks, if any are configured.
-fn deliverer(settings: &Settings, db: &Addr<DbExecutor>) -> Option<Deliverer> {
-    if settings.webhook.is_empty() {
-        return None;
-    }
+/// The deliverer of `settings`' webhooks and those added over RPC.
+fn deliverer(
+    settings: &Settings,
+    db: &Addr<DbExecutor>,
+    switch: OutboxSwitch,
+) -> Option<Deliverer> {
     let tls = match crate::tls::client::config(&settings.client) {
         Ok(tls) => tls,
         Err(e) => {
@@ -31,7 +33,7 @@ fn deliverer(settings: &Settings, db: &Addr<DbExecutor>) -> Option<Deliverer> {
             return None;
         }
     };
-    match Deliverer::new(db.clone(), settings, tls) {
+    match Deliverer::new(db.clone(), settings, tls, switch) {
         Ok(d) => Some(d),
         Err(e) => {
             tracing::error!(error = %e, "webhooks off: no HTTP client");
@@ -40,18 +42,19 @@ fn deliverer(settings: &Settings, db: &Addr<DbExecutor>) -> Option<Deliverer> {
     }
 }
 
-/// The deliverer of `settings`' webhooks, with its cursors made, and its
-/// task unless `pace` leaves rounds to the caller.
+/// The deliverer, with the webhooks' cursors made and the outbox switched
+/// on if there is any, and its task unless `pace` leaves rounds to the
+/// caller.
 pub async fn prepare(
     settings: &Settings,
     db: &Addr<DbExecutor>,
     cache: &ReadCache,
-    pace: Pace,
+    (pace, switch): (Pace, OutboxSwitch),
 ) -> (Option<Deliverer>, Option<JoinHandle<()>>) {
-    let Some(deliverer) = deliverer(settings, db) else {
+    let Some(deliverer) = deliverer(settings, db, switch) else {
         return (None, None);
     };
-    if let Err(e) = ensure(db, &deliverer).await {
+    if let Err(e) = deliverer.refresh().await {
         tracing::warn!(error = %e, "webhook cursors not made yet");
     }
     let task = (pace == Pace::Timer).then(|| spawn(deliverer.clone(), db.clone(), cache));
@@ -65,7 +68,7 @@ fn spawn(deliverer: Deliverer, db: Addr<DbExecutor>, cache: &ReadCache) -> JoinH
     actix_web::rt::spawn(async move {
         let mut ticker = actix_web::rt::time::interval(EVERY);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        while let Err(e) = ensure(&db, &deliverer).await {
+        while let Err(e) = deliverer.refresh().await {
             tracing::debug!(error = %e, "webhook cursors not ready");
             ticker.tick().await;
         }
@@ -89,19 +92,9 @@ fn spawn(deliverer: Deliverer, db: Addr<DbExecutor>, cache: &ReadCache) -> JoinH
     })
 }
 
-/// Gives each configured webhook a cursor, if it has none.
-pub async fn ensure(
-    db: &Addr<DbExecutor>,
-    deliverer: &Deliverer,
-) -> Result<(), crate::db::DbError> {
-    db.send(EnsureCursors(deliverer.names()))
-        .await
-        .map_err(|e| crate::db::DbError::Unavailable(e.to_string()))?
-}
-
 /// What `/metrics` shows of webhooks and break-glass publishes.
 pub struct Outcomes {
-    webhooks: Option<Deliverer>,
+    pub(crate) webhooks: Option<Deliverer>,
     break_glass: std::sync::atomic::AtomicU64,
 }
 
@@ -136,7 +129,7 @@ impl Outcomes {
             "counter",
             "Webhook deliveries by this center: delivered, retried (a failed attempt to be tried again) or failed (given up after 24 h).",
         );
-        for (hook, counts) in webhooks.counts() {
+        for (hook, counts) in &webhooks.counts() {
             let outcomes = [
                 ("delivered", &counts.delivered),
                 ("retried", &counts.retried),
@@ -146,6 +139,51 @@ impl Outcomes {
                 let labels = format!(r#"webhook="{hook}",outcome="{outcome}""#);
                 out.sample(name, &labels, n.load(Relaxed));
             }
+        }
+    }
+}
+
+impl super::Center {
+    /// The webhooks of `[[webhook]]`.
+    pub(crate) fn configured_webhooks(&self) -> Vec<crate::configuration::WebhookSettings> {
+        self.outcomes
+            .webhooks
+            .as_ref()
+            .map(Deliverer::configured)
+            .unwrap_or_default()
+    }
+
+    /// After a webhook was added or removed here: the deliverer reads them
+    /// again at once (the outbox is switched on before the next write).
+    pub(crate) async fn webhooks_changed(&self) {
+        if let Some(d) = &self.outcomes.webhooks {
+            if let Err(e) = d.refresh().await {
+                tracing::debug!(error = %e, "webhooks not read again");
+            }
+        }
+    }
+
+    /// `webhooks.redeliver`.
+    pub(crate) async fn redeliver(
+        &self,
+        name: &str,
+        event: i64,
+        now_us: i64,
+    ) -> Result<crate::center::webhooks::Redelivered, crate::rpc::CallError> {
+        let Some(d) = &self.outcomes.webhooks else {
+            return Err(crate::rpc::CallError::Invalid(
+                "webhooks are off on this center".into(),
+            ));
+        };
+        match d
+            .redeliver(name, event, now_us)
+            .await
+            .map_err(super::db_failure)?
+        {
+            Some(done) => Ok(done),
+            None => Err(crate::rpc::CallError::Invalid(format!(
+                "no webhook {name:?}, or event {event} is no longer kept"
+            ))),
         }
     }
 }

@@ -13,6 +13,7 @@ mod selection;
 mod sessions;
 mod signed;
 pub mod start;
+pub mod webhooks;
 pub use sessions::{ConsoleUser, NewSession};
 mod writes;
 
@@ -61,7 +62,7 @@ pub struct CenterOptions {
     /// The methods it serves (`crate::methods::TABLE`).
     pub methods: &'static [Declared<Center>],
     /// The webhooks' deliverer, for `/metrics`.
-    pub webhooks: Option<crate::webhooks::Deliverer>,
+    pub webhooks: Option<crate::center::webhooks::Deliverer>,
 }
 
 /// Executes store calls; cheap to clone (one per HTTP worker).

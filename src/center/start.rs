@@ -11,13 +11,13 @@ use actix_web::rt::task::JoinHandle;
 
 use super::{Center, CenterOptions, ReadCache};
 use crate::auth::PasswordPool;
+use crate::center::webhooks::Deliverer;
 use crate::configuration::Settings;
 use crate::db::executor::{DbExecutor, ExpireDue, Purged, Upkeep};
 use crate::db::sessions::SessionLimits;
 use crate::db::{self, DbError};
 use crate::domain::Pace;
 use crate::signing::Signer;
-use crate::webhooks::Deliverer;
 
 /// The running center: the executor handed to the RPC endpoint, its upkeep,
 /// and what must be stopped at shutdown.
@@ -72,7 +72,6 @@ impl Maintenance {
         let Some(deliverer) = &self.webhooks else {
             return Ok(0);
         };
-        super::deliveries::ensure(&self.db, deliverer).await?;
         deliverer.round(now_us).await
     }
 
@@ -119,14 +118,9 @@ const EXPIRE_ROUND: i64 = 1000;
 /// Rounds per `expire` call: a bound on one call's work.
 const EXPIRE_ROUNDS: usize = 10;
 
-/// Migrates (or arranges to migrate once the database is back), starts the
-/// DB executors and the tombstone purge.
-pub async fn start(
-    settings: &Settings,
-    signer: Option<Arc<Signer>>,
-    methods: &'static [crate::rpc::Declared<Center>],
-    pace: Pace,
-) -> CenterRole {
+/// Migrates now, or logs why not (calls answer "database unavailable"
+/// and migrate once it is back).
+async fn migrate(settings: &Settings) {
     let database = settings.database.clone();
     let migrated = actix_web::rt::task::spawn_blocking(move || db::migrate_now(&database)).await;
     match migrated {
@@ -137,13 +131,26 @@ pub async fn start(
         ),
         Err(e) => tracing::error!(error = %e, "migration task failed"),
     }
+}
+
+/// Migrates (or arranges to migrate once the database is back), starts the
+/// DB executors and the tombstone purge.
+pub async fn start(
+    settings: &Settings,
+    signer: Option<Arc<Signer>>,
+    methods: &'static [crate::rpc::Declared<Center>],
+    pace: Pace,
+) -> CenterRole {
+    migrate(settings).await;
     let s = &settings.server;
     let pool = db::build_pool(&settings.database);
+    let outbox = crate::db::outbox::OutboxSwitch::default();
+    outbox.set(settings.outbox());
     let (db, executors) = DbExecutor::start(
         pool.clone(),
         settings.database.pool_size as usize,
         crate::domain::History::from(s.keep_history),
-        settings.outbox(),
+        outbox.clone(),
     );
     let cache = Arc::new(ReadCache::new(
         settings.server.revision_check_interval.get(),
@@ -152,7 +159,8 @@ pub async fn start(
         idle_us: s.session_idle.get().as_micros() as i64,
         lifetime_us: s.session_lifetime.get().as_micros() as i64,
     };
-    let (webhooks, deliveries) = super::deliveries::prepare(settings, &db, &cache, pace).await;
+    let (webhooks, deliveries) =
+        super::deliveries::prepare(settings, &db, &cache, (pace, outbox.clone())).await;
     let maintenance = Maintenance {
         db: db.clone(),
         sessions,

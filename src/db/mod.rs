@@ -27,6 +27,7 @@ pub mod sessions;
 pub mod tokens;
 pub mod upgrade;
 pub mod users;
+pub mod webhooks;
 mod write_events;
 mod write_plan;
 pub mod writes;

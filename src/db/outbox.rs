@@ -9,6 +9,26 @@ use super::records::write_transaction;
 use super::schema::{meta, webhook_cursors, webhook_deliveries, webhook_events};
 use super::{with_conn, AnyConnection};
 
+/// Whether writes leave events, switched on while any webhook exists
+/// (`[[webhook]]` or added over RPC): shared by the executors and the
+/// deliverer, which looks each round.
+#[derive(Debug, Clone, Default)]
+pub struct OutboxSwitch(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl OutboxSwitch {
+    pub fn get(&self) -> crate::domain::Outbox {
+        match self.0.load(std::sync::atomic::Ordering::Acquire) {
+            true => crate::domain::Outbox::Kept,
+            false => crate::domain::Outbox::Off,
+        }
+    }
+
+    pub fn set(&self, outbox: crate::domain::Outbox) {
+        let on = outbox == crate::domain::Outbox::Kept;
+        self.0.store(on, std::sync::atomic::Ordering::Release);
+    }
+}
+
 /// The counter event ids are taken from.
 pub(super) const EVENT_COUNTER: &str = "webhook_event";
 

@@ -175,6 +175,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhooks (name) {
+        name -> Text,
+        url -> Text,
+        secret -> Text,
+        events -> Text,
+        namespaces -> Text,
+        created_by -> Text,
+        created_at_us -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     records,
     meta,
@@ -190,5 +202,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     change_reviews,
     webhook_events,
     webhook_cursors,
-    webhook_deliveries
+    webhook_deliveries,
+    webhooks
 );

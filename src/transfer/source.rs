@@ -225,6 +225,12 @@ impl Source {
                 outbox,
             } => {
                 let mut conn = db::connect(settings)?;
+                // Webhooks added over RPC count as well as the settings'.
+                let added = db::webhooks::list(&mut conn).map_err(DbError::from)?;
+                let outbox = match added.is_empty() {
+                    true => *outbox,
+                    false => crate::domain::Outbox::Kept,
+                };
                 let write = Write {
                     namespace: ns.clone(),
                     changes,
@@ -239,7 +245,7 @@ impl Source {
                     &mut SchemaCache::default(),
                     now_us(),
                     crate::domain::History::from(*keep_history),
-                    *outbox,
+                    outbox,
                 )
                 .map_err(DbError::from)?;
                 outcome.map_err(|why| match why {

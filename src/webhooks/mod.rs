@@ -1,15 +1,7 @@
-//! Webhooks: a center reports what changed to other systems, as signed
-//! POSTs (Standard Webhooks, `sign.rs`) delivered from the outbox that
-//! writes fill in their own transactions (`db::outbox`), never to a
-//! private address unless allowed (`guard.rs`), by one center at a time
-//! (`deliver.rs`).
+//! The webhooks resource, for administrators: `webhooks.list`, `.add`,
+//! `.remove`, the delivery log (`.log`) and `.redeliver`. Delivery itself
+//! is the center's (`center::webhooks`).
 
-mod deliver;
-mod guard;
-mod retry;
-mod sign;
+mod methods;
 
-pub use deliver::{Deliverer, HookCounts};
-pub use guard::is_public;
-pub use retry::{backoff, RETRY_FOR};
-pub use sign::signature;
+pub use methods::{Add, List, Log, Redeliver, Remove};

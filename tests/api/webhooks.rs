@@ -124,6 +124,11 @@ async fn center(db: Option<&TestDb>, hooks: Vec<WebhookSettings>) -> TestApp {
 /// Checks every delivery's signature with PyPI's `standardwebhooks`;
 /// answers how many it verified.
 pub fn verify(deliveries: &[Delivery]) -> usize {
+    verify_with(SECRET, deliveries)
+}
+
+/// As `verify`, with `secret`.
+pub fn verify_with(secret: &str, deliveries: &[Delivery]) -> usize {
     let python = match std::env::var("SYNCDICT_RPC4DJANGO_PYTHON") {
         Ok(p) if !p.is_empty() => p,
         _ if crate::helpers::in_ci() => panic!("SYNCDICT_RPC4DJANGO_PYTHON must be set in CI"),
@@ -145,7 +150,7 @@ pub fn verify(deliveries: &[Delivery]) -> usize {
         .map(|d| json!({"id": d.id, "timestamp": d.timestamp, "signature": d.signature, "body": d.body}))
         .collect();
     let mut child = std::process::Command::new(python)
-        .args(["-c", script, SECRET])
+        .args(["-c", script, secret])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -410,4 +415,98 @@ async fn private_addresses_and_redirects_are_refused() {
     app.put("a", json!(1)).await;
     assert_eq!(app.maintenance().deliver(now_us()).await.unwrap(), 0);
     assert_eq!(receiver.got().len(), 1, "one attempt, not followed");
+}
+
+/// Administrators add, list and remove webhooks over RPC; the secret is
+/// shown once; the delivery log shows each attempt; an event can be sent
+/// again with its id.
+#[actix_web::test]
+async fn webhooks_added_over_rpc() {
+    let receiver = Receiver::start().await;
+    let app = center(
+        None,
+        vec![webhook("fixed", &format!("{}/fixed", receiver.url))],
+    )
+    .await;
+    let admin = |method: &'static str, params: Value| {
+        let app = &app;
+        async move { app.call_as(Some(ADMIN), method, params).await.1 }
+    };
+    let (status, _) = app
+        .call_as(Some(WRITER), "webhooks.add", json!(["mine", receiver.url]))
+        .await;
+    assert_eq!(status, 403);
+    for bad in [
+        json!(["Bad Name", receiver.url]),
+        json!(["x", "ftp://example.com"]),
+        json!(["x", receiver.url, ["published"]]),
+        json!(["fixed", receiver.url]),
+    ] {
+        let reply = admin("webhooks.add", bad.clone()).await;
+        assert_eq!(reply["error"]["code"], -32602, "{bad}: {reply}");
+    }
+    let added = admin(
+        "webhooks.add",
+        json!(["rpc-hook", receiver.url, ["publish"], ["default"]]),
+    )
+    .await;
+    let secret = added["result"]["secret"].as_str().unwrap().to_string();
+    assert!(secret.starts_with("whsec_"), "{added}");
+    let listed = admin("webhooks.list", json!([])).await["result"].clone();
+    assert_eq!(listed[0]["source"], "settings");
+    assert_eq!(listed[1]["name"], "rpc-hook");
+    assert_eq!(listed[1]["source"], "rpc");
+    assert!(
+        !listed.to_string().contains("whsec_"),
+        "never the secret: {listed}"
+    );
+
+    app.put("a", json!(1)).await;
+    app.result("namespaces.create", json!(["geo"])).await;
+    app.maintenance().deliver(now_us()).await.unwrap();
+    let mine: Vec<Delivery> = receiver
+        .got()
+        .into_iter()
+        .filter(|d| !d.body.is_empty())
+        .collect();
+    let to_rpc_hook: Vec<Delivery> = mine
+        .iter()
+        .filter(|d| d.json()["type"] == "publish")
+        .cloned()
+        .collect();
+    assert_eq!(to_rpc_hook.len(), 2, "publish to both webhooks");
+    assert_eq!(mine.len(), 3, "namespace.created only to the fixed one");
+    let log = admin("webhooks.log", json!(["rpc-hook"])).await["result"].clone();
+    assert_eq!(log.as_array().unwrap().len(), 1);
+    assert_eq!(log[0]["outcome"], "delivered");
+    let event = log[0]["event"].as_i64().unwrap();
+    let again = admin("webhooks.redeliver", json!(["rpc-hook", event])).await;
+    assert_eq!(again["result"]["delivered"], true, "{again}");
+    let last = receiver.got().last().unwrap().clone();
+    assert_eq!(last.id, format!("evt_{event}"), "the same id");
+    assert_eq!(
+        verify_with(&secret, &[last]),
+        1,
+        "signed with the secret shown"
+    );
+    let log = admin("webhooks.log", json!(["rpc-hook"])).await["result"].clone();
+    assert_eq!(log[0]["outcome"], "redelivered");
+
+    let reply = admin("webhooks.remove", json!(["fixed"])).await;
+    assert_eq!(
+        reply["error"]["code"], -32602,
+        "settings are changed in the settings"
+    );
+    assert_eq!(
+        admin("webhooks.remove", json!(["rpc-hook"])).await["result"],
+        true
+    );
+    assert_eq!(
+        admin("webhooks.remove", json!(["rpc-hook"])).await["result"],
+        false
+    );
+    let before = receiver.got().len();
+    app.put("b", json!(2)).await;
+    app.maintenance().deliver(now_us()).await.unwrap();
+    assert_eq!(receiver.got().len(), before + 1, "only the fixed one now");
 }

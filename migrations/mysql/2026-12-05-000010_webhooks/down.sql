@@ -1,3 +1,4 @@
+DROP TABLE webhooks;
 DROP TABLE webhook_deliveries;
 DROP TABLE webhook_cursors;
 DROP TABLE webhook_events;

@@ -36,3 +36,15 @@ CREATE TABLE webhook_deliveries (
     PRIMARY KEY (webhook, event_id, attempt),
     INDEX webhook_deliveries_at (at_us)
 ) ENGINE = InnoDB;
+
+-- Webhooks added over RPC (webhooks.add), beside those of [[webhook]]:
+-- events and namespaces as JSON arrays (empty: every one).
+CREATE TABLE webhooks (
+    name VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
+    url TEXT CHARACTER SET utf8mb4 NOT NULL,
+    secret VARCHAR(128) CHARACTER SET ascii NOT NULL,
+    events TEXT CHARACTER SET ascii NOT NULL,
+    namespaces TEXT CHARACTER SET ascii NOT NULL,
+    created_by VARCHAR(128) CHARACTER SET utf8mb4 NOT NULL,
+    created_at_us BIGINT NOT NULL
+) ENGINE = InnoDB;

@@ -36,3 +36,15 @@ CREATE TABLE webhook_deliveries (
     PRIMARY KEY (webhook, event_id, attempt)
 );
 CREATE INDEX webhook_deliveries_at ON webhook_deliveries (at_us);
+
+-- Webhooks added over RPC (webhooks.add), beside those of [[webhook]]:
+-- events and namespaces as JSON arrays (empty: every one).
+CREATE TABLE webhooks (
+    name TEXT NOT NULL PRIMARY KEY,
+    url TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    events TEXT NOT NULL,
+    namespaces TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at_us BIGINT NOT NULL
+);

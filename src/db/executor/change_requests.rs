@@ -31,7 +31,7 @@ impl Handler<Propose> for DbExecutor {
             changes: &m.changes,
             comment: &m.comment,
             now_us: now_us(),
-            outbox: self.outbox,
+            outbox: self.outbox.get(),
         };
         self.with_conn(|c, _| requests::propose(c, &proposal))
     }
@@ -134,7 +134,7 @@ impl Handler<Review> for DbExecutor {
             verdict: m.verdict,
             comment: &m.comment,
             now_us: now_us(),
-            outbox: self.outbox,
+            outbox: self.outbox.get(),
         };
         self.with_conn(|c, _| requests::review(c, &verdict))
     }

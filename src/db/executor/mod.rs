@@ -106,8 +106,8 @@ pub struct DbExecutor {
     schemas: SchemaCache,
     /// `server.keep_history`.
     history: crate::domain::History,
-    /// Whether writes leave webhook events (a webhook is configured).
-    outbox: crate::domain::Outbox,
+    /// Whether writes leave webhook events (a webhook exists).
+    outbox: crate::db::outbox::OutboxSwitch,
 }
 
 impl Actor for DbExecutor {
@@ -131,7 +131,7 @@ impl DbExecutor {
         pool: DbPool,
         threads: usize,
         history: crate::domain::History,
-        outbox: crate::domain::Outbox,
+        outbox: crate::db::outbox::OutboxSwitch,
     ) -> (Addr<DbExecutor>, Arc<AtomicUsize>) {
         let health = Arc::new(DbHealth::new());
         let alive = Arc::new(AtomicUsize::new(0));
@@ -142,7 +142,7 @@ impl DbExecutor {
             alive: counter.clone(),
             schemas: SchemaCache::default(),
             history,
-            outbox,
+            outbox: outbox.clone(),
         });
         (addr, alive)
     }
@@ -155,7 +155,7 @@ impl DbExecutor {
         namespace: &str,
         author: &str,
     ) -> Option<crate::domain::Event> {
-        (self.outbox == crate::domain::Outbox::Kept)
+        (self.outbox.get() == crate::domain::Outbox::Kept)
             .then(|| crate::domain::Event::plain(kind, namespace, author))
     }
 

@@ -45,7 +45,7 @@ pub struct ApplyWrite(pub Write);
 impl Handler<ApplyWrite> for DbExecutor {
     type Result = Result<Result<Applied, Refused>, DbError>;
     fn handle(&mut self, msg: ApplyWrite, _: &mut Self::Context) -> Self::Result {
-        let (history, outbox) = (self.history, self.outbox);
+        let (history, outbox) = (self.history, self.outbox.get());
         self.with_conn(|c, schemas| writes::apply(c, &msg.0, schemas, now_us(), history, outbox))
     }
 }
@@ -92,7 +92,7 @@ pub struct ExpireDue {
 impl Handler<ExpireDue> for DbExecutor {
     type Result = Result<Vec<(Namespace, Applied)>, DbError>;
     fn handle(&mut self, msg: ExpireDue, _: &mut Self::Context) -> Self::Result {
-        let (history, outbox) = (self.history, self.outbox);
+        let (history, outbox) = (self.history, self.outbox.get());
         self.with_conn(|c, schemas| {
             let mut by_namespace: std::collections::BTreeMap<String, ChangeSet> =
                 Default::default();

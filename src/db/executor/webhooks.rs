@@ -5,6 +5,7 @@ use actix::prelude::*;
 
 use super::DbExecutor;
 use crate::db::outbox::{self, Attempt, Cursor, EventRow, Step};
+use crate::db::webhooks::HookRow;
 use crate::db::DbError;
 
 /// Gives each named webhook a cursor at the newest event, if it has none.
@@ -131,5 +132,41 @@ impl Handler<PruneOutbox> for DbExecutor {
     type Result = Result<usize, DbError>;
     fn handle(&mut self, m: PruneOutbox, _: &mut Self::Context) -> Self::Result {
         self.with_conn(|c, _| outbox::prune(c, m.before_us))
+    }
+}
+
+/// Every webhook added over RPC.
+#[derive(Message)]
+#[rtype(result = "Result<Vec<HookRow>, DbError>")]
+pub struct ListHooks;
+
+impl Handler<ListHooks> for DbExecutor {
+    type Result = Result<Vec<HookRow>, DbError>;
+    fn handle(&mut self, _: ListHooks, _: &mut Self::Context) -> Self::Result {
+        self.with_conn(|c, _| crate::db::webhooks::list(c))
+    }
+}
+
+/// Stores a webhook; `false` if its name is taken.
+#[derive(Message)]
+#[rtype(result = "Result<bool, DbError>")]
+pub struct AddHook(pub HookRow);
+
+impl Handler<AddHook> for DbExecutor {
+    type Result = Result<bool, DbError>;
+    fn handle(&mut self, m: AddHook, _: &mut Self::Context) -> Self::Result {
+        self.with_conn(|c, _| crate::db::webhooks::add(c, &m.0))
+    }
+}
+
+/// Removes a stored webhook; `false` if there was none.
+#[derive(Message)]
+#[rtype(result = "Result<bool, DbError>")]
+pub struct RemoveHook(pub String);
+
+impl Handler<RemoveHook> for DbExecutor {
+    type Result = Result<bool, DbError>;
+    fn handle(&mut self, m: RemoveHook, _: &mut Self::Context) -> Self::Result {
+        self.with_conn(|c, _| crate::db::webhooks::remove(c, &m.0))
     }
 }

@@ -9,20 +9,25 @@
 //! again, with the same `webhook-id`), in order per webhook and so per
 //! namespace. Writes never wait for any of this.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actix::Addr;
 
 use super::guard::{is_public, literal_host, GuardedResolver};
+use super::hooks::{merged, Counts, Hook, HookCounts};
 use super::retry::{backoff, RETRY_FOR};
 use super::sign::signature;
 use crate::configuration::{Settings, WebhookSettings};
-use crate::db::executor::{ClaimWebhook, DbExecutor, EventsAfter, LogAttempt, StepWebhook};
-use crate::db::outbox::{Attempt, Cursor, EventRow};
+use crate::db::executor::{
+    ClaimWebhook, DbExecutor, EnsureCursors, EventsAfter, FindEvent, ListHooks, LogAttempt,
+    StepWebhook,
+};
+use crate::db::outbox::{Attempt, Cursor, EventRow, OutboxSwitch};
 use crate::db::DbError;
-use crate::domain::now_us;
+use crate::domain::{now_us, Outbox};
 
 /// How long a center holds a webhook's lease past each step (longer than
 /// one POST may take).
@@ -32,30 +37,29 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 /// Events read per webhook and round.
 const BATCH: i64 = 100;
 
-/// A configured webhook and its key.
-struct Hook {
-    settings: WebhookSettings,
-    key: Vec<u8>,
-}
-
-/// Counts per webhook, for `/metrics`.
-#[derive(Debug, Default)]
-pub struct HookCounts {
-    pub delivered: AtomicU64,
-    pub retried: AtomicU64,
-    pub failed: AtomicU64,
-}
-
-/// Delivers every configured webhook; cheap to clone.
+/// Delivers every webhook; cheap to clone.
 #[derive(Clone)]
 pub struct Deliverer {
     db: Addr<DbExecutor>,
-    hooks: Arc<[Hook]>,
-    counts: Arc<[(String, HookCounts)]>,
+    /// `[[webhook]]`; those added over RPC are read each round.
+    fixed: Arc<[Hook]>,
+    counts: Arc<Counts>,
+    /// The webhooks whose cursors are known to exist.
+    ensured: Arc<Mutex<HashSet<String>>>,
+    /// Turned on while any webhook exists.
+    switch: OutboxSwitch,
     http: reqwest::Client,
     /// This center, as a lease holder.
     owner: Arc<str>,
     allow_private: bool,
+}
+
+/// What `redeliver` did.
+#[derive(Debug, serde::Serialize)]
+pub struct Redelivered {
+    pub delivered: bool,
+    pub status: Option<u16>,
+    pub error: String,
 }
 
 /// How one webhook's attempt at one event ended.
@@ -71,19 +75,10 @@ impl Deliverer {
         db: Addr<DbExecutor>,
         settings: &Settings,
         tls: rustls::ClientConfig,
+        switch: OutboxSwitch,
     ) -> Result<Deliverer, reqwest::Error> {
         let allow_private = settings.server.webhook_allow_private;
-        let hooks: Vec<Hook> = settings
-            .webhook
-            .iter()
-            .filter_map(|w| {
-                let key = w.key().ok()?;
-                Some(Hook {
-                    settings: w.clone(),
-                    key,
-                })
-            })
-            .collect();
+        let fixed: Vec<Hook> = settings.webhook.iter().filter_map(Hook::of).collect();
         let mut builder = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
             .timeout(TIMEOUT)
@@ -94,14 +89,12 @@ impl Deliverer {
         if !allow_private {
             builder = builder.dns_resolver(Arc::new(GuardedResolver));
         }
-        let counts = hooks
-            .iter()
-            .map(|h| (h.settings.name.clone(), HookCounts::default()))
-            .collect();
         Ok(Deliverer {
             db,
-            counts,
-            hooks: hooks.into(),
+            counts: Arc::default(),
+            ensured: Arc::default(),
+            switch,
+            fixed: fixed.into(),
             http: builder.build()?,
             owner: format!(
                 "{:016x}",
@@ -112,28 +105,97 @@ impl Deliverer {
         })
     }
 
-    /// The configured webhooks' names.
-    pub fn names(&self) -> Vec<String> {
-        self.hooks.iter().map(|h| h.settings.name.clone()).collect()
+    /// The webhooks of `[[webhook]]`.
+    pub fn configured(&self) -> Vec<WebhookSettings> {
+        self.fixed.iter().map(|h| h.settings.clone()).collect()
+    }
+
+    /// Sends event `id` to webhook `name` again, now (its cursor does not
+    /// move); logs the attempt. `None` if there is no such webhook or the
+    /// event is no longer kept.
+    pub async fn redeliver(
+        &self,
+        name: &str,
+        id: i64,
+        now_us: i64,
+    ) -> Result<Option<Redelivered>, DbError> {
+        let hooks = self.hooks().await?;
+        let Some(hook) = hooks.iter().find(|h| h.settings.name == name) else {
+            return Ok(None);
+        };
+        let Some(event) = self.ask(FindEvent(id)).await? else {
+            return Ok(None);
+        };
+        let (outcome, status, error) = match self.send(hook, &event).await {
+            Sent::Delivered(status) => ("redelivered", Some(status), String::new()),
+            Sent::Failed { status, why } => ("redelivery_failed", status, why),
+        };
+        let attempt = Attempt {
+            webhook: name.to_string(),
+            event_id: id,
+            // Apart from the cursor's attempts, so never a clash with them.
+            attempt: -now_us,
+            at_us: now_us,
+            outcome: outcome.to_string(),
+            status: status.map(i64::from),
+            error: error.clone(),
+        };
+        self.ask(LogAttempt(attempt)).await?;
+        Ok(Some(Redelivered {
+            delivered: outcome == "redelivered",
+            status,
+            error,
+        }))
     }
 
     /// Counts per webhook since start.
-    pub fn counts(&self) -> &[(String, HookCounts)] {
-        &self.counts
+    pub fn counts(&self) -> Vec<(String, Arc<HookCounts>)> {
+        self.counts.all()
+    }
+
+    /// Reads the webhooks now (switching the outbox on while there is
+    /// any, and giving new ones their cursor); answers how many there are.
+    pub async fn refresh(&self) -> Result<usize, DbError> {
+        Ok(self.hooks().await?.len())
+    }
+
+    /// Every webhook now: `[[webhook]]` and those added over RPC. Switches
+    /// the outbox on while there is any, and gives new ones their cursor.
+    async fn hooks(&self) -> Result<Vec<Hook>, DbError> {
+        let hooks = merged(&self.fixed, self.ask(ListHooks).await?);
+        self.switch.set(match hooks.is_empty() {
+            true => Outbox::Off,
+            false => Outbox::Kept,
+        });
+        let new: Vec<String> = {
+            let ensured = self.ensured.lock().unwrap_or_else(|p| p.into_inner());
+            hooks
+                .iter()
+                .map(|h| h.settings.name.clone())
+                .filter(|n| !ensured.contains(n))
+                .collect()
+        };
+        if !new.is_empty() {
+            self.ask(EnsureCursors(new.clone())).await?;
+            let mut ensured = self.ensured.lock().unwrap_or_else(|p| p.into_inner());
+            ensured.extend(new);
+        }
+        Ok(hooks)
     }
 
     /// One round over every webhook as of `now_us`; answers the events
     /// delivered.
     pub async fn round(&self, now_us: i64) -> Result<usize, DbError> {
         let mut delivered = 0;
-        for (i, hook) in self.hooks.iter().enumerate() {
-            delivered += self.deliver(i, hook, now_us).await?;
+        for hook in self.hooks().await? {
+            delivered += self.deliver(&hook, now_us).await?;
         }
         Ok(delivered)
     }
 
     /// Takes `hook`'s lease if due and sends what follows its cursor.
-    async fn deliver(&self, i: usize, hook: &Hook, now_us: i64) -> Result<usize, DbError> {
+    async fn deliver(&self, hook: &Hook, now_us: i64) -> Result<usize, DbError> {
+        let counts = self.counts.of(&hook.settings.name);
         let until_us = now_us + micros(LEASE);
         let claim = ClaimWebhook {
             webhook: hook.settings.name.clone(),
@@ -166,7 +228,7 @@ impl Deliverer {
                         ("delivered", Some(status), String::new()),
                     )
                     .await?;
-                    self.counts[i].1.delivered.fetch_add(1, Ordering::Relaxed);
+                    counts.delivered.fetch_add(1, Ordering::Relaxed);
                     cursor.last_event = event.id;
                     (cursor.attempts, cursor.failing_since_us) = (0, None);
                     delivered += 1;
@@ -179,14 +241,14 @@ impl Deliverer {
                     if now_us - since >= micros(RETRY_FOR) {
                         self.log(hook, &event, &cursor, now_us, ("failed", status, why))
                             .await?;
-                        self.counts[i].1.failed.fetch_add(1, Ordering::Relaxed);
+                        counts.failed.fetch_add(1, Ordering::Relaxed);
                         cursor.last_event = event.id;
                         (cursor.attempts, cursor.failing_since_us) = (0, None);
                         continue;
                     }
                     self.log(hook, &event, &cursor, now_us, ("retrying", status, why))
                         .await?;
-                    self.counts[i].1.retried.fetch_add(1, Ordering::Relaxed);
+                    counts.retried.fetch_add(1, Ordering::Relaxed);
                     cursor.attempts += 1;
                     cursor.failing_since_us = Some(since);
                     let next = now_us + micros(backoff(cursor.attempts, event.id));
