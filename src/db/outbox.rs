@@ -83,6 +83,23 @@ pub struct Cursor {
     pub failing_since_us: Option<i64>,
 }
 
+/// Inserts webhook `$name`'s cursor after event `$at`, free and due.
+macro_rules! new_cursor {
+    ($c:ident, $name:expr, $at:expr) => {
+        diesel::insert_into($crate::db::schema::webhook_cursors::table)
+            .values((
+                webhook_cursors::webhook.eq($name),
+                webhook_cursors::last_event.eq($at),
+                webhook_cursors::owner.eq(""),
+                webhook_cursors::lease_until_us.eq(0i64),
+                webhook_cursors::attempts.eq(0i64),
+                webhook_cursors::next_attempt_us.eq(0i64),
+            ))
+            .execute($c)?
+    };
+}
+pub(super) use new_cursor;
+
 /// Gives each of `webhooks` a cursor at the newest event, if it has none
 /// (a new webhook gets what happens from now on).
 pub fn ensure_cursors(conn: &mut AnyConnection, webhooks: &[String]) -> QueryResult<()> {
@@ -97,16 +114,7 @@ pub fn ensure_cursors(conn: &mut AnyConnection, webhooks: &[String]) -> QueryRes
                 .count()
                 .get_result(c)?;
             if found == 0 {
-                diesel::insert_into(webhook_cursors::table)
-                    .values((
-                        webhook_cursors::webhook.eq(name),
-                        webhook_cursors::last_event.eq(newest),
-                        webhook_cursors::owner.eq(""),
-                        webhook_cursors::lease_until_us.eq(0i64),
-                        webhook_cursors::attempts.eq(0i64),
-                        webhook_cursors::next_attempt_us.eq(0i64),
-                    ))
-                    .execute(c)?;
+                new_cursor!(c, name, newest);
             }
         }
         Ok(())

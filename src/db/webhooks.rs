@@ -2,6 +2,7 @@
 
 use diesel::prelude::*;
 
+use super::outbox::new_cursor;
 use super::records::write_transaction;
 use super::schema::{meta, webhook_cursors, webhooks};
 use super::{with_conn, AnyConnection};
@@ -39,16 +40,7 @@ pub fn add(conn: &mut AnyConnection, row: &HookRow) -> QueryResult<bool> {
             .select(meta::value)
             .first(c)?;
         diesel::delete(webhook_cursors::table.find(&row.name)).execute(c)?;
-        diesel::insert_into(webhook_cursors::table)
-            .values((
-                webhook_cursors::webhook.eq(&row.name),
-                webhook_cursors::last_event.eq(newest),
-                webhook_cursors::owner.eq(""),
-                webhook_cursors::lease_until_us.eq(0i64),
-                webhook_cursors::attempts.eq(0i64),
-                webhook_cursors::next_attempt_us.eq(0i64),
-            ))
-            .execute(c)?;
+        new_cursor!(c, &row.name, newest);
         Ok::<usize, diesel::result::Error>(n)
     });
     match inserted {
