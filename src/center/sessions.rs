@@ -7,8 +7,8 @@
 use rand_core::{OsRng, RngCore};
 
 use super::{db_failure, Center};
-use crate::db::executor::{CloseSession, OpenSession, SessionUser};
-use crate::domain::{Grants, Username};
+use crate::db::executor::{CloseSession, OpenRequests, OpenSession, SessionUser};
+use crate::domain::{Grants, Namespace, Username};
 use crate::rpc::CallError;
 
 /// A session just opened: the cookie to set (shown once) and the CSRF
@@ -26,6 +26,9 @@ pub struct ConsoleUser {
     pub grants: Grants,
     /// The token every state-changing form of this session carries.
     pub csrf: String,
+    /// Open change requests in the namespaces it may read (the console's
+    /// navigation shows the count).
+    pub open_reviews: i64,
 }
 
 /// 32 random bytes as 64 hex digits.
@@ -84,10 +87,19 @@ impl Center {
         let Ok(username) = Username::parse(&row.username) else {
             return Ok(None);
         };
+        let open = self.ask(OpenRequests).await?.map_err(db_failure)?;
+        let readable =
+            |ns: &str| Namespace::parse(ns.to_string()).is_ok_and(|ns| grants.may_read(&ns));
+        let open_reviews = open
+            .iter()
+            .filter(|(ns, _)| readable(ns))
+            .map(|(_, n)| n)
+            .sum();
         Ok(Some(ConsoleUser {
             username,
             grants,
             csrf: row.csrf,
+            open_reviews,
         }))
     }
 

@@ -14,6 +14,7 @@ use super::namespaces::back_to;
 use super::records::KeyQuery;
 use super::session::urlencode;
 use super::ConsoleState;
+use crate::center::ConsoleUser;
 use crate::domain::Namespace;
 
 /// Change sets per timeline page; keys shown with their diff in a preview.
@@ -69,7 +70,8 @@ pub async fn timeline(
                                 td.num data-label="revision" { (e["revision"]) }
                                 td.time data-label="when" { time datetime=(at) title=(at) { (at) } }
                                 td data-label="by" { (e["author"].as_str().filter(|a| !a.is_empty()).unwrap_or("unknown"))
-                                     div.meta { (e["method"].as_str().unwrap_or("")) } }
+                                     div.meta { (e["method"].as_str().unwrap_or("")) }
+                                     (approvals(&e["review"])) }
                                 td.num data-label="keys" { (e["keys"]) }
                                 td data-label="comment" { (e["comment"].as_str().unwrap_or("")) }
                                 @if may_write {
@@ -226,6 +228,7 @@ pub async fn preview(
                 input type="hidden" name="if_revision" value=(current);
                 div.row {
                     button.danger type="submit" #confirm-rollback { "Roll back: change " (total) (if total == 1 { " key" } else { " keys" }) }
+                    button.secondary type="submit" name="propose" value="1" #propose-rollback { "Propose for review" }
                     a href=(format!("{path}/history")) { "Cancel" }
                 }
             }
@@ -239,6 +242,8 @@ pub struct RollbackForm {
     csrf: Option<String>,
     revision: i64,
     if_revision: i64,
+    /// Make the rollback a change request instead.
+    propose: Option<String>,
 }
 
 /// `POST /console/ns/{ns}/rollback`: the previewed rollback, refused if
@@ -251,6 +256,9 @@ pub async fn rollback(
 ) -> HttpResponse {
     let user = may_change_or_return!(req, state, form.csrf.as_deref());
     let path = format!("/console/ns/{ns}");
+    if form.propose.is_some() {
+        return propose_rollback(&state, (&user, &req), &ns, &form).await;
+    }
     let params = json!([ns.as_str(), form.revision, form.if_revision]);
     match state
         .call::<crate::history::Rollback>(&user, &req, params)
@@ -277,5 +285,49 @@ pub async fn rollback(
             "The namespace changed after the preview: nothing was rolled back. Preview again.",
         ),
         Err(e) => back_to(&format!("{path}/history"), "error", &e.message),
+    }
+}
+
+/// The previewed rollback as a change request: its change set, computed
+/// now (a dry run), proposed with a comment naming the revision.
+async fn propose_rollback(
+    state: &ConsoleState,
+    (user, req): (&ConsoleUser, &HttpRequest),
+    ns: &str,
+    form: &RollbackForm,
+) -> HttpResponse {
+    let back = format!("/console/ns/{ns}/history");
+    let params = json!([ns, form.revision, form.if_revision, true]);
+    let mut changes = match state
+        .call::<crate::history::Rollback>(user, req, params)
+        .await
+    {
+        Ok(changes) => changes,
+        Err(e) => return back_to(&back, "error", &e.message),
+    };
+    if let Some(set) = changes.as_object_mut() {
+        set.remove("dry_run");
+    }
+    let comment = format!("roll back to revision {}", form.revision);
+    super::reviews::propose(state, (user, req), ns, changes, (&comment, &back)).await
+}
+
+/// Who approved a published change request, or the reason it was
+/// published without its approvals.
+fn approvals(review: &Value) -> Markup {
+    let by: Vec<&str> = review["approvals"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|a| a["by"].as_str())
+        .collect();
+    html! {
+        @if let Some(request) = review["request"].as_i64() {
+            div.meta.approvals {
+                a href=(format!("/console/reviews/{request}")) { "request #" (request) }
+                @if !by.is_empty() { ", approved by " (by.join(", ")) }
+                @if let Some(reason) = review["break_glass"].as_str() { ", published without reviews: " (reason) }
+            }
+        }
     }
 }

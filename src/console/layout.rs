@@ -41,10 +41,13 @@ pub fn page(title: &str, user: Option<&ConsoleUser>, body: Markup) -> Markup {
                     @if let Some(user) = user {
                         nav.main aria-label="Sections" {
                             a href="/console" { "Namespaces" }
+                            a href="/console/reviews" #nav-reviews { "Reviews"
+                                @if user.open_reviews > 0 { " " span.count { "(" (user.open_reviews) ")" } } }
                             @if user.grants.is_admin() {
                                 a href="/console/fleet" { "Fleet" }
                                 a href="/console/users" { "Users" }
                                 a href="/console/tokens" { "Tokens" }
+                                a href="/console/webhooks" { "Webhooks" }
                             }
                             a href="/" { "Edge status" }
                         }

@@ -14,9 +14,11 @@
 //! in), `login.rs`, `layout.rs` (page chrome, headers, assets),
 //! `namespaces.rs`, `records.rs` (browse, search, edit, publish),
 //! `history.rs` (timeline, a key's writes, rollback with a preview),
+//! `reviews.rs` (change requests: list, diff, review, publish, withdraw),
 //! `transfer.rs` (export, import with a dry run), `tokens.rs`
 //! (administrators: list, create shown once, revoke), `users.rs`
-//! (administrators: add, grants, administrator, password, remove).
+//! (administrators: add, grants, administrator, password, remove),
+//! `webhooks.rs` (administrators: delivery logs, redeliver).
 
 /// The signed-in user of `$req`, or return the response that sends the
 /// browser to sign in (or says why not).
@@ -47,10 +49,12 @@ mod login;
 mod namespaces;
 mod records;
 mod records_forms;
+mod reviews;
 mod session;
 mod tokens;
 mod transfer;
 mod users;
+mod webhooks;
 
 use actix_web::web;
 use serde_json::{json, Value};
@@ -145,6 +149,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/assets/{file}", web::get().to(layout::asset))
             .route("/namespaces", web::post().to(namespaces::create))
             .route("/fleet", web::get().to(fleet::fleet))
+            .route("/reviews", web::get().to(reviews::list))
+            .route("/reviews/{id}", web::get().to(reviews::show))
+            .route("/reviews/{id}/{action}", web::post().to(reviews::act))
+            .route("/webhooks", web::get().to(webhooks::list))
+            .route(
+                "/webhooks/{name}/redeliver",
+                web::post().to(webhooks::redeliver),
+            )
             .route("/tokens", web::get().to(tokens::list))
             .route("/tokens", web::post().to(tokens::create))
             .route("/tokens/{name}/revoke", web::post().to(tokens::revoke))

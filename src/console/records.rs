@@ -88,12 +88,24 @@ pub async fn browse(
         (facts(&found, &info))
         (search_form(&ns, &q.prefix, &q.contains))
         (records_table(&ns, &found, may_write, &q))
-        @if may_write { (editor(&user, &ns, &found)) }
+        @if may_write { (editor(&user, &ns, &found, &info)) }
         (transfer_card(&user, &ns, may_write))
+        (reviews_link(&ns, &info))
         @if may_write { (schema_form(&user, &ns, &info)) }
         @if user.grants.is_admin() { (delete_form(&user, &ns)) }
     };
     send(StatusCode::OK, page(ns.as_str(), Some(&user), body))
+}
+
+/// The namespace's policy and a link to its change requests.
+fn reviews_link(ns: &Namespace, info: &Value) -> Markup {
+    let required = info["reviews_required"].as_i64().unwrap_or(0);
+    html! {
+        p.meta #review-policy {
+            @if required > 0 { "Changes need " (required) " approving review" @if required > 1 { "s" } " before they are published. " }
+            a href=(format!("/console/reviews?ns={ns}")) { "Change requests of " (ns.as_str()) }
+        }
+    }
 }
 
 fn facts(found: &Value, info: &Value) -> Markup {
@@ -262,6 +274,8 @@ pub struct PublishForm {
     if_revision: i64,
     #[serde(default)]
     comment: String,
+    /// `propose`: make it a change request instead.
+    step: Option<String>,
 }
 
 /// `POST /console/ns/{ns}/publish`: the staged set as one `records.apply`
@@ -284,6 +298,10 @@ pub async fn publish(
             )
         }
     };
+    if form.step.as_deref() == Some("propose") {
+        let how = (form.comment.as_str(), path.as_str());
+        return super::reviews::propose(&state, (&user, &req), &ns, changes, how).await;
+    }
     let params = json!([changes, ns.as_str(), form.if_revision, form.comment]);
     match state
         .call::<crate::records::Apply>(&user, &req, params)

@@ -7,7 +7,8 @@ use serde_json::Value;
 use crate::center::ConsoleUser;
 use crate::domain::Namespace;
 
-pub(super) fn editor(user: &ConsoleUser, ns: &Namespace, found: &Value) -> Markup {
+pub(super) fn editor(user: &ConsoleUser, ns: &Namespace, found: &Value, info: &Value) -> Markup {
+    let reviewed = info["reviews_required"].as_i64().unwrap_or(0) > 0;
     html! {
         section.card #editor-card {
             h2 { "Edit" }
@@ -35,7 +36,8 @@ pub(super) fn editor(user: &ConsoleUser, ns: &Namespace, found: &Value) -> Marku
                 label for="comment" { "Comment (kept in the audit log)" }
                 input #comment type="text" name="comment" maxlength="1000" placeholder="What and why";
                 div.row {
-                    button.primary type="submit" #publish-button { "Publish" }
+                    button.primary type="submit" #publish-button hidden[reviewed] data-verb="Publish" { "Publish" }
+                    button class=(if reviewed { "primary" } else { "secondary" }) type="submit" name="step" value="propose" #propose-button { "Propose for review" }
                     button.secondary type="button" #discard { "Discard all" }
                 }
             }

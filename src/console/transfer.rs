@@ -118,6 +118,8 @@ pub struct ImportForm {
     if_revision: Option<i64>,
     #[serde(default)]
     comment: String,
+    /// With `step=publish`: make it a change request instead.
+    propose: Option<String>,
 }
 
 /// The file's records and what importing them would do, with the
@@ -266,6 +268,7 @@ pub async fn import(
                 input #import-comment type="text" name="comment" maxlength="1000" value=(form.comment);
                 div.row {
                     button.primary type="submit" #publish-import { "Publish: change " (total) (if total == 1 { " key" } else { " keys" }) }
+                    button.secondary type="submit" name="propose" value="1" #propose-import { "Propose for review" }
                     a href=(path.clone()) { "Cancel" }
                 }
             }
@@ -290,6 +293,10 @@ async fn publish(
         Ok(changes) => changes.to_json(),
         Err(e) => return back_to(&path, "error", &e.to_string()),
     };
+    if form.propose.is_some() {
+        let how = (form.comment.as_str(), path.as_str());
+        return super::reviews::propose(state, (user, req), ns, changes, how).await;
+    }
     let params = json!([changes, ns, form.if_revision, form.comment]);
     match state.call::<crate::records::Apply>(user, req, params).await {
         Ok(applied) => {

@@ -204,3 +204,85 @@ async fn the_console_in_a_browser(backend: Backend) {
 }
 
 crate::on_backends!(the_console_in_a_browser);
+
+/// Review before publish and webhooks in Chromium (`tests/browser/reviews.js`):
+/// staged edits, an import and a rollback proposed where a review is
+/// required, the count in the navigation, the diff approved, the publish,
+/// the approver in history, a break-glass publish, a withdrawal; then the
+/// webhook delivery log and a redelivery.
+#[actix_web::test]
+async fn reviews_and_webhooks_in_a_browser() {
+    let Some(node_path) = playwright() else {
+        return;
+    };
+    let receiver = crate::webhooks::Receiver::start().await;
+    let hook = crate::webhooks::webhook("audit", &receiver.url);
+    let app = TestApp::builder()
+        .center()
+        .with(move |s| {
+            s.webhook = vec![hook];
+            s.server.webhook_allow_private = true;
+        })
+        .spawn()
+        .await;
+    app.result("namespaces.create", json!(["geo"])).await;
+    app.result("records.put", json!(["de", {"name": "Germany"}, "geo"]))
+        .await;
+    let policy = json!(["geo", {"reviews_required": 1}]);
+    let (_, reply) = app
+        .call_as(Some(ADMIN), "namespaces.set_policy", policy)
+        .await;
+    assert_eq!(reply["result"], true);
+    let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots/sqlite");
+    std::fs::create_dir_all(&out).unwrap();
+    let out = out.display().to_string();
+    let credentials = |(u, p): (&str, &str)| format!("{u}:{p}");
+    let shown = run_node(
+        &node_path,
+        "reviews.js",
+        vec![
+            "reviews".into(),
+            app.address.clone(),
+            out.clone(),
+            credentials(ADMIN),
+            credentials(WRITER),
+        ],
+    )
+    .await;
+    assert!(shown.contains("ok: withdrawn by its author"), "{shown}");
+    // What the pages did, seen through the API.
+    let get = |key: &str| app.result("records.get", json!([key, "geo"]));
+    assert_eq!(get("fr").await["value"]["name"], "France");
+    assert_eq!(get("es").await["value"]["name"], "Spain");
+    let (_, audit) = app.call_as(Some(ADMIN), "audit.list", json!([])).await;
+    let reviews: Vec<Value> = audit["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e.get("review").cloned())
+        .collect();
+    assert_eq!(reviews.len(), 2, "{audit}");
+    assert_eq!(reviews[0]["approvals"][0]["by"], ADMIN.0);
+    assert_eq!(reviews[0]["approvals"][0]["comment"], "looks right");
+    assert_eq!(reviews[1]["break_glass"], "pager: eu down");
+
+    let delivered = app.maintenance().deliver(now_us()).await.unwrap();
+    assert!(delivered > 0);
+    let before = receiver.got().len();
+    let shown = run_node(
+        &node_path,
+        "reviews.js",
+        vec![
+            "webhooks".into(),
+            app.address.clone(),
+            out,
+            credentials(ADMIN),
+        ],
+    )
+    .await;
+    assert!(
+        shown.contains("ok: the log shows the redelivery"),
+        "{shown}"
+    );
+    assert_eq!(receiver.got().len(), before + 1, "one event sent again");
+}

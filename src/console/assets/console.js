@@ -226,6 +226,7 @@ function showDiff(pre, a, b) {
     if (!s) return;
     $("staged-count").textContent = "(" + keys.length + ")";
     $("publish-button").textContent = "Publish " + keys.length + (keys.length === 1 ? " change" : " changes");
+    $("propose-button").textContent = "Propose " + keys.length + (keys.length === 1 ? " change" : " changes") + " for review";
     $("publish-base").value = s.base;
     $("publish-changes").value = JSON.stringify({ upserts: s.upserts, deletes: s.deletes });
     for (const key of keys.sort()) {
@@ -269,4 +270,10 @@ function showDiff(pre, a, b) {
   });
   render();
 })();
+})();
+
+// A proposal was made from the staged set: it is no longer staged.
+(function () {
+  const proposed = document.querySelector("[data-proposed-ns]");
+  if (proposed) sessionStorage.removeItem("syncdict.staged." + proposed.dataset.proposedNs);
 })();
