@@ -189,7 +189,7 @@ pub fn import(
             (Dataset::default(), true)
         }
         Err(TransferError::NoSuchNamespace(_)) if req.create => {
-            source.create(req.namespace)?;
+            source.create(req.namespace, &req.origin.author)?;
             (source.read(req.namespace, None)?, true)
         }
         other => (other?, false),

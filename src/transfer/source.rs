@@ -12,7 +12,8 @@ use crate::configuration::DatabaseSettings;
 use crate::db::writes::{Refused, SchemaCache};
 use crate::db::{self, ConnectError, DbError};
 use crate::domain::{
-    format_timestamp, now_us, parse_rfc3339_us, Applied, ChangeSet, Namespace, Write, WriteOrigin,
+    format_timestamp, now_us, parse_rfc3339_us, Applied, ChangeSet, Event, EventKind, Namespace,
+    Write, WriteOrigin,
 };
 use crate::rpc::error::{NAMESPACE_EXISTS, NO_SUCH_NAMESPACE};
 use crate::rpc::method::RpcMethod;
@@ -186,15 +187,21 @@ impl Source {
         }
     }
 
-    /// Creates the namespace `ns` (`namespaces.create`); a namespace made
-    /// meanwhile by someone else is as good.
-    pub fn create(&self, ns: &Namespace) -> Result<(), TransferError> {
+    /// Creates the namespace `ns` (`namespaces.create`) as `author`; a
+    /// namespace made meanwhile by someone else is as good.
+    pub fn create(&self, ns: &Namespace, author: &str) -> Result<(), TransferError> {
         match self {
             Source::Local {
-                database: settings, ..
+                database: settings,
+                outbox,
+                ..
             } => {
                 let mut conn = db::connect(settings)?;
-                db::namespaces::create(&mut conn, ns, "", now_us(), None).map_err(DbError::from)?;
+                let outbox = local_outbox(&mut conn, *outbox)?;
+                let event = (outbox == crate::domain::Outbox::Kept)
+                    .then(|| Event::plain(EventKind::NamespaceCreated, ns.as_str(), author));
+                db::namespaces::create(&mut conn, ns, "", now_us(), event.as_ref())
+                    .map_err(DbError::from)?;
                 Ok(())
             }
             Source::Remote(remote) => {
@@ -225,12 +232,7 @@ impl Source {
                 outbox,
             } => {
                 let mut conn = db::connect(settings)?;
-                // Webhooks added over RPC count as well as the settings'.
-                let added = db::webhooks::list(&mut conn).map_err(DbError::from)?;
-                let outbox = match added.is_empty() {
-                    true => *outbox,
-                    false => crate::domain::Outbox::Kept,
-                };
+                let outbox = local_outbox(&mut conn, *outbox)?;
                 let write = Write {
                     namespace: ns.clone(),
                     changes,
@@ -360,4 +362,17 @@ pub fn current_records(items: Vec<Value>) -> Result<Vec<CurrentRecord>, Transfer
             Ok((key, value.get().to_string(), expires))
         })
         .collect()
+}
+
+/// Whether a local write leaves webhook events: the settings' webhooks, or
+/// any added over RPC.
+fn local_outbox(
+    conn: &mut db::AnyConnection,
+    settings: crate::domain::Outbox,
+) -> Result<crate::domain::Outbox, TransferError> {
+    let added = db::webhooks::list(conn).map_err(DbError::from)?;
+    Ok(match added.is_empty() {
+        true => settings,
+        false => crate::domain::Outbox::Kept,
+    })
 }

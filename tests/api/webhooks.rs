@@ -65,6 +65,10 @@ impl Receiver {
                         body,
                     });
                     let code = s.load(Ordering::Acquire);
+                    if code == 0 {
+                        // Hangs: the sender is mid-delivery until it gives up.
+                        actix_web::rt::time::sleep(std::time::Duration::from_secs(3600)).await;
+                    }
                     let mut reply =
                         HttpResponse::build(actix_web::http::StatusCode::from_u16(code).unwrap());
                     if code == 302 {
@@ -218,6 +222,21 @@ async fn every_event_is_signed_and_carries_its_change(backend: Backend) {
         .await;
     assert_eq!(reply["result"], true, "{reply}");
     app.result("changes.publish", json!([id])).await;
+    let declined = app
+        .result(
+            "changes.propose",
+            json!(["geo", {"upserts": {"y": 2}}, "add y"]),
+        )
+        .await["id"]
+        .clone();
+    let (_, reply) = app
+        .call_as(
+            Some(("carol", "carol-password")),
+            "changes.review",
+            json!([declined, "reject", "no"]),
+        )
+        .await;
+    assert_eq!(reply["result"], true, "{reply}");
     app.call_as(Some(ADMIN), "namespaces.delete", json!(["geo", true]))
         .await;
 
@@ -238,6 +257,8 @@ async fn every_event_is_signed_and_carries_its_change(backend: Backend) {
             "review.approved",
             "publish",
             "review.published",
+            "review.opened",
+            "review.rejected",
             "namespace.deleted"
         ]
     );
@@ -509,4 +530,71 @@ async fn webhooks_added_over_rpc() {
     app.put("b", json!(2)).await;
     app.maintenance().deliver(now_us()).await.unwrap();
     assert_eq!(receiver.got().len(), before + 1, "only the fixed one now");
+}
+
+/// A center process killed (SIGKILL) while a delivery is under way, after
+/// the change committed: restarted, it sends the event again, with the
+/// same id.
+#[actix_web::test]
+async fn a_center_killed_mid_delivery_sends_the_event_after_restart() {
+    use crate::processes::{add_writer, Process};
+    let receiver = Receiver::start().await;
+    receiver.answer(0);
+    let dir = crate::helpers::Scratch::new();
+    add_writer(&dir);
+    let settings = format!(
+        "[server]\nroles = [\"center\"]\nport = 0\nwebhook_allow_private = true\n\
+         [database]\nurl = \"sqlite://center.db\"\n\
+         [[webhook]]\nname = \"killed\"\nurl = \"{}\"\nsecret = \"{SECRET}\"\n",
+        receiver.url
+    );
+    std::fs::write(dir.join("Settings.toml"), settings).unwrap();
+    let mut center = Process::start(&dir, &[], None);
+    let port = center.port().await;
+    let body = json!({"jsonrpc": "2.0", "method": "records.put", "params": ["k", 1], "id": 1});
+    let reply: Value = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/RPC"))
+        .basic_auth(WRITER.0, Some(WRITER.1))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(reply["result"], 1, "{reply}");
+    crate::helpers::eventually(
+        std::time::Duration::from_secs(20),
+        "the delivery began",
+        async || !receiver.got().is_empty(),
+    )
+    .await;
+    // The receiver hangs (for an hour); writes go on regardless.
+    let body = json!({"jsonrpc": "2.0", "method": "records.put", "params": ["k2", 2], "id": 2});
+    let reply: Value = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/RPC"))
+        .basic_auth(WRITER.0, Some(WRITER.1))
+        .timeout(std::time::Duration::from_secs(60))
+        .json(&body)
+        .send()
+        .await
+        .expect("a write while the receiver hangs")
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(reply["result"], 2, "{reply}");
+    center.kill();
+    receiver.answer(204);
+    // Once the killed center's lease has run out (20 s).
+    let _restarted = Process::start(&dir, &[], None);
+    crate::helpers::eventually(
+        std::time::Duration::from_secs(90),
+        "delivered after restart",
+        async || receiver.got().len() >= 2,
+    )
+    .await;
+    let got = receiver.got();
+    assert_eq!(got[0].id, got[1].id, "the same event, the same id");
+    assert_eq!(got[1].json()["data"]["changes"][0]["key"], "k");
+    assert_eq!(verify(&got[1..2]), 1);
 }

@@ -29,9 +29,11 @@ use crate::db::outbox::{Attempt, Cursor, EventRow, OutboxSwitch};
 use crate::db::DbError;
 use crate::domain::{now_us, Outbox};
 
-/// How long a center holds a webhook's lease past each step (longer than
-/// one POST may take).
-const LEASE: Duration = Duration::from_secs(60);
+/// How long a center holds a webhook's lease past each step: twice what
+/// one POST may take. A center stopped mid-delivery holds its webhooks
+/// this long at most; then another center (or itself, restarted) takes
+/// them over.
+const LEASE: Duration = Duration::from_secs(20);
 /// Longest a POST may take.
 const TIMEOUT: Duration = Duration::from_secs(10);
 /// Events read per webhook and round.
