@@ -3,8 +3,9 @@
 //! a webhook at a time and each event goes out once), posts the events
 //! after its cursor in order, and moves the cursor past each one answered
 //! 2xx. A failure stops that webhook's round and is retried with
-//! exponential backoff and jitter; an event still failing 24 hours after
-//! its first failure is logged as failed and passed. Delivery is at least
+//! exponential backoff and jitter; once a webhook has failed for 24 hours,
+//! the event is logged as failed and passed, and each later event gets one
+//! attempt until a delivery succeeds again. Delivery is at least
 //! once (a center stopped between a POST and its cursor's move sends it
 //! again, with the same `webhook-id`), in order per webhook and so per
 //! namespace. Writes never wait for any of this.
@@ -245,7 +246,10 @@ impl Deliverer {
                             .await?;
                         counts.failed.fetch_add(1, Ordering::Relaxed);
                         cursor.last_event = event.id;
-                        (cursor.attempts, cursor.failing_since_us) = (0, None);
+                        // Still failing since `since`: the next event gets
+                        // one attempt, not another day (a receiver gone for
+                        // good cannot hold the outbox forever).
+                        (cursor.attempts, cursor.failing_since_us) = (0, Some(since));
                         continue;
                     }
                     self.log(hook, &event, &cursor, now_us, ("retrying", status, why))
