@@ -221,11 +221,20 @@ pub struct Attempt {
     pub error: String,
 }
 
+/// Logs `attempt`; one already logged (a center stopped after logging it
+/// and before moving the cursor, then sending it again) is kept as it is.
 pub fn log(conn: &mut AnyConnection, attempt: &Attempt) -> QueryResult<()> {
-    with_conn!(conn, |c| diesel::insert_into(webhook_deliveries::table)
+    let logged = with_conn!(conn, |c| diesel::insert_into(webhook_deliveries::table)
         .values(attempt)
-        .execute(c))?;
-    Ok(())
+        .execute(c));
+    match logged {
+        Ok(_) => Ok(()),
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 /// The newest `limit` attempts of `webhook`.

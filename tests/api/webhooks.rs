@@ -596,3 +596,32 @@ async fn a_center_killed_mid_delivery_sends_the_event_after_restart() {
     assert_eq!(got[1].json()["data"]["changes"][0]["key"], "k");
     assert_eq!(verify(&got[1..2]), 1);
 }
+
+/// An attempt logged twice (a center stopped after logging a delivery and
+/// before moving its cursor sends it again) is kept once and stops nothing.
+#[actix_web::test]
+async fn an_attempt_logged_twice_is_kept_once() {
+    let app = center(None, Vec::new()).await;
+    let settings = syncdict::configuration::DatabaseSettings {
+        url: app.database_url().unwrap().clone(),
+        ..Default::default()
+    };
+    let mut conn = syncdict::db::connect(&settings).unwrap();
+    let attempt = syncdict::db::outbox::Attempt {
+        webhook: "w".into(),
+        event_id: 1,
+        attempt: 1,
+        at_us: 1,
+        outcome: "delivered".into(),
+        status: Some(204),
+        error: String::new(),
+    };
+    syncdict::db::outbox::log(&mut conn, &attempt).unwrap();
+    syncdict::db::outbox::log(&mut conn, &attempt).unwrap();
+    assert_eq!(
+        syncdict::db::outbox::attempts(&mut conn, "w", 10)
+            .unwrap()
+            .len(),
+        1
+    );
+}

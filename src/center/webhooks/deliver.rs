@@ -198,6 +198,10 @@ impl Deliverer {
 
     /// Takes `hook`'s lease if due and sends what follows its cursor.
     async fn deliver(&self, hook: &Hook, now_us: i64) -> Result<usize, DbError> {
+        // Leases are renewed from the round's time plus what it has taken
+        // so far: a slow receiver never lets a lease lapse under a round.
+        let started = std::time::Instant::now();
+        let lease = || now_us + micros(started.elapsed()) + micros(LEASE);
         let counts = self.counts.of(&hook.settings.name);
         let until_us = now_us + micros(LEASE);
         let claim = ClaimWebhook {
@@ -235,7 +239,7 @@ impl Deliverer {
                     cursor.last_event = event.id;
                     (cursor.attempts, cursor.failing_since_us) = (0, None);
                     delivered += 1;
-                    if !self.step(&cursor, 0, now_us + micros(LEASE)).await? {
+                    if !self.step(&cursor, 0, lease()).await? {
                         return Ok(delivered);
                     }
                 }
