@@ -4,7 +4,7 @@
 use super::access::{self, Needs};
 use super::view::RequestView;
 use crate::center::{db_failure, Center};
-use crate::db::executor::{FindRequest, ListRequests, NamespaceNames};
+use crate::db::executor::{FindRequest, FindRequestOnly, ListRequests, NamespaceNames};
 use crate::domain::{Namespace, RequestId, RequestState};
 use crate::rpc::args::{self, kind, Args};
 use crate::rpc::method::{Ctx, RpcMethod, Spec};
@@ -134,6 +134,26 @@ pub(super) async fn find(
     };
     access::check(ctx.caller, &shown.0.request.namespace, needs)?;
     Ok(shown)
+}
+
+/// Request `id` (without its diff), if the caller has `needs` on its
+/// namespace.
+pub(super) async fn request(
+    ctx: &Ctx<'_, Center>,
+    id: RequestId,
+    needs: Needs,
+) -> Result<crate::db::change_requests::Found, CallError> {
+    access::principal(ctx.caller)?;
+    let found = ctx
+        .exec
+        .ask(FindRequestOnly(id))
+        .await?
+        .map_err(db_failure)?;
+    let Some(found) = found else {
+        return Err(CallError::NoSuchRequest(id));
+    };
+    access::check(ctx.caller, &found.request.namespace, needs)?;
+    Ok(found)
 }
 
 /// A change request's id: a positive integer.

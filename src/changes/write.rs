@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 
 use super::access::{self, Needs};
-use super::read::{find, id};
+use super::read::{id, request};
 use crate::center::{db_failure, origin, Center};
 use crate::db::change_requests::Stop;
 use crate::db::executor::{Propose as Store, Review as Judge, Withdraw as TakeBack};
@@ -96,7 +96,7 @@ impl RpcMethod<Center> for Review {
         ctx: Ctx<'_, Center>,
         (id, verdict, comment): Self::Args,
     ) -> Result<RawJson, CallError> {
-        let (found, _) = find(&ctx, id, Needs::Write).await?;
+        let found = request(&ctx, id, Needs::Write).await?;
         let reviewer = access::principal(ctx.caller)?.to_string();
         let judged = ctx
             .exec
@@ -147,7 +147,7 @@ impl RpcMethod<Center> for Publish {
     }
 
     async fn run(ctx: Ctx<'_, Center>, (id, reason): Self::Args) -> Result<RawJson, CallError> {
-        let (found, _) = find(&ctx, id, Needs::Write).await?;
+        let found = request(&ctx, id, Needs::Write).await?;
         if reason.is_some() && !access::is_admin(ctx.caller) {
             return Err(CallError::Rpc(RpcError::new(
                 PERMISSION_DENIED,
@@ -202,7 +202,7 @@ impl RpcMethod<Center> for Withdraw {
     }
 
     async fn run(ctx: Ctx<'_, Center>, id: RequestId) -> Result<RawJson, CallError> {
-        let (found, _) = find(&ctx, id, Needs::Write).await?;
+        let found = request(&ctx, id, Needs::Write).await?;
         let by = access::principal(ctx.caller)?.to_string();
         if by != found.request.author && !access::is_admin(ctx.caller) {
             return Err(CallError::Rpc(RpcError::new(

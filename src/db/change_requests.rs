@@ -1,17 +1,17 @@
-//! Queries on change requests and their reviews: propose, find, list,
-//! review, withdraw, and a namespace's review policy. Publishing one is a
-//! write (`writes.rs`, through `review_gate.rs`).
+//! Queries on change requests: propose, find, list, count the open ones,
+//! and the live rows of a request's keys. Reviews and withdrawals are
+//! `change_reviews.rs`; the policy is a namespace's (`namespaces.rs`);
+//! publishing is a write (`writes.rs`, through `review_gate.rs`).
 
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 
 use super::outbox::record_events;
 use super::records::{read_transaction, write_transaction};
-use super::review_gate::state_of;
 use super::schema::{change_requests, change_reviews, meta, namespaces, records};
 use super::{with_conn, AnyConnection};
 use crate::domain::{
-    EventData, EventKind, Namespace, Outbox, RequestId, RequestState, StoredRecord, Verdict,
+    EventData, EventKind, Namespace, Outbox, RequestId, RequestState, StoredRecord,
     MAX_OPEN_REQUESTS,
 };
 
@@ -77,7 +77,7 @@ pub enum Stop {
     OwnRequest,
 }
 
-enum Abort {
+pub(super) enum Abort {
     Db(DieselError),
     Stop(Stop),
 }
@@ -88,11 +88,22 @@ impl From<DieselError> for Abort {
     }
 }
 
-fn finish<T>(outcome: Result<T, Abort>) -> QueryResult<Result<T, Stop>> {
+pub(super) fn finish<T>(outcome: Result<T, Abort>) -> QueryResult<Result<T, Stop>> {
     match outcome {
         Ok(t) => Ok(Ok(t)),
         Err(Abort::Stop(stop)) => Ok(Err(stop)),
         Err(Abort::Db(e)) => Err(e),
+    }
+}
+
+/// What a change request's event reports.
+pub(super) fn request_event(namespace: &str, author: &str, comment: &str, id: i64) -> EventData {
+    EventData {
+        namespace: namespace.to_string(),
+        author: author.to_string(),
+        comment: comment.to_string(),
+        request: Some(id),
+        ..EventData::default()
     }
 }
 
@@ -210,112 +221,6 @@ pub fn open_counts(conn: &mut AnyConnection) -> QueryResult<Vec<(String, i64)>> 
         .load(c))
 }
 
-/// A verdict on an open request by someone other than its author (a
-/// second verdict by the same reviewer replaces the first). A rejection
-/// closes the request.
-pub struct Verdicted<'a> {
-    pub id: RequestId,
-    pub reviewer: &'a str,
-    pub verdict: Verdict,
-    pub comment: &'a str,
-    pub now_us: i64,
-    pub outbox: Outbox,
-}
-
-pub fn review(conn: &mut AnyConnection, v: &Verdicted) -> QueryResult<Result<(), Stop>> {
-    finish(write_transaction!(conn, |c| {
-        let (author, ns) = open_request_author!(c, v.id);
-        if author == v.reviewer {
-            return Err(Abort::Stop(Stop::OwnRequest));
-        }
-        diesel::delete(change_reviews::table.find((v.id.0, v.reviewer))).execute(c)?;
-        diesel::insert_into(change_reviews::table)
-            .values((
-                change_reviews::request_id.eq(v.id.0),
-                change_reviews::reviewer.eq(v.reviewer),
-                change_reviews::verdict.eq(v.verdict.as_str()),
-                change_reviews::comment.eq(v.comment),
-                change_reviews::at_us.eq(v.now_us),
-            ))
-            .execute(c)?;
-        if v.verdict == Verdict::Reject {
-            close!(c, v.id, RequestState::Rejected, v.reviewer, v.now_us);
-        }
-        if v.outbox == Outbox::Kept {
-            let kind = match v.verdict {
-                Verdict::Approve => EventKind::ReviewApproved,
-                Verdict::Reject => EventKind::ReviewRejected,
-            };
-            let data = request_event(&ns, v.reviewer, v.comment, v.id.0);
-            record_events!(c, &[kind], &data, v.now_us);
-        }
-        Ok(())
-    }))
-}
-
-/// Closes an open request as withdrawn by `by`.
-pub fn withdraw(
-    conn: &mut AnyConnection,
-    id: RequestId,
-    by: &str,
-    now_us: i64,
-) -> QueryResult<Result<(), Stop>> {
-    finish(write_transaction!(conn, |c| {
-        open_request_author!(c, id);
-        close!(c, id, RequestState::Withdrawn, by, now_us);
-        Ok(())
-    }))
-}
-
-/// What a change request's event reports.
-fn request_event(namespace: &str, author: &str, comment: &str, id: i64) -> EventData {
-    EventData {
-        namespace: namespace.to_string(),
-        author: author.to_string(),
-        comment: comment.to_string(),
-        request: Some(id),
-        ..EventData::default()
-    }
-}
-
-/// The author and namespace of request `$id`, which must be open (else the transaction
-/// stops).
-macro_rules! open_request_author {
-    ($c:ident, $id:expr) => {{
-        let row: Option<(String, String, String)> = change_requests::table
-            .find($id.0)
-            .select((
-                change_requests::author,
-                change_requests::state,
-                change_requests::namespace,
-            ))
-            .first($c)
-            .optional()?;
-        let Some((author, state, namespace)) = row else {
-            return Err(Abort::Stop(Stop::NoSuchRequest));
-        };
-        let state = state_of(&state);
-        if state != RequestState::Open {
-            return Err(Abort::Stop(Stop::Closed(state)));
-        }
-        (author, namespace)
-    }};
-}
-use open_request_author;
-
-macro_rules! close {
-    ($c:ident, $id:expr, $state:expr, $by:expr, $now_us:expr) => {
-        diesel::update(change_requests::table.find($id.0))
-            .set((
-                change_requests::state.eq($state.as_str()),
-                change_requests::closed_by.eq(Some($by)),
-                change_requests::closed_at_us.eq(Some($now_us)),
-            ))
-            .execute($c)?
-    };
-}
-use close;
-
 /// The rows (live or tombstones) of `keys` in `ns` now, for a request's
 /// diff against the live data.
 pub fn rows(conn: &mut AnyConnection, ns: &str, keys: &[&str]) -> QueryResult<Vec<StoredRecord>> {
@@ -329,15 +234,4 @@ pub fn rows(conn: &mut AnyConnection, ns: &str, keys: &[&str]) -> QueryResult<Ve
         out.extend(rows.into_iter().map(StoredRecord::from));
     }
     Ok(out)
-}
-
-/// Sets how many approving reviews `ns` requires; `false` if there is no
-/// such namespace.
-pub fn set_policy(conn: &mut AnyConnection, ns: &Namespace, required: i64) -> QueryResult<bool> {
-    let updated = with_conn!(conn, |c| diesel::update(
-        namespaces::table.find(ns.as_str())
-    )
-    .set(namespaces::reviews_required.eq(required))
-    .execute(c))?;
-    Ok(updated == 1)
 }

@@ -9,6 +9,7 @@
 #[cfg(any(feature = "mysql", feature = "postgres"))]
 pub mod admin;
 pub mod change_requests;
+pub mod change_reviews;
 mod credentials;
 mod digests;
 pub mod executor;

@@ -255,3 +255,14 @@ pub fn set_schema(
         Ok(SchemaSet::Done)
     })
 }
+
+/// Sets how many approving reviews `ns` requires; `false` if there is no
+/// such namespace.
+pub fn set_policy(conn: &mut AnyConnection, ns: &Namespace, required: i64) -> QueryResult<bool> {
+    let updated = with_conn!(conn, |c| diesel::update(
+        namespaces::table.find(ns.as_str())
+    )
+    .set(namespaces::reviews_required.eq(required))
+    .execute(c))?;
+    Ok(updated == 1)
+}

@@ -4,7 +4,8 @@
 use actix::prelude::*;
 
 use super::DbExecutor;
-use crate::db::change_requests::{self as requests, Found, Listing, Proposal, Stop, Verdicted};
+use crate::db::change_requests::{self as requests, Found, Listing, Proposal, Stop};
+use crate::db::change_reviews::Verdicted;
 use crate::db::{AnyConnection, DbError};
 use crate::domain::{now_us, Namespace, RequestId, RequestState, StoredRecord, Verdict};
 
@@ -49,6 +50,19 @@ impl Handler<FindRequest> for DbExecutor {
             Some(found) => Ok(Some(with_rows(c, found)?)),
             None => Ok(None),
         })
+    }
+}
+
+/// One request with its reviews, without its diff (for the calls that
+/// act on it).
+#[derive(Message)]
+#[rtype(result = "Result<Option<Found>, DbError>")]
+pub struct FindRequestOnly(pub RequestId);
+
+impl Handler<FindRequestOnly> for DbExecutor {
+    type Result = Result<Option<Found>, DbError>;
+    fn handle(&mut self, m: FindRequestOnly, _: &mut Self::Context) -> Self::Result {
+        self.with_conn(|c, _| requests::find(c, m.0))
     }
 }
 
@@ -136,7 +150,7 @@ impl Handler<Review> for DbExecutor {
             now_us: now_us(),
             outbox: self.outbox.get(),
         };
-        self.with_conn(|c, _| requests::review(c, &verdict))
+        self.with_conn(|c, _| crate::db::change_reviews::review(c, &verdict))
     }
 }
 
@@ -151,7 +165,7 @@ pub struct Withdraw {
 impl Handler<Withdraw> for DbExecutor {
     type Result = Result<Result<(), Stop>, DbError>;
     fn handle(&mut self, m: Withdraw, _: &mut Self::Context) -> Self::Result {
-        self.with_conn(|c, _| requests::withdraw(c, m.id, &m.by, now_us()))
+        self.with_conn(|c, _| crate::db::change_reviews::withdraw(c, m.id, &m.by, now_us()))
     }
 }
 
@@ -167,6 +181,8 @@ pub struct SetPolicy {
 impl Handler<SetPolicy> for DbExecutor {
     type Result = Result<bool, DbError>;
     fn handle(&mut self, m: SetPolicy, _: &mut Self::Context) -> Self::Result {
-        self.with_conn(|c, _| requests::set_policy(c, &m.namespace, m.reviews_required))
+        self.with_conn(|c, _| {
+            crate::db::namespaces::set_policy(c, &m.namespace, m.reviews_required)
+        })
     }
 }
