@@ -52,6 +52,11 @@ pub struct ClientSettings {
     /// centers' fleet view: 1 to 64 of A-Z, a-z, 0-9, '.', '_', '-'.
     /// Default `""`: the host name.
     pub name: String,
+    /// This edge's labels, sent with each pull (`Syncdict-Edge-Labels`)
+    /// for the fleet view and gray releases: at most 8, keys 1 to 32 of
+    /// a-z, 0-9, '.', '_', '-', values 1 to 32 of A-Z, a-z, 0-9, '.', '_',
+    /// '-'. Default `{}`.
+    pub labels: std::collections::BTreeMap<String, String>,
     /// JSON-RPC URLs tried in order; on failure the next one. Empty means this
     /// process's own /RPC (needs the center role). Default `[]`.
     pub upstreams: Vec<UpstreamUrl>,
@@ -163,6 +168,7 @@ impl Default for ClientSettings {
         let secs = |s| HumanDuration(std::time::Duration::from_secs(s));
         ClientSettings {
             name: String::new(),
+            labels: Default::default(),
             upstreams: Vec::new(),
             namespaces: Selection::Every,
             namespace_sizes: BTreeMap::new(),

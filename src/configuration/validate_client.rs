@@ -18,6 +18,9 @@ impl Settings {
     fn validate_upstreams(&self) -> Result<(), ConfigError> {
         let fail = |key: &str, why: String| Err(ConfigError::invalid(key, why));
         let c = &self.client;
+        if let Err(why) = crate::domain::Labels::from_map(&c.labels) {
+            return fail("client.labels", why.to_string());
+        }
         if self.server.read_access == ReadAccess::Users && !self.has_role(Role::Center) {
             return fail(
                 "server.read_access",

@@ -127,7 +127,11 @@ fn edge_row(e: &Value) -> Markup {
                 None => { span.meta { "not told" } }
             } }
             td.time data-label="pulled" { time datetime=(last) title=(last) { (last) } }
-            td data-label="namespaces" { (namespaces.join(", ")) }
+            td data-label="namespaces" { (namespaces.join(", "))
+                @if let Some(labels) = e["labels"].as_object().filter(|l| !l.is_empty()) {
+                    br; span.meta.labels { @for (i, (k, v)) in labels.iter().enumerate() {
+                        @if i > 0 { ", " } (k) "=" (v.as_str().unwrap_or("")) } }
+                } }
             td.mono data-label="version" { (e["version"].as_str().unwrap_or("")) }
         }
     }

@@ -28,6 +28,7 @@ type Row = (
     i64,
     i64,
     i64,
+    String,
 );
 
 fn to_row(e: &EdgeSeen) -> Row {
@@ -42,6 +43,7 @@ fn to_row(e: &EdgeSeen) -> Row {
         e.hold_us,
         e.first_seen_us,
         e.last_pull_us,
+        e.labels.clone(),
     )
 }
 
@@ -57,6 +59,7 @@ fn from_row(r: Row) -> EdgeSeen {
         hold_us: r.7,
         first_seen_us: r.8,
         last_pull_us: r.9,
+        labels: r.10,
     }
 }
 
@@ -84,6 +87,7 @@ pub fn upsert(conn: &mut AnyConnection, rows: &[EdgeSeen]) -> QueryResult<usize>
                             .set((
                                 f::version.eq(&e.version),
                                 f::namespaces.eq(&e.namespaces),
+                                f::labels.eq(&e.labels),
                                 f::revision.eq(e.revision),
                                 f::in_step.eq(e.in_step),
                                 f::digest.eq(e.digest.map_or("", DigestReport::label)),
@@ -110,6 +114,7 @@ pub fn upsert(conn: &mut AnyConnection, rows: &[EdgeSeen]) -> QueryResult<usize>
                             f::hold_us.eq(r.7),
                             f::first_seen_us.eq(r.8),
                             f::last_pull_us.eq(r.9),
+                            f::labels.eq(r.10),
                         )
                     })
                     .collect();
@@ -159,6 +164,7 @@ pub fn load(conn: &mut AnyConnection, max: usize) -> QueryResult<Vec<EdgeSeen>> 
                 f::hold_us,
                 f::first_seen_us,
                 f::last_pull_us,
+                f::labels,
             ))
             .order(f::last_pull_us.desc())
             .limit(max as i64)

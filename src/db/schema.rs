@@ -138,6 +138,7 @@ diesel::table! {
         hold_us -> BigInt,
         first_seen_us -> BigInt,
         last_pull_us -> BigInt,
+        labels -> Text,
     }
 }
 

@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+use super::labels::Labels;
+
 /// The header naming the pulling edge (`client.name`); lower case, as
 /// header names are stored.
 pub const EDGE_HEADER: &str = "syncdict-edge";
@@ -18,6 +20,10 @@ pub const MAX_EDGE_NAME: usize = 64;
 pub struct InvalidEdgeName {
     shown: String,
 }
+
+/// The most bytes of a labels header looked at (8 labels of two 32-byte
+/// parts, with their separators).
+const LABELS_BYTES: usize = 8 * 66;
 
 /// Up to 64 bytes of printable ASCII, held inline: what a pull says of
 /// its edge is read without allocating.
@@ -145,12 +151,14 @@ impl DigestReport {
 /// name, its version (`User-Agent`), its last digest check. All optional:
 /// the original Lua client and `curl` send none of it, and an unreadable
 /// header is ignored, never refused (it costs the pull nothing).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EdgeHello {
     pub name: Option<EdgeName>,
     /// The `User-Agent`, printable ASCII, at most 64 bytes.
     pub version: ShortText,
     pub digest: Option<DigestReport>,
+    /// `client.labels` (none when absent or unreadable).
+    pub labels: Labels,
 }
 
 impl EdgeHello {
@@ -160,6 +168,7 @@ impl EdgeHello {
         name: Option<&[u8]>,
         user_agent: Option<&[u8]>,
         digest: Option<&[u8]>,
+        labels: Option<&[u8]>,
     ) -> EdgeHello {
         fn text(v: Option<&[u8]>) -> Option<&str> {
             v.and_then(|v| std::str::from_utf8(v).ok())
@@ -168,6 +177,9 @@ impl EdgeHello {
             name: text(name).and_then(|n| EdgeName::parse(n.trim()).ok()),
             version: ShortText::printable(user_agent.unwrap_or_default()),
             digest: text(digest).and_then(|d| DigestReport::parse(d.trim())),
+            labels: text(labels.filter(|l| l.len() <= LABELS_BYTES))
+                .and_then(|l| Labels::parse(l).ok())
+                .unwrap_or_default(),
         }
     }
 }
@@ -212,6 +224,8 @@ pub struct EdgeSeen {
     pub version: String,
     /// The namespaces it pulls, sorted, comma-separated.
     pub namespaces: String,
+    /// Its labels, canonical (`k=v,k=v`; empty: none).
+    pub labels: String,
     /// The revision it holds: what its last reply carried if it applied
     /// the one before (it asked from there), else what it asked from.
     pub revision: i64,
@@ -251,13 +265,24 @@ mod tests {
     #[test]
     fn hello_is_bounded_and_forgiving() {
         let ua = format!("syncdict/1.0 {}\u{7}", "x".repeat(200));
-        let hello =
-            EdgeHello::from_headers(Some(b"edge-1 "), Some(ua.as_bytes()), Some(b"verified"));
+        let hello = EdgeHello::from_headers(
+            Some(b"edge-1 "),
+            Some(ua.as_bytes()),
+            Some(b"verified"),
+            Some(b"tier=web,region=eu"),
+        );
+        assert_eq!(hello.labels.as_str(), "region=eu,tier=web");
         assert_eq!(hello.name.unwrap().as_str(), "edge-1");
         assert_eq!(hello.version.as_str().len(), MAX_EDGE_NAME);
         assert!(hello.version.as_str().starts_with("syncdict/1.0 x"));
         assert_eq!(hello.digest, Some(DigestReport::Verified));
-        let junk = EdgeHello::from_headers(Some(b"\xff<script>"), None, Some(b"maybe"));
+        let long = format!("k={}", "v".repeat(600));
+        let junk = EdgeHello::from_headers(
+            Some(b"\xff<script>"),
+            None,
+            Some(b"maybe"),
+            Some(long.as_bytes()),
+        );
         assert_eq!(junk, EdgeHello::default());
     }
 }

@@ -6,6 +6,7 @@ mod expiry;
 mod fleet;
 mod grants;
 mod host;
+mod labels;
 mod namespace;
 mod percent;
 mod principal;
@@ -27,6 +28,7 @@ pub use fleet::{
 };
 pub use grants::{Admin, Grants, Level, Role, RoleFlags, Scope};
 pub use host::{hostname, is_loopback};
+pub use labels::{InvalidLabels, Labels, LABELS_HEADER, MAX_LABELS};
 pub use namespace::{InvalidNamespace, Namespace, MAX_NAMESPACE};
 pub use percent::percent_decode;
 pub use principal::{Principal, TokenName};

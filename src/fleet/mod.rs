@@ -19,6 +19,8 @@ struct Listed<'a> {
     address: &'a str,
     version: &'a str,
     namespaces: Vec<&'a str>,
+    /// `client.labels`: `{key: value}`.
+    labels: std::collections::BTreeMap<&'a str, &'a str>,
     revision: i64,
     newest: i64,
     lag_revisions: i64,
@@ -63,7 +65,7 @@ impl RpcMethod<Center> for List {
         offered: Both,
         permission: Admin,
         help: "The edges that pulled from the centers on this database within server.fleet_window (administrators): \
-               {totals: {current, lagging, silent}, count, edges: [{name, address, version, namespaces, revision, newest, \
+               {totals: {current, lagging, silent}, count, edges: [{name, address, version, namespaces, labels, revision, newest, \
                lag_revisions, lag_seconds, digest, in_step, state, first_seen, last_pull}]}, lagging first, then silent, \
                then current; only state if given; limit (default 100, at most 1000) from offset.",
     };
@@ -101,6 +103,12 @@ impl RpcMethod<Center> for List {
                 address: &j.edge.address,
                 version: &j.edge.version,
                 namespaces: j.edge.namespaces.split(',').collect(),
+                labels: j
+                    .edge
+                    .labels
+                    .split(',')
+                    .filter_map(|p| p.split_once('='))
+                    .collect(),
                 revision: j.edge.revision,
                 newest: j.newest,
                 lag_revisions: j.lag_revisions,

@@ -81,11 +81,13 @@ fn hello(req: &HttpRequest) -> crate::domain::EdgeHello {
     use actix_web::http::header::HeaderName;
     const EDGE: HeaderName = HeaderName::from_static(crate::domain::EDGE_HEADER);
     const DIGEST: HeaderName = HeaderName::from_static(crate::domain::DIGEST_HEADER);
+    const LABELS: HeaderName = HeaderName::from_static(crate::domain::LABELS_HEADER);
     let h = req.headers();
     crate::domain::EdgeHello::from_headers(
         h.get(EDGE).map(HeaderValue::as_bytes),
         h.get(header::USER_AGENT).map(HeaderValue::as_bytes),
         h.get(DIGEST).map(HeaderValue::as_bytes),
+        h.get(LABELS).map(HeaderValue::as_bytes),
     )
 }
 

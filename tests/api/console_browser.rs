@@ -63,6 +63,7 @@ async fn the_console_in_a_browser(backend: Backend) {
             .with(move |s| {
                 s.client.name = name.into();
                 s.client.verify_keys = vec![public];
+                s.client.labels = [("region".to_string(), "eu".to_string())].into();
             })
             .spawn()
     };

@@ -271,8 +271,70 @@ async fn centers_on_one_database_share_the_fleet(backend: Backend) {
     assert_eq!(names(&list), ["alpha", "beta"]);
 }
 
+/// An edge's `client.labels` travel with its pulls, show in the fleet
+/// view of every center, and follow a change; a label header that is not
+/// sound is ignored, never refused.
+async fn labels_are_seen(backend: Backend) {
+    let Some(db) = TestDb::create(backend) else {
+        return;
+    };
+    let (a, b) = (center(&db, 100).await, center(&db, 100).await);
+    let labelled = |labels: &'static [(&'static str, &'static str)]| {
+        TestApp::builder()
+            .edge(vec![a.rpc_url()])
+            .with(move |s| {
+                s.client.name = "eu-web-1".into();
+                s.client.labels = labels
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect();
+            })
+            .spawn()
+    };
+    let edge = labelled(&[("tier", "web"), ("region", "eu")]).await;
+    assert_eq!(edge.tick().await, TickReport::Applied);
+    let list = fleet(&a, json!([])).await;
+    assert_eq!(
+        row(&list, "eu-web-1")["labels"],
+        json!({"region": "eu", "tier": "web"})
+    );
+    a.center().flush_fleet(now_us()).await.unwrap();
+    let list = fleet(&b, json!([])).await;
+    assert_eq!(
+        row(&list, "eu-web-1")["labels"],
+        json!({"region": "eu", "tier": "web"}),
+        "through the database"
+    );
+    let moved = labelled(&[("region", "us")]).await;
+    assert_eq!(moved.tick().await, TickReport::Applied);
+    let list = fleet(&a, json!([])).await;
+    assert_eq!(row(&list, "eu-web-1")["labels"], json!({"region": "us"}));
+
+    let body = json!({"jsonrpc": "2.0", "method": "testrpc.MyRPC", "params": [], "id": 1});
+    for bad in [
+        "region",
+        "Region=eu",
+        &"k=v,".repeat(9),
+        &format!("k={}", "v".repeat(2000)),
+    ] {
+        let reply = reqwest::Client::new()
+            .post(a.rpc_url())
+            .header("Content-Type", "application/json")
+            .header("Syncdict-Edge", "odd")
+            .header("Syncdict-Edge-Labels", bad)
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), 200, "{bad}");
+        let list = fleet(&a, json!([])).await;
+        assert_eq!(row(&list, "odd")["labels"], json!({}), "{bad}");
+    }
+}
+
 crate::on_backends!(
     edges_are_seen_and_judged,
     unnamed_and_hostile_clients_are_bounded,
     centers_on_one_database_share_the_fleet,
+    labels_are_seen,
 );

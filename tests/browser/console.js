@@ -198,6 +198,7 @@ async function main(url, evil, out, admin, writer) {
     await page.waitForSelector('#fleet');
     check((await page.textContent('[data-total="current"]')).trim() === '2', 'two edges current');
     const paris = await page.textContent('tr[data-edge="edge-paris"]');
+    check(paris.includes('region=eu'), 'an edge shows its labels');
     const tokyo = await page.textContent('tr[data-edge="edge-tokyo"]');
     check(paris.includes('up to date') && paris.includes('127.0.0.1') && paris.includes('syncdict/'), 'paris is up to date, with its address and version');
     check(tokyo.includes('1 revision,') && tokyo.includes('verified'), 'tokyo is a revision behind, its digest verified');

@@ -3,7 +3,7 @@
 
 use std::net::IpAddr;
 
-use crate::domain::{DigestReport, EdgeSeen, Namespace, ShortText};
+use crate::domain::{DigestReport, EdgeSeen, Labels, Namespace, ShortText};
 
 /// An edge in memory. What every pull reads or writes is inline (a
 /// bucket of the map is 72 bytes, so 10,000 edges take 0.7 MB and a pull
@@ -33,6 +33,7 @@ pub(super) struct Texts {
     pub(super) address: String,
     pub(super) version: String,
     pub(super) namespaces: String,
+    pub(super) labels: String,
     pub(super) first_seen_us: i64,
 }
 
@@ -53,6 +54,7 @@ impl Entry {
                 address: address.map(|a| a.to_string()).unwrap_or_default(),
                 version: String::new(),
                 namespaces: String::new(),
+                labels: String::new(),
                 first_seen_us: at_us,
             }),
         }
@@ -66,6 +68,7 @@ impl Entry {
             address: t.address.clone(),
             version: t.version.clone(),
             namespaces: t.namespaces.clone(),
+            labels: t.labels.clone(),
             revision: self.revision,
             in_step: self.in_step,
             digest: self.digest,
@@ -76,9 +79,9 @@ impl Entry {
     }
 }
 
-/// FNV-1a of the version and the namespaces (not keyed: a collision only
-/// leaves an edge's own version or namespaces shown as they were).
-pub(super) fn shape(version: &ShortText, namespaces: &[Namespace]) -> u64 {
+/// FNV-1a of the version, the namespaces and the labels (not keyed: a
+/// collision only leaves an edge's own texts shown as they were).
+pub(super) fn shape(version: &ShortText, namespaces: &[Namespace], labels: &Labels) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     let mut eat = |bytes: &[u8]| {
         for &b in bytes.iter().chain(&[0xff]) {
@@ -89,6 +92,7 @@ pub(super) fn shape(version: &ShortText, namespaces: &[Namespace]) -> u64 {
     for ns in namespaces {
         eat(ns.as_str().as_bytes());
     }
+    eat(labels.as_str().as_bytes());
     h | 1
 }
 

@@ -126,13 +126,14 @@ impl Fleet {
         let entry = edges
             .entry(key)
             .or_insert_with(|| Entry::new(name, pull.address, pull.at_us));
-        // Version and namespaces rarely change: compared by a hash, so a
-        // pull reads no text of the row.
-        let shape = shape(&pull.hello.version, pull.namespaces);
+        // Version, namespaces and labels rarely change: compared by a
+        // hash, so a pull reads no text of the row.
+        let shape = shape(&pull.hello.version, pull.namespaces, &pull.hello.labels);
         if entry.shape != shape {
             entry.shape = shape;
             entry.texts.version = pull.hello.version.as_str().to_string();
             entry.texts.namespaces = join(pull.namespaces);
+            entry.texts.labels = pull.hello.labels.as_str().to_string();
             entry.dirty = true;
         }
         // It applied the last reply if it asks from there (or from 0: a

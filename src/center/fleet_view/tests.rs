@@ -18,6 +18,7 @@ fn hello(name: &str) -> EdgeHello {
         name: Some(EdgeName::parse(name).unwrap()),
         version: crate::domain::ShortText::printable(b"syncdict/1"),
         digest: Some(DigestReport::Verified),
+        labels: Default::default(),
     }
 }
 
@@ -118,6 +119,7 @@ fn seen(name: &str, namespaces: &str, revision: i64, last_pull_s: i64) -> EdgeSe
         address: "10.0.0.1".into(),
         version: String::new(),
         namespaces: namespaces.into(),
+        labels: String::new(),
         revision,
         in_step: true,
         digest: None,

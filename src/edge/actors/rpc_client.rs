@@ -9,7 +9,7 @@ use actix::prelude::*;
 
 use crate::configuration::UpstreamUrl;
 use crate::configuration::{ClientSettings, PullMode};
-use crate::domain::{now_us, DigestReport, EdgeName, DIGEST_HEADER, EDGE_HEADER};
+use crate::domain::{now_us, DigestReport, EdgeName, DIGEST_HEADER, EDGE_HEADER, LABELS_HEADER};
 use crate::edge::protocol::{self, Pulled};
 use crate::edge::upstreams::Upstreams;
 use crate::edge::PullError;
@@ -69,6 +69,8 @@ pub struct RpcClient {
     http: reqwest::Client,
     /// `client.name` (or the host name), sent with each pull.
     name: EdgeName,
+    /// `client.labels`, canonical, sent with each pull unless empty.
+    labels: Option<Arc<str>>,
     auth: UpstreamAuth,
     /// Order of preference and cooldowns; shared with the status and metrics.
     upstreams: Arc<Mutex<Upstreams>>,
@@ -101,8 +103,13 @@ impl RpcClient {
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("syncdict/", env!("CARGO_PKG_VERSION")))
             .build()?;
+        let labels = crate::domain::Labels::from_map(&settings.labels)
+            .ok()
+            .filter(|l| !l.is_empty())
+            .map(|l| Arc::from(l.as_str()));
         Ok(RpcClient {
             http,
+            labels,
             name: settings.edge_name(),
             auth,
             upstreams,
@@ -159,6 +166,7 @@ impl Handler<Pull> for RpcClient {
         let s = self.settings.clone();
         let who = Identity {
             name: self.name,
+            labels: self.labels.clone(),
             digest: msg.digest,
         };
         Box::pin(async move {
@@ -260,6 +268,7 @@ struct Reply {
 /// What the edge says of itself with each pull, for the fleet view.
 struct Identity {
     name: EdgeName,
+    labels: Option<Arc<str>>,
     digest: DigestReport,
 }
 
@@ -280,6 +289,9 @@ async fn fetch(
         .header(EDGE_HEADER, who.name.as_str())
         .header(DIGEST_HEADER, who.digest.label())
         .body(body.to_string());
+    if let Some(labels) = &who.labels {
+        request = request.header(LABELS_HEADER, labels.as_ref());
+    }
     // Credentials in the upstream's URL win over the client's own.
     request = match (upstream.credentials(), auth) {
         (Some((user, password)), _) => request.basic_auth(user, Some(password)),

@@ -1,0 +1,1 @@
+ALTER TABLE fleet_edges DROP COLUMN labels;

@@ -1,0 +1,3 @@
+-- The fleet view keeps each edge's labels (client.labels), canonical:
+-- `k=v,k=v` sorted by key; '' for none.
+ALTER TABLE fleet_edges ADD COLUMN labels TEXT NOT NULL DEFAULT '';
