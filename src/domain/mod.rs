@@ -5,6 +5,7 @@ mod event;
 mod expiry;
 mod fleet;
 mod grants;
+mod gray;
 mod host;
 mod labels;
 mod namespace;
@@ -27,6 +28,7 @@ pub use fleet::{
     DIGEST_HEADER, EDGE_HEADER,
 };
 pub use grants::{Admin, Grants, Level, Role, RoleFlags, Scope};
+pub use gray::{bucket, InvalidTarget, ReleaseId, Target, ALL_BUCKETS};
 pub use host::{hostname, is_loopback};
 pub use labels::{InvalidLabels, Labels, LABELS_HEADER, MAX_LABELS};
 pub use namespace::{InvalidNamespace, Namespace, MAX_NAMESPACE};
