@@ -192,6 +192,17 @@ pub fn limit(name: &str, v: Value) -> Result<i64, RpcError> {
     }
 }
 
+/// An array of strings.
+pub fn strings(name: &str, v: Value) -> Result<Vec<String>, RpcError> {
+    let Value::Array(items) = v else {
+        return Err(RpcError::invalid_params(format!(
+            "{name:?} must be an array of strings, got {}",
+            kind(&v)
+        )));
+    };
+    items.into_iter().map(|i| string(name, i)).collect()
+}
+
 /// An audit comment, at most `MAX_COMMENT` characters.
 pub fn comment(name: &str, v: Value) -> Result<String, RpcError> {
     let text = string(name, v)?;

@@ -282,16 +282,10 @@ fn grants(name: &str, v: Value) -> Result<Vec<(Scope, Option<Level>)>, RpcError>
 
 /// Namespace names or `*`.
 fn scopes(name: &str, v: Value) -> Result<Vec<Scope>, RpcError> {
-    let Value::Array(items) = v else {
-        return Err(RpcError::invalid_params(format!(
-            "{name:?} must be an array of namespace names"
-        )));
-    };
-    items
-        .into_iter()
-        .map(|item| {
-            let text = args::string(name, item)?;
-            Scope::parse(&text).map_err(|e| RpcError::invalid_params(format!("{name:?}: {e}")))
+    args::strings(name, v)?
+        .iter()
+        .map(|text| {
+            Scope::parse(text).map_err(|e| RpcError::invalid_params(format!("{name:?}: {e}")))
         })
         .collect()
 }

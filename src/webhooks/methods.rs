@@ -9,7 +9,7 @@ use crate::configuration::WebhookSettings;
 use crate::db::executor::{AddHook, Attempts, ListHooks, RemoveHook};
 use crate::db::webhooks::HookRow;
 use crate::domain::{format_timestamp, now_us, Namespace};
-use crate::rpc::args::{self, kind, Args};
+use crate::rpc::args::{self, Args};
 use crate::rpc::method::{Ctx, RpcMethod, Spec};
 use crate::rpc::registry::{Offered::Both, Permission::Admin, Ty};
 use crate::rpc::{CallError, RawJson, RpcError};
@@ -79,7 +79,7 @@ impl RpcMethod<Center> for Add {
         let hook = WebhookSettings {
             name: a.required(args::string)?,
             url: a.required(args::string)?,
-            events: a.or(strings, Vec::new())?,
+            events: a.or(args::strings, Vec::new())?,
             namespaces: a.or(namespaces, Vec::new())?,
             secret: new_secret(),
         };
@@ -227,20 +227,9 @@ impl RpcMethod<Center> for Redeliver {
     }
 }
 
-/// A list of strings.
-fn strings(name: &str, v: Value) -> Result<Vec<String>, RpcError> {
-    let Value::Array(items) = v else {
-        return Err(RpcError::invalid_params(format!(
-            "{name:?} must be an array of strings, got {}",
-            kind(&v)
-        )));
-    };
-    items.into_iter().map(|i| args::string(name, i)).collect()
-}
-
 /// A list of namespace names.
 fn namespaces(name: &str, v: Value) -> Result<Vec<Namespace>, RpcError> {
-    strings(name, v)?
+    args::strings(name, v)?
         .into_iter()
         .map(|n| args::namespace(name, Value::String(n)))
         .collect()

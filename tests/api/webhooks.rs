@@ -206,37 +206,24 @@ async fn every_event_is_signed_and_carries_its_change(backend: Backend) {
         )
         .await;
     assert_eq!(reply["result"], true);
-    let id = app
-        .result(
-            "changes.propose",
-            json!(["geo", {"upserts": {"x": 1}}, "add x"]),
-        )
-        .await["id"]
-        .clone();
-    let (_, reply) = app
-        .call_as(
-            Some(("carol", "carol-password")),
-            "changes.review",
-            json!([id, "approve", "fine"]),
-        )
-        .await;
-    assert_eq!(reply["result"], true, "{reply}");
+    // A request proposed by WRITER and reviewed by carol: its id.
+    let reviewed = |changes: Value, comment: &'static str, verdict: &'static str| {
+        let app = &app;
+        async move {
+            let id = app
+                .result("changes.propose", json!(["geo", changes, comment]))
+                .await["id"]
+                .clone();
+            let carol = Some(("carol", "carol-password"));
+            let params = json!([id, verdict, "fine"]);
+            let (_, reply) = app.call_as(carol, "changes.review", params).await;
+            assert_eq!(reply["result"], true, "{reply}");
+            id
+        }
+    };
+    let id = reviewed(json!({"upserts": {"x": 1}}), "add x", "approve").await;
     app.result("changes.publish", json!([id])).await;
-    let declined = app
-        .result(
-            "changes.propose",
-            json!(["geo", {"upserts": {"y": 2}}, "add y"]),
-        )
-        .await["id"]
-        .clone();
-    let (_, reply) = app
-        .call_as(
-            Some(("carol", "carol-password")),
-            "changes.review",
-            json!([declined, "reject", "no"]),
-        )
-        .await;
-    assert_eq!(reply["result"], true, "{reply}");
+    reviewed(json!({"upserts": {"y": 2}}), "add y", "reject").await;
     app.call_as(Some(ADMIN), "namespaces.delete", json!(["geo", true]))
         .await;
 
