@@ -173,6 +173,25 @@ pub(super) async fn connect(to: SocketAddr, i: usize) -> std::io::Result<TcpStre
     socket.connect(to).await
 }
 
+/// A chunked body (no trailers).
+async fn read_chunked(stream: &mut BufReader<TcpStream>) -> Result<Vec<u8>, Failure> {
+    let mut body = Vec::new();
+    let mut line = String::new();
+    loop {
+        line.clear();
+        stream.read_line(&mut line).await?;
+        let size = usize::from_str_radix(line.trim_end(), 16)
+            .map_err(|_| Failure::Malformed(format!("bad chunk size {line:?}")))?;
+        let start = body.len();
+        body.resize(start + size + 2, 0);
+        stream.read_exact(&mut body[start..]).await?;
+        body.truncate(start + size);
+        if size == 0 {
+            return Ok(body);
+        }
+    }
+}
+
 /// One held pull on a kept connection: the reply's `records.changes` result.
 pub(super) async fn ask(
     stream: &mut BufReader<TcpStream>,
@@ -187,6 +206,7 @@ pub(super) async fn ask(
     );
     stream.get_mut().write_all(request.as_bytes()).await?;
     let mut length = None;
+    let mut chunked = false;
     let mut status = 0;
     let mut line = String::new();
     loop {
@@ -204,11 +224,20 @@ pub(super) async fn ask(
             if k.eq_ignore_ascii_case("content-length") {
                 length = v.trim().parse::<usize>().ok();
             }
+            chunked |= k.eq_ignore_ascii_case("transfer-encoding")
+                && v.trim().eq_ignore_ascii_case("chunked");
         }
     }
-    let length = length.ok_or_else(|| Failure::Malformed("no Content-Length".into()))?;
-    let mut body = vec![0; length];
-    stream.read_exact(&mut body).await?;
+    // A held reply comes chunked: its head is sent when it is held.
+    let body = match (length, chunked) {
+        (Some(length), false) => {
+            let mut body = vec![0; length];
+            stream.read_exact(&mut body).await?;
+            body
+        }
+        (None, true) => read_chunked(stream).await?,
+        _ => return Err(Failure::Malformed("no Content-Length".into())),
+    };
     if status != 200 {
         return Err(Failure::Status {
             status,

@@ -5,17 +5,34 @@
 //! `fleet.list`).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::fleet_view::{self as fleet, Fleet, FleetFacts, Judged, Totals};
-use super::{db_failure, Center};
+use super::{db_failure, Center, ChangesReply};
 use crate::db::executor::{FirstChanges, FlushFleet, LoadFleet};
 use crate::domain::Namespace;
-use crate::rpc::{CallError, Caller};
+use crate::rpc::{CallError, Caller, RawJson};
 
 impl Center {
     /// The fleet view, when `server.fleet_window` is not `0s`.
     pub fn fleet(&self) -> Option<&Arc<Fleet>> {
         self.fleet.as_ref()
+    }
+
+    /// A `records.changes` reply to `caller`, its pull noted in the fleet
+    /// view (`pulled`: the namespaces it covered, `None` for `default`).
+    pub(crate) fn pulled(
+        &self,
+        caller: &Caller,
+        reply: ChangesReply,
+        pulled: Option<&[Namespace]>,
+        since: i64,
+        hold: Duration,
+    ) -> RawJson {
+        let default = std::slice::from_ref(Namespace::default_ref());
+        let pulled = pulled.unwrap_or(default);
+        self.note_pull(caller, pulled, Some(since), reply.revision, hold);
+        reply.json
     }
 
     /// Notes a successful pull of `namespaces` that brought its caller to

@@ -9,7 +9,9 @@
 //! (single flight), so thousands woken at once cost one query. At shutdown
 //! (`Holds::release_all`) every held request answers at once.
 
+use std::pin::pin;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::Either;
@@ -19,7 +21,7 @@ use super::read_cache::ChangesReply;
 use super::Center;
 use crate::domain::{Namespace, Selection};
 use crate::metrics::Exposition;
-use crate::rpc::{CallError, Caller};
+use crate::rpc::{CallError, Caller, RawJson};
 
 /// Held requests now, how they ended, and the bounds.
 #[derive(Debug)]
@@ -119,7 +121,7 @@ impl Holds {
     }
 
     /// A place among the held, if one is left.
-    fn enter(&self) -> Option<HeldGuard<'_>> {
+    fn enter(self: &Arc<Self>) -> Option<HeldGuard> {
         if *self.closing.borrow() {
             return None;
         }
@@ -129,7 +131,7 @@ impl Holds {
                 (n < self.max_held).then_some(n + 1)
             });
         match taken {
-            Ok(_) => Some(HeldGuard(self)),
+            Ok(_) => Some(HeldGuard(self.clone())),
             Err(_) => {
                 self.over_limit.fetch_add(1, Ordering::Relaxed);
                 None
@@ -166,70 +168,123 @@ impl Holds {
 }
 
 /// One held request; leaving (answered, or the client gone) gives the place back.
-struct HeldGuard<'a>(&'a Holds);
+struct HeldGuard(Arc<Holds>);
 
-impl Drop for HeldGuard<'_> {
+impl Drop for HeldGuard {
     fn drop(&mut self) {
         self.0.held.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
+/// What `records.changes` found at its first look: the reply now, or a
+/// place among the held to wait in. Returned once per pull and never
+/// stored, so its size costs nothing; boxing `Held` would cost each held
+/// pull an allocation.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Look {
+    Now(ChangesReply, Option<Vec<Namespace>>),
+    Held(Held),
+}
+
+/// A held `records.changes`: all it waits with, owned, so the request's
+/// own state is freed while it waits (`rpc::Later`). Small on purpose: a
+/// center holds up to `server.max_held` of these.
+pub(crate) struct Held {
+    center: Center,
+    caller: Caller,
+    since: i64,
+    asked: Option<Selection>,
+    /// The namespaces `asked` stood for at the first look.
+    namespaces: Option<Vec<Namespace>>,
+    deadline: Instant,
+    newer: tokio::sync::watch::Receiver<i64>,
+    closing: tokio::sync::watch::Receiver<bool>,
+    _place: HeldGuard,
+}
+
 impl Center {
-    /// `records.changes` held up to `wait` (at most `server.max_hold`)
-    /// while it would change nothing in the namespaces `asked` stands for
-    /// (nor which those are, for `["*"]`). A `since` of 0 and a full reply
-    /// are never held. Answers the reply and the namespaces it covers.
-    pub(crate) async fn held_changes(
+    /// `records.changes`' first look: the reply now, or, when it would
+    /// change nothing in the namespaces `asked` stands for (nor which those
+    /// are, for `["*"]`) and `wait` is not zero, a place among the held
+    /// (up to `wait`, at most `server.max_hold`). A `since` of 0 and a full
+    /// reply are never held; past `server.max_held`, it answers now.
+    pub(crate) async fn first_look(
         &self,
         since: i64,
         asked: &Option<Selection>,
         caller: &Caller,
         wait: Duration,
-    ) -> Result<(ChangesReply, Option<Vec<Namespace>>), CallError> {
+    ) -> Result<Look, CallError> {
         let holds = &self.holds;
         let deadline = Instant::now() + wait.min(holds.max_hold);
         // Subscribed before the first look, so a change between the look
         // and the wait still wakes it.
-        let mut newer = self.cache.subscribe();
+        let newer = self.cache.subscribe();
         let namespaces = self.resolve(asked, caller).await?;
-        let mut reply = self.changes(since, namespaces.clone()).await?;
+        let reply = self.changes(since, namespaces.clone()).await?;
         // A full reply (`since` 0 among them) carries everything: never held.
         if reply.changed || wait.is_zero() {
-            return Ok((reply, namespaces));
+            return Ok(Look::Now(reply, namespaces));
         }
-        let mut closing = holds.closing.subscribe();
-        let Some(_held) = holds.enter() else {
-            return Ok((reply, namespaces));
+        let closing = holds.closing.subscribe();
+        let Some(place) = holds.enter() else {
+            return Ok(Look::Now(reply, namespaces));
         };
+        Ok(Look::Held(Held {
+            center: self.clone(),
+            caller: caller.clone(),
+            since,
+            asked: asked.clone(),
+            namespaces,
+            deadline,
+            newer,
+            closing,
+            _place: place,
+        }))
+    }
+}
+
+impl Held {
+    /// Waits for a change in its namespaces (or in which those are), the
+    /// deadline or shutdown, and answers the reply then. `hold` is what
+    /// the fleet view notes of the pull.
+    pub(crate) async fn answer(mut self, hold: Duration) -> Result<RawJson, CallError> {
+        let holds = self.center.holds.clone();
         loop {
             // `changed` marks what it saw; a rise since the subscription
             // (even before the first look) answers it at once.
-            let change = Box::pin(tokio::time::timeout_at(deadline, newer.changed()));
-            let stop = Box::pin(closing.wait_for(|closing| *closing));
-            match futures_util::future::select(change, stop).await {
-                Either::Left((Ok(Ok(())), _)) => {}
+            let change = tokio::time::timeout_at(self.deadline, self.newer.changed());
+            let stop = self.closing.wait_for(|closing| *closing);
+            let ended = match futures_util::future::select(pin!(change), pin!(stop)).await {
+                Either::Left((Ok(Ok(())), _)) => None,
                 // The wait passed (or the cache is gone): nothing changed.
-                Either::Left(_) => {
-                    holds.by_wait.fetch_add(1, Ordering::Relaxed);
-                    return Ok((reply, namespaces));
-                }
-                Either::Right(_) => {
-                    holds.by_shutdown.fetch_add(1, Ordering::Relaxed);
-                    return Ok((reply, namespaces));
-                }
+                Either::Left(_) => Some(&holds.by_wait),
+                Either::Right(_) => Some(&holds.by_shutdown),
+            };
+            // The look is boxed: only what waits stays while it waits.
+            let (reply, now) = Box::pin(self.look()).await?;
+            let changed = reply.changed || now != self.namespaces;
+            if ended.is_some() || changed {
+                ended
+                    .unwrap_or(&holds.by_change)
+                    .fetch_add(1, Ordering::Relaxed);
+                let pulled = now.as_deref();
+                return Ok(self
+                    .center
+                    .pulled(&self.caller, reply, pulled, self.since, hold));
             }
-            let now = self.resolve(asked, caller).await?;
-            let next: ChangesReply = self.changes(since, now.clone()).await?;
-            if next.changed || now != namespaces {
-                holds.by_change.fetch_add(1, Ordering::Relaxed);
-                return Ok((next, now));
-            }
-            // A change in other namespaces: the reply moves to its
-            // revision, and the wait goes on.
-            reply = next;
+            // A change in other namespaces: the wait goes on.
         }
     }
 
+    async fn look(&self) -> Result<(ChangesReply, Option<Vec<Namespace>>), CallError> {
+        let now = self.center.resolve(&self.asked, &self.caller).await?;
+        let reply = self.center.changes(self.since, now.clone()).await?;
+        Ok((reply, now))
+    }
+}
+
+impl Center {
     /// Re-reads the revision if anything is held, so held requests learn
     /// of writes made through other centers; answers whether it read. The
     /// center's poller calls it every `server.hold_poll_interval`.

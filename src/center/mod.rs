@@ -32,6 +32,7 @@ use crate::rpc::registry::Protocol;
 use crate::rpc::{CallError, Declared, Executor};
 use crate::signing::Signer;
 pub use held::Holds;
+pub(crate) use held::Look;
 pub use read_cache::{ChangesReply, ListSnapshot, ReadCache};
 pub use writes::RollbackPlan;
 
@@ -65,9 +66,21 @@ pub struct CenterOptions {
     pub webhooks: Option<crate::center::webhooks::Deliverer>,
 }
 
-/// Executes store calls; cheap to clone (one per HTTP worker).
+/// Executes store calls; one pointer, cheap to clone (each HTTP worker and
+/// each held pull keeps one).
 #[derive(Clone)]
-pub struct Center {
+pub struct Center(Arc<CenterInner>);
+
+impl std::ops::Deref for Center {
+    type Target = CenterInner;
+
+    fn deref(&self) -> &CenterInner {
+        &self.0
+    }
+}
+
+/// What a `Center` shares.
+pub struct CenterInner {
     pub(crate) db: Addr<DbExecutor>,
     pub(crate) cache: Arc<ReadCache>,
     rpc_path: Arc<str>,
@@ -105,7 +118,7 @@ impl Center {
         passwords: PasswordPool,
         options: CenterOptions,
     ) -> Self {
-        Center {
+        Center(Arc::new(CenterInner {
             db,
             cache,
             rpc_path: options.rpc_path.into(),
@@ -125,10 +138,10 @@ impl Center {
                 .fleet
                 .map(|o| Arc::new(crate::center::fleet_view::Fleet::new(o))),
             outcomes: Arc::new(deliveries::Outcomes::new(options.webhooks)),
-        }
+        }))
     }
 
-    pub fn metrics(&self) -> &RpcMetrics {
+    pub fn metrics(&self) -> &Arc<RpcMetrics> {
         &self.metrics
     }
 

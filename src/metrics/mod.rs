@@ -46,11 +46,18 @@ pub struct RpcMetrics {
 
 /// One request to `/RPC` in flight, counted until it is dropped (answered
 /// or cancelled).
-pub struct InFlight<'a>(&'a AtomicU64);
+pub struct InFlight(std::sync::Arc<RpcMetrics>);
 
-impl Drop for InFlight<'_> {
+impl Drop for InFlight {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl InFlight {
+    /// Counts the request answered with `status`, `started` when it came.
+    pub fn answered(self, status: u16, started: std::time::Instant) {
+        self.0.observe_request(status, started.elapsed());
     }
 }
 
@@ -96,9 +103,9 @@ impl RpcMetrics {
     }
 
     /// Counts a request to `/RPC` as in flight while the guard lives.
-    pub fn request_started(&self) -> InFlight<'_> {
+    pub fn request_started(self: &std::sync::Arc<Self>) -> InFlight {
         self.in_flight.fetch_add(1, Ordering::Relaxed);
-        InFlight(&self.in_flight)
+        InFlight(self.clone())
     }
 
     /// Counts one HTTP request to `/RPC` answered with `status`.

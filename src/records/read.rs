@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::legacy;
-use crate::center::{db_failure, to_record, to_records, Center};
+use crate::center::{db_failure, to_record, to_records, Center, Look};
 use crate::db::executor::{GetRecord, SearchRecords};
 use crate::domain::{Namespace, RecordKey, RecordSearch, Selection, EVERY};
 use crate::rpc::args::{self, kind, Args};
@@ -162,15 +162,23 @@ impl RpcMethod<Center> for Changes {
 
     async fn run(ctx: Ctx<'_, Center>, a: ChangesArgs) -> Result<RawJson, CallError> {
         let center = ctx.exec;
-        let wait = a.wait.filter(|_| ctx.may_hold).unwrap_or_default();
-        let (reply, pulled) = center
-            .held_changes(a.since, &a.namespaces, ctx.caller, wait)
-            .await?;
-        let default = std::slice::from_ref(Namespace::default_ref());
-        let pulled = pulled.as_deref().unwrap_or(default);
+        let wait = a.wait.filter(|_| ctx.hold.is_some()).unwrap_or_default();
         let hold = wait.min(center.holds.max_hold());
-        center.note_pull(ctx.caller, pulled, Some(a.since), reply.revision, hold);
-        Ok(reply.json)
+        let held = match center
+            .first_look(a.since, &a.namespaces, ctx.caller, wait)
+            .await?
+        {
+            Look::Now(reply, pulled) => {
+                return Ok(center.pulled(ctx.caller, reply, pulled.as_deref(), a.since, hold));
+            }
+            Look::Held(held) => held,
+        };
+        // The rest owns what it needs: the request's own state goes while
+        // it waits.
+        match ctx.hold {
+            Some(slot) => Ok(slot.defer(Box::pin(held.answer(hold)))),
+            None => held.answer(hold).await,
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod cache_api;
+mod later;
 pub mod method_browser;
 pub mod metrics;
 pub mod origin;

@@ -7,6 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 
 use super::access::{log_refusal, refused, Access};
+use super::later::LaterStream;
 pub use super::origin::Origins;
 use crate::center::Center;
 use crate::rpc::charset::Charset;
@@ -42,7 +43,7 @@ pub async fn rpc(
     state: web::Data<RpcState>,
 ) -> HttpResponse {
     let started = std::time::Instant::now();
-    let _in_flight = state.center.metrics().request_started();
+    let in_flight = state.center.metrics().request_started();
     // Refusals before the Content-Type is judged still answer in the
     // protocol the client asked for, when it can be told.
     let protocol = protocol_of(req.headers().get(header::CONTENT_TYPE))
@@ -67,12 +68,22 @@ pub async fn rpc(
             Answer::refused(protocol, refusal)
         }
     };
+    if let Some(later) = answer.later {
+        // Held: the head now, the body when the call ends (`later`).
+        return HttpResponse::Ok()
+            .content_type(content_type(protocol))
+            .streaming(LaterStream::new(later, in_flight, started));
+    }
     let response = respond(protocol, answer);
-    state
-        .center
-        .metrics()
-        .observe_request(response.status().as_u16(), started.elapsed());
+    in_flight.answered(response.status().as_u16(), started);
     response
+}
+
+fn content_type(protocol: Protocol) -> &'static str {
+    match protocol {
+        Protocol::Json => "application/json",
+        Protocol::Xml => "text/xml; charset=utf-8",
+    }
 }
 
 /// What the request's headers say of the client (`domain::EdgeHello`);
@@ -122,10 +133,7 @@ fn respond(protocol: Protocol, answer: Answer) -> HttpResponse {
                 .into_iter()
                 .map(Ok::<_, std::convert::Infallible>);
             builder
-                .content_type(match protocol {
-                    Protocol::Json => "application/json",
-                    Protocol::Xml => "text/xml; charset=utf-8",
-                })
+                .content_type(content_type(protocol))
                 .body(SizedStream::new(len, futures_util::stream::iter(pieces)))
         }
     }

@@ -21,9 +21,10 @@ pub struct Ctx<'a, C> {
     pub caller: &'a Caller,
     pub method: Method,
     pub protocol: Protocol,
-    /// Whether the call may be held (`records.changes` with `wait`): only
-    /// alone, never in a batch, a multicall or in-process.
-    pub may_hold: bool,
+    /// Where the call may leave the rest of itself to be answered later
+    /// (a held `records.changes`): only alone, never in a batch, a
+    /// multicall, a notification or in-process.
+    pub hold: Option<&'a super::Hold>,
 }
 
 /// One RPC method over the executor `C`. Implemented by a unit struct in

@@ -13,6 +13,7 @@ pub mod charset;
 pub mod error;
 mod introspection;
 pub mod jsonrpc;
+mod later;
 pub mod method;
 pub mod openrpc;
 mod raw_json;
@@ -29,6 +30,8 @@ use charset::Charset;
 pub use error::{CallError, RpcError};
 pub use introspection::{Discover, ListMethods, MethodHelp, MethodSignature, Multicall};
 use jsonrpc::{Entry, Limits, Reply, Request};
+use later::Deferred;
+pub use later::{Hold, Later, LaterBody};
 use method::{lookup, named, Ctx, Method, RpcMethod};
 pub use method::{Declared, Spec};
 pub use raw_json::{RawJson, Vouch, XmlValue};
@@ -39,7 +42,8 @@ use serde_json::Value;
 use crate::domain::{Grants, Namespace, Principal};
 
 /// What serves the methods: their table, and what the core tells it.
-pub trait Executor: Sized + 'static {
+/// Cloned into the rest of a call answered later (`Later`).
+pub trait Executor: Sized + Clone + 'static {
     /// Every method it answers, in the order `system.listMethods` lists them.
     fn methods(&self) -> &'static [Declared<Self>];
 
@@ -120,13 +124,16 @@ fn authorize(
 /// from it, and a result that does not fit is an error instead. So a small
 /// request cannot make a large reply (a batch of 100 `records.list`).
 /// It also gathers the signed digests that vouch for the results taken
-/// (one per namespace), for the reply's headers, and says whether a call
-/// may be held (`records.changes` with `wait`): only alone, as a batch or
-/// multicall of held calls would take their holds one after another.
+/// (one per namespace), for the reply's headers, and offers a call the
+/// place to be held (`records.changes` with `wait`): only alone, as a
+/// batch or multicall of held calls would take their holds one after
+/// another. A call held is `deferred`, answered after the request's own
+/// state is gone.
 struct Budget {
     left: usize,
     vouches: Vec<Vouch>,
-    may_hold: bool,
+    hold: Option<Hold>,
+    deferred: Option<Deferred>,
 }
 
 impl Budget {
@@ -134,14 +141,15 @@ impl Budget {
         Budget {
             left: limits.max_reply,
             vouches: Vec::new(),
-            may_hold: true,
+            hold: Some(Hold::default()),
+            deferred: None,
         }
     }
 
     /// The budget of a batch or multicall: its calls are never held.
     fn for_many(limits: &Limits) -> Budget {
         Budget {
-            may_hold: false,
+            hold: None,
             ..Budget::new(limits)
         }
     }
@@ -149,15 +157,7 @@ impl Budget {
     /// `raw`, its size taken from the budget, or why it does not fit.
     fn take(&mut self, raw: RawJson) -> Result<RawJson, RpcError> {
         let size = raw.as_str().len();
-        if size > self.left {
-            return Err(RpcError::new(
-                error::REPLY_TOO_LARGE,
-                format!(
-                    "reply too large: this result is {size} bytes, {} left of server.max_reply for this request",
-                    self.left
-                ),
-            ));
-        }
+        fits(size, self.left)?;
         self.left -= size;
         if let Some(vouch) = raw.vouch() {
             if !self.vouches.contains(vouch) {
@@ -166,6 +166,20 @@ impl Budget {
         }
         Ok(raw)
     }
+}
+
+/// Whether a result of `size` bytes fits in what is `left` of a request's
+/// reply budget.
+fn fits(size: usize, left: usize) -> Result<(), RpcError> {
+    if size > left {
+        return Err(RpcError::new(
+            error::REPLY_TOO_LARGE,
+            format!(
+                "reply too large: this result is {size} bytes, {left} left of server.max_reply for this request"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// How one call ended when it did not succeed.
@@ -214,6 +228,9 @@ pub struct Answer {
     /// Signed digests of the namespaces whose lists the body holds (the
     /// `Syncdict-Signature` headers).
     pub vouches: Vec<Vouch>,
+    /// The body of a held call, to come (then `body` is `None`): always a
+    /// 200 whose head goes out now.
+    pub later: Option<LaterBody>,
 }
 
 impl Answer {
@@ -229,6 +246,25 @@ impl Answer {
             body: Some(body),
             refusal: Some(refusal),
             vouches: Vec::new(),
+            later: None,
+        }
+    }
+
+    /// A plain answer: `body` (none: HTTP 204) with its vouches.
+    fn plain(body: Option<Body>, vouches: Vec<Vouch>) -> Answer {
+        Answer {
+            body,
+            refusal: None,
+            vouches,
+            later: None,
+        }
+    }
+
+    /// The answer of a held call: its body to come.
+    fn later(body: LaterBody) -> Answer {
+        Answer {
+            later: Some(body),
+            ..Answer::plain(None, Vec::new())
         }
     }
 }
@@ -263,11 +299,7 @@ async fn handle_json(
     caller: &Caller,
     exec: &impl Executor,
 ) -> Answer {
-    let plain = |body, vouches| Answer {
-        body,
-        refusal: None,
-        vouches,
-    };
+    let plain = Answer::plain;
     let started = Instant::now();
     match jsonrpc::decode(body, limits) {
         Err(reply) => {
@@ -278,10 +310,14 @@ async fn handle_json(
         Ok(jsonrpc::Incoming::Single(entry)) => {
             let mut budget = Budget::new(limits);
             let (reply, refusal) = answer(entry, caller, exec, &mut budget).await;
+            if let (Some(deferred), Some(reply)) = (budget.deferred.take(), &reply) {
+                return Answer::later(deferred.json(exec.clone(), reply.version, reply.id.clone()));
+            }
             Answer {
                 body: reply.map(|r| single(&r)),
                 refusal,
                 vouches: budget.vouches,
+                later: None,
             }
         }
         Ok(jsonrpc::Incoming::Batch(entries)) => {
@@ -316,6 +352,10 @@ async fn answer(
         }
         Entry::Call(request) => request,
     };
+    if request.id.is_none() {
+        // A notification gets no reply: it is never held.
+        budget.hold = None;
+    }
     let outcome = call_one(
         Protocol::Json,
         &request.method,
@@ -356,12 +396,26 @@ async fn call_one<C: Executor>(
             caller,
             method,
             protocol,
-            may_hold: budget.may_hold,
+            hold: budget.hold.as_ref(),
         };
         let raw = prepared.run(ctx).await.map_err(RpcError::from)?;
+        if let Some(rest) = budget.hold.as_ref().and_then(Hold::take) {
+            budget.deferred = Some(Deferred {
+                rest,
+                protocol,
+                method,
+                started,
+                left: budget.left,
+            });
+            return Ok(raw);
+        }
         Ok(budget.take(raw)?)
     }
     .await;
+    if budget.deferred.is_some() {
+        // Observed when the rest of it ends.
+        return outcome;
+    }
     let code = outcome.as_ref().err().map(Failure::code);
     // A method the protocol does not offer still counts under its name.
     let method = found
@@ -392,7 +446,7 @@ pub async fn call<C: Executor, M: RpcMethod<C>>(
             caller,
             method,
             protocol: Protocol::Json,
-            may_hold: false,
+            hold: None,
         };
         Ok(M::run(ctx, args).await.map_err(RpcError::from)?)
     }

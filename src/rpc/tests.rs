@@ -11,6 +11,7 @@ use crate::domain::{Namespace, RecordKey, Username};
 
 /// Answers with fixed data from its own small table, so only the protocol
 /// is under test: the real methods' params are tested with their resource.
+#[derive(Clone)]
 struct Echo;
 
 impl Executor for Echo {

@@ -39,7 +39,7 @@ pub(super) async fn handle_xml<E: Executor>(
             }
             Ok(call) if call.method == <Multicall as RpcMethod<E>>::SPEC.name => {
                 let started = Instant::now();
-                budget.may_hold = false;
+                budget.hold = None;
                 let outcome = multicall(call.params, limits, caller, exec, &mut budget)
                     .await
                     .map_err(Failure::from);
@@ -50,7 +50,7 @@ pub(super) async fn handle_xml<E: Executor>(
             }
             Ok(call) => {
                 let params = jsonrpc::Params::Positional(call.params);
-                call_one(
+                let outcome = call_one(
                     Protocol::Xml,
                     &call.method,
                     params,
@@ -58,38 +58,38 @@ pub(super) async fn handle_xml<E: Executor>(
                     exec,
                     &mut budget,
                 )
-                .await
-                .and_then(|raw| value_body(&raw).map_err(Failure::from))
+                .await;
+                if let Some(deferred) = budget.deferred.take() {
+                    return Answer::later(deferred.xml(exec.clone()));
+                }
+                outcome.and_then(|raw| value_body(&raw).map_err(Failure::from))
             }
         };
     match outcome {
-        Ok(value) => {
-            let mut body = Body::new();
-            body.extend(xmlrpc::RESPONSE_HEAD.as_bytes());
-            body.append(value);
-            body.extend(xmlrpc::RESPONSE_TAIL.as_bytes());
-            Answer {
-                body: Some(body),
-                refusal: None,
-                vouches: budget.vouches,
-            }
-        }
+        Ok(value) => Answer::plain(Some(method_response(value)), budget.vouches),
         Err(failure) => {
             let refusal = failure.refusal();
+            let fault = xmlrpc::encode_fault(&failure.into_error()).into_bytes();
             Answer {
-                body: Some(Body::from(
-                    xmlrpc::encode_fault(&failure.into_error()).into_bytes(),
-                )),
                 refusal,
-                vouches: Vec::new(),
+                ..Answer::plain(Some(Body::from(fault)), Vec::new())
             }
         }
     }
 }
 
+/// A `methodResponse` carrying `value`.
+pub(super) fn method_response(value: Body) -> Body {
+    let mut body = Body::new();
+    body.extend(xmlrpc::RESPONSE_HEAD.as_bytes());
+    body.append(value);
+    body.extend(xmlrpc::RESPONSE_TAIL.as_bytes());
+    body
+}
+
 /// A result's `<value>`: its XML, made once per cached result and shared
 /// (a fault if XML 1.0 cannot carry it).
-fn value_body(raw: &RawJson) -> Result<Body, RpcError> {
+pub(super) fn value_body(raw: &RawJson) -> Result<Body, RpcError> {
     let mut body = Body::new();
     body.push_xml(raw.xml()?);
     Ok(body)

@@ -22,6 +22,7 @@ mod failover;
 mod failure;
 mod fleet;
 mod held;
+mod held_later;
 mod helpers;
 mod hostile_upstream;
 mod login_limits;

@@ -400,13 +400,10 @@ where
         }
 
         // All bytes have been accepted by the I/O stream, so the buffer can be reused or released.
-        if *write_buf_needs_reset {
-            // syncdict patch: released, not replaced by another 8 KiB.
-            *write_buf = BytesMut::new();
-            *write_buf_needs_reset = false;
-        } else {
-            write_buf.clear();
-        }
+        // syncdict patch: always released, so a connection waiting for a
+        // streamed body (a held pull) keeps no write buffer.
+        *write_buf = BytesMut::new();
+        *write_buf_needs_reset = false;
 
         // flush the I/O and check if get blocked
         io.poll_flush(cx)
@@ -1061,6 +1058,13 @@ where
             }
         }
 
+        // syncdict patch: a buffer read to the end is released. The
+        // requests' header values share it, so it goes when they go, not
+        // when the connection does (a held pull keeps none).
+        if this.read_buf.is_empty() {
+            *this.read_buf = BytesMut::new();
+        }
+
         Ok(updated)
     }
 
@@ -1249,11 +1253,13 @@ where
             } else {
                 (LW_BUFFER_SIZE, HW_BUFFER_SIZE)
             };
-            if remaining < low {
+            // syncdict patch: an empty buffer without capacity stays so
+            // until something is read (`poll_read_some`).
+            if remaining < low && this.read_buf.capacity() > 0 {
                 this.read_buf.reserve(high - remaining);
             }
 
-            match tokio_util::io::poll_read_buf(io.as_mut(), cx, this.read_buf) {
+            match poll_read_some(io.as_mut(), cx, this.read_buf) {
                 Poll::Ready(Ok(n)) => {
                     // When draining a dropped request payload, keep FINISHED set so the
                     // disconnect/keep-alive decision can be made once the payload is fully drained.
@@ -1546,6 +1552,29 @@ fn trace_timer_states(
 
     if shutdown_timer.is_enabled() {
         trace!("  shutdown {}", &shutdown_timer);
+    }
+}
+
+/// syncdict patch: reads what is there into `buf`; while `buf` has no
+/// capacity (released when read to the end), through a 1 KiB buffer on
+/// the stack, so a connection that has nothing to read allocates nothing.
+fn poll_read_some<T: AsyncRead>(
+    io: Pin<&mut T>,
+    cx: &mut Context<'_>,
+    buf: &mut BytesMut,
+) -> Poll<io::Result<usize>> {
+    if buf.capacity() > 0 {
+        return tokio_util::io::poll_read_buf(io, cx, buf);
+    }
+    let mut stack = [std::mem::MaybeUninit::<u8>::uninit(); LW_BUFFER_SIZE];
+    let mut read = tokio::io::ReadBuf::uninit(&mut stack);
+    match io.poll_read(cx, &mut read) {
+        Poll::Ready(Ok(())) => {
+            buf.extend_from_slice(read.filled());
+            Poll::Ready(Ok(read.filled().len()))
+        }
+        Poll::Ready(Err(err)) => Poll::Ready(Err(err)),
+        Poll::Pending => Poll::Pending,
     }
 }
 
