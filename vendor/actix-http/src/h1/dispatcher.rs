@@ -227,6 +227,11 @@ where
     pub(super) fn is_none(&self) -> bool {
         matches!(self, State::None)
     }
+
+    /// syncdict patch: a response whose body is still to come.
+    fn is_sending_body(&self) -> bool {
+        matches!(self, State::SendPayload { .. })
+    }
 }
 
 impl<S, B, X> fmt::Debug for State<S, B, X>
@@ -366,9 +371,11 @@ where
             write_buf,
             h1_write_buffer_size,
             write_buf_needs_reset,
+            state,
             ..
         } = self.project();
         let mut io = Pin::new(io.as_mut().unwrap());
+        let waiting_for_body = state.as_ref().get_ref().is_sending_body();
 
         // Allow normal buffer growth, but do not retain allocations caused by large response
         // chunks on idle connections.
@@ -400,10 +407,15 @@ where
         }
 
         // All bytes have been accepted by the I/O stream, so the buffer can be reused or released.
-        // syncdict patch: always released, so a connection waiting for a
-        // streamed body (a held pull) keeps no write buffer.
-        *write_buf = BytesMut::new();
-        *write_buf_needs_reset = false;
+        // syncdict patch: also released while the body is still to come,
+        // so a connection waiting for a streamed body (a held pull) keeps
+        // no write buffer; reused otherwise.
+        if *write_buf_needs_reset || waiting_for_body {
+            *write_buf = BytesMut::new();
+            *write_buf_needs_reset = false;
+        } else {
+            write_buf.clear();
+        }
 
         // flush the I/O and check if get blocked
         io.poll_flush(cx)
