@@ -291,7 +291,13 @@ fn spawn_hold_poll(center: Center, every: Duration) -> JoinHandle<()> {
         loop {
             ticker.tick().await;
             if center.holds_handle().drained(std::time::Instant::now()) {
-                actix_web::rt::task::spawn_blocking(crate::memory::release_freed_memory);
+                let fleet = center.fleet().cloned();
+                actix_web::rt::task::spawn_blocking(move || {
+                    if let Some(fleet) = fleet {
+                        fleet.compact();
+                    }
+                    crate::memory::release_freed_memory();
+                });
             }
             if let Err(e) = center.poll_for_held().await {
                 tracing::debug!(error = %e, "revision check for held pulls failed");

@@ -60,6 +60,23 @@ impl Entry {
         }
     }
 
+    /// The same entry in new allocations (`Fleet::compact`).
+    pub(super) fn compacted(&self) -> Entry {
+        let t = &self.texts;
+        Entry {
+            texts: Box::new(Texts {
+                name: t.name.clone(),
+                address: t.address.clone(),
+                version: t.version.clone(),
+                namespaces: t.namespaces.clone(),
+                labels: t.labels.clone(),
+                first_seen_us: t.first_seen_us,
+            }),
+            digest: self.digest,
+            ..*self
+        }
+    }
+
     /// Its row.
     pub(super) fn seen(&self) -> EdgeSeen {
         let t = &self.texts;

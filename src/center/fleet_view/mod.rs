@@ -102,6 +102,19 @@ impl Fleet {
         }
     }
 
+    /// Moves every entry to new allocations, made together. Entries made
+    /// while many held pulls were answered sit one per heap page among
+    /// the pulls' freed memory, and keep those pages from going back to
+    /// the system; made again after that memory is free, they fill few
+    /// pages (`center::Holds::drained` calls this before handing memory
+    /// back).
+    pub fn compact(&self) {
+        let mut edges = self.lock();
+        let mut fresh = Edges::with_capacity_and_hasher(edges.len(), Default::default());
+        fresh.extend(edges.iter().map(|(key, entry)| (*key, entry.compacted())));
+        *edges = fresh;
+    }
+
     pub fn options(&self) -> &FleetOptions {
         &self.options
     }

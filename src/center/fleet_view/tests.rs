@@ -70,19 +70,47 @@ fn an_edge_holds_what_it_was_served_if_it_applied_the_reply_before() {
     assert_eq!(fleet.snapshot()[0].namespaces, "a");
 }
 
+/// A fleet of at most `max` edges that saw edges e0, e1, ... pull once
+/// each, a second apart.
+fn with_edges(max: usize, pulled: i64) -> Fleet {
+    let fleet = Fleet::new(options(max));
+    let ns = [Namespace::default_namespace()];
+    for i in 0..pulled {
+        fleet.record(pull(&hello(&format!("e{i}")), &ns, 0, 1, i));
+    }
+    fleet
+}
+
 #[test]
 fn memory_is_bounded_and_the_oldest_go_first() {
-    let fleet = Fleet::new(options(100));
-    let ns = [Namespace::default_namespace()];
-    for i in 0..1000 {
-        let h = hello(&format!("e{i}"));
-        fleet.record(pull(&h, &ns, 0, 1, i));
-    }
+    let fleet = with_edges(100, 1000);
     let names: Vec<String> = fleet.snapshot().into_iter().map(|e| e.name).collect();
     assert!(names.len() <= 100, "{}", names.len());
     assert!(names.contains(&"e999".to_string()));
     assert!(!names.contains(&"e0".to_string()));
     assert!(fleet.evicted.load(Ordering::Relaxed) >= 900);
+}
+
+#[test]
+fn compacting_keeps_every_edge_as_it_was() {
+    let fleet = with_edges(100, 50);
+    let ns = [Namespace::default_namespace()];
+    let dirty_before = fleet.take_dirty(60 * 1_000_000);
+    fleet.record(pull(&hello("e7"), &ns, 7, 9, 61));
+    let mut before = fleet.snapshot();
+    fleet.compact();
+    let mut after = fleet.snapshot();
+    before.sort_by(|a, b| a.name.cmp(&b.name));
+    after.sort_by(|a, b| a.name.cmp(&b.name));
+    assert_eq!((before.len(), dirty_before.len()), (50, 50));
+    assert_eq!(after, before);
+    // What the flush still owes is owed after it too: e7 alone.
+    let owed: Vec<String> = fleet
+        .take_dirty(61 * 1_000_000)
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
+    assert_eq!(owed, ["e7"]);
 }
 
 #[test]
