@@ -93,11 +93,16 @@ impl Application {
             crate::tls::server::spawn_reloader(store.clone())
         });
         let stats = shared.tls.clone();
-        let server = HttpServer::new(move || shared.app()).on_connect(move |conn, _| {
-            if let Some(stats) = &stats {
-                stats.observe(conn);
-            }
-        });
+        // TCP_NODELAY: a reply written in two sends (its head, then a
+        // large or held body) must not wait for the first one's ACK, which
+        // a client may delay by 40 ms (Nagle's algorithm with delayed ACKs).
+        let server = HttpServer::new(move || shared.app())
+            .on_connect(move |conn, _| {
+                if let Some(stats) = &stats {
+                    stats.observe(conn);
+                }
+            })
+            .tcp_nodelay(true);
         let mut server = match tls {
             Some((config, _)) => server.listen_rustls_0_23(listener, config),
             None => server.listen(listener),
