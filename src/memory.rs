@@ -13,12 +13,23 @@
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 const MMAP_THRESHOLD: i32 = 1 << 20;
 
-/// Fixes glibc's mmap threshold at `MMAP_THRESHOLD` (call once, at start).
+/// Free memory at the top of the heap is handed back past this much, as
+/// glibc does when it moves the mmap threshold itself (twice that
+/// threshold). Left at glibc's fixed default (128 KiB), every reply
+/// buffer over 128 KiB freed at the top of the heap shrank it, and the
+/// next one grew it again page by page: `records.list` of 155 KB ran at
+/// half the speed (BENCHMARKS.md, "Reads with TCP_NODELAY").
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+const TRIM_THRESHOLD: i32 = 2 * MMAP_THRESHOLD;
+
+/// Fixes glibc's mmap threshold at `MMAP_THRESHOLD` and its trim
+/// threshold at `TRIM_THRESHOLD` (call once, at start).
 pub fn release_large_blocks() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only changes the allocator's tuning; called at start.
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, TRIM_THRESHOLD);
     }
 }
 

@@ -125,16 +125,17 @@ fn respond(protocol: Protocol, answer: Answer) -> HttpResponse {
     match answer.body {
         None => builder.finish(),
         Some(body) => {
+            builder.content_type(content_type(protocol));
+            let len = body.len() as u64;
+            let mut pieces = body.into_chunks();
+            if pieces.len() == 1 {
+                // One piece (every small reply) goes out as it is.
+                return builder.body(pieces.pop().unwrap_or_default());
+            }
             // The pieces go out as they are (large ones shared with the
             // read cache), with a Content-Length.
-            let len = body.len() as u64;
-            let pieces = body
-                .into_chunks()
-                .into_iter()
-                .map(Ok::<_, std::convert::Infallible>);
-            builder
-                .content_type(content_type(protocol))
-                .body(SizedStream::new(len, futures_util::stream::iter(pieces)))
+            let pieces = pieces.into_iter().map(Ok::<_, std::convert::Infallible>);
+            builder.body(SizedStream::new(len, futures_util::stream::iter(pieces)))
         }
     }
 }
@@ -223,10 +224,11 @@ fn protocol_of(value: Option<&HeaderValue>) -> Result<(Protocol, Option<Charset>
         .to_str()
         .map_err(|_| refuse(format!("unreadable Content-Type; {wanted}")))?;
     let mut parts = raw.split(';');
-    let essence = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-    let protocol = if JSON_TYPES.contains(&essence.as_str()) {
+    let essence = parts.next().unwrap_or("").trim();
+    let is = |types: &[&str]| types.iter().any(|t| t.eq_ignore_ascii_case(essence));
+    let protocol = if is(&JSON_TYPES) {
         Protocol::Json
-    } else if XML_TYPES.contains(&essence.as_str()) {
+    } else if is(&XML_TYPES) {
         Protocol::Xml
     } else {
         let shown: String = raw.chars().take(100).collect();

@@ -18,8 +18,13 @@ pub struct Body {
 }
 
 impl Body {
+    /// An empty body whose first small pieces (a reply's envelope and a
+    /// small result) fit without growing its buffer.
     pub fn new() -> Body {
-        Body::default()
+        Body {
+            pending: Vec::with_capacity(256),
+            ..Body::default()
+        }
     }
 
     /// Copies `bytes` in.
