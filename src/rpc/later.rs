@@ -16,7 +16,7 @@ use super::body::Body;
 use super::jsonrpc::{self, Reply};
 use super::method::Method;
 use super::registry::Protocol;
-use super::{xml_answer, xmlrpc, CallError, Executor, RawJson, RpcError};
+use super::{xml_answer, CallError, Executor, RawJson, RpcError};
 
 /// The rest of a call that is answered later: it owns what it needs.
 pub type Later = Pin<Box<dyn Future<Output = Result<RawJson, CallError>>>>;
@@ -59,6 +59,8 @@ impl std::fmt::Debug for LaterBody {
 /// A deferred call as the core finishes it: observed under its method when
 /// it ends (its time includes the wait), its result held to what was left
 /// of the request's reply budget, then encoded in the request's protocol.
+/// Its head has gone out, so it carries no `Vouch` header: only
+/// `records.list` results have one, and it is never held.
 pub(super) struct Deferred {
     pub rest: Later,
     pub protocol: Protocol,
@@ -73,16 +75,11 @@ impl Deferred {
     pub fn json<C: Executor>(self, exec: C, version: jsonrpc::Version, id: Value) -> LaterBody {
         LaterBody(Box::pin(async move {
             let outcome = self.outcome(&exec).await;
-            let mut out = Body::new();
-            jsonrpc::encode_reply(
-                &Reply {
-                    version,
-                    id,
-                    outcome,
-                },
-                &mut out,
-            );
-            out
+            super::single(&Reply {
+                version,
+                id,
+                outcome,
+            })
         }))
     }
 
@@ -92,7 +89,7 @@ impl Deferred {
             let value = self.outcome(&exec).await;
             match value.and_then(|raw| xml_answer::value_body(&raw)) {
                 Ok(value) => xml_answer::method_response(value),
-                Err(error) => Body::from(xmlrpc::encode_fault(&error).into_bytes()),
+                Err(error) => xml_answer::fault_body(&error),
             }
         }))
     }

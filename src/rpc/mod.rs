@@ -101,7 +101,7 @@ impl Answer {
         let error = refusal.error();
         let body = match protocol {
             Protocol::Json => single(&Reply::error(jsonrpc::Version::V2, Value::Null, error)),
-            Protocol::Xml => Body::from(xmlrpc::encode_fault(&error).into_bytes()),
+            Protocol::Xml => xml_answer::fault_body(&error),
         };
         Answer {
             body: Some(body),

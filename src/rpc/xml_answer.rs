@@ -69,13 +69,17 @@ pub(super) async fn handle_xml<E: Executor>(
         Ok(value) => Answer::plain(Some(method_response(value)), budget.vouches),
         Err(failure) => {
             let refusal = failure.refusal();
-            let fault = xmlrpc::encode_fault(&failure.into_error()).into_bytes();
             Answer {
                 refusal,
-                ..Answer::plain(Some(Body::from(fault)), Vec::new())
+                ..Answer::plain(Some(fault_body(&failure.into_error())), Vec::new())
             }
         }
     }
+}
+
+/// A `methodResponse` carrying `error` as a fault.
+pub(super) fn fault_body(error: &RpcError) -> Body {
+    Body::from(xmlrpc::encode_fault(error).into_bytes())
 }
 
 /// A `methodResponse` carrying `value`.
