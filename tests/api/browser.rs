@@ -171,14 +171,7 @@ async fn preflight_headers() {
 /// tests/interop/setup.sh), with Chromium installed; `None` skips outside
 /// CI and fails in CI.
 pub fn playwright() -> Option<String> {
-    match std::env::var("SYNCDICT_NODE_PATH") {
-        Ok(p) if !p.is_empty() && chromium_present() => Some(p),
-        _ if crate::helpers::in_ci() => panic!("SYNCDICT_NODE_PATH must be set in CI"),
-        _ => {
-            eprintln!("skipping: SYNCDICT_NODE_PATH is not set (run tests/interop/setup.sh)");
-            None
-        }
-    }
+    crate::helpers::peer("SYNCDICT_NODE_PATH").filter(|_| chromium_present())
 }
 
 /// Runs `tests/browser/{script}` with node and `args`; panics (showing

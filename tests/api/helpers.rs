@@ -28,15 +28,24 @@ impl Backend {
             Backend::Mysql => "SYNCDICT_TEST_MYSQL_URL",
             Backend::Postgres => "SYNCDICT_TEST_POSTGRES_URL",
         };
-        match std::env::var(var) {
-            Ok(url) if !url.is_empty() => Some(url),
-            _ if in_ci() => {
-                panic!("{var} must be set in CI")
-            }
-            _ => {
-                eprintln!("skipping: {var} is not set");
-                None
-            }
+        peer(var)
+    }
+}
+
+/// The peer the environment variable `var` names (a database URL, the
+/// interop Python, playwright's path): `None` skips the test, except in
+/// CI (`CI=true`), where a missing peer is a failure.
+pub fn peer(var: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(value) if !value.is_empty() => Some(value),
+        _ if in_ci() => {
+            panic!("{var} must be set in CI (tests/interop/setup.sh prints the interop ones)")
+        }
+        _ => {
+            eprintln!(
+                "skipping: {var} is not set (tests/interop/setup.sh prints the interop ones)"
+            );
+            None
         }
     }
 }

@@ -22,20 +22,7 @@ impl Drop for Django {
 }
 
 fn python() -> Option<String> {
-    match std::env::var("SYNCDICT_RPC4DJANGO_PYTHON") {
-        Ok(p) if !p.is_empty() => Some(p),
-        _ if crate::helpers::in_ci() => {
-            panic!(
-                "SYNCDICT_RPC4DJANGO_PYTHON must be set in CI (tests/interop/setup.sh prints it)"
-            )
-        }
-        _ => {
-            eprintln!(
-                "skipping: SYNCDICT_RPC4DJANGO_PYTHON is not set (run tests/interop/setup.sh)"
-            );
-            None
-        }
-    }
+    crate::helpers::peer("SYNCDICT_RPC4DJANGO_PYTHON")
 }
 
 async fn rpc(url: &str, method: &str, params: Value) -> Value {
