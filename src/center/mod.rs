@@ -13,6 +13,7 @@ mod selection;
 mod sessions;
 mod signed;
 pub mod start;
+mod unchanged;
 pub mod webhooks;
 pub use sessions::{ConsoleUser, NewSession};
 mod writes;
@@ -99,6 +100,8 @@ pub struct CenterInner {
     /// or fills one `records.changes` reply, while the others wait for it
     /// instead of each querying the database (`reads.rs`).
     flights: Arc<reads::Flights>,
+    /// The current edges' reply (`unchanged.rs`).
+    unchanged: unchanged::Unchanged,
     /// Held `records.changes` requests (`held.rs`).
     pub(crate) holds: Arc<Holds>,
     /// When console sessions end (`sessions.rs`).
@@ -132,6 +135,7 @@ impl Center {
             credentials: Arc::new(credentials::Credentials::new(options.remember_logins)),
             signer: options.signer,
             flights: Arc::default(),
+            unchanged: unchanged::Unchanged::default(),
             holds: Arc::new(Holds::new(options.max_hold, options.max_held)),
             session_limits: options.sessions,
             fleet: options

@@ -135,8 +135,13 @@ impl Center {
         let (since, original) = (key.0, key.1.is_none());
         let now = Instant::now();
         if since > 0 && since == known {
+            let json = if original {
+                self.unchanged.original(known)
+            } else {
+                empty_reply(known, names)
+            };
             return Some(ChangesReply {
-                json: empty_reply(known, names, original),
+                json,
                 changed: false,
                 revision: known,
             });
@@ -281,17 +286,9 @@ impl Center {
     }
 }
 
-/// Nothing changed since `revision`.
-fn empty_reply(revision: i64, names: &[Namespace], original: bool) -> RawJson {
-    if original {
-        return RawJson::of(&Changes {
-            revision,
-            full: false,
-            upserts: vec![],
-            deletes: vec![],
-            signature: None,
-        });
-    }
+/// Nothing changed in `names` since `revision` (the original form's
+/// reply is `Unchanged`'s).
+fn empty_reply(revision: i64, names: &[Namespace]) -> RawJson {
     RawJson::of(&NamespacedChanges {
         revision,
         full: false,

@@ -7,8 +7,9 @@
 //! `default`.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 
-use actix_web::http::header::HeaderValue;
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder};
 
 use super::access::{check_read, Access};
@@ -16,17 +17,44 @@ use crate::domain::{now_us, percent_decode, Namespace};
 use crate::edge::status::EdgeView;
 use crate::edge::store::Table;
 
+/// The data headers' names, made once (a name parsed from a string would be
+/// checked and allocated on every read).
+const DATA_REVISION: HeaderName = HeaderName::from_static("x-data-revision");
+const DATA_AGE: HeaderName = HeaderName::from_static("x-data-age");
+
+thread_local! {
+    /// The last revision and age this worker sent, with their header values:
+    /// nearly every read repeats them, and a clone shares the bytes where a
+    /// new value would format and allocate.
+    static LAST_VALUES: RefCell<[(i64, HeaderValue); 2]> =
+        RefCell::new([(0, HeaderValue::from(0)), (0, HeaderValue::from(0))]);
+}
+
+/// The header value of `n`, the last one made for `slot` when `n` repeats.
+fn number_value(slot: usize, n: i64) -> HeaderValue {
+    LAST_VALUES.with_borrow_mut(|last| {
+        let (seen, value) = &mut last[slot];
+        if *seen != n {
+            *seen = n;
+            *value = HeaderValue::from(n);
+        }
+        value.clone()
+    })
+}
+
 /// Adds `X-Data-Revision` (of the namespace's table read) and, once data
 /// was ever fresh, `X-Data-Age` (seconds).
 fn with_data_headers(
     mut builder: HttpResponseBuilder,
     edge: &EdgeView,
     table: Option<&Table>,
+    now_us: i64,
 ) -> HttpResponseBuilder {
     let revision = table.map_or(0, Table::revision);
-    builder.insert_header(("X-Data-Revision", HeaderValue::from(revision)));
-    if let Some(age) = edge.data_age(now_us()) {
-        builder.insert_header(("X-Data-Age", HeaderValue::from(age)));
+    builder.insert_header((DATA_REVISION, number_value(0, revision)));
+    if let Some(age) = edge.data_age(now_us) {
+        let age = i64::try_from(age).unwrap_or(i64::MAX);
+        builder.insert_header((DATA_AGE, number_value(1, age)));
     }
     builder.content_type("application/json");
     builder
@@ -77,20 +105,22 @@ fn split_namespace<'p>(edge: &EdgeView, path: &'p str) -> (Cow<'static, Namespac
 
 /// The value under `key`, as JSON; 404 with a JSON error if absent.
 fn get_entry(table: Option<&Table>, key: &str, edge: &EdgeView) -> HttpResponse {
-    let found = table.and_then(|t| t.get(key, now_us()));
+    let now = now_us();
+    let found = table.and_then(|t| t.get(key, now));
     edge.store.count_lookup(&found);
     match found {
         Some(entry) => {
-            with_data_headers(HttpResponse::Ok(), edge, table).body(entry.value().to_string())
+            with_data_headers(HttpResponse::Ok(), edge, table, now).body(entry.value().to_string())
         }
-        None => with_data_headers(HttpResponse::NotFound(), edge, table)
+        None => with_data_headers(HttpResponse::NotFound(), edge, table, now)
             .body(serde_json::json!({ "error": format!("no entry with key {key:?}") }).to_string()),
     }
 }
 
 /// Every entry as one JSON object `{key: value}`, ordered by key.
 fn all_entries(edge: &EdgeView, table: Option<&Table>) -> HttpResponse {
-    let entries = table.map(|t| t.sorted(now_us())).unwrap_or_default();
+    let now = now_us();
+    let entries = table.map(|t| t.sorted(now)).unwrap_or_default();
     let bytes = table.map_or(0, Table::bytes);
     let mut body = String::with_capacity(bytes as usize + 2);
     body.push('{');
@@ -103,5 +133,5 @@ fn all_entries(edge: &EdgeView, table: Option<&Table>) -> HttpResponse {
         body.push_str(entry.value());
     }
     body.push('}');
-    with_data_headers(HttpResponse::Ok(), edge, table).body(body)
+    with_data_headers(HttpResponse::Ok(), edge, table, now).body(body)
 }

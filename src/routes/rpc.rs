@@ -46,9 +46,11 @@ pub async fn rpc(
     let in_flight = state.center.metrics().request_started();
     // Refusals before the Content-Type is judged still answer in the
     // protocol the client asked for, when it can be told.
-    let protocol = protocol_of(req.headers().get(header::CONTENT_TYPE))
-        .map_or(Protocol::Json, |(protocol, _)| protocol);
-    let answer = match admit(&req, payload, &state).await {
+    let judged = protocol_of(req.headers().get(header::CONTENT_TYPE));
+    let protocol = judged
+        .as_ref()
+        .map_or(Protocol::Json, |(protocol, _)| *protocol);
+    let answer = match admit(&req, judged, payload, &state).await {
         Ok((admitted, mut caller)) => {
             if state.center.fleet().is_some() {
                 // For the fleet view: who is pulling (read only here, and
@@ -141,11 +143,13 @@ fn respond(protocol: Protocol, answer: Answer) -> HttpResponse {
 }
 
 /// Checks what must hold before any call runs, cheapest first: the origin,
-/// the Content-Type, the body size (declared, then counted while reading),
-/// and only then the credentials (argon2id is the expensive part). Answers
-/// the protocol, the caller and the body, or why the request is refused.
+/// the Content-Type (as `protocol_of` judged it), the body size (declared,
+/// then counted while reading), and only then the credentials (argon2id is
+/// the expensive part). Answers the protocol, the caller and the body, or
+/// why the request is refused.
 async fn admit(
     req: &HttpRequest,
+    judged: Result<(Protocol, Option<Charset>), Refusal>,
     mut payload: web::Payload,
     state: &RpcState,
 ) -> Result<(Admitted, Caller), Refusal> {
@@ -160,7 +164,7 @@ async fn admit(
             return Err(Refusal::ForbiddenOrigin);
         }
     }
-    let (protocol, charset) = protocol_of(req.headers().get(header::CONTENT_TYPE))?;
+    let (protocol, charset) = judged?;
     let too_large = Refusal::BodyTooLarge {
         max_bytes: state.max_body,
     };
@@ -186,9 +190,15 @@ async fn admit(
         }
         Ok(())
     };
-    actix_web::rt::time::timeout(state.request_timeout, read)
-        .await
-        .map_err(|_| Refusal::BodyTimeout)??;
+    futures_util::pin_mut!(read);
+    // A body that came with the head (nearly every call) is read at once,
+    // without arming the timer.
+    match futures_util::FutureExt::now_or_never(&mut read) {
+        Some(done) => done?,
+        None => actix_web::rt::time::timeout(state.request_timeout, read)
+            .await
+            .map_err(|_| Refusal::BodyTimeout)??,
+    }
     let caller = state.access.caller(req).await?;
     Ok((
         Admitted {
@@ -219,8 +229,12 @@ pub async fn method_not_allowed() -> HttpResponse {
 fn protocol_of(value: Option<&HeaderValue>) -> Result<(Protocol, Option<Charset>), Refusal> {
     let wanted = "use Content-Type: application/json (JSON-RPC) or text/xml (XML-RPC)";
     let refuse = |detail: String| Refusal::UnsupportedMediaType { detail };
+    let value = value.ok_or_else(|| refuse(format!("missing Content-Type; {wanted}")))?;
+    if value.as_bytes() == JSON_TYPES[0].as_bytes() {
+        // What nearly every client sends.
+        return Ok((Protocol::Json, None));
+    }
     let raw = value
-        .ok_or_else(|| refuse(format!("missing Content-Type; {wanted}")))?
         .to_str()
         .map_err(|_| refuse(format!("unreadable Content-Type; {wanted}")))?;
     let mut parts = raw.split(';');
