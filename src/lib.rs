@@ -6,7 +6,8 @@
 //!   the route table.
 //! - `methods`: the one table of RPC methods. Each is declared once in the
 //!   folder of its resource: `records`, `namespaces`, `history`, `users`
-//!   (users and tokens), `fleet`.
+//!   (users and tokens), `changes` (change requests), `gray` (gray
+//!   releases), `fleet`, `webhooks`.
 //! - `center`: the center role's engine: the DB executor's address, the
 //!   read cache, held pulls, credentials, the fleet view, upkeep.
 //! - `edge`: the edge role: its actors, store, snapshot, status.
@@ -30,6 +31,7 @@ pub mod db;
 pub mod domain;
 pub mod edge;
 pub mod fleet;
+pub mod gray;
 pub mod history;
 pub mod memory;
 pub mod methods;

@@ -5,9 +5,9 @@
 
 use crate::center::Center;
 use crate::rpc::{self, Declared};
-use crate::{changes, fleet, history, namespaces, records, users, webhooks};
+use crate::{changes, fleet, gray, history, namespaces, records, users, webhooks};
 
-pub static TABLE: [Declared<Center>; 43] = [
+pub static TABLE: [Declared<Center>; 48] = [
     Declared::of::<records::List>(),
     Declared::of::<records::Get>(),
     Declared::of::<records::Put>(),
@@ -32,6 +32,11 @@ pub static TABLE: [Declared<Center>; 43] = [
     Declared::of::<changes::Review>(),
     Declared::of::<changes::Publish>(),
     Declared::of::<changes::Withdraw>(),
+    Declared::of::<gray::Create>(),
+    Declared::of::<gray::List>(),
+    Declared::of::<gray::Get>(),
+    Declared::of::<gray::Update>(),
+    Declared::of::<gray::Abort>(),
     Declared::of::<users::ListTokens>(),
     Declared::of::<users::AddToken>(),
     Declared::of::<users::RevokeToken>(),

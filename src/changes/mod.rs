@@ -7,7 +7,7 @@
 //! (break glass). The policy itself is `namespaces.set_policy`; the write
 //! path enforces it in `db::writes::apply`.
 
-mod access;
+pub(crate) mod access;
 pub mod read;
 pub mod view;
 pub mod write;

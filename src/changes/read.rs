@@ -4,7 +4,7 @@
 use super::access::{self, Needs};
 use super::view::RequestView;
 use crate::center::{db_failure, Center};
-use crate::db::executor::{FindRequest, FindRequestOnly, ListRequests, NamespaceNames};
+use crate::db::executor::{FindRequest, FindRequestOnly, ListRequests};
 use crate::domain::{Namespace, RequestId, RequestState};
 use crate::rpc::args::{self, kind, Args};
 use crate::rpc::method::{Ctx, RpcMethod, Spec};
@@ -54,21 +54,7 @@ impl RpcMethod<Center> for List {
     }
 
     async fn run(ctx: Ctx<'_, Center>, a: ListArgs) -> Result<RawJson, CallError> {
-        access::principal(ctx.caller)?;
-        let readable = match &a.namespace {
-            Some(ns) => {
-                access::check(ctx.caller, ns.as_str(), Needs::Read)?;
-                Vec::new()
-            }
-            None => {
-                let (_, names) = ctx.exec.ask(NamespaceNames).await?.map_err(db_failure)?;
-                names
-                    .into_iter()
-                    .filter(|ns| ctx.caller.grants.may_read(ns))
-                    .map(|ns| ns.to_string())
-                    .collect()
-            }
-        };
+        let readable = access::readable(ctx.exec, ctx.caller, a.namespace.as_ref()).await?;
         let shown = ctx
             .exec
             .ask(ListRequests {

@@ -77,18 +77,19 @@ pub enum Stop {
     OwnRequest,
 }
 
-pub(super) enum Abort {
+/// How a transaction that may stop for a reason `S` ended early.
+pub(super) enum Abort<S = Stop> {
     Db(DieselError),
-    Stop(Stop),
+    Stop(S),
 }
 
-impl From<DieselError> for Abort {
+impl<S> From<DieselError> for Abort<S> {
     fn from(e: DieselError) -> Self {
         Abort::Db(e)
     }
 }
 
-pub(super) fn finish<T>(outcome: Result<T, Abort>) -> QueryResult<Result<T, Stop>> {
+pub(super) fn finish<T, S>(outcome: Result<T, Abort<S>>) -> QueryResult<Result<T, S>> {
     match outcome {
         Ok(t) => Ok(Ok(t)),
         Err(Abort::Stop(stop)) => Ok(Err(stop)),

@@ -15,6 +15,7 @@ mod digests;
 pub mod executor;
 mod expiry;
 pub mod fleet;
+pub mod gray_releases;
 pub mod history;
 pub mod namespaces;
 pub mod outbox;

@@ -6,7 +6,8 @@ use diesel::result::Error as DieselError;
 use super::outbox::record_events;
 use super::records::{insert_audit, read_transaction, take_revision, write_transaction, REVISION};
 use super::schema::{
-    audit, change_requests, change_reviews, grants, history, meta, namespaces, records,
+    audit, change_requests, change_reviews, grants, gray_releases, gray_steps, history, meta,
+    namespaces, records,
 };
 use super::{with_conn, AnyConnection};
 use crate::domain::{Event, Namespace, ValueSchema, WriteOrigin, MAX_VIOLATIONS};
@@ -178,6 +179,13 @@ pub fn delete(
         diesel::delete(change_reviews::table.filter(change_reviews::request_id.eq_any(requests)))
             .execute(c)?;
         diesel::delete(change_requests::table.filter(change_requests::namespace.eq(name)))
+            .execute(c)?;
+        let releases = gray_releases::table
+            .filter(gray_releases::namespace.eq(name))
+            .select(gray_releases::id);
+        diesel::delete(gray_steps::table.filter(gray_steps::release_id.eq_any(releases)))
+            .execute(c)?;
+        diesel::delete(gray_releases::table.filter(gray_releases::namespace.eq(name)))
             .execute(c)?;
         diesel::delete(namespaces::table.find(name)).execute(c)?;
         insert_audit!(c, revision, now_us, origin, name, records, None::<&str>);

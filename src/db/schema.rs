@@ -188,6 +188,37 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    gray_releases (id) {
+        id -> BigInt,
+        namespace -> Text,
+        author -> Text,
+        base_revision -> BigInt,
+        changes -> Text,
+        target -> Text,
+        comment -> Text,
+        state -> Text,
+        version -> BigInt,
+        created_at_us -> BigInt,
+        updated_at_us -> BigInt,
+        closed_by -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        revision -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    gray_steps (release_id, seq) {
+        release_id -> BigInt,
+        seq -> BigInt,
+        at_us -> BigInt,
+        actor -> Text,
+        action -> Text,
+        target -> Text,
+        reason -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     records,
     meta,
@@ -201,6 +232,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     fleet_edges,
     change_requests,
     change_reviews,
+    gray_releases,
+    gray_steps,
     webhook_events,
     webhook_cursors,
     webhook_deliveries,

@@ -5,14 +5,65 @@
 //! version (BLAKE3, no per-process key), so widening a release keeps every
 //! edge that was in, and releases spread independently of each other.
 
-use super::{EdgeName, Labels};
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::{EdgeName, InvalidLabels, Labels};
 
 /// Hundredths of a percent: 0 (none) to 10,000 (every edge).
 pub const ALL_BUCKETS: u32 = 10_000;
 
-/// A gray release's id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// The most active releases one namespace holds at once (each costs every
+/// pull of the namespace one target check).
+pub const MAX_ACTIVE_RELEASES: i64 = 16;
+
+/// The most edges a target names.
+pub const MAX_TARGET_EDGES: usize = 1_000;
+
+/// A gray release's id, unique on the database (every center shares it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
 pub struct ReleaseId(pub i64);
+
+impl std::fmt::Display for ReleaseId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Where a gray release stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReleaseState {
+    /// Served to the edges its target reaches.
+    Active,
+    /// Merged into the namespace as one revision.
+    Promoted,
+    /// Stopped: its edges are back on the main line.
+    Aborted,
+}
+
+impl ReleaseState {
+    pub const ALL: [ReleaseState; 3] = [
+        ReleaseState::Active,
+        ReleaseState::Promoted,
+        ReleaseState::Aborted,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReleaseState::Active => "active",
+            ReleaseState::Promoted => "promoted",
+            ReleaseState::Aborted => "aborted",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ReleaseState> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
 
 /// Which edges a release reaches.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +81,22 @@ pub enum Target {
 pub enum InvalidTarget {
     #[error("a percentage is a number from 0 to 100")]
     Percent,
+    #[error(
+        r#"a target is one of {{"edges": [names]}}, {{"labels": {{key: value}}}} or {{"percent": p}}"#
+    )]
+    Shape,
+    #[error("{0:?} is not an edge name (letters, digits, '.', '_' and '-', at most 64)")]
+    Edge(String),
+    #[error("a target names 1 to {MAX_TARGET_EDGES} edges")]
+    EdgeCount,
+    #[error("a target's labels are 1 to 8 pairs of keys and values as client.labels takes them")]
+    Labels,
+}
+
+impl From<InvalidLabels> for InvalidTarget {
+    fn from(_: InvalidLabels) -> Self {
+        InvalidTarget::Labels
+    }
 }
 
 impl Target {
@@ -39,6 +106,67 @@ impl Target {
             return Err(InvalidTarget::Percent);
         }
         Ok(Target::Percent((percent * 100.0).round() as u32))
+    }
+
+    /// The target from its JSON form (as `to_json` writes it, and as
+    /// `gray.create` and `gray.update` take it).
+    pub fn from_json(value: &Value) -> Result<Target, InvalidTarget> {
+        let Some(object) = value.as_object().filter(|o| o.len() == 1) else {
+            return Err(InvalidTarget::Shape);
+        };
+        match object.iter().next() {
+            Some((kind, Value::Array(names))) if kind == "edges" => {
+                if names.is_empty() || names.len() > MAX_TARGET_EDGES {
+                    return Err(InvalidTarget::EdgeCount);
+                }
+                let mut edges = Vec::with_capacity(names.len());
+                for name in names {
+                    let text = name.as_str().ok_or(InvalidTarget::Shape)?;
+                    let edge = EdgeName::parse(text)
+                        .map_err(|_| InvalidTarget::Edge(text.chars().take(80).collect()))?;
+                    if !edges.contains(&edge) {
+                        edges.push(edge);
+                    }
+                }
+                Ok(Target::Edges(edges))
+            }
+            Some((kind, Value::Object(pairs))) if kind == "labels" => {
+                let mut map = BTreeMap::new();
+                for (k, v) in pairs {
+                    map.insert(
+                        k.clone(),
+                        v.as_str().ok_or(InvalidTarget::Labels)?.to_string(),
+                    );
+                }
+                let labels = Labels::from_map(&map)?;
+                if labels.is_empty() {
+                    return Err(InvalidTarget::Labels);
+                }
+                Ok(Target::Labels(labels))
+            }
+            Some((kind, Value::Number(p))) if kind == "percent" => {
+                Target::percent(p.as_f64().ok_or(InvalidTarget::Percent)?)
+            }
+            _ => Err(InvalidTarget::Shape),
+        }
+    }
+
+    /// Its JSON form: `{"edges": [...]}`, `{"labels": {...}}` or
+    /// `{"percent": p}`.
+    pub fn to_json(&self) -> Value {
+        match self {
+            Target::Edges(names) => {
+                json!({ "edges": names.iter().map(EdgeName::as_str).collect::<Vec<_>>() })
+            }
+            Target::Labels(labels) => {
+                let pairs: serde_json::Map<String, Value> = labels
+                    .pairs()
+                    .map(|(k, v)| (k.to_string(), Value::from(v)))
+                    .collect();
+                json!({ "labels": pairs })
+            }
+            Target::Percent(buckets) => json!({ "percent": f64::from(*buckets) / 100.0 }),
+        }
     }
 
     /// Whether the edge named `name`, with `labels`, is in release
@@ -108,6 +236,41 @@ mod tests {
             bucket("edge-00001", ReleaseId(42)),
             bucket("edge-00001", ReleaseId(42))
         );
+    }
+
+    #[test]
+    fn targets_read_and_write_their_json_form() {
+        for text in [
+            r#"{"edges":["a","b.c"]}"#,
+            r#"{"labels":{"region":"eu","tier":"web"}}"#,
+            r#"{"percent":12.5}"#,
+        ] {
+            let value: Value = serde_json::from_str(text).unwrap();
+            let target = Target::from_json(&value).unwrap();
+            assert_eq!(target.to_json(), value, "{text}");
+        }
+        let refused =
+            |text: &str| Target::from_json(&serde_json::from_str(text).unwrap()).unwrap_err();
+        assert_eq!(refused(r#"{"percent":101}"#), InvalidTarget::Percent);
+        assert_eq!(refused(r#"{"edges":[]}"#), InvalidTarget::EdgeCount);
+        assert_eq!(
+            refused(r#"{"edges":["a b"]}"#),
+            InvalidTarget::Edge("a b".into())
+        );
+        assert_eq!(refused(r#"{"labels":{}}"#), InvalidTarget::Labels);
+        assert_eq!(refused(r#"{"labels":{"k":1}}"#), InvalidTarget::Labels);
+        assert_eq!(
+            refused(r#"{"percent":1,"edges":["a"]}"#),
+            InvalidTarget::Shape
+        );
+        assert_eq!(refused(r#"["a"]"#), InvalidTarget::Shape);
+        let many: Vec<String> = (0..=MAX_TARGET_EDGES).map(|i| format!("e{i}")).collect();
+        assert_eq!(
+            Target::from_json(&json!({ "edges": many })).unwrap_err(),
+            InvalidTarget::EdgeCount
+        );
+        assert_eq!(ReleaseState::parse("aborted"), Some(ReleaseState::Aborted));
+        assert_eq!(ReleaseState::parse("x"), None);
     }
 
     #[test]

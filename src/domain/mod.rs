@@ -28,7 +28,10 @@ pub use fleet::{
     DIGEST_HEADER, EDGE_HEADER,
 };
 pub use grants::{Admin, Grants, Level, Role, RoleFlags, Scope};
-pub use gray::{bucket, InvalidTarget, ReleaseId, Target, ALL_BUCKETS};
+pub use gray::{
+    bucket, InvalidTarget, ReleaseId, ReleaseState, Target, ALL_BUCKETS, MAX_ACTIVE_RELEASES,
+    MAX_TARGET_EDGES,
+};
 pub use host::{hostname, is_loopback};
 pub use labels::{InvalidLabels, Labels, LABELS_HEADER, MAX_LABELS};
 pub use namespace::{InvalidNamespace, Namespace, MAX_NAMESPACE};

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::domain::{RequestId, RequestState};
+use crate::domain::{ReleaseId, ReleaseState, RequestId, RequestState};
 
 /// Invalid JSON (also invalid UTF-8 or nesting past the limit).
 pub const PARSE_ERROR: i64 = -32700;
@@ -43,6 +43,11 @@ pub const NO_SUCH_REQUEST: i64 = -32014;
 /// Application error: the change request cannot do that now (closed, short
 /// of approvals, reviewed by its author, too many open).
 pub const REQUEST_REFUSED: i64 = -32015;
+/// Application error: no gray release with that id.
+pub const NO_SUCH_RELEASE: i64 = -32016;
+/// Application error: the gray release cannot do that now (ended, or too
+/// many active on its namespace).
+pub const RELEASE_REFUSED: i64 = -32017;
 
 /// An error as sent to the client: a code and a message fit for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,6 +120,14 @@ pub enum CallError {
     TooManyOpen { namespace: String, open: i64 },
     #[error("conflict: change request {id} touches keys changed since it was proposed: {}; propose it again on the current data", keys.join(", "))]
     KeysChanged { id: RequestId, keys: Vec<String> },
+    #[error("no gray release {0} (gray.list shows them)")]
+    NoSuchRelease(ReleaseId),
+    #[error("gray release {id} is {}", state.as_str())]
+    ReleaseEnded { id: ReleaseId, state: ReleaseState },
+    #[error(
+        "namespace {namespace:?} has {active} active gray releases; promote or abort some first"
+    )]
+    TooManyReleases { namespace: String, active: i64 },
     /// Params that bind but are refused by the store (a schema violation).
     #[error("Invalid params: {0}")]
     Invalid(String),
@@ -149,6 +162,8 @@ impl From<CallError> for RpcError {
             | CallError::OwnRequest(_)
             | CallError::TooManyOpen { .. } => REQUEST_REFUSED,
             CallError::KeysChanged { .. } => CONFLICT,
+            CallError::NoSuchRelease(_) => NO_SUCH_RELEASE,
+            CallError::ReleaseEnded { .. } | CallError::TooManyReleases { .. } => RELEASE_REFUSED,
             CallError::Invalid(_) => INVALID_PARAMS,
             CallError::Unavailable => DATABASE_UNAVAILABLE,
             CallError::Busy => SERVER_BUSY,

@@ -21,6 +21,7 @@ mod failover;
 #[cfg(any(feature = "mysql", feature = "postgres"))]
 mod failure;
 mod fleet;
+mod gray;
 mod held;
 mod held_later;
 mod helpers;

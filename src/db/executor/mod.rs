@@ -2,10 +2,12 @@
 //! pooled connection, answering one message per store operation. The
 //! messages live by role: `records.rs` (reads and writes of records),
 //! `namespaces.rs`, `history.rs` (history, audit, upkeep), `users.rs`,
-//! `sessions.rs` (console sessions), `fleet.rs` (the fleet view).
+//! `sessions.rs` (console sessions), `fleet.rs` (the fleet view),
+//! `change_requests.rs`, `gray.rs` (gray releases), `webhooks.rs`.
 
 mod change_requests;
 mod fleet;
+mod gray;
 mod history;
 mod namespaces;
 mod records;
@@ -15,6 +17,7 @@ mod webhooks;
 
 pub use change_requests::*;
 pub use fleet::*;
+pub use gray::*;
 pub use history::*;
 pub use namespaces::*;
 pub use records::*;

@@ -31,6 +31,7 @@ const LAYERS: &[&str] = &[
     "namespaces",
     "history",
     "changes",
+    "gray",
     "users",
     "fleet",
     "webhooks",

@@ -1,0 +1,3 @@
+DROP TABLE gray_steps;
+DROP TABLE gray_releases;
+DELETE FROM meta WHERE name = 'gray_release';

@@ -1,0 +1,260 @@
+//! Queries on gray releases: create, find, list, change the target, end,
+//! and every active release (what the center serves edges from). Each
+//! change of a release adds a step to its history (`gray_steps`).
+//! Promoting writes the namespace (`writes.rs`) and then ends the release.
+
+use diesel::prelude::*;
+
+use super::change_requests::{finish, Abort};
+use super::records::{read_transaction, write_transaction};
+use super::schema::{gray_releases, gray_steps, meta, namespaces};
+use super::{with_conn, AnyConnection};
+use crate::domain::{Namespace, ReleaseId, ReleaseState, MAX_ACTIVE_RELEASES};
+
+/// The counter release ids are taken from.
+const COUNTER: &str = "gray_release";
+
+/// A gray release as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = gray_releases)]
+pub struct ReleaseRow {
+    pub id: i64,
+    pub namespace: String,
+    pub author: String,
+    pub base_revision: i64,
+    /// `records.apply`'s `changes`, as JSON text.
+    pub changes: String,
+    /// `domain::Target`'s JSON form.
+    pub target: String,
+    pub comment: String,
+    pub state: String,
+    /// Rises with every change of the target.
+    pub version: i64,
+    pub created_at_us: i64,
+    pub updated_at_us: i64,
+    pub closed_by: Option<String>,
+    pub reason: Option<String>,
+    /// The revision its promotion made.
+    pub revision: Option<i64>,
+}
+
+/// One step of a release's history.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = gray_steps)]
+pub struct StepRow {
+    pub seq: i64,
+    pub at_us: i64,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub reason: String,
+}
+
+/// A new gray release.
+pub struct NewRelease<'a> {
+    pub namespace: &'a Namespace,
+    pub author: &'a str,
+    pub changes: &'a str,
+    pub target: &'a str,
+    pub comment: &'a str,
+    pub now_us: i64,
+}
+
+/// A change to an active release: its target, or its end.
+pub struct Move<'a> {
+    pub id: ReleaseId,
+    pub actor: &'a str,
+    /// The step's name in the history (`retargeted`, `aborted`, ...).
+    pub action: &'a str,
+    /// The new target (`None`: kept).
+    pub target: Option<&'a str>,
+    /// The state after it (`Active` to stay active).
+    pub state: ReleaseState,
+    pub reason: &'a str,
+    /// The revision a promotion made.
+    pub revision: Option<i64>,
+    pub now_us: i64,
+}
+
+/// Why a release was not stored or changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stop {
+    NoSuchNamespace,
+    NoSuchRelease,
+    /// The namespace holds this many active releases already.
+    TooManyActive(i64),
+    /// It ended already.
+    Ended(ReleaseState),
+    /// The namespace requires this many approving reviews before a change
+    /// is published.
+    ReviewRequired(i64),
+}
+
+/// Stores a release made on the namespace's current revision, with its
+/// first step.
+pub fn create(conn: &mut AnyConnection, r: &NewRelease) -> QueryResult<Result<ReleaseId, Stop>> {
+    let ns = r.namespace.as_str();
+    finish(write_transaction!(conn, |c| {
+        let found: Option<(i64, i64)> = namespaces::table
+            .find(ns)
+            .select((namespaces::revision, namespaces::reviews_required))
+            .first(c)
+            .optional()?;
+        let Some((base, required)) = found else {
+            return Err(Abort::Stop(Stop::NoSuchNamespace));
+        };
+        if required > 0 {
+            return Err(Abort::Stop(Stop::ReviewRequired(required)));
+        }
+        let active: i64 = gray_releases::table
+            .filter(gray_releases::namespace.eq(ns))
+            .filter(gray_releases::state.eq(ReleaseState::Active.as_str()))
+            .count()
+            .get_result(c)?;
+        if active >= MAX_ACTIVE_RELEASES {
+            return Err(Abort::Stop(Stop::TooManyActive(active)));
+        }
+        diesel::update(meta::table.find(COUNTER))
+            .set(meta::value.eq(meta::value + 1i64))
+            .execute(c)?;
+        let id: i64 = meta::table.find(COUNTER).select(meta::value).first(c)?;
+        diesel::insert_into(gray_releases::table)
+            .values((
+                gray_releases::id.eq(id),
+                gray_releases::namespace.eq(ns),
+                gray_releases::author.eq(r.author),
+                gray_releases::base_revision.eq(base),
+                gray_releases::changes.eq(r.changes),
+                gray_releases::target.eq(r.target),
+                gray_releases::comment.eq(r.comment),
+                gray_releases::state.eq(ReleaseState::Active.as_str()),
+                gray_releases::version.eq(1i64),
+                gray_releases::created_at_us.eq(r.now_us),
+                gray_releases::updated_at_us.eq(r.now_us),
+            ))
+            .execute(c)?;
+        diesel::insert_into(gray_steps::table)
+            .values((
+                gray_steps::release_id.eq(id),
+                gray_steps::seq.eq(1i64),
+                gray_steps::at_us.eq(r.now_us),
+                gray_steps::actor.eq(r.author),
+                gray_steps::action.eq("created"),
+                gray_steps::target.eq(r.target),
+                gray_steps::reason.eq(r.comment),
+            ))
+            .execute(c)?;
+        Ok(ReleaseId(id))
+    }))
+}
+
+/// Changes an active release (its target, its state or both) and adds
+/// the step to its history; answers the release as it is now.
+pub fn move_release(conn: &mut AnyConnection, m: &Move) -> QueryResult<Result<ReleaseRow, Stop>> {
+    finish(write_transaction!(conn, |c| {
+        let row: Option<ReleaseRow> = gray_releases::table
+            .find(m.id.0)
+            .select(ReleaseRow::as_select())
+            .first(c)
+            .optional()?;
+        let Some(row) = row else {
+            return Err(Abort::Stop(Stop::NoSuchRelease));
+        };
+        let state = ReleaseState::parse(&row.state).unwrap_or(ReleaseState::Aborted);
+        if state != ReleaseState::Active {
+            return Err(Abort::Stop(Stop::Ended(state)));
+        }
+        let target = m.target.unwrap_or(&row.target);
+        let ended = m.state != ReleaseState::Active;
+        diesel::update(gray_releases::table.find(m.id.0))
+            .set((
+                gray_releases::target.eq(target),
+                gray_releases::state.eq(m.state.as_str()),
+                gray_releases::version.eq(row.version + 1),
+                gray_releases::updated_at_us.eq(m.now_us),
+                gray_releases::closed_by.eq(ended.then_some(m.actor)),
+                gray_releases::reason.eq(ended.then_some(m.reason)),
+                gray_releases::revision.eq(m.revision),
+            ))
+            .execute(c)?;
+        let seq: Option<i64> = gray_steps::table
+            .filter(gray_steps::release_id.eq(m.id.0))
+            .select(diesel::dsl::max(gray_steps::seq))
+            .first(c)?;
+        diesel::insert_into(gray_steps::table)
+            .values((
+                gray_steps::release_id.eq(m.id.0),
+                gray_steps::seq.eq(seq.unwrap_or(0) + 1),
+                gray_steps::at_us.eq(m.now_us),
+                gray_steps::actor.eq(m.actor),
+                gray_steps::action.eq(m.action),
+                gray_steps::target.eq(target),
+                gray_steps::reason.eq(m.reason),
+            ))
+            .execute(c)?;
+        Ok(gray_releases::table
+            .find(m.id.0)
+            .select(ReleaseRow::as_select())
+            .first(c)?)
+    }))
+}
+
+/// One release with its history, if it exists.
+pub fn find(
+    conn: &mut AnyConnection,
+    id: ReleaseId,
+) -> QueryResult<Option<(ReleaseRow, Vec<StepRow>)>> {
+    read_transaction!(conn, |c| {
+        let row: Option<ReleaseRow> = gray_releases::table
+            .find(id.0)
+            .select(ReleaseRow::as_select())
+            .first(c)
+            .optional()?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let steps = gray_steps::table
+            .filter(gray_steps::release_id.eq(id.0))
+            .order(gray_steps::seq.asc())
+            .select(StepRow::as_select())
+            .load(c)?;
+        Ok(Some((row, steps)))
+    })
+}
+
+/// Which releases `list` answers, newest first.
+pub struct Listing<'a> {
+    /// `None`: every namespace of `readable`.
+    pub namespace: Option<&'a Namespace>,
+    pub readable: &'a [String],
+    pub state: Option<ReleaseState>,
+    pub limit: i64,
+}
+
+/// One page of releases, newest first.
+pub fn list(conn: &mut AnyConnection, l: &Listing) -> QueryResult<Vec<ReleaseRow>> {
+    with_conn!(conn, |c| {
+        let mut q = gray_releases::table
+            .select(ReleaseRow::as_select())
+            .order(gray_releases::id.desc())
+            .limit(l.limit)
+            .into_boxed();
+        q = match l.namespace {
+            Some(ns) => q.filter(gray_releases::namespace.eq(ns.as_str())),
+            None => q.filter(gray_releases::namespace.eq_any(l.readable)),
+        };
+        if let Some(state) = l.state {
+            q = q.filter(gray_releases::state.eq(state.as_str()));
+        }
+        q.load(c)
+    })
+}
+
+/// Every active release, oldest first (the order in which they apply).
+pub fn active(conn: &mut AnyConnection) -> QueryResult<Vec<ReleaseRow>> {
+    with_conn!(conn, |c| gray_releases::table
+        .filter(gray_releases::state.eq(ReleaseState::Active.as_str()))
+        .order(gray_releases::id.asc())
+        .select(ReleaseRow::as_select())
+        .load(c))
+}

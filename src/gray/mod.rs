@@ -1,0 +1,12 @@
+//! Gray releases: a change set served on top of a namespace to the edges
+//! a target reaches (named edges, labels, or a sticky percentage;
+//! `domain::gray`) before it goes to every edge. `gray.create` starts one,
+//! `gray.update` widens or narrows it, `gray.abort` ends it, `gray.list`
+//! and `gray.get` show it with the members the fleet view has seen.
+
+pub mod read;
+pub mod view;
+pub mod write;
+
+pub use read::{Get, List};
+pub use write::{Abort, Create, Update};
