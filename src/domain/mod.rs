@@ -6,6 +6,7 @@ mod expiry;
 mod fleet;
 mod grants;
 mod gray;
+pub mod gray_view;
 mod host;
 mod labels;
 mod namespace;
