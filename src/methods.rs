@@ -7,7 +7,7 @@ use crate::center::Center;
 use crate::rpc::{self, Declared};
 use crate::{changes, fleet, gray, history, namespaces, records, users, webhooks};
 
-pub static TABLE: [Declared<Center>; 48] = [
+pub static TABLE: [Declared<Center>; 49] = [
     Declared::of::<records::List>(),
     Declared::of::<records::Get>(),
     Declared::of::<records::Put>(),
@@ -37,6 +37,7 @@ pub static TABLE: [Declared<Center>; 48] = [
     Declared::of::<gray::Get>(),
     Declared::of::<gray::Update>(),
     Declared::of::<gray::Abort>(),
+    Declared::of::<gray::Promote>(),
     Declared::of::<users::ListTokens>(),
     Declared::of::<users::AddToken>(),
     Declared::of::<users::RevokeToken>(),

@@ -8,8 +8,8 @@ use super::{db_failure, Center};
 use crate::db::executor::{ApplyWrite, ListRecords, RecordsAt};
 use crate::db::writes::Refused;
 use crate::domain::{
-    now_us, Applied, ChangeSet, Expiry, Namespace, Passage, Publication, RecordKey, RequestId,
-    Write, WriteKind, WriteOrigin,
+    now_us, Applied, ChangeSet, Expiry, Namespace, Passage, RecordKey, ReleaseId, RequestId, Write,
+    WriteKind, WriteOrigin,
 };
 use crate::rpc::{CallError, RawJson};
 
@@ -45,21 +45,22 @@ impl Center {
         .await
     }
 
-    /// Commits a change request's `changes` in `namespace` as `publication`
-    /// says, or refuses them whole (see `Passage::Publish`).
+    /// Commits `changes` in `namespace` as `passage` lets them through (a
+    /// change request's publish, a gray release's promotion, each closed in
+    /// the same transaction), or refuses them whole (see `Passage`).
     pub(crate) async fn publish(
         &self,
         namespace: Namespace,
         changes: ChangeSet,
         origin: WriteOrigin,
-        publication: Publication,
+        passage: Passage,
     ) -> Result<Applied, CallError> {
         self.commit(Write {
             namespace,
             changes,
             if_revision: None,
             origin,
-            passage: Passage::Publish(publication),
+            passage,
             kind: WriteKind::Change,
         })
         .await
@@ -67,9 +68,10 @@ impl Center {
 
     async fn commit(&self, write: Write) -> Result<Applied, CallError> {
         let (namespace, if_revision) = (write.namespace.to_string(), write.if_revision);
-        let request = match &write.passage {
-            Passage::Publish(p) => Some(p.request),
-            _ => None,
+        let subject = match &write.passage {
+            Passage::Publish(p) => Subject::Request(p.request),
+            Passage::Promote(p) => Subject::Release(p.release),
+            _ => Subject::Write,
         };
         match self.ask(ApplyWrite(write)).await?.map_err(db_failure)? {
             Ok(applied) => {
@@ -78,7 +80,7 @@ impl Center {
                 }
                 Ok(applied)
             }
-            Err(why) => Err(refusal(why, namespace, if_revision, request)),
+            Err(why) => Err(refusal(why, namespace, if_revision, subject)),
         }
     }
 
@@ -162,13 +164,27 @@ impl Center {
 }
 
 /// The error a refused write answers.
+/// What a refused write was, for its error.
+enum Subject {
+    Write,
+    Request(RequestId),
+    Release(ReleaseId),
+}
+
 fn refusal(
     why: Refused,
     namespace: String,
     if_revision: Option<i64>,
-    request: Option<RequestId>,
+    subject: Subject,
 ) -> CallError {
-    let id = request.unwrap_or(RequestId(0));
+    let id = match subject {
+        Subject::Request(id) => id,
+        _ => RequestId(0),
+    };
+    let release = match subject {
+        Subject::Release(release) => Some(release),
+        _ => None,
+    };
     match why {
         Refused::NoSuchNamespace => CallError::NoSuchNamespace(namespace),
         Refused::Conflict { changed_at } => CallError::Conflict {
@@ -195,7 +211,15 @@ fn refusal(
             approvals,
             required,
         },
-        Refused::KeysChanged(keys) => CallError::KeysChanged { id, keys },
+        Refused::KeysChanged(keys) => match release {
+            Some(id) => CallError::ReleaseKeysChanged { id, keys },
+            None => CallError::KeysChanged { id, keys },
+        },
+        Refused::NoSuchRelease => CallError::NoSuchRelease(release.unwrap_or(ReleaseId(0))),
+        Refused::ReleaseEnded(state) => CallError::ReleaseEnded {
+            id: release.unwrap_or(ReleaseId(0)),
+            state,
+        },
     }
 }
 

@@ -8,7 +8,7 @@ use super::read::{id, request};
 use crate::center::{db_failure, origin, Center};
 use crate::db::change_requests::Stop;
 use crate::db::executor::{Propose as Store, Review as Judge, Withdraw as TakeBack};
-use crate::domain::{ChangeSet, Namespace, Publication, RequestId, Verdict, WriteOrigin};
+use crate::domain::{ChangeSet, Namespace, Passage, Publication, RequestId, Verdict, WriteOrigin};
 use crate::records::bind::change_set;
 use crate::rpc::args::{self, Args};
 use crate::rpc::error::PERMISSION_DENIED;
@@ -171,7 +171,8 @@ impl RpcMethod<Center> for Publish {
             publisher: access::principal(ctx.caller)?.to_string(),
             break_glass: reason,
         };
-        let applied = ctx.exec.publish(ns, changes, origin, publication).await?;
+        let passage = Passage::Publish(publication);
+        let applied = ctx.exec.publish(ns, changes, origin, passage).await?;
         if breaks_glass {
             ctx.exec.outcomes.broke_glass();
         }

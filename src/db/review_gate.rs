@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::domain::{Passage, RequestId, RequestState, StoredRecord, Write};
+use crate::domain::{Passage, ReleaseId, RequestId, RequestState, StoredRecord, Write};
 
 /// What the gate let through: the audit row's review, and the request to
 /// close with the revision.
@@ -19,6 +19,8 @@ pub(super) struct Gate {
     /// The audit row's `review` (JSON): `None` for a direct write.
     pub review: Option<String>,
     pub request: Option<RequestId>,
+    /// The gray release to end, promoted, with the revision.
+    pub release: Option<ReleaseId>,
     /// Keys changed after this revision refuse the publish.
     pub base_revision: Option<i64>,
     /// Who approved it, in order.
@@ -77,6 +79,7 @@ pub(super) fn changed_since(
 pub(super) fn publisher(write: &Write) -> &str {
     match &write.passage {
         Passage::Publish(p) => &p.publisher,
+        Passage::Promote(p) => &p.by,
         _ => &write.origin.author,
     }
 }
@@ -93,6 +96,10 @@ macro_rules! review_gate {
                 required: $required,
             }),
             Passage::Direct | Passage::Expiry { .. } => Ok(Gate::default()),
+            Passage::Promote(_) if $required > 0 => Err(Refused::ReviewRequired {
+                required: $required,
+            }),
+            Passage::Promote(p) => $crate::db::review_gate::promotion_gate!($c, p, $ns),
             Passage::Publish(p) => {
                 type Row = (String, String, i64, String);
                 let row: Option<Row> = change_requests::table
@@ -138,6 +145,7 @@ macro_rules! review_gate {
                             Ok(Gate {
                                 review: serde_json::to_string(&review).ok(),
                                 request: Some(p.request),
+                                release: None,
                                 base_revision: Some(base),
                                 approvers: approvals.iter().map(|a| a.by.clone()).collect(),
                                 break_glass: broke.map(str::to_string),
@@ -150,6 +158,21 @@ macro_rules! review_gate {
     }};
 }
 pub(super) use review_gate;
+
+/// Gives the revision taken back when the write changes nothing
+/// (`$written` is `None`; the revision lock is still held); evaluates to
+/// whether it did.
+macro_rules! give_back_revision {
+    ($c:ident, $written:expr) => {{
+        if $written.is_none() {
+            diesel::update(meta::table.find(REVISION))
+                .set(meta::value.eq(meta::value - 1i64))
+                .execute($c)?;
+        }
+        $written.is_none()
+    }};
+}
+pub(super) use give_back_revision;
 
 /// Closes the request `$gate` let through, if any, as published at
 /// `$revision` by its publisher at `$now_us`. Evaluates to whether the
@@ -170,14 +193,87 @@ macro_rules! close_published {
                         change_requests::closed_at_us.eq(Some($now_us)),
                     ))
                     .execute($c)?;
-                if written.is_none() {
-                    diesel::update(meta::table.find(REVISION))
-                        .set(meta::value.eq(meta::value - 1i64))
-                        .execute($c)?;
-                }
-                written.is_none()
+                $crate::db::review_gate::give_back_revision!($c, written)
             }
         }
     }};
 }
 pub(super) use close_published;
+
+/// Judges the promotion `$p` of a gray release into `$ns`: it must be an
+/// active release of that namespace; keys it touches that changed after
+/// its base revision refuse it (`changed_since`).
+macro_rules! promotion_gate {
+    ($c:ident, $p:expr, $ns:expr) => {{
+        use $crate::db::schema::gray_releases;
+        use $crate::domain::ReleaseState;
+        let row: Option<(String, i64, String)> = gray_releases::table
+            .find($p.release.0)
+            .select((
+                gray_releases::namespace,
+                gray_releases::base_revision,
+                gray_releases::state,
+            ))
+            .first($c)
+            .optional()?;
+        let state = |s: &str| ReleaseState::parse(s).unwrap_or(ReleaseState::Aborted);
+        match row {
+            Some((ns, base, s)) if ns == $ns && state(&s) == ReleaseState::Active => Ok(Gate {
+                release: Some($p.release),
+                base_revision: Some(base),
+                ..Gate::default()
+            }),
+            Some((ns, _, s)) if ns == $ns => Err(Refused::ReleaseEnded(state(&s))),
+            _ => Err(Refused::NoSuchRelease),
+        }
+    }};
+}
+pub(super) use promotion_gate;
+
+/// Ends the gray release `$gate` promoted, if any, as promoted at
+/// `$revision` (none when the write changes nothing: then the revision
+/// taken is given back), with the step in its history. Evaluates to
+/// whether the write changes nothing.
+macro_rules! close_promoted {
+    ($c:ident, $gate:expr, $write:expr, $changes:expr, $revision:expr, $now_us:expr) => {{
+        use $crate::db::schema::{gray_releases, gray_steps, meta};
+        match $gate.release {
+            None => false,
+            Some(id) => {
+                let written = $changes.then_some($revision);
+                let by = publisher($write);
+                let (version, target): (i64, String) = gray_releases::table
+                    .find(id.0)
+                    .select((gray_releases::version, gray_releases::target))
+                    .first($c)?;
+                diesel::update(gray_releases::table.find(id.0))
+                    .set((
+                        gray_releases::state.eq($crate::domain::ReleaseState::Promoted.as_str()),
+                        gray_releases::version.eq(version + 1),
+                        gray_releases::revision.eq(written),
+                        gray_releases::closed_by.eq(Some(by)),
+                        gray_releases::reason.eq(Some("promoted")),
+                        gray_releases::updated_at_us.eq($now_us),
+                    ))
+                    .execute($c)?;
+                let seq: Option<i64> = gray_steps::table
+                    .filter(gray_steps::release_id.eq(id.0))
+                    .select(diesel::dsl::max(gray_steps::seq))
+                    .first($c)?;
+                diesel::insert_into(gray_steps::table)
+                    .values((
+                        gray_steps::release_id.eq(id.0),
+                        gray_steps::seq.eq(seq.unwrap_or(0) + 1),
+                        gray_steps::at_us.eq($now_us),
+                        gray_steps::actor.eq(by),
+                        gray_steps::action.eq("promoted"),
+                        gray_steps::target.eq(&target),
+                        gray_steps::reason.eq(&$write.origin.comment),
+                    ))
+                    .execute($c)?;
+                $crate::db::review_gate::give_back_revision!($c, written)
+            }
+        }
+    }};
+}
+pub(super) use close_promoted;

@@ -14,15 +14,15 @@ use diesel::result::Error as DieselError;
 
 use super::outbox::record_events;
 use super::records::{insert_audit, take_revision, write_transaction, RecordRow, REVISION};
-use super::review_gate::{changed_since, close_published, publisher, review_gate};
+use super::review_gate::{changed_since, close_promoted, close_published, publisher, review_gate};
 use super::schema::{audit, history, meta, namespaces, records};
 pub use super::schema_cache::SchemaCache;
 use super::write_events;
 use super::write_plan::{plan, At, Update};
 use super::AnyConnection;
 use crate::domain::{
-    Applied, History, InvalidExpiry, Outbox, RequestState, StoredRecord, ValueSchema, Write,
-    MAX_VIOLATIONS,
+    Applied, History, InvalidExpiry, Outbox, ReleaseState, RequestState, StoredRecord, ValueSchema,
+    Write, MAX_VIOLATIONS,
 };
 use crate::signing::LtHash;
 
@@ -59,8 +59,13 @@ pub enum Refused {
         approvals: i64,
         required: i64,
     },
-    /// Keys the change request touches changed after it was proposed.
+    /// Keys the change request or gray release touches changed after it
+    /// was made.
     KeysChanged(Vec<String>),
+    /// The gray release promoted is not in this namespace, or gone.
+    NoSuchRelease,
+    /// The gray release promoted is no longer active.
+    ReleaseEnded(ReleaseState),
 }
 
 /// How a write transaction ends early.
@@ -242,7 +247,9 @@ pub fn apply(
         let at = At { revision, now_us };
         let plan = plan(write, &values, &expiries, &existing, at, digest);
         let changes = !plan.entries.is_empty();
-        if close_published!(c, gate, write, changes, revision, now_us) {
+        if close_published!(c, gate, write, changes, revision, now_us)
+            || close_promoted!(c, gate, write, changes, revision, now_us)
+        {
             return Ok(UNCHANGED);
         }
         if plan.entries.is_empty() {

@@ -43,7 +43,8 @@ pub use record::{
 };
 pub use record_key::{InvalidKey, RecordKey, MAX_KEY_BYTES};
 pub use review::{
-    Passage, Publication, RequestId, RequestState, Verdict, MAX_OPEN_REQUESTS, MAX_REVIEWS_REQUIRED,
+    Passage, Promotion, Publication, RequestId, RequestState, Verdict, MAX_OPEN_REQUESTS,
+    MAX_REVIEWS_REQUIRED,
 };
 pub use selection::{InvalidSelection, Selection, EVERY};
 pub use username::{InvalidUsername, Username, MAX_USERNAME};

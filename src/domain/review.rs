@@ -94,6 +94,19 @@ pub enum Passage {
     Expiry { by_us: i64 },
     /// A change request published.
     Publish(Publication),
+    /// A gray release promoted into its namespace.
+    Promote(Promotion),
+}
+
+/// A gray release being promoted: refused unless it is active, in the
+/// namespace written, the namespace requires no reviews, and no key it
+/// touches changed after the revision it was made on. The release ends,
+/// promoted, in the same transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Promotion {
+    pub release: super::ReleaseId,
+    /// Who promotes it.
+    pub by: String,
 }
 
 /// A change request being published: refused unless it is open, in the

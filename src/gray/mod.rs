@@ -1,7 +1,8 @@
 //! Gray releases: a change set served on top of a namespace to the edges
 //! a target reaches (named edges, labels, or a sticky percentage;
 //! `domain::gray`) before it goes to every edge. `gray.create` starts one,
-//! `gray.update` widens or narrows it, `gray.abort` ends it, `gray.list`
+//! `gray.update` widens or narrows it, `gray.abort` ends it, `gray.promote`
+//! merges it into the namespace as one revision, `gray.list`
 //! and `gray.get` show it with the members the fleet view has seen.
 
 pub mod read;
@@ -9,4 +10,4 @@ pub mod view;
 pub mod write;
 
 pub use read::{Get, List};
-pub use write::{Abort, Create, Update};
+pub use write::{Abort, Create, Promote, Update};

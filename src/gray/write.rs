@@ -1,14 +1,16 @@
-//! `gray.create`, `gray.update` and `gray.abort`.
+//! `gray.create`, `gray.update`, `gray.abort` and `gray.promote`.
 
 use serde_json::{json, Value};
 
 use super::read::{find, id, seen};
 use super::view::ReleaseView;
-use crate::center::{db_failure, Center};
+use crate::center::{db_failure, origin, Center};
 use crate::changes::access::{self, Needs};
 use crate::db::executor::{CreateRelease, MoveRelease};
 use crate::db::gray_releases::{ReleaseRow, Stop};
-use crate::domain::{now_us, ChangeSet, Namespace, ReleaseId, ReleaseState, Target};
+use crate::domain::{
+    now_us, ChangeSet, Namespace, Passage, Promotion, ReleaseId, ReleaseState, Target, WriteOrigin,
+};
 use crate::records::bind::change_set;
 use crate::rpc::args::{self, Args};
 use crate::rpc::method::{Ctx, RpcMethod, Spec};
@@ -145,6 +147,53 @@ impl RpcMethod<Center> for Abort {
             ..step(&ctx, id, reason).await?
         };
         moved(&ctx, step).await
+    }
+}
+
+pub struct Promote;
+
+impl RpcMethod<Center> for Promote {
+    const SPEC: &'static Spec = &Spec {
+        name: "gray.promote",
+        params: &[("id", Ty::Int), ("comment", Ty::String)],
+        required: 1,
+        returns: Ty::Struct,
+        offered: Both,
+        permission: Write,
+        help: "Promotes an active gray release: its changes committed to its namespace as one ordinary \
+               revision and the release ended, in one transaction: {revision, upserts, deletes}. Refused \
+               (-32009) naming the keys if one it touches changed on the main line since it was made.",
+    };
+    type Args = (ReleaseId, String);
+
+    fn bind(a: &mut Args) -> Result<Self::Args, RpcError> {
+        Ok((a.required(id)?, a.or(args::comment, String::new())?))
+    }
+
+    fn namespaces(_: &Self::Args) -> Vec<&Namespace> {
+        vec![]
+    }
+
+    async fn run(ctx: Ctx<'_, Center>, (id, comment): Self::Args) -> Result<RawJson, CallError> {
+        let (row, _) = find(&ctx, id, Needs::Write).await?;
+        let ns = Namespace::parse(row.namespace).map_err(|_| CallError::Internal)?;
+        let stored: Value = serde_json::from_str(&row.changes).map_err(|_| CallError::Internal)?;
+        let changes = change_set("changes", stored).map_err(CallError::Rpc)?;
+        let origin = WriteOrigin {
+            comment: if comment.is_empty() {
+                row.comment
+            } else {
+                comment
+            },
+            ..origin(&ctx)
+        };
+        let promotion = Promotion {
+            release: id,
+            by: access::principal(ctx.caller)?.to_string(),
+        };
+        let passage = Passage::Promote(promotion);
+        let applied = ctx.exec.publish(ns, changes, origin, passage).await?;
+        Ok(RawJson::of(&applied))
     }
 }
 

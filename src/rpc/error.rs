@@ -124,6 +124,8 @@ pub enum CallError {
     NoSuchRelease(ReleaseId),
     #[error("gray release {id} is {}", state.as_str())]
     ReleaseEnded { id: ReleaseId, state: ReleaseState },
+    #[error("conflict: gray release {id} touches keys changed on the main line since it was made: {}; abort it and start it again on the current data", keys.join(", "))]
+    ReleaseKeysChanged { id: ReleaseId, keys: Vec<String> },
     #[error(
         "namespace {namespace:?} has {active} active gray releases; promote or abort some first"
     )]
@@ -163,6 +165,7 @@ impl From<CallError> for RpcError {
             | CallError::TooManyOpen { .. } => REQUEST_REFUSED,
             CallError::KeysChanged { .. } => CONFLICT,
             CallError::NoSuchRelease(_) => NO_SUCH_RELEASE,
+            CallError::ReleaseKeysChanged { .. } => CONFLICT,
             CallError::ReleaseEnded { .. } | CallError::TooManyReleases { .. } => RELEASE_REFUSED,
             CallError::Invalid(_) => INVALID_PARAMS,
             CallError::Unavailable => DATABASE_UNAVAILABLE,

@@ -264,8 +264,11 @@ impl Source {
                         }
                         .to_string(),
                     ),
-                    // Only a change request's publish meets these.
+                    // Only a change request's publish or a gray release's
+                    // promotion meets these.
                     Refused::NoSuchRequest
+                    | Refused::NoSuchRelease
+                    | Refused::ReleaseEnded(_)
                     | Refused::Closed(_)
                     | Refused::NotApproved { .. }
                     | Refused::KeysChanged(_) => {

@@ -11,6 +11,7 @@ const NO_SUCH_NAMESPACE: i64 = -32008;
 const REVIEW_REQUIRED: i64 = -32013;
 const NO_SUCH_RELEASE: i64 = -32016;
 const RELEASE_REFUSED: i64 = -32017;
+const CONFLICT: i64 = -32009;
 const INVALID_PARAMS: i64 = -32602;
 
 async fn ok(app: &TestApp, user: (&str, &str), method: &str, params: Value) -> Value {
@@ -187,7 +188,75 @@ async fn targets_and_bounds(app: TestApp) {
     assert_eq!(ok(&app, ADMIN, "gray.list", json!([])).await, json!([]));
 }
 
+async fn promote_makes_one_revision_or_names_the_conflict(app: TestApp) {
+    geo(&app).await;
+    let id = create(&app, json!({"percent": 10})).await;
+    let before = app.result("namespaces.get", json!(["geo"])).await["revision"]
+        .as_i64()
+        .unwrap();
+    let promoted = ok(&app, WRITER, "gray.promote", json!([id])).await;
+    assert_eq!(promoted["revision"], before + 1, "one revision");
+    assert_eq!(
+        (promoted["upserts"].clone(), promoted["deletes"].clone()),
+        (json!(2), json!(0))
+    );
+    assert_eq!(
+        app.result("records.get", json!(["a", "geo"])).await["value"],
+        2
+    );
+    assert_eq!(
+        app.result("records.get", json!(["b", "geo"])).await["value"],
+        "new"
+    );
+    let got = ok(&app, READER, "gray.get", json!([id])).await;
+    assert_eq!(got["state"], "promoted");
+    assert_eq!(got["revision"], before + 1);
+    assert_eq!(
+        got["steps"].as_array().unwrap().last().unwrap()["action"],
+        "promoted"
+    );
+    let audit = ok(&app, ADMIN, "audit.list", json!([before])).await;
+    assert_eq!(audit[0]["method"], "gray.promote");
+    assert_eq!(audit[0]["comment"], "try it on a few");
+    // Once promoted, it takes no more steps.
+    assert_eq!(
+        code(&app, Some(WRITER), "gray.promote", json!([id])).await,
+        RELEASE_REFUSED
+    );
+    assert_eq!(
+        code(&app, Some(WRITER), "gray.abort", json!([id])).await,
+        RELEASE_REFUSED
+    );
+
+    // A key it touches changed on the main line: refused, naming it, and
+    // nothing is committed.
+    let second = create(&app, json!({"percent": 10})).await;
+    app.result("records.put", json!(["b", "main", "geo"])).await;
+    let (_, reply) = app
+        .call_as(Some(WRITER), "gray.promote", json!([second]))
+        .await;
+    assert_eq!(reply["error"]["code"], CONFLICT, "{reply}");
+    assert!(
+        reply["error"]["message"].as_str().unwrap().contains(": b;"),
+        "{reply}"
+    );
+    assert_eq!(
+        app.result("records.get", json!(["b", "geo"])).await["value"],
+        "main"
+    );
+    assert_eq!(
+        ok(&app, READER, "gray.get", json!([second])).await["state"],
+        "active"
+    );
+    // A reader may not promote.
+    assert_eq!(
+        code(&app, Some(READER), "gray.promote", json!([second])).await,
+        PERMISSION_DENIED
+    );
+}
+
 crate::on_backends!(center:
+    promote_makes_one_revision_or_names_the_conflict,
     a_release_from_create_to_abort,
     who_may_do_what,
     targets_and_bounds,
