@@ -222,6 +222,7 @@ impl Center {
         let newer = self.cache.subscribe();
         let namespaces = self.resolve(asked, caller).await?;
         let reply = self.changes(since, namespaces.clone()).await?;
+        let reply = self.viewed(reply, namespaces.as_deref(), caller).await?;
         // A full reply (`since` 0 among them) carries everything: never held.
         if reply.changed || wait.is_zero() {
             return Ok(Look::Now(reply, namespaces));
@@ -280,6 +281,10 @@ impl Held {
     async fn look(&self) -> Result<(ChangesReply, Option<Vec<Namespace>>), CallError> {
         let now = self.center.resolve(&self.asked, &self.caller).await?;
         let reply = self.center.changes(self.since, now.clone()).await?;
+        let reply = self
+            .center
+            .viewed(reply, now.as_deref(), &self.caller)
+            .await?;
         Ok((reply, now))
     }
 }

@@ -6,6 +6,8 @@ mod credentials;
 mod deliveries;
 mod fleet;
 pub mod fleet_view;
+mod gray_book;
+mod gray_view;
 mod held;
 mod read_cache;
 mod reads;
@@ -102,6 +104,8 @@ pub struct CenterInner {
     flights: Arc<reads::Flights>,
     /// The current edges' reply (`unchanged.rs`).
     unchanged: unchanged::Unchanged,
+    /// The gray releases edges' views are made from (`gray_book.rs`).
+    pub(crate) gray: gray_book::GrayBook,
     /// Held `records.changes` requests (`held.rs`).
     pub(crate) holds: Arc<Holds>,
     /// When console sessions end (`sessions.rs`).
@@ -121,6 +125,7 @@ impl Center {
         passwords: PasswordPool,
         options: CenterOptions,
     ) -> Self {
+        let check_interval = cache.check_interval();
         Center(Arc::new(CenterInner {
             db,
             cache,
@@ -136,6 +141,7 @@ impl Center {
             signer: options.signer,
             flights: Arc::default(),
             unchanged: unchanged::Unchanged::default(),
+            gray: gray_book::GrayBook::new(check_interval),
             holds: Arc::new(Holds::new(options.max_hold, options.max_held)),
             session_limits: options.sessions,
             fleet: options

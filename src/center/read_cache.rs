@@ -120,6 +120,11 @@ impl ReadCache {
         }
     }
 
+    /// How long the known revision is trusted (`server.revision_check_interval`).
+    pub fn check_interval(&self) -> Duration {
+        self.check_interval
+    }
+
     /// Told of every rise of the known revision (a write through this
     /// center, or one through another found by a revision check).
     pub fn subscribe(&self) -> tokio::sync::watch::Receiver<i64> {

@@ -196,6 +196,9 @@ pub async fn start(
             webhooks,
         },
     );
+    // Gray releases read before the first pull (later at most once per
+    // revision check, as the known revision is).
+    center.gray_releases().await;
     CenterRole {
         fleet_flush: super::fleet::spawn_flush(center.clone(), s.fleet_flush_interval.get()),
         usage: spawn_usage(center.clone()),

@@ -1,5 +1,5 @@
 //! Queries on gray releases: create, find, list, change the target, end,
-//! and every active release (what the center serves edges from). Each
+//! and the current releases (what the center serves edges' views from). Each
 //! change of a release adds a step to its history (`gray_steps`).
 //! Promoting writes the namespace (`writes.rs`) and then ends the release.
 
@@ -250,10 +250,15 @@ pub fn list(conn: &mut AnyConnection, l: &Listing) -> QueryResult<Vec<ReleaseRow
     })
 }
 
-/// Every active release, oldest first (the order in which they apply).
-pub fn active(conn: &mut AnyConnection) -> QueryResult<Vec<ReleaseRow>> {
+/// Every active release, and those that ended at or after `ended_since_us`
+/// (edges that held them are brought back with their keys), oldest first.
+pub fn current(conn: &mut AnyConnection, ended_since_us: i64) -> QueryResult<Vec<ReleaseRow>> {
     with_conn!(conn, |c| gray_releases::table
-        .filter(gray_releases::state.eq(ReleaseState::Active.as_str()))
+        .filter(
+            gray_releases::state
+                .eq(ReleaseState::Active.as_str())
+                .or(gray_releases::updated_at_us.ge(ended_since_us)),
+        )
         .order(gray_releases::id.asc())
         .select(ReleaseRow::as_select())
         .load(c))

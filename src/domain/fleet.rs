@@ -159,6 +159,8 @@ pub struct EdgeHello {
     pub digest: Option<DigestReport>,
     /// `client.labels` (none when absent or unreadable).
     pub labels: Labels,
+    /// The gray releases its data holds (`Syncdict-Gray`).
+    pub releases: Vec<super::ReleaseId>,
 }
 
 impl EdgeHello {
@@ -180,6 +182,7 @@ impl EdgeHello {
             labels: text(labels.filter(|l| l.len() <= LABELS_BYTES))
                 .and_then(|l| Labels::parse(l).ok())
                 .unwrap_or_default(),
+            releases: Vec::new(),
         }
     }
 }

@@ -30,8 +30,8 @@ pub use fleet::{
 };
 pub use grants::{Admin, Grants, Level, Role, RoleFlags, Scope};
 pub use gray::{
-    bucket, InvalidTarget, ReleaseId, ReleaseState, Target, ALL_BUCKETS, MAX_ACTIVE_RELEASES,
-    MAX_TARGET_EDGES,
+    bucket, held_releases, InvalidTarget, ReleaseId, ReleaseState, Target, ALL_BUCKETS,
+    GRAY_HEADER, MAX_ACTIVE_RELEASES, MAX_HELD_RELEASES, MAX_TARGET_EDGES,
 };
 pub use host::{hostname, is_loopback};
 pub use labels::{InvalidLabels, Labels, LABELS_HEADER, MAX_LABELS};

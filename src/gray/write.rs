@@ -72,6 +72,7 @@ impl RpcMethod<Center> for Create {
             .await?
             .map_err(db_failure)?;
         let id = stored.map_err(|stop| stopped(stop, ReleaseId(0), &ns))?;
+        ctx.exec.gray.changed();
         Ok(RawJson::of(&json!({ "id": id })))
     }
 }
@@ -192,7 +193,9 @@ impl RpcMethod<Center> for Promote {
             by: access::principal(ctx.caller)?.to_string(),
         };
         let passage = Passage::Promote(promotion);
-        let applied = ctx.exec.publish(ns, changes, origin, passage).await?;
+        let applied = ctx.exec.publish(ns, changes, origin, passage).await;
+        ctx.exec.gray.changed();
+        let applied = applied?;
         Ok(RawJson::of(&applied))
     }
 }
@@ -222,6 +225,7 @@ async fn moved(ctx: &Ctx<'_, Center>, step: MoveRelease) -> Result<RawJson, Call
     let id = step.id;
     let stored = ctx.exec.ask(step).await?.map_err(db_failure)?;
     let row: ReleaseRow = stored.map_err(|stop| stopped(stop, id, &Namespace::default()))?;
+    ctx.exec.gray.changed();
     let fleet = seen(ctx.exec).await?;
     Ok(RawJson::of(&ReleaseView::of(row, &fleet)))
 }

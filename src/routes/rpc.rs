@@ -52,9 +52,10 @@ pub async fn rpc(
         .map_or(Protocol::Json, |(protocol, _)| *protocol);
     let answer = match admit(&req, judged, payload, &state).await {
         Ok((admitted, mut caller)) => {
-            if state.center.fleet().is_some() {
-                // For the fleet view: who is pulling (read only here, and
-                // only while the view is on).
+            let says_gray = || req.headers().contains_key(crate::domain::GRAY_HEADER);
+            if state.center.fleet().is_some() || state.center.gray.in_use() || says_gray() {
+                // For the fleet view and gray releases: who is pulling
+                // (read only here, and only while either is in use).
                 caller.address = Some(state.access.client_ip(&req));
                 caller.hello = Some(hello(&req));
             }
@@ -95,13 +96,16 @@ fn hello(req: &HttpRequest) -> crate::domain::EdgeHello {
     const EDGE: HeaderName = HeaderName::from_static(crate::domain::EDGE_HEADER);
     const DIGEST: HeaderName = HeaderName::from_static(crate::domain::DIGEST_HEADER);
     const LABELS: HeaderName = HeaderName::from_static(crate::domain::LABELS_HEADER);
+    const GRAY: HeaderName = HeaderName::from_static(crate::domain::GRAY_HEADER);
     let h = req.headers();
-    crate::domain::EdgeHello::from_headers(
+    let mut hello = crate::domain::EdgeHello::from_headers(
         h.get(EDGE).map(HeaderValue::as_bytes),
         h.get(header::USER_AGENT).map(HeaderValue::as_bytes),
         h.get(DIGEST).map(HeaderValue::as_bytes),
         h.get(LABELS).map(HeaderValue::as_bytes),
-    )
+    );
+    hello.releases = crate::domain::held_releases(h.get(GRAY).map(HeaderValue::as_bytes));
+    hello
 }
 
 /// Where a signing center puts the signed digest of each namespace whose

@@ -22,6 +22,7 @@ mod failover;
 mod failure;
 mod fleet;
 mod gray;
+mod gray_views;
 mod held;
 mod held_later;
 mod helpers;

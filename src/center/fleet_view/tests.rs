@@ -19,6 +19,7 @@ fn hello(name: &str) -> EdgeHello {
         version: crate::domain::ShortText::printable(b"syncdict/1"),
         digest: Some(DigestReport::Verified),
         labels: Default::default(),
+        releases: Vec::new(),
     }
 }
 

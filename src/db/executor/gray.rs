@@ -1,5 +1,5 @@
 //! Gray release messages: create, find, list, move (retarget or end), and
-//! every active release.
+//! the current releases.
 
 use actix::prelude::*;
 
@@ -106,14 +106,14 @@ impl Handler<MoveRelease> for DbExecutor {
     }
 }
 
-/// Every active release, oldest first.
+/// Every active release and those ended since the time given (µs).
 #[derive(Message)]
 #[rtype(result = "Result<Vec<ReleaseRow>, DbError>")]
-pub struct ActiveReleases;
+pub struct CurrentReleases(pub i64);
 
-impl Handler<ActiveReleases> for DbExecutor {
+impl Handler<CurrentReleases> for DbExecutor {
     type Result = Result<Vec<ReleaseRow>, DbError>;
-    fn handle(&mut self, _: ActiveReleases, _: &mut Self::Context) -> Self::Result {
-        self.with_conn(|c, _| gray::active(c))
+    fn handle(&mut self, m: CurrentReleases, _: &mut Self::Context) -> Self::Result {
+        self.with_conn(|c, _| gray::current(c, m.0))
     }
 }

@@ -1,0 +1,115 @@
+//! Edges' views under gray releases, through `records.changes` as an
+//! edge pulls it (its name, labels and held releases in headers), on every
+//! backend: a release's values reach only its edges, are kept over the
+//! main line while held, and go back to the main line after an abort.
+
+use serde_json::{json, Value};
+
+use crate::helpers::{TestApp, WRITER};
+
+/// `records.changes(since, ["geo"])` as edge `name` holding `held`.
+async fn pull(app: &TestApp, name: Option<&str>, held: &[i64], since: i64) -> Value {
+    let body =
+        json!({"jsonrpc": "2.0", "method": "records.changes", "params": [since, ["geo"]], "id": 1});
+    let mut request = app
+        .client
+        .post(app.rpc_url())
+        .header("Content-Type", "application/json")
+        .header("Syncdict-Edge-Labels", "region=eu");
+    if let Some(name) = name {
+        request = request.header("Syncdict-Edge", name);
+    }
+    if !held.is_empty() {
+        let ids: Vec<String> = held.iter().map(i64::to_string).collect();
+        request = request.header("Syncdict-Gray", ids.join(","));
+    }
+    let reply: Value = request
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    reply["result"].clone()
+}
+
+/// The part of `geo` as {key: value} and its deletes.
+fn part(reply: &Value) -> (Value, Vec<String>) {
+    let geo = &reply["namespaces"]["geo"];
+    let upserts: serde_json::Map<String, Value> = geo["upserts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["key"].as_str().unwrap().to_string(), r["value"].clone()))
+        .collect();
+    let deletes = geo["deletes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap().to_string())
+        .collect();
+    (Value::Object(upserts), deletes)
+}
+
+async fn a_named_edge_sees_its_release_until_the_abort(app: TestApp) {
+    app.result("namespaces.create", json!(["geo"])).await;
+    app.result("records.put", json!(["a", 1, "geo"])).await;
+    let params = json!(["geo", {"upserts": {"a": 2, "b": "new"}}, {"edges": ["edge-1"]}]);
+    let (_, created) = app.call_as(Some(WRITER), "gray.create", params).await;
+    let id = created["result"]["id"].as_i64().unwrap();
+
+    // A full pull: edge-1 gets the release's values, others the main line.
+    let mine = pull(&app, Some("edge-1"), &[], 0).await;
+    assert_eq!(part(&mine).0, json!({"a": 2, "b": "new"}));
+    assert_eq!(mine["gray"], json!([id]));
+    let theirs = pull(&app, Some("edge-2"), &[], 0).await;
+    assert_eq!(part(&theirs).0, json!({"a": 1}));
+    assert_eq!(theirs["gray"], json!([]));
+    let unnamed = pull(&app, None, &[], 0).await;
+    assert_eq!(part(&unnamed).0, json!({"a": 1}));
+    let listed = app.result("records.list", json!(["geo"])).await;
+    assert_eq!(
+        listed.as_array().unwrap().len(),
+        1,
+        "records.list is the main line"
+    );
+
+    // Held: a main-line change of `a` stays back, one of `c` comes.
+    let revision = mine["revision"].as_i64().unwrap();
+    app.result("records.put", json!(["a", 9, "geo"])).await;
+    app.result("records.put", json!(["c", 3, "geo"])).await;
+    let next = pull(&app, Some("edge-1"), &[id], revision).await;
+    assert_eq!(part(&next), (json!({"c": 3}), vec![]));
+    assert_eq!(next["gray"], json!([id]));
+    let revision = next["revision"].as_i64().unwrap();
+    // Nothing new: nothing sent, and the view stands.
+    let quiet = pull(&app, Some("edge-1"), &[id], revision).await;
+    assert_eq!(part(&quiet), (json!({}), vec![]));
+
+    // Aborted: within one pull, edge-1 is back on the main line.
+    let (_, aborted) = app
+        .call_as(Some(WRITER), "gray.abort", json!([id, "bad"]))
+        .await;
+    assert_eq!(aborted["result"]["state"], "aborted");
+    let back = pull(&app, Some("edge-1"), &[id], revision).await;
+    assert_eq!(part(&back), (json!({"a": 9}), vec!["b".to_string()]));
+    assert_eq!(back["gray"], json!([]));
+}
+
+async fn an_unknown_release_brings_the_whole_namespace(app: TestApp) {
+    app.result("namespaces.create", json!(["geo"])).await;
+    app.result("records.put", json!(["a", 1, "geo"])).await;
+    let now = pull(&app, Some("edge-1"), &[], 0).await["revision"]
+        .as_i64()
+        .unwrap();
+    let whole = pull(&app, Some("edge-1"), &[4242], now).await;
+    assert_eq!(whole["full"], true);
+    assert_eq!(part(&whole).0, json!({"a": 1}));
+    assert_eq!(whole["gray"], json!([]));
+}
+
+crate::on_backends!(center:
+    a_named_edge_sees_its_release_until_the_abort,
+    an_unknown_release_brings_the_whole_namespace,
+);
