@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use super::PullError;
 use crate::center::Center;
 use crate::configuration::JsonRpcVersion;
-use crate::domain::{parse_rfc3339_us, Namespace, Selection};
+use crate::domain::{held_releases, parse_rfc3339_us, Namespace, ReleaseId, Selection};
 use crate::rpc::method::RpcMethod;
 use crate::signing::Signed;
 
@@ -60,6 +60,9 @@ pub struct Pulled {
     /// True when each part's `upserts` is that namespace's whole dataset.
     pub full: bool,
     pub parts: Vec<Part>,
+    /// The gray releases the edge holds once it applies this (a center's
+    /// `"gray"`; `None`: as before).
+    pub gray: Option<Vec<ReleaseId>>,
 }
 
 impl Pulled {
@@ -69,6 +72,7 @@ impl Pulled {
             revision: None,
             full: false,
             parts: Vec::new(),
+            gray: None,
         }
     }
 
@@ -181,11 +185,16 @@ pub fn parse_changes(body: &[u8]) -> Result<Pulled, PullError> {
         )));
     }
     let revision = Some(changes.revision);
+    let gray = changes.gray.map(|ids| {
+        let listed = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        held_releases(Some(listed.as_bytes()))
+    });
     match (changes.namespaces, changes.upserts, changes.deletes) {
         (Some(namespaces), None, None) => Ok(Pulled {
             revision,
             full: changes.full,
             parts: namespaced(namespaces)?,
+            gray,
         }),
         (None, Some(upserts), Some(deletes)) => {
             let part = Part {
@@ -196,6 +205,7 @@ pub fn parse_changes(body: &[u8]) -> Result<Pulled, PullError> {
                 revision,
                 full: changes.full,
                 parts: vec![part],
+                gray,
             })
         }
         _ => Err(PullError::Malformed(
@@ -220,6 +230,8 @@ struct ChangesReply {
     deletes: Option<Vec<String>>,
     namespaces: Option<std::collections::BTreeMap<String, PartReply>>,
     signature: Option<Signed>,
+    /// The gray releases the edge holds after this reply.
+    gray: Option<Vec<i64>>,
 }
 
 #[derive(serde::Deserialize)]

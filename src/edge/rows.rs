@@ -42,6 +42,7 @@ pub fn parse_rows(
             revision: None,
             full: true,
             parts: vec![Part::of(Namespace::default(), upserts, Vec::new())],
+            gray: None,
         }),
         None => Err(PullError::Malformed("result is not an array".into())),
     }

@@ -90,6 +90,7 @@ impl Snapshot {
             revision: Some(self.revision),
             full: true,
             parts: self.parts,
+            gray: None,
         }
     }
 

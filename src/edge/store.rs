@@ -32,7 +32,7 @@ use super::protocol::{Part, Pulled};
 use super::shard::EntryRef;
 pub use super::table::{ApplyError, Step, Table};
 use crate::configuration::{ClientSettings, PullMode};
-use crate::domain::{DigestReport, Namespace, Selection};
+use crate::domain::{DigestReport, Namespace, ReleaseId, Selection};
 use crate::signing::{self, VerifyKey};
 
 /// One namespace as the page and `/api/status` show it.
@@ -68,6 +68,9 @@ pub struct EdgeStore {
     /// The last digest check: set when a pull is applied (sent to the
     /// centers for their fleet view).
     digest_failed: AtomicBool,
+    /// The gray releases its data holds, as the center last said
+    /// (`Syncdict-Gray` on the next pull).
+    gray: RwLock<Vec<ReleaseId>>,
 }
 
 impl EdgeStore {
@@ -143,6 +146,7 @@ impl EdgeStore {
             misses: AtomicU64::new(0),
             verify_keys: Vec::new(),
             digest_failed: AtomicBool::new(false),
+            gray: RwLock::default(),
         }
     }
 
@@ -321,7 +325,20 @@ impl EdgeStore {
         }
         self.tables.run_pending_tasks();
         self.digest_failed.store(digest_failed, Ordering::Relaxed);
-        first_refusal.map_or(Ok(()), Err)
+        match (first_refusal, &pulled.gray) {
+            (Some(refused), _) => Err(refused),
+            (None, Some(gray)) => {
+                // Only a reply applied whole changes the view it holds.
+                *self.gray.write().unwrap_or_else(|p| p.into_inner()) = gray.clone();
+                Ok(())
+            }
+            (None, None) => Ok(()),
+        }
+    }
+
+    /// The gray releases its data holds.
+    pub fn held_releases(&self) -> Vec<ReleaseId> {
+        self.gray.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// With `["*"]`: the namespaces of a `records.changes` reply are the

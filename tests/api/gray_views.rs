@@ -1,9 +1,12 @@
 //! Edges' views under gray releases, through `records.changes` as an
 //! edge pulls it (its name, labels and held releases in headers), on every
 //! backend: a release's values reach only its edges, are kept over the
-//! main line while held, and go back to the main line after an abort.
+//! main line while held, and go back to the main line after an abort;
+//! and syncdict's own edges following a release by label.
 
 use serde_json::{json, Value};
+use syncdict::domain::{Namespace, Selection};
+use syncdict::edge::state::TickReport;
 
 use crate::helpers::{TestApp, WRITER};
 
@@ -107,6 +110,74 @@ async fn an_unknown_release_brings_the_whole_namespace(app: TestApp) {
     assert_eq!(whole["full"], true);
     assert_eq!(part(&whole).0, json!({"a": 1}));
     assert_eq!(whole["gray"], json!([]));
+}
+
+/// A syncdict edge, labelled `region`, pulling `geo` from `center`.
+async fn edge_of(center: &TestApp, name: &str, region: &str) -> TestApp {
+    let (name, region) = (name.to_string(), region.to_string());
+    TestApp::builder()
+        .edge(vec![center.rpc_url()])
+        .with(move |s| {
+            s.client.name = name;
+            s.client.labels = [("region".to_string(), region)].into();
+            s.client.namespaces = Selection::Listed(vec![Namespace::parse("geo").unwrap()]);
+        })
+        .spawn()
+        .await
+}
+
+#[actix_web::test]
+async fn syncdict_edges_follow_a_release_by_label_and_come_back_after_the_abort() {
+    let center = TestApp::builder().center().spawn().await;
+    center.result("namespaces.create", json!(["geo"])).await;
+    center.result("records.put", json!(["a", 1, "geo"])).await;
+    let eu = edge_of(&center, "edge-eu", "eu").await;
+    let us = edge_of(&center, "edge-us", "us").await;
+    for edge in [&eu, &us] {
+        assert_eq!(edge.tick().await, TickReport::Applied);
+        assert_eq!(edge.json("/api/cache/geo/a").await, json!(1));
+    }
+    let params = json!(["geo", {"upserts": {"a": 2}}, {"labels": {"region": "eu"}}]);
+    let (_, created) = center.call_as(Some(WRITER), "gray.create", params).await;
+    let id = created["result"]["id"].as_i64().unwrap();
+    for edge in [&eu, &us] {
+        assert_eq!(edge.tick().await, TickReport::Applied);
+    }
+    assert_eq!(
+        eu.json("/api/cache/geo/a").await,
+        json!(2),
+        "in the release"
+    );
+    assert_eq!(
+        us.json("/api/cache/geo/a").await,
+        json!(1),
+        "on the main line"
+    );
+    // The release's members are the edges the center saw that it reaches.
+    let got = center
+        .call_as(Some(WRITER), "gray.get", json!([id]))
+        .await
+        .1;
+    assert_eq!(got["result"]["members"], json!(["edge-eu"]));
+    // A main-line write reaches both, and the gray key stays gray.
+    center
+        .result(
+            "records.apply",
+            json!([{"upserts": {"a": 5, "b": 1}}, "geo"]),
+        )
+        .await;
+    for edge in [&eu, &us] {
+        assert_eq!(edge.tick().await, TickReport::Applied);
+        assert_eq!(edge.json("/api/cache/geo/b").await, json!(1));
+    }
+    assert_eq!(eu.json("/api/cache/geo/a").await, json!(2));
+    assert_eq!(us.json("/api/cache/geo/a").await, json!(5));
+    // Aborted: one pull brings the eu edge back.
+    center
+        .call_as(Some(WRITER), "gray.abort", json!([id]))
+        .await;
+    assert_eq!(eu.tick().await, TickReport::Applied);
+    assert_eq!(eu.json("/api/cache/geo/a").await, json!(5));
 }
 
 crate::on_backends!(center:

@@ -9,7 +9,10 @@ use actix::prelude::*;
 
 use crate::configuration::UpstreamUrl;
 use crate::configuration::{ClientSettings, PullMode};
-use crate::domain::{now_us, DigestReport, EdgeName, DIGEST_HEADER, EDGE_HEADER, LABELS_HEADER};
+use crate::domain::{
+    now_us, DigestReport, EdgeName, ReleaseId, DIGEST_HEADER, EDGE_HEADER, GRAY_HEADER,
+    LABELS_HEADER,
+};
 use crate::edge::protocol::{self, Pulled};
 use crate::edge::upstreams::Upstreams;
 use crate::edge::PullError;
@@ -154,6 +157,8 @@ pub struct Pull {
     pub wait: Option<Duration>,
     /// The last digest check, told to the upstreams (`Syncdict-Edge-Digest`).
     pub digest: DigestReport,
+    /// The gray releases its data holds (`Syncdict-Gray`).
+    pub releases: Vec<ReleaseId>,
 }
 
 impl Handler<Pull> for RpcClient {
@@ -168,6 +173,10 @@ impl Handler<Pull> for RpcClient {
             name: self.name,
             labels: self.labels.clone(),
             digest: msg.digest,
+            releases: (!msg.releases.is_empty()).then(|| {
+                let ids: Vec<String> = msg.releases.iter().map(|id| id.0.to_string()).collect();
+                ids.join(",")
+            }),
         };
         Box::pin(async move {
             let body = |wait| match s.mode {
@@ -265,11 +274,13 @@ struct Reply {
     bytes: u64,
 }
 
-/// What the edge says of itself with each pull, for the fleet view.
+/// What the edge says of itself with each pull, for the fleet view and
+/// its gray releases.
 struct Identity {
     name: EdgeName,
     labels: Option<Arc<str>>,
     digest: DigestReport,
+    releases: Option<String>,
 }
 
 async fn fetch(
@@ -291,6 +302,9 @@ async fn fetch(
         .body(body.to_string());
     if let Some(labels) = &who.labels {
         request = request.header(LABELS_HEADER, labels.as_ref());
+    }
+    if let Some(releases) = &who.releases {
+        request = request.header(GRAY_HEADER, releases.as_str());
     }
     // Credentials in the upstream's URL win over the client's own.
     request = match (upstream.credentials(), auth) {

@@ -133,6 +133,7 @@ impl Scheduler {
             applied_hash,
             wait: hold,
             digest: self.store.digest_report(),
+            releases: self.store.held_releases(),
         };
         async move {
             let fetched = match client.send(pull).await {

@@ -283,6 +283,7 @@ mod tests {
                 items,
                 vec![],
             )],
+            gray: None,
         };
         store.apply(&pulled, None).unwrap();
         let o: OutputSettings = serde_json::from_value(

@@ -25,6 +25,7 @@ fn full(items: &[(&str, &str)]) -> Pulled {
         revision: None,
         full: true,
         parts: vec![Part::of(d(), upserts, vec![])],
+        gray: None,
     }
 }
 
@@ -33,6 +34,7 @@ fn delta(revision: i64, upserts: Vec<Item>, deletes: Vec<String>) -> Pulled {
         revision: Some(revision),
         full: false,
         parts: vec![Part::of(d(), upserts, deletes)],
+        gray: None,
     }
 }
 
@@ -169,8 +171,14 @@ fn each_namespace_fits_its_own_budget() {
         revision: Some(5),
         full: true,
         parts: vec![part("big", &three), part("a", &three), part("b", &three)],
+        gray: Some(vec![crate::domain::ReleaseId(3)]),
     };
     let refused = store.apply(&pulled, None).unwrap_err();
+    assert_eq!(
+        store.held_releases(),
+        [],
+        "a reply refused in part changes no view"
+    );
     assert!(
         matches!(&refused, ApplyError::Overflow { namespace, capacity, .. } if namespace == "b" && *capacity == one),
         "{refused}"
@@ -186,8 +194,10 @@ fn each_namespace_fits_its_own_budget() {
         revision: Some(6),
         full: true,
         parts: vec![part("a", &three[..1]), part("b", &three)],
+        gray: Some(vec![crate::domain::ReleaseId(3)]),
     };
     store.apply(&pulled, None).unwrap();
+    assert_eq!(store.held_releases(), [crate::domain::ReleaseId(3)]);
     assert_eq!(store.revision(), 5, "big is still at 5");
     assert_eq!(store.get(&ns("b"), "k2", 0).unwrap().value(), "1");
     assert!(store.get(&ns("b"), "nope", 0).is_none());
