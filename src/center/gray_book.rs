@@ -103,6 +103,13 @@ impl GrayBook {
 }
 
 impl Center {
+    /// A release changed through this center: the book is read again, and
+    /// held pulls look again (those whose view changed are answered).
+    pub(crate) fn gray_changed(&self) {
+        self.gray.changed();
+        self.cache.wake_held();
+    }
+
     /// The current releases, read again if the book is stale. While the
     /// database cannot be read the last book stands (no write lands then
     /// either); `None` if it was never read.

@@ -142,6 +142,12 @@ impl ReadCache {
         });
     }
 
+    /// Wakes every held pull to look again without a new revision (a gray
+    /// release changed: the views of its edges did).
+    pub fn wake_held(&self) {
+        self.newest.send_modify(|_| {});
+    }
+
     fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
         self.state.read().unwrap_or_else(|p| p.into_inner())
     }

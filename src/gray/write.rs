@@ -72,7 +72,7 @@ impl RpcMethod<Center> for Create {
             .await?
             .map_err(db_failure)?;
         let id = stored.map_err(|stop| stopped(stop, ReleaseId(0), &ns))?;
-        ctx.exec.gray.changed();
+        ctx.exec.gray_changed();
         Ok(RawJson::of(&json!({ "id": id })))
     }
 }
@@ -194,7 +194,7 @@ impl RpcMethod<Center> for Promote {
         };
         let passage = Passage::Promote(promotion);
         let applied = ctx.exec.publish(ns, changes, origin, passage).await;
-        ctx.exec.gray.changed();
+        ctx.exec.gray_changed();
         let applied = applied?;
         Ok(RawJson::of(&applied))
     }
@@ -225,7 +225,7 @@ async fn moved(ctx: &Ctx<'_, Center>, step: MoveRelease) -> Result<RawJson, Call
     let id = step.id;
     let stored = ctx.exec.ask(step).await?.map_err(db_failure)?;
     let row: ReleaseRow = stored.map_err(|stop| stopped(stop, id, &Namespace::default()))?;
-    ctx.exec.gray.changed();
+    ctx.exec.gray_changed();
     let fleet = seen(ctx.exec).await?;
     Ok(RawJson::of(&ReleaseView::of(row, &fleet)))
 }

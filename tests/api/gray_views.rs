@@ -180,6 +180,38 @@ async fn syncdict_edges_follow_a_release_by_label_and_come_back_after_the_abort(
     assert_eq!(eu.json("/api/cache/geo/a").await, json!(5));
 }
 
+#[actix_web::test]
+async fn a_held_pull_wakes_for_its_release() {
+    let center = TestApp::builder().center().spawn().await;
+    center.result("namespaces.create", json!(["geo"])).await;
+    center.result("records.put", json!(["a", 1, "geo"])).await;
+    let revision = pull(&center, Some("edge-1"), &[], 0).await["revision"]
+        .as_i64()
+        .unwrap();
+    // Held for up to a minute: nothing changes on the main line.
+    let body = json!({"jsonrpc": "2.0", "method": "records.changes", "params": [revision, ["geo"], 60], "id": 1});
+    let held = center
+        .client
+        .post(center.rpc_url())
+        .header("Content-Type", "application/json")
+        .header("Syncdict-Edge", "edge-1")
+        .body(body.to_string())
+        .send();
+    let held = actix_web::rt::spawn(async move {
+        let reply: Value = held.await.unwrap().json().await.unwrap();
+        reply["result"].clone()
+    });
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(300)).await;
+    let params = json!(["geo", {"upserts": {"a": 2}}, {"edges": ["edge-1"]}]);
+    center.call_as(Some(WRITER), "gray.create", params).await;
+    // Answered by the release, long before the minute is up.
+    let reply = actix_web::rt::time::timeout(std::time::Duration::from_secs(30), held)
+        .await
+        .expect("woken by the release")
+        .unwrap();
+    assert_eq!(part(&reply).0, json!({"a": 2}));
+}
+
 crate::on_backends!(center:
     a_named_edge_sees_its_release_until_the_abort,
     an_unknown_release_brings_the_whole_namespace,
