@@ -4,14 +4,16 @@
 //! An edge that says nothing of itself, and every pull while no release
 //! is current, gets the main line untouched.
 
+use std::collections::BTreeSet;
+
 use serde_json::{json, Map, Value};
 
 use super::gray_book::Loaded;
 use super::read_cache::ChangesReply;
 use super::{db_failure, Center};
-use crate::db::executor::GetRecord;
+use crate::db::executor::RowsOf;
 use crate::domain::gray_view::{overlay, Delta, Edge, Release};
-use crate::domain::{format_timestamp, now_us, Namespace, RecordKey, ReleaseId};
+use crate::domain::{format_timestamp, now_us, Namespace, ReleaseId};
 use crate::rpc::{CallError, Caller, RawJson};
 
 impl Center {
@@ -82,12 +84,7 @@ impl Center {
                 .collect();
             let view = overlay(&as_releases(&ours), &held, edge);
             changed |= view.changed(&held);
-            let mut main_now = Map::new();
-            for key in &view.restore {
-                if let Some(value) = self.main_value(ns, key).await? {
-                    main_now.insert(key.to_string(), value);
-                }
-            }
+            let main_now = self.main_values(ns, &view.restore).await?;
             let delta = view.apply(delta_of(part), &held, |k| main_now.get(k).cloned());
             write_part(part, delta, reply.revision);
             holds.extend(view.releases);
@@ -102,16 +99,26 @@ impl Center {
         })
     }
 
-    /// The main line's value of `key` in `ns` now, if it has one.
-    async fn main_value(&self, ns: &Namespace, key: &str) -> Result<Option<Value>, CallError> {
-        let Ok(key) = RecordKey::parse(key) else {
-            return Ok(None);
-        };
-        let found = self
-            .ask(GetRecord(ns.clone(), key))
+    /// The main line's values of `keys` in `ns` now (a key it does not
+    /// hold is absent), in one query.
+    async fn main_values(
+        &self,
+        ns: &Namespace,
+        keys: &BTreeSet<&str>,
+    ) -> Result<Map<String, Value>, CallError> {
+        if keys.is_empty() {
+            return Ok(Map::new());
+        }
+        let keys = keys.iter().map(|k| k.to_string()).collect();
+        let rows = self
+            .ask(RowsOf(ns.clone(), keys))
             .await?
             .map_err(db_failure)?;
-        Ok(found.and_then(|r| serde_json::from_str(&r.value).ok()))
+        Ok(rows
+            .into_iter()
+            .filter(|r| !r.deleted)
+            .filter_map(|r| Some((r.key, serde_json::from_str(&r.value).ok()?)))
+            .collect())
     }
 }
 

@@ -223,7 +223,7 @@ pub fn open_counts(conn: &mut AnyConnection) -> QueryResult<Vec<(String, i64)>> 
 }
 
 /// The rows (live or tombstones) of `keys` in `ns` now, for a request's
-/// diff against the live data.
+/// diff against the live data and the keys a gray view gives back.
 pub fn rows(conn: &mut AnyConnection, ns: &str, keys: &[&str]) -> QueryResult<Vec<StoredRecord>> {
     let mut out = Vec::with_capacity(keys.len());
     for chunk in keys.chunks(500) {

@@ -76,6 +76,42 @@ pub struct Move<'a> {
     pub now_us: i64,
 }
 
+/// A step added to a release's history.
+pub(super) struct NewStep<'a> {
+    pub release: i64,
+    pub at_us: i64,
+    pub actor: &'a str,
+    pub action: &'a str,
+    /// The target after it, as JSON.
+    pub target: &'a str,
+    pub reason: &'a str,
+}
+
+/// Adds `$step` (a `NewStep`) to its release's history, numbered after the
+/// last one, inside a write transaction on `$c`.
+macro_rules! add_step {
+    ($c:ident, $step:expr) => {{
+        use $crate::db::schema::gray_steps;
+        let step: &$crate::db::gray_releases::NewStep = $step;
+        let last: Option<i64> = gray_steps::table
+            .filter(gray_steps::release_id.eq(step.release))
+            .select(diesel::dsl::max(gray_steps::seq))
+            .first($c)?;
+        diesel::insert_into(gray_steps::table)
+            .values((
+                gray_steps::release_id.eq(step.release),
+                gray_steps::seq.eq(last.unwrap_or(0) + 1),
+                gray_steps::at_us.eq(step.at_us),
+                gray_steps::actor.eq(step.actor),
+                gray_steps::action.eq(step.action),
+                gray_steps::target.eq(step.target),
+                gray_steps::reason.eq(step.reason),
+            ))
+            .execute($c)?;
+    }};
+}
+pub(super) use add_step;
+
 /// Why a release was not stored or changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stop {
@@ -133,17 +169,15 @@ pub fn create(conn: &mut AnyConnection, r: &NewRelease) -> QueryResult<Result<Re
                 gray_releases::updated_at_us.eq(r.now_us),
             ))
             .execute(c)?;
-        diesel::insert_into(gray_steps::table)
-            .values((
-                gray_steps::release_id.eq(id),
-                gray_steps::seq.eq(1i64),
-                gray_steps::at_us.eq(r.now_us),
-                gray_steps::actor.eq(r.author),
-                gray_steps::action.eq("created"),
-                gray_steps::target.eq(r.target),
-                gray_steps::reason.eq(r.comment),
-            ))
-            .execute(c)?;
+        let step = NewStep {
+            release: id,
+            at_us: r.now_us,
+            actor: r.author,
+            action: "created",
+            target: r.target,
+            reason: r.comment,
+        };
+        add_step!(c, &step);
         Ok(ReleaseId(id))
     }))
 }
@@ -177,21 +211,15 @@ pub fn move_release(conn: &mut AnyConnection, m: &Move) -> QueryResult<Result<Re
                 gray_releases::revision.eq(m.revision),
             ))
             .execute(c)?;
-        let seq: Option<i64> = gray_steps::table
-            .filter(gray_steps::release_id.eq(m.id.0))
-            .select(diesel::dsl::max(gray_steps::seq))
-            .first(c)?;
-        diesel::insert_into(gray_steps::table)
-            .values((
-                gray_steps::release_id.eq(m.id.0),
-                gray_steps::seq.eq(seq.unwrap_or(0) + 1),
-                gray_steps::at_us.eq(m.now_us),
-                gray_steps::actor.eq(m.actor),
-                gray_steps::action.eq(m.action),
-                gray_steps::target.eq(target),
-                gray_steps::reason.eq(m.reason),
-            ))
-            .execute(c)?;
+        let step = NewStep {
+            release: m.id.0,
+            at_us: m.now_us,
+            actor: m.actor,
+            action: m.action,
+            target,
+            reason: m.reason,
+        };
+        add_step!(c, &step);
         Ok(gray_releases::table
             .find(m.id.0)
             .select(ReleaseRow::as_select())

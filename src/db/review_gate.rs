@@ -236,7 +236,7 @@ pub(super) use promotion_gate;
 /// whether the write changes nothing.
 macro_rules! close_promoted {
     ($c:ident, $gate:expr, $write:expr, $changes:expr, $revision:expr, $now_us:expr) => {{
-        use $crate::db::schema::{gray_releases, gray_steps, meta};
+        use $crate::db::schema::{gray_releases, meta};
         match $gate.release {
             None => false,
             Some(id) => {
@@ -256,21 +256,15 @@ macro_rules! close_promoted {
                         gray_releases::updated_at_us.eq($now_us),
                     ))
                     .execute($c)?;
-                let seq: Option<i64> = gray_steps::table
-                    .filter(gray_steps::release_id.eq(id.0))
-                    .select(diesel::dsl::max(gray_steps::seq))
-                    .first($c)?;
-                diesel::insert_into(gray_steps::table)
-                    .values((
-                        gray_steps::release_id.eq(id.0),
-                        gray_steps::seq.eq(seq.unwrap_or(0) + 1),
-                        gray_steps::at_us.eq($now_us),
-                        gray_steps::actor.eq(by),
-                        gray_steps::action.eq("promoted"),
-                        gray_steps::target.eq(&target),
-                        gray_steps::reason.eq(&$write.origin.comment),
-                    ))
-                    .execute($c)?;
+                let step = $crate::db::gray_releases::NewStep {
+                    release: id.0,
+                    at_us: $now_us,
+                    actor: by,
+                    action: "promoted",
+                    target: &target,
+                    reason: &$write.origin.comment,
+                };
+                $crate::db::gray_releases::add_step!($c, &step);
                 $crate::db::review_gate::give_back_revision!($c, written)
             }
         }

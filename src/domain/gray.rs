@@ -201,16 +201,22 @@ pub const GRAY_HEADER: &str = "syncdict-gray";
 /// Most release ids read from an edge's header.
 pub const MAX_HELD_RELEASES: usize = 64;
 
-/// The releases a `Syncdict-Gray` header lists, sorted, each once; at most
-/// `MAX_HELD_RELEASES` are read, and anything unreadable reads as none.
+/// The releases a `Syncdict-Gray` header lists, as `held_ids` keeps them;
+/// anything unreadable reads as none.
 pub fn held_releases(header: Option<&[u8]>) -> Vec<ReleaseId> {
     let Some(text) = header.and_then(|h| std::str::from_utf8(h).ok()) else {
         return Vec::new();
     };
-    let mut ids: Vec<ReleaseId> = text
-        .split(',')
+    held_ids(text.split(',').map(|id| id.trim().parse::<i64>().ok()))
+}
+
+/// Release ids as an edge holds them: the first `MAX_HELD_RELEASES`, up
+/// to the first that is not a positive id, sorted, each once.
+pub fn held_ids(ids: impl IntoIterator<Item = Option<i64>>) -> Vec<ReleaseId> {
+    let mut ids: Vec<ReleaseId> = ids
+        .into_iter()
         .take(MAX_HELD_RELEASES)
-        .map_while(|id| id.trim().parse::<i64>().ok().filter(|n| *n > 0))
+        .map_while(|id| id.filter(|n| *n > 0))
         .map(ReleaseId)
         .collect();
     ids.sort();

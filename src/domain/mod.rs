@@ -30,7 +30,7 @@ pub use fleet::{
 };
 pub use grants::{Admin, Grants, Level, Role, RoleFlags, Scope};
 pub use gray::{
-    bucket, held_releases, InvalidTarget, ReleaseId, ReleaseState, Target, ALL_BUCKETS,
+    bucket, held_ids, held_releases, InvalidTarget, ReleaseId, ReleaseState, Target, ALL_BUCKETS,
     GRAY_HEADER, MAX_ACTIVE_RELEASES, MAX_HELD_RELEASES, MAX_TARGET_EDGES,
 };
 pub use host::{hostname, is_loopback};

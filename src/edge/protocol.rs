@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use super::PullError;
 use crate::center::Center;
 use crate::configuration::JsonRpcVersion;
-use crate::domain::{held_releases, parse_rfc3339_us, Namespace, ReleaseId, Selection};
+use crate::domain::{held_ids, parse_rfc3339_us, Namespace, ReleaseId, Selection};
 use crate::rpc::method::RpcMethod;
 use crate::signing::Signed;
 
@@ -185,10 +185,7 @@ pub fn parse_changes(body: &[u8]) -> Result<Pulled, PullError> {
         )));
     }
     let revision = Some(changes.revision);
-    let gray = changes.gray.map(|ids| {
-        let listed = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-        held_releases(Some(listed.as_bytes()))
-    });
+    let gray = changes.gray.map(|ids| held_ids(ids.into_iter().map(Some)));
     match (changes.namespaces, changes.upserts, changes.deletes) {
         (Some(namespaces), None, None) => Ok(Pulled {
             revision,

@@ -1,5 +1,5 @@
-//! Gray release messages: create, find, list, move (retarget or end), and
-//! the current releases.
+//! Gray release messages: create, find, list, move (retarget or end), the
+//! current releases, and the main line of the keys a view gives back.
 
 use actix::prelude::*;
 
@@ -8,7 +8,7 @@ use crate::db::gray_releases::{
     self as gray, Listing, Move, NewRelease, ReleaseRow, StepRow, Stop,
 };
 use crate::db::DbError;
-use crate::domain::{Namespace, ReleaseId, ReleaseState};
+use crate::domain::{Namespace, ReleaseId, ReleaseState, StoredRecord};
 
 /// Stores a gray release made on the namespace's current revision.
 #[derive(Message)]
@@ -115,5 +115,20 @@ impl Handler<CurrentReleases> for DbExecutor {
     type Result = Result<Vec<ReleaseRow>, DbError>;
     fn handle(&mut self, m: CurrentReleases, _: &mut Self::Context) -> Self::Result {
         self.with_conn(|c, _| gray::current(c, m.0))
+    }
+}
+
+/// The rows (tombstones included) of keys of a namespace now: the main
+/// line of the keys an edge's view gives back (`db::change_requests::rows`,
+/// in chunks).
+#[derive(Message)]
+#[rtype(result = "Result<Vec<StoredRecord>, DbError>")]
+pub struct RowsOf(pub Namespace, pub Vec<String>);
+
+impl Handler<RowsOf> for DbExecutor {
+    type Result = Result<Vec<StoredRecord>, DbError>;
+    fn handle(&mut self, m: RowsOf, _: &mut Self::Context) -> Self::Result {
+        let keys: Vec<&str> = m.1.iter().map(String::as_str).collect();
+        self.with_conn(|c, _| crate::db::change_requests::rows(c, m.0.as_str(), &keys))
     }
 }
