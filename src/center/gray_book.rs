@@ -26,6 +26,8 @@ const KEPT_ENDED: Duration = Duration::from_secs(24 * 3600);
 pub struct Loaded {
     pub id: ReleaseId,
     pub namespace: String,
+    /// Rises with every change of its target or state.
+    pub version: i64,
     pub active: bool,
     pub target: Target,
     /// Its upserts and deletes (a gray value does not expire).
@@ -52,6 +54,43 @@ pub struct GrayBook {
     started: Instant,
     /// How long the book is trusted before it is read again.
     fresh_ms: u64,
+    /// Steps taken through this center, by `GrayStep` and by whom (a
+    /// person, the schedule).
+    steps: [[AtomicU64; 2]; 4],
+}
+
+/// A step of a gray release, as `/metrics` counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrayStep {
+    Created,
+    Retargeted,
+    Aborted,
+    Promoted,
+}
+
+impl GrayStep {
+    const ALL: [GrayStep; 4] = [
+        GrayStep::Created,
+        GrayStep::Retargeted,
+        GrayStep::Aborted,
+        GrayStep::Promoted,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            GrayStep::Created => "created",
+            GrayStep::Retargeted => "retargeted",
+            GrayStep::Aborted => "aborted",
+            GrayStep::Promoted => "promoted",
+        }
+    }
+}
+
+/// Who took a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepBy {
+    Person = 0,
+    Schedule = 1,
 }
 
 impl GrayBook {
@@ -63,6 +102,23 @@ impl GrayBook {
             in_use: AtomicBool::new(false),
             read_ms: AtomicU64::new(0),
             started: Instant::now(),
+            steps: Default::default(),
+        }
+    }
+
+    /// The book's part of `/metrics`.
+    pub fn render(&self, out: &mut crate::metrics::Exposition) {
+        let name = "syncdict_gray_steps_total";
+        out.family(
+            name,
+            "counter",
+            "Gray release steps taken through this center, by action and by whom (person or schedule).",
+        );
+        for (step, counts) in GrayStep::ALL.iter().zip(&self.steps) {
+            for (by, n) in ["person", "schedule"].iter().zip(counts) {
+                let labels = format!("action=\"{}\",by=\"{by}\"", step.label());
+                out.sample(name, &labels, n.load(Ordering::Relaxed));
+            }
         }
     }
 
@@ -103,9 +159,11 @@ impl GrayBook {
 }
 
 impl Center {
-    /// A release changed through this center: the book is read again, and
-    /// held pulls look again (those whose view changed are answered).
-    pub(crate) fn gray_changed(&self) {
+    /// A release changed through this center (`step` by `by`): the book
+    /// is read again, held pulls look again (those whose view changed are
+    /// answered), and `/metrics` counts it.
+    pub(crate) fn gray_changed(&self, step: GrayStep, by: StepBy) {
+        self.gray.steps[step as usize][by as usize].fetch_add(1, Ordering::Relaxed);
         self.gray.changed();
         self.cache.wake_held();
     }
@@ -138,11 +196,20 @@ impl Center {
             .await?
             .map_err(db_failure)?;
         let releases: Arc<[Loaded]> = rows.into_iter().filter_map(loaded).collect();
-        self.gray
-            .book
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .releases = releases.clone();
+        let changed = {
+            let mut book = self.gray.book.write().unwrap_or_else(|p| p.into_inner());
+            let marks = |rs: &[Loaded]| -> Vec<(ReleaseId, i64)> {
+                rs.iter().map(|r| (r.id, r.version)).collect()
+            };
+            let changed = book.read && marks(&book.releases) != marks(&releases);
+            book.releases = releases.clone();
+            book.read = true;
+            changed
+        };
+        if changed {
+            // Changed through another center: held pulls look again.
+            self.cache.wake_held();
+        }
         self.gray
             .in_use
             .store(!releases.is_empty(), Ordering::Relaxed);
@@ -171,6 +238,7 @@ fn loaded(row: ReleaseRow) -> Option<Loaded> {
     Some(Loaded {
         id: ReleaseId(row.id),
         namespace: row.namespace,
+        version: row.version,
         active: ReleaseState::parse(&row.state) == Some(ReleaseState::Active),
         target,
         changes,

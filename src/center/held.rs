@@ -291,12 +291,15 @@ impl Held {
 
 impl Center {
     /// Re-reads the revision if anything is held, so held requests learn
-    /// of writes made through other centers; answers whether it read. The
-    /// center's poller calls it every `server.hold_poll_interval`.
+    /// of writes made through other centers, and the gray releases once
+    /// they are stale (a change wakes the held pulls: `read_releases`);
+    /// answers whether it read. The center's poller calls it every
+    /// `server.hold_poll_interval`.
     pub async fn poll_for_held(&self) -> Result<bool, CallError> {
         if self.holds.held() == 0 {
             return Ok(false);
         }
+        self.gray_releases().await;
         self.recheck().await.map(|_| true)
     }
 

@@ -34,6 +34,7 @@ use crate::rpc::method::{Ctx, Method};
 use crate::rpc::registry::Protocol;
 use crate::rpc::{CallError, Declared, Executor};
 use crate::signing::Signer;
+pub use gray_book::{GrayStep, StepBy};
 pub use held::Holds;
 pub(crate) use held::Look;
 pub use read_cache::{ChangesReply, ListSnapshot, ReadCache};
@@ -175,6 +176,7 @@ impl Center {
         self.metrics.render(out);
         self.holds.render(out);
         self.outcomes.render(out);
+        self.gray.render(out);
         if let Some(fleet) = &self.fleet {
             fleet.render(out);
         }

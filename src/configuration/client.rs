@@ -153,6 +153,13 @@ pub struct ClientSettings {
     pub snapshot_path: Option<PathBuf>,
     /// `/healthz` answers 503 once data is older than this. Default `"5m"`.
     pub max_stale: HumanDuration,
+    /// Run with `sh -c` after each applied change; failing (or running
+    /// past `health_timeout`) makes the edge report itself unhealthy with
+    /// its next pull, which aborts an automatic gray release it is in.
+    /// Default unset.
+    pub health_command: Option<String>,
+    /// How long `health_command` may run. Default `"10s"`.
+    pub health_timeout: HumanDuration,
 }
 
 impl ClientSettings {
@@ -196,6 +203,8 @@ impl Default for ClientSettings {
             max_shrink: Percent(50),
             snapshot_path: Some("syncdict-edge.snapshot".into()),
             max_stale: secs(300),
+            health_command: None,
+            health_timeout: secs(10),
         }
     }
 }

@@ -164,6 +164,9 @@ pub struct ServerSettings {
     /// How often a center writes the edges it saw to the database (one
     /// batch) and judges the fleet for `/metrics`. Default `"10s"`.
     pub fleet_flush_interval: HumanDuration,
+    /// How often a center checks the schedules of automatic gray releases
+    /// (widen, abort, promote). Default `"10s"`.
+    pub gray_check_interval: HumanDuration,
     /// Let `[[webhook]]` URLs reach private, loopback and link-local
     /// addresses. Default `false`.
     pub webhook_allow_private: bool,
@@ -241,6 +244,7 @@ impl Default for ServerSettings {
             fleet_lag: HumanDuration(std::time::Duration::from_secs(30)),
             fleet_max_edges: 10_000,
             fleet_flush_interval: HumanDuration(std::time::Duration::from_secs(10)),
+            gray_check_interval: HumanDuration(std::time::Duration::from_secs(10)),
             webhook_allow_private: false,
             tls_cert_file: None,
             tls_key_file: None,

@@ -149,6 +149,9 @@ impl Settings {
         if s.expire_interval.get() < std::time::Duration::from_millis(10) {
             return fail("server.expire_interval", "must be at least 10ms".into());
         }
+        if s.gray_check_interval.get() < std::time::Duration::from_secs(1) {
+            return fail("server.gray_check_interval", "must be at least 1s".into());
+        }
         if s.hold_poll_interval.get() < std::time::Duration::from_millis(10) {
             return fail("server.hold_poll_interval", "must be at least 10ms".into());
         }

@@ -90,6 +90,7 @@ impl Settings {
         for (key, d) in [
             ("client.interval", c.interval),
             ("client.timeout", c.timeout),
+            ("client.health_timeout", c.health_timeout),
             ("client.upstream_cooldown", c.upstream_cooldown),
             ("client.max_backoff", c.max_backoff),
             ("client.max_stale", c.max_stale),

@@ -11,55 +11,67 @@ use diesel::prelude::*;
 use super::records::write_transaction;
 use super::schema::{audit, fleet_edges, namespaces};
 use super::{with_conn, AnyConnection};
-use crate::domain::{DigestReport, EdgeSeen};
+use crate::domain::{DigestReport, EdgeSeen, Health};
 
-/// Rows a statement carries (9 columns: well under every backend's limit
-/// of bound parameters).
+/// Rows a statement carries (14 columns: well under every backend's
+/// limit of bound parameters).
 const CHUNK: usize = 500;
 
-type Row = (
-    String,
-    String,
-    String,
-    String,
-    i64,
-    bool,
-    String,
-    i64,
-    i64,
-    i64,
-    String,
-);
+/// An edge as `fleet_edges` stores it.
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = fleet_edges)]
+struct Row {
+    name: String,
+    address: String,
+    version: String,
+    namespaces: String,
+    revision: i64,
+    in_step: bool,
+    digest: String,
+    hold_us: i64,
+    first_seen_us: i64,
+    last_pull_us: i64,
+    labels: String,
+    health: String,
+    health_reason: String,
+    gray: String,
+}
 
 fn to_row(e: &EdgeSeen) -> Row {
-    (
-        e.name.clone(),
-        e.address.clone(),
-        e.version.clone(),
-        e.namespaces.clone(),
-        e.revision,
-        e.in_step,
-        e.digest.map_or("", DigestReport::label).to_string(),
-        e.hold_us,
-        e.first_seen_us,
-        e.last_pull_us,
-        e.labels.clone(),
-    )
+    Row {
+        name: e.name.clone(),
+        address: e.address.clone(),
+        version: e.version.clone(),
+        namespaces: e.namespaces.clone(),
+        revision: e.revision,
+        in_step: e.in_step,
+        digest: e.digest.map_or("", DigestReport::label).to_string(),
+        hold_us: e.hold_us,
+        first_seen_us: e.first_seen_us,
+        last_pull_us: e.last_pull_us,
+        labels: e.labels.clone(),
+        health: e.health.map_or("", Health::label).to_string(),
+        health_reason: e.health_reason.clone(),
+        gray: e.gray.clone(),
+    }
 }
 
 fn from_row(r: Row) -> EdgeSeen {
     EdgeSeen {
-        name: r.0,
-        address: r.1,
-        version: r.2,
-        namespaces: r.3,
-        revision: r.4,
-        in_step: r.5,
-        digest: DigestReport::parse(&r.6),
-        hold_us: r.7,
-        first_seen_us: r.8,
-        last_pull_us: r.9,
-        labels: r.10,
+        name: r.name,
+        address: r.address,
+        version: r.version,
+        namespaces: r.namespaces,
+        revision: r.revision,
+        in_step: r.in_step,
+        digest: DigestReport::parse(&r.digest),
+        health: Health::parse(&r.health),
+        health_reason: r.health_reason,
+        gray: r.gray,
+        hold_us: r.hold_us,
+        first_seen_us: r.first_seen_us,
+        last_pull_us: r.last_pull_us,
+        labels: r.labels,
     }
 }
 
@@ -88,6 +100,9 @@ pub fn upsert(conn: &mut AnyConnection, rows: &[EdgeSeen]) -> QueryResult<usize>
                                 f::version.eq(&e.version),
                                 f::namespaces.eq(&e.namespaces),
                                 f::labels.eq(&e.labels),
+                                f::health.eq(e.health.map_or("", Health::label)),
+                                f::health_reason.eq(&e.health_reason),
+                                f::gray.eq(&e.gray),
                                 f::revision.eq(e.revision),
                                 f::in_step.eq(e.in_step),
                                 f::digest.eq(e.digest.map_or("", DigestReport::label)),
@@ -100,26 +115,8 @@ pub fn upsert(conn: &mut AnyConnection, rows: &[EdgeSeen]) -> QueryResult<usize>
                 }
             }
             if !new.is_empty() {
-                let values: Vec<_> = new
-                    .into_iter()
-                    .map(|r| {
-                        (
-                            f::name.eq(r.0),
-                            f::address.eq(r.1),
-                            f::version.eq(r.2),
-                            f::namespaces.eq(r.3),
-                            f::revision.eq(r.4),
-                            f::in_step.eq(r.5),
-                            f::digest.eq(r.6),
-                            f::hold_us.eq(r.7),
-                            f::first_seen_us.eq(r.8),
-                            f::last_pull_us.eq(r.9),
-                            f::labels.eq(r.10),
-                        )
-                    })
-                    .collect();
                 written += diesel::insert_into(f::fleet_edges)
-                    .values(values)
+                    .values(&new)
                     .execute(c)?;
             }
         }
@@ -153,19 +150,7 @@ pub fn load(conn: &mut AnyConnection, max: usize) -> QueryResult<Vec<EdgeSeen>> 
     use fleet_edges::dsl as f;
     with_conn!(conn, |c| {
         let rows: Vec<Row> = f::fleet_edges
-            .select((
-                f::name,
-                f::address,
-                f::version,
-                f::namespaces,
-                f::revision,
-                f::in_step,
-                f::digest,
-                f::hold_us,
-                f::first_seen_us,
-                f::last_pull_us,
-                f::labels,
-            ))
+            .select(Row::as_select())
             .order(f::last_pull_us.desc())
             .limit(max as i64)
             .load(c)?;

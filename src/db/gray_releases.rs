@@ -6,10 +6,13 @@
 use diesel::prelude::*;
 
 use super::change_requests::{finish, Abort};
+use super::outbox::record_events;
 use super::records::{read_transaction, write_transaction};
 use super::schema::{gray_releases, gray_steps, meta, namespaces};
 use super::{with_conn, AnyConnection};
-use crate::domain::{Namespace, ReleaseId, ReleaseState, MAX_ACTIVE_RELEASES};
+use crate::domain::{
+    EventData, EventKind, Namespace, Outbox, ReleaseId, ReleaseState, MAX_ACTIVE_RELEASES,
+};
 
 /// The counter release ids are taken from.
 const COUNTER: &str = "gray_release";
@@ -36,6 +39,8 @@ pub struct ReleaseRow {
     pub reason: Option<String>,
     /// The revision its promotion made.
     pub revision: Option<i64>,
+    /// Its automatic canary (`domain::Auto`'s JSON form), if any.
+    pub auto: Option<String>,
 }
 
 /// One step of a release's history.
@@ -57,6 +62,8 @@ pub struct NewRelease<'a> {
     pub changes: &'a str,
     pub target: &'a str,
     pub comment: &'a str,
+    pub auto: Option<&'a str>,
+    pub outbox: Outbox,
     pub now_us: i64,
 }
 
@@ -73,6 +80,10 @@ pub struct Move<'a> {
     pub reason: &'a str,
     /// The revision a promotion made.
     pub revision: Option<i64>,
+    /// Refused (`Stop::Moved`) unless the release is at this version: a
+    /// schedule's step taken by one center only.
+    pub expect_version: Option<i64>,
+    pub outbox: Outbox,
     pub now_us: i64,
 }
 
@@ -112,6 +123,20 @@ macro_rules! add_step {
 }
 pub(super) use add_step;
 
+/// A step as a webhook event reports it.
+fn step_event(namespace: &str, step: &NewStep, revision: Option<i64>) -> EventData {
+    EventData {
+        namespace: namespace.to_string(),
+        revision,
+        author: step.actor.to_string(),
+        comment: step.reason.to_string(),
+        release: Some(step.release),
+        action: Some(step.action.to_string()),
+        target: serde_json::from_str(step.target).ok(),
+        ..Default::default()
+    }
+}
+
 /// Why a release was not stored or changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stop {
@@ -124,6 +149,8 @@ pub enum Stop {
     /// The namespace requires this many approving reviews before a change
     /// is published.
     ReviewRequired(i64),
+    /// It is no longer at the version expected.
+    Moved,
 }
 
 /// Stores a release made on the namespace's current revision, with its
@@ -167,6 +194,7 @@ pub fn create(conn: &mut AnyConnection, r: &NewRelease) -> QueryResult<Result<Re
                 gray_releases::version.eq(1i64),
                 gray_releases::created_at_us.eq(r.now_us),
                 gray_releases::updated_at_us.eq(r.now_us),
+                gray_releases::auto.eq(r.auto),
             ))
             .execute(c)?;
         let step = NewStep {
@@ -178,6 +206,10 @@ pub fn create(conn: &mut AnyConnection, r: &NewRelease) -> QueryResult<Result<Re
             reason: r.comment,
         };
         add_step!(c, &step);
+        if r.outbox == Outbox::Kept {
+            let data = step_event(ns, &step, None);
+            record_events!(c, &[EventKind::GrayCreated], &data, r.now_us);
+        }
         Ok(ReleaseId(id))
     }))
 }
@@ -197,6 +229,9 @@ pub fn move_release(conn: &mut AnyConnection, m: &Move) -> QueryResult<Result<Re
         let state = ReleaseState::parse(&row.state).unwrap_or(ReleaseState::Aborted);
         if state != ReleaseState::Active {
             return Err(Abort::Stop(Stop::Ended(state)));
+        }
+        if m.expect_version.is_some_and(|v| v != row.version) {
+            return Err(Abort::Stop(Stop::Moved));
         }
         let target = m.target.unwrap_or(&row.target);
         let ended = m.state != ReleaseState::Active;
@@ -220,6 +255,10 @@ pub fn move_release(conn: &mut AnyConnection, m: &Move) -> QueryResult<Result<Re
             reason: m.reason,
         };
         add_step!(c, &step);
+        if m.outbox == Outbox::Kept {
+            let data = step_event(&row.namespace, &step, m.revision);
+            record_events!(c, &[EventKind::of_gray_step(m.state)], &data, m.now_us);
+        }
         Ok(gray_releases::table
             .find(m.id.0)
             .select(ReleaseRow::as_select())

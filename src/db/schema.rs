@@ -139,6 +139,9 @@ diesel::table! {
         first_seen_us -> BigInt,
         last_pull_us -> BigInt,
         labels -> Text,
+        health -> Text,
+        health_reason -> Text,
+        gray -> Text,
     }
 }
 
@@ -204,6 +207,7 @@ diesel::table! {
         closed_by -> Nullable<Text>,
         reason -> Nullable<Text>,
         revision -> Nullable<BigInt>,
+        auto -> Nullable<Text>,
     }
 }
 

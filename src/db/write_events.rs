@@ -22,6 +22,9 @@ pub(super) fn kinds(write: &Write, gate: &Gate) -> Vec<EventKind> {
     if gate.break_glass.is_some() {
         kinds.push(EventKind::BreakGlass);
     }
+    if gate.release.is_some() {
+        kinds.push(EventKind::GrayPromoted);
+    }
     kinds
 }
 
@@ -41,6 +44,7 @@ pub(super) fn data(
         comment: write.origin.comment.clone(),
         request: gate.request.map(|r| r.0),
         break_glass: gate.break_glass.clone(),
+        release: gate.release.map(|r| r.0),
         ..EventData::default()
     };
     let mut used = 0;

@@ -35,10 +35,19 @@ pub enum EventKind {
     /// A change request published by an administrator without its approvals.
     #[serde(rename = "break_glass")]
     BreakGlass,
+    #[serde(rename = "gray.created")]
+    GrayCreated,
+    /// A release widened or narrowed, by hand or by its schedule.
+    #[serde(rename = "gray.retargeted")]
+    GrayRetargeted,
+    #[serde(rename = "gray.aborted")]
+    GrayAborted,
+    #[serde(rename = "gray.promoted")]
+    GrayPromoted,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 10] = [
+    pub const ALL: [EventKind; 14] = [
         EventKind::Publish,
         EventKind::Rollback,
         EventKind::ReviewOpened,
@@ -49,6 +58,10 @@ impl EventKind {
         EventKind::NamespaceDeleted,
         EventKind::SchemaChanged,
         EventKind::BreakGlass,
+        EventKind::GrayCreated,
+        EventKind::GrayRetargeted,
+        EventKind::GrayAborted,
+        EventKind::GrayPromoted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -63,6 +76,19 @@ impl EventKind {
             EventKind::NamespaceDeleted => "namespace.deleted",
             EventKind::SchemaChanged => "schema.changed",
             EventKind::BreakGlass => "break_glass",
+            EventKind::GrayCreated => "gray.created",
+            EventKind::GrayRetargeted => "gray.retargeted",
+            EventKind::GrayAborted => "gray.aborted",
+            EventKind::GrayPromoted => "gray.promoted",
+        }
+    }
+
+    /// The event of a gray release's step that leaves it in `state`.
+    pub fn of_gray_step(state: super::ReleaseState) -> EventKind {
+        match state {
+            super::ReleaseState::Active => EventKind::GrayRetargeted,
+            super::ReleaseState::Aborted => EventKind::GrayAborted,
+            super::ReleaseState::Promoted => EventKind::GrayPromoted,
         }
     }
 
@@ -94,6 +120,14 @@ pub struct EventData {
     pub request: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub break_glass: Option<String>,
+    /// The gray release it concerns, what was done to it, and its target
+    /// after that.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub release: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<serde_json::Value>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<KeyChange>,
     /// `changes` was cut at `MAX_CHANGES_BYTES`.

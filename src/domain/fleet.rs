@@ -161,6 +161,8 @@ pub struct EdgeHello {
     pub labels: Labels,
     /// The gray releases its data holds (`Syncdict-Gray`).
     pub releases: Vec<super::ReleaseId>,
+    /// Its health on the data it holds (`Syncdict-Health`), if it reports.
+    pub health: Option<super::HealthReport>,
 }
 
 impl EdgeHello {
@@ -183,6 +185,7 @@ impl EdgeHello {
                 .and_then(|l| Labels::parse(l).ok())
                 .unwrap_or_default(),
             releases: Vec::new(),
+            health: None,
         }
     }
 }
@@ -235,6 +238,12 @@ pub struct EdgeSeen {
     /// Whether it applied the reply before its last pull.
     pub in_step: bool,
     pub digest: Option<DigestReport>,
+    /// Its last health report (none: it does not report).
+    pub health: Option<super::Health>,
+    /// Why it is unhealthy, as it said.
+    pub health_reason: String,
+    /// The gray releases its data holds, ids comma-separated.
+    pub gray: String,
     /// How long its pulls may be held (µs): it may be this much longer
     /// without a pull before it is silent.
     pub hold_us: i64,

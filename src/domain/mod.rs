@@ -6,7 +6,9 @@ mod expiry;
 mod fleet;
 mod grants;
 mod gray;
+mod gray_auto;
 pub mod gray_view;
+mod health;
 mod host;
 mod labels;
 mod namespace;
@@ -33,6 +35,8 @@ pub use gray::{
     bucket, held_ids, held_releases, InvalidTarget, ReleaseId, ReleaseState, Target, ALL_BUCKETS,
     GRAY_HEADER, MAX_ACTIVE_RELEASES, MAX_HELD_RELEASES, MAX_TARGET_EDGES,
 };
+pub use gray_auto::{decide, Auto, Decision, InvalidAuto, MemberHealth, Waiting};
+pub use health::{Health, HealthReport, HEALTH_HEADER};
 pub use host::{hostname, is_loopback};
 pub use labels::{InvalidLabels, Labels, LABELS_HEADER, MAX_LABELS};
 pub use namespace::{InvalidNamespace, Namespace, MAX_NAMESPACE};

@@ -7,6 +7,7 @@
 //! them.
 
 pub mod actors;
+pub mod health;
 pub mod hour;
 mod metrics;
 pub mod outputs;

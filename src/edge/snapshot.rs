@@ -13,6 +13,9 @@
 //! signatures of the namespaces' digests as one JSON object (compact: no
 //! spaces), so an edge with `client.verify_keys` verifies the file's data
 //! as it verifies a pull, and a file edited on disk is refused at start.
+//! `gray=3,5` lists the gray releases the data holds, which the edge
+//! names again with its first pull after a restart (so a release it left
+//! while stopped is undone by that pull, not by a whole one).
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -22,7 +25,7 @@ use serde_json::value::RawValue;
 
 use super::protocol::{Item, Part, Pulled};
 use super::{fnv1a, FNV_OFFSET};
-use crate::domain::Namespace;
+use crate::domain::{held_releases, Namespace, ReleaseId};
 use crate::signing::Signed;
 
 const MAGIC: &str = "SYNCDICT-SNAPSHOT 2";
@@ -63,6 +66,9 @@ pub struct Snapshot {
     pub saved_us: i64,
     /// Each namespace's entries, in file order.
     pub parts: Vec<Part>,
+    /// The gray releases the data holds (`gray=3,5` in the header; none
+    /// in files written before releases).
+    pub gray: Vec<ReleaseId>,
 }
 
 /// Decodes a snapshot file's bytes into `store` (each namespace whole);
@@ -90,7 +96,7 @@ impl Snapshot {
             revision: Some(self.revision),
             full: true,
             parts: self.parts,
-            gray: None,
+            gray: Some(self.gray),
         }
     }
 
@@ -125,10 +131,14 @@ fn line(out: &mut Vec<u8>, (namespace, key, value, revision, updated, expires): 
 /// Each namespace's signed digest, by name.
 pub type Signatures = BTreeMap<String, Signed>;
 
+/// What a snapshot keeps besides its records: the signed digests and the
+/// gray releases the data holds.
+pub type Held<'a> = (&'a Signatures, &'a [ReleaseId]);
+
 fn header(
     revision: i64,
     saved_us: i64,
-    signed: &Signatures,
+    (signed, gray): Held<'_>,
     (entries, body_len, checksum): (u64, u64, u64),
 ) -> String {
     let signed = match signed.is_empty() {
@@ -138,7 +148,14 @@ fn header(
             serde_json::to_string(signed).unwrap_or_default()
         ),
     };
-    format!("{MAGIC} revision={revision} entries={entries} saved_us={saved_us} body_len={body_len} fnv64={checksum:016x}{signed}\n")
+    let gray = match gray.is_empty() {
+        true => String::new(),
+        false => {
+            let ids: Vec<String> = gray.iter().map(|id| id.0.to_string()).collect();
+            format!(" gray={}", ids.join(","))
+        }
+    };
+    format!("{MAGIC} revision={revision} entries={entries} saved_us={saved_us} body_len={body_len} fnv64={checksum:016x}{signed}{gray}\n")
 }
 
 /// Streams `rows()` to `path` atomically, in two passes (one to size and
@@ -147,7 +164,7 @@ pub fn write<'a, I, F>(
     path: &Path,
     revision: i64,
     saved_us: i64,
-    signed: &Signatures,
+    held: Held<'_>,
     rows: F,
 ) -> std::io::Result<()>
 where
@@ -163,7 +180,7 @@ where
         checksum = fnv1a(checksum, &buf);
     }
     write_atomically(path, |file| {
-        let head = header(revision, saved_us, signed, (entries, body_len, checksum));
+        let head = header(revision, saved_us, held, (entries, body_len, checksum));
         file.write_all(head.as_bytes())?;
         for row in rows() {
             line(&mut buf, row);
@@ -178,7 +195,7 @@ where
 fn encode<'a>(
     revision: i64,
     saved_us: i64,
-    signed: &Signatures,
+    held: Held<'_>,
     rows: impl Iterator<Item = Line<'a>>,
 ) -> Vec<u8> {
     let (mut body, mut buf, mut entries) = (Vec::new(), Vec::new(), 0u64);
@@ -188,7 +205,7 @@ fn encode<'a>(
         entries += 1;
     }
     let counts = (entries, body.len() as u64, fnv64(&body));
-    let mut out = header(revision, saved_us, signed, counts).into_bytes();
+    let mut out = header(revision, saved_us, held, counts).into_bytes();
     out.extend_from_slice(&body);
     out
 }
@@ -264,6 +281,7 @@ pub fn decode(bytes: &[u8]) -> Result<Snapshot, SnapshotError> {
         revision: number("revision")?,
         saved_us: number("saved_us")?,
         parts,
+        gray: held_releases(field("gray").ok().map(str::as_bytes)),
     })
 }
 
@@ -376,7 +394,12 @@ mod tests {
                 Some(1_800_000_000_000_000),
             ),
         ];
-        encode(4, 99, &Signatures::new(), items.into_iter())
+        encode(
+            4,
+            99,
+            (&Signatures::new(), &[ReleaseId(7)]),
+            items.into_iter(),
+        )
     }
 
     #[test]
@@ -396,6 +419,7 @@ mod tests {
             "an expiry is kept"
         );
         assert_eq!(snapshot.entries(), 3);
+        assert_eq!(snapshot.gray, [ReleaseId(7)], "the releases held are kept");
     }
 
     /// A file written before namespaces loads into `default`.
@@ -445,11 +469,11 @@ mod tests {
                 sig: "ab".repeat(64),
             },
         )]);
-        write(&path, 3, 5, &signed, || rows.iter().copied()).unwrap();
+        write(&path, 3, 5, (&signed, &[]), || rows.iter().copied()).unwrap();
         let read = std::fs::read(&path).unwrap();
         assert_eq!(
             read,
-            encode(3, 5, &signed, rows.iter().copied()),
+            encode(3, 5, (&signed, &[]), rows.iter().copied()),
             "streamed = in memory"
         );
         let back = decode(&read).unwrap();
@@ -475,7 +499,10 @@ mod tests {
         let planted = dir.join(format!(".edge.snapshot.tmp{}", std::process::id()));
         std::os::unix::fs::symlink(&decoy, &planted).unwrap();
         let rows = [("default", "a", "1", 1, 2, None)];
-        write(&path, 1, 5, &Signatures::new(), || rows.iter().copied()).unwrap();
+        write(&path, 1, 5, (&Signatures::new(), &[]), || {
+            rows.iter().copied()
+        })
+        .unwrap();
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600, "{mode:o}");
         assert!(

@@ -11,6 +11,7 @@ use super::actors::cache::{CacheActor, SaveSnapshot};
 use super::actors::rpc_client::{RpcClient, UpstreamAuth};
 pub use super::actors::scheduler::Pace;
 use super::actors::scheduler::{Scheduler, TickNow};
+use super::health::HealthWatch;
 use super::snapshot;
 use super::state::{EdgeState, TickReport};
 use super::status::EdgeView;
@@ -83,6 +84,11 @@ pub fn start(settings: &Settings, port: u16, pace: Pace) -> Result<EdgeHandle, E
     // outputs render from it before the first pull.
     let changes = tokio::sync::watch::Sender::new(u64::from(store.fresh_at_us().is_some()));
     let outputs = crate::edge::outputs::start(&settings.output, store.clone(), &changes)?;
+    let checked = (settings.output.iter().enumerate())
+        .filter(|(_, o)| o.command.is_some() || o.check_command.is_some())
+        .map(|(i, _)| i)
+        .collect();
+    let health = HealthWatch::start(c, &changes, outputs.clone(), checked);
     let auth = UpstreamAuth::from_settings(c)?;
     let cleartext = cleartext_credentials(&urls, &auth);
     let upstreams = Arc::new(Mutex::new(Upstreams::new(urls, c.upstream_cooldown.get())));
@@ -105,6 +111,7 @@ pub fn start(settings: &Settings, port: u16, pace: Pace) -> Result<EdgeHandle, E
         state.clone(),
         c.clone(),
         pace,
+        health,
     )
     .start();
     let view = EdgeView {

@@ -26,6 +26,11 @@ struct Listed<'a> {
     lag_revisions: i64,
     lag_seconds: Option<f64>,
     digest: Option<&'static str>,
+    /// Its last health report: healthy, unhealthy, or none.
+    health: Option<&'static str>,
+    health_reason: &'a str,
+    /// The gray releases its data holds.
+    gray: Vec<i64>,
     in_step: bool,
     state: &'static str,
     first_seen: String,
@@ -66,7 +71,7 @@ impl RpcMethod<Center> for List {
         permission: Admin,
         help: "The edges that pulled from the centers on this database within server.fleet_window (administrators): \
                {totals: {current, lagging, silent}, count, edges: [{name, address, version, namespaces, labels, revision, newest, \
-               lag_revisions, lag_seconds, digest, in_step, state, first_seen, last_pull}]}, lagging first, then silent, \
+               lag_revisions, lag_seconds, digest, health, health_reason, gray, in_step, state, first_seen, last_pull}]}, lagging first, then silent, \
                then current; only state if given; limit (default 100, at most 1000) from offset.",
     };
     type Args = ListArgs;
@@ -114,6 +119,14 @@ impl RpcMethod<Center> for List {
                 lag_revisions: j.lag_revisions,
                 lag_seconds: j.lag_seconds.map(|s| (s * 1000.0).round() / 1000.0),
                 digest: j.edge.digest.map(|d| d.label()),
+                health: j.edge.health.map(|h| h.label()),
+                health_reason: &j.edge.health_reason,
+                gray: j
+                    .edge
+                    .gray
+                    .split(',')
+                    .filter_map(|id| id.parse().ok())
+                    .collect(),
                 in_step: j.edge.in_step,
                 state: j.state.label(),
                 first_seen: format_timestamp(j.edge.first_seen_us),

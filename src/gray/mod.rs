@@ -3,8 +3,11 @@
 //! `domain::gray`) before it goes to every edge. `gray.create` starts one,
 //! `gray.update` widens or narrows it, `gray.abort` ends it, `gray.promote`
 //! merges it into the namespace as one revision, `gray.list`
-//! and `gray.get` show it with the members the fleet view has seen.
+//! and `gray.get` show it with the members the fleet view has seen and
+//! their health. A release with `auto` is an automatic canary (`auto.rs`).
 
+pub mod auto;
+pub mod members;
 pub mod read;
 pub mod view;
 pub mod write;

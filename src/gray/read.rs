@@ -4,11 +4,12 @@
 use serde_json::Value;
 
 use super::view::ReleaseView;
+use crate::center::fleet_view::Judged;
 use crate::center::{db_failure, Center};
 use crate::changes::access::{self, Needs};
 use crate::db::executor::{FindRelease, ListReleases};
 use crate::db::gray_releases::{ReleaseRow, StepRow};
-use crate::domain::{now_us, EdgeSeen, Namespace, ReleaseId, ReleaseState};
+use crate::domain::{now_us, Namespace, ReleaseId, ReleaseState};
 use crate::rpc::args::{self, kind, Args};
 use crate::rpc::method::{Ctx, RpcMethod, Spec};
 use crate::rpc::registry::{Offered::Both, Permission::Member, Ty};
@@ -65,7 +66,7 @@ impl RpcMethod<Center> for List {
         let fleet = seen(ctx.exec).await?;
         let views: Vec<ReleaseView> = rows
             .into_iter()
-            .map(|row| ReleaseView::of(row, &fleet))
+            .map(|row| ReleaseView::of(row, &fleet, now_us()))
             .collect();
         Ok(RawJson::of(&views))
     }
@@ -99,7 +100,9 @@ impl RpcMethod<Center> for Get {
     async fn run(ctx: Ctx<'_, Center>, id: ReleaseId) -> Result<RawJson, CallError> {
         let (row, steps) = find(&ctx, id, Needs::Read).await?;
         let fleet = seen(ctx.exec).await?;
-        Ok(RawJson::of(&ReleaseView::of(row, &fleet).with_steps(steps)))
+        Ok(RawJson::of(
+            &ReleaseView::of(row, &fleet, now_us()).with_steps(steps),
+        ))
     }
 }
 
@@ -119,13 +122,12 @@ pub(super) async fn find(
     Ok(found)
 }
 
-/// The edges the fleet view knows (none while it is off).
-pub(super) async fn seen(center: &Center) -> Result<Vec<EdgeSeen>, CallError> {
+/// The edges the fleet view knows, judged (none while it is off).
+pub(super) async fn seen(center: &Center) -> Result<Vec<Judged>, CallError> {
     if center.fleet().is_none() {
         return Ok(Vec::new());
     }
-    let (judged, _) = center.judge_fleet(now_us()).await?;
-    Ok(judged.into_iter().map(|j| j.edge).collect())
+    Ok(center.judge_fleet(now_us()).await?.0)
 }
 
 /// A gray release's id: a positive integer.

@@ -5,8 +5,10 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use super::members::{members, Member};
+use crate::center::fleet_view::Judged;
 use crate::db::gray_releases::{ReleaseRow, StepRow};
-use crate::domain::{format_timestamp, EdgeName, EdgeSeen, Labels, ReleaseId, Target};
+use crate::domain::{format_timestamp, ReleaseId, Target};
 
 /// One step of a release's history.
 #[derive(Debug, Serialize)]
@@ -16,6 +18,13 @@ pub struct StepView {
     pub action: String,
     pub target: Value,
     pub reason: String,
+}
+
+/// How many members holding a release report healthy, and unhealthy.
+#[derive(Debug, Serialize)]
+pub struct HealthCounts {
+    pub healthy: u32,
+    pub unhealthy: u32,
 }
 
 /// A release.
@@ -38,21 +47,39 @@ pub struct ReleaseView {
     pub revision: Option<i64>,
     pub changes: Value,
     /// The edges the fleet view has seen pulling the namespace that the
-    /// target reaches, by name.
-    pub members: Vec<String>,
+    /// target reaches, by name, with the health each reported.
+    pub members: Vec<Member>,
+    /// Members holding the release: how many report healthy, unhealthy.
+    pub health: HealthCounts,
+    /// Its automatic canary, if any, and (while active) what it does next.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auto: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub steps: Option<Vec<StepView>>,
 }
 
 impl ReleaseView {
-    /// The view of `row`, its members among `fleet`.
-    pub fn of(row: ReleaseRow, fleet: &[EdgeSeen]) -> ReleaseView {
+    /// The view of `row` at `now_us`, its members among `fleet`.
+    pub fn of(row: ReleaseRow, fleet: &[Judged], now_us: i64) -> ReleaseView {
         let target: Value = serde_json::from_str(&row.target).unwrap_or(Value::Null);
-        let members = match Target::from_json(&target) {
-            Ok(t) => members(&t, ReleaseId(row.id), &row.namespace, fleet),
-            Err(_) => Vec::new(),
+        let parsed = Target::from_json(&target).ok();
+        let (members, health) = match &parsed {
+            Some(t) => members(ReleaseId(row.id), t, &row.namespace, fleet),
+            None => Default::default(),
         };
+        let auto = row
+            .auto
+            .as_deref()
+            .and_then(|a| serde_json::from_str(a).ok());
+        let next = super::auto::decision(&row, parsed.as_ref(), &health, now_us)
+            .map(|(_, d)| super::auto::describe(&d));
         ReleaseView {
+            health: HealthCounts {
+                healthy: health.healthy,
+                unhealthy: health.unhealthy.len() as u32,
+            },
             id: row.id,
             namespace: row.namespace,
             author: row.author,
@@ -68,6 +95,8 @@ impl ReleaseView {
             revision: row.revision,
             changes: serde_json::from_str(&row.changes).unwrap_or(Value::Null),
             members,
+            auto,
+            next,
             steps: None,
         }
     }
@@ -88,27 +117,4 @@ impl ReleaseView {
         );
         self
     }
-}
-
-/// The names of the edges in `fleet` that pull `namespace` and that
-/// `target` reaches in `release`, sorted.
-fn members(
-    target: &Target,
-    release: ReleaseId,
-    namespace: &str,
-    fleet: &[EdgeSeen],
-) -> Vec<String> {
-    let mut names: Vec<String> = fleet
-        .iter()
-        .filter(|e| e.namespaces.split(',').any(|ns| ns == namespace))
-        .filter(|e| {
-            let name = EdgeName::parse(&e.name).ok();
-            let labels = Labels::parse(&e.labels).unwrap_or_default();
-            target.reaches(release, name.as_ref(), &labels)
-        })
-        .map(|e| e.name.clone())
-        .collect();
-    names.sort();
-    names.dedup();
-    names
 }

@@ -4,12 +4,13 @@ use serde_json::{json, Value};
 
 use super::read::{find, id, seen};
 use super::view::ReleaseView;
-use crate::center::{db_failure, origin, Center};
+use crate::center::{db_failure, origin, Center, GrayStep, StepBy};
 use crate::changes::access::{self, Needs};
 use crate::db::executor::{CreateRelease, MoveRelease};
 use crate::db::gray_releases::{ReleaseRow, Stop};
 use crate::domain::{
-    now_us, ChangeSet, Namespace, Passage, Promotion, ReleaseId, ReleaseState, Target, WriteOrigin,
+    now_us, Applied, Auto, ChangeSet, Namespace, Passage, Promotion, ReleaseId, ReleaseState,
+    Target, WriteOrigin,
 };
 use crate::records::bind::change_set;
 use crate::rpc::args::{self, Args};
@@ -19,6 +20,15 @@ use crate::rpc::{CallError, RawJson, RpcError};
 
 pub struct Create;
 
+/// `gray.create`'s params.
+pub struct CreateArgs {
+    ns: Namespace,
+    changes: ChangeSet,
+    target: Target,
+    comment: String,
+    auto: Option<Auto>,
+}
+
 impl RpcMethod<Center> for Create {
     const SPEC: &'static Spec = &Spec {
         name: "gray.create",
@@ -27,6 +37,7 @@ impl RpcMethod<Center> for Create {
             ("changes", Ty::Struct),
             ("target", Ty::Struct),
             ("comment", Ty::String),
+            ("auto", Ty::Struct),
         ],
         required: 3,
         returns: Ty::Struct,
@@ -35,29 +46,53 @@ impl RpcMethod<Center> for Create {
         help: "Starts a gray release: changes (records.apply's shape) served on top of namespace to the edges \
                target reaches: {edges: [names]}, {labels: {key: value}} (all must match) or {percent: p} \
                (sticky: an edge's bucket is a hash of its name and the release's id). Returns \
-               {id}. A namespace holds at most 16 active releases (-32017); one that requires reviews takes \
-               none (-32013).",
+               {id}. auto, {steps: [percentages], bake: 10m, min_edges: 1, max_unhealthy: 0}, makes it an \
+               automatic canary: target is then {percent: its first step}; after each bake with no unhealthy \
+               member and at least min_edges healthy ones holding it, it widens to the next step, and after \
+               the last it is promoted; more than max_unhealthy unhealthy members abort it at once. A \
+               namespace holds at most 16 active releases (-32017); one that requires reviews takes none \
+               (-32013).",
     };
-    type Args = (Namespace, ChangeSet, Target, String);
+    type Args = CreateArgs;
 
-    fn bind(a: &mut Args) -> Result<Self::Args, RpcError> {
+    fn bind(a: &mut Args) -> Result<CreateArgs, RpcError> {
         let ns = a.required(args::namespace)?;
         let changes = a.required(change_set)?;
         if changes.is_empty() {
             return Err(RpcError::invalid_params("\"changes\" changes nothing"));
         }
         let target = a.required(target)?;
-        Ok((ns, changes, target, a.or(args::comment, String::new())?))
+        let comment = a.or(args::comment, String::new())?;
+        let auto = a.optional(schedule)?;
+        if let Some(auto) = &auto {
+            if target != Target::Percent(auto.first()) {
+                return Err(RpcError::invalid_params(format!(
+                    "with \"auto\", \"target\" must be {{\"percent\": {}}}, its first step",
+                    f64::from(auto.first()) / 100.0
+                )));
+            }
+        }
+        Ok(CreateArgs {
+            ns,
+            changes,
+            target,
+            comment,
+            auto,
+        })
     }
 
-    fn namespaces((ns, ..): &Self::Args) -> Vec<&Namespace> {
-        vec![ns]
+    fn namespaces(a: &CreateArgs) -> Vec<&Namespace> {
+        vec![&a.ns]
     }
 
-    async fn run(
-        ctx: Ctx<'_, Center>,
-        (ns, changes, target, comment): Self::Args,
-    ) -> Result<RawJson, CallError> {
+    async fn run(ctx: Ctx<'_, Center>, a: CreateArgs) -> Result<RawJson, CallError> {
+        let CreateArgs {
+            ns,
+            changes,
+            target,
+            comment,
+            auto,
+        } = a;
         let author = access::principal(ctx.caller)?.to_string();
         let stored = ctx
             .exec
@@ -67,12 +102,13 @@ impl RpcMethod<Center> for Create {
                 changes: changes.to_json().to_string(),
                 target: target.to_json().to_string(),
                 comment,
+                auto: auto.map(|a| a.to_json().to_string()),
                 now_us: now_us(),
             })
             .await?
             .map_err(db_failure)?;
         let id = stored.map_err(|stop| stopped(stop, ReleaseId(0), &ns))?;
-        ctx.exec.gray_changed();
+        ctx.exec.gray_changed(GrayStep::Created, StepBy::Person);
         Ok(RawJson::of(&json!({ "id": id })))
     }
 }
@@ -177,12 +213,9 @@ impl RpcMethod<Center> for Promote {
 
     async fn run(ctx: Ctx<'_, Center>, (id, comment): Self::Args) -> Result<RawJson, CallError> {
         let (row, _) = find(&ctx, id, Needs::Write).await?;
-        let ns = Namespace::parse(row.namespace).map_err(|_| CallError::Internal)?;
-        let stored: Value = serde_json::from_str(&row.changes).map_err(|_| CallError::Internal)?;
-        let changes = change_set("changes", stored).map_err(CallError::Rpc)?;
         let origin = WriteOrigin {
             comment: if comment.is_empty() {
-                row.comment
+                row.comment.clone()
             } else {
                 comment
             },
@@ -192,12 +225,29 @@ impl RpcMethod<Center> for Promote {
             release: id,
             by: access::principal(ctx.caller)?.to_string(),
         };
-        let passage = Passage::Promote(promotion);
-        let applied = ctx.exec.publish(ns, changes, origin, passage).await;
-        ctx.exec.gray_changed();
-        let applied = applied?;
-        Ok(RawJson::of(&applied))
+        Ok(RawJson::of(
+            &promote(ctx.exec, row, origin, (promotion, StepBy::Person)).await?,
+        ))
     }
+}
+
+/// Commits `row`'s changes to its namespace as one revision and ends it
+/// as promoted (`Passage::Promote`, judged in the write's transaction),
+/// by a person or its schedule.
+pub(super) async fn promote(
+    center: &Center,
+    row: ReleaseRow,
+    origin: WriteOrigin,
+    (promotion, by): (Promotion, StepBy),
+) -> Result<Applied, CallError> {
+    let ns = Namespace::parse(row.namespace).map_err(|_| CallError::Internal)?;
+    let stored: Value = serde_json::from_str(&row.changes).map_err(|_| CallError::Internal)?;
+    let changes = change_set("changes", stored).map_err(CallError::Rpc)?;
+    let applied = center
+        .publish(ns, changes, origin, Passage::Promote(promotion))
+        .await;
+    center.gray_changed(GrayStep::Promoted, by);
+    applied
 }
 
 /// A step on release `id` by the caller, who must may write its
@@ -216,6 +266,7 @@ async fn step(
         state: ReleaseState::Active,
         reason,
         revision: None,
+        expect_version: None,
         now_us: now_us(),
     })
 }
@@ -225,9 +276,18 @@ async fn moved(ctx: &Ctx<'_, Center>, step: MoveRelease) -> Result<RawJson, Call
     let id = step.id;
     let stored = ctx.exec.ask(step).await?.map_err(db_failure)?;
     let row: ReleaseRow = stored.map_err(|stop| stopped(stop, id, &Namespace::default()))?;
-    ctx.exec.gray_changed();
+    let kind = match row.state.as_str() {
+        "aborted" => GrayStep::Aborted,
+        _ => GrayStep::Retargeted,
+    };
+    ctx.exec.gray_changed(kind, StepBy::Person);
     let fleet = seen(ctx.exec).await?;
-    Ok(RawJson::of(&ReleaseView::of(row, &fleet)))
+    Ok(RawJson::of(&ReleaseView::of(row, &fleet, now_us())))
+}
+
+/// An automatic canary's schedule as `gray.create` takes it.
+fn schedule(name: &str, v: Value) -> Result<Auto, RpcError> {
+    Auto::from_json(&v).map_err(|e| RpcError::invalid_params(format!("{name:?}: {e}")))
 }
 
 /// A target as `gray.create` and `gray.update` take it.
@@ -249,5 +309,6 @@ fn stopped(stop: Stop, id: ReleaseId, ns: &Namespace) -> CallError {
             namespace: ns.to_string(),
             required,
         },
+        Stop::Moved => CallError::ReleaseMoved(id),
     }
 }

@@ -97,6 +97,7 @@ fn hello(req: &HttpRequest) -> crate::domain::EdgeHello {
     const DIGEST: HeaderName = HeaderName::from_static(crate::domain::DIGEST_HEADER);
     const LABELS: HeaderName = HeaderName::from_static(crate::domain::LABELS_HEADER);
     const GRAY: HeaderName = HeaderName::from_static(crate::domain::GRAY_HEADER);
+    const HEALTH: HeaderName = HeaderName::from_static(crate::domain::HEALTH_HEADER);
     let h = req.headers();
     let mut hello = crate::domain::EdgeHello::from_headers(
         h.get(EDGE).map(HeaderValue::as_bytes),
@@ -105,6 +106,9 @@ fn hello(req: &HttpRequest) -> crate::domain::EdgeHello {
         h.get(LABELS).map(HeaderValue::as_bytes),
     );
     hello.releases = crate::domain::held_releases(h.get(GRAY).map(HeaderValue::as_bytes));
+    hello.health = h
+        .get(HEALTH)
+        .and_then(|v| crate::domain::HealthReport::from_header(v.as_bytes()));
     hello
 }
 

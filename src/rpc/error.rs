@@ -124,6 +124,8 @@ pub enum CallError {
     NoSuchRelease(ReleaseId),
     #[error("gray release {id} is {}", state.as_str())]
     ReleaseEnded { id: ReleaseId, state: ReleaseState },
+    #[error("conflict: gray release {0} changed meanwhile (gray.get shows it as it is now)")]
+    ReleaseMoved(ReleaseId),
     #[error("conflict: gray release {id} touches keys changed on the main line since it was made: {}; abort it and start it again on the current data", keys.join(", "))]
     ReleaseKeysChanged { id: ReleaseId, keys: Vec<String> },
     #[error(
@@ -166,7 +168,9 @@ impl From<CallError> for RpcError {
             CallError::KeysChanged { .. } => CONFLICT,
             CallError::NoSuchRelease(_) => NO_SUCH_RELEASE,
             CallError::ReleaseKeysChanged { .. } => CONFLICT,
-            CallError::ReleaseEnded { .. } | CallError::TooManyReleases { .. } => RELEASE_REFUSED,
+            CallError::ReleaseEnded { .. }
+            | CallError::ReleaseMoved(_)
+            | CallError::TooManyReleases { .. } => RELEASE_REFUSED,
             CallError::Invalid(_) => INVALID_PARAMS,
             CallError::Unavailable => DATABASE_UNAVAILABLE,
             CallError::Busy => SERVER_BUSY,

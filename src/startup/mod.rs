@@ -41,6 +41,9 @@ pub struct Application {
     edge: Option<EdgeHandle>,
     /// Re-reads the TLS certificate when it changes (HTTPS only).
     reloader: Option<actix_web::rt::task::JoinHandle<()>>,
+    /// Checks gray releases' schedules (a center on its timer; tests tick
+    /// `gray::auto::tick` themselves).
+    schedules: Option<actix_web::rt::task::JoinHandle<()>>,
     certificates: Option<std::sync::Arc<CertificateStore>>,
 }
 
@@ -81,6 +84,10 @@ impl Application {
             ),
             false => None,
         };
+        let schedules = center
+            .as_ref()
+            .filter(|_| pace == Pace::Timer)
+            .map(|c| crate::gray::auto::spawn(c.center.clone(), s.gray_check_interval.get()));
         let edge = match settings.has_role(Role::Edge) {
             true => Some(crate::edge::start::start(&settings, port, pace)?),
             false => None,
@@ -125,6 +132,7 @@ impl Application {
             center,
             edge,
             reloader,
+            schedules,
             certificates,
         })
     }
@@ -167,6 +175,7 @@ impl Application {
             center,
             edge,
             reloader,
+            schedules,
             ..
         } = self;
         let handle = server.handle();
@@ -183,8 +192,8 @@ impl Application {
         });
         let served = server.await;
         stopping.abort();
-        if let Some(reloader) = reloader {
-            reloader.abort();
+        for task in [reloader, schedules].into_iter().flatten() {
+            task.abort();
         }
         tracing::info!("HTTP server stopped; in-flight requests finished");
         if let Some(edge) = edge {

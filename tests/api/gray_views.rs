@@ -12,6 +12,16 @@ use crate::helpers::{TestApp, WRITER};
 
 /// `records.changes(since, ["geo"])` as edge `name` holding `held`.
 async fn pull(app: &TestApp, name: Option<&str>, held: &[i64], since: i64) -> Value {
+    pull_reporting(app, (name, held), since, None).await
+}
+
+/// As `pull`, the edge also reporting `health` (`Syncdict-Health`).
+pub async fn pull_reporting(
+    app: &TestApp,
+    (name, held): (Option<&str>, &[i64]),
+    since: i64,
+    health: Option<&str>,
+) -> Value {
     let body =
         json!({"jsonrpc": "2.0", "method": "records.changes", "params": [since, ["geo"]], "id": 1});
     let mut request = app
@@ -25,6 +35,9 @@ async fn pull(app: &TestApp, name: Option<&str>, held: &[i64], since: i64) -> Va
     if !held.is_empty() {
         let ids: Vec<String> = held.iter().map(i64::to_string).collect();
         request = request.header("Syncdict-Gray", ids.join(","));
+    }
+    if let Some(health) = health {
+        request = request.header("Syncdict-Health", health);
     }
     let reply: Value = request
         .body(body.to_string())
@@ -158,7 +171,12 @@ async fn syncdict_edges_follow_a_release_by_label_and_come_back_after_the_abort(
         .call_as(Some(WRITER), "gray.get", json!([id]))
         .await
         .1;
-    assert_eq!(got["result"]["members"], json!(["edge-eu"]));
+    let members = got["result"]["members"].as_array().unwrap();
+    let names: Vec<&str> = members
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["edge-eu"]);
     // A main-line write reaches both, and the gray key stays gray.
     center
         .result(
@@ -180,19 +198,67 @@ async fn syncdict_edges_follow_a_release_by_label_and_come_back_after_the_abort(
     assert_eq!(eu.json("/api/cache/geo/a").await, json!(5));
 }
 
+/// A syncdict edge named `edge-1` pulling `geo`, its snapshot at `path`.
+async fn edge_keeping(center: &TestApp, path: std::path::PathBuf) -> TestApp {
+    TestApp::builder()
+        .edge(vec![center.rpc_url()])
+        .with(move |s| {
+            s.client.name = "edge-1".into();
+            s.client.namespaces = Selection::Listed(vec![Namespace::parse("geo").unwrap()]);
+            s.client.snapshot_path = Some(path);
+        })
+        .spawn()
+        .await
+}
+
 #[actix_web::test]
-async fn a_held_pull_wakes_for_its_release() {
+async fn a_restarted_edge_names_the_releases_its_snapshot_holds() {
     let center = TestApp::builder().center().spawn().await;
     center.result("namespaces.create", json!(["geo"])).await;
     center.result("records.put", json!(["a", 1, "geo"])).await;
-    let revision = pull(&center, Some("edge-1"), &[], 0).await["revision"]
+    let path = std::env::temp_dir().join(format!("{}.snap", crate::helpers::unique_name()));
+    let mut edge = edge_keeping(&center, path.clone()).await;
+    let params = json!(["geo", {"upserts": {"a": 2}}, {"edges": ["edge-1"]}]);
+    let (_, created) = center.call_as(Some(WRITER), "gray.create", params).await;
+    let id = created["result"]["id"].as_i64().unwrap();
+    assert_eq!(edge.tick().await, TickReport::Applied);
+    assert_eq!(edge.json("/api/cache/geo/a").await, json!(2));
+    edge.stop().await;
+    // Aborted while the edge is stopped; the main line does not move.
+    center
+        .call_as(Some(WRITER), "gray.abort", json!([id]))
+        .await;
+    let edge = edge_keeping(&center, path.clone()).await;
+    assert_eq!(
+        edge.json("/api/cache/geo/a").await,
+        json!(2),
+        "from its snapshot"
+    );
+    // Its first pull names the release, and brings it back.
+    assert_eq!(edge.tick().await, TickReport::Applied);
+    assert_eq!(edge.json("/api/cache/geo/a").await, json!(1));
+    let _ = std::fs::remove_file(path);
+}
+
+#[actix_web::test]
+async fn a_held_pull_wakes_for_its_release() {
+    let center = TestApp::builder().center().spawn().await;
+    held_pull_wakes_for_a_release(&center, &center).await;
+}
+
+/// A pull of `geo` held at `holding` by edge-1 is answered at once by a
+/// release for edge-1 made through `writing`.
+pub async fn held_pull_wakes_for_a_release(holding: &TestApp, writing: &TestApp) {
+    writing.result("namespaces.create", json!(["geo"])).await;
+    writing.result("records.put", json!(["a", 1, "geo"])).await;
+    let revision = pull(holding, Some("edge-1"), &[], 0).await["revision"]
         .as_i64()
         .unwrap();
     // Held for up to a minute: nothing changes on the main line.
     let body = json!({"jsonrpc": "2.0", "method": "records.changes", "params": [revision, ["geo"], 60], "id": 1});
-    let held = center
+    let held = holding
         .client
-        .post(center.rpc_url())
+        .post(holding.rpc_url())
         .header("Content-Type", "application/json")
         .header("Syncdict-Edge", "edge-1")
         .body(body.to_string())
@@ -203,7 +269,7 @@ async fn a_held_pull_wakes_for_its_release() {
     });
     actix_web::rt::time::sleep(std::time::Duration::from_millis(300)).await;
     let params = json!(["geo", {"upserts": {"a": 2}}, {"edges": ["edge-1"]}]);
-    center.call_as(Some(WRITER), "gray.create", params).await;
+    writing.call_as(Some(WRITER), "gray.create", params).await;
     // Answered by the release, long before the minute is up.
     let reply = actix_web::rt::time::timeout(std::time::Duration::from_secs(30), held)
         .await

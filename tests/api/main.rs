@@ -22,6 +22,8 @@ mod failover;
 mod failure;
 mod fleet;
 mod gray;
+mod gray_canary;
+mod gray_centers;
 mod gray_views;
 mod held;
 mod held_later;

@@ -10,7 +10,7 @@ use syncdict::configuration::HumanDuration;
 use crate::helpers::{eventually, keys, Backend, TestApp, TestDb};
 
 /// Two centers on one fresh database of `backend`.
-async fn two_centers(backend: Backend) -> Option<(TestApp, TestApp, TestDb)> {
+pub async fn two_centers(backend: Backend) -> Option<(TestApp, TestApp, TestDb)> {
     let db = TestDb::create(backend)?;
     let center = || {
         TestApp::builder()

@@ -220,6 +220,14 @@ async fn every_event_is_signed_and_carries_its_change(backend: Backend) {
     let id = reviewed(json!({"upserts": {"x": 1}}), "add x", "approve").await;
     app.result("changes.publish", json!([id])).await;
     reviewed(json!({"upserts": {"y": 2}}), "add y", "reject").await;
+    // Gray releases: each step, and a promotion with the revision it makes.
+    let create = json!(["default", {"upserts": {"g": 1}}, {"percent": 10}]);
+    let gray = app.result("gray.create", create.clone()).await["id"].clone();
+    app.result("gray.update", json!([gray, {"percent": 20}]))
+        .await;
+    app.result("gray.abort", json!([gray, "enough"])).await;
+    let promoted = app.result("gray.create", create).await["id"].clone();
+    app.result("gray.promote", json!([promoted])).await;
     app.call_as(Some(ADMIN), "namespaces.delete", json!(["geo", true]))
         .await;
 
@@ -242,6 +250,12 @@ async fn every_event_is_signed_and_carries_its_change(backend: Backend) {
             "review.published",
             "review.opened",
             "review.rejected",
+            "gray.created",
+            "gray.retargeted",
+            "gray.aborted",
+            "gray.created",
+            "publish",
+            "gray.promoted",
             "namespace.deleted"
         ]
     );
@@ -266,6 +280,14 @@ async fn every_event_is_signed_and_carries_its_change(backend: Backend) {
     assert_eq!(published["data"]["approvers"], json!(["carol"]));
     assert_eq!(published["data"]["request"], id);
     assert_eq!(published["data"]["comment"], "add x");
+    let widened = got[13].json();
+    assert_eq!(widened["data"]["release"], gray);
+    assert_eq!(widened["data"]["target"], json!({"percent": 20.0}));
+    let aborted = got[14].json();
+    assert_eq!(aborted["data"]["comment"], "enough");
+    let merged = got[17].json();
+    assert_eq!(merged["data"]["release"], promoted);
+    assert!(merged["data"]["revision"].as_i64().is_some(), "{merged}");
     // Nothing is sent twice.
     assert_eq!(app.maintenance().deliver(now_us()).await.unwrap(), 0);
 }

@@ -3,7 +3,7 @@
 
 use std::net::IpAddr;
 
-use crate::domain::{DigestReport, EdgeSeen, Labels, Namespace, ShortText};
+use crate::domain::{DigestReport, EdgeHello, EdgeSeen, Health, Namespace};
 
 /// An edge in memory. What every pull reads or writes is inline (a
 /// bucket of the map is 72 bytes, so 10,000 edges take 0.7 MB and a pull
@@ -22,6 +22,7 @@ pub(super) struct Entry {
     pub(super) shape: u64,
     pub(super) in_step: bool,
     pub(super) digest: Option<DigestReport>,
+    pub(super) health: Option<Health>,
     /// Its state changed since the flush last took it.
     pub(super) dirty: bool,
     pub(super) texts: Box<Texts>,
@@ -34,6 +35,9 @@ pub(super) struct Texts {
     pub(super) version: String,
     pub(super) namespaces: String,
     pub(super) labels: String,
+    pub(super) health_reason: String,
+    /// The gray releases it holds, comma-separated.
+    pub(super) gray: String,
     pub(super) first_seen_us: i64,
 }
 
@@ -48,6 +52,7 @@ impl Entry {
             shape: 0,
             in_step: true,
             digest: None,
+            health: None,
             dirty: true,
             texts: Box::new(Texts {
                 name: name.to_string(),
@@ -55,6 +60,8 @@ impl Entry {
                 version: String::new(),
                 namespaces: String::new(),
                 labels: String::new(),
+                health_reason: String::new(),
+                gray: String::new(),
                 first_seen_us: at_us,
             }),
         }
@@ -70,6 +77,8 @@ impl Entry {
                 version: t.version.clone(),
                 namespaces: t.namespaces.clone(),
                 labels: t.labels.clone(),
+                health_reason: t.health_reason.clone(),
+                gray: t.gray.clone(),
                 first_seen_us: t.first_seen_us,
             }),
             digest: self.digest,
@@ -89,6 +98,9 @@ impl Entry {
             revision: self.revision,
             in_step: self.in_step,
             digest: self.digest,
+            health: self.health,
+            health_reason: t.health_reason.clone(),
+            gray: t.gray.clone(),
             hold_us: self.hold_us,
             first_seen_us: t.first_seen_us,
             last_pull_us: self.last_pull_us,
@@ -96,21 +108,35 @@ impl Entry {
     }
 }
 
-/// FNV-1a of the version, the namespaces and the labels (not keyed: a
-/// collision only leaves an edge's own texts shown as they were).
-pub(super) fn shape(version: &ShortText, namespaces: &[Namespace], labels: &Labels) -> u64 {
+/// FNV-1a of the version, the namespaces, the labels, the health's reason
+/// and the releases held (not keyed: a collision only leaves an edge's own
+/// texts shown as they were).
+pub(super) fn shape(hello: &EdgeHello, namespaces: &[Namespace]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     let mut eat = |bytes: &[u8]| {
         for &b in bytes.iter().chain(&[0xff]) {
             h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
         }
     };
-    eat(version.as_str().as_bytes());
+    eat(hello.version.as_str().as_bytes());
     for ns in namespaces {
         eat(ns.as_str().as_bytes());
     }
-    eat(labels.as_str().as_bytes());
+    eat(hello.labels.as_str().as_bytes());
+    eat(hello
+        .health
+        .as_ref()
+        .map_or(&[][..], |r| r.reason.as_str().as_bytes()));
+    for id in &hello.releases {
+        eat(&id.0.to_le_bytes());
+    }
     h | 1
+}
+
+/// The releases an edge holds as its row shows them: ids, comma-separated.
+pub(super) fn gray_ids(hello: &EdgeHello) -> String {
+    let ids: Vec<String> = hello.releases.iter().map(|id| id.0.to_string()).collect();
+    ids.join(",")
 }
 
 /// Namespaces as stored: comma-separated, in the order given (sorted by

@@ -20,7 +20,7 @@ use std::time::Duration;
 
 pub use judge::{judge, lookups, merge, FleetFacts, Judged, Totals, MAX_LOOKUPS};
 
-use entry::{join, shape, Entry};
+use entry::{gray_ids, join, shape, Entry};
 
 use crate::domain::{EdgeHello, EdgeSeen, EdgeState, Namespace};
 use crate::metrics::Exposition;
@@ -141,12 +141,19 @@ impl Fleet {
             .or_insert_with(|| Entry::new(name, pull.address, pull.at_us));
         // Version, namespaces and labels rarely change: compared by a
         // hash, so a pull reads no text of the row.
-        let shape = shape(&pull.hello.version, pull.namespaces, &pull.hello.labels);
+        let hello = pull.hello;
+        let shape = shape(hello, pull.namespaces);
         if entry.shape != shape {
             entry.shape = shape;
-            entry.texts.version = pull.hello.version.as_str().to_string();
-            entry.texts.namespaces = join(pull.namespaces);
-            entry.texts.labels = pull.hello.labels.as_str().to_string();
+            let t = &mut entry.texts;
+            t.version = hello.version.as_str().to_string();
+            t.namespaces = join(pull.namespaces);
+            t.labels = hello.labels.as_str().to_string();
+            t.health_reason = hello
+                .health
+                .map(|r| r.reason.as_str().to_string())
+                .unwrap_or_default();
+            t.gray = gray_ids(hello);
             entry.dirty = true;
         }
         // It applied the last reply if it asks from there (or from 0: a
@@ -159,9 +166,23 @@ impl Fleet {
             Some(since) if !in_step => since,
             _ => pull.served,
         };
-        let state = (revision, in_step, pull.hello.digest, pull.hold_us);
-        if (entry.revision, entry.in_step, entry.digest, entry.hold_us) != state {
-            (entry.revision, entry.in_step, entry.digest, entry.hold_us) = state;
+        let health = hello.health.map(|r| r.health);
+        let state = (revision, in_step, hello.digest, pull.hold_us, health);
+        if (
+            entry.revision,
+            entry.in_step,
+            entry.digest,
+            entry.hold_us,
+            entry.health,
+        ) != state
+        {
+            (
+                entry.revision,
+                entry.in_step,
+                entry.digest,
+                entry.hold_us,
+                entry.health,
+            ) = state;
             entry.dirty = true;
         }
         entry.last_pull_us = entry.last_pull_us.max(pull.at_us);

@@ -20,6 +20,7 @@ fn hello(name: &str) -> EdgeHello {
         digest: Some(DigestReport::Verified),
         labels: Default::default(),
         releases: Vec::new(),
+        health: None,
     }
 }
 
@@ -152,6 +153,9 @@ fn seen(name: &str, namespaces: &str, revision: i64, last_pull_s: i64) -> EdgeSe
         revision,
         in_step: true,
         digest: None,
+        health: None,
+        health_reason: String::new(),
+        gray: String::new(),
         hold_us: 0,
         first_seen_us: 0,
         last_pull_us: last_pull_s * 1_000_000,
@@ -239,4 +243,31 @@ fn merging_keeps_the_latest_pull_and_the_first_sighting() {
     assert_eq!(merged.len(), 2);
     assert_eq!((merged[0].revision, merged[0].first_seen_us), (7, 5));
     assert_eq!(merged[1], other);
+}
+
+#[test]
+fn health_and_releases_held_are_kept_and_mark_the_edge_changed() {
+    use crate::domain::{Health, HealthReport, ReleaseId};
+    let fleet = Fleet::new(options(10));
+    let ns = [Namespace::default()];
+    let mut a = hello("edge-a");
+    fleet.record(pull(&a, &ns, 0, 1, 100));
+    let first = fleet.take_dirty(100 * 1_000_000);
+    assert_eq!((first[0].health, first[0].gray.as_str()), (None, ""));
+    a.releases = vec![ReleaseId(3), ReleaseId(7)];
+    a.health = Some(HealthReport::healthy());
+    fleet.record(pull(&a, &ns, 1, 1, 101));
+    let healthy = fleet.take_dirty(101 * 1_000_000);
+    assert_eq!(healthy.len(), 1);
+    assert_eq!(
+        (healthy[0].health, healthy[0].gray.as_str()),
+        (Some(Health::Healthy), "3,7")
+    );
+    a.health = Some(HealthReport::unhealthy("exit status: 2"));
+    fleet.record(pull(&a, &ns, 1, 1, 102));
+    let sick = fleet.take_dirty(102 * 1_000_000);
+    assert_eq!(sick[0].health, Some(Health::Unhealthy));
+    assert_eq!(sick[0].health_reason, "exit status: 2");
+    fleet.record(pull(&a, &ns, 1, 1, 103));
+    assert!(fleet.take_dirty(103 * 1_000_000).is_empty());
 }

@@ -21,6 +21,8 @@ pub struct CreateRelease {
     /// `domain::Target`'s JSON form.
     pub target: String,
     pub comment: String,
+    /// `domain::Auto`'s JSON form.
+    pub auto: Option<String>,
     pub now_us: i64,
 }
 
@@ -33,6 +35,8 @@ impl Handler<CreateRelease> for DbExecutor {
             changes: &m.changes,
             target: &m.target,
             comment: &m.comment,
+            auto: m.auto.as_deref(),
+            outbox: self.outbox.get(),
             now_us: m.now_us,
         };
         self.with_conn(|c, _| gray::create(c, &release))
@@ -86,6 +90,8 @@ pub struct MoveRelease {
     pub state: ReleaseState,
     pub reason: String,
     pub revision: Option<i64>,
+    /// Refused unless the release is at this version.
+    pub expect_version: Option<i64>,
     pub now_us: i64,
 }
 
@@ -100,6 +106,8 @@ impl Handler<MoveRelease> for DbExecutor {
             state: m.state,
             reason: &m.reason,
             revision: m.revision,
+            expect_version: m.expect_version,
+            outbox: self.outbox.get(),
             now_us: m.now_us,
         };
         self.with_conn(|c, _| gray::move_release(c, &step))

@@ -180,7 +180,8 @@ impl SnapshotJob {
                 })
             };
             let saved_us = fresh_us.unwrap_or_else(now_us);
-            snapshot::write(&path, store.revision(), saved_us, &signed, rows)
+            let gray = store.held_releases();
+            snapshot::write(&path, store.revision(), saved_us, (&signed, &gray), rows)
                 .map_err(|e| format!("{}: {e}", path.display()))
         })
         .await

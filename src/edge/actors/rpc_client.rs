@@ -10,8 +10,8 @@ use actix::prelude::*;
 use crate::configuration::UpstreamUrl;
 use crate::configuration::{ClientSettings, PullMode};
 use crate::domain::{
-    now_us, DigestReport, EdgeName, ReleaseId, DIGEST_HEADER, EDGE_HEADER, GRAY_HEADER,
-    LABELS_HEADER,
+    now_us, DigestReport, EdgeName, HealthReport, ReleaseId, DIGEST_HEADER, EDGE_HEADER,
+    GRAY_HEADER, HEALTH_HEADER, LABELS_HEADER,
 };
 use crate::edge::protocol::{self, Pulled};
 use crate::edge::upstreams::Upstreams;
@@ -159,6 +159,8 @@ pub struct Pull {
     pub digest: DigestReport,
     /// The gray releases its data holds (`Syncdict-Gray`).
     pub releases: Vec<ReleaseId>,
+    /// Its health on that data (`Syncdict-Health`), when known.
+    pub health: Option<HealthReport>,
 }
 
 impl Handler<Pull> for RpcClient {
@@ -169,15 +171,7 @@ impl Handler<Pull> for RpcClient {
         let auth = self.auth.clone();
         let upstreams = self.upstreams.clone();
         let s = self.settings.clone();
-        let who = Identity {
-            name: self.name,
-            labels: self.labels.clone(),
-            digest: msg.digest,
-            releases: (!msg.releases.is_empty()).then(|| {
-                let ids: Vec<String> = msg.releases.iter().map(|id| id.0.to_string()).collect();
-                ids.join(",")
-            }),
-        };
+        let who = self.identity(&msg);
         Box::pin(async move {
             let body = |wait| match s.mode {
                 PullMode::Changes => protocol::changes_request(msg.since, &s.namespaces, wait),
@@ -274,13 +268,30 @@ struct Reply {
     bytes: u64,
 }
 
-/// What the edge says of itself with each pull, for the fleet view and
-/// its gray releases.
+impl RpcClient {
+    /// What this edge says of itself with `pull`.
+    fn identity(&self, pull: &Pull) -> Identity {
+        Identity {
+            name: self.name,
+            labels: self.labels.clone(),
+            digest: pull.digest,
+            releases: (!pull.releases.is_empty()).then(|| {
+                let ids: Vec<String> = pull.releases.iter().map(|id| id.0.to_string()).collect();
+                ids.join(",")
+            }),
+            health: pull.health.map(|h| h.to_header()),
+        }
+    }
+}
+
+/// What the edge says of itself with each pull, for the fleet view, its
+/// gray releases and their canaries.
 struct Identity {
     name: EdgeName,
     labels: Option<Arc<str>>,
     digest: DigestReport,
     releases: Option<String>,
+    health: Option<String>,
 }
 
 async fn fetch(
@@ -305,6 +316,9 @@ async fn fetch(
     }
     if let Some(releases) = &who.releases {
         request = request.header(GRAY_HEADER, releases.as_str());
+    }
+    if let Some(health) = &who.health {
+        request = request.header(HEALTH_HEADER, health.as_str());
     }
     // Credentials in the upstream's URL win over the client's own.
     request = match (upstream.credentials(), auth) {

@@ -15,6 +15,7 @@ use super::cache::{Apply, CacheActor};
 use super::rpc_client::{Pull, RpcClient};
 use crate::configuration::{ClientSettings, PullMode};
 use crate::domain::now_us;
+use crate::edge::health::HealthWatch;
 use crate::edge::schedule::{Brought, Held, PullSchedule, Tick};
 use crate::edge::state::{EdgeState, PullSummary, TickReport};
 use crate::edge::store::EdgeStore;
@@ -35,6 +36,8 @@ pub struct Scheduler {
     generation: u64,
     /// `Ticked` in tests that drive ticks themselves.
     pace: Pace,
+    /// What each pull reports of the edge's health.
+    health: HealthWatch,
 }
 
 impl Actor for Scheduler {
@@ -53,6 +56,7 @@ impl Scheduler {
         state: Arc<Mutex<EdgeState>>,
         settings: ClientSettings,
         pace: Pace,
+        health: HealthWatch,
     ) -> Self {
         // Jitter differs between edges started at the same moment.
         let seed = now_us() as u64 ^ u64::from(std::process::id());
@@ -67,6 +71,7 @@ impl Scheduler {
             applied_hash: None,
             generation: 0,
             pace,
+            health,
         }
     }
 
@@ -134,6 +139,7 @@ impl Scheduler {
             wait: hold,
             digest: self.store.digest_report(),
             releases: self.store.held_releases(),
+            health: self.health.report(),
         };
         async move {
             let fetched = match client.send(pull).await {

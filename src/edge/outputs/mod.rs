@@ -50,6 +50,13 @@ pub struct OutputStatus {
     pub last_written: Option<String>,
     /// The data revision the file was last rendered from.
     pub revision: i64,
+    /// The edge's change count its last render was for.
+    #[serde(skip)]
+    pub change: u64,
+    /// Its last render's check or command failed (`edge::health` reports
+    /// the edge unhealthy while it does).
+    #[serde(skip)]
+    pub failing: bool,
 }
 
 /// The outputs' shared status, in configured order.
@@ -80,8 +87,9 @@ pub fn start(
         let mut woken = changes.subscribe();
         actix_web::rt::spawn(async move {
             // Marked seen at subscription: a count above 0 is data to render.
-            if *woken.borrow_and_update() > 0 {
-                task.run_once().await;
+            let first = *woken.borrow_and_update();
+            if first > 0 {
+                task.run_once(first).await;
             }
             loop {
                 let now = now_us();
@@ -98,7 +106,8 @@ pub fn start(
                 if woke.is_err() {
                     break;
                 }
-                task.run_once().await;
+                let change = *woken.borrow_and_update();
+                task.run_once(change).await;
             }
         });
     }
@@ -210,8 +219,10 @@ impl Task {
         }
     }
 
-    /// Renders, puts the file in place if it changed, runs the command.
-    async fn run_once(&self) {
+    /// Renders change `change`, puts the file in place if it differs,
+    /// runs the command.
+    async fn run_once(&self, change: u64) {
+        self.status(|s| (s.change, s.failing) = (change, false));
         let o = &self.settings;
         let view = view(o, &self.store, now_us());
         let revision = view.revision;
@@ -236,11 +247,17 @@ impl Task {
                     self.status(|s| s.command_runs += 1);
                     if let Err(why) = ran {
                         let e = WriteError::Command(why).to_string();
-                        self.failed(|s| s.command_failures += 1, e);
+                        self.failed(
+                            |s| (s.command_failures, s.failing) = (s.command_failures + 1, true),
+                            e,
+                        );
                     }
                 }
             }
-            Err(e @ WriteError::Check(_)) => self.failed(|s| s.check_failures += 1, e.to_string()),
+            Err(e @ WriteError::Check(_)) => self.failed(
+                |s| (s.check_failures, s.failing) = (s.check_failures + 1, true),
+                e.to_string(),
+            ),
             Err(e) => self.failed(|s| s.render_failures += 1, e.to_string()),
         }
     }
