@@ -29,7 +29,7 @@ pub fn costs(count: usize) -> anyhow::Result<()> {
     let keys = [public];
     let started = Instant::now();
     for _ in 0..count {
-        verify(&keys, "default", &digest, Some(&signed))?;
+        verify(&keys, ("default", ""), &digest, Some(&signed))?;
     }
     let verify_us = started.elapsed().as_secs_f64() * 1e6 / count as f64;
     println!("lthash_us_per_update {update_us:.2} verify_us {verify_us:.1}");

@@ -11,10 +11,11 @@ use serde_json::{json, Map, Value};
 use super::gray_book::Loaded;
 use super::read_cache::ChangesReply;
 use super::{db_failure, Center};
-use crate::db::executor::RowsOf;
-use crate::domain::gray_view::{overlay, Delta, Edge, Release};
-use crate::domain::{format_timestamp, now_us, Namespace, ReleaseId};
+use crate::db::executor::{RowsOf, ViewBase};
+use crate::domain::gray_view::{overlay, Delta, Edge, Overlay, Pick, Release};
+use crate::domain::{format_timestamp, now_us, EdgeName, Namespace, ReleaseId};
 use crate::rpc::{CallError, Caller, RawJson};
+use crate::signing::{LtHash, Signed, ViewOf};
 
 impl Center {
     /// `reply` (of `names`; `None`: the original form) as `caller` sees it.
@@ -31,11 +32,6 @@ impl Center {
         else {
             return Ok(reply);
         };
-        // A signing center's views are not signed yet: its edges keep the
-        // main line, which they can verify.
-        if self.signer.is_some() {
-            return Ok(reply);
-        }
         let Some(releases) = self.gray_releases().await else {
             return Ok(reply);
         };
@@ -84,9 +80,15 @@ impl Center {
                 .collect();
             let view = overlay(&as_releases(&ours), &held, edge);
             changed |= view.changed(&held);
-            let main_now = self.main_values(ns, &view.restore).await?;
-            let delta = view.apply(delta_of(part), &held, |k| main_now.get(k).cloned());
-            write_part(part, delta, reply.revision);
+            let mut records = self.main_records(ns, &view.restore).await?;
+            let signature = match view.picks.is_empty() && view.restore.is_empty() {
+                true => Signature::MainLine,
+                false => Signature::View(self.sign_view(ns, &view, hello.name.as_ref()).await?),
+            };
+            let main = delta_of(part, &mut records);
+            let main_now = |k: &str| records.get(k).map(|r| r["value"].clone());
+            let delta = view.apply(main, &held, main_now);
+            write_part(part, (delta, &records), reply.revision, signature);
             holds.extend(view.releases);
         }
         changed |= unknown;
@@ -99,9 +101,58 @@ impl Center {
         })
     }
 
-    /// The main line's values of `keys` in `ns` now (a key it does not
-    /// hold is absent), in one query.
-    async fn main_values(
+    /// The signed digest of the view of `ns` under `view` for the edge
+    /// `name`, when this center signs: the namespace's digest with the
+    /// main line's entries of the keys the releases decide taken out and
+    /// the releases' values put in (`LtHash` adds and subtracts), bound to
+    /// the edge and the releases; with no key decided (an edge brought back
+    /// to the main line), the main line's own. One query and one signature
+    /// per pull of an edge a release reaches or just left; none for the
+    /// others.
+    async fn sign_view(
+        &self,
+        ns: &Namespace,
+        view: &Overlay<'_>,
+        name: Option<&EdgeName>,
+    ) -> Result<Option<Signed>, CallError> {
+        let Some(signer) = &self.signer else {
+            return Ok(None);
+        };
+        let keys = view.picks.keys().map(|k| k.to_string()).collect();
+        let base = self
+            .ask(ViewBase(ns.clone(), keys))
+            .await?
+            .map_err(db_failure)?;
+        let Some((state, rows)) = base else {
+            return Ok(None);
+        };
+        let Some(mut digest) = state.digest.as_deref().and_then(LtHash::from_bytes) else {
+            return Ok(None);
+        };
+        let ns = ns.as_str();
+        for row in &rows {
+            digest.remove(ns, &row.key, &row.value, row.expires_at_us);
+        }
+        for (key, pick) in &view.picks {
+            if let Pick::Put(value) = pick {
+                digest.insert(ns, key, &value.to_string(), None);
+            }
+        }
+        let of = name.filter(|_| !view.picks.is_empty()).map(|name| ViewOf {
+            edge: name.to_string(),
+            releases: view.releases.iter().map(|id| id.0).collect(),
+        });
+        Ok(Some(signer.sign_view(
+            ns,
+            state.revision,
+            &digest.checksum(),
+            of,
+        )))
+    }
+
+    /// The main line's records of `keys` in `ns` now, as a reply carries
+    /// them (a key it does not hold is absent), in one query.
+    async fn main_records(
         &self,
         ns: &Namespace,
         keys: &BTreeSet<&str>,
@@ -117,7 +168,7 @@ impl Center {
         Ok(rows
             .into_iter()
             .filter(|r| !r.deleted)
-            .filter_map(|r| Some((r.key, serde_json::from_str(&r.value).ok()?)))
+            .filter_map(|r| Some((r.key.clone(), serde_json::to_value(r.to_record()?).ok()?)))
             .collect())
     }
 }
@@ -134,12 +185,19 @@ fn as_releases<'a>(loaded: &[&'a Loaded]) -> Vec<Release<'a>> {
         .collect()
 }
 
-/// A reply part's upserts and deletes.
-fn delta_of(part: &mut Value) -> Delta {
+/// A reply part's upserts and deletes; its records go to `records` by
+/// key, so the ones the view keeps are written back whole (revision,
+/// times and expiry).
+fn delta_of(part: &mut Value, records: &mut Map<String, Value>) -> Delta {
     let upserts = match part.get_mut("upserts").map(Value::take) {
-        Some(Value::Array(records)) => records
+        Some(Value::Array(upserts)) => upserts
             .into_iter()
-            .filter_map(|mut r| Some((r.get("key")?.as_str()?.to_string(), r["value"].take())))
+            .filter_map(|r| {
+                let key = r.get("key")?.as_str()?.to_string();
+                let value = r.get("value")?.clone();
+                records.insert(key.clone(), r);
+                Some((key, value))
+            })
             .collect(),
         _ => Vec::new(),
     };
@@ -153,18 +211,41 @@ fn delta_of(part: &mut Value) -> Delta {
     Delta { upserts, deletes }
 }
 
-/// Writes `delta` back into a reply part, its records at `revision`. The
-/// part's signature is of the main line, so it goes.
-fn write_part(part: &mut Value, delta: Delta, revision: i64) {
+/// What a viewed part is signed with.
+enum Signature {
+    /// No release decides a key of it: the main line's signature holds.
+    MainLine,
+    /// The view's own (none from a center that does not sign).
+    View(Option<Signed>),
+}
+
+/// Writes `delta` back into a reply part with its `signature`: a main-line
+/// record as `records` holds it, a release's value as a record at
+/// `revision`.
+fn write_part(
+    part: &mut Value,
+    (delta, records): (Delta, &Map<String, Value>),
+    revision: i64,
+    signature: Signature,
+) {
     let at = format_timestamp(now_us());
     let upserts: Vec<Value> = delta
         .upserts
         .into_iter()
-        .map(|(key, value)| json!({"key": key, "value": value, "revision": revision, "updated_at": at}))
+        .map(|(key, value)| match records.get(&key) {
+            Some(record) if record["value"] == value => record.clone(),
+            _ => json!({"key": key, "value": value, "revision": revision, "updated_at": at}),
+        })
         .collect();
     part["upserts"] = json!(upserts);
     part["deletes"] = json!(delta.deletes);
-    if let Some(part) = part.as_object_mut() {
-        part.remove("signature");
+    match (signature, part.as_object_mut()) {
+        (Signature::View(Some(signed)), Some(part)) => {
+            part.insert("signature".into(), json!(signed));
+        }
+        (Signature::View(None), Some(part)) => {
+            part.remove("signature");
+        }
+        _ => {}
     }
 }

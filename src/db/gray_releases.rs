@@ -7,11 +7,12 @@ use diesel::prelude::*;
 
 use super::change_requests::{finish, Abort};
 use super::outbox::record_events;
-use super::records::{read_transaction, write_transaction};
+use super::records::{read_transaction, write_transaction, Digested, RecordRow};
 use super::schema::{gray_releases, gray_steps, meta, namespaces};
 use super::{with_conn, AnyConnection};
 use crate::domain::{
-    EventData, EventKind, Namespace, Outbox, ReleaseId, ReleaseState, MAX_ACTIVE_RELEASES,
+    EventData, EventKind, Namespace, Outbox, ReleaseId, ReleaseState, StoredRecord,
+    MAX_ACTIVE_RELEASES,
 };
 
 /// The counter release ids are taken from.
@@ -329,4 +330,37 @@ pub fn current(conn: &mut AnyConnection, ended_since_us: i64) -> QueryResult<Vec
         .order(gray_releases::id.asc())
         .select(ReleaseRow::as_select())
         .load(c))
+}
+
+/// What a signed view of `ns` starts from, read in one snapshot: the
+/// namespace's digest (and the revision that last changed it), and the
+/// live rows of `keys` (at most a release's keys: a few hundred per
+/// statement).
+pub fn view_base(
+    conn: &mut AnyConnection,
+    ns: &Namespace,
+    keys: &[&str],
+) -> QueryResult<Option<(Digested, Vec<StoredRecord>)>> {
+    use super::schema::records;
+    read_transaction!(conn, |c| {
+        let found: Option<(i64, Option<Vec<u8>>)> = namespaces::table
+            .find(ns.as_str())
+            .select((namespaces::revision, namespaces::digest))
+            .first(c)
+            .optional()?;
+        let Some((revision, digest)) = found else {
+            return Ok(None);
+        };
+        let mut rows = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(500) {
+            let found: Vec<RecordRow> = records::table
+                .filter(records::namespace.eq(ns.as_str()))
+                .filter(records::key.eq_any(chunk))
+                .filter(records::deleted.eq(false))
+                .select(RecordRow::as_select())
+                .load(c)?;
+            rows.extend(found.into_iter().map(StoredRecord::from));
+        }
+        Ok(Some((Digested { revision, digest }, rows)))
+    })
 }

@@ -5,7 +5,7 @@
 //! output whose `check_command` or `command` failed on that change also
 //! makes the edge unhealthy. A result speaks only for the change it ran
 //! on: while the command still runs on the newest one, nothing is
-//! reported (the center keeps the edge's last report).
+//! reported, and the center shows no health until the next report.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -467,6 +467,7 @@ mod tests {
                 revision: 3,
                 key: "0011223344556677".into(),
                 sig: "ab".repeat(64),
+                view: None,
             },
         )]);
         write(&path, 3, 5, (&signed, &[]), || rows.iter().copied()).unwrap();

@@ -74,8 +74,9 @@ pub fn start(settings: &Settings, port: u16, pace: Pace) -> Result<EdgeHandle, E
     } else {
         c.upstreams.clone()
     };
-    let store =
-        Arc::new(EdgeStore::for_client(c, c.cache_size.bytes()).verifying(c.verify_keys.clone()));
+    let store = EdgeStore::for_client(c, c.cache_size.bytes())
+        .verifying(c.verify_keys.clone(), c.edge_name());
+    let store = Arc::new(store);
     let state = Arc::new(Mutex::new(EdgeState::default()));
     if let Some(path) = &c.snapshot_path {
         load_snapshot(path, &store, &state);

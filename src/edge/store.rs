@@ -32,7 +32,7 @@ use super::protocol::{Part, Pulled};
 use super::shard::EntryRef;
 pub use super::table::{ApplyError, Step, Table};
 use crate::configuration::{ClientSettings, PullMode};
-use crate::domain::{DigestReport, Namespace, ReleaseId, Selection};
+use crate::domain::{DigestReport, EdgeName, Namespace, ReleaseId, Selection};
 use crate::signing::{self, VerifyKey};
 
 /// One namespace as the page and `/api/status` show it.
@@ -65,6 +65,8 @@ pub struct EdgeStore {
     misses: AtomicU64,
     /// `client.verify_keys`: when not empty, every change is verified.
     verify_keys: Vec<VerifyKey>,
+    /// This edge's name, which a signed view must be of.
+    name: String,
     /// The last digest check: set when a pull is applied (sent to the
     /// centers for their fleet view).
     digest_failed: AtomicBool,
@@ -145,15 +147,18 @@ impl EdgeStore {
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
             verify_keys: Vec::new(),
+            name: String::new(),
             digest_failed: AtomicBool::new(false),
             gray: RwLock::default(),
         }
     }
 
-    /// Verifies every change against these keys (`client.verify_keys`).
-    pub fn verifying(self, keys: Vec<VerifyKey>) -> Self {
+    /// Verifies every change against these keys (`client.verify_keys`),
+    /// as the edge named `name` (a signed view must be of it).
+    pub fn verifying(self, keys: Vec<VerifyKey>, name: EdgeName) -> Self {
         EdgeStore {
             verify_keys: keys,
+            name: name.to_string(),
             ..self
         }
     }
@@ -392,7 +397,7 @@ impl EdgeStore {
         }
         signing::verify(
             &self.verify_keys,
-            part.namespace.as_str(),
+            (part.namespace.as_str(), &self.name),
             next.digest(),
             part.signed.as_ref(),
         )

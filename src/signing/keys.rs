@@ -8,7 +8,7 @@ use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
 use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 
 use super::hex;
-use super::{message, Signed};
+use super::{message, Signed, ViewOf};
 
 /// Why a key could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -62,11 +62,25 @@ impl Signer {
 
     /// Signs `(namespace, revision, digest checksum)`.
     pub fn sign(&self, namespace: &str, revision: i64, checksum: &[u8; 32]) -> Signed {
-        let signature = self.key.sign(&message(namespace, revision, checksum));
+        self.sign_view(namespace, revision, checksum, None)
+    }
+
+    /// As `sign`, of one edge's view when `view` is given.
+    pub fn sign_view(
+        &self,
+        namespace: &str,
+        revision: i64,
+        checksum: &[u8; 32],
+        view: Option<ViewOf>,
+    ) -> Signed {
+        let signature = self
+            .key
+            .sign(&message(namespace, revision, checksum, view.as_ref()));
         Signed {
             revision,
             key: self.id.clone(),
             sig: hex(&signature.to_bytes()),
+            view,
         }
     }
 }

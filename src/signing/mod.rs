@@ -19,6 +19,20 @@ pub struct Signed {
     pub key: String,
     /// 128 hex digits.
     pub sig: String,
+    /// Set when the digest is of one edge's view under gray releases, not
+    /// of the main line: the signature then binds that edge and those
+    /// releases too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub view: Option<ViewOf>,
+}
+
+/// Whose view a signed digest is of.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViewOf {
+    /// The edge's name (`client.name`).
+    pub edge: String,
+    /// The releases that reach it in the namespace, ascending.
+    pub releases: Vec<i64>,
 }
 
 /// Why a signed digest was not accepted.
@@ -30,29 +44,47 @@ pub enum VerifyError {
     UnknownKey(String),
     #[error("digest mismatch: the data does not match what the center signed")]
     Mismatch,
+    #[error("the digest is of the view of edge {0:?}, not of this edge")]
+    OtherEdge(String),
 }
 
 /// The bytes signed: a fixed label, the namespace (length-prefixed), the
-/// revision, and the checksum of the digest.
-fn message(namespace: &str, revision: i64, checksum: &[u8; 32]) -> Vec<u8> {
+/// revision, and the checksum of the digest; for a view, under another
+/// label, also the edge's name (length-prefixed) and the releases (counted).
+fn message(namespace: &str, revision: i64, checksum: &[u8; 32], view: Option<&ViewOf>) -> Vec<u8> {
     let mut m = Vec::with_capacity(64 + namespace.len());
-    m.extend_from_slice(b"syncdict signed digest v1\n");
+    m.extend_from_slice(match view {
+        None => b"syncdict signed digest v1\n",
+        Some(_) => b"syncdict signed view v1\n\0\0",
+    });
     m.extend_from_slice(&(namespace.len() as u64).to_le_bytes());
     m.extend_from_slice(namespace.as_bytes());
     m.extend_from_slice(&revision.to_le_bytes());
     m.extend_from_slice(checksum);
+    if let Some(view) = view {
+        m.extend_from_slice(&(view.edge.len() as u64).to_le_bytes());
+        m.extend_from_slice(view.edge.as_bytes());
+        m.extend_from_slice(&(view.releases.len() as u64).to_le_bytes());
+        for id in &view.releases {
+            m.extend_from_slice(&id.to_le_bytes());
+        }
+    }
     m
 }
 
 /// Checks that `signed` is a signature, by one of `keys`, of `digest` for
-/// `namespace` at the revision it names.
+/// `namespace` at the revision it names (and, for a view, that the view is
+/// of the edge named `edge`).
 pub fn verify(
     keys: &[VerifyKey],
-    namespace: &str,
+    (namespace, edge): (&str, &str),
     digest: &LtHash,
     signed: Option<&Signed>,
 ) -> Result<(), VerifyError> {
     let signed = signed.ok_or(VerifyError::Missing)?;
+    if let Some(view) = signed.view.as_ref().filter(|v| v.edge != edge) {
+        return Err(VerifyError::OtherEdge(view.edge.chars().take(64).collect()));
+    }
     let key = keys
         .iter()
         .find(|k| k.id() == signed.key)
@@ -63,7 +95,12 @@ pub fn verify(
     let signature = ed25519_dalek::Signature::from_bytes(&bytes);
     key.0
         .verify_strict(
-            &message(namespace, signed.revision, &digest.checksum()),
+            &message(
+                namespace,
+                signed.revision,
+                &digest.checksum(),
+                signed.view.as_ref(),
+            ),
             &signature,
         )
         .map_err(|_| VerifyError::Mismatch)
@@ -112,18 +149,18 @@ mod tests {
         digest.insert("geo", "k", "1", None);
         let signed = signer.sign("geo", 7, &digest.checksum());
         let keys = [other.clone(), public.clone()];
-        assert_eq!(verify(&keys, "geo", &digest, Some(&signed)), Ok(()));
+        assert_eq!(verify(&keys, ("geo", "e1"), &digest, Some(&signed)), Ok(()));
         assert_eq!(
-            verify(&[other], "geo", &digest, Some(&signed)),
+            verify(&[other], ("geo", "e1"), &digest, Some(&signed)),
             Err(VerifyError::UnknownKey(signed.key.clone()))
         );
         assert_eq!(
-            verify(&keys, "geo", &digest, None),
+            verify(&keys, ("geo", "e1"), &digest, None),
             Err(VerifyError::Missing)
         );
         // Another namespace, revision or digest: refused.
         assert_eq!(
-            verify(&keys, "gep", &digest, Some(&signed)),
+            verify(&keys, ("gep", "e1"), &digest, Some(&signed)),
             Err(VerifyError::Mismatch)
         );
         let older = Signed {
@@ -131,13 +168,45 @@ mod tests {
             ..signed.clone()
         };
         assert_eq!(
-            verify(&keys, "geo", &digest, Some(&older)),
+            verify(&keys, ("geo", "e1"), &digest, Some(&older)),
             Err(VerifyError::Mismatch)
         );
         digest.insert("geo", "k2", "2", None);
         assert_eq!(
-            verify(&keys, "geo", &digest, Some(&signed)),
+            verify(&keys, ("geo", "e1"), &digest, Some(&signed)),
             Err(VerifyError::Mismatch)
+        );
+        // A view: bound to its edge and releases.
+        let view = ViewOf {
+            edge: "e1".into(),
+            releases: vec![3, 5],
+        };
+        let viewed = signer.sign_view("geo", 7, &digest.checksum(), Some(view.clone()));
+        assert_eq!(verify(&keys, ("geo", "e1"), &digest, Some(&viewed)), Ok(()));
+        assert_eq!(
+            verify(&keys, ("geo", "e2"), &digest, Some(&viewed)),
+            Err(VerifyError::OtherEdge("e1".into()))
+        );
+        let moved = |view: ViewOf| Signed {
+            view: Some(view),
+            ..viewed.clone()
+        };
+        let fewer = moved(ViewOf {
+            releases: vec![3],
+            ..view.clone()
+        });
+        assert_eq!(
+            verify(&keys, ("geo", "e1"), &digest, Some(&fewer)),
+            Err(VerifyError::Mismatch)
+        );
+        let plain = Signed {
+            view: None,
+            ..viewed.clone()
+        };
+        assert_eq!(
+            verify(&keys, ("geo", "e1"), &digest, Some(&plain)),
+            Err(VerifyError::Mismatch),
+            "a view's signature is not the main line's"
         );
         for bad in [
             "",

@@ -24,6 +24,7 @@ mod fleet;
 mod gray;
 mod gray_canary;
 mod gray_centers;
+mod gray_signed;
 mod gray_views;
 mod held;
 mod held_later;

@@ -51,7 +51,7 @@ async fn list(center: &TestApp, params: Value) -> (Vec<(String, Signed)>, Value)
 fn check(key: &VerifyKey, ns: &str, rows: &Value, signed: &Signed) -> Result<(), VerifyError> {
     verify(
         std::slice::from_ref(key),
-        ns,
+        (ns, ""),
         &digest_of(ns, rows),
         Some(signed),
     )

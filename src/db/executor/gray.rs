@@ -1,5 +1,6 @@
 //! Gray release messages: create, find, list, move (retarget or end), the
-//! current releases, and the main line of the keys a view gives back.
+//! current releases, and the main line of the keys a view gives back, and what a signed view
+//! starts from.
 
 use actix::prelude::*;
 
@@ -7,6 +8,7 @@ use super::DbExecutor;
 use crate::db::gray_releases::{
     self as gray, Listing, Move, NewRelease, ReleaseRow, StepRow, Stop,
 };
+use crate::db::records::Digested;
 use crate::db::DbError;
 use crate::domain::{Namespace, ReleaseId, ReleaseState, StoredRecord};
 
@@ -138,5 +140,18 @@ impl Handler<RowsOf> for DbExecutor {
     fn handle(&mut self, m: RowsOf, _: &mut Self::Context) -> Self::Result {
         let keys: Vec<&str> = m.1.iter().map(String::as_str).collect();
         self.with_conn(|c, _| crate::db::change_requests::rows(c, m.0.as_str(), &keys))
+    }
+}
+
+/// What a signed view of a namespace starts from (`gray_releases::view_base`).
+#[derive(Message)]
+#[rtype(result = "Result<Option<(Digested, Vec<StoredRecord>)>, DbError>")]
+pub struct ViewBase(pub Namespace, pub Vec<String>);
+
+impl Handler<ViewBase> for DbExecutor {
+    type Result = Result<Option<(Digested, Vec<StoredRecord>)>, DbError>;
+    fn handle(&mut self, m: ViewBase, _: &mut Self::Context) -> Self::Result {
+        let keys: Vec<&str> = m.1.iter().map(String::as_str).collect();
+        self.with_conn(|c, _| gray::view_base(c, &m.0, &keys))
     }
 }
