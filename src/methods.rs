@@ -7,7 +7,7 @@ use crate::center::Center;
 use crate::rpc::{self, Declared};
 use crate::{changes, fleet, gray, history, namespaces, records, users, webhooks};
 
-pub static TABLE: [Declared<Center>; 49] = [
+pub static TABLE: [Declared<Center>; 50] = [
     Declared::of::<records::List>(),
     Declared::of::<records::Get>(),
     Declared::of::<records::Put>(),
@@ -38,6 +38,7 @@ pub static TABLE: [Declared<Center>; 49] = [
     Declared::of::<gray::Update>(),
     Declared::of::<gray::Abort>(),
     Declared::of::<gray::Promote>(),
+    Declared::of::<gray::Reach>(),
     Declared::of::<users::ListTokens>(),
     Declared::of::<users::AddToken>(),
     Declared::of::<users::RevokeToken>(),

@@ -15,6 +15,8 @@
 //! `namespaces.rs`, `records.rs` (browse, search, edit, publish),
 //! `history.rs` (timeline, a key's writes, rollback with a preview),
 //! `reviews.rs` (change requests: list, diff, review, publish, withdraw),
+//! `gray.rs` and `gray_page.rs` (gray releases: start from staged
+//! changes, a release's members and health, widen, promote, abort),
 //! `transfer.rs` (export, import with a dry run), `tokens.rs`
 //! (administrators: list, create shown once, revoke), `users.rs`
 //! (administrators: add, grants, administrator, password, remove),
@@ -43,6 +45,8 @@ macro_rules! may_change_or_return {
 }
 
 mod fleet;
+mod gray;
+mod gray_page;
 mod history;
 mod layout;
 mod login;
@@ -168,6 +172,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/ns/{ns}/value", web::get().to(records::value))
             .route("/ns/{ns}/check", web::post().to(records::check))
             .route("/ns/{ns}/publish", web::post().to(records::publish))
+            .route("/ns/{ns}/gray", web::post().to(gray::start))
+            .route("/gray/{id}", web::get().to(gray_page::show))
+            .route("/gray/{id}/{action}", web::post().to(gray::act))
             .route("/ns/{ns}/schema", web::post().to(namespaces::set_schema))
             .route("/ns/{ns}/delete", web::post().to(namespaces::delete))
             .route("/ns/{ns}/history", web::get().to(history::timeline))

@@ -15,8 +15,8 @@ use crate::center::ConsoleUser;
 
 #[derive(Deserialize)]
 pub struct Notice {
-    notice: Option<String>,
-    error: Option<String>,
+    pub notice: Option<String>,
+    pub error: Option<String>,
 }
 
 /// Human bytes: 1.2 MB.

@@ -68,6 +68,7 @@ pub async fn browse(
         .await
         .unwrap_or(Value::Null);
     let may_write = user.grants.may_write(&ns);
+    let releases = super::gray_page::active_card(&state, (&user, &req), ns.as_str()).await;
     let body = html! {
         nav.crumbs { a href="/console" { "Namespaces" } " / " strong { (ns.as_str()) } }
         h1 { (ns.as_str()) }
@@ -88,6 +89,7 @@ pub async fn browse(
         (facts(&found, &info))
         (search_form(&ns, &q.prefix, &q.contains))
         (records_table(&ns, &found, may_write, &q))
+        (releases)
         @if may_write { (editor(&user, &ns, &found, &info)) }
         (transfer_card(&user, &ns, may_write))
         (reviews_link(&ns, &info))
@@ -274,7 +276,8 @@ pub struct PublishForm {
     if_revision: i64,
     #[serde(default)]
     comment: String,
-    /// `propose`: make it a change request instead.
+    /// `propose`: make it a change request instead; `gray`: release it to
+    /// some edges first.
     step: Option<String>,
 }
 
@@ -301,6 +304,14 @@ pub async fn publish(
     if form.step.as_deref() == Some("propose") {
         let how = (form.comment.as_str(), path.as_str());
         return super::reviews::propose(&state, (&user, &req), &ns, changes, how).await;
+    }
+    if form.step.as_deref() == Some("gray") {
+        let f = super::gray::ReleaseForm::of(
+            form.csrf.clone(),
+            form.changes.clone(),
+            form.comment.clone(),
+        );
+        return super::gray::form_page(&user, &ns, &f, super::gray::Shown::Nothing);
     }
     let params = json!([changes, ns.as_str(), form.if_revision, form.comment]);
     match state

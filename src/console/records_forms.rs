@@ -38,6 +38,7 @@ pub(super) fn editor(user: &ConsoleUser, ns: &Namespace, found: &Value, info: &V
                 div.row {
                     button.primary type="submit" #publish-button hidden[reviewed] data-verb="Publish" { "Publish" }
                     button class=(if reviewed { "primary" } else { "secondary" }) type="submit" name="step" value="propose" #propose-button { "Propose for review" }
+                    @if !reviewed { button.secondary type="submit" name="step" value="gray" #gray-button { "Release to some edges first" } }
                     button.secondary type="button" #discard { "Discard all" }
                 }
             }

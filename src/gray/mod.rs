@@ -8,9 +8,11 @@
 
 pub mod auto;
 pub mod members;
+pub mod reach;
 pub mod read;
 pub mod view;
 pub mod write;
 
+pub use reach::Reach;
 pub use read::{Get, List};
 pub use write::{Abort, Create, Promote, Update};

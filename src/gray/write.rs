@@ -291,7 +291,7 @@ fn schedule(name: &str, v: Value) -> Result<Auto, RpcError> {
 }
 
 /// A target as `gray.create` and `gray.update` take it.
-fn target(name: &str, v: Value) -> Result<Target, RpcError> {
+pub(super) fn target(name: &str, v: Value) -> Result<Target, RpcError> {
     Target::from_json(&v).map_err(|e| RpcError::invalid_params(format!("{name:?}: {e}")))
 }
 

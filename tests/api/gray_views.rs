@@ -126,7 +126,7 @@ async fn an_unknown_release_brings_the_whole_namespace(app: TestApp) {
 }
 
 /// A syncdict edge, labelled `region`, pulling `geo` from `center`.
-async fn edge_of(center: &TestApp, name: &str, region: &str) -> TestApp {
+pub async fn edge_of(center: &TestApp, name: &str, region: &str) -> TestApp {
     let (name, region) = (name.to_string(), region.to_string());
     TestApp::builder()
         .edge(vec![center.rpc_url()])

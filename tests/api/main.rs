@@ -22,6 +22,7 @@ mod failover;
 mod failure;
 mod fleet;
 mod gray;
+mod gray_browser;
 mod gray_canary;
 mod gray_centers;
 mod gray_signed;
