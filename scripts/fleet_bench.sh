@@ -74,20 +74,8 @@ lua close > "$work/close.lua"
 lua keep-alive > "$work/keep-alive.lua"
 
 # cpu PID: CPU time the process has used, in clock ticks (user + system).
-cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-# measure MODE PORT PID: one wrk run; prints "pulls_per_second
-# cpu_us_per_pull" (the center's CPU time over the requests it answered);
-# any non-2xx answer fails the run.
-measure() {
-    local before after
-    before=$(cpu "$3")
-    taskset -c 1 wrk -t1 -c64 -d"$DURATION" -s "$work/$1.lua" "http://127.0.0.1:$2/RPC" > "$work/wrk.out"
-    after=$(cpu "$3")
-    if grep -q "Non-2xx" "$work/wrk.out"; then echo "wrk saw errors:" >&2; cat "$work/wrk.out" >&2; exit 1; fi
-    awk -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" \
-        '/requests in/ {n=$1} /Requests\/sec/ {r=$2} END {printf "%.0f %.2f\n", r, ticks * 1e6 / hz / n}' "$work/wrk.out"
-}
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+# measure MODE PORT PID: one wrk run of MODE.lua (lib.sh's wrk_cpu).
+measure() { wrk_cpu "$work/$1.lua" "$2" "$3"; }
 
 # A warm-up run of each first; then the order alternates by round, so
 # neither side always runs first (the first of a pair measures a few per

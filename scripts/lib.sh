@@ -65,6 +65,26 @@ wait_until() {
     exit 1
 }
 
+# proc_cpu PID: CPU time the process has used, in clock ticks (user + system).
+proc_cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# wrk_cpu LUA PORT PID: one `wrk -t1 -c64` run of $DURATION on core 1
+# with the script LUA against PORT's /RPC; prints "requests_per_second
+# cpu_us_per_request" (the CPU time of process PID over the requests it
+# answered). Any non-2xx answer fails the script.
+wrk_cpu() {
+    local before after
+    before=$(proc_cpu "$3")
+    taskset -c 1 wrk -t1 -c64 -d"$DURATION" -s "$1" "http://127.0.0.1:$2/RPC" > "$work/wrk.out"
+    after=$(proc_cpu "$3")
+    if grep -q "Non-2xx" "$work/wrk.out"; then echo "wrk saw errors:" >&2; cat "$work/wrk.out" >&2; exit 1; fi
+    awk -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" \
+        '/requests in/ {n=$1} /Requests\/sec/ {r=$2} END {printf "%.0f %.2f\n", r, ticks * 1e6 / hz / n}' "$work/wrk.out"
+}
+
+# The median of the numbers on stdin, one a line.
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
 # target NAME MEASURED OP LIMIT: prints one `target` line (the form
 # write_benchmarks.sh reads) and remembers a miss. OP is >= or <=.
 missed_targets=0

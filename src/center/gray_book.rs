@@ -57,6 +57,9 @@ pub struct GrayBook {
     /// Steps taken through this center, by `GrayStep` and by whom (a
     /// person, the schedule).
     steps: [[AtomicU64; 2]; 4],
+    /// Rises with every change through this center: a read that began
+    /// before one does not make the book fresh.
+    generation: AtomicU64,
 }
 
 /// A step of a gray release, as `/metrics` counts it.
@@ -103,6 +106,7 @@ impl GrayBook {
             read_ms: AtomicU64::new(0),
             started: Instant::now(),
             steps: Default::default(),
+            generation: AtomicU64::new(0),
         }
     }
 
@@ -141,7 +145,8 @@ impl GrayBook {
 
     /// A release changed through this center: the next view reads again.
     pub fn changed(&self) {
-        self.read_ms.store(0, Ordering::Relaxed);
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.read_ms.store(0, Ordering::Release);
     }
 
     fn fresh(&self, now: Instant) -> Option<Arc<[Loaded]>> {
@@ -190,6 +195,7 @@ impl Center {
     }
 
     async fn read_releases(&self) -> Result<Arc<[Loaded]>, CallError> {
+        let generation = self.gray.generation.load(Ordering::Acquire);
         let since = now_us() - KEPT_ENDED.as_micros() as i64;
         let rows = self
             .ask(CurrentReleases(since))
@@ -213,8 +219,13 @@ impl Center {
         self.gray
             .in_use
             .store(!releases.is_empty(), Ordering::Relaxed);
+        // A change through this center during the read may be missing
+        // from it: the book then stays stale, and the next look reads it.
         let read = self.gray.ms(Instant::now());
-        self.gray.read_ms.store(read, Ordering::Relaxed);
+        self.gray.read_ms.store(read, Ordering::Release);
+        if self.gray.generation.load(Ordering::Acquire) != generation {
+            self.gray.read_ms.store(0, Ordering::Release);
+        }
         Ok(releases)
     }
 }

@@ -4,16 +4,14 @@
 //! An edge that says nothing of itself, and every pull while no release
 //! is current, gets the main line untouched.
 
-use std::collections::BTreeSet;
-
 use serde_json::{json, Map, Value};
 
 use super::gray_book::Loaded;
 use super::read_cache::ChangesReply;
 use super::{db_failure, Center};
-use crate::db::executor::{RowsOf, ViewBase};
+use crate::db::executor::ViewBase;
 use crate::domain::gray_view::{overlay, Delta, Edge, Overlay, Pick, Release};
-use crate::domain::{format_timestamp, now_us, EdgeName, Namespace, ReleaseId};
+use crate::domain::{format_timestamp, now_us, EdgeHello, EdgeName, Namespace, ReleaseId};
 use crate::rpc::{CallError, Caller, RawJson};
 use crate::signing::{LtHash, Signed, ViewOf};
 
@@ -38,8 +36,17 @@ impl Center {
         let asked = names.map(<[Namespace]>::to_vec);
         let default = [Namespace::default()];
         let names = names.unwrap_or(&default);
-        let touched = |ns: &Namespace| releases.iter().any(|r| r.namespace == ns.as_str());
-        if hello.releases.is_empty() && !names.iter().any(touched) {
+        // An edge that holds no release and that none reaches gets the
+        // main line as it is: one target check per active release of the
+        // namespaces it pulls (a hash for a percentage), nothing parsed.
+        let reaches = |ns: &Namespace| {
+            releases.iter().any(|r| {
+                r.active
+                    && r.namespace == ns.as_str()
+                    && r.target.reaches(r.id, hello.name.as_ref(), &hello.labels)
+            })
+        };
+        if hello.releases.is_empty() && !names.iter().any(reaches) {
             return Ok(reply);
         }
         // A release it holds that is not known any more (it left it long
@@ -54,45 +61,37 @@ impl Center {
         } else {
             reply
         };
+        let views = views(&releases, names, hello);
+        let mut holds: Vec<ReleaseId> = views
+            .iter()
+            .flat_map(|(_, _, v)| v.releases.clone())
+            .collect();
+        holds.sort();
+        let changed = unknown || views.iter().any(|(_, held, v)| v.changed(held));
+        if !changed && !reply.changed {
+            // Nothing new on the main line, and the view stands: the reply
+            // as it is, with what the edge holds (nothing parsed).
+            return Ok(with_gray(reply, &holds));
+        }
         let mut value: Value =
             serde_json::from_str(reply.json.as_str()).map_err(|_| CallError::Internal)?;
-        let edge = Edge {
-            name: hello.name.as_ref(),
-            labels: &hello.labels,
-        };
-        let mut holds = Vec::new();
-        let mut changed = false;
-        for ns in names {
+        for (ns, held, view) in &views {
             let part = match value.get_mut("namespaces") {
                 Some(parts) => parts.get_mut(ns.as_str()),
                 None => Some(&mut value),
             };
             let Some(part) = part else { continue };
-            let ours: Vec<&Loaded> = releases
-                .iter()
-                .filter(|r| r.namespace == ns.as_str())
-                .collect();
-            let held: Vec<ReleaseId> = hello
-                .releases
-                .iter()
-                .copied()
-                .filter(|id| ours.iter().any(|r| r.id == *id))
-                .collect();
-            let view = overlay(&as_releases(&ours), &held, edge);
-            changed |= view.changed(&held);
-            let mut records = self.main_records(ns, &view.restore).await?;
+            let keys = view.restore.iter().map(|k| k.to_string()).collect();
+            let mut records = (*self.main_records(ns, keys, reply.revision).await?).clone();
             let signature = match view.picks.is_empty() && view.restore.is_empty() {
                 true => Signature::MainLine,
-                false => Signature::View(self.sign_view(ns, &view, hello.name.as_ref()).await?),
+                false => Signature::View(self.sign_view(ns, view, hello.name.as_ref()).await?),
             };
             let main = delta_of(part, &mut records);
             let main_now = |k: &str| records.get(k).map(|r| r["value"].clone());
-            let delta = view.apply(main, &held, main_now);
+            let delta = view.apply(main, held, main_now);
             write_part(part, (delta, &records), reply.revision, signature);
-            holds.extend(view.releases);
         }
-        changed |= unknown;
-        holds.sort();
         value["gray"] = json!(holds);
         Ok(ChangesReply {
             json: RawJson::from_trusted(value.to_string()),
@@ -149,27 +148,50 @@ impl Center {
             of,
         )))
     }
+}
 
-    /// The main line's records of `keys` in `ns` now, as a reply carries
-    /// them (a key it does not hold is absent), in one query.
-    async fn main_records(
-        &self,
-        ns: &Namespace,
-        keys: &BTreeSet<&str>,
-    ) -> Result<Map<String, Value>, CallError> {
-        if keys.is_empty() {
-            return Ok(Map::new());
-        }
-        let keys = keys.iter().map(|k| k.to_string()).collect();
-        let rows = self
-            .ask(RowsOf(ns.clone(), keys))
-            .await?
-            .map_err(db_failure)?;
-        Ok(rows
-            .into_iter()
-            .filter(|r| !r.deleted)
-            .filter_map(|r| Some((r.key.clone(), serde_json::to_value(r.to_record()?).ok()?)))
-            .collect())
+/// The edge's view of each of `names` under `releases`, with the releases
+/// of it that it holds.
+fn views<'a>(
+    releases: &'a [Loaded],
+    names: &'a [Namespace],
+    hello: &'a EdgeHello,
+) -> Vec<(&'a Namespace, Vec<ReleaseId>, Overlay<'a>)> {
+    let edge = Edge {
+        name: hello.name.as_ref(),
+        labels: &hello.labels,
+    };
+    names
+        .iter()
+        .map(|ns| {
+            let ours: Vec<&Loaded> = releases
+                .iter()
+                .filter(|r| r.namespace == ns.as_str())
+                .collect();
+            let held: Vec<ReleaseId> = (hello.releases.iter().copied())
+                .filter(|id| ours.iter().any(|r| r.id == *id))
+                .collect();
+            let view = overlay(&as_releases(&ours), &held, edge);
+            (ns, held, view)
+        })
+        .collect()
+}
+
+/// `reply` with `"gray": holds` added, written into its text.
+fn with_gray(reply: ChangesReply, holds: &[ReleaseId]) -> ChangesReply {
+    let text = reply.json.as_str().trim_end();
+    let Some(open) = text.strip_suffix('}') else {
+        return reply;
+    };
+    let comma = if open.trim_end().ends_with('{') {
+        ""
+    } else {
+        ","
+    };
+    let json = format!("{open}{comma}\"gray\":{}}}", json!(holds));
+    ChangesReply {
+        json: RawJson::from_trusted(json),
+        ..reply
     }
 }
 

@@ -7,6 +7,7 @@ mod deliveries;
 mod fleet;
 pub mod fleet_view;
 mod gray_book;
+mod gray_restore;
 mod gray_view;
 mod held;
 mod read_cache;
@@ -107,6 +108,8 @@ pub struct CenterInner {
     unchanged: unchanged::Unchanged,
     /// The gray releases edges' views are made from (`gray_book.rs`).
     pub(crate) gray: gray_book::GrayBook,
+    /// The main line's records views give back (`gray_restore.rs`).
+    gray_restored: Arc<gray_restore::RestoreMemo>,
     /// Held `records.changes` requests (`held.rs`).
     pub(crate) holds: Arc<Holds>,
     /// When console sessions end (`sessions.rs`).
@@ -143,6 +146,7 @@ impl Center {
             flights: Arc::default(),
             unchanged: unchanged::Unchanged::default(),
             gray: gray_book::GrayBook::new(check_interval),
+            gray_restored: Arc::default(),
             holds: Arc::new(Holds::new(options.max_hold, options.max_held)),
             session_limits: options.sessions,
             fleet: options

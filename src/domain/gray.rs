@@ -183,13 +183,19 @@ impl Target {
     }
 }
 
-/// The bucket of edge `name` in release `release`: 0..`ALL_BUCKETS`.
+/// The bucket of edge `name` in release `release`: 0..`ALL_BUCKETS`. The
+/// BLAKE3 hash of a label, the id and the name, hashed in one call from a
+/// buffer on the stack (a name is at most 64 bytes): a pull checks one per
+/// active release.
 pub fn bucket(name: &str, release: ReleaseId) -> u32 {
-    let mut hasher = blake3::Hasher::new();
-    hasher.update(b"syncdict gray bucket\0");
-    hasher.update(&release.0.to_le_bytes());
-    hasher.update(name.as_bytes());
-    let hash = hasher.finalize();
+    const LABEL: &[u8] = b"syncdict gray bucket\0";
+    let mut buf = [0u8; LABEL.len() + 8 + 64];
+    let name = &name.as_bytes()[..name.len().min(64)];
+    buf[..LABEL.len()].copy_from_slice(LABEL);
+    buf[LABEL.len()..LABEL.len() + 8].copy_from_slice(&release.0.to_le_bytes());
+    let end = LABEL.len() + 8 + name.len();
+    buf[LABEL.len() + 8..end].copy_from_slice(name);
+    let hash = blake3::hash(&buf[..end]);
     let head = u64::from_le_bytes(hash.as_bytes()[..8].try_into().expect("8 bytes"));
     (head % u64::from(ALL_BUCKETS)) as u32
 }

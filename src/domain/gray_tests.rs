@@ -111,3 +111,20 @@ fn an_edge_lists_its_releases_in_a_bounded_header() {
         MAX_HELD_RELEASES
     );
 }
+
+#[test]
+fn buckets_are_the_blake3_draw_they_always_were() {
+    // The draw every center and every release made so far: a label, the
+    // id (little-endian) and the name, hashed; the first 8 bytes mod 10,000.
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(b"syncdict gray bucket\0");
+    hasher.update(&7i64.to_le_bytes());
+    hasher.update(b"web-01.example");
+    let head = u64::from_le_bytes(hasher.finalize().as_bytes()[..8].try_into().unwrap());
+    assert_eq!(
+        bucket("web-01.example", ReleaseId(7)),
+        (head % 10_000) as u32
+    );
+    let long = "a".repeat(64);
+    assert!(bucket(&long, ReleaseId(1)) < ALL_BUCKETS);
+}

@@ -81,7 +81,11 @@ async fn a_named_edge_sees_its_release_until_the_abort(app: TestApp) {
     assert_eq!(mine["gray"], json!([id]));
     let theirs = pull(&app, Some("edge-2"), &[], 0).await;
     assert_eq!(part(&theirs).0, json!({"a": 1}));
-    assert_eq!(theirs["gray"], json!([]));
+    assert_eq!(
+        theirs.get("gray"),
+        None,
+        "in no release: the main line as it is"
+    );
     let unnamed = pull(&app, None, &[], 0).await;
     assert_eq!(part(&unnamed).0, json!({"a": 1}));
     let listed = app.result("records.list", json!(["geo"])).await;
@@ -102,6 +106,11 @@ async fn a_named_edge_sees_its_release_until_the_abort(app: TestApp) {
     // Nothing new: nothing sent, and the view stands.
     let quiet = pull(&app, Some("edge-1"), &[id], revision).await;
     assert_eq!(part(&quiet), (json!({}), vec![]));
+    assert_eq!(
+        quiet["gray"],
+        json!([id]),
+        "what it holds, on the reply as it is"
+    );
 
     // Aborted: within one pull, edge-1 is back on the main line.
     let (_, aborted) = app
