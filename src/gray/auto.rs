@@ -24,14 +24,14 @@ use crate::rpc::CallError;
 /// The actor a schedule's steps are recorded under.
 pub const ACTOR: &str = "auto";
 
-/// The schedule of `row`, if it is active and has one, and what it calls
-/// for at `now_us` given its members' `health`.
+/// What the schedule of `row` calls for at `now_us` given its members'
+/// `health`, if it is active and has one.
 pub fn decision(
     row: &ReleaseRow,
     target: Option<&Target>,
     health: &MemberHealth,
     now_us: i64,
-) -> Option<(Auto, Decision)> {
+) -> Option<Decision> {
     if row.state != ReleaseState::Active.as_str() {
         return None;
     }
@@ -41,8 +41,7 @@ pub fn decision(
         Some(Target::Percent(p)) => Some(*p),
         _ => None,
     };
-    let decided = decide(&auto, at, row.updated_at_us, health, now_us);
-    Some((auto, decided))
+    Some(decide(&auto, at, row.updated_at_us, health, now_us))
 }
 
 /// What a decision means, for people.
@@ -84,7 +83,7 @@ pub async fn tick(center: &Center, now_us: i64) -> Result<Vec<(ReleaseId, Decisi
             Some(t) => members(ReleaseId(row.id), t, &row.namespace, &fleet).1,
             None => MemberHealth::default(),
         };
-        let Some((_, decided)) = decision(&row, target.as_ref(), &health, now_us) else {
+        let Some(decided) = decision(&row, target.as_ref(), &health, now_us) else {
             continue;
         };
         let id = ReleaseId(row.id);
@@ -103,8 +102,35 @@ async fn carry_out(
     decided: &Decision,
     now_us: i64,
 ) -> Result<(), CallError> {
-    let id = ReleaseId(row.id);
-    let step = |action, state, target: Option<String>, reason: String| MoveRelease {
+    let at = (ReleaseId(row.id), row.version, now_us);
+    match decided {
+        Decision::Wait(_) => Ok(()),
+        Decision::Widen(to) => {
+            let target = Target::Percent(*to).to_json().to_string();
+            let why = format!(
+                "baked with no unhealthy member: widened to {}%",
+                percent(*to)
+            );
+            let step = scheduled(at, ("retargeted", ReleaseState::Active), Some(target), why);
+            take(center, step, GrayStep::Retargeted).await
+        }
+        Decision::Abort(why) => {
+            let step = scheduled(at, ("aborted", ReleaseState::Aborted), None, why.clone());
+            take(center, step, GrayStep::Aborted).await
+        }
+        Decision::Promote => promote_last(center, row, now_us).await,
+    }
+}
+
+/// A step of the schedule on release `id` as judged at `version`, at
+/// `now_us`: refused if the release moved meanwhile.
+fn scheduled(
+    (id, version, now_us): (ReleaseId, i64, i64),
+    (action, state): (&'static str, ReleaseState),
+    target: Option<String>,
+    reason: String,
+) -> MoveRelease {
+    MoveRelease {
         id,
         actor: ACTOR.to_string(),
         action,
@@ -112,28 +138,16 @@ async fn carry_out(
         state,
         reason,
         revision: None,
-        expect_version: Some(row.version),
+        expect_version: Some(version),
         now_us,
-    };
-    let (moved, kind) = match decided {
-        Decision::Wait(_) => return Ok(()),
-        Decision::Widen(to) => {
-            let target = Target::Percent(*to).to_json().to_string();
-            let why = format!(
-                "baked with no unhealthy member: widened to {}%",
-                percent(*to)
-            );
-            let m = step("retargeted", ReleaseState::Active, Some(target), why);
-            (m, GrayStep::Retargeted)
-        }
-        Decision::Abort(why) => {
-            let m = step("aborted", ReleaseState::Aborted, None, why.clone());
-            (m, GrayStep::Aborted)
-        }
-        Decision::Promote => return promote_last(center, row, now_us).await,
-    };
-    let reason = moved.reason.clone();
-    match center.ask(moved).await?.map_err(db_failure)? {
+    }
+}
+
+/// Stores `step` (a `kind` of step), unless another center (or someone)
+/// moved the release first.
+async fn take(center: &Center, step: MoveRelease, kind: GrayStep) -> Result<(), CallError> {
+    let (id, reason) = (step.id, step.reason.clone());
+    match center.ask(step).await?.map_err(db_failure)? {
         Ok(_) => {
             tracing::info!(release = %id, step = ?kind, reason = %reason, "gray release schedule step");
             center.gray_changed(kind, StepBy::Schedule);
@@ -149,7 +163,7 @@ async fn carry_out(
 /// promoted (a key it touches changed on the main line) is aborted, saying
 /// why, so its edges go back to the main line.
 async fn promote_last(center: &Center, row: ReleaseRow, now_us: i64) -> Result<(), CallError> {
-    let id = ReleaseId(row.id);
+    let at = (ReleaseId(row.id), row.version, now_us);
     let origin = WriteOrigin {
         author: ACTOR.to_string(),
         address: String::new(),
@@ -157,30 +171,18 @@ async fn promote_last(center: &Center, row: ReleaseRow, now_us: i64) -> Result<(
         comment: row.comment.clone(),
     };
     let promotion = Promotion {
-        release: id,
+        release: at.0,
         by: ACTOR.to_string(),
     };
-    let version = row.version;
     match promote(center, row, origin, (promotion, StepBy::Schedule)).await {
         Ok(applied) => {
-            tracing::info!(release = %id, revision = ?applied.revision, "gray release promoted by its schedule");
+            tracing::info!(release = %at.0, revision = ?applied.revision, "gray release promoted by its schedule");
             Ok(())
         }
         Err(e @ CallError::ReleaseKeysChanged { .. }) => {
-            let abort = MoveRelease {
-                id,
-                actor: ACTOR.to_string(),
-                action: "aborted",
-                target: None,
-                state: ReleaseState::Aborted,
-                reason: format!("could not be promoted: {e}"),
-                revision: None,
-                expect_version: Some(version),
-                now_us,
-            };
-            center.ask(abort).await?.map_err(db_failure)?.ok();
-            center.gray_changed(GrayStep::Aborted, StepBy::Schedule);
-            Ok(())
+            let why = format!("could not be promoted: {e}");
+            let step = scheduled(at, ("aborted", ReleaseState::Aborted), None, why);
+            take(center, step, GrayStep::Aborted).await
         }
         Err(CallError::ReleaseEnded { .. }) => Ok(()),
         Err(e) => Err(e),

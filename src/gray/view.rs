@@ -74,7 +74,7 @@ impl ReleaseView {
             .as_deref()
             .and_then(|a| serde_json::from_str(a).ok());
         let next = super::auto::decision(&row, parsed.as_ref(), &health, now_us)
-            .map(|(_, d)| super::auto::describe(&d));
+            .map(|d| super::auto::describe(&d));
         ReleaseView {
             health: HealthCounts {
                 healthy: health.healthy,
