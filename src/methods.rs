@@ -7,7 +7,7 @@ use crate::center::Center;
 use crate::rpc::{self, Declared};
 use crate::{changes, fleet, gray, history, namespaces, records, users, webhooks};
 
-pub static TABLE: [Declared<Center>; 50] = [
+pub static TABLE: [Declared<Center>; 51] = [
     Declared::of::<records::List>(),
     Declared::of::<records::Get>(),
     Declared::of::<records::Put>(),
@@ -39,6 +39,7 @@ pub static TABLE: [Declared<Center>; 50] = [
     Declared::of::<gray::Abort>(),
     Declared::of::<gray::Promote>(),
     Declared::of::<gray::Reach>(),
+    Declared::of::<gray::Release>(),
     Declared::of::<users::ListTokens>(),
     Declared::of::<users::AddToken>(),
     Declared::of::<users::RevokeToken>(),

@@ -202,12 +202,13 @@ fn refusal(
             required,
         },
         Refused::NoSuchRequest => CallError::NoSuchRequest(id),
-        Refused::Closed(state) => CallError::RequestClosed { id, state },
+        Refused::Closed { request, state } => CallError::RequestClosed { id: request, state },
         Refused::NotApproved {
+            request,
             approvals,
             required,
         } => CallError::NotApproved {
-            id,
+            id: request,
             approvals,
             required,
         },

@@ -124,7 +124,7 @@ pub(super) async fn find(
 
 /// Request `id` (without its diff), if the caller has `needs` on its
 /// namespace.
-pub(super) async fn request(
+pub(crate) async fn request(
     ctx: &Ctx<'_, Center>,
     id: RequestId,
     needs: Needs,

@@ -37,6 +37,16 @@ pub struct RequestView {
     /// Keys changed since it was proposed (an open request only): its
     /// publish would be refused as a conflict.
     pub conflicts: Vec<String>,
+    /// Its latest gray release (`changes.release`), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub release: Option<ReleaseRef>,
+}
+
+/// A request's gray release.
+#[derive(Serialize)]
+pub struct ReleaseRef {
+    pub id: i64,
+    pub state: String,
 }
 
 #[derive(Serialize)]
@@ -65,6 +75,7 @@ impl RequestView {
             request: r,
             reviews,
             reviews_required,
+            release,
         } = found;
         let rows: HashMap<String, StoredRecord> =
             rows.into_iter().map(|row| (row.key.clone(), row)).collect();
@@ -97,6 +108,7 @@ impl RequestView {
             diff,
             conflicts,
             author: r.author,
+            release: release.map(|(id, state)| ReleaseRef { id, state }),
         }
     }
 }

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use super::access::{self, Needs};
 use super::read::{id, request};
-use crate::center::{db_failure, origin, Center};
+use crate::center::{db_failure, origin, Center, GrayStep, StepBy};
 use crate::db::change_requests::Stop;
 use crate::db::executor::{Propose as Store, Review as Judge, Withdraw as TakeBack};
 use crate::domain::{ChangeSet, Namespace, Passage, Publication, RequestId, Verdict, WriteOrigin};
@@ -76,7 +76,8 @@ impl RpcMethod<Center> for Review {
         permission: Write,
         help: "Reviews an open change request: verdict approve or reject, with a comment. Needs write \
                permission on its namespace; its author cannot review it (-32015). A second verdict by the \
-               same reviewer replaces the first; a rejection closes the request.",
+               same reviewer replaces the first; a rejection closes the request and aborts its active gray \
+               release, if any.",
     };
     type Args = (RequestId, Verdict, String);
 
@@ -109,7 +110,8 @@ impl RpcMethod<Center> for Review {
             .await?
             .map_err(db_failure)?;
         let ns = namespace_of(&found.request.namespace)?;
-        judged.map_err(|stop| stopped(stop, id, &ns))?;
+        let aborted = judged.map_err(|stop| stopped(stop, id, &ns))?;
+        ended_release(ctx.exec, aborted);
         Ok(RawJson::of(&true))
     }
 }
@@ -156,6 +158,10 @@ impl RpcMethod<Center> for Publish {
         }
         let approved = super::view::approvals(&found.reviews, &found.request.author) as i64;
         let breaks_glass = reason.is_some() && approved < found.reviews_required;
+        let released = found
+            .release
+            .as_ref()
+            .is_some_and(|(_, state)| state == "active");
         let request = found.request;
         let ns = namespace_of(&request.namespace)?;
         let stored: Value =
@@ -176,6 +182,9 @@ impl RpcMethod<Center> for Publish {
         if breaks_glass {
             ctx.exec.outcomes.broke_glass();
         }
+        if released {
+            ctx.exec.gray_changed(GrayStep::Promoted, StepBy::Person);
+        }
         Ok(RawJson::of(&applied))
     }
 }
@@ -190,7 +199,8 @@ impl RpcMethod<Center> for Withdraw {
         returns: Ty::Boolean,
         offered: Both,
         permission: Write,
-        help: "Withdraws an open change request; only its author or an administrator may.",
+        help: "Withdraws an open change request, aborting its active gray release if any; only its author \
+               or an administrator may.",
     };
     type Args = RequestId;
 
@@ -220,8 +230,17 @@ impl RpcMethod<Center> for Withdraw {
             .ask(TakeBack { id, by })
             .await?
             .map_err(db_failure)?;
-        taken.map_err(|stop| stopped(stop, id, &ns))?;
+        let aborted = taken.map_err(|stop| stopped(stop, id, &ns))?;
+        ended_release(ctx.exec, aborted);
         Ok(RawJson::of(&true))
+    }
+}
+
+/// Tells the center's gray book that closing a request aborted its gray
+/// release, so held pulls of its members wake now.
+fn ended_release(center: &Center, aborted: Option<crate::domain::ReleaseId>) {
+    if aborted.is_some() {
+        center.gray_changed(GrayStep::Aborted, StepBy::Person);
     }
 }
 

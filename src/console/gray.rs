@@ -1,7 +1,8 @@
 //! Gray releases in the console: "Release to some edges first" from a
-//! namespace's staged change set (a target, its reach in the fleet now, an
-//! optional automatic canary), and the forms of a release's page (widen or
-//! narrow, promote, abort). The pages themselves: `gray_page.rs`.
+//! namespace's staged change set or from an approved change request (a
+//! target, its reach in the fleet now, an optional automatic canary), and
+//! the forms of a release's page (widen or narrow, promote, abort). The
+//! pages themselves: `gray_page.rs`.
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -14,7 +15,7 @@ use super::namespaces::back_to;
 use super::session::urlencode;
 use super::ConsoleState;
 use crate::center::ConsoleUser;
-use crate::gray::{Abort, Create, Promote, Reach, Update};
+use crate::gray::{Abort, Create, Promote, Reach, Release, Update};
 
 /// The release form's fields, as posted (all text, so a bad one comes
 /// back with the form as it was typed).
@@ -93,26 +94,47 @@ fn first_number(steps: &str) -> Option<f64> {
         .ok()
 }
 
-/// The release form for `ns`, with what `reach` found or `error` said.
+/// What a release is made of: a namespace's staged changes (in the form),
+/// or an approved change request of that namespace.
+pub(super) struct Source<'a> {
+    pub ns: &'a str,
+    pub request: Option<i64>,
+}
+
+impl Source<'_> {
+    /// Where the form posts.
+    fn action(&self) -> String {
+        match self.request {
+            Some(id) => format!("/console/reviews/{id}/gray"),
+            None => format!("/console/ns/{}/gray", self.ns),
+        }
+    }
+}
+
+/// The release form for `from`, with what `reach` found or `error` said.
 pub(super) fn form_page(
     user: &ConsoleUser,
-    ns: &str,
+    from: &Source,
     f: &ReleaseForm,
     shown: Shown,
 ) -> HttpResponse {
+    let ns = from.ns;
     let kinds = [
         ("percent", "A sticky percentage"),
         ("edges", "Edges by name"),
         ("labels", "Edges with labels"),
     ];
     let body = html! {
-        nav.crumbs { a href="/console" { "Namespaces" } " / " a href=(format!("/console/ns/{ns}")) { (ns) } " / " strong { "Release" } }
+        nav.crumbs { a href="/console" { "Namespaces" } " / " a href=(format!("/console/ns/{ns}")) { (ns) } " / "
+            @if let Some(id) = from.request { a href=(format!("/console/reviews/{id}")) { "#" (id) } " / " } strong { "Release" } }
         h1 { "Release to some edges first" }
-        p.lead { "The staged changes go to the edges the target reaches; the others keep the main line until you promote the release." }
+        p.lead { @match from.request { Some(id) => { "Change request #" (id) }, None => "The staged changes" }
+            " go to the edges the target reaches; the others keep the main line until you promote the release"
+            @if from.request.is_some() { ", which publishes the request" } "." }
         @if let Shown::Error(e) = &shown { (notice("error", e)) }
-        form.stack.card #release-form method="post" action=(format!("/console/ns/{ns}/gray")) {
+        form.stack.card #release-form method="post" action=(from.action()) {
             input type="hidden" name="csrf" value=(user.csrf);
-            input type="hidden" name="changes" value=(f.changes);
+            @if from.request.is_none() { input type="hidden" name="changes" value=(f.changes); }
             label for="release-kind" { "Target" }
             select #release-kind name="kind" {
                 @for (k, label) in kinds { option value=(k) selected[f.kind == k] { (label) } }
@@ -155,25 +177,110 @@ pub async fn start(
 ) -> HttpResponse {
     let user = may_change_or_return!(req, state, form.csrf.as_deref());
     let f = form.into_inner();
+    let from = Source {
+        ns: &ns,
+        request: None,
+    };
     if f.step.as_deref() == Some("preview") {
-        let shown = match state
-            .call::<Reach>(&user, &req, json!([*ns, f.target()]))
-            .await
-        {
-            Ok(reach) => Shown::Reach(reach),
-            Err(e) => Shown::Error(e.message),
-        };
-        return form_page(&user, &ns, &f, shown);
+        let shown = reach(&state, &user, &req, (&ns, &f)).await;
+        return form_page(&user, &from, &f, shown);
     }
     let changes: Value = serde_json::from_str(&f.changes).unwrap_or(Value::Null);
     let params = json!([*ns, changes, f.target(), f.comment, f.auto()]);
-    match state.call::<Create>(&user, &req, params).await {
+    let made = state.call::<Create>(&user, &req, params).await;
+    started(&user, &from, &f, made)
+}
+
+/// Where a start leads: the release's page, or the form with the error.
+fn started(
+    user: &ConsoleUser,
+    from: &Source<'_>,
+    f: &ReleaseForm,
+    made: Result<Value, crate::rpc::RpcError>,
+) -> HttpResponse {
+    match made {
         Ok(made) => see(&format!(
             "/console/gray/{}?notice={}",
             made["id"],
             urlencode("Release started.")
         )),
-        Err(e) => form_page(&user, &ns, &f, Shown::Error(e.message)),
+        Err(e) => form_page(user, from, f, Shown::Error(e.message)),
+    }
+}
+
+/// `GET /console/reviews/{id}/gray`: the release form for an approved
+/// change request.
+pub async fn request_form(
+    req: HttpRequest,
+    state: web::Data<ConsoleState>,
+    id: web::Path<i64>,
+) -> HttpResponse {
+    let user = signed_in_or_return!(req, state);
+    let r = match requested(&state, &user, &req, *id).await {
+        Ok(r) => r,
+        Err(back) => return back,
+    };
+    let from = Source {
+        ns: text(&r["namespace"]),
+        request: Some(*id),
+    };
+    let f = ReleaseForm::of(None, String::new(), text(&r["comment"]).to_string());
+    form_page(&user, &from, &f, Shown::Nothing)
+}
+
+/// `POST /console/reviews/{id}/gray`: previews the reach, or releases the
+/// request (`changes.release`).
+pub async fn release_request(
+    req: HttpRequest,
+    state: web::Data<ConsoleState>,
+    id: web::Path<i64>,
+    form: web::Form<ReleaseForm>,
+) -> HttpResponse {
+    let user = may_change_or_return!(req, state, form.csrf.as_deref());
+    let f = form.into_inner();
+    let r = match requested(&state, &user, &req, *id).await {
+        Ok(r) => r,
+        Err(back) => return back,
+    };
+    let from = Source {
+        ns: text(&r["namespace"]),
+        request: Some(*id),
+    };
+    if f.step.as_deref() == Some("preview") {
+        let shown = reach(&state, &user, &req, (from.ns, &f)).await;
+        return form_page(&user, &from, &f, shown);
+    }
+    let params = json!([*id, f.target(), f.comment, f.auto()]);
+    let made = state.call::<Release>(&user, &req, params).await;
+    started(&user, &from, &f, made)
+}
+
+/// Change request `id` as `changes.get` shows it, or its page with the
+/// error.
+async fn requested(
+    state: &ConsoleState,
+    user: &ConsoleUser,
+    req: &HttpRequest,
+    id: i64,
+) -> Result<Value, HttpResponse> {
+    let got = state.call::<crate::changes::Get>(user, req, json!([id]));
+    got.await
+        .map_err(|e| back_to(&format!("/console/reviews/{id}"), "error", &e.message))
+}
+
+/// What previewing the form's target in `ns` shows.
+async fn reach(
+    state: &ConsoleState,
+    user: &ConsoleUser,
+    req: &HttpRequest,
+    (ns, f): (&str, &ReleaseForm),
+) -> Shown {
+    match state
+        .call::<Reach>(user, req, json!([ns, f.target()]))
+        .await
+    {
+        Ok(reach) => Shown::Reach(reach),
+        Err(e) => Shown::Error(e.message),
     }
 }
 

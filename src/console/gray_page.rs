@@ -46,6 +46,9 @@ pub async fn show(
         (overlaps(&r, &others))
         p.lead #release-state { "By " strong { (text(&r["author"])) } ", " strong { (text(&r["state"])) } ", target " code { (r["target"]) } ". " (text(&r["comment"]))
             @if let Some(why) = r["reason"].as_str() { " Ended by " (text(&r["closed_by"])) ": " (why) } }
+        @if let Some(request) = r["request"].as_i64() {
+            p.meta #release-request { "Releases change request " a href=(format!("/console/reviews/{request}")) { "#" (request) } ": promoting it publishes the request." }
+        }
         @if let Some(auto) = r.get("auto") { p.meta #release-auto { "Automatic canary " code { (auto) } @if let Some(next) = r["next"].as_str() { " — next: " strong { (next) } } } }
         (members(&r))
         (changes(&r["changes"]))

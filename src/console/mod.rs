@@ -155,6 +155,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/fleet", web::get().to(fleet::fleet))
             .route("/reviews", web::get().to(reviews::list))
             .route("/reviews/{id}", web::get().to(reviews::show))
+            .route("/reviews/{id}/gray", web::get().to(gray::request_form))
+            .route("/reviews/{id}/gray", web::post().to(gray::release_request))
             .route("/reviews/{id}/{action}", web::post().to(reviews::act))
             .route("/webhooks", web::get().to(webhooks::list))
             .route(

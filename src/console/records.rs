@@ -311,7 +311,11 @@ pub async fn publish(
             form.changes.clone(),
             form.comment.clone(),
         );
-        return super::gray::form_page(&user, &ns, &f, super::gray::Shown::Nothing);
+        let from = super::gray::Source {
+            ns: &ns,
+            request: None,
+        };
+        return super::gray::form_page(&user, &from, &f, super::gray::Shown::Nothing);
     }
     let params = json!([changes, ns.as_str(), form.if_revision, form.comment]);
     match state

@@ -128,6 +128,10 @@ pub async fn show(
         @if q.notice.as_deref() == Some("Proposed for review.") { div hidden data-proposed-ns=(text(&r["namespace"])) {} }
         p.lead #request-state { "By " strong { (text(&r["author"])) } ", " (text(&r["state"])) ", "
             (r["approvals"]) " of " (r["reviews_required"]) " approvals. " (text(&r["comment"])) }
+        @if let Some(rid) = r["release"]["id"].as_i64() {
+            p #request-release { "Gray release " a href=(format!("/console/gray/{rid}")) { "#" (rid) } ", " (text(&r["release"]["state"]))
+                @if r["release"]["state"] == "active" { ": promoting it publishes this request; rejecting or withdrawing the request aborts it" } "." }
+        }
         @if !r["conflicts"].as_array().is_none_or(Vec::is_empty) {
             (notice("error", &format!("Changed since it was proposed: {}. Publishing it is refused; propose it again on the current data.",
                 keys(&r["conflicts"]))))
@@ -190,9 +194,16 @@ fn forms(user: &ConsoleUser, r: &Value) -> Markup {
         section.card {
             h2 { "Publish" }
             @if approved {
-                form.inline method="post" action=(format!("{base}/publish")) {
-                    input type="hidden" name="csrf" value=(user.csrf);
-                    button.primary type="submit" #publish-request { "Publish" }
+                div.row {
+                    form.inline method="post" action=(format!("{base}/publish")) {
+                        input type="hidden" name="csrf" value=(user.csrf);
+                        button.primary type="submit" #publish-request { "Publish" }
+                    }
+                    @if r["release"]["state"] != "active" {
+                        form.inline method="get" action=(format!("{base}/gray")) {
+                            button.secondary type="submit" #release-request { "Release to some edges first" }
+                        }
+                    }
                 }
             } @else {
                 p.meta { "It needs " (r["reviews_required"]) " approving review(s) by writers other than its author first." }

@@ -8,7 +8,7 @@ use diesel::result::Error as DieselError;
 
 use super::outbox::record_events;
 use super::records::{read_transaction, write_transaction};
-use super::schema::{change_requests, change_reviews, meta, namespaces, records};
+use super::schema::{change_requests, change_reviews, gray_releases, meta, namespaces, records};
 use super::{with_conn, AnyConnection};
 use crate::domain::{
     EventData, EventKind, Namespace, Outbox, RequestId, RequestState, StoredRecord,
@@ -53,6 +53,8 @@ pub struct Found {
     pub request: RequestRow,
     pub reviews: Vec<ReviewRow>,
     pub reviews_required: i64,
+    /// Its latest gray release (`changes.release`), by id and state.
+    pub release: Option<(i64, String)>,
 }
 
 /// A new change request.
@@ -174,10 +176,17 @@ pub fn find(conn: &mut AnyConnection, id: RequestId) -> QueryResult<Option<Found
             .first(c)
             .optional()?
             .unwrap_or(0);
+        let release = gray_releases::table
+            .filter(gray_releases::request_id.eq(Some(id.0)))
+            .order(gray_releases::id.desc())
+            .select((gray_releases::id, gray_releases::state))
+            .first(c)
+            .optional()?;
         Ok(Some(Found {
             request,
             reviews,
             reviews_required,
+            release,
         }))
     })
 }

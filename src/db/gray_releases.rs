@@ -11,8 +11,8 @@ use super::records::{read_transaction, write_transaction, Digested, RecordRow};
 use super::schema::{gray_releases, gray_steps, meta, namespaces};
 use super::{with_conn, AnyConnection};
 use crate::domain::{
-    EventData, EventKind, Namespace, Outbox, ReleaseId, ReleaseState, StoredRecord,
-    MAX_ACTIVE_RELEASES,
+    EventData, EventKind, Namespace, Outbox, ReleaseId, ReleaseState, RequestId, RequestState,
+    StoredRecord, MAX_ACTIVE_RELEASES,
 };
 
 /// The counter release ids are taken from.
@@ -42,6 +42,9 @@ pub struct ReleaseRow {
     pub revision: Option<i64>,
     /// Its automatic canary (`domain::Auto`'s JSON form), if any.
     pub auto: Option<String>,
+    /// The approved change request it releases, on a namespace that
+    /// requires reviews (`changes.release`).
+    pub request_id: Option<i64>,
 }
 
 /// One step of a release's history.
@@ -64,6 +67,10 @@ pub struct NewRelease<'a> {
     pub target: &'a str,
     pub comment: &'a str,
     pub auto: Option<&'a str>,
+    /// The approved change request it releases (its changes and base
+    /// revision are the request's); required on a namespace that requires
+    /// reviews.
+    pub request: Option<RequestId>,
     pub outbox: Outbox,
     pub now_us: i64,
 }
@@ -125,7 +132,7 @@ macro_rules! add_step {
 pub(super) use add_step;
 
 /// A step as a webhook event reports it.
-fn step_event(namespace: &str, step: &NewStep, revision: Option<i64>) -> EventData {
+pub(super) fn step_event(namespace: &str, step: &NewStep, revision: Option<i64>) -> EventData {
     EventData {
         namespace: namespace.to_string(),
         revision,
@@ -152,10 +159,46 @@ pub enum Stop {
     ReviewRequired(i64),
     /// It is no longer at the version expected.
     Moved,
+    /// The change request released is not in this namespace, or gone.
+    NoSuchRequest,
+    /// The change request released is no longer open.
+    RequestClosed(RequestState),
+    /// The change request released has fewer approvals than the policy asks.
+    NotApproved {
+        approvals: i64,
+        required: i64,
+    },
+    /// The change request is in this active release already.
+    RequestReleased(ReleaseId),
 }
 
-/// Stores a release made on the namespace's current revision, with its
-/// first step.
+/// What a release of request `$id` into `$ns` starts from, `(base revision,
+/// changes)`; the transaction stops unless the request is open, approved
+/// as the namespace's `$required` asks, and in no active release.
+macro_rules! released_request {
+    ($c:ident, $id:expr, $ns:expr, $required:expr) => {{
+        use $crate::db::gray_requests::{active_release_of, open_request, NotOpen};
+        let open = match open_request!($c, $id, $ns) {
+            Err(NotOpen::Missing) => return Err(Abort::Stop(Stop::NoSuchRequest)),
+            Err(NotOpen::Closed(state)) => return Err(Abort::Stop(Stop::RequestClosed(state))),
+            Ok(open) => open,
+        };
+        let approvals = open.approvals.len() as i64;
+        if approvals < $required {
+            return Err(Abort::Stop(Stop::NotApproved {
+                approvals,
+                required: $required,
+            }));
+        }
+        if let Some(release) = active_release_of!($c, $id) {
+            return Err(Abort::Stop(Stop::RequestReleased(release)));
+        }
+        (open.base, open.changes)
+    }};
+}
+
+/// Stores a release made on the namespace's current revision (or of an
+/// approved change request, on the request's), with its first step.
 pub fn create(conn: &mut AnyConnection, r: &NewRelease) -> QueryResult<Result<ReleaseId, Stop>> {
     let ns = r.namespace.as_str();
     finish(write_transaction!(conn, |c| {
@@ -164,12 +207,14 @@ pub fn create(conn: &mut AnyConnection, r: &NewRelease) -> QueryResult<Result<Re
             .select((namespaces::revision, namespaces::reviews_required))
             .first(c)
             .optional()?;
-        let Some((base, required)) = found else {
+        let Some((current, required)) = found else {
             return Err(Abort::Stop(Stop::NoSuchNamespace));
         };
-        if required > 0 {
-            return Err(Abort::Stop(Stop::ReviewRequired(required)));
-        }
+        let (base, changes) = match r.request {
+            Some(id) => released_request!(c, id, ns, required),
+            None if required > 0 => return Err(Abort::Stop(Stop::ReviewRequired(required))),
+            None => (current, r.changes.to_string()),
+        };
         let active: i64 = gray_releases::table
             .filter(gray_releases::namespace.eq(ns))
             .filter(gray_releases::state.eq(ReleaseState::Active.as_str()))
@@ -188,7 +233,7 @@ pub fn create(conn: &mut AnyConnection, r: &NewRelease) -> QueryResult<Result<Re
                 gray_releases::namespace.eq(ns),
                 gray_releases::author.eq(r.author),
                 gray_releases::base_revision.eq(base),
-                gray_releases::changes.eq(r.changes),
+                gray_releases::changes.eq(&changes),
                 gray_releases::target.eq(r.target),
                 gray_releases::comment.eq(r.comment),
                 gray_releases::state.eq(ReleaseState::Active.as_str()),
@@ -196,6 +241,7 @@ pub fn create(conn: &mut AnyConnection, r: &NewRelease) -> QueryResult<Result<Re
                 gray_releases::created_at_us.eq(r.now_us),
                 gray_releases::updated_at_us.eq(r.now_us),
                 gray_releases::auto.eq(r.auto),
+                gray_releases::request_id.eq(r.request.map(|id| id.0)),
             ))
             .execute(c)?;
         let step = NewStep {

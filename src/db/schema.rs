@@ -208,6 +208,7 @@ diesel::table! {
         reason -> Nullable<Text>,
         revision -> Nullable<BigInt>,
         auto -> Nullable<Text>,
+        request_id -> Nullable<BigInt>,
     }
 }
 

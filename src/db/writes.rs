@@ -14,59 +14,20 @@ use diesel::result::Error as DieselError;
 
 use super::outbox::record_events;
 use super::records::{insert_audit, take_revision, write_transaction, RecordRow, REVISION};
-use super::review_gate::{changed_since, close_promoted, close_published, publisher, review_gate};
+use super::review_close::close_gated;
+pub use super::review_gate::Refused;
+use super::review_gate::{changed_since, publisher, review_gate};
 use super::schema::{audit, history, meta, namespaces, records};
 pub use super::schema_cache::SchemaCache;
 use super::write_events;
 use super::write_plan::{plan, At, Update};
 use super::AnyConnection;
-use crate::domain::{
-    Applied, History, InvalidExpiry, Outbox, ReleaseState, RequestState, StoredRecord, ValueSchema,
-    Write, MAX_VIOLATIONS,
-};
+use crate::domain::{Applied, History, Outbox, StoredRecord, ValueSchema, Write, MAX_VIOLATIONS};
 use crate::signing::LtHash;
 
 /// Rows per multi-row statement (the bound parameters stay far below every
 /// backend's limit).
 const CHUNK: usize = 500;
-
-/// Why a write was refused; nothing was committed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Refused {
-    NoSuchNamespace,
-    /// The namespace changed at `changed_at`, after the `if_revision` given.
-    Conflict {
-        changed_at: i64,
-    },
-    /// Values that violate the namespace's schema (the first few).
-    Schema(Vec<String>),
-    /// An expiry that is not ahead of the commit (or too far ahead).
-    Expiry {
-        key: String,
-        why: InvalidExpiry,
-    },
-    /// A direct write to a namespace that requires this many approving
-    /// reviews.
-    ReviewRequired {
-        required: i64,
-    },
-    /// The change request published is not in this namespace, or gone.
-    NoSuchRequest,
-    /// The change request published is no longer open.
-    Closed(RequestState),
-    /// The change request has fewer approvals than the policy asks.
-    NotApproved {
-        approvals: i64,
-        required: i64,
-    },
-    /// Keys the change request or gray release touches changed after it
-    /// was made.
-    KeysChanged(Vec<String>),
-    /// The gray release promoted is not in this namespace, or gone.
-    NoSuchRelease,
-    /// The gray release promoted is no longer active.
-    ReleaseEnded(ReleaseState),
-}
 
 /// How a write transaction ends early.
 enum Abort {
@@ -247,9 +208,7 @@ pub fn apply(
         let at = At { revision, now_us };
         let plan = plan(write, &values, &expiries, &existing, at, digest);
         let changes = !plan.entries.is_empty();
-        if close_published!(c, gate, write, changes, revision, now_us)
-            || close_promoted!(c, gate, write, changes, revision, now_us)
-        {
+        if close_gated!(c, gate, write, changes.then_some(revision), now_us) {
             return Ok(UNCHANGED);
         }
         if plan.entries.is_empty() {

@@ -3,9 +3,9 @@
 
 use serde_json::json;
 
+use super::bind::target;
 use super::members::members;
 use super::read::seen;
-use super::write::target;
 use crate::center::Center;
 use crate::domain::{Namespace, ReleaseId, Target};
 use crate::rpc::args::{self, Args};

@@ -51,6 +51,9 @@ pub struct ReleaseView {
     pub members: Vec<Member>,
     /// Members holding the release: how many report healthy, unhealthy.
     pub health: HealthCounts,
+    /// The approved change request it releases, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request: Option<i64>,
     /// Its automatic canary, if any, and (while active) what it does next.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auto: Option<Value>,
@@ -95,6 +98,7 @@ impl ReleaseView {
             revision: row.revision,
             changes: serde_json::from_str(&row.changes).unwrap_or(Value::Null),
             members,
+            request: row.request_id,
             auto,
             next,
             steps: None,

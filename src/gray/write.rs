@@ -2,12 +2,13 @@
 
 use serde_json::{json, Value};
 
+use super::bind::{plan, stopped, target};
 use super::read::{find, id, seen};
 use super::view::ReleaseView;
 use crate::center::{db_failure, origin, Center, GrayStep, StepBy};
 use crate::changes::access::{self, Needs};
 use crate::db::executor::{CreateRelease, MoveRelease};
-use crate::db::gray_releases::{ReleaseRow, Stop};
+use crate::db::gray_releases::ReleaseRow;
 use crate::domain::{
     now_us, Applied, Auto, ChangeSet, Namespace, Passage, Promotion, ReleaseId, ReleaseState,
     Target, WriteOrigin,
@@ -61,17 +62,7 @@ impl RpcMethod<Center> for Create {
         if changes.is_empty() {
             return Err(RpcError::invalid_params("\"changes\" changes nothing"));
         }
-        let target = a.required(target)?;
-        let comment = a.or(args::comment, String::new())?;
-        let auto = a.optional(schedule)?;
-        if let Some(auto) = &auto {
-            if target != Target::Percent(auto.first()) {
-                return Err(RpcError::invalid_params(format!(
-                    "with \"auto\", \"target\" must be {{\"percent\": {}}}, its first step",
-                    f64::from(auto.first()) / 100.0
-                )));
-            }
-        }
+        let (target, comment, auto) = plan(a)?;
         Ok(CreateArgs {
             ns,
             changes,
@@ -103,6 +94,7 @@ impl RpcMethod<Center> for Create {
                 target: target.to_json().to_string(),
                 comment,
                 auto: auto.map(|a| a.to_json().to_string()),
+                request: None,
                 now_us: now_us(),
             })
             .await?
@@ -283,32 +275,4 @@ async fn moved(ctx: &Ctx<'_, Center>, step: MoveRelease) -> Result<RawJson, Call
     ctx.exec.gray_changed(kind, StepBy::Person);
     let fleet = seen(ctx.exec).await?;
     Ok(RawJson::of(&ReleaseView::of(row, &fleet, now_us())))
-}
-
-/// An automatic canary's schedule as `gray.create` takes it.
-fn schedule(name: &str, v: Value) -> Result<Auto, RpcError> {
-    Auto::from_json(&v).map_err(|e| RpcError::invalid_params(format!("{name:?}: {e}")))
-}
-
-/// A target as `gray.create` and `gray.update` take it.
-pub(super) fn target(name: &str, v: Value) -> Result<Target, RpcError> {
-    Target::from_json(&v).map_err(|e| RpcError::invalid_params(format!("{name:?}: {e}")))
-}
-
-/// The error for a release the store would not store or change.
-fn stopped(stop: Stop, id: ReleaseId, ns: &Namespace) -> CallError {
-    match stop {
-        Stop::NoSuchNamespace => CallError::NoSuchNamespace(ns.to_string()),
-        Stop::NoSuchRelease => CallError::NoSuchRelease(id),
-        Stop::TooManyActive(active) => CallError::TooManyReleases {
-            namespace: ns.to_string(),
-            active,
-        },
-        Stop::Ended(state) => CallError::ReleaseEnded { id, state },
-        Stop::ReviewRequired(required) => CallError::ReviewRequired {
-            namespace: ns.to_string(),
-            required,
-        },
-        Stop::Moved => CallError::ReleaseMoved(id),
-    }
 }

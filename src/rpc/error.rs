@@ -101,8 +101,8 @@ pub enum CallError {
     #[error("namespace {0:?} exists")]
     Exists(String),
     #[error("namespace {namespace:?} requires {required} approving review(s) before a change is published: \
-             propose the change with changes.propose; an administrator can publish a request without its \
-             reviews only by giving a reason")]
+             propose the change with changes.propose (changes.release starts an approved one as a gray \
+             release); an administrator can publish a request without its reviews only by giving a reason")]
     ReviewRequired { namespace: String, required: i64 },
     #[error("no change request {0} (changes.list shows them)")]
     NoSuchRequest(RequestId),
@@ -114,6 +114,8 @@ pub enum CallError {
         approvals: i64,
         required: i64,
     },
+    #[error("change request {id} is in active gray release {release}; promote or abort it first")]
+    RequestReleased { id: RequestId, release: ReleaseId },
     #[error("the author of change request {0} cannot review it")]
     OwnRequest(RequestId),
     #[error("namespace {namespace:?} has {open} open change requests; publish, reject or withdraw some first")]
@@ -164,6 +166,7 @@ impl From<CallError> for RpcError {
             CallError::RequestClosed { .. }
             | CallError::NotApproved { .. }
             | CallError::OwnRequest(_)
+            | CallError::RequestReleased { .. }
             | CallError::TooManyOpen { .. } => REQUEST_REFUSED,
             CallError::KeysChanged { .. } => CONFLICT,
             CallError::NoSuchRelease(_) => NO_SUCH_RELEASE,

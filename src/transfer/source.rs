@@ -269,7 +269,7 @@ impl Source {
                     Refused::NoSuchRequest
                     | Refused::NoSuchRelease
                     | Refused::ReleaseEnded(_)
-                    | Refused::Closed(_)
+                    | Refused::Closed { .. }
                     | Refused::NotApproved { .. }
                     | Refused::KeysChanged(_) => {
                         TransferError::Refused("refused by the review policy".to_string())

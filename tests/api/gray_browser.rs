@@ -2,8 +2,9 @@
 //! a release started from staged edits with its reach previewed, its
 //! members once the edges pulled, an overlapping release and the rule the
 //! page states, the namespace's active releases, a widened target, the
-//! promotion, and an automatic canary. Screenshots go to
-//! `target/screenshots/gray-*`.
+//! promotion, an automatic canary, and an approved change request of a
+//! namespace that requires reviews released and promoted. Screenshots go
+//! to `target/screenshots/gray-*`.
 
 use serde_json::json;
 use syncdict::edge::state::TickReport;
@@ -102,6 +103,29 @@ async fn gray_releases_in_a_browser(backend: Backend) {
         tokyo.json("/api/cache/geo/fr").await,
         json!({"name": "France"})
     );
+
+    // An approved request on a namespace that requires reviews.
+    reviewed_geo_policy(&app).await;
+    let request =
+        crate::reviews::propose(&app, json!({"upserts": {"es": "Spain"}}), "add es").await;
+    let approve = json!([request, "approve", "fine"]);
+    crate::reviews::ok(&app, crate::reviews::CAROL, "changes.review", approve).await;
+    let mut reviewed = args("reviewed");
+    reviewed.push(request.to_string());
+    let shown = run_node(&node_path, "gray.js", reviewed).await;
+    assert!(shown.contains("ok: the request released"), "{shown}");
+    let request = app.result("changes.get", json!([request])).await;
+    assert_eq!(request["state"], "published");
+    assert_eq!(request["release"]["state"], "promoted");
+}
+
+/// `geo` requiring one review, and `CAROL` to give it.
+async fn reviewed_geo_policy(app: &TestApp) {
+    let policy = json!(["geo", {"reviews_required": 1}]);
+    crate::reviews::ok(app, crate::helpers::ADMIN, "namespaces.set_policy", policy).await;
+    let url = app.database_url().expect("own database").clone();
+    let carol = crate::reviews::CAROL;
+    crate::helpers::add_user(&url, carol, &[("geo", syncdict::domain::Level::Write)]);
 }
 
 crate::on_backends!(gray_releases_in_a_browser);

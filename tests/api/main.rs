@@ -25,6 +25,7 @@ mod gray;
 mod gray_browser;
 mod gray_canary;
 mod gray_centers;
+mod gray_reviews;
 mod gray_signed;
 mod gray_views;
 mod held;

@@ -20,7 +20,7 @@ const REQUEST_REFUSED: i64 = -32015;
 const INVALID_PARAMS: i64 = -32602;
 
 /// A second writer of `geo`, to review what `WRITER` proposes.
-const CAROL: (&str, &str) = ("carol", "carol-password");
+pub(crate) const CAROL: (&str, &str) = ("carol", "carol-password");
 
 /// The reply of `method` as `user`.
 async fn as_user(app: &TestApp, user: (&str, &str), method: &str, params: Value) -> Value {
@@ -28,7 +28,7 @@ async fn as_user(app: &TestApp, user: (&str, &str), method: &str, params: Value)
     reply
 }
 
-async fn ok(app: &TestApp, user: (&str, &str), method: &str, params: Value) -> Value {
+pub(crate) async fn ok(app: &TestApp, user: (&str, &str), method: &str, params: Value) -> Value {
     let reply = as_user(app, user, method, params).await;
     reply
         .get("result")
@@ -36,7 +36,12 @@ async fn ok(app: &TestApp, user: (&str, &str), method: &str, params: Value) -> V
         .unwrap_or_else(|| panic!("{method} failed: {reply}"))
 }
 
-async fn refused(app: &TestApp, user: (&str, &str), method: &str, params: Value) -> (i64, String) {
+pub(crate) async fn refused(
+    app: &TestApp,
+    user: (&str, &str),
+    method: &str,
+    params: Value,
+) -> (i64, String) {
     let reply = as_user(app, user, method, params).await;
     let error = reply
         .get("error")
@@ -48,7 +53,7 @@ async fn refused(app: &TestApp, user: (&str, &str), method: &str, params: Value)
 }
 
 /// `geo` with `a = 1`, a policy of `required` reviews, and `CAROL`.
-async fn reviewed_geo(app: &TestApp, required: i64) {
+pub(crate) async fn reviewed_geo(app: &TestApp, required: i64) {
     app.result("namespaces.create", json!(["geo"])).await;
     app.result("records.put", json!(["a", 1, "geo"])).await;
     let policy = json!(["geo", {"reviews_required": required}]);
@@ -57,7 +62,7 @@ async fn reviewed_geo(app: &TestApp, required: i64) {
     add_user(&url, CAROL, &[("geo", Level::Write)]);
 }
 
-async fn propose(app: &TestApp, changes: Value, comment: &str) -> i64 {
+pub(crate) async fn propose(app: &TestApp, changes: Value, comment: &str) -> i64 {
     let params = json!(["geo", changes, comment]);
     let proposed = ok(app, WRITER, "changes.propose", params).await;
     proposed["id"].as_i64().expect("an id")

@@ -4,9 +4,13 @@
 // (prints "release: ID"). Mode "manage", once the edges pulled: the
 // release's members, an overlapping second release and which one wins,
 // the namespace's active releases, a widened target, the promotion, and an
-// automatic canary started and aborted. Screenshots at 375 and 1440 px.
+// automatic canary started and aborted. Mode "reviewed": an approved
+// change request of a namespace that requires reviews, released to one
+// edge from its page and promoted from the release's page, which publishes
+// it. Screenshots at 375 and 1440 px.
 //   NODE_PATH=.../node_modules node gray.js start URL OUTDIR WRITER:PW
 //   NODE_PATH=.../node_modules node gray.js manage URL OUTDIR WRITER:PW ID
+//   NODE_PATH=.../node_modules node gray.js reviewed URL OUTDIR WRITER:PW REQUEST
 const { chromium } = require('playwright-core');
 const { check, signIn, shoot, stage, ARGS } = require('./console_lib.js');
 
@@ -82,6 +86,30 @@ async function manage(page, url, out, id) {
   check((await page.textContent('.notice.ok')).includes('Aborted'), 'the canary aborted by hand');
 }
 
+async function reviewed(page, url, out, request) {
+  await page.goto(url + '/console/reviews/' + request);
+  await page.click('#release-request');
+  await page.waitForSelector('#release-form');
+  check((await page.textContent('.lead')).includes('Change request #' + request), 'the form names the request');
+  await page.selectOption('#release-kind', 'edges');
+  await page.fill('#release-value', 'edge-paris');
+  await shoot(page, out, 'gray-request');
+  await page.click('#start-release');
+  await page.waitForURL(/\/console\/gray\/\d+/);
+  check((await page.textContent('#release-request')).includes('#' + request), 'the release names its request');
+  const id = page.url().split('/').pop().split('?')[0];
+  await page.goto(url + '/console/reviews/' + request);
+  check((await page.textContent('#request-release')).includes('#' + id), 'the request names its release');
+  check((await page.locator('#release-request').count()) === 0, 'a request in an active release is not released twice');
+  await page.goto(url + '/console/gray/' + id);
+  await page.click('#promote');
+  await page.waitForURL(/notice=/);
+  check((await page.textContent('.notice.ok')).includes('Promoted at revision'), 'promoted');
+  await page.goto(url + '/console/reviews/' + request);
+  check((await page.textContent('#request-state')).includes('published'), 'the promotion published the request');
+  console.log('ok: the request released and published');
+}
+
 (async () => {
   const [mode, url, out, writer, id] = process.argv.slice(2);
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
@@ -91,6 +119,7 @@ async function manage(page, url, out, id) {
     const page = await ctx.newPage();
     await signIn(page, url, ...writer.split(':'));
     if (mode === 'start') await start(page, url, out);
+    else if (mode === 'reviewed') await reviewed(page, url, out, id);
     else await manage(page, url, out, id);
   } finally {
     await browser.close();

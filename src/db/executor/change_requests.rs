@@ -7,7 +7,10 @@ use super::DbExecutor;
 use crate::db::change_requests::{self as requests, Found, Listing, Proposal, Stop};
 use crate::db::change_reviews::Verdicted;
 use crate::db::{AnyConnection, DbError};
-use crate::domain::{now_us, Namespace, RequestId, RequestState, StoredRecord, Verdict};
+use crate::domain::{now_us, Namespace, ReleaseId, RequestId, RequestState, StoredRecord, Verdict};
+
+/// What closing a request answers: the gray release it aborted, if any.
+pub type Closed = Result<Option<ReleaseId>, Stop>;
 
 /// A request, and the rows its keys have now (for its diff).
 pub type Shown = (Found, Vec<StoredRecord>);
@@ -131,7 +134,7 @@ impl Handler<OpenRequests> for DbExecutor {
 
 /// A reviewer's verdict on an open request.
 #[derive(Message)]
-#[rtype(result = "Result<Result<(), Stop>, DbError>")]
+#[rtype(result = "Result<Closed, DbError>")]
 pub struct Review {
     pub id: RequestId,
     pub reviewer: String,
@@ -140,7 +143,7 @@ pub struct Review {
 }
 
 impl Handler<Review> for DbExecutor {
-    type Result = Result<Result<(), Stop>, DbError>;
+    type Result = Result<Closed, DbError>;
     fn handle(&mut self, m: Review, _: &mut Self::Context) -> Self::Result {
         let verdict = Verdicted {
             id: m.id,
@@ -156,16 +159,17 @@ impl Handler<Review> for DbExecutor {
 
 /// Withdraws an open request.
 #[derive(Message)]
-#[rtype(result = "Result<Result<(), Stop>, DbError>")]
+#[rtype(result = "Result<Closed, DbError>")]
 pub struct Withdraw {
     pub id: RequestId,
     pub by: String,
 }
 
 impl Handler<Withdraw> for DbExecutor {
-    type Result = Result<Result<(), Stop>, DbError>;
+    type Result = Result<Closed, DbError>;
     fn handle(&mut self, m: Withdraw, _: &mut Self::Context) -> Self::Result {
-        self.with_conn(|c, _| crate::db::change_reviews::withdraw(c, m.id, &m.by, now_us()))
+        let at = (now_us(), self.outbox.get());
+        self.with_conn(|c, _| crate::db::change_reviews::withdraw(c, m.id, &m.by, at))
     }
 }
 

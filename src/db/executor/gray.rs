@@ -10,7 +10,7 @@ use crate::db::gray_releases::{
 };
 use crate::db::records::Digested;
 use crate::db::DbError;
-use crate::domain::{Namespace, ReleaseId, ReleaseState, StoredRecord};
+use crate::domain::{Namespace, ReleaseId, ReleaseState, RequestId, StoredRecord};
 
 /// Stores a gray release made on the namespace's current revision.
 #[derive(Message)]
@@ -25,6 +25,8 @@ pub struct CreateRelease {
     pub comment: String,
     /// `domain::Auto`'s JSON form.
     pub auto: Option<String>,
+    /// The approved change request it releases (`changes.release`).
+    pub request: Option<RequestId>,
     pub now_us: i64,
 }
 
@@ -38,6 +40,7 @@ impl Handler<CreateRelease> for DbExecutor {
             target: &m.target,
             comment: &m.comment,
             auto: m.auto.as_deref(),
+            request: m.request,
             outbox: self.outbox.get(),
             now_us: m.now_us,
         };

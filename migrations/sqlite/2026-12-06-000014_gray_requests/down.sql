@@ -1,0 +1,1 @@
+ALTER TABLE gray_releases DROP COLUMN request_id;
