@@ -26,6 +26,11 @@ pub enum OutputFormat {
     /// value}}`), `records` (the first namespace's `{key: value}`) and
     /// `revision`.
     Template,
+    /// An LMDB environment in the directory `path`: one named database per
+    /// namespace, each applied change one write transaction, read by local
+    /// programs through `clients/` (ARCHITECTURE.md, "The local read
+    /// store").
+    Lmdb,
 }
 
 /// One `[[output]]` section.

@@ -268,8 +268,15 @@ impl Settings {
         }
         let mut paths = std::collections::HashSet::new();
         for (i, o) in self.output.iter().enumerate() {
-            if o.path.as_os_str().is_empty() || o.path.is_dir() {
+            let lmdb = o.format == super::OutputFormat::Lmdb;
+            if o.path.as_os_str().is_empty() || (o.path.is_dir() && !lmdb) {
                 return fail(i, format!("path {:?} must name a file", o.path));
+            }
+            if lmdb && (o.path.is_file() || o.check_command.is_some()) {
+                return fail(
+                    i,
+                    "format = \"lmdb\" keeps a directory (path) and takes no check_command".into(),
+                );
             }
             if !paths.insert(&o.path) {
                 return fail(i, format!("path {:?} is used by another output", o.path));

@@ -21,7 +21,8 @@ pub mod start;
 pub mod state;
 pub mod status;
 pub mod store;
-mod table;
+pub(crate) mod table;
+pub(crate) mod table_diff;
 pub mod upstreams;
 
 /// FNV-1a's starting value.

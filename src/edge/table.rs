@@ -135,6 +135,11 @@ impl Table {
         self.bytes
     }
 
+    /// The shards by id (`table_diff` compares two tables by them).
+    pub(super) fn shards(&self) -> &[Option<Arc<Shard>>] {
+        &self.shards
+    }
+
     pub fn revision(&self) -> i64 {
         self.revision
     }

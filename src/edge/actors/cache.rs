@@ -73,11 +73,14 @@ impl Handler<Apply> for CacheActor {
     type Result = ResponseFuture<Result<(), ApplyError>>;
 
     fn handle(&mut self, msg: Apply, _: &mut Self::Context) -> Self::Result {
+        let held = self.store.namespaces();
         let applied = self.store.apply(&msg.pulled, msg.max_shrink);
         if applied.is_ok() {
             self.store.mark_fresh(msg.fresh_us);
         }
-        let changed = !msg.pulled.is_empty_delta();
+        // A namespace dropped (with `["*"]`) changes the data too: outputs
+        // and the snapshot follow.
+        let changed = !msg.pulled.is_empty_delta() || self.store.namespaces() != held;
         let large = msg.pulled.bytes().max(msg.reply_bytes) >= TRIM_AFTER_BYTES;
         drop(msg.pulled);
         if large {

@@ -7,6 +7,7 @@
 //! center unreachable: the task also wakes at the next expiry it holds.
 
 mod check;
+pub mod lmdb;
 pub mod page;
 mod render;
 mod write;
@@ -72,6 +73,7 @@ pub fn start(
     let statuses: Statuses = Arc::new(Mutex::new(Vec::new()));
     for (index, o) in outputs.iter().enumerate() {
         let template = load_template(o)?;
+        let local = open_local(o, &store)?;
         lock(&statuses).push(OutputStatus {
             path: o.name(),
             format: format!("{:?}", o.format).to_lowercase(),
@@ -81,6 +83,7 @@ pub fn start(
             index,
             settings: o.clone(),
             template,
+            local,
             store: store.clone(),
             statuses: statuses.clone(),
         };
@@ -113,6 +116,24 @@ pub fn start(
     }
     Ok(statuses)
 }
+
+/// The local read store of an `lmdb` output, opened (failing start when
+/// it cannot be).
+fn open_local(o: &OutputSettings, store: &EdgeStore) -> Result<Option<Local>, OutputError> {
+    if o.format != OutputFormat::Lmdb {
+        return Ok(None);
+    }
+    let mode = o.mode_bits().unwrap_or(0o644);
+    let opened = lmdb::LocalStore::open(&o.path, &o.namespaces, store.capacity(), mode);
+    let local = opened.map_err(|e| OutputError {
+        output: o.name(),
+        why: e.to_string(),
+    })?;
+    Ok(Some(Arc::new(Mutex::new(local))))
+}
+
+/// An output's local read store, written off the async workers.
+type Local = Arc<Mutex<lmdb::LocalStore>>;
 
 /// The template of a `template` output, loaded and checked.
 /// Compiles every template output's template: one that does not stops the
@@ -208,6 +229,7 @@ struct Task {
     index: usize,
     settings: OutputSettings,
     template: Option<Template>,
+    local: Option<Local>,
     store: Arc<EdgeStore>,
     statuses: Statuses,
 }
@@ -223,6 +245,9 @@ impl Task {
     /// runs the command.
     async fn run_once(&self, change: u64) {
         self.status(|s| (s.change, s.failing) = (change, false));
+        if let Some(local) = &self.local {
+            return self.write_local(local.clone()).await;
+        }
         let o = &self.settings;
         let view = view(o, &self.store, now_us());
         let revision = view.revision;
@@ -235,30 +260,57 @@ impl Task {
             Ok(false) => self.status(|s| s.unchanged += 1),
             Ok(true) => {
                 tracing::info!(output = %o.name(), revision, "output written");
-                self.status(|s| {
-                    s.writes += 1;
-                    s.revision = revision;
-                    s.last_written = Some(format_timestamp(now_us()));
-                    s.last_error = None;
-                });
-                if let Some(command) = &o.command {
-                    let command = command.replace("{path}", &o.path.display().to_string());
-                    let ran = run(&command, o.command_timeout.get()).await;
-                    self.status(|s| s.command_runs += 1);
-                    if let Err(why) = ran {
-                        let e = WriteError::Command(why).to_string();
-                        self.failed(
-                            |s| (s.command_failures, s.failing) = (s.command_failures + 1, true),
-                            e,
-                        );
-                    }
-                }
+                self.written(revision).await;
             }
             Err(e @ WriteError::Check(_)) => self.failed(
                 |s| (s.check_failures, s.failing) = (s.check_failures + 1, true),
                 e.to_string(),
             ),
             Err(e) => self.failed(|s| s.render_failures += 1, e.to_string()),
+        }
+    }
+
+    /// Counts a write of `revision` and runs the command.
+    async fn written(&self, revision: i64) {
+        let o = &self.settings;
+        self.status(|s| {
+            s.writes += 1;
+            s.revision = revision;
+            s.last_written = Some(format_timestamp(now_us()));
+            s.last_error = None;
+        });
+        if let Some(command) = &o.command {
+            let command = command.replace("{path}", &o.path.display().to_string());
+            let ran = run(&command, o.command_timeout.get()).await;
+            self.status(|s| s.command_runs += 1);
+            if let Err(why) = ran {
+                let e = WriteError::Command(why).to_string();
+                self.failed(
+                    |s| (s.command_failures, s.failing) = (s.command_failures + 1, true),
+                    e,
+                );
+            }
+        }
+    }
+
+    /// Writes what changed to the local read store, off the async workers.
+    async fn write_local(&self, local: Local) {
+        let store = self.store.clone();
+        let revision = store.revision();
+        let wrote = actix_web::rt::task::spawn_blocking(move || {
+            let mut local = local.lock().unwrap_or_else(|p| p.into_inner());
+            local.write(&store)
+        })
+        .await;
+        self.status(|s| s.renders += 1);
+        match wrote {
+            Ok(Ok(w)) if w == lmdb::Written::default() => self.status(|s| s.unchanged += 1),
+            Ok(Ok(w)) => {
+                tracing::info!(output = %self.settings.name(), revision, put = w.put, deleted = w.deleted, "local read store written");
+                self.written(revision).await;
+            }
+            Ok(Err(e)) => self.failed(|s| s.render_failures += 1, e.to_string()),
+            Err(_) => self.failed(|s| s.render_failures += 1, "the write panicked".into()),
         }
     }
 

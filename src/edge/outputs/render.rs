@@ -18,6 +18,8 @@ pub enum RenderError {
     EnvKey(String),
     #[error("env: the value of {0:?} holds a NUL byte")]
     EnvValue(String),
+    #[error("format lmdb keeps a store that programs read (clients/), not a file to render")]
+    NotAFile,
 }
 
 /// The data an output renders: each namespace's records by key, and the
@@ -106,6 +108,7 @@ pub fn render(
         (OutputFormat::Ndjson, _) => ndjson(view),
         (OutputFormat::Env, _) => env(view)?,
         (OutputFormat::Template, Some(t)) => t.render(view)?,
+        (OutputFormat::Lmdb, _) => return Err(RenderError::NotAFile),
         (OutputFormat::Template, None) => {
             return Err(RenderError::Template {
                 path: String::new(),

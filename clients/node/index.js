@@ -1,0 +1,121 @@
+// Reads a syncdict edge's local read store (an [[output]] with
+// format = "lmdb") from Node, on npm's lmdb (lmdb-js).
+//
+// One LMDB named database per namespace; each value is its expiry (µs
+// since the epoch, 0 for none, 8 bytes big-endian) then its JSON text; the
+// meta database "_syncdict" holds "format", "revision" and "namespaces".
+// lmdb-js reads in short transactions it renews on each event turn, so a
+// reader that stays open never pins old pages.
+//
+//   const local = require('syncdict-local');
+//   const store = local.open('/var/lib/syncdict/local');
+//   console.log(store.get('geo', 'fr'), store.revision());
+const lmdb = require('lmdb');
+
+const FORMAT = '1';
+
+// The edge writes with LMDB 0.9 (data and lock file format 1); lmdb-js's
+// default build is its own LMDB fork (0.9.90, format 2), which cannot
+// share the lock file: it must be built with LMDB_DATA_V1=true
+// (README, "Read from your program").
+function checkBuild() {
+  const v = lmdb.version || {};
+  if (v.major !== 0 || v.minor !== 9 || v.patch >= 70) {
+    throw new Error(`lmdb-js is built on ${v.versionString}: rebuild it with LMDB_DATA_V1=true (npm rebuild lmdb)`);
+  }
+}
+const META = '_syncdict';
+
+function nowUs() {
+  return BigInt(Date.now()) * 1000n;
+}
+
+function live(stored, now) {
+  if (!stored || stored.length < 8) return undefined;
+  const expires = stored.readBigInt64BE(0);
+  if (expires !== 0n && expires <= now) return undefined;
+  return stored.subarray(8);
+}
+
+class Store {
+  constructor(path) {
+    checkBuild();
+    this.env = lmdb.open({ path, readOnly: true, maxDbs: 4096 });
+    this.dbs = new Map();
+    const format = this.meta('format');
+    if (format !== FORMAT) throw new Error(`store format ${format}, this reader knows ${FORMAT}`);
+  }
+
+  db(name) {
+    let db = this.dbs.get(name);
+    if (!db) {
+      db = this.env.openDB({ name, encoding: 'binary', keyEncoding: 'binary', create: false });
+      this.dbs.set(name, db);
+    }
+    return db;
+  }
+
+  meta(key) {
+    const v = this.db(META).getBinary(Buffer.from(key));
+    return v === undefined ? undefined : v.toString();
+  }
+
+  // The JSON text (a Buffer) under key, or undefined if missing or expired.
+  getRaw(namespace, key, now = nowUs()) {
+    return live(this.db(namespace).getBinary(Buffer.from(key)), now);
+  }
+
+  // The value under key, decoded, or undefined if missing or expired.
+  get(namespace, key, now = nowUs()) {
+    const raw = this.getRaw(namespace, key, now);
+    return raw === undefined ? undefined : JSON.parse(raw.toString());
+  }
+
+  // The values under keys (undefined where missing or expired), read in
+  // one transaction of their own: they all come from the same change set.
+  getMany(namespace, keys, now = nowUs()) {
+    const db = this.db(namespace);
+    const transaction = db.useReadTransaction();
+    try {
+      return keys.map((key) => {
+        const raw = live(db.getBinary(Buffer.from(key), { transaction }), now);
+        return raw === undefined ? undefined : JSON.parse(raw.toString());
+      });
+    } finally {
+      transaction.done();
+    }
+  }
+
+  // Reads after this see the newest change set: lmdb-js renews its read
+  // transaction on each event turn; a program reading in one long
+  // synchronous loop calls this now and then.
+  refresh() {
+    this.env.resetReadTxn();
+  }
+
+  // Keys starting with prefix, sorted, leaving out expired ones.
+  keys(namespace, prefix = '') {
+    const now = nowUs();
+    const out = [];
+    const start = Buffer.from(prefix);
+    for (const { key, value } of this.db(namespace).getRange({ start })) {
+      if (!key.subarray(0, start.length).equals(start)) break;
+      if (live(value, now) !== undefined) out.push(key.toString());
+    }
+    return out;
+  }
+
+  revision() {
+    return Number(this.meta('revision') || 0);
+  }
+
+  namespaces() {
+    return JSON.parse(this.meta('namespaces') || '[]');
+  }
+
+  close() {
+    return this.env.close();
+  }
+}
+
+module.exports = { open: (path) => new Store(path), FORMAT };

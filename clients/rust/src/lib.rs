@@ -1,0 +1,240 @@
+//! Reads the local read store a syncdict edge keeps (an `[[output]]` with
+//! `format = "lmdb"`): one LMDB named database per namespace, each value
+//! its expiry (µs since the epoch, 0 for none, 8 bytes big-endian) then
+//! its JSON text, and a meta database `_syncdict` with `format`,
+//! `revision` and `namespaces`. Every call is one short read
+//! transaction, so a reader that stays open never pins old pages, and
+//! sees each change set the edge applied whole or not at all.
+//!
+//! ```no_run
+//! let store = syncdict_local::Store::open("/var/lib/syncdict/local")?;
+//! let geo = store.namespace("geo")?.expect("the edge keeps geo");
+//! let fr = geo.get("fr")?; // Some(json) unless missing or expired
+//! println!("{fr:?} at revision {}", store.revision()?);
+//! # Ok::<(), syncdict_local::Error>(())
+//! ```
+
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use lmdb::{Cursor, Database, Environment, EnvironmentFlags, RoTransaction, Transaction};
+
+/// The encoding this reader knows (`format` in the meta database).
+pub const FORMAT: &str = "1";
+const META: &str = "_syncdict";
+
+/// Why a read failed.
+#[derive(Debug)]
+pub enum Error {
+    Lmdb(lmdb::Error),
+    /// The store is of an encoding this reader does not know (or not a
+    /// syncdict store at all).
+    Format(Option<String>),
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Lmdb(e) => write!(f, "LMDB: {e}"),
+            Error::Format(Some(v)) => write!(f, "store format {v:?}, this reader knows {FORMAT:?}"),
+            Error::Format(None) => write!(f, "not a syncdict local read store (no format)"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<lmdb::Error> for Error {
+    fn from(e: lmdb::Error) -> Self {
+        Error::Lmdb(e)
+    }
+}
+
+/// A store, opened read-only.
+pub struct Store {
+    env: Environment,
+}
+
+/// One namespace of a store.
+pub struct Namespace<'s> {
+    store: &'s Store,
+    db: Database,
+}
+
+impl Store {
+    /// Opens the store in directory `path`, refusing a format it does not
+    /// know.
+    pub fn open(path: impl AsRef<Path>) -> Result<Store, Error> {
+        let env = Environment::new()
+            .set_flags(EnvironmentFlags::READ_ONLY)
+            .set_max_dbs(4096)
+            .open(path.as_ref())?;
+        let store = Store { env };
+        match store.meta("format")? {
+            Some(f) if f == FORMAT => Ok(store),
+            other => Err(Error::Format(other)),
+        }
+    }
+
+    /// The namespace `name`, if the store keeps it.
+    pub fn namespace(&self, name: &str) -> Result<Option<Namespace<'_>>, Error> {
+        match self.env.open_db(Some(name)) {
+            Ok(db) => Ok(Some(Namespace { store: self, db })),
+            Err(lmdb::Error::NotFound) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The edge's data revision the store holds.
+    pub fn revision(&self) -> Result<i64, Error> {
+        Ok(self
+            .meta("revision")?
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(0))
+    }
+
+    /// The namespaces the store holds now.
+    pub fn namespaces(&self) -> Result<Vec<String>, Error> {
+        let text = self.meta("namespaces")?.unwrap_or_else(|| "[]".into());
+        Ok(serde_json::from_str(&text).unwrap_or_default())
+    }
+
+    fn meta(&self, key: &str) -> Result<Option<String>, Error> {
+        let Some(meta) = self.namespace(META)? else {
+            return Ok(None);
+        };
+        let txn = self.env.begin_ro_txn()?;
+        let found = found(txn.get(meta.db, &key))?;
+        Ok(found.map(|v| String::from_utf8_lossy(v).into_owned()))
+    }
+}
+
+impl Namespace<'_> {
+    /// The value under `key`, decoded, or `None` if missing or expired.
+    pub fn get(&self, key: &str) -> Result<Option<serde_json::Value>, Error> {
+        self.get_at(key, now_us())
+    }
+
+    /// `get` as of `now_us` (µs since the epoch): expiries judged then.
+    pub fn get_at(&self, key: &str, now_us: i64) -> Result<Option<serde_json::Value>, Error> {
+        let txn = self.store.env.begin_ro_txn()?;
+        let found = self.live(&txn, key, now_us)?;
+        Ok(found.and_then(|json| serde_json::from_slice(json).ok()))
+    }
+
+    /// The JSON text under `key`, or `None` if missing or expired.
+    pub fn get_raw(&self, key: &str) -> Result<Option<Vec<u8>>, Error> {
+        self.with_raw(key, |raw| raw.map(<[u8]>::to_vec))
+    }
+
+    /// Calls `f` with the JSON text under `key` (`None` if missing or
+    /// expired), borrowed from the map inside one short read transaction.
+    pub fn with_raw<R>(&self, key: &str, f: impl FnOnce(Option<&[u8]>) -> R) -> Result<R, Error> {
+        let txn = self.store.env.begin_ro_txn()?;
+        let found = self.live(&txn, key, now_us())?;
+        Ok(f(found))
+    }
+
+    /// Several reads in one short read transaction: they all see the same
+    /// change set.
+    pub fn read<R>(&self, f: impl FnOnce(&Reading<'_, '_>) -> R) -> Result<R, Error> {
+        let txn = self.store.env.begin_ro_txn()?;
+        let reading = Reading {
+            namespace: self,
+            txn: &txn,
+            now_us: now_us(),
+        };
+        Ok(f(&reading))
+    }
+
+    /// Keys starting with `prefix`, sorted, leaving out expired ones.
+    pub fn keys(&self, prefix: &str) -> Result<Vec<String>, Error> {
+        let txn = self.store.env.begin_ro_txn()?;
+        let mut cursor = txn.open_ro_cursor(self.db)?;
+        let now = now_us();
+        let mut out = Vec::new();
+        // LMDB takes no empty key, so no empty prefix either.
+        let items = match prefix.is_empty() {
+            true => cursor.iter_start(),
+            false => cursor.iter_from(prefix),
+        };
+        for item in items {
+            let (key, value) = item?;
+            if !key.starts_with(prefix.as_bytes()) {
+                break;
+            }
+            if decode(value, now).is_some() {
+                out.push(String::from_utf8_lossy(key).into_owned());
+            }
+        }
+        Ok(out)
+    }
+
+    fn live<'t>(
+        &self,
+        txn: &'t RoTransaction<'_>,
+        key: &str,
+        now: i64,
+    ) -> Result<Option<&'t [u8]>, Error> {
+        Ok(found(txn.get(self.db, &key))?.and_then(|v| decode(v, now)))
+    }
+}
+
+/// Reads inside one transaction (`Namespace::read`).
+pub struct Reading<'n, 't> {
+    namespace: &'n Namespace<'n>,
+    txn: &'t RoTransaction<'t>,
+    now_us: i64,
+}
+
+impl Reading<'_, '_> {
+    /// The JSON text under `key`, borrowed from the map.
+    pub fn get_raw(&self, key: &str) -> Result<Option<&[u8]>, Error> {
+        self.namespace.live(self.txn, key, self.now_us)
+    }
+
+    pub fn get(&self, key: &str) -> Result<Option<serde_json::Value>, Error> {
+        Ok(self
+            .get_raw(key)?
+            .and_then(|json| serde_json::from_slice(json).ok()))
+    }
+}
+
+/// `Ok(None)` for a key that is not there.
+fn found(got: Result<&[u8], lmdb::Error>) -> Result<Option<&[u8]>, Error> {
+    match got {
+        Ok(v) => Ok(Some(v)),
+        Err(lmdb::Error::NotFound) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A stored value's JSON text, unless it expired by `now_us`.
+fn decode(stored: &[u8], now_us: i64) -> Option<&[u8]> {
+    let (expiry, json) = stored.split_at_checked(8)?;
+    let expires = i64::from_be_bytes(expiry.try_into().ok()?);
+    (expires == 0 || expires > now_us).then_some(json)
+}
+
+fn now_us() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decode;
+
+    #[test]
+    fn a_value_is_served_until_its_expiry() {
+        let mut stored = 100i64.to_be_bytes().to_vec();
+        stored.extend_from_slice(b"{}");
+        assert_eq!(decode(&stored, 99), Some(&b"{}"[..]));
+        assert_eq!(decode(&stored, 100), None);
+        let mut forever = 0i64.to_be_bytes().to_vec();
+        forever.push(b'1');
+        assert_eq!(decode(&forever, i64::MAX), Some(&b"1"[..]));
+        assert_eq!(decode(b"short", 0), None);
+    }
+}

@@ -1,0 +1,42 @@
+# The local read store from Python (scripts/local_bench.sh): reads per
+# second with get_raw and with get (JSON decoded), then /api/cache over one
+# kept-alive HTTP connection from the same process; prints
+# "python_get_raw_per_s A python_get_per_s B python_http_per_s C".
+#   PYTHONPATH=clients/python python local_bench.py DIR NS KEYS SECONDS PORT
+import http.client
+import random
+import sys
+import time
+
+import syncdict_local
+
+directory, ns, keys, seconds, port = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
+store = syncdict_local.open(directory)
+names = ["key-%06d" % i for i in range(keys)]
+random.Random(1).shuffle(names)
+
+
+def rate(read, limit=None):
+    n, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        for key in names[:limit or 10000]:
+            if read(key) is None:
+                sys.exit("missing " + key)
+        n += limit or 10000
+    return n / (time.perf_counter() - start)
+
+
+raw = rate(lambda k: store.get_raw(ns, k))
+decoded = rate(lambda k: store.get(ns, k))
+conn = http.client.HTTPConnection("127.0.0.1", port)
+
+
+def over_http(key):
+    conn.request("GET", "/api/cache/%s/%s" % (ns, key))
+    reply = conn.getresponse()
+    body = reply.read()
+    return body if reply.status == 200 else None
+
+
+http_rate = rate(over_http, 500)
+print("python_get_raw_per_s %.0f python_get_per_s %.0f python_http_per_s %.0f" % (raw, decoded, http_rate))

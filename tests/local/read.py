@@ -1,0 +1,21 @@
+# Reads a local read store with clients/python and prints what it holds as
+# JSON (tests/api/local_store.rs compares it with the Rust reader's).
+#   PYTHONPATH=clients/python python read.py DIR LATER_US
+import json
+import sys
+
+import syncdict_local
+
+store = syncdict_local.open(sys.argv[1])
+later = int(sys.argv[2])
+print(json.dumps({
+    "revision": store.revision(),
+    "namespaces": store.namespaces(),
+    "a": store.get("default", "a"),
+    "b": json.loads(store.get_raw("default", "b")),
+    "keys": store.keys("default", "a"),
+    "missing": store.get("default", "missing"),
+    "t_now": store.get("geo", "t"),
+    "t_later": store.get("geo", "t", now_us=later),
+    "fr": store.get("geo", "fr"),
+}))
