@@ -16,11 +16,14 @@
 #   webhooks: scripts/webhook_bench.sh (writes with one webhook vs none,
 #     publish-to-delivery time);
 #   gray: scripts/gray_bench.sh (CPU a pull with 3 active releases vs none,
-#     40,000 named edges; abort to the last canary back).
+#     40,000 named edges; abort to the last canary back);
+#   local: scripts/local_bench.sh (the local read store: reads a second
+#     from Rust, Python and Node against their HTTP reads and nginx's
+#     lua_shared_dict, write-to-reader time, size on disk).
 # Prints every figure and, when all parts ran, rewrites BENCHMARKS.md with
 # them, the date and the machine.
 #
-#   scripts/bench.sh [--report-only] [reads] [scale] [attack] [history] [auth] [held] [fleet] [webhooks] [gray]
+#   scripts/bench.sh [--report-only] [reads] [scale] [attack] [history] [auth] [held] [fleet] [webhooks] [gray] [local]
 #
 # Exit status: 0 when every target was met, 1 when one was missed (0 with
 # --report-only), 2 on bad usage; a part that cannot run fails the script.
@@ -31,11 +34,11 @@ export REPORT_ONLY=0
 for arg in "$@"; do
     case $arg in
         --report-only) REPORT_ONLY=1 ;;
-        reads | scale | attack | history | auth | held | fleet | webhooks | gray) parts+=("$arg") ;;
-        *) echo "usage: scripts/bench.sh [--report-only] [reads] [scale] [attack] [history] [auth] [held] [fleet] [webhooks] [gray]" >&2; exit 2 ;;
+        reads | scale | attack | history | auth | held | fleet | webhooks | gray | local) parts+=("$arg") ;;
+        *) echo "usage: scripts/bench.sh [--report-only] [reads] [scale] [attack] [history] [auth] [held] [fleet] [webhooks] [gray] [local]" >&2; exit 2 ;;
     esac
 done
-[ ${#parts[@]} -gt 0 ] || parts=(reads scale attack history auth held fleet webhooks gray)
+[ ${#parts[@]} -gt 0 ] || parts=(reads scale attack history auth held fleet webhooks gray local)
 
 mkdir -p target
 out=target/bench-output.txt
@@ -55,6 +58,7 @@ for part in "${parts[@]}"; do
         fleet) scripts/fleet_bench.sh 2>&1 | tee -a "$out" ;;
         webhooks) scripts/webhook_bench.sh 2>&1 | tee -a "$out" ;;
         gray) scripts/gray_bench.sh 2>&1 | tee -a "$out" ;;
+        local) scripts/local_bench.sh 2>&1 | tee -a "$out" ;;
     esac
     status=${PIPESTATUS[0]}
     set -e

@@ -32,7 +32,7 @@ function localRate() {
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 function get(key) {
   return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path: `/api/cache/${ns}/${key}`, agent }, (res) => {
+    http.get({ host: '127.0.0.1', port, path: `/api/cache/${key}`, agent }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => (res.statusCode === 200 ? resolve(chunks) : reject(new Error(String(res.statusCode)))));

@@ -32,7 +32,7 @@ conn = http.client.HTTPConnection("127.0.0.1", port)
 
 
 def over_http(key):
-    conn.request("GET", "/api/cache/%s/%s" % (ns, key))
+    conn.request("GET", "/api/cache/%s" % key)  # the edge keeps default alone
     reply = conn.getresponse()
     body = reply.read()
     return body if reply.status == 200 else None

@@ -4,7 +4,7 @@
 # 100-byte values in `default`, kept in an LMDB store. On core 1 alone:
 # reads a second from the Rust reader (a short transaction per read, and
 # 1,000 reads a transaction), Python (get_raw; get with JSON decode) and
-# Node (get), then /api/cache/default/{key} over one kept-alive connection
+# Node (get), then /api/cache/{key} over one kept-alive connection
 # from the same Python and Node processes; and the original design's
 # ngx.shared.DICT:get in a loop inside nginx + Lua. Then the latency from a
 # write on the center to a local reader seeing it, against /api/cache, and
@@ -27,6 +27,7 @@ cargo build --release --quiet -p syncdict-local --example local_bench
 bin="$PWD/target/release/syncdict"
 work="$(mktemp -d)"
 trap stop_all EXIT
+[ -z "${KEEP_WORK:-}" ] || trap - EXIT
 
 # 100,000 records of 100 bytes: "key-000000" .. with a 98-character string.
 "$python" - "$work/data.json" "$KEYS" <<'PY'
@@ -46,13 +47,14 @@ port = $port
 [client]
 upstreams = ["http://127.0.0.1:$port/RPC"]
 hold = "30s"
-cache_size = "256MiB"
+cache_size = "64m"
+max_reply = "128m"
 
 [[output]]
 path = "$work/local"
 format = "lmdb"
 TOML
-(cd "$work" && taskset -c 0 "$bin" >/dev/null 2>"$work/syncdict.log") &
+(cd "$work" && exec taskset -c 0 "$bin" >/dev/null 2>"$work/syncdict.log") &
 pid=$!; pids+=("$pid")
 wait_port "$port"
 wait_until "the store holds the records" env PYTHONPATH=clients/python "$python" -c \

@@ -28,7 +28,7 @@ def put(value):
 
 
 def over_http():
-    reader.request("GET", "/api/cache/default/lat")
+    reader.request("GET", "/api/cache/lat")
     reply = reader.getresponse()
     body = reply.read()
     return json.loads(body) if reply.status == 200 else None

@@ -40,7 +40,9 @@ function live(stored, now) {
 class Store {
   constructor(path) {
     checkBuild();
-    this.env = lmdb.open({ path, readOnly: true, maxDbs: 4096 });
+    // A map of 1 TiB is address space only: the edge grows its map as the
+    // data grows, and a reader's smaller map would have to be remapped.
+    this.env = lmdb.open({ path, readOnly: true, maxDbs: 128, mapSize: 2 ** 40 });
     this.dbs = new Map();
     const format = this.meta('format');
     if (format !== FORMAT) throw new Error(`store format ${format}, this reader knows ${FORMAT}`);

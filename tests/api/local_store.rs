@@ -2,8 +2,8 @@
 //! LMDB environment that the readers in `clients/` (Rust, Python on
 //! py-lmdb, Node on lmdb-js) read: values, raw JSON, keys by prefix, the
 //! revision, expiries judged by the reader's clock (given here as an
-//! input) with the edge stopped, a changed and a deleted key, and a
-//! namespace deleted upstream dropped from the store.
+//! input) with the edge stopped, a changed and a deleted key, the edge's
+//! gray view, and a namespace deleted upstream dropped from the store.
 
 use std::path::Path;
 use std::time::Duration;
@@ -37,12 +37,25 @@ fn local_output(dir: &Path) -> OutputSettings {
 
 /// An edge of `center` pulling `selection`, keeping the store in `dir`.
 pub async fn edge_keeping(center: &TestApp, dir: &Path, selection: Selection) -> TestApp {
-    let output = local_output(dir);
+    named_edge_keeping(center, dir, selection, "").await
+}
+
+/// `edge_keeping`, the edge named `name` (`""`: the default name).
+async fn named_edge_keeping(
+    center: &TestApp,
+    dir: &Path,
+    selection: Selection,
+    name: &str,
+) -> TestApp {
+    let (output, name) = (local_output(dir), name.to_string());
     TestApp::builder()
         .edge(vec![center.rpc_url()])
         .with(move |s| {
             s.client.namespaces = selection;
             s.output = vec![output];
+            if !name.is_empty() {
+                s.client.name = name;
+            }
         })
         .spawn()
         .await
@@ -209,14 +222,19 @@ async fn programs_read_the_store_an_edge_keeps() {
     }
 }
 
-#[actix_web::test]
-async fn a_namespace_deleted_upstream_leaves_the_store() {
+/// A center with `geo` holding `fr`.
+async fn center_with_fr() -> TestApp {
     let center = TestApp::builder().center().spawn().await;
     center.result("namespaces.create", json!(["geo"])).await;
     center
         .result("records.put", json!(["fr", "France", "geo"]))
         .await;
-    let dir = Scratch::new();
+    center
+}
+
+#[actix_web::test]
+async fn a_namespace_deleted_upstream_leaves_the_store() {
+    let (center, dir) = (center_with_fr().await, Scratch::new());
     // An edge of every namespace drops one deleted upstream (one that lists
     // it keeps its last data, and says the namespace is missing).
     let edge = edge_keeping(&center, &dir.join("local"), Selection::Every).await;
@@ -239,4 +257,31 @@ async fn a_namespace_deleted_upstream_leaves_the_store() {
         (Value::Null, json!([])),
         "{gone}"
     );
+}
+
+/// The store holds the edge's own view: a gray release that reaches it,
+/// and the main line again after the abort.
+#[actix_web::test]
+async fn the_store_holds_the_edges_gray_view() {
+    let (center, dir) = (center_with_fr().await, Scratch::new());
+    let edge = named_edge_keeping(&center, &dir.join("local"), listed(), "edge-paris").await;
+    let release = json!(["geo", {"upserts": {"fr": "Frankreich"}}, {"edges": ["edge-paris"]}]);
+    let (_, made) = center
+        .call_as(Some(crate::helpers::WRITER), "gray.create", release)
+        .await;
+    let id = made["result"]["id"].clone();
+    assert_eq!(edge.tick().await, TickReport::Applied);
+    let fr = async |want: &str| {
+        eventually(Duration::from_secs(30), want, async || {
+            read_with("rust", &dir.join("local"), 0).unwrap_or_default()["fr"] == want
+        })
+        .await
+    };
+    fr("Frankreich").await;
+    let abort = json!([id, "not yet"]);
+    center
+        .call_as(Some(crate::helpers::WRITER), "gray.abort", abort)
+        .await;
+    assert_eq!(edge.tick().await, TickReport::Applied);
+    fr("France").await;
 }

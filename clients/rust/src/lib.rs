@@ -17,11 +17,22 @@
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use lmdb::{Cursor, Database, Environment, EnvironmentFlags, RoTransaction, Transaction};
+use std::cell::RefCell;
+
+use lmdb::{
+    Cursor, Database, Environment, EnvironmentFlags, InactiveTransaction, RoTransaction,
+    Transaction,
+};
 
 /// The encoding this reader knows (`format` in the meta database).
 pub const FORMAT: &str = "1";
 const META: &str = "_syncdict";
+/// Address space only: the edge grows its map as the data grows, and a
+/// reader whose map is smaller would have to adopt the new size first.
+const READER_MAP: usize = 1 << 40;
+/// Databases a reader may open (namespaces and the meta one): each read
+/// transaction is sized by it.
+const MAX_DBS: u32 = 128;
 
 /// Why a read failed.
 #[derive(Debug)]
@@ -55,10 +66,13 @@ pub struct Store {
     env: Environment,
 }
 
-/// One namespace of a store.
+/// One namespace of a store, read from one thread: it keeps its read
+/// transaction between reads, reset (it pins nothing), and renews it for
+/// the next read, which costs less than a new one.
 pub struct Namespace<'s> {
     store: &'s Store,
     db: Database,
+    spare: RefCell<Option<InactiveTransaction<'s>>>,
 }
 
 impl Store {
@@ -67,7 +81,8 @@ impl Store {
     pub fn open(path: impl AsRef<Path>) -> Result<Store, Error> {
         let env = Environment::new()
             .set_flags(EnvironmentFlags::READ_ONLY)
-            .set_max_dbs(4096)
+            .set_max_dbs(MAX_DBS)
+            .set_map_size(READER_MAP)
             .open(path.as_ref())?;
         let store = Store { env };
         match store.meta("format")? {
@@ -79,7 +94,11 @@ impl Store {
     /// The namespace `name`, if the store keeps it.
     pub fn namespace(&self, name: &str) -> Result<Option<Namespace<'_>>, Error> {
         match self.env.open_db(Some(name)) {
-            Ok(db) => Ok(Some(Namespace { store: self, db })),
+            Ok(db) => Ok(Some(Namespace {
+                store: self,
+                db,
+                spare: RefCell::new(None),
+            })),
             Err(lmdb::Error::NotFound) => Ok(None),
             Err(e) => Err(e.into()),
         }
@@ -99,13 +118,25 @@ impl Store {
         Ok(serde_json::from_str(&text).unwrap_or_default())
     }
 
+    /// A read transaction; when the edge's data outgrew this reader's map,
+    /// the map adopts its size first.
+    fn begin(&self) -> Result<RoTransaction<'_>, Error> {
+        match self.env.begin_ro_txn() {
+            Err(lmdb::Error::MapResized) => {
+                self.env.set_map_size(0)?;
+                Ok(self.env.begin_ro_txn()?)
+            }
+            txn => Ok(txn?),
+        }
+    }
+
     fn meta(&self, key: &str) -> Result<Option<String>, Error> {
         let Some(meta) = self.namespace(META)? else {
             return Ok(None);
         };
-        let txn = self.env.begin_ro_txn()?;
-        let found = found(txn.get(meta.db, &key))?;
-        Ok(found.map(|v| String::from_utf8_lossy(v).into_owned()))
+        meta.with(|txn| {
+            Ok(found(txn.get(meta.db, &key))?.map(|v| String::from_utf8_lossy(v).into_owned()))
+        })
     }
 }
 
@@ -117,9 +148,10 @@ impl Namespace<'_> {
 
     /// `get` as of `now_us` (µs since the epoch): expiries judged then.
     pub fn get_at(&self, key: &str, now_us: i64) -> Result<Option<serde_json::Value>, Error> {
-        let txn = self.store.env.begin_ro_txn()?;
-        let found = self.live(&txn, key, now_us)?;
-        Ok(found.and_then(|json| serde_json::from_slice(json).ok()))
+        self.with(|txn| {
+            let found = live(txn, self.db, key, now_us)?;
+            Ok(found.and_then(|json| serde_json::from_slice(json).ok()))
+        })
     }
 
     /// The JSON text under `key`, or `None` if missing or expired.
@@ -130,26 +162,40 @@ impl Namespace<'_> {
     /// Calls `f` with the JSON text under `key` (`None` if missing or
     /// expired), borrowed from the map inside one short read transaction.
     pub fn with_raw<R>(&self, key: &str, f: impl FnOnce(Option<&[u8]>) -> R) -> Result<R, Error> {
-        let txn = self.store.env.begin_ro_txn()?;
-        let found = self.live(&txn, key, now_us())?;
-        Ok(f(found))
+        self.with(|txn| Ok(f(live(txn, self.db, key, now_us())?)))
     }
 
     /// Several reads in one short read transaction: they all see the same
     /// change set.
     pub fn read<R>(&self, f: impl FnOnce(&Reading<'_, '_>) -> R) -> Result<R, Error> {
-        let txn = self.store.env.begin_ro_txn()?;
-        let reading = Reading {
-            namespace: self,
-            txn: &txn,
-            now_us: now_us(),
+        self.with(|txn| {
+            let reading = Reading {
+                db: self.db,
+                txn,
+                now_us: now_us(),
+            };
+            Ok(f(&reading))
+        })
+    }
+
+    /// Runs `f` in a read transaction: the spare one renewed, or a new one.
+    fn with<R>(&self, f: impl FnOnce(&RoTransaction<'_>) -> Result<R, Error>) -> Result<R, Error> {
+        let spare = self.spare.borrow_mut().take();
+        let txn = match spare.map(InactiveTransaction::renew) {
+            Some(Ok(txn)) => txn,
+            _ => self.store.begin()?,
         };
-        Ok(f(&reading))
+        let out = f(&txn);
+        *self.spare.borrow_mut() = Some(txn.reset());
+        out
     }
 
     /// Keys starting with `prefix`, sorted, leaving out expired ones.
     pub fn keys(&self, prefix: &str) -> Result<Vec<String>, Error> {
-        let txn = self.store.env.begin_ro_txn()?;
+        self.with(|txn| self.keys_in(txn, prefix))
+    }
+
+    fn keys_in(&self, txn: &RoTransaction<'_>, prefix: &str) -> Result<Vec<String>, Error> {
         let mut cursor = txn.open_ro_cursor(self.db)?;
         let now = now_us();
         let mut out = Vec::new();
@@ -169,28 +215,19 @@ impl Namespace<'_> {
         }
         Ok(out)
     }
-
-    fn live<'t>(
-        &self,
-        txn: &'t RoTransaction<'_>,
-        key: &str,
-        now: i64,
-    ) -> Result<Option<&'t [u8]>, Error> {
-        Ok(found(txn.get(self.db, &key))?.and_then(|v| decode(v, now)))
-    }
 }
 
 /// Reads inside one transaction (`Namespace::read`).
-pub struct Reading<'n, 't> {
-    namespace: &'n Namespace<'n>,
-    txn: &'t RoTransaction<'t>,
+pub struct Reading<'t, 'e> {
+    db: Database,
+    txn: &'t RoTransaction<'e>,
     now_us: i64,
 }
 
 impl Reading<'_, '_> {
     /// The JSON text under `key`, borrowed from the map.
     pub fn get_raw(&self, key: &str) -> Result<Option<&[u8]>, Error> {
-        self.namespace.live(self.txn, key, self.now_us)
+        live(self.txn, self.db, key, self.now_us)
     }
 
     pub fn get(&self, key: &str) -> Result<Option<serde_json::Value>, Error> {
@@ -198,6 +235,16 @@ impl Reading<'_, '_> {
             .get_raw(key)?
             .and_then(|json| serde_json::from_slice(json).ok()))
     }
+}
+
+/// The JSON text under `key` in `db`, unless missing or expired by `now`.
+fn live<'t>(
+    txn: &'t RoTransaction<'_>,
+    db: Database,
+    key: &str,
+    now: i64,
+) -> Result<Option<&'t [u8]>, Error> {
+    Ok(found(txn.get(db, &key))?.and_then(|v| decode(v, now)))
 }
 
 /// `Ok(None)` for a key that is not there.

@@ -9,10 +9,14 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use lmdb::{Database, DatabaseFlags, Environment, RwTransaction, Transaction, WriteFlags};
+use lmdb::{
+    Database, DatabaseFlags, Environment, EnvironmentFlags, RwTransaction, Transaction, WriteFlags,
+};
 
+use super::OutputError;
+use crate::configuration::{OutputFormat, OutputSettings};
 use crate::domain::Namespace;
 use crate::edge::store::EdgeStore;
 use crate::edge::table_diff::{changes, everything, TableChanges};
@@ -61,11 +65,25 @@ impl LocalStore {
         capacity: u64,
         mode: u32,
     ) -> Result<LocalStore, LocalError> {
-        std::fs::create_dir_all(dir)?;
         let wanted = page_rounded((capacity as usize).saturating_mul(4).max(MIN_MAP));
+        Self::open_mapped(dir, namespaces, wanted, mode)
+    }
+
+    /// `open` with a map of `wanted` bytes to start with.
+    fn open_mapped(
+        dir: &Path,
+        namespaces: &[Namespace],
+        wanted: usize,
+        mode: u32,
+    ) -> Result<LocalStore, LocalError> {
+        std::fs::create_dir_all(dir)?;
         // The directory is this output's alone (validate refuses two outputs
         // on one path); other processes only read, through the lock file.
+        // NO_META_SYNC: one flush a commit instead of two; LMDB keeps the
+        // store whole through any crash, and one of the machine may undo the
+        // last change, which the edge writes again from its snapshot.
         let env = Environment::new()
+            .set_flags(EnvironmentFlags::NO_META_SYNC)
             .set_map_size(wanted)
             .set_max_dbs(namespaces.len() as u32 + 1)
             .open_with_permissions(dir, mode)?;
@@ -196,6 +214,27 @@ fn apply(
     Ok(())
 }
 
+/// The local read store of an `lmdb` output, opened (failing start when
+/// it cannot be).
+pub(super) fn open_local(
+    o: &OutputSettings,
+    store: &EdgeStore,
+) -> Result<Option<Local>, OutputError> {
+    if o.format != OutputFormat::Lmdb {
+        return Ok(None);
+    }
+    let mode = o.mode_bits().unwrap_or(0o644);
+    let opened = LocalStore::open(&o.path, &o.namespaces, store.capacity(), mode);
+    let local = opened.map_err(|e| OutputError {
+        output: o.name(),
+        why: e.to_string(),
+    })?;
+    Ok(Some(Arc::new(Mutex::new(local))))
+}
+
+/// An output's local read store, written off the async workers.
+pub(super) type Local = Arc<Mutex<LocalStore>>;
+
 /// A record as the store keeps it: its expiry (µs since the epoch, 0 for
 /// none) as 8 bytes big-endian, then the value's JSON text.
 pub fn encode(expires_at_us: Option<i64>, json: &str, out: &mut Vec<u8>) {
@@ -221,6 +260,44 @@ mod tests {
         assert_eq!(&out[8..], br#"{"a":1}"#);
         encode(None, "1", &mut out);
         assert_eq!(out, [0, 0, 0, 0, 0, 0, 0, 0, b'1']);
+    }
+
+    #[test]
+    fn a_write_that_does_not_fit_grows_the_map() {
+        use crate::edge::protocol::{Item, Part, Pulled};
+        let dir = tempfile::tempdir().unwrap();
+        let ns = Namespace::default();
+        let mut local =
+            LocalStore::open_mapped(dir.path(), std::slice::from_ref(&ns), 1 << 20, 0o600).unwrap();
+        let item = |i: usize| Item {
+            key: format!("key-{i:06}"),
+            value: format!("\"{}\"", "x".repeat(100)),
+            revision: 1,
+            updated_at_us: 0,
+            expires_at_us: None,
+        };
+        let store = EdgeStore::new(64 << 20);
+        let pulled = Pulled {
+            revision: Some(1),
+            full: true,
+            parts: vec![Part::of(
+                ns.clone(),
+                (0..20_000).map(item).collect(),
+                vec![],
+            )],
+            gray: None,
+        };
+        store.apply(&pulled, None).unwrap();
+        let written = local.write(&store).unwrap();
+        assert_eq!(written.put, 20_000);
+        assert!(local.map_size >= 4 << 20, "grown: {}", local.map_size);
+        let db = local.env.open_db(Some(ns.as_str())).unwrap();
+        let txn = local.env.begin_ro_txn().unwrap();
+        let stored = txn.get(db, &"key-019999").unwrap();
+        assert_eq!(&stored[8..], format!("\"{}\"", "x".repeat(100)).as_bytes());
+        // Nothing changed: nothing written.
+        drop(txn);
+        assert_eq!(local.write(&store).unwrap(), Written::default());
     }
 
     #[test]

@@ -10,6 +10,8 @@ mod check;
 pub mod lmdb;
 pub mod page;
 mod render;
+#[cfg(test)]
+mod view_tests;
 mod write;
 
 use std::sync::{Arc, Mutex};
@@ -73,7 +75,7 @@ pub fn start(
     let statuses: Statuses = Arc::new(Mutex::new(Vec::new()));
     for (index, o) in outputs.iter().enumerate() {
         let template = load_template(o)?;
-        let local = open_local(o, &store)?;
+        let local = lmdb::open_local(o, &store)?;
         lock(&statuses).push(OutputStatus {
             path: o.name(),
             format: format!("{:?}", o.format).to_lowercase(),
@@ -116,24 +118,6 @@ pub fn start(
     }
     Ok(statuses)
 }
-
-/// The local read store of an `lmdb` output, opened (failing start when
-/// it cannot be).
-fn open_local(o: &OutputSettings, store: &EdgeStore) -> Result<Option<Local>, OutputError> {
-    if o.format != OutputFormat::Lmdb {
-        return Ok(None);
-    }
-    let mode = o.mode_bits().unwrap_or(0o644);
-    let opened = lmdb::LocalStore::open(&o.path, &o.namespaces, store.capacity(), mode);
-    let local = opened.map_err(|e| OutputError {
-        output: o.name(),
-        why: e.to_string(),
-    })?;
-    Ok(Some(Arc::new(Mutex::new(local))))
-}
-
-/// An output's local read store, written off the async workers.
-type Local = Arc<Mutex<lmdb::LocalStore>>;
 
 /// The template of a `template` output, loaded and checked.
 /// Compiles every template output's template: one that does not stops the
@@ -229,7 +213,7 @@ struct Task {
     index: usize,
     settings: OutputSettings,
     template: Option<Template>,
-    local: Option<Local>,
+    local: Option<lmdb::Local>,
     store: Arc<EdgeStore>,
     statuses: Statuses,
 }
@@ -294,7 +278,7 @@ impl Task {
     }
 
     /// Writes what changed to the local read store, off the async workers.
-    async fn write_local(&self, local: Local) {
+    async fn write_local(&self, local: lmdb::Local) {
         let store = self.store.clone();
         let revision = store.revision();
         let wrote = actix_web::rt::task::spawn_blocking(move || {
@@ -320,60 +304,5 @@ impl Task {
             count(s);
             s.last_error = Some(why);
         });
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::Namespace;
-    use crate::edge::protocol::{Item, Pulled};
-
-    #[test]
-    fn an_output_leaves_out_expired_records_and_wakes_at_the_next_expiry() {
-        let item = |key: &str, expires_at_us| Item {
-            key: key.into(),
-            value: "1".into(),
-            revision: 1,
-            updated_at_us: 0,
-            expires_at_us,
-        };
-        let store = EdgeStore::new(1 << 20);
-        let items = vec![
-            item("ttl", Some(100)),
-            item("later", Some(200)),
-            item("plain", None),
-        ];
-        let pulled = Pulled {
-            revision: Some(1),
-            full: true,
-            parts: vec![crate::edge::protocol::Part::of(
-                Namespace::default(),
-                items,
-                vec![],
-            )],
-            gray: None,
-        };
-        store.apply(&pulled, None).unwrap();
-        let o: OutputSettings = serde_json::from_value(
-            serde_json::json!({"path": "/nonexistent/out.json", "format": "json"}),
-        )
-        .unwrap();
-        let keys = |now| -> Vec<String> {
-            view(&o, &store, now).namespaces[&Namespace::default()]
-                .keys()
-                .cloned()
-                .collect()
-        };
-        assert_eq!(keys(99), ["later", "plain", "ttl"]);
-        assert_eq!(keys(100), ["later", "plain"], "gone at its time");
-        assert_eq!(keys(200), ["plain"]);
-        assert_eq!(next_expiry(&o, &store, 0), Some(100));
-        assert_eq!(next_expiry(&o, &store, 100), Some(200));
-        assert_eq!(
-            next_expiry(&o, &store, 200),
-            None,
-            "nothing more to wake for"
-        );
     }
 }
