@@ -3,10 +3,11 @@
 # local read store (clients/python) and the edge's /api/cache until both
 # show the new value; prints "local_p50_ms A local_p99_ms B http_p50_ms C
 # http_p99_ms D".
+# The writer's token (write permission) is in SYNCDICT_TOKEN.
 #   PYTHONPATH=clients/python python local_latency.py DIR PORT N
-import base64
 import http.client
 import json
+import os
 import sys
 import time
 
@@ -16,7 +17,7 @@ directory, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 store = syncdict_local.open(directory)
 writer = http.client.HTTPConnection("127.0.0.1", port)
 reader = http.client.HTTPConnection("127.0.0.1", port)
-auth = "Basic " + base64.b64encode(b"bench:bench-password").decode()
+auth = "Bearer " + os.environ["SYNCDICT_TOKEN"]
 
 
 def put(value):

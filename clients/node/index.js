@@ -21,7 +21,7 @@ const FORMAT = '1';
 function checkBuild() {
   const v = lmdb.version || {};
   if (v.major !== 0 || v.minor !== 9 || v.patch >= 70) {
-    throw new Error(`lmdb-js is built on ${v.versionString}: rebuild it with LMDB_DATA_V1=true (npm rebuild lmdb)`);
+    throw new Error(`lmdb-js is built on ${v.versionString}: rebuild it: LMDB_DATA_V1=true npm rebuild lmdb --build-from-source`);
   }
 }
 const META = '_syncdict';

@@ -34,6 +34,6 @@ if [ ! -d "$venv/node_modules/playwright-core" ] || [ ! -d "$venv/node_modules/l
     npm install --silent --no-audit --no-fund --prefix "$venv" playwright-core@1.64.1 lmdb@3 >&2
 fi
 if [ ! -f "$venv/node_modules/lmdb/build/Release/lmdb.node" ]; then
-    (cd "$venv" && LMDB_DATA_V1=true npm_config_nodedir=/usr npm rebuild --silent lmdb >&2)
+    (cd "$venv" && LMDB_DATA_V1=true npm_config_build_from_source=true npm_config_nodedir=/usr npm rebuild --silent lmdb >&2)
 fi
 echo "$venv/bin/python"

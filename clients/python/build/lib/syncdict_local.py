@@ -1,0 +1,144 @@
+"""Reads a syncdict edge's local read store (an [[output]] with
+format = "lmdb") from Python, on PyPI's lmdb (py-lmdb).
+
+One LMDB named database per namespace; each value is its expiry (µs since
+the epoch, 0 for none, 8 bytes big-endian) then its JSON text; the meta
+database "_syncdict" holds "format", "revision" and "namespaces". Every
+call is one short read transaction: a reader that stays open never pins
+old pages, and sees each change set the edge applied whole or not at all.
+
+    import syncdict_local
+    store = syncdict_local.open("/var/lib/syncdict/local")
+    print(store.get("geo", "fr"), store.revision())
+"""
+
+import json
+import struct
+import time
+
+import lmdb
+
+FORMAT = b"1"
+META = b"_syncdict"
+# Address space only: the edge grows its map as the data grows, and a
+# reader whose map is smaller would have to adopt the new size first.
+READER_MAP = 1 << 40
+# Databases a reader may open (namespaces and the meta one): each read
+# transaction is sized by it.
+MAX_DBS = 128
+
+
+class FormatError(Exception):
+    """The store is of an encoding this reader does not know."""
+
+
+def _now_us():
+    return time.time_ns() // 1000
+
+
+NO_EXPIRY = bytes(8)
+
+
+def _live(stored, now_us):
+    """The JSON text of a stored value, unless it expired by now_us (the
+    clock is read only for a value that expires)."""
+    if stored is None or len(stored) < 8:
+        return None
+    if stored[:8] != NO_EXPIRY:
+        (expires,) = struct.unpack_from(">q", stored)
+        if expires <= (_now_us() if now_us is None else now_us):
+            return None
+    return bytes(stored[8:])
+
+
+class Store:
+    def __init__(self, path):
+        self._env = lmdb.open(path, readonly=True, max_dbs=MAX_DBS, lock=True, subdir=True, map_size=READER_MAP)
+        self._dbs = {}
+        fmt = self._meta(b"format")
+        if fmt != FORMAT:
+            raise FormatError("store format %r, this reader knows %r" % (fmt, FORMAT))
+
+    def _begin(self, db):
+        try:
+            return self._env.begin(db=db)
+        except lmdb.MapResizedError:
+            # The edge's data outgrew this reader's map: adopt its size.
+            self._env.set_mapsize(0)
+            return self._env.begin(db=db)
+
+    def _db(self, name):
+        """The database of namespace name (a str), if the store has it."""
+        db = self._dbs.get(name)
+        if db is None:
+            try:
+                db = self._env.open_db(name.encode(), create=False)
+            except lmdb.NotFoundError:
+                return None
+            self._dbs[name] = db
+        return db
+
+    def _meta(self, key):
+        db = self._db(META.decode())
+        if db is None:
+            return None
+        with self._begin(db) as txn:
+            return txn.get(key)
+
+    def get_raw(self, namespace, key, now_us=None):
+        """The JSON text (bytes) under key, or None if missing or expired."""
+        db = self._dbs.get(namespace) or self._db(namespace)
+        if db is None:
+            return None
+        txn = self._begin(db)
+        try:
+            return _live(txn.get(key.encode()), now_us)
+        finally:
+            txn.abort()
+
+    def get(self, namespace, key, now_us=None):
+        """The value under key, decoded, or None if missing or expired."""
+        raw = self.get_raw(namespace, key, now_us)
+        return None if raw is None else json.loads(raw)
+
+    def get_many(self, namespace, keys, now_us=None):
+        """The values under keys (None where missing or expired), read in
+        one transaction: they all come from the same change set."""
+        db = self._db(namespace)
+        if db is None:
+            return [None] * len(keys)
+        now = _now_us() if now_us is None else now_us
+        with self._begin(db) as txn:
+            raws = [_live(txn.get(k.encode()), now) for k in keys]
+        return [None if r is None else json.loads(r) for r in raws]
+
+    def keys(self, namespace, prefix=""):
+        """Keys starting with prefix, sorted, leaving out expired ones."""
+        db = self._db(namespace)
+        if db is None:
+            return []
+        start, now, out = prefix.encode(), _now_us(), []
+        with self._begin(db) as txn:
+            cursor = txn.cursor()
+            if not cursor.set_range(start):
+                return out
+            for key, stored in cursor:
+                if not key.startswith(start):
+                    break
+                if _live(stored, now) is not None:
+                    out.append(key.decode())
+        return out
+
+    def revision(self):
+        """The edge's data revision the store holds."""
+        return int(self._meta(b"revision") or 0)
+
+    def namespaces(self):
+        return json.loads(self._meta(b"namespaces") or b"[]")
+
+    def close(self):
+        self._env.close()
+
+
+def open(path):  # noqa: A001 - the library's one entry point
+    return Store(path)
