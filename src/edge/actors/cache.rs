@@ -1,8 +1,13 @@
 //! `CacheActor`: the only writer of the edge store once the edge runs (the
 //! snapshot is loaded into it before the actors start); saves a snapshot
-//! after each applied change.
+//! after each applied change, off the pull's path: the pull is answered
+//! once the store has the change (so the next held pull goes out at once,
+//! whatever a whole-store snapshot costs), and changes that arrive while a
+//! snapshot is written are saved by one more write, not one each. `Flush`
+//! waits for the snapshot of every change applied so far.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use actix::prelude::*;
@@ -17,8 +22,8 @@ pub struct CacheActor {
     store: Arc<EdgeStore>,
     state: Arc<Mutex<EdgeState>>,
     snapshot_path: Option<PathBuf>,
-    /// Held while a snapshot is written, so two writes never interleave.
-    writing: Arc<Mutex<()>>,
+    /// The snapshot writes asked for and done.
+    saves: Arc<Saves>,
     /// Counts applied changes; the outputs wait on it.
     changes: tokio::sync::watch::Sender<u64>,
 }
@@ -38,7 +43,7 @@ impl CacheActor {
             store,
             state,
             snapshot_path,
-            writing: Arc::default(),
+            saves: Arc::new(Saves::default()),
             changes,
         }
     }
@@ -50,7 +55,64 @@ impl CacheActor {
             path: self.snapshot_path.clone()?,
             store: self.store.clone(),
             state: self.state.clone(),
-            writing: self.writing.clone(),
+            saves: self.saves.clone(),
+        })
+    }
+
+    /// Asks for a snapshot of the store as it is now: one write starts
+    /// unless one is already waiting to start (it will see this change).
+    fn save_later(&self) {
+        self.saves.asked.fetch_add(1, Ordering::SeqCst);
+        if self.saves.queued.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        if let Some(job) = self.snapshot_job(None) {
+            actix_web::rt::spawn(job.run());
+        } else {
+            self.saves.queued.store(false, Ordering::SeqCst);
+        }
+    }
+}
+
+/// Snapshot writes: asked for (one a change) and done, with the one lock
+/// two writes never interleave under.
+struct Saves {
+    asked: AtomicU64,
+    /// A write is spawned and has not started reading the store yet.
+    queued: AtomicBool,
+    /// The `asked` count the last finished write covered.
+    done: tokio::sync::watch::Sender<u64>,
+    writing: Mutex<()>,
+}
+
+impl Default for Saves {
+    fn default() -> Self {
+        Saves {
+            asked: AtomicU64::new(0),
+            queued: AtomicBool::new(false),
+            done: tokio::sync::watch::channel(0).0,
+            writing: Mutex::new(()),
+        }
+    }
+}
+
+/// Waits until every snapshot asked for so far is written (tests' ticks,
+/// and a stop, see the file as the store is).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Flush;
+
+impl Handler<Flush> for CacheActor {
+    type Result = ResponseFuture<()>;
+
+    fn handle(&mut self, _: Flush, _: &mut Self::Context) -> Self::Result {
+        let wanted = self.saves.asked.load(Ordering::SeqCst);
+        let mut done = self.saves.done.subscribe();
+        let pending = self.snapshot_path.is_some();
+        Box::pin(async move {
+            if pending {
+                let _ = done.wait_for(|d| *d >= wanted).await;
+            }
         })
     }
 }
@@ -89,16 +151,10 @@ impl Handler<Apply> for CacheActor {
         if applied.is_ok() && changed {
             self.changes.send_modify(|n| *n += 1);
         }
-        let save = match &applied {
-            Ok(()) if changed => self.snapshot_job(None),
-            _ => None,
-        };
-        Box::pin(async move {
-            if let Some(job) = save {
-                job.run().await;
-            }
-            applied
-        })
+        if applied.is_ok() && changed {
+            self.save_later();
+        }
+        Box::pin(async move { applied })
     }
 }
 
@@ -139,7 +195,7 @@ struct SnapshotJob {
     path: PathBuf,
     store: Arc<EdgeStore>,
     state: Arc<Mutex<EdgeState>>,
-    writing: Arc<Mutex<()>>,
+    saves: Arc<Saves>,
 }
 
 impl SnapshotJob {
@@ -150,10 +206,15 @@ impl SnapshotJob {
             path,
             store,
             state,
-            writing,
+            saves,
         } = self;
+        let after = saves.clone();
         let written = actix_web::rt::task::spawn_blocking(move || {
-            let _one_at_a_time = writing.lock().unwrap_or_else(|p| p.into_inner());
+            let _one_at_a_time = saves.writing.lock().unwrap_or_else(|p| p.into_inner());
+            // Changes from here on ask for another write; this one covers
+            // every change asked for until now.
+            saves.queued.store(false, Ordering::SeqCst);
+            let covers = saves.asked.load(Ordering::SeqCst);
             // Each namespace's entries and signature from one table.
             let held: Vec<_> = store
                 .namespaces()
@@ -184,19 +245,34 @@ impl SnapshotJob {
             };
             let saved_us = fresh_us.unwrap_or_else(now_us);
             let gray = store.held_releases();
-            snapshot::write(&path, store.revision(), saved_us, (&signed, &gray), rows)
-                .map_err(|e| format!("{}: {e}", path.display()))
+            let written =
+                snapshot::write(&path, store.revision(), saved_us, (&signed, &gray), rows)
+                    .map_err(|e| format!("{}: {e}", path.display()));
+            (covers, written)
         })
         .await
-        .unwrap_or_else(|e| Err(e.to_string()));
+        .unwrap_or_else(|e| (0, Err(e.to_string())));
+        let (covers, written) = written;
+        let saved = Self::record(&state, written.err());
+        after.done.send_if_modified(|d| {
+            let newer = covers > *d;
+            *d = (*d).max(covers);
+            newer
+        });
+        saved
+    }
+
+    /// Counts a write (or its failure, `failed` saying why) in the status;
+    /// answers whether it was written.
+    fn record(state: &Mutex<EdgeState>, failed: Option<String>) -> bool {
         let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
-        match written {
-            Ok(()) => {
+        match failed {
+            None => {
                 s.snapshot_writes += 1;
                 s.snapshot_error = None;
                 true
             }
-            Err(e) => {
+            Some(e) => {
                 tracing::error!(error = ?e.to_string(), "snapshot write failed");
                 s.snapshot_failures += 1;
                 s.snapshot_error = Some(format!("write failed: {e}"));

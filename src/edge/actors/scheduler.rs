@@ -11,7 +11,7 @@ use actix::prelude::*;
 
 pub use crate::domain::Pace;
 
-use super::cache::{Apply, CacheActor};
+use super::cache::{Apply, CacheActor, Flush};
 use super::rpc_client::{Pull, RpcClient};
 use crate::configuration::{ClientSettings, PullMode};
 use crate::domain::now_us;
@@ -256,9 +256,10 @@ impl Scheduler {
     }
 }
 
-/// Runs one tick as of `at` and answers when its pull has finished (tests
-/// drive the scheduler with this instead of waiting for the timer, and pass
-/// a later `at` instead of sleeping through an upstream's cooldown).
+/// Runs one tick as of `at` and answers when its pull has finished and its
+/// snapshot is written (tests drive the scheduler with this instead of
+/// waiting for the timer, and pass a later `at` instead of sleeping through
+/// an upstream's cooldown).
 #[derive(Message)]
 #[rtype(result = "TickReport")]
 pub struct TickNow {
@@ -269,9 +270,16 @@ impl Handler<TickNow> for Scheduler {
     type Result = ResponseActFuture<Self, TickReport>;
 
     fn handle(&mut self, msg: TickNow, _: &mut Self::Context) -> Self::Result {
-        match self.tick(msg.at) {
-            Some(pull) => Box::pin(pull),
-            None => Box::pin(actix::fut::ready(TickReport::Skipped)),
-        }
+        let Some(pull) = self.tick(msg.at) else {
+            return Box::pin(actix::fut::ready(TickReport::Skipped));
+        };
+        let cache = self.cache.clone();
+        Box::pin(pull.then(move |report, act, _| {
+            async move {
+                let _ = cache.send(Flush).await;
+                report
+            }
+            .into_actor(act)
+        }))
     }
 }
