@@ -224,19 +224,19 @@ macro_rules! promotion_gate {
             .first($c)
             .optional()?;
         let state = |s: &str| ReleaseState::parse(s).unwrap_or(ReleaseState::Aborted);
-        let release = Gate {
+        // The release is ended with the revision, and keys changed after
+        // its base refuse it.
+        let gated = |base: i64, g: Gate| Gate {
             release: Some($p.release),
-            ..Gate::default()
+            base_revision: Some(base),
+            ..g
         };
         match row {
             Some((ns, _, s, _)) if ns == $ns && state(&s) != ReleaseState::Active => {
                 Err(Refused::ReleaseEnded(state(&s)))
             }
             Some((ns, base, _, None)) if ns == $ns => match $required {
-                0 => Ok(Gate {
-                    base_revision: Some(base),
-                    ..release
-                }),
+                0 => Ok(gated(base, Gate::default())),
                 required => Err(Refused::ReviewRequired { required }),
             },
             Some((ns, base, _, Some(request))) if ns == $ns => {
@@ -244,15 +244,8 @@ macro_rules! promotion_gate {
                 match open_request!($c, request, $ns) {
                     Err(NotOpen::Missing) => Err(Refused::NoSuchRequest),
                     Err(NotOpen::Closed(state)) => Err(Refused::Closed { request, state }),
-                    Ok(open) => {
-                        approval_gate(request, open, &$p.by, None, $required).map(|g| Gate {
-                            base_revision: Some(base),
-                            ..Gate {
-                                release: release.release,
-                                ..g
-                            }
-                        })
-                    }
+                    Ok(open) => approval_gate(request, open, &$p.by, None, $required)
+                        .map(|g| gated(base, g)),
                 }
             }
             _ => Err(Refused::NoSuchRelease),

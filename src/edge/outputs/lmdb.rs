@@ -46,12 +46,13 @@ pub struct Written {
     pub dropped: usize,
 }
 
-/// The store and what it holds: the tables it was last written from.
+/// The store, its databases (opened once), and what it holds: the tables
+/// it was last written from.
 pub struct LocalStore {
     env: Environment,
-    namespaces: Vec<Namespace>,
+    meta: Database,
+    namespaces: Vec<(Namespace, Database)>,
     held: HashMap<Namespace, Arc<crate::edge::table::Table>>,
-    map_size: usize,
 }
 
 impl LocalStore {
@@ -87,14 +88,18 @@ impl LocalStore {
             .set_map_size(wanted)
             .set_max_dbs(namespaces.len() as u32 + 1)
             .open_with_permissions(dir, mode)?;
-        let map_size = env.info()?.map_size().max(wanted);
-        let store = LocalStore {
+        let create = |name: &str| env.create_db(Some(name), DatabaseFlags::empty());
+        let meta = create(META)?;
+        let namespaces = namespaces
+            .iter()
+            .map(|ns| Ok((ns.clone(), create(ns.as_str())?)))
+            .collect::<Result<Vec<_>, lmdb::Error>>()?;
+        Ok(LocalStore {
             env,
-            namespaces: namespaces.to_vec(),
+            meta,
+            namespaces,
             held: HashMap::new(),
-            map_size,
-        };
-        Ok(store)
+        })
     }
 
     /// Writes what changed in `store` since the last write, in one
@@ -104,7 +109,7 @@ impl LocalStore {
         let tables: Vec<(Namespace, Option<Arc<crate::edge::table::Table>>)> = self
             .namespaces
             .iter()
-            .map(|ns| (ns.clone(), store.table(ns)))
+            .map(|(ns, _)| (ns.clone(), store.table(ns)))
             .collect();
         let revision = store.revision();
         loop {
@@ -112,9 +117,9 @@ impl LocalStore {
                 Err(LocalError::Lmdb(lmdb::Error::MapFull)) => {
                     // No transaction of this environment is open in this
                     // process (the failed one was dropped), as LMDB asks.
-                    self.map_size = page_rounded(self.map_size.saturating_mul(2));
-                    tracing::info!(map_size = self.map_size, "local read store grown");
-                    self.env.set_map_size(self.map_size)?;
+                    let map_size = page_rounded(self.map_size()?.saturating_mul(2));
+                    tracing::info!(map_size, "local read store grown");
+                    self.env.set_map_size(map_size)?;
                 }
                 Ok(written) => {
                     self.held = tables
@@ -134,16 +139,9 @@ impl LocalStore {
         revision: i64,
     ) -> Result<Written, LocalError> {
         let mut written = Written::default();
-        let meta = self.env.create_db(Some(META), DatabaseFlags::empty())?;
-        let dbs = tables
-            .iter()
-            .map(|(ns, _)| {
-                self.env
-                    .create_db(Some(ns.as_str()), DatabaseFlags::empty())
-            })
-            .collect::<Result<Vec<Database>, lmdb::Error>>()?;
         let mut txn = self.env.begin_rw_txn()?;
         let mut present = Vec::new();
+        let dbs = self.namespaces.iter().map(|(_, db)| *db);
         for ((ns, table), db) in tables.iter().zip(dbs) {
             if let Some(table) = table {
                 present.push(ns.as_str());
@@ -154,12 +152,17 @@ impl LocalStore {
             }
         }
         let none = WriteFlags::empty();
-        txn.put(meta, &"format", &FORMAT, none)?;
-        txn.put(meta, &"revision", &revision.to_string(), none)?;
+        txn.put(self.meta, &"format", &FORMAT, none)?;
+        txn.put(self.meta, &"revision", &revision.to_string(), none)?;
         let names = serde_json::to_vec(&present).unwrap_or_default();
-        txn.put(meta, &"namespaces", &names, none)?;
+        txn.put(self.meta, &"namespaces", &names, none)?;
         txn.commit()?;
         Ok(written)
+    }
+
+    /// The map's size now (it grows when a write does not fit).
+    fn map_size(&self) -> Result<usize, LocalError> {
+        Ok(self.env.info()?.map_size())
     }
 
     /// Writes what changed in `ns` since the store last held it (all of
@@ -290,8 +293,9 @@ mod tests {
         store.apply(&pulled, None).unwrap();
         let written = local.write(&store).unwrap();
         assert_eq!(written.put, 20_000);
-        assert!(local.map_size >= 4 << 20, "grown: {}", local.map_size);
-        let db = local.env.open_db(Some(ns.as_str())).unwrap();
+        let map_size = local.map_size().unwrap();
+        assert!(map_size >= 4 << 20, "grown: {map_size}");
+        let db = local.namespaces[0].1;
         let txn = local.env.begin_ro_txn().unwrap();
         let stored = txn.get(db, &"key-019999").unwrap();
         assert_eq!(&stored[8..], format!("\"{}\"", "x".repeat(100)).as_bytes());
