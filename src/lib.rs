@@ -40,6 +40,8 @@ pub mod namespaces;
 pub mod records;
 pub mod routes;
 pub mod rpc;
+pub mod sealing;
+pub mod secrets;
 pub mod signing;
 pub mod startup;
 pub mod telemetry;

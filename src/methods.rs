@@ -5,9 +5,9 @@
 
 use crate::center::Center;
 use crate::rpc::{self, Declared};
-use crate::{changes, fleet, gray, history, namespaces, records, users, webhooks};
+use crate::{changes, fleet, gray, history, namespaces, records, secrets, users, webhooks};
 
-pub static TABLE: [Declared<Center>; 51] = [
+pub static TABLE: [Declared<Center>; 55] = [
     Declared::of::<records::List>(),
     Declared::of::<records::Get>(),
     Declared::of::<records::Put>(),
@@ -23,6 +23,10 @@ pub static TABLE: [Declared<Center>; 51] = [
     Declared::of::<namespaces::Delete>(),
     Declared::of::<namespaces::SetSchema>(),
     Declared::of::<namespaces::SetPolicy>(),
+    Declared::of::<secrets::Create>(),
+    Declared::of::<secrets::Keys>(),
+    Declared::of::<secrets::Grant>(),
+    Declared::of::<secrets::Rotate>(),
     Declared::of::<history::Rollback>(),
     Declared::of::<history::Timeline>(),
     Declared::of::<history::AuditList>(),

@@ -66,7 +66,7 @@ impl Center {
         .await
     }
 
-    async fn commit(&self, write: Write) -> Result<Applied, CallError> {
+    pub(crate) async fn commit(&self, write: Write) -> Result<Applied, CallError> {
         let (namespace, if_revision) = (write.namespace.to_string(), write.if_revision);
         let subject = match &write.passage {
             Passage::Publish(p) => Subject::Request(p.request),
@@ -197,6 +197,16 @@ fn refusal(
             violations.join("; ")
         )),
         Refused::Expiry { key, why } => CallError::Invalid(format!("key {key:?}: {why}")),
+        Refused::NotSealed(refused) => CallError::Invalid(format!(
+            "namespace {namespace:?} is secret: {}",
+            refused.join("; ")
+        )),
+        Refused::NotSecret => CallError::Invalid(format!(
+            "namespace {namespace:?} is not secret: it has no key to rotate"
+        )),
+        Refused::NotResealed(left) => CallError::Invalid(format!(
+            "a key rotation must re-seal every value of namespace {namespace:?}: {left} left sealed to the old key (written meanwhile? read them again)"
+        )),
         Refused::ReviewRequired { required } => CallError::ReviewRequired {
             namespace,
             required,

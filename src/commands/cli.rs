@@ -1,4 +1,4 @@
-//! Command line: `syncdict [--config FILE] [serve|migrate|check-config|call|export|import|audit|user|token|keys]`.
+//! Command line: `syncdict [--config FILE] [serve|migrate|check-config|call|export|import|audit|user|token|keys|secrets]`.
 
 use std::path::PathBuf;
 
@@ -73,6 +73,80 @@ pub enum Command {
     Keys {
         #[command(subcommand)]
         action: KeysAction,
+    },
+    /// Secret namespaces: values sealed here with age, stored and served
+    /// by centers as ciphertext, opened only with a granted identity.
+    Secrets {
+        #[command(subcommand)]
+        action: SecretsAction,
+    },
+}
+
+/// Where `secrets` commands call: a center's /RPC, as whom.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CenterArgs {
+    /// The center's /RPC; default this process's own from the settings.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Basic credentials (password from SYNCDICT_PASSWORD or a prompt).
+    #[arg(long)]
+    pub user: Option<String>,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum SecretsAction {
+    /// Make an age identity: written to FILE (mode 0600, refused if it
+    /// exists); its recipient (age1...) is printed.
+    Keygen {
+        #[arg(long)]
+        output: std::path::PathBuf,
+    },
+    /// Create a secret namespace with a new key, granted to each holder.
+    Create {
+        namespace: String,
+        /// A holder's recipient (age1...); repeat for several.
+        #[arg(long = "holder", required = true)]
+        holders: Vec<String>,
+        #[arg(long, default_value = "")]
+        description: String,
+        #[command(flatten)]
+        center: CenterArgs,
+    },
+    /// Seal the value read from standard input (JSON, or else the text
+    /// without its final newline, as a string) and store it under KEY.
+    Put {
+        namespace: String,
+        key: String,
+        #[command(flatten)]
+        center: CenterArgs,
+    },
+    /// Print a value opened with your identity (a string as its text).
+    Get {
+        namespace: String,
+        key: String,
+        #[arg(long)]
+        identity: std::path::PathBuf,
+        #[command(flatten)]
+        center: CenterArgs,
+    },
+    /// Grant the namespace's key to RECIPIENT (an edge or a holder).
+    Grant {
+        namespace: String,
+        recipient: String,
+        #[arg(long)]
+        identity: std::path::PathBuf,
+        #[command(flatten)]
+        center: CenterArgs,
+    },
+    /// Take RECIPIENT's grant away: rotates the key and re-seals every
+    /// value to it in one change set.
+    Revoke {
+        namespace: String,
+        recipient: String,
+        #[arg(long)]
+        identity: std::path::PathBuf,
+        #[command(flatten)]
+        center: CenterArgs,
     },
 }
 

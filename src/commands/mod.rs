@@ -4,6 +4,7 @@
 //! `transfer.rs`: export, import and audit, locally or with `--url`).
 
 pub mod cli;
+mod secrets;
 pub mod tokens;
 mod transfer;
 pub mod users;
@@ -32,6 +33,7 @@ pub fn execute(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::User { action } => println!("{}", users::run(action, &settings)?),
         Command::Token { action } => println!("{}", tokens::run_token(action, &settings)?),
         Command::Keys { action } => println!("{}", tokens::run_keys(action)?),
+        Command::Secrets { action } => secrets::run(action, &settings)?,
         Command::Call {
             url,
             user,

@@ -27,6 +27,7 @@ mod review_gate;
 mod schema;
 mod schema_cache;
 pub mod search;
+pub mod secrets;
 pub mod sessions;
 pub mod tokens;
 pub mod upgrade;

@@ -7,10 +7,11 @@ use super::outbox::record_events;
 use super::records::{insert_audit, read_transaction, take_revision, write_transaction, REVISION};
 use super::schema::{
     audit, change_requests, change_reviews, grants, gray_releases, gray_steps, history, meta,
-    namespaces, records,
+    namespaces, records, secret_grants,
 };
+use super::secrets::insert_grants;
 use super::{with_conn, AnyConnection};
-use crate::domain::{Event, Namespace, ValueSchema, WriteOrigin, MAX_VIOLATIONS};
+use crate::domain::{Event, Namespace, SecretKeys, ValueSchema, WriteOrigin, MAX_VIOLATIONS};
 use crate::signing::LtHash;
 
 /// A namespace as `namespaces.list` shows it.
@@ -30,6 +31,8 @@ pub struct NamespaceInfo {
     pub created_at_us: i64,
     /// Approving reviews a change needs before it is published.
     pub reviews_required: i64,
+    /// A secret namespace's age recipient (`age1...`).
+    pub recipient: Option<String>,
 }
 
 /// Every namespace, by name.
@@ -84,11 +87,14 @@ pub fn names(conn: &mut AnyConnection) -> QueryResult<(i64, Vec<Namespace>)> {
     })
 }
 
-/// Creates a namespace; `false` if the name is taken.
+/// Creates a namespace (a secret one with `secret`'s key, granted by
+/// `author`); `false` if the name is taken.
 pub fn create(
     conn: &mut AnyConnection,
     ns: &Namespace,
     description: &str,
+    secret: Option<&SecretKeys>,
+    author: &str,
     now_us: i64,
     event: Option<&Event>,
 ) -> QueryResult<bool> {
@@ -102,8 +108,12 @@ pub fn create(
                 namespaces::description.eq(description),
                 namespaces::created_at_us.eq(now_us),
                 namespaces::digest.eq(Some(LtHash::empty().to_bytes())),
+                namespaces::recipient.eq(secret.map(|k| k.recipient.as_str())),
             ))
             .execute(c)?;
+        if let Some(keys) = secret {
+            insert_grants!(c, ns.as_str(), &keys.grants, author, now_us);
+        }
         if let Some(e) = event {
             record_events!(c, &[e.kind], &e.data, now_us);
         }
@@ -173,6 +183,8 @@ pub fn delete(
         diesel::delete(records::table.filter(records::namespace.eq(name))).execute(c)?;
         diesel::delete(history::table.filter(history::namespace.eq(name))).execute(c)?;
         diesel::delete(grants::table.filter(grants::namespace.eq(name))).execute(c)?;
+        diesel::delete(secret_grants::table.filter(secret_grants::namespace.eq(name)))
+            .execute(c)?;
         let requests = change_requests::table
             .filter(change_requests::namespace.eq(name))
             .select(change_requests::id);
@@ -208,6 +220,8 @@ pub enum SchemaSet {
     NotFound,
     /// Existing records that violate it (the first few); nothing changed.
     Violations(Vec<String>),
+    /// A secret namespace: its values are ciphertexts a schema cannot see.
+    Secret,
 }
 
 /// Sets (or with `None` clears) a namespace's value schema, after checking
@@ -224,14 +238,15 @@ pub fn set_schema(
         diesel::update(meta::table.find(REVISION))
             .set(meta::value.eq(meta::value))
             .execute(c)?;
-        let exists = namespaces::table
+        let found: Option<Option<String>> = namespaces::table
             .find(name)
-            .select(namespaces::name)
-            .first::<String>(c)
-            .optional()?
-            .is_some();
-        if !exists {
-            return Ok(SchemaSet::NotFound);
+            .select(namespaces::recipient)
+            .first(c)
+            .optional()?;
+        match found {
+            None => return Ok(SchemaSet::NotFound),
+            Some(Some(_)) if schema.is_some() => return Ok(SchemaSet::Secret),
+            Some(_) => {}
         }
         if let Some((_, compiled)) = schema {
             let rows: Vec<(String, String)> = records::table

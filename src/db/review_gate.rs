@@ -59,6 +59,14 @@ pub enum Refused {
     NoSuchRelease,
     /// The gray release promoted is no longer active.
     ReleaseEnded(ReleaseState),
+    /// Values written to a secret namespace that are not age ciphertexts
+    /// (the first few, each naming its key and why).
+    NotSealed(Vec<String>),
+    /// A key rotation of a namespace that is not secret.
+    NotSecret,
+    /// A key rotation that left this many live values sealed to the old
+    /// key: it must re-seal every one.
+    NotResealed(i64),
 }
 
 /// What the gate let through: the audit row's review, and the request to
@@ -176,7 +184,7 @@ macro_rules! review_gate {
             Passage::Direct if $required > 0 => Err(Refused::ReviewRequired {
                 required: $required,
             }),
-            Passage::Direct | Passage::Expiry { .. } => Ok(Gate::default()),
+            Passage::Direct | Passage::Expiry { .. } | Passage::Rekey(_) => Ok(Gate::default()),
             Passage::Promote(p) => $crate::db::review_gate::promotion_gate!($c, p, $ns, $required),
             Passage::Publish(p) => match open_request!($c, p.request, $ns) {
                 Err(NotOpen::Missing) => Err(Refused::NoSuchRequest),

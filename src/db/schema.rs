@@ -59,6 +59,17 @@ diesel::table! {
         created_at_us -> BigInt,
         digest -> Nullable<Binary>,
         reviews_required -> BigInt,
+        recipient -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    secret_grants (namespace, recipient) {
+        namespace -> Text,
+        recipient -> Text,
+        wrapped -> Text,
+        granted_by -> Text,
+        granted_at_us -> BigInt,
     }
 }
 
@@ -242,5 +253,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_events,
     webhook_cursors,
     webhook_deliveries,
-    webhooks
+    webhooks,
+    secret_grants
 );

@@ -19,10 +19,13 @@ pub use super::review_gate::Refused;
 use super::review_gate::{changed_since, publisher, review_gate};
 use super::schema::{audit, history, meta, namespaces, records};
 pub use super::schema_cache::SchemaCache;
+use super::secrets::replace_keys;
 use super::write_events;
 use super::write_plan::{plan, At, Update};
 use super::AnyConnection;
-use crate::domain::{Applied, History, Outbox, StoredRecord, ValueSchema, Write, MAX_VIOLATIONS};
+use crate::domain::{
+    Applied, History, Outbox, Passage, StoredRecord, ValueSchema, Write, MAX_VIOLATIONS,
+};
 use crate::signing::LtHash;
 
 /// Rows per multi-row statement (the bound parameters stay far below every
@@ -43,6 +46,12 @@ impl From<DieselError> for Abort {
     }
 }
 
+/// Each upserted value's JSON text, in upsert order.
+fn value_texts(write: &Write) -> Vec<String> {
+    let upserts = write.changes.upserts.iter();
+    upserts.map(|(_, v)| v.to_string()).collect()
+}
+
 /// Each upserted key's expiry as a time, in upsert order; refused if one
 /// is not ahead of `now_us` (or too far ahead).
 fn resolve_expiries(write: &Write, now_us: i64) -> Result<Vec<Option<i64>>, Refused> {
@@ -58,6 +67,31 @@ fn resolve_expiries(write: &Write, now_us: i64) -> Result<Vec<Option<i64>>, Refu
             })
         })
         .collect()
+}
+
+/// On a secret namespace, the first few upserted values that are not age
+/// ciphertexts; elsewhere, a key rotation.
+fn check_sealed(secret: bool, write: &Write) -> Result<(), Refused> {
+    if !secret {
+        return match write.passage {
+            Passage::Rekey(_) => Err(Refused::NotSecret),
+            _ => Ok(()),
+        };
+    }
+    let refused: Vec<String> = write
+        .changes
+        .upserts
+        .iter()
+        .filter_map(|(key, value)| {
+            let why = crate::sealing::check_sealed(value).err()?;
+            Some(format!("{key:?}: {why}"))
+        })
+        .take(MAX_VIOLATIONS)
+        .collect();
+    match refused.is_empty() {
+        true => Ok(()),
+        false => Err(Refused::NotSealed(refused)),
+    }
 }
 
 /// The first few upserted values `schema` refuses, if any.
@@ -169,19 +203,14 @@ pub fn apply(
     outbox: Outbox,
 ) -> QueryResult<Result<Applied, Refused>> {
     let ns = write.namespace.as_str();
-    let values: Vec<String> = write
-        .changes
-        .upserts
-        .iter()
-        .map(|(_, v)| v.to_string())
-        .collect();
+    let values = value_texts(write);
     let expiries = match resolve_expiries(write, now_us) {
         Ok(expiries) => expiries,
         Err(refused) => return Ok(Err(refused)),
     };
     let outcome = write_transaction!(conn, |c| {
         let revision: i64 = take_revision!(c);
-        type Found = (Option<String>, i64, Option<Vec<u8>>, i64);
+        type Found = (Option<String>, i64, Option<Vec<u8>>, i64, Option<String>);
         let found: Option<Found> = namespaces::table
             .find(ns)
             .select((
@@ -189,12 +218,14 @@ pub fn apply(
                 namespaces::revision,
                 namespaces::digest,
                 namespaces::reviews_required,
+                namespaces::recipient,
             ))
             .first(c)
             .optional()?;
-        let Some((schema, changed_at, digest, required)) = found else {
+        let Some((schema, changed_at, digest, required, recipient)) = found else {
             return Err(Abort::Refused(Refused::NoSuchNamespace));
         };
+        check_sealed(recipient.is_some(), write).map_err(Abort::Refused)?;
         let gate = review_gate!(c, write, ns, required).map_err(Abort::Refused)?;
         if write.if_revision.is_some_and(|r| changed_at > r) {
             return Err(Abort::Refused(Refused::Conflict { changed_at }));
@@ -211,10 +242,11 @@ pub fn apply(
         if close_gated!(c, gate, write, changes.then_some(revision), now_us) {
             return Ok(UNCHANGED);
         }
-        if plan.entries.is_empty() {
+        if plan.entries.is_empty() && !matches!(write.passage, Passage::Rekey(_)) {
             return Err(Abort::Nothing);
         }
         write_plan!(c, ns, revision, now_us, plan);
+        replace_keys!(c, ns, write, now_us).map_err(Abort::Refused)?;
         if outbox == Outbox::Kept {
             let data = write_events::data(write, &gate, revision, &plan.entries, &existing);
             record_events!(c, &write_events::kinds(write, &gate), &data, now_us);

@@ -17,6 +17,7 @@ mod principal;
 mod record;
 mod record_key;
 mod review;
+mod secret;
 mod selection;
 mod username;
 mod value_schema;
@@ -50,6 +51,7 @@ pub use review::{
     Passage, Promotion, Publication, RequestId, RequestState, Verdict, MAX_OPEN_REQUESTS,
     MAX_REVIEWS_REQUIRED,
 };
+pub use secret::{SecretKeys, WrappedKey, MAX_SECRET_GRANTS};
 pub use selection::{InvalidSelection, Selection, EVERY};
 pub use username::{InvalidUsername, Username, MAX_USERNAME};
 pub use value_schema::{InvalidSchema, ValueSchema, MAX_VIOLATIONS};

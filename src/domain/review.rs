@@ -96,6 +96,12 @@ pub enum Passage {
     Publish(Publication),
     /// A gray release promoted into its namespace.
     Promote(Promotion),
+    /// A secret namespace's key rotated: the change set re-seals every
+    /// live value to the new key, whose grants replace the old ones in
+    /// the same transaction. It passes a review policy (a rotation is
+    /// access control, done by a writer of every namespace: the center
+    /// cannot see that the plaintexts are unchanged).
+    Rekey(Box<super::SecretKeys>),
 }
 
 /// A gray release being promoted: refused unless it is active, in the

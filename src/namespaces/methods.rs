@@ -95,7 +95,9 @@ impl RpcMethod<Center> for Create {
         (ns, description): Self::Args,
     ) -> Result<RawJson, CallError> {
         let author = origin(&ctx).author;
-        ctx.exec.create_namespace(ns, description, author).await
+        ctx.exec
+            .create_namespace(ns, description, None, author)
+            .await
     }
 }
 

@@ -12,7 +12,7 @@ use crate::db::executor::{
     CreateNamespace, DeleteNamespace, FindNamespace, ListNamespaces, SetPolicy, SetSchema,
 };
 use crate::db::namespaces::{Deleted, NamespaceInfo, SchemaSet};
-use crate::domain::{Force, Namespace, ValueSchema, WriteOrigin};
+use crate::domain::{Force, Namespace, SecretKeys, ValueSchema, WriteOrigin};
 use crate::rpc::{CallError, RawJson};
 
 /// Longest namespace description, in characters.
@@ -28,6 +28,10 @@ struct Listed<'a> {
     schema: Option<Box<RawValue>>,
     /// Approving reviews a change needs before it is published.
     reviews_required: i64,
+    /// A secret namespace's age recipient (`age1...`): values written to
+    /// it are sealed to it (`secrets.*`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recipient: Option<&'a str>,
     /// Who made the last change, and when (absent once the audit log no
     /// longer keeps it).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -50,6 +54,7 @@ impl<'a> Listed<'a> {
                 .as_ref()
                 .and_then(|s| RawValue::from_string(s.clone()).ok()),
             reviews_required: n.reviews_required,
+            recipient: n.recipient.as_deref(),
             changed_by: None,
             changed_at: None,
         }
@@ -104,10 +109,13 @@ impl Center {
         }
     }
 
-    pub(super) async fn create_namespace(
+    /// Creates a namespace (`namespaces.create`), or a secret one with
+    /// `secret`'s key (`secrets.create`).
+    pub(crate) async fn create_namespace(
         &self,
         namespace: Namespace,
         description: String,
+        secret: Option<SecretKeys>,
         author: String,
     ) -> Result<RawJson, CallError> {
         if description.chars().count() > MAX_DESCRIPTION {
@@ -119,6 +127,7 @@ impl Center {
             .ask(CreateNamespace {
                 namespace: namespace.clone(),
                 description,
+                secret,
                 author,
             })
             .await?
@@ -190,6 +199,10 @@ impl Center {
                 "existing records of namespace {:?} violate the schema: {}",
                 namespace.as_str(),
                 v.join("; ")
+            ))),
+            SchemaSet::Secret => Err(CallError::Invalid(format!(
+                "namespace {:?} is secret: its values are age ciphertexts, which a schema cannot check (the center never sees the plaintext)",
+                namespace.as_str()
             ))),
         }
     }

@@ -200,7 +200,7 @@ impl Source {
                 let outbox = local_outbox(&mut conn, *outbox)?;
                 let event = (outbox == crate::domain::Outbox::Kept)
                     .then(|| Event::plain(EventKind::NamespaceCreated, ns.as_str(), author));
-                db::namespaces::create(&mut conn, ns, "", now_us(), event.as_ref())
+                db::namespaces::create(&mut conn, ns, "", None, author, now_us(), event.as_ref())
                     .map_err(DbError::from)?;
                 Ok(())
             }
@@ -255,7 +255,9 @@ impl Source {
                     Refused::Conflict { changed_at } => TransferError::Refused(format!(
                         "namespace {ns} changed at revision {changed_at} while the import was prepared; run it again"
                     )),
-                    Refused::Schema(v) => TransferError::Refused(v.join("; ")),
+                    Refused::Schema(v) | Refused::NotSealed(v) => {
+                        TransferError::Refused(v.join("; "))
+                    }
                     Refused::Expiry { key, why } => TransferError::Refused(format!("{key}: {why}")),
                     Refused::ReviewRequired { required } => TransferError::Refused(
                         crate::rpc::CallError::ReviewRequired {
@@ -273,6 +275,10 @@ impl Source {
                     | Refused::NotApproved { .. }
                     | Refused::KeysChanged(_) => {
                         TransferError::Refused("refused by the review policy".to_string())
+                    }
+                    // Only a key rotation meets these.
+                    Refused::NotSecret | Refused::NotResealed(_) => {
+                        TransferError::Refused("refused: a key rotation".to_string())
                     }
                 })
             }

@@ -51,6 +51,8 @@ mod reviews;
 mod rpc4django;
 mod scale_out;
 mod search;
+mod secrets;
+mod secrets_leaks;
 mod signed;
 mod signed_lists;
 mod slow_clients;

@@ -10,7 +10,7 @@ use crate::helpers::{unique_name, TestApp, WRITER};
 
 /// Runs the binary in a scratch directory (no Settings.toml) on `app`'s
 /// database, off the test's thread (which also runs parts of the app).
-async fn syncdict(app: &TestApp, args: &[&str], stdin: Option<&[u8]>) -> Output {
+pub(crate) async fn syncdict(app: &TestApp, args: &[&str], stdin: Option<&[u8]>) -> Output {
     // Test databases have no password: the masked URL is the URL.
     let url = app.database_url().expect("own database").masked();
     let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
@@ -44,7 +44,7 @@ fn run(url: &str, args: &[String], stdin: Option<&[u8]>) -> Output {
     out
 }
 
-fn ok(out: &Output) -> String {
+pub(crate) fn ok(out: &Output) -> String {
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
@@ -54,7 +54,7 @@ fn ok(out: &Output) -> String {
     stdout
 }
 
-fn failed(out: &Output) -> String {
+pub(crate) fn failed(out: &Output) -> String {
     assert!(
         !out.status.success(),
         "{}",

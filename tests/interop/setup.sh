@@ -3,6 +3,7 @@
 # its python:
 #   - Django + rpc4django 0.6.3 (the original design's center), from PyPI;
 #   - standardwebhooks (PyPI), an independent verifier of webhook signatures;
+#   - pyrage (PyPI), age in Python, for secret namespaces;
 #   - jsonschema (PyPI), the OpenRPC meta-schema (npm, @open-rpc/meta-schema)
 #     and the JSON Schema meta-schema it refers to (@json-schema-tools/meta-schema),
 #     written to VENV_DIR/openrpc-meta-schema.json and VENV_DIR/json-schema-meta-schema.json.
@@ -18,7 +19,7 @@ venv="${1:-target/interop-venv}"
 if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv" >&2
 fi
-"$venv/bin/pip" install --quiet --disable-pip-version-check "Django>=4.2,<5" "rpc4django==0.6.3" "jsonschema>=4" "standardwebhooks==1.*" "lmdb>=1.4" >&2
+"$venv/bin/pip" install --quiet --disable-pip-version-check "Django>=4.2,<5" "rpc4django==0.6.3" "jsonschema>=4" "standardwebhooks==1.*" "lmdb>=1.4" "pyrage==1.*" >&2
 venv="$(cd "$venv" && pwd)"
 if [ ! -s "$venv/openrpc-meta-schema.json" ] || [ ! -s "$venv/json-schema-meta-schema.json" ]; then
     tmp="$(mktemp -d)"

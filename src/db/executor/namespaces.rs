@@ -7,7 +7,7 @@ use actix::prelude::*;
 use super::DbExecutor;
 use crate::db::namespaces::{self, Deleted, NamespaceInfo, SchemaSet};
 use crate::db::DbError;
-use crate::domain::{now_us, EventKind, Namespace, ValueSchema, WriteOrigin};
+use crate::domain::{now_us, EventKind, Namespace, SecretKeys, ValueSchema, WriteOrigin};
 
 /// Lists every namespace with its counts, and who made its last change
 /// and when (while the audit log keeps it).
@@ -65,6 +65,8 @@ impl Handler<FindNamespace> for DbExecutor {
 pub struct CreateNamespace {
     pub namespace: Namespace,
     pub description: String,
+    /// A secret namespace's key.
+    pub secret: Option<SecretKeys>,
     pub author: String,
 }
 
@@ -81,6 +83,8 @@ impl Handler<CreateNamespace> for DbExecutor {
                 c,
                 &msg.namespace,
                 &msg.description,
+                msg.secret.as_ref(),
+                &msg.author,
                 now_us(),
                 event.as_ref(),
             )

@@ -1,0 +1,2 @@
+DROP TABLE secret_grants;
+ALTER TABLE namespaces DROP COLUMN recipient;
