@@ -86,9 +86,10 @@ impl RpcMethod<Center> for Get {
         permission: Member,
         help: "One change request: {id, namespace, author, comment, state, base_revision, created_at, \
                closed_at, closed_by, revision, reviews_required, approvals, reviews: [{reviewer, verdict, \
-               comment, at}], changes, diff: [{key, old, new, changed_since}], conflicts: [key]}. The diff is \
-               against the live data now; conflicts are the keys changed since it was proposed. -32014 if \
-               there is none.",
+               comment, at}], changes, diff: [{key, old, new, change, changed_since}], conflicts: [key]}. The diff \
+               is against the live data now (change: added, changed, removed or same; in a secret namespace \
+               sealed is true and old and new are left out); conflicts are the keys changed since it was \
+               proposed. -32014 if there is none.",
     };
     type Args = RequestId;
 

@@ -58,12 +58,17 @@ pub struct ReviewView {
 }
 
 /// One key the request touches: its live value now and the proposed one
-/// (`null`: absent, or deleted).
+/// (`null`: absent, or deleted; in a secret namespace, never shown).
 #[derive(Serialize)]
 pub struct DiffEntry {
     pub key: String,
     pub old: Option<Box<RawValue>>,
     pub new: Option<Box<RawValue>>,
+    /// "added", "changed", "removed" or "same".
+    pub change: &'static str,
+    /// A secret namespace's: `old` and `new` are left out (ciphertexts).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub sealed: bool,
     /// Changed after the request was proposed.
     pub changed_since: bool,
 }
@@ -75,12 +80,16 @@ impl RequestView {
             request: r,
             reviews,
             reviews_required,
+            sealed,
             release,
         } = found;
         let rows: HashMap<String, StoredRecord> =
             rows.into_iter().map(|row| (row.key.clone(), row)).collect();
         let changes: serde_json::Value = serde_json::from_str(&r.changes).unwrap_or_default();
-        let diff = diff(&changes, &rows, r.base_revision);
+        let mut diff = diff(&changes, &rows, r.base_revision);
+        if sealed {
+            diff.iter_mut().for_each(DiffEntry::seal);
+        }
         let open = RequestState::parse(&r.state) == Some(RequestState::Open);
         let conflicts = match open {
             true => diff
@@ -110,6 +119,13 @@ impl RequestView {
             author: r.author,
             release: release.map(|(id, state)| ReleaseRef { id, state }),
         }
+    }
+}
+
+impl DiffEntry {
+    /// Leaves the values out, keeping what kind of change it is.
+    fn seal(&mut self) {
+        (self.old, self.new, self.sealed) = (None, None, true);
     }
 }
 
@@ -143,11 +159,23 @@ fn diff(
     base: i64,
 ) -> Vec<DiffEntry> {
     let live = |key: &str| rows.get(key).filter(|r| !r.deleted);
-    let entry = |key: &str, new: Option<Box<RawValue>>| DiffEntry {
-        key: key.to_string(),
-        old: live(key).map(|r| raw(&r.value)),
-        new,
-        changed_since: rows.get(key).is_some_and(|r| r.revision > base),
+    let entry = |key: &str, new: Option<Box<RawValue>>| {
+        let old = live(key).map(|r| raw(&r.value));
+        let change = match (&old, &new) {
+            (None, None) => "same",
+            (None, Some(_)) => "added",
+            (Some(_), None) => "removed",
+            (Some(o), Some(n)) if o.get() == n.get() => "same",
+            (Some(_), Some(_)) => "changed",
+        };
+        DiffEntry {
+            key: key.to_string(),
+            old,
+            new,
+            change,
+            sealed: false,
+            changed_since: rows.get(key).is_some_and(|r| r.revision > base),
+        }
     };
     let upserts = changes["upserts"].as_object().into_iter().flatten();
     let deletes = changes["deletes"].as_array().into_iter().flatten();

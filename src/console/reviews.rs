@@ -151,8 +151,8 @@ fn diff(entries: &Value) -> Markup {
                 @for d in entries.as_array().into_iter().flatten() {
                     tr data-key=(text(&d["key"])) class=[d["changed_since"].as_bool().filter(|c| *c).map(|_| "conflict")] {
                         td data-label="key" { code { (text(&d["key"])) } }
-                        td data-label="now" { pre { (shown(&d["old"])) } }
-                        td data-label="proposed" { pre { (shown(&d["new"])) } }
+                        td data-label="now" { pre { (shown(d, "old")) } }
+                        td data-label="proposed" { pre { (shown(d, "new")) } }
                     }
                 }
             }
@@ -292,9 +292,12 @@ fn keys(v: &Value) -> String {
 }
 
 /// A value as JSON, or "(absent)".
-fn shown(v: &Value) -> String {
-    match v {
-        Value::Null => "(absent)".into(),
-        v => serde_json::to_string_pretty(v).unwrap_or_default(),
+/// A diff entry's `side` ("old" or "new"); a secret namespace's values
+/// are never shown, only what kind of change it is.
+fn shown(d: &Value, side: &str) -> String {
+    match (&d[side], d["sealed"].as_bool()) {
+        (_, Some(true)) => format!("(sealed: {})", d["change"].as_str().unwrap_or("?")),
+        (Value::Null, _) => "(absent)".into(),
+        (v, _) => serde_json::to_string_pretty(v).unwrap_or_default(),
     }
 }

@@ -53,6 +53,8 @@ pub struct Found {
     pub request: RequestRow,
     pub reviews: Vec<ReviewRow>,
     pub reviews_required: i64,
+    /// Its namespace is secret: values are ciphertexts a diff does not show.
+    pub sealed: bool,
     /// Its latest gray release (`changes.release`), by id and state.
     pub release: Option<(i64, String)>,
 }
@@ -170,12 +172,12 @@ pub fn find(conn: &mut AnyConnection, id: RequestId) -> QueryResult<Option<Found
             .order(change_reviews::at_us.asc())
             .select(ReviewRow::as_select())
             .load(c)?;
-        let reviews_required = namespaces::table
+        let (reviews_required, recipient): (i64, Option<String>) = namespaces::table
             .find(&request.namespace)
-            .select(namespaces::reviews_required)
+            .select((namespaces::reviews_required, namespaces::recipient))
             .first(c)
             .optional()?
-            .unwrap_or(0);
+            .unwrap_or((0, None));
         let release = gray_releases::table
             .filter(gray_releases::request_id.eq(Some(id.0)))
             .order(gray_releases::id.desc())
@@ -186,6 +188,7 @@ pub fn find(conn: &mut AnyConnection, id: RequestId) -> QueryResult<Option<Found
             request,
             reviews,
             reviews_required,
+            sealed: recipient.is_some(),
             release,
         }))
     })

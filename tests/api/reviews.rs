@@ -208,8 +208,8 @@ async fn a_change_request_from_proposal_to_publish(app: TestApp) {
     assert_eq!(
         shown["diff"],
         json!([
-            {"key": "a", "old": 1, "new": 10, "changed_since": false},
-            {"key": "b", "old": null, "new": 2, "changed_since": false},
+            {"key": "a", "old": 1, "new": 10, "change": "changed", "changed_since": false},
+            {"key": "b", "old": null, "new": 2, "change": "added", "changed_since": false},
         ])
     );
     assert_eq!(shown["conflicts"], json!([]));
@@ -305,7 +305,7 @@ async fn a_publish_that_conflicts(app: TestApp) {
     assert_eq!(shown["conflicts"], json!(["a"]));
     assert_eq!(
         shown["diff"][0],
-        json!({"key": "a", "old": 5, "new": 2, "changed_since": true})
+        json!({"key": "a", "old": 5, "new": 2, "change": "changed", "changed_since": true})
     );
     let (code, message) = refused(&app, WRITER, "changes.publish", json!([stale])).await;
     assert_eq!(code, CONFLICT);

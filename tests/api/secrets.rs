@@ -271,7 +271,62 @@ async fn grants_and_revocation_rotate_the_key(app: TestApp) {
     assert!(message.contains("is not secret"), "{message}");
 }
 
+async fn change_requests_show_no_values(app: TestApp) {
+    let dir = Scratch::new();
+    let (_, holder) = keygen(&app, &dir, "holder.key").await;
+    let recipient = ok(&secrets(&app, &["create", "vault", "--holder", &holder], None).await);
+    ok(&secrets(&app, &["put", "vault", "db"], Some(b"one")).await);
+    let seal = |key: &str, value: &str| {
+        let envelope = json!({"ns": "vault", "key": key, "value": value}).to_string();
+        String::from_utf8(run(
+            "age",
+            &["-a", "-r", recipient.trim()],
+            envelope.as_bytes(),
+        ))
+        .unwrap()
+    };
+    let changes =
+        json!({"upserts": {"db": seal("db", "two"), "new": seal("new", "x")}, "deletes": ["gone"]});
+    let proposed = app
+        .result("changes.propose", json!(["vault", changes, "rotate db"]))
+        .await;
+    let request = app.result("changes.get", json!([proposed["id"]])).await;
+    let diff: Vec<(String, String, bool)> = request["diff"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            assert!(d["old"].is_null() && d["new"].is_null(), "{d}");
+            let key = d["key"].as_str().unwrap().to_string();
+            (
+                key,
+                d["change"].as_str().unwrap().to_string(),
+                d["sealed"] == true,
+            )
+        })
+        .collect();
+    let want = [("db", "changed"), ("new", "added"), ("gone", "same")];
+    let want: Vec<(String, String, bool)> = want
+        .iter()
+        .map(|(k, c)| (k.to_string(), c.to_string(), true))
+        .collect();
+    assert_eq!(diff, want);
+    let cookie = crate::console::sign_in(&app, WRITER).await;
+    let path = format!("/console/reviews/{}", proposed["id"]);
+    let page = crate::console::get(&app, &path, &cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("(sealed: changed)") && page.contains("(sealed: added)"),
+        "{page}"
+    );
+    assert!(!page.contains("BEGIN AGE"), "{page}");
+}
+
 crate::on_backends!(
     center: values_round_trip_with_age_and_pyrage,
     grants_and_revocation_rotate_the_key,
+    change_requests_show_no_values,
 );
