@@ -42,7 +42,10 @@ impl At {
         let mut params = vec![json!(ns)];
         params.extend(only.map(|r| json!(r.to_string())));
         let keys = self.call::<secrets::Keys>(params)?;
-        let recipient: Recipient = keys["recipient"].as_str().unwrap_or_default().parse()?;
+        let Some(recipient) = keys["recipient"].as_str() else {
+            bail!("namespace {ns:?} is not secret (syncdict secrets create makes one)");
+        };
+        let recipient: Recipient = recipient.parse()?;
         Ok((recipient, keys["grants"].clone()))
     }
 
@@ -246,8 +249,9 @@ fn reseal(
     let (mut upserts, mut expires) = (Map::new(), Map::new());
     for record in records.as_array().into_iter().flatten() {
         let key = record["key"].as_str().unwrap_or_default();
-        let value = sealing::open(old, ns, key, &record["value"])
-            .with_context(|| format!("cannot open {key:?} to seal it again"))?;
+        let value = sealing::open(old, ns, key, &record["value"]).with_context(|| {
+            format!("cannot open {key:?} to seal it again; delete it or put it again, then revoke")
+        })?;
         upserts.insert(
             key.into(),
             json!(sealing::seal(&new.recipient(), ns, key, &value)),

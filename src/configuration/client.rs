@@ -160,6 +160,10 @@ pub struct ClientSettings {
     pub health_command: Option<String>,
     /// How long `health_command` may run. Default `"10s"`.
     pub health_timeout: HumanDuration,
+    /// This edge's age identity (`syncdict secrets keygen`): it opens the
+    /// secret namespaces granted to its recipient. Default `""`.
+    #[serde(with = "optional_path")]
+    pub identity_file: Option<PathBuf>,
 }
 
 impl ClientSettings {
@@ -193,6 +197,7 @@ impl Default for ClientSettings {
             password: None,
             token: None,
             token_file: None,
+            identity_file: None,
             ca_file: None,
             cert_file: None,
             key_file: None,

@@ -9,7 +9,9 @@
 pub mod actors;
 pub mod health;
 pub mod hour;
+pub mod keyring;
 mod metrics;
+pub mod opened;
 pub mod outputs;
 pub mod page;
 pub mod protocol;

@@ -12,6 +12,7 @@ use super::actors::rpc_client::{RpcClient, UpstreamAuth};
 pub use super::actors::scheduler::Pace;
 use super::actors::scheduler::{Scheduler, TickNow};
 use super::health::HealthWatch;
+use super::keyring::Keyring;
 use super::snapshot;
 use super::state::{EdgeState, TickReport};
 use super::status::EdgeView;
@@ -65,6 +66,32 @@ pub enum EdgeStartError {
     Credentials(#[from] super::actors::rpc_client::TokenFileError),
     #[error(transparent)]
     Output(#[from] crate::edge::outputs::OutputError),
+    #[error("client.identity_file {}: {why}", .path.display())]
+    Identity {
+        path: std::path::PathBuf,
+        why: String,
+    },
+}
+
+/// The edge's keyring, with `client.identity_file`'s identity if set
+/// (refused if unreadable, or readable by others than its owner).
+fn keyring(c: &crate::configuration::ClientSettings) -> Result<Keyring, EdgeStartError> {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(path) = &c.identity_file else {
+        return Ok(Keyring::new(None));
+    };
+    let fail = |why: String| EdgeStartError::Identity {
+        path: path.clone(),
+        why,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| fail(e.to_string()))?;
+    if meta.permissions().mode() & 0o077 != 0 {
+        return Err(fail("others may read it: chmod 600".into()));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
+    let identity = crate::sealing::read_identity(&text).map_err(|e| fail(e.to_string()))?;
+    tracing::info!(recipient = %identity.recipient(), "the edge opens secret namespaces granted to its recipient");
+    Ok(Keyring::new(Some(identity)))
 }
 
 pub fn start(settings: &Settings, port: u16, pace: Pace) -> Result<EdgeHandle, EdgeStartError> {
@@ -75,7 +102,8 @@ pub fn start(settings: &Settings, port: u16, pace: Pace) -> Result<EdgeHandle, E
         c.upstreams.clone()
     };
     let store = EdgeStore::for_client(c, c.cache_size.bytes())
-        .verifying(c.verify_keys.clone(), c.edge_name());
+        .verifying(c.verify_keys.clone(), c.edge_name())
+        .with_keyring(Arc::new(keyring(c)?));
     let store = Arc::new(store);
     let state = Arc::new(Mutex::new(EdgeState::default()));
     if let Some(path) = &c.snapshot_path {

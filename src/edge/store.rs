@@ -28,6 +28,8 @@ use std::sync::{Arc, RwLock};
 use moka::policy::EvictionPolicy;
 use moka::sync::Cache;
 
+use super::keyring::Keyring;
+use super::opened::{Opened, SecretStatus};
 use super::protocol::{Part, Pulled};
 use super::shard::EntryRef;
 pub use super::table::{ApplyError, Step, Table};
@@ -73,6 +75,9 @@ pub struct EdgeStore {
     /// The gray releases its data holds, as the center last said
     /// (`Syncdict-Gray` on the next pull).
     gray: RwLock<Vec<ReleaseId>>,
+    /// Secret namespaces' sealing and their opened tables, served in
+    /// place of the tables as sent.
+    opened: Opened,
 }
 
 impl EdgeStore {
@@ -150,7 +155,33 @@ impl EdgeStore {
             name: String::new(),
             digest_failed: AtomicBool::new(false),
             gray: RwLock::default(),
+            opened: Opened::new(Arc::new(Keyring::new(None))),
         }
+    }
+
+    /// Opens the secret namespaces `keyring` holds keys of.
+    pub fn with_keyring(self, keyring: Arc<Keyring>) -> Self {
+        EdgeStore {
+            opened: Opened::new(keyring),
+            ..self
+        }
+    }
+
+    pub fn keyring(&self) -> &Arc<Keyring> {
+        self.opened.keyring()
+    }
+
+    /// Opens `namespace` again from its table as sent (its key changed).
+    pub fn reopen(&self, namespace: &Namespace) {
+        match self.sent_table(namespace) {
+            Some(sent) => self.opened.reopen(namespace, &sent),
+            None => self.opened.forget(namespace),
+        }
+    }
+
+    /// A secret namespace's status (`None`: not secret).
+    pub fn secret_status(&self, namespace: &Namespace) -> Option<SecretStatus> {
+        self.opened.status(namespace)
     }
 
     /// Verifies every change against these keys (`client.verify_keys`),
@@ -173,8 +204,15 @@ impl EdgeStore {
         self.held_list().iter().map(|(ns, _)| ns.clone()).collect()
     }
 
-    /// The current table of `namespace` (one snapshot of it).
+    /// The current table of `namespace` as served (one snapshot of it): a
+    /// secret namespace's opened table, or none if this edge cannot open it.
     pub fn table(&self, namespace: &Namespace) -> Option<Arc<Table>> {
+        self.opened.served(namespace, self.tables.get(namespace))
+    }
+
+    /// The current table of `namespace` as the center sent it (what its
+    /// digest covers and the snapshot keeps).
+    pub fn sent_table(&self, namespace: &Namespace) -> Option<Arc<Table>> {
         self.tables.get(namespace)
     }
 
@@ -231,7 +269,7 @@ impl EdgeStore {
     pub fn revision(&self) -> i64 {
         self.held_list()
             .iter()
-            .map(|(ns, _)| self.table(ns).map_or(0, |t| t.revision()))
+            .map(|(ns, _)| self.sent_table(ns).map_or(0, |t| t.revision()))
             .min()
             .unwrap_or(0)
     }
@@ -241,7 +279,7 @@ impl EdgeStore {
         self.held_list()
             .iter()
             .map(|(ns, budget)| {
-                let t = self.table(ns);
+                let t = self.sent_table(ns);
                 NamespaceStats {
                     namespace: ns.clone(),
                     entries: t.as_ref().map_or(0, |t| t.entries()),
@@ -306,22 +344,23 @@ impl EdgeStore {
                 continue;
             }
             let current = self
-                .table(&part.namespace)
+                .sent_table(&part.namespace)
                 .unwrap_or_else(|| Arc::new(Table::empty()));
+            let step = Step {
+                revision: pulled.revision,
+                full: pulled.full,
+                max_shrink,
+                digests: !self.verify_keys.is_empty(),
+            };
             let outcome = current
-                .after(
-                    part,
-                    &Step {
-                        revision: pulled.revision,
-                        full: pulled.full,
-                        max_shrink,
-                        digests: !self.verify_keys.is_empty(),
-                    },
-                )
+                .after(part, &step)
                 .and_then(|next| self.check_signature(part, pulled.full, next))
                 .and_then(|next| self.check_budget(&part.namespace, budget, next));
             match outcome {
-                Ok(next) => self.tables.insert(part.namespace.clone(), Arc::new(next)),
+                Ok(next) => {
+                    self.opened.follow(part, &step, &next);
+                    self.tables.insert(part.namespace.clone(), Arc::new(next))
+                }
                 Err(e) => {
                     digest_failed |= matches!(e, ApplyError::Digest { .. });
                     first_refusal.get_or_insert(e);
@@ -361,6 +400,7 @@ impl EdgeStore {
         let there = |ns: &Namespace| pulled.parts.iter().any(|p| p.namespace == *ns);
         for (gone, _) in held.iter().filter(|(ns, _)| !there(ns)) {
             self.tables.invalidate(gone);
+            self.opened.forget(gone);
         }
         held.retain(|(ns, _)| there(ns));
         let mut joined = Vec::new();
@@ -422,7 +462,7 @@ impl EdgeStore {
                     .held_list()
                     .iter()
                     .filter(|(ns, b)| b.is_none() && ns != namespace)
-                    .filter_map(|(ns, _)| self.table(ns).map(|t| t.bytes()))
+                    .filter_map(|(ns, _)| self.sent_table(ns).map(|t| t.bytes()))
                     .sum();
                 self.shared.saturating_sub(others)
             }

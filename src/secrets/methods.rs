@@ -71,7 +71,8 @@ impl RpcMethod<Center> for Keys {
         offered: Both,
         permission: Read,
         help: "A secret namespace's key: {recipient, grants: [{recipient, wrapped, granted_by, granted_at}]}, \
-               only the grant of recipient when given. A wrapped key opens only with its grantee's identity.",
+               only the grant of recipient when given; recipient is null for a namespace that is not secret. A \
+               wrapped key opens only with its grantee's identity.",
     };
     type Args = (Namespace, Option<String>);
 

@@ -159,7 +159,7 @@ async fn a_refused_revision_starts_the_edge_over_from_zero_once() {
     assert!(matches!(edge.tick().await, TickReport::Failed(_)));
     assert_eq!(
         *upstream.hits.lock().unwrap(),
-        5,
-        "a pull asks twice at most: 1, then 2, then 2"
+        6,
+        "a pull asks twice at most: 1, then 2, then 2; the first also asks whether its namespace is secret"
     );
 }

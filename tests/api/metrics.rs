@@ -150,11 +150,13 @@ async fn metrics_count_what_the_center_and_the_edge_did() {
         get("syncdict_rpc_http_responses_total{status=\"415\"}"),
         1.0
     );
+    // Its first pull also asks whether its namespace is secret.
+    assert_eq!(calls("secrets.keys", "jsonrpc", "ok"), 1.0);
     assert_eq!(
         get("syncdict_rpc_http_responses_total{status=\"200\"}"),
-        7.0
+        8.0
     );
-    assert_eq!(get("syncdict_rpc_request_duration_seconds_count"), 8.0);
+    assert_eq!(get("syncdict_rpc_request_duration_seconds_count"), 9.0);
     assert_eq!(
         get("syncdict_rpc_call_duration_seconds_bucket{method=\"records.put\",le=\"+Inf\"}"),
         2.0

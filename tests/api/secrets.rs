@@ -29,7 +29,7 @@ pub(crate) async fn keygen(app: &TestApp, dir: &Path, name: &str) -> (PathBuf, S
 }
 
 /// Runs `program` with `stdin`, answers its stdout; panics on failure.
-fn run(program: &str, args: &[&str], stdin: &[u8]) -> Vec<u8> {
+pub(crate) fn run(program: &str, args: &[&str], stdin: &[u8]) -> Vec<u8> {
     use std::io::Write;
     let mut child = Command::new(program)
         .args(args)
@@ -76,7 +76,7 @@ async fn unwrap_with_age(app: &TestApp, dir: &Path, holder: &Path, ns: &str) -> 
     path
 }
 
-async fn stored(app: &TestApp, ns: &str, key: &str) -> String {
+pub(crate) async fn stored(app: &TestApp, ns: &str, key: &str) -> String {
     let record = app.result("records.get", json!([key, ns])).await;
     record["value"].as_str().expect("a string").to_string()
 }

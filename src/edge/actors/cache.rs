@@ -129,6 +129,8 @@ pub struct Apply {
     /// Size of the reply it came in: its buffer was freed before this
     /// message, even when the data is unchanged.
     pub reply_bytes: u64,
+    /// Secret namespaces whose key changed: opened again whole.
+    pub rekeyed: Vec<crate::domain::Namespace>,
 }
 
 impl Handler<Apply> for CacheActor {
@@ -142,7 +144,12 @@ impl Handler<Apply> for CacheActor {
         }
         // A namespace dropped (with `["*"]`) changes the data too: outputs
         // and the snapshot follow.
-        let changed = !msg.pulled.is_empty_delta() || self.store.namespaces() != held;
+        for namespace in &msg.rekeyed {
+            self.store.reopen(namespace);
+        }
+        let changed = !msg.pulled.is_empty_delta()
+            || self.store.namespaces() != held
+            || !msg.rekeyed.is_empty();
         let large = msg.pulled.bytes().max(msg.reply_bytes) >= TRIM_AFTER_BYTES;
         drop(msg.pulled);
         if large {
@@ -219,7 +226,7 @@ impl SnapshotJob {
             let held: Vec<_> = store
                 .namespaces()
                 .into_iter()
-                .filter_map(|ns| Some((ns.clone(), store.table(&ns)?)))
+                .filter_map(|ns| Some((ns.clone(), store.sent_table(&ns)?)))
                 .collect();
             let signed: snapshot::Signatures = held
                 .iter()

@@ -269,6 +269,20 @@ struct Reply {
 }
 
 impl RpcClient {
+    /// What a call other than a pull needs: the HTTP client, the
+    /// credentials, and the upstreams in the order to try them now.
+    pub(super) fn caller(&self) -> (reqwest::Client, UpstreamAuth, Vec<UpstreamUrl>) {
+        let u = lock(&self.upstreams);
+        let (order, list) = (u.order(Instant::now()), u.list());
+        let ordered = order.into_iter().map(|i| list[i].clone()).collect();
+        (self.http.clone(), self.auth.clone(), ordered)
+    }
+
+    /// The edge's name, as each request to an upstream says.
+    pub(super) fn settings_name(&self) -> String {
+        self.name.as_str().to_string()
+    }
+
     /// What this edge says of itself with `pull`.
     fn identity(&self, pull: &Pull) -> Identity {
         Identity {
@@ -320,15 +334,7 @@ async fn fetch(
     if let Some(health) = &who.health {
         request = request.header(HEALTH_HEADER, health.as_str());
     }
-    // Credentials in the upstream's URL win over the client's own.
-    request = match (upstream.credentials(), auth) {
-        (Some((user, password)), _) => request.basic_auth(user, Some(password)),
-        (None, UpstreamAuth::Basic(user, password)) => {
-            request.basic_auth(user, password.as_deref())
-        }
-        (None, UpstreamAuth::Bearer(token)) => request.bearer_auth(token),
-        (None, UpstreamAuth::None) => request,
-    };
+    request = authorize(request, upstream, auth);
     let mut response = request.send().await.map_err(transport)?;
     if !response.status().is_success() {
         return Err(PullError::Status(response.status().as_u16()));
@@ -369,6 +375,23 @@ async fn fetch(
         body_hash,
         bytes: size,
     })
+}
+
+/// `request` with the edge's credentials for `upstream` (credentials in
+/// the upstream's URL win over the client's own).
+pub(super) fn authorize(
+    request: reqwest::RequestBuilder,
+    upstream: &UpstreamUrl,
+    auth: &UpstreamAuth,
+) -> reqwest::RequestBuilder {
+    match (upstream.credentials(), auth) {
+        (Some((user, password)), _) => request.basic_auth(user, Some(password)),
+        (None, UpstreamAuth::Basic(user, password)) => {
+            request.basic_auth(user, password.as_deref())
+        }
+        (None, UpstreamAuth::Bearer(token)) => request.bearer_auth(token),
+        (None, UpstreamAuth::None) => request,
+    }
 }
 
 fn transport(e: reqwest::Error) -> PullError {

@@ -12,7 +12,7 @@ use actix::prelude::*;
 pub use crate::domain::Pace;
 
 use super::cache::{Apply, CacheActor, Flush};
-use super::rpc_client::{Pull, RpcClient};
+use super::rpc_client::{Fetched, Pull, RpcClient};
 use crate::configuration::{ClientSettings, PullMode};
 use crate::domain::now_us;
 use crate::edge::health::HealthWatch;
@@ -132,6 +132,7 @@ impl Scheduler {
             PullMode::Method => (0, self.applied_hash),
         };
         let hold = self.hold();
+        let (store, secrets) = (self.store.clone(), self.settings.mode == PullMode::Changes);
         let pull = Pull {
             since,
             at,
@@ -151,19 +152,17 @@ impl Scheduler {
                 }
             };
             let held = fetched.held;
-            let summary = PullSummary {
-                upstream: fetched.upstream,
-                failed_over: fetched.failed_over,
-                full: fetched.pulled.full,
-                upserts: fetched.pulled.upserts(),
-                deletes: fetched.pulled.deletes(),
-                restarted_from: fetched.restarted_from,
+            let rekeyed = match secrets {
+                true => super::keys::learn_keys(&client, &store, &fetched.pulled).await,
+                false => Vec::new(),
             };
+            let summary = summary_of(&fetched);
             let apply = Apply {
                 pulled: fetched.pulled,
                 max_shrink,
                 fresh_us: now_us(),
                 reply_bytes: fetched.reply_bytes,
+                rekeyed,
             };
             let report = match cache.send(apply).await {
                 Ok(Ok(())) => TickReport::Applied,
@@ -281,5 +280,17 @@ impl Handler<TickNow> for Scheduler {
             }
             .into_actor(act)
         }))
+    }
+}
+
+/// What the state records of a fetched pull.
+fn summary_of(fetched: &Fetched) -> PullSummary {
+    PullSummary {
+        upstream: fetched.upstream.clone(),
+        failed_over: fetched.failed_over.clone(),
+        full: fetched.pulled.full,
+        upserts: fetched.pulled.upserts(),
+        deletes: fetched.pulled.deletes(),
+        restarted_from: fetched.restarted_from,
     }
 }

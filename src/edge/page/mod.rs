@@ -8,6 +8,8 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use crate::domain::{format_timestamp, now_us, Namespace};
+use crate::edge::opened::SecretStatus;
+use crate::edge::shard::EntryRef;
 use crate::edge::status::{EdgeView, StatusReport};
 use charts::{chart, hour_chart, relative};
 
@@ -44,12 +46,8 @@ pub fn live(edge: &EdgeView, query: &PageQuery) -> Markup {
     let needle = query.q.to_lowercase();
     let stats = edge.store.stats();
     let shown = shown_namespace(edge, query);
-    let entries: Vec<_> = edge
-        .store
-        .sorted(&shown, now_us())
-        .into_iter()
-        .filter(|e| needle.is_empty() || e.key().to_lowercase().contains(&needle))
-        .collect();
+    let secret = edge.store.secret_status(&shown);
+    let entries = listed(edge, &shown, secret.is_some(), &needle);
     let pages = entries.len().div_ceil(PAGE_SIZE).max(1);
     let page = query.page.min(pages - 1);
     let link = |p: usize| format!("/?ns={shown}&q={}&page={p}", url_escape(&query.q));
@@ -81,13 +79,18 @@ pub fn live(edge: &EdgeView, query: &PageQuery) -> Markup {
         }
         section.records {
             h2 { "Records in " (shown.as_str()) " " span.count { (entries.len()) " of " (stats.iter().find(|s| s.namespace == shown).map_or(0, |s| s.entries)) } }
+            @if let Some(status) = &secret { p.meta { (secret_line(status)) } }
             table {
                 thead { tr { th { "key" } th { "value" } th { "revision" } th { "updated" } } }
                 tbody {
                     @for entry in entries.iter().skip(page * PAGE_SIZE).take(PAGE_SIZE) {
                         tr {
                             td.key { (entry.key()) }
-                            td.value { code { (truncate(entry.value(), 160)) } }
+                            @if secret.is_some() {
+                                td.value { span.meta { "sealed · " (human_bytes(entry.value().len() as u64)) } }
+                            } @else {
+                                td.value { code { (truncate(entry.value(), 160)) } }
+                            }
                             td.num { (entry.revision()) }
                             td.time {
                                 (format_timestamp(entry.updated_at_us()))
@@ -104,6 +107,30 @@ pub fn live(edge: &EdgeView, query: &PageQuery) -> Markup {
                 @if page + 1 < pages { a href=(link(page + 1)) { "next →" } }
             }
         }
+    }
+}
+
+/// The entries of `shown` the page lists (keys matching `needle`): a
+/// secret namespace's as sent, whose values it never shows.
+fn listed(edge: &EdgeView, shown: &Namespace, secret: bool, needle: &str) -> Vec<EntryRef> {
+    let entries = match secret {
+        true => (edge.store.sent_table(shown)).map_or_else(Vec::new, |t| t.sorted(now_us())),
+        false => edge.store.sorted(shown, now_us()),
+    };
+    let matches = |e: &EntryRef| needle.is_empty() || e.key().to_lowercase().contains(needle);
+    entries.into_iter().filter(matches).collect()
+}
+
+/// What the page says of a secret namespace.
+fn secret_line(status: &SecretStatus) -> String {
+    match status {
+        SecretStatus::Opened { unopened: 0 } => {
+            "Secret: opened with this edge's key, values never shown here.".into()
+        }
+        SecretStatus::Opened { unopened } => {
+            format!("Secret: opened; {unopened} values did not open and are not served.")
+        }
+        SecretStatus::Closed(why) => format!("Not served ({why})."),
     }
 }
 
