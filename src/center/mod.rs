@@ -12,6 +12,7 @@ mod gray_view;
 mod held;
 mod read_cache;
 mod reads;
+mod sealed;
 mod selection;
 mod sessions;
 mod signed;

@@ -49,6 +49,7 @@ impl RpcMethod<Center> for Propose {
         (ns, changes, comment): Self::Args,
     ) -> Result<RawJson, CallError> {
         let author = access::principal(ctx.caller)?.to_string();
+        ctx.exec.refuse_plaintext(&ns, &changes).await?;
         let stored = ctx
             .exec
             .ask(Store {

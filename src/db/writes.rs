@@ -78,16 +78,8 @@ fn check_sealed(secret: bool, write: &Write) -> Result<(), Refused> {
             _ => Ok(()),
         };
     }
-    let refused: Vec<String> = write
-        .changes
-        .upserts
-        .iter()
-        .filter_map(|(key, value)| {
-            let why = crate::sealing::check_sealed(value).err()?;
-            Some(format!("{key:?}: {why}"))
-        })
-        .take(MAX_VIOLATIONS)
-        .collect();
+    let upserts = write.changes.upserts.iter();
+    let refused = crate::sealing::unsealed(upserts.map(|(k, v)| (k.as_str(), v)));
     match refused.is_empty() {
         true => Ok(()),
         false => Err(Refused::NotSealed(refused)),

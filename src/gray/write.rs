@@ -85,6 +85,7 @@ impl RpcMethod<Center> for Create {
             auto,
         } = a;
         let author = access::principal(ctx.caller)?.to_string();
+        ctx.exec.refuse_plaintext(&ns, &changes).await?;
         let stored = ctx
             .exec
             .ask(CreateRelease {

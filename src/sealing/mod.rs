@@ -65,6 +65,16 @@ pub fn check_sealed(value: &Value) -> Result<(), NotSealed> {
     decryptor(text).map(|_| ())
 }
 
+/// What `check_sealed` refuses among `upserts`: the first few (at most
+/// `MAX_VIOLATIONS`), each naming its key and why.
+pub fn unsealed<'a>(upserts: impl IntoIterator<Item = (&'a str, &'a Value)>) -> Vec<String> {
+    let refused = upserts.into_iter().filter_map(|(key, value)| {
+        let why = check_sealed(value).err()?;
+        Some(format!("{key:?}: {why}"))
+    });
+    refused.take(crate::domain::MAX_VIOLATIONS).collect()
+}
+
 fn decryptor(text: &str) -> Result<age::Decryptor<impl Read + '_>, NotSealed> {
     if !text.trim_start().starts_with(ARMOR_BEGIN) {
         return Err(NotSealed::NotArmored);

@@ -285,6 +285,19 @@ async fn change_requests_show_no_values(app: TestApp) {
         ))
         .unwrap()
     };
+    // Plaintext is refused before it is stored as a request or a release.
+    for method in ["changes.propose", "gray.create"] {
+        let plain = json!({"upserts": {"db": "plaintext-MARKER"}});
+        let params = match method {
+            "gray.create" => json!(["vault", plain, {"percent": 10}]),
+            _ => json!(["vault", plain, "no"]),
+        };
+        let (code, message) = app.error(method, params).await;
+        assert!(
+            code == -32602 && message.contains("is secret"),
+            "{method}: {message}"
+        );
+    }
     let changes =
         json!({"upserts": {"db": seal("db", "two"), "new": seal("new", "x")}, "deletes": ["gone"]});
     let proposed = app
