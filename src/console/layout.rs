@@ -11,6 +11,9 @@ use crate::routes::page_style::serve_asset;
 
 const CSS: &str = include_str!("assets/console.css");
 const JS: &str = include_str!("assets/console.js");
+/// age-encryption, bundled (`scripts/console_age.sh`): secret namespaces'
+/// pages seal values with it before they are sent.
+const AGE_JS: &str = include_str!("assets/age.js");
 
 /// A response with the console's headers (no caching: pages show data).
 pub fn respond(status: StatusCode) -> HttpResponseBuilder {
@@ -97,5 +100,8 @@ pub fn notice(kind: &str, text: &str) -> Markup {
 
 /// `GET /console/assets/{file}`.
 pub async fn asset(file: web::Path<String>) -> HttpResponse {
-    serve_asset(&[("console.css", CSS), ("console.js", JS)], &file)
+    serve_asset(
+        &[("console.css", CSS), ("console.js", JS), ("age.js", AGE_JS)],
+        &file,
+    )
 }

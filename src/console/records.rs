@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use super::layout::{notice, page, respond, send};
 use super::namespaces::{back_to, bytes};
-use super::records_forms::{delete_form, editor, schema_form, transfer_card};
+use super::records_forms::{delete_form, editor, schema_form, secret_card, transfer_card};
 use super::session::urlencode;
 use super::ConsoleState;
 use crate::domain::{Namespace, RecordKey, ValueSchema, MAX_VIOLATIONS};
@@ -69,6 +69,14 @@ pub async fn browse(
         .unwrap_or(Value::Null);
     let may_write = user.grants.may_write(&ns);
     let releases = super::gray_page::active_card(&state, (&user, &req), ns.as_str()).await;
+    let sealed = info["recipient"].as_str().map(str::to_string);
+    let keys = match &sealed {
+        Some(_) => state
+            .call::<crate::secrets::Keys>(&user, &req, json!([ns.as_str()]))
+            .await
+            .ok(),
+        None => None,
+    };
     let body = html! {
         nav.crumbs { a href="/console" { "Namespaces" } " / " strong { (ns.as_str()) } }
         h1 { (ns.as_str()) }
@@ -88,12 +96,14 @@ pub async fn browse(
         }
         (facts(&found, &info))
         (search_form(&ns, &q.prefix, &q.contains))
-        (records_table(&ns, &found, may_write, &q))
+        (records_table(&ns, &found, may_write, &q, sealed.as_deref()))
+        @if let Some(keys) = &keys { (secret_card(keys)) }
         (releases)
         @if may_write { (editor(&user, &ns, &found, &info)) }
+        @if sealed.is_some() { script src="/console/assets/age.js" defer {} }
         (transfer_card(&user, &ns, may_write))
         (reviews_link(&ns, &info))
-        @if may_write { (schema_form(&user, &ns, &info)) }
+        @if may_write && sealed.is_none() { (schema_form(&user, &ns, &info)) }
         @if user.grants.is_admin() { (delete_form(&user, &ns)) }
     };
     send(StatusCode::OK, page(ns.as_str(), Some(&user), body))
@@ -138,7 +148,15 @@ fn search_form(ns: &Namespace, prefix: &str, contains: &str) -> Markup {
     }
 }
 
-fn records_table(ns: &Namespace, found: &Value, may_write: bool, q: &BrowseQuery) -> Markup {
+/// The records found; a secret namespace's (`sealed` to that recipient)
+/// by key, size and revision, never their values.
+fn records_table(
+    ns: &Namespace,
+    found: &Value,
+    may_write: bool,
+    q: &BrowseQuery,
+    sealed: Option<&str>,
+) -> Markup {
     let empty = Vec::new();
     let records = found["records"].as_array().unwrap_or(&empty);
     let searching = !q.prefix.is_empty() || !q.contains.is_empty();
@@ -148,7 +166,7 @@ fn records_table(ns: &Namespace, found: &Value, may_write: bool, q: &BrowseQuery
         urlencode(&q.contains)
     );
     html! {
-        section #records data-namespace=(ns.as_str()) data-revision=(found["revision"]) {
+        section #records data-namespace=(ns.as_str()) data-revision=(found["revision"]) data-recipient=[sealed] {
             @if records.is_empty() {
                 div.empty {
                     @if searching { p { "No key matches. Change the search, or " a href=(format!("/console/ns/{ns}")) { "show every record" } "." } }
@@ -163,9 +181,13 @@ fn records_table(ns: &Namespace, found: &Value, may_write: bool, q: &BrowseQuery
                             @for r in records {
                                 @let key = r["key"].as_str().unwrap_or("");
                                 @let value = r["value"].to_string();
-                                tr data-key=(key) data-value=(value) {
+                                tr data-key=(key) data-value=[sealed.is_none().then_some(&value)] {
                                     td.key { a href=(format!("/console/ns/{ns}/key?key={}", urlencode(key))) title="History of this key" { code { (key) } } }
-                                    td.value { code { (truncate(&value, 120)) } }
+                                    @if sealed.is_some() {
+                                        td.value { span.meta { "sealed · " (bytes(value.len() as i64)) } }
+                                    } @else {
+                                        td.value { code { (truncate(&value, 120)) } }
+                                    }
                                     td.num data-label="revision" { (r["revision"]) }
                                     td.time {
                                         @let at = r["updated_at"].as_str().unwrap_or("");

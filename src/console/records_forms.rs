@@ -110,3 +110,27 @@ pub(super) fn delete_form(user: &ConsoleUser, ns: &Namespace) -> Markup {
         }
     }
 }
+
+/// A secret namespace's key: its recipient and who holds it (never a
+/// value: they are sealed in this browser before they are sent).
+pub(super) fn secret_card(keys: &Value) -> Markup {
+    let empty = Vec::new();
+    let grants = keys["grants"].as_array().unwrap_or(&empty);
+    html! {
+        section.card #secret {
+            h2 { "Secret" }
+            p.hint { "Values are sealed in this browser to the namespace's recipient before they are sent: the center stores and shows only ciphertext. Holders and edges granted the key open them (syncdict secrets get, client.identity_file)." }
+            p { "Recipient " code #recipient { (keys["recipient"].as_str().unwrap_or("")) } }
+            div.scroll {
+                table.list #grants {
+                    thead { tr { th { "Granted to" } th { "By" } th { "When" } } }
+                    tbody {
+                        @for g in grants {
+                            tr { td { code { (g["recipient"].as_str().unwrap_or("")) } } td { (g["granted_by"].as_str().unwrap_or("")) } td.time { (g["granted_at"].as_str().unwrap_or("")) } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

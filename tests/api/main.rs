@@ -52,6 +52,7 @@ mod rpc4django;
 mod scale_out;
 mod search;
 mod secrets;
+mod secrets_browser;
 mod secrets_edge;
 mod secrets_leaks;
 mod signed;

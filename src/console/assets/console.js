@@ -117,6 +117,9 @@ function showDiff(pre, a, b) {
   const ns = records.dataset.namespace;
   const pageRevision = Number(records.dataset.revision);
   const csrf = document.getElementById("main").dataset.csrf;
+  // A secret namespace: values are sealed here, at publish, and never sent
+  // (nor checked by the center) in plaintext; current values are not known.
+  const recipient = records.dataset.recipient || "";
   const storeKey = "syncdict.staged." + ns;
   const $ = (id) => document.getElementById(id);
 
@@ -171,7 +174,7 @@ function showDiff(pre, a, b) {
       const s = staged();
       const key = edit.dataset.edit;
       const current = key in s.upserts ? JSON.stringify(s.upserts[key]) : row.dataset.value;
-      open(key, pretty(current));
+      open(key, current === undefined ? "" : pretty(current));
     } else if (del) {
       const s = staged();
       const key = del.dataset.delete;
@@ -188,13 +191,13 @@ function showDiff(pre, a, b) {
     if (key === "") { errors.textContent = "A key is needed (1 to 255 bytes)."; keyInput.focus(); return; }
     const value = JSON.parse(valueInput.value);
     // The center's own rules (key, schema), checked without writing anything.
-    const reply = await fetch("/console/ns/" + encodeURIComponent(ns) + "/check", {
+    const reply = recipient ? null : await fetch("/console/ns/" + encodeURIComponent(ns) + "/check", {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRF-Token": csrf },
       body: JSON.stringify({ key: key, value: value }),
     });
-    if (reply.status === 401) { location.reload(); return; }
-    const checked = await reply.json();
+    if (reply && reply.status === 401) { location.reload(); return; }
+    const checked = reply ? await reply.json() : {};
     if (checked.errors && checked.errors.length) {
       errors.textContent = "Not staged: " + checked.errors.join("\n");
       return;
@@ -211,7 +214,9 @@ function showDiff(pre, a, b) {
   async function current(key) {
     if (key in before) return before[key];
     const row = records.querySelector('tr[data-key="' + CSS.escape(key) + '"]');
+    if (row && recipient) return (before[key] = JSON.stringify("(sealed)"));
     if (row) return (before[key] = row.dataset.value);
+    if (recipient) return (before[key] = null);
     const reply = await fetch("/console/ns/" + encodeURIComponent(ns) + "/value?key=" + encodeURIComponent(key),
       { credentials: "same-origin", headers: { "Accept": "application/json" } });
     const found = reply.ok ? await reply.json() : { found: false };
@@ -261,6 +266,22 @@ function showDiff(pre, a, b) {
   const kept = load();
   if (kept && kept.comment && !comment.value) comment.value = kept.comment;
   $("discard").addEventListener("click", () => save(null));
+  // Sealed at the last moment: each staged value becomes the armored age
+  // file of {ns, key, value} for the namespace's recipient.
+  let sealedSet = false;
+  $("publish").addEventListener("submit", async (ev) => {
+    if (!recipient || sealedSet) return;
+    ev.preventDefault();
+    const s = staged();
+    const upserts = {};
+    for (const key of Object.keys(s.upserts)) {
+      const envelope = JSON.stringify({ ns: ns, key: key, value: s.upserts[key] });
+      upserts[key] = await window.syncdictAge.seal(recipient, envelope);
+    }
+    $("publish-changes").value = JSON.stringify({ upserts: upserts, deletes: s.deletes });
+    sealedSet = true;
+    ev.target.requestSubmit(ev.submitter);
+  });
   const rebase = $("rebase");
   if (rebase) rebase.addEventListener("click", () => {
     const s = staged();
