@@ -20,10 +20,12 @@
 #   local: scripts/local_bench.sh (the local read store: reads a second
 #     from Rust, Python and Node against their HTTP reads and nginx's
 #     lua_shared_dict, write-to-reader time, size on disk).
+#   secrets: scripts/secrets_bench.sh (a secret namespace's reads and apply
+#     against a plain one's, bytes sealing adds).
 # Prints every figure and, when all parts ran, rewrites BENCHMARKS.md with
 # them, the date and the machine.
 #
-#   scripts/bench.sh [--report-only] [reads] [scale] [attack] [history] [auth] [held] [fleet] [webhooks] [gray] [local]
+#   scripts/bench.sh [--report-only] [reads] [scale] [attack] [history] [auth] [held] [fleet] [webhooks] [gray] [local] [secrets]
 #
 # Exit status: 0 when every target was met, 1 when one was missed (0 with
 # --report-only), 2 on bad usage; a part that cannot run fails the script.
@@ -34,11 +36,11 @@ export REPORT_ONLY=0
 for arg in "$@"; do
     case $arg in
         --report-only) REPORT_ONLY=1 ;;
-        reads | scale | attack | history | auth | held | fleet | webhooks | gray | local) parts+=("$arg") ;;
-        *) echo "usage: scripts/bench.sh [--report-only] [reads] [scale] [attack] [history] [auth] [held] [fleet] [webhooks] [gray] [local]" >&2; exit 2 ;;
+        reads | scale | attack | history | auth | held | fleet | webhooks | gray | local | secrets) parts+=("$arg") ;;
+        *) echo "usage: scripts/bench.sh [--report-only] [reads] [scale] [attack] [history] [auth] [held] [fleet] [webhooks] [gray] [local] [secrets]" >&2; exit 2 ;;
     esac
 done
-[ ${#parts[@]} -gt 0 ] || parts=(reads scale attack history auth held fleet webhooks gray local)
+[ ${#parts[@]} -gt 0 ] || parts=(reads scale attack history auth held fleet webhooks gray local secrets)
 
 mkdir -p target
 out=target/bench-output.txt
@@ -59,6 +61,7 @@ for part in "${parts[@]}"; do
         webhooks) scripts/webhook_bench.sh 2>&1 | tee -a "$out" ;;
         gray) scripts/gray_bench.sh 2>&1 | tee -a "$out" ;;
         local) scripts/local_bench.sh 2>&1 | tee -a "$out" ;;
+        secrets) scripts/secrets_bench.sh 2>&1 | tee -a "$out" ;;
     esac
     status=${PIPESTATUS[0]}
     set -e

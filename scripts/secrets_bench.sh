@@ -36,6 +36,8 @@ port=$(free_port)
 cat > "$work/Settings.toml" <<TOML
 [server]
 port = $port
+# A change set of 10,000 sealed values is about 6 MB.
+max_body = "32m"
 
 [client]
 upstreams = ["http://127.0.0.1:$port/RPC"]
