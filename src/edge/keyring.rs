@@ -4,7 +4,7 @@
 //! that touches it is applied, and unwrapped here; the store then opens
 //! the values once, at apply (`src/edge/opened.rs`).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::RwLock;
 
 use serde_json::{json, Value};
@@ -39,6 +39,9 @@ pub enum KeysReply {
 pub struct Keyring {
     identity: Option<Identity>,
     known: RwLock<HashMap<Namespace, Sealing>>,
+    /// What the center last said of each namespace (`null`: not secret),
+    /// kept beside the snapshot so a restarted edge opens at once.
+    replies: RwLock<BTreeMap<String, Value>>,
 }
 
 impl Keyring {
@@ -47,6 +50,7 @@ impl Keyring {
         Keyring {
             identity,
             known: RwLock::new(HashMap::new()),
+            replies: RwLock::new(BTreeMap::new()),
         }
     }
 
@@ -83,10 +87,13 @@ impl Keyring {
     /// Learns `namespace`'s sealing from the center's reply; answers
     /// whether its key changed (its values must be opened again).
     pub fn learn(&self, namespace: &Namespace, reply: KeysReply) -> bool {
-        let sealing = match reply {
-            KeysReply::NotSecret => Sealing::Plain,
-            KeysReply::Keys(keys) => self.unwrap(namespace, &keys),
+        let (sealing, kept) = match reply {
+            KeysReply::NotSecret => (Sealing::Plain, Value::Null),
+            KeysReply::Keys(keys) => (self.unwrap(namespace, &keys), keys),
         };
+        let mut replies = self.replies.write().unwrap_or_else(|p| p.into_inner());
+        replies.insert(namespace.to_string(), kept);
+        drop(replies);
         let mut known = self.known.write().unwrap_or_else(|p| p.into_inner());
         let changed = match (known.get(namespace), &sealing) {
             (Some(Sealing::Opened { key: old }), Sealing::Opened { key: new }) => {
@@ -98,6 +105,35 @@ impl Keyring {
         };
         known.insert(namespace.clone(), sealing);
         changed
+    }
+
+    /// The center's replies learnt, by namespace (the snapshot's keys file).
+    pub fn kept(&self) -> Value {
+        let replies = self.replies.read().unwrap_or_else(|p| p.into_inner());
+        Value::Object(
+            replies
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        )
+    }
+
+    /// Learns again what `kept` holds; answers the secret namespaces.
+    pub fn restore(&self, kept: &Value) -> Vec<Namespace> {
+        let mut secret = Vec::new();
+        for (name, reply) in kept.as_object().into_iter().flatten() {
+            let Ok(namespace) = Namespace::parse(name.clone()) else {
+                continue;
+            };
+            match reply.is_null() {
+                true => self.learn(&namespace, KeysReply::NotSecret),
+                false => self.learn(&namespace, KeysReply::Keys(reply.clone())),
+            };
+            if !reply.is_null() {
+                secret.push(namespace);
+            }
+        }
+        secret
     }
 
     fn unwrap(&self, namespace: &Namespace, keys: &Value) -> Sealing {

@@ -10,6 +10,7 @@ pub mod actors;
 pub mod health;
 pub mod hour;
 pub mod keyring;
+pub mod keys_file;
 mod metrics;
 pub mod opened;
 pub mod outputs;

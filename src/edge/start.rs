@@ -189,6 +189,10 @@ fn load_snapshot(path: &Path, store: &EdgeStore, state: &Mutex<EdgeState>) {
     match snapshot::restore(&bytes, store) {
         Ok(saved_us) => {
             store.mark_fresh(saved_us);
+            let kept = super::keys_file::load(path).unwrap_or_default();
+            for secret in store.keyring().restore(&kept) {
+                store.reopen(&secret);
+            }
             tracing::info!(path = %path.display(), entries = store.entries(), revision = store.revision(), "snapshot loaded");
         }
         Err(e) => report(state, path, &e.to_string()),

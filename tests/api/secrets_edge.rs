@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::json;
+use syncdict::configuration::{HumanDuration, OutputFormat, OutputSettings};
+use syncdict::domain::Namespace;
 
 use crate::helpers::{Scratch, TestApp};
 use crate::secrets::{keygen, run, secrets, stored};
@@ -13,11 +15,22 @@ use crate::transfer::ok;
 /// An edge of `center` with `identity` (if any), keeping its snapshot at
 /// `snapshot`.
 async fn edge(center: &TestApp, identity: Option<PathBuf>, snapshot: PathBuf) -> TestApp {
+    let output = OutputSettings {
+        path: snapshot.with_file_name("vault.json"),
+        format: OutputFormat::Json,
+        namespaces: vec![Namespace::parse("vault").unwrap()],
+        template: None,
+        mode: "0644".into(),
+        check_command: None,
+        command: None,
+        command_timeout: HumanDuration(std::time::Duration::from_secs(30)),
+    };
     TestApp::builder()
         .edge(vec![center.rpc_url()])
         .with(move |s| {
             s.client.identity_file = identity;
             s.client.snapshot_path = Some(snapshot);
+            s.output = vec![output];
         })
         .spawn()
         .await
@@ -54,7 +67,7 @@ async fn granted_edges_open_and_revoked_ones_close(center: TestApp) {
         .await;
 
     let snapshot = dir.join("edge.snapshot");
-    let edge = edge(&center, Some(edge_key), snapshot.clone()).await;
+    let edge = edge(&center, Some(edge_key.clone()), snapshot.clone()).await;
     edge.tick().await;
     assert_eq!(served(&edge, "vault", "db").await.0, 404, "not granted yet");
     assert_eq!(served(&edge, "default", "plain").await.1, "\"visible\"");
@@ -90,6 +103,16 @@ async fn granted_edges_open_and_revoked_ones_close(center: TestApp) {
         !shown.contains("s3cret") && !shown.contains("BEGIN AGE"),
         "{shown}"
     );
+    // An output of it has the plaintext, for its owner alone.
+    let output = dir.join("vault.json");
+    let has = async || std::fs::read_to_string(&output).is_ok_and(|t| t.contains("s3cret-EDGE-2"));
+    crate::helpers::eventually(std::time::Duration::from_secs(30), "the output", has).await;
+    let mode = std::fs::metadata(&output).unwrap().permissions();
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&mode) & 0o777,
+        0o600
+    );
+    restarted_from_a_copy(&dir, &snapshot, &edge_key).await;
     let kept = snapshot_text(&snapshot);
     assert!(kept.contains("BEGIN AGE ENCRYPTED FILE") && !kept.contains("s3cret"));
 
@@ -128,6 +151,29 @@ async fn granted_edges_open_and_revoked_ones_close(center: TestApp) {
     assert_eq!(served(&edge, "vault", "db").await.0, 404);
     assert_eq!(served(&edge, "vault", "api").await.0, 404);
     assert!(!snapshot_text(&snapshot).contains("s3cret"));
+}
+
+/// Edges started from a copy of `snapshot` (and its keys file) with no
+/// center: the identity opens the namespace at once; without it nothing
+/// of it is served, not even ciphertext.
+async fn restarted_from_a_copy(dir: &Path, snapshot: &Path, identity: &Path) {
+    use syncdict::edge::keys_file::path_of;
+    for (with, want) in [(Some(identity.to_path_buf()), 200), (None, 404)] {
+        let copy = dir.join(format!("copy-{want}.snapshot"));
+        std::fs::copy(snapshot, &copy).unwrap();
+        std::fs::copy(path_of(snapshot), path_of(&copy)).unwrap();
+        let restarted = TestApp::builder()
+            .edge(vec!["http://127.0.0.1:9/RPC".into()])
+            .with(move |s| {
+                s.client.identity_file = with;
+                s.client.snapshot_path = Some(copy);
+            })
+            .spawn()
+            .await;
+        let (status, body) = served(&restarted, "vault", "db").await;
+        assert_eq!(status, want, "{body}");
+        assert!(!body.contains("BEGIN AGE"), "{body}");
+    }
 }
 
 async fn an_edge_without_an_identity_serves_nothing_secret(center: TestApp) {

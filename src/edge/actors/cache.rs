@@ -254,6 +254,7 @@ impl SnapshotJob {
             let gray = store.held_releases();
             let written =
                 snapshot::write(&path, store.revision(), saved_us, (&signed, &gray), rows)
+                    .and_then(|()| crate::edge::keys_file::save(&path, &store.keyring().kept()))
                     .map_err(|e| format!("{}: {e}", path.display()));
             (covers, written)
         })

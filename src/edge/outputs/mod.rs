@@ -240,7 +240,13 @@ impl Task {
             Err(e) => return self.failed(|s| s.render_failures += 1, e.to_string()),
         };
         self.status(|s| s.renders += 1);
-        match write::replace(o, bytes).await {
+        // A file of a secret namespace's plaintext is its owner's alone.
+        let secret = o
+            .namespaces
+            .iter()
+            .any(|ns| self.store.secret_status(ns).is_some());
+        let mode = o.mode_bits().unwrap_or(0o644) & if secret { 0o700 } else { 0o7777 };
+        match write::replace(o, bytes, mode).await {
             Ok(false) => self.status(|s| s.unchanged += 1),
             Ok(true) => {
                 tracing::info!(output = %o.name(), revision, "output written");

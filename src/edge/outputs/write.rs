@@ -26,12 +26,12 @@ pub fn temporary(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
-/// Writes `bytes` to `o.path` unless it already holds them; answers
-/// whether the file was replaced. The check runs on the temporary file.
-pub async fn replace(o: &OutputSettings, bytes: Vec<u8>) -> Result<bool, WriteError> {
+/// Writes `bytes` to `o.path` with file `mode` unless it already holds
+/// them; answers whether the file was replaced. The check runs on the
+/// temporary file.
+pub async fn replace(o: &OutputSettings, bytes: Vec<u8>, mode: u32) -> Result<bool, WriteError> {
     let path = o.path.clone();
     let tmp = temporary(&path);
-    let mode = o.mode_bits().unwrap_or(0o644);
     let io = |why: String| WriteError::Io {
         path: path.display().to_string(),
         why,
