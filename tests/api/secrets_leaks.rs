@@ -1,14 +1,16 @@
 //! No plaintext on the center: values written through `syncdict secrets`
 //! are looked for in the database's files or dump, every reply that
-//! carries the namespace, `/metrics`, the page and the export.
+//! carries the namespace, `/metrics`, the page, the export, the webhooks'
+//! deliveries and the log.
 
 use std::process::Command;
 
 use serde_json::json;
 
-use crate::helpers::{Scratch, TestApp};
+use crate::helpers::{Backend, Scratch, TestApp};
 use crate::secrets::{keygen, secrets};
 use crate::transfer::{ok, syncdict};
+use syncdict::domain::now_us;
 
 /// Everything the database holds, as bytes: the SQLite file with its WAL,
 /// or a dump of the test's MariaDB or PostgreSQL database.
@@ -57,7 +59,21 @@ fn assert_absent(what: &str, haystack: &[u8], markers: &[&str]) {
     }
 }
 
-async fn no_plaintext_on_the_center(app: TestApp) {
+async fn no_plaintext_on_the_center(backend: Backend) {
+    let receiver = crate::webhooks::Receiver::start().await;
+    let hook = crate::webhooks::webhook("audit", &receiver.url);
+    let Some(app) = TestApp::builder()
+        .center()
+        .backend(backend)
+        .with(move |s| {
+            s.webhook = vec![hook];
+            s.server.webhook_allow_private = true;
+        })
+        .try_spawn()
+        .await
+    else {
+        return;
+    };
     let dir = Scratch::new();
     let (holder_key, holder) = keygen(&app, &dir, "holder.key").await;
     ok(&secrets(&app, &["create", "vault", "--holder", &holder], None).await);
@@ -95,6 +111,13 @@ async fn no_plaintext_on_the_center(app: TestApp) {
     let exported = ok(&syncdict(&app, &args, None).await);
     assert!(exported.contains("BEGIN AGE ENCRYPTED FILE"), "{exported}");
     assert_absent("the export", exported.as_bytes(), &markers);
+    while app.maintenance().deliver(now_us()).await.unwrap() > 0 {}
+    let delivered: String = receiver.got().into_iter().map(|d| d.body).collect();
+    assert!(
+        delivered.contains("BEGIN AGE ENCRYPTED FILE"),
+        "{delivered}"
+    );
+    assert_absent("the webhooks", delivered.as_bytes(), &markers);
     // The same look finds a value of a namespace that is not secret.
     app.result("records.put", json!(["control", "CONTROL-5b1e"]))
         .await;
@@ -103,4 +126,86 @@ async fn no_plaintext_on_the_center(app: TestApp) {
     assert_absent("the database", &bytes, &markers);
 }
 
-crate::on_backends!(center: no_plaintext_on_the_center);
+/// Runs the binary in `dir` with `args`, `stdin` as its input, as the
+/// writer; answers its stdout (it must succeed).
+fn cli(dir: &std::path::Path, args: &[&str], stdin: &[u8]) -> String {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_syncdict"))
+        .current_dir(dir)
+        .args(args)
+        .env("SYNCDICT_PASSWORD", crate::helpers::WRITER.1)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    ok(&child.wait_with_output().unwrap())
+}
+
+/// A center and its edge in one process, logging at debug level, while a
+/// value is sealed, stored, pulled and opened: the plaintext is never
+/// logged.
+#[actix_web::test]
+async fn secret_values_never_reach_the_log() {
+    use crate::processes::{add_writer, reachable, Process};
+    use std::time::Duration;
+    let dir = Scratch::new();
+    add_writer(&dir);
+    let holder = cli(&dir, &["secrets", "keygen", "--output", "holder.key"], b"");
+    let edge = cli(&dir, &["secrets", "keygen", "--output", "edge.key"], b"");
+    let env = [
+        ("SYNCDICT__SERVER__PORT", "0".to_string()),
+        ("SYNCDICT__DATABASE__URL", "sqlite://center.db".into()),
+        ("SYNCDICT__CLIENT__IDENTITY_FILE", "edge.key".into()),
+        ("SYNCDICT__CLIENT__INTERVAL", "1s".into()),
+        ("RUST_LOG", "debug".into()),
+    ];
+    let mut both = Process::start(&dir, &env, Some(&dir.join("both.log")));
+    let port = both.port().await;
+    crate::helpers::eventually(Duration::from_secs(20), "up", async || {
+        reachable(port).await
+    })
+    .await;
+    let url = format!("http://127.0.0.1:{port}/RPC");
+    let at = ["--url", url.as_str(), "--user", crate::helpers::WRITER.0];
+    let run = |args: &[&str], stdin: &[u8]| cli(&dir, &[args, &at].concat(), stdin);
+    run(
+        &["secrets", "create", "vault", "--holder", holder.trim()],
+        b"",
+    );
+    run(
+        &[
+            "secrets",
+            "grant",
+            "vault",
+            edge.trim(),
+            "--identity",
+            "holder.key",
+        ],
+        b"",
+    );
+    run(&["secrets", "put", "vault", "db"], b"LOGGED-MARKER-5d2a");
+    let cache = format!("http://127.0.0.1:{port}/api/cache/vault/db");
+    let served = async || {
+        let reply = reqwest::get(&cache).await;
+        let text = match reply {
+            Ok(r) => r.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        text.contains("LOGGED-MARKER")
+    };
+    crate::helpers::eventually(Duration::from_secs(60), "the edge serves it", served).await;
+    both.kill();
+    let logged = std::fs::read_to_string(dir.join("both.log")).unwrap();
+    assert!(
+        logged.contains("DEBUG") && logged.contains("secret namespaces"),
+        "{logged}"
+    );
+    assert!(
+        !logged.contains("LOGGED-MARKER"),
+        "the plaintext was logged"
+    );
+}
+
+crate::on_backends!(no_plaintext_on_the_center);

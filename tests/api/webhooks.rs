@@ -24,7 +24,7 @@ pub struct Delivery {
     id: String,
     timestamp: String,
     signature: String,
-    body: String,
+    pub body: String,
 }
 
 impl Delivery {
