@@ -12,6 +12,8 @@
 # - Bytes sealing adds to a value (armored age of the envelope).
 # Target: vault's reads at >= 0.95x plain's (values are opened once, at
 # apply). Prints `target` lines; exits 1 if one is missed (REPORT_ONLY=1: 0).
+# SERVER_CORES (default 0) are the cores syncdict runs on: 0,1 lets the
+# edge open a large change on both (the load then shares core 1).
 #   scripts/secrets_bench.sh          # ROUNDS=5 DURATION=3s KEYS=10000
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +21,7 @@ cd "$(dirname "$0")/.."
 ROUNDS="${ROUNDS:-5}"
 DURATION="${DURATION:-3s}"
 KEYS="${KEYS:-10000}"
+SERVER_CORES="${SERVER_CORES:-0}"
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 
 python="$(tests/interop/setup.sh)"
@@ -46,7 +49,7 @@ cache_size = "256m"
 max_reply = "256m"
 identity_file = "$work/edge.key"
 TOML
-(cd "$work" && exec taskset -c 0 "$bin" >/dev/null 2>"$work/syncdict.log") &
+(cd "$work" && exec taskset -c "$SERVER_CORES" "$bin" >/dev/null 2>"$work/syncdict.log") &
 pid=$!; pids+=("$pid")
 wait_port "$port"
 url="http://127.0.0.1:$port/RPC"

@@ -126,23 +126,85 @@ impl Opened {
     }
 }
 
+/// Upserts opened on one thread at most: below this, threads cost more
+/// than they save.
+const PER_THREAD: usize = 256;
+
 /// `part` with each upserted value opened; one that does not open is
-/// deleted instead (an older value of its key is not served either).
+/// deleted instead (an older value of its key is not served either). A
+/// large part is opened on every core (one X25519 agreement a value).
 fn open_part(key: &Identity, part: &Part) -> Part {
     let ns = part.namespace.as_str();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = part.upserts.len().div_ceil(cores).max(PER_THREAD);
+    let open_all = |items: &[Item]| -> Vec<Option<String>> {
+        items.iter().map(|item| open_one(key, ns, item)).collect()
+    };
+    let opened: Vec<Option<String>> = match part.upserts.len() > chunk {
+        false => open_all(&part.upserts),
+        true => std::thread::scope(|s| {
+            let running: Vec<_> = part
+                .upserts
+                .chunks(chunk)
+                .map(|items| (items.len(), s.spawn(move || open_all(items))))
+                .collect();
+            running
+                .into_iter()
+                .flat_map(|(n, t)| t.join().unwrap_or_else(|_| vec![None; n]))
+                .collect()
+        }),
+    };
     let mut deletes = part.deletes.clone();
     let mut upserts = Vec::with_capacity(part.upserts.len());
-    for item in &part.upserts {
-        let opened = serde_json::from_str(&item.value)
-            .ok()
-            .and_then(|sealed| sealing::open(key, ns, &item.key, &sealed).ok());
-        match opened {
+    for (item, value) in part.upserts.iter().zip(opened) {
+        match value {
             Some(value) => upserts.push(Item {
-                value: value.to_string(),
+                value,
                 ..item.clone()
             }),
             None => deletes.push(item.key.clone()),
         }
     }
     Part::of(part.namespace.clone(), upserts, deletes)
+}
+
+/// One sealed value's plaintext JSON text, if it opens here.
+fn open_one(key: &Identity, ns: &str, item: &Item) -> Option<String> {
+    let sealed = serde_json::from_str(&item.value).ok()?;
+    let value = sealing::open(key, ns, &item.key, &sealed).ok()?;
+    Some(value.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_large_part_is_opened_whole_and_in_order() {
+        let key = crate::sealing::generate();
+        let items: Vec<Item> = (0..300)
+            .map(|i| {
+                let k = format!("k{i:03}");
+                let sealed_for = if i == 150 { "elsewhere" } else { k.as_str() };
+                let sealed = sealing::seal(&key.recipient(), "s", sealed_for, &i.into());
+                Item {
+                    value: serde_json::Value::from(sealed).to_string(),
+                    key: k,
+                    revision: 1,
+                    updated_at_us: 0,
+                    expires_at_us: None,
+                }
+            })
+            .collect();
+        let ns = Namespace::parse("s".to_string()).unwrap();
+        let opened = open_part(&key, &Part::of(ns, items, vec![]));
+        assert_eq!(opened.deletes, vec!["k150".to_string()]);
+        assert_eq!(opened.upserts.len(), 299);
+        for item in &opened.upserts {
+            assert_eq!(
+                item.value,
+                item.key[1..].parse::<usize>().unwrap().to_string()
+            );
+        }
+    }
 }
