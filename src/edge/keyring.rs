@@ -26,6 +26,17 @@ pub enum Sealing {
     Closed { why: String },
 }
 
+/// Which table a namespace is served from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Serves {
+    /// The table as sent (not secret, or not known to be).
+    Sent,
+    /// Its opened table.
+    Opened,
+    /// None: a secret namespace this edge cannot open.
+    Nothing,
+}
+
 /// What the center said to `secrets.keys`.
 #[derive(Debug, Clone)]
 pub enum KeysReply {
@@ -62,6 +73,17 @@ impl Keyring {
     pub fn sealing(&self, namespace: &Namespace) -> Option<Sealing> {
         let known = self.known.read().unwrap_or_else(|p| p.into_inner());
         known.get(namespace).cloned()
+    }
+
+    /// Which table serves `namespace`, judged without copying its key
+    /// (every `/api/cache` read asks).
+    pub fn serves(&self, namespace: &Namespace) -> Serves {
+        let known = self.known.read().unwrap_or_else(|p| p.into_inner());
+        match known.get(namespace) {
+            None | Some(Sealing::Plain) => Serves::Sent,
+            Some(Sealing::Opened { .. }) => Serves::Opened,
+            Some(Sealing::Closed { .. }) => Serves::Nothing,
+        }
     }
 
     /// The namespaces whose key to ask before `pulled` is applied: those

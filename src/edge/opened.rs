@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use super::keyring::{Keyring, Sealing};
+use super::keyring::{Keyring, Sealing, Serves};
 use super::protocol::{Item, Part};
 use super::table::{Step, Table};
 use crate::domain::Namespace;
@@ -50,10 +50,10 @@ impl Opened {
 
     /// The table served for `namespace`, whose table as sent is `sent`.
     pub fn served(&self, namespace: &Namespace, sent: Option<Arc<Table>>) -> Option<Arc<Table>> {
-        match self.keyring.sealing(namespace) {
-            None | Some(Sealing::Plain) => sent,
-            Some(Sealing::Closed { .. }) => None,
-            Some(Sealing::Opened { .. }) => {
+        match self.keyring.serves(namespace) {
+            Serves::Sent => sent,
+            Serves::Nothing => None,
+            Serves::Opened => {
                 let tables = self.tables.read().unwrap_or_else(|p| p.into_inner());
                 tables.get(namespace).map(|t| t.table.clone())
             }
