@@ -10,7 +10,8 @@
 # write on the center to a local reader seeing it, against /api/cache, and
 # the store's size on disk and the edge's RSS against the raw data.
 # Targets: Rust >= 5 M reads/s; Python and Node >= 100x their own HTTP
-# read; write-to-reader p50 and p99 no worse than /api/cache's (5 ms slack).
+# read; write-to-reader p50 and p99 no worse than /api/cache's (0.5 ms: the
+# latency script polls the store, then /api/cache, about 0.1 ms a round).
 # Prints `target` lines; exits 1 if one is missed (REPORT_ONLY=1: 0).
 #   scripts/local_bench.sh          # SECONDS_EACH=3 WRITES=200
 set -euo pipefail
@@ -36,7 +37,7 @@ n = int(sys.argv[2])
 json.dump({"key-%06d" % i: ("v%05d" % (i % 100000)) + "x" * 92 for i in range(n)}, open(sys.argv[1], "w"))
 PY
 raw_bytes=$(stat -c %s "$work/data.json")
-export SYNCDICT__DATABASE__URL="sqlite://$work/center.db" SYNCDICT__LOG__LEVEL=error
+export SYNCDICT__DATABASE__URL="sqlite://$work/center.db" SYNCDICT__LOG__LEVEL=${LOG_LEVEL:-error}
 # The writer authenticates with a token: a password check (argon2id, by
 # design tens of milliseconds) would be most of each write's time.
 token=$("$bin" token add bench-writer --write 2>/dev/null | grep -o 'sdt_[A-Za-z0-9_-]*' | head -1)
@@ -135,7 +136,7 @@ ge() { awk -v a="$1" -v b="$2" 'BEGIN {print (a >= b) ? 1 : 0}'; }
 target rust "$(ge "$rb" 5000000)" "Rust reads $r/s one a transaction, $rb/s 1,000 a transaction (>= 5 M/s)"
 target python "$(ge "$(ratio "$pr" "$ph")" 100)" "Python get_raw $pr/s = $(ratio "$pr" "$ph")x its HTTP read ($ph/s; get $pg/s = $(ratio "$pg" "$ph")x) (>= 100x)"
 target node "$(ge "$(ratio "$ng" "$nh")" 100)" "Node get $ng/s = $(ratio "$ng" "$nh")x its HTTP read ($nh/s) (>= 100x)"
-target latency "$(awk -v a="$lp50" -v b="$hp50" -v c="$lp99" -v d="$hp99" 'BEGIN {print (a <= b + 5 && c <= d + 5) ? 1 : 0}')" \
+target latency "$(awk -v a="$lp50" -v b="$hp50" -v c="$lp99" -v d="$hp99" 'BEGIN {print (a <= b + 0.5 && c <= d + 0.5) ? 1 : 0}')" \
     "write to a local reader p50 $lp50 ms, p99 $lp99 ms; to /api/cache p50 $hp50 ms, p99 $hp99 ms (no worse)"
 echo "nginx ngx.shared.DICT:get $ngx/s; store $(ratio "$store_bytes" "$raw_bytes")x the raw JSON; edge RSS $((rss_kb / 1024)) MiB"
 [ "${REPORT_ONLY:-0}" = 1 ] && exit 0

@@ -3,7 +3,8 @@
 //
 // One LMDB named database per namespace; each value is its expiry (µs
 // since the epoch, 0 for none, 8 bytes big-endian) then its JSON text; the
-// meta database "_syncdict" holds "format", "revision" and "namespaces".
+// meta database "_syncdict" holds "format", "revision", "namespaces" and
+// "boot" (a store written before the machine restarted is refused).
 // lmdb-js reads in short transactions it renews on each event turn, so a
 // reader that stays open never pins old pages.
 //
@@ -26,6 +27,15 @@ function checkBuild() {
 }
 const META = '_syncdict';
 
+// This boot of the machine (Linux's boot id; empty where there is none).
+function bootId() {
+  try {
+    return require('fs').readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
 function nowUs() {
   return BigInt(Date.now()) * 1000n;
 }
@@ -45,7 +55,17 @@ class Store {
     this.env = lmdb.open({ path, readOnly: true, maxDbs: 128, mapSize: 2 ** 40 });
     this.dbs = new Map();
     const format = this.meta('format');
-    if (format !== FORMAT) throw new Error(`store format ${format}, this reader knows ${FORMAT}`);
+    if (format !== FORMAT) {
+      this.env.close();
+      throw new Error(`store format ${format}, this reader knows ${FORMAT}`);
+    }
+    // The edge does not flush its commits: a store written before the
+    // machine restarted may be torn, and the edge makes it anew.
+    const boot = this.meta('boot');
+    if (boot !== undefined && boot !== bootId()) {
+      this.env.close();
+      throw new Error('the store was written before the machine restarted; the edge makes it anew when it starts');
+    }
   }
 
   db(name) {

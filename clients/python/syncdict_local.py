@@ -3,7 +3,8 @@ format = "lmdb") from Python, on PyPI's lmdb (py-lmdb).
 
 One LMDB named database per namespace; each value is its expiry (µs since
 the epoch, 0 for none, 8 bytes big-endian) then its JSON text; the meta
-database "_syncdict" holds "format", "revision" and "namespaces". Every
+database "_syncdict" holds "format", "revision", "namespaces" and "boot"
+(a store written before the machine restarted is refused). Every
 call is one short read transaction: a reader that stays open never pins
 old pages, and sees each change set the edge applied whole or not at all.
 
@@ -12,6 +13,7 @@ old pages, and sees each change set the edge applied whole or not at all.
     print(store.get("geo", "fr"), store.revision())
 """
 
+import io
 import json
 import struct
 import time
@@ -30,6 +32,21 @@ MAX_DBS = 128
 
 class FormatError(Exception):
     """The store is of an encoding this reader does not know."""
+
+
+class RestartedError(Exception):
+    """The store was written before the machine last started: the edge
+    does not flush its commits, so it may be torn; the edge makes it anew
+    when it starts."""
+
+
+def _boot_id():
+    """This boot of the machine (Linux's boot id; empty where there is none)."""
+    try:
+        with io.open("/proc/sys/kernel/random/boot_id", "rb") as f:  # open is ours
+            return f.read().strip()
+    except OSError:
+        return b""
 
 
 def _now_us():
@@ -57,7 +74,13 @@ class Store:
         self._dbs = {}
         fmt = self._meta(b"format")
         if fmt != FORMAT:
+            self._env.close()
             raise FormatError("store format %r, this reader knows %r" % (fmt, FORMAT))
+        boot = self._meta(b"boot")
+        if boot is not None and boot != _boot_id():
+            self._env.close()
+            raise RestartedError(
+                "the store was written before the machine restarted; the edge makes it anew when it starts")
 
     def _begin(self, db):
         try:

@@ -112,7 +112,7 @@ pub fn start(settings: &Settings, port: u16, pace: Pace) -> Result<EdgeHandle, E
     // Applied changes, counted; 1 already when a snapshot loaded, so the
     // outputs render from it before the first pull.
     let changes = tokio::sync::watch::Sender::new(u64::from(store.fresh_at_us().is_some()));
-    let outputs = crate::edge::outputs::start(&settings.output, store.clone(), &changes)?;
+    let (outputs, locals) = crate::edge::outputs::start(&settings.output, store.clone(), &changes)?;
     let checked = (settings.output.iter().enumerate())
         .filter(|(_, o)| o.command.is_some() || o.check_command.is_some())
         .map(|(i, _)| i)
@@ -132,6 +132,7 @@ pub fn start(settings: &Settings, port: u16, pace: Pace) -> Result<EdgeHandle, E
         c.snapshot_path.clone(),
         changes,
     )
+    .writing_locally(locals)
     .start();
     let scheduler = Scheduler::new(
         client,

@@ -91,16 +91,11 @@ async fn readers_never_see_half_a_change_set() {
 /// What `tests/local/whole.py` says of the store in `dir`.
 fn whole(python: &str, dir: &Path) -> Value {
     let root = env!("CARGO_MANIFEST_DIR");
-    let out = Command::new(python)
-        .env("PYTHONPATH", format!("{root}/clients/python"))
-        .arg(format!("{root}/tests/local/whole.py"))
-        .arg(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = crate::processes::succeeded(
+        Command::new(python)
+            .env("PYTHONPATH", format!("{root}/clients/python"))
+            .arg(format!("{root}/tests/local/whole.py"))
+            .arg(dir),
     );
     serde_json::from_slice(&out.stdout).unwrap()
 }

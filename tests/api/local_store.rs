@@ -125,7 +125,7 @@ fn read_store(store: &syncdict_local::Store, later: i64) -> Value {
 }
 
 /// What the Python and Node readers say of the store in `dir`, as JSON.
-fn read_with(language: &str, dir: &Path, later_us: i64) -> Option<Value> {
+pub fn read_with(language: &str, dir: &Path, later_us: i64) -> Option<Value> {
     let root = env!("CARGO_MANIFEST_DIR");
     let dir = dir.display().to_string();
     let later = later_us.to_string();

@@ -32,6 +32,7 @@ mod held;
 mod held_later;
 mod helpers;
 mod hostile_upstream;
+mod local_boot;
 mod local_pairs;
 mod local_store;
 mod login_limits;

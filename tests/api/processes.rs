@@ -150,7 +150,8 @@ pub fn add_writer(dir: &Path) {
 /// `syncdict call` against the center, as the README shows it.
 pub fn call(port: u16, method: &str, params: &[&str]) -> Value {
     let url = format!("http://127.0.0.1:{port}/RPC");
-    let out = Command::new(env!("CARGO_BIN_EXE_syncdict"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_syncdict"));
+    let out = command
         .current_dir(std::env::temp_dir())
         .env("SYNCDICT_PASSWORD", crate::helpers::WRITER.1)
         .args([
@@ -161,15 +162,20 @@ pub fn call(port: u16, method: &str, params: &[&str]) -> Value {
             &url,
             method,
         ])
-        .args(params)
-        .output()
-        .unwrap();
+        .args(params);
+    serde_json::from_slice(&succeeded(out).stdout).unwrap()
+}
+
+/// Runs `command` to its end, failing the test (with its stderr) unless
+/// it succeeds.
+pub fn succeeded(command: &mut Command) -> std::process::Output {
+    let out = command.output().unwrap();
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).unwrap()
+    out
 }
 
 pub async fn get(port: u16, path: &str) -> Option<(u16, Value)> {

@@ -4,7 +4,13 @@
 const local = require('../../clients/node');
 
 const [dir, later] = process.argv.slice(2);
-const store = local.open(dir);
+let store;
+try {
+  store = local.open(dir);
+} catch (e) {
+  console.log(JSON.stringify({ error: e.message }));
+  process.exit(0);
+}
 const orNull = (v) => (v === undefined ? null : v);
 console.log(JSON.stringify({
   revision: store.revision(),

@@ -6,7 +6,11 @@ import sys
 
 import syncdict_local
 
-store = syncdict_local.open(sys.argv[1])
+try:
+    store = syncdict_local.open(sys.argv[1])
+except (syncdict_local.FormatError, syncdict_local.RestartedError) as e:
+    print(json.dumps({"error": str(e)}))
+    sys.exit(0)
 later = int(sys.argv[2])
 print(json.dumps({
     "revision": store.revision(),

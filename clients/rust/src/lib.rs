@@ -2,7 +2,8 @@
 //! `format = "lmdb"`): one LMDB named database per namespace, each value
 //! its expiry (µs since the epoch, 0 for none, 8 bytes big-endian) then
 //! its JSON text, and a meta database `_syncdict` with `format`,
-//! `revision` and `namespaces`. Every call is one short read
+//! `revision`, `namespaces` and `boot` (a store written before the
+//! machine restarted is refused). Every call is one short read
 //! transaction, so a reader that stays open never pins old pages, and
 //! sees each change set the edge applied whole or not at all.
 //!
@@ -41,6 +42,10 @@ pub enum Error {
     /// The store is of an encoding this reader does not know (or not a
     /// syncdict store at all).
     Format(Option<String>),
+    /// The store was written before the machine last started: the edge
+    /// does not flush its commits, so it may be torn; the edge makes it
+    /// anew when it starts.
+    Restarted,
 }
 
 impl std::fmt::Display for Error {
@@ -49,6 +54,10 @@ impl std::fmt::Display for Error {
             Error::Lmdb(e) => write!(f, "LMDB: {e}"),
             Error::Format(Some(v)) => write!(f, "store format {v:?}, this reader knows {FORMAT:?}"),
             Error::Format(None) => write!(f, "not a syncdict local read store (no format)"),
+            Error::Restarted => write!(
+                f,
+                "the store was written before the machine restarted; the edge makes it anew when it starts"
+            ),
         }
     }
 }
@@ -86,8 +95,12 @@ impl Store {
             .open(path.as_ref())?;
         let store = Store { env };
         match store.meta("format")? {
-            Some(f) if f == FORMAT => Ok(store),
-            other => Err(Error::Format(other)),
+            Some(f) if f == FORMAT => {}
+            other => return Err(Error::Format(other)),
+        }
+        match store.meta("boot")? {
+            Some(boot) if boot != boot_id() => Err(Error::Restarted),
+            _ => Ok(store),
         }
     }
 
@@ -143,13 +156,17 @@ impl Store {
 impl Namespace<'_> {
     /// The value under `key`, decoded, or `None` if missing or expired.
     pub fn get(&self, key: &str) -> Result<Option<serde_json::Value>, Error> {
-        self.get_at(key, now_us())
+        self.get_when(key, Now::Clock)
     }
 
     /// `get` as of `now_us` (µs since the epoch): expiries judged then.
     pub fn get_at(&self, key: &str, now_us: i64) -> Result<Option<serde_json::Value>, Error> {
+        self.get_when(key, Now::At(now_us))
+    }
+
+    fn get_when(&self, key: &str, now: Now) -> Result<Option<serde_json::Value>, Error> {
         self.with(|txn| {
-            let found = live(txn, self.db, key, now_us)?;
+            let found = live(txn, self.db, key, now)?;
             Ok(found.and_then(|json| serde_json::from_slice(json).ok()))
         })
     }
@@ -162,7 +179,7 @@ impl Namespace<'_> {
     /// Calls `f` with the JSON text under `key` (`None` if missing or
     /// expired), borrowed from the map inside one short read transaction.
     pub fn with_raw<R>(&self, key: &str, f: impl FnOnce(Option<&[u8]>) -> R) -> Result<R, Error> {
-        self.with(|txn| Ok(f(live(txn, self.db, key, now_us())?)))
+        self.with(|txn| Ok(f(live(txn, self.db, key, Now::Clock)?)))
     }
 
     /// Several reads in one short read transaction: they all see the same
@@ -172,7 +189,7 @@ impl Namespace<'_> {
             let reading = Reading {
                 db: self.db,
                 txn,
-                now_us: now_us(),
+                now: Now::At(now_us()),
             };
             Ok(f(&reading))
         })
@@ -197,7 +214,7 @@ impl Namespace<'_> {
 
     fn keys_in(&self, txn: &RoTransaction<'_>, prefix: &str) -> Result<Vec<String>, Error> {
         let mut cursor = txn.open_ro_cursor(self.db)?;
-        let now = now_us();
+        let now = Now::At(now_us());
         let mut out = Vec::new();
         // LMDB takes no empty key, so no empty prefix either.
         let items = match prefix.is_empty() {
@@ -221,13 +238,13 @@ impl Namespace<'_> {
 pub struct Reading<'t, 'e> {
     db: Database,
     txn: &'t RoTransaction<'e>,
-    now_us: i64,
+    now: Now,
 }
 
 impl Reading<'_, '_> {
     /// The JSON text under `key`, borrowed from the map.
     pub fn get_raw(&self, key: &str) -> Result<Option<&[u8]>, Error> {
-        live(self.txn, self.db, key, self.now_us)
+        live(self.txn, self.db, key, self.now)
     }
 
     pub fn get(&self, key: &str) -> Result<Option<serde_json::Value>, Error> {
@@ -242,7 +259,7 @@ fn live<'t>(
     txn: &'t RoTransaction<'_>,
     db: Database,
     key: &str,
-    now: i64,
+    now: Now,
 ) -> Result<Option<&'t [u8]>, Error> {
     Ok(found(txn.get(db, &key))?.and_then(|v| decode(v, now)))
 }
@@ -256,11 +273,35 @@ fn found(got: Result<&[u8], lmdb::Error>) -> Result<Option<&[u8]>, Error> {
     }
 }
 
-/// A stored value's JSON text, unless it expired by `now_us`.
-fn decode(stored: &[u8], now_us: i64) -> Option<&[u8]> {
+/// When expiries are judged: at a given instant, or by the clock, read
+/// only for a value that expires (reading it was a sixth of a read's time).
+#[derive(Debug, Clone, Copy)]
+enum Now {
+    Clock,
+    At(i64),
+}
+
+impl Now {
+    fn us(self) -> i64 {
+        match self {
+            Now::Clock => now_us(),
+            Now::At(us) => us,
+        }
+    }
+}
+
+/// A stored value's JSON text, unless it expired by `now`.
+fn decode(stored: &[u8], now: Now) -> Option<&[u8]> {
     let (expiry, json) = stored.split_at_checked(8)?;
     let expires = i64::from_be_bytes(expiry.try_into().ok()?);
-    (expires == 0 || expires > now_us).then_some(json)
+    (expires == 0 || expires > now.us()).then_some(json)
+}
+
+/// This boot of the machine (Linux's boot id; empty where there is none).
+fn boot_id() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
+        .map(|id| id.trim().to_string())
+        .unwrap_or_default()
 }
 
 fn now_us() -> i64 {
@@ -271,17 +312,19 @@ fn now_us() -> i64 {
 
 #[cfg(test)]
 mod tests {
-    use super::decode;
+    use super::{decode, Now};
 
     #[test]
     fn a_value_is_served_until_its_expiry() {
         let mut stored = 100i64.to_be_bytes().to_vec();
         stored.extend_from_slice(b"{}");
-        assert_eq!(decode(&stored, 99), Some(&b"{}"[..]));
-        assert_eq!(decode(&stored, 100), None);
+        assert_eq!(decode(&stored, Now::At(99)), Some(&b"{}"[..]));
+        assert_eq!(decode(&stored, Now::At(100)), None);
+        assert_eq!(decode(&stored, Now::Clock), None, "expired long ago");
         let mut forever = 0i64.to_be_bytes().to_vec();
         forever.push(b'1');
-        assert_eq!(decode(&forever, i64::MAX), Some(&b"1"[..]));
-        assert_eq!(decode(b"short", 0), None);
+        assert_eq!(decode(&forever, Now::At(i64::MAX)), Some(&b"1"[..]));
+        assert_eq!(decode(&forever, Now::Clock), Some(&b"1"[..]));
+        assert_eq!(decode(b"short", Now::At(0)), None);
     }
 }

@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use actix::prelude::*;
 
 use crate::domain::now_us;
+use crate::edge::outputs::LocalStores;
 use crate::edge::protocol::Pulled;
 use crate::edge::snapshot;
 use crate::edge::state::EdgeState;
@@ -26,6 +27,8 @@ pub struct CacheActor {
     saves: Arc<Saves>,
     /// Counts applied changes; the outputs wait on it.
     changes: tokio::sync::watch::Sender<u64>,
+    /// The outputs' local read stores, written a small change at once.
+    locals: LocalStores,
 }
 
 impl Actor for CacheActor {
@@ -45,7 +48,14 @@ impl CacheActor {
             snapshot_path,
             saves: Arc::new(Saves::default()),
             changes,
+            locals: LocalStores::default(),
         }
+    }
+
+    /// Writes each small change to `locals` as it is applied.
+    pub fn writing_locally(mut self, locals: LocalStores) -> Self {
+        self.locals = locals;
+        self
     }
 
     /// A write of the store's data as fresh at `fresh_us` (`None`: now).
@@ -150,16 +160,19 @@ impl Handler<Apply> for CacheActor {
         let changed = !msg.pulled.is_empty_delta()
             || self.store.namespaces() != held
             || !msg.rekeyed.is_empty();
-        let large = msg.pulled.bytes().max(msg.reply_bytes) >= TRIM_AFTER_BYTES;
+        let bytes = msg.pulled.bytes();
+        let large = bytes.max(msg.reply_bytes) >= TRIM_AFTER_BYTES;
         drop(msg.pulled);
+        if applied.is_ok() && changed {
+            // A secret namespace opened again is all its values: not small.
+            if msg.rekeyed.is_empty() {
+                self.locals.write_small(&self.store, bytes);
+            }
+            self.changes.send_modify(|n| *n += 1);
+            self.save_later();
+        }
         if large {
             crate::memory::release_freed_memory();
-        }
-        if applied.is_ok() && changed {
-            self.changes.send_modify(|n| *n += 1);
-        }
-        if applied.is_ok() && changed {
-            self.save_later();
         }
         Box::pin(async move { applied })
     }

@@ -8,6 +8,7 @@
 
 mod check;
 pub mod lmdb;
+mod local;
 pub mod page;
 mod render;
 #[cfg(test)]
@@ -20,6 +21,7 @@ use serde::Serialize;
 use tokio::sync::watch;
 
 pub use check::render_output;
+pub use local::LocalStores;
 pub use render::{render, RenderError, Template, View};
 pub use write::{run, temporary, WriteError};
 
@@ -66,16 +68,21 @@ pub struct OutputStatus {
 pub type Statuses = Arc<Mutex<Vec<OutputStatus>>>;
 
 /// Loads each output's template (failing start on a bad one) and starts
-/// its task, woken by `changes`.
+/// its task, woken by `changes`; answers their status and the local read
+/// stores among them, for the apply to write small changes to at once.
 pub fn start(
     outputs: &[OutputSettings],
     store: Arc<EdgeStore>,
     changes: &watch::Sender<u64>,
-) -> Result<Statuses, OutputError> {
+) -> Result<(Statuses, LocalStores), OutputError> {
     let statuses: Statuses = Arc::new(Mutex::new(Vec::new()));
+    let mut locals = LocalStores::default();
     for (index, o) in outputs.iter().enumerate() {
         let template = load_template(o)?;
-        let local = lmdb::open_local(o, &store)?;
+        let local = local::open_local(o, &store)?;
+        if let Some(local) = &local {
+            locals.push(local.clone());
+        }
         lock(&statuses).push(OutputStatus {
             path: o.name(),
             format: format!("{:?}", o.format).to_lowercase(),
@@ -116,7 +123,7 @@ pub fn start(
             }
         });
     }
-    Ok(statuses)
+    Ok((statuses, locals))
 }
 
 /// The template of a `template` output, loaded and checked.
@@ -213,7 +220,7 @@ struct Task {
     index: usize,
     settings: OutputSettings,
     template: Option<Template>,
-    local: Option<lmdb::Local>,
+    local: Option<local::Local>,
     store: Arc<EdgeStore>,
     statuses: Statuses,
 }
@@ -283,13 +290,14 @@ impl Task {
         }
     }
 
-    /// Writes what changed to the local read store, off the async workers.
-    async fn write_local(&self, local: lmdb::Local) {
+    /// Writes what changed to the local read store, off the async workers,
+    /// and reports it with what the apply wrote at once.
+    async fn write_local(&self, local: local::Local) {
         let store = self.store.clone();
         let revision = store.revision();
         let wrote = actix_web::rt::task::spawn_blocking(move || {
             let mut local = local.lock().unwrap_or_else(|p| p.into_inner());
-            local.write(&store)
+            local.write(&store).map(|_| local.take_written())
         })
         .await;
         self.status(|s| s.renders += 1);
