@@ -40,11 +40,20 @@ function nowUs() {
   return BigInt(Date.now()) * 1000n;
 }
 
+// The JSON text's offset in a stored value, or -1 once it expired by now
+// (µs, a BigInt; a function of none: the clock, read only for a value
+// that expires).
+function liveAt(stored, now) {
+  if (!stored || stored.length < 8) return -1;
+  if (stored.readUInt32BE(0) !== 0 || stored.readUInt32BE(4) !== 0) {
+    const at = typeof now === 'function' ? now() : now;
+    if (stored.readBigInt64BE(0) <= at) return -1;
+  }
+  return 8;
+}
+
 function live(stored, now) {
-  if (!stored || stored.length < 8) return undefined;
-  const expires = stored.readBigInt64BE(0);
-  if (expires !== 0n && expires <= now) return undefined;
-  return stored.subarray(8);
+  return liveAt(stored, now) < 0 ? undefined : stored.subarray(8);
 }
 
 class Store {
@@ -83,14 +92,17 @@ class Store {
   }
 
   // The JSON text (a Buffer) under key, or undefined if missing or expired.
-  getRaw(namespace, key, now = nowUs()) {
-    return live(this.db(namespace).getBinary(Buffer.from(key)), now);
+  // getBinaryFast answers lmdb-js's shared buffer (overwritten by the next
+  // read), which is copied from at once: a third of getBinary's time.
+  getRaw(namespace, key, now = nowUs) {
+    const stored = this.db(namespace).getBinaryFast(Buffer.from(key));
+    return liveAt(stored, now) < 0 ? undefined : Buffer.from(stored.subarray(8));
   }
 
   // The value under key, decoded, or undefined if missing or expired.
-  get(namespace, key, now = nowUs()) {
-    const raw = this.getRaw(namespace, key, now);
-    return raw === undefined ? undefined : JSON.parse(raw.toString());
+  get(namespace, key, now = nowUs) {
+    const stored = this.db(namespace).getBinaryFast(Buffer.from(key));
+    return liveAt(stored, now) < 0 ? undefined : JSON.parse(stored.toString('utf8', 8));
   }
 
   // The values under keys (undefined where missing or expired), read in

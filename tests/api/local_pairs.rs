@@ -44,6 +44,19 @@ fn reader(script: &str, dir: &Path, stop: &Path, (python, node_path): (&str, &st
         .expect("the reader starts")
 }
 
+/// Reader processes, killed if the test ends before they do (they read
+/// until a file tells them to stop).
+struct Readers(Vec<Child>);
+
+impl Drop for Readers {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 #[actix_web::test]
 async fn readers_never_see_half_a_change_set() {
     let (Some(python), Some(node_path)) = (
@@ -62,18 +75,20 @@ async fn readers_never_see_half_a_change_set() {
     assert_eq!(edge.tick().await, TickReport::Applied);
     store_at(&store, revision.as_i64().unwrap()).await;
     let stop = dir.join("stop");
-    let readers: Vec<Child> = ["pairs.py", "pairs.js"]
-        .iter()
-        .cycle()
-        .take(8)
-        .map(|script| reader(script, &store, &stop, (&python, &node_path)))
-        .collect();
+    let mut readers = Readers(
+        ["pairs.py", "pairs.js"]
+            .iter()
+            .cycle()
+            .take(8)
+            .map(|script| reader(script, &store, &stop, (&python, &node_path)))
+            .collect(),
+    );
     for n in 1..=CHANGE_SETS {
         center.result("records.apply", pair(n)).await;
         assert_eq!(edge.tick().await, TickReport::Applied);
     }
     std::fs::write(&stop, b"").unwrap();
-    for child in readers {
+    for child in std::mem::take(&mut readers.0) {
         let out = child.wait_with_output().unwrap();
         let said = String::from_utf8_lossy(&out.stdout);
         assert!(

@@ -1,7 +1,8 @@
 //! Reads per second from a local read store on one thread (scripts/
 //! local_bench.sh pins it to one core): `get_raw`-style reads each in a
 //! short transaction of its own (`with_raw`), and reads 1,000 at a time
-//! in one transaction (`read`). Keys are `key-000000` .. in random order.
+//! in one transaction (`read`), and one key read over and over (its pages
+//! in the CPU's caches). Keys are `key-000000` .. in random order.
 //!   cargo run --release -p syncdict-local --example local_bench -- DIR NS KEYS SECONDS
 
 use std::time::{Duration, Instant};
@@ -41,8 +42,21 @@ fn main() {
         m += names.len();
     }
     let batched = m as f64 / start.elapsed().as_secs_f64();
+    // One key over and over: what a read costs when its pages are cached.
+    let (mut h, start) = (0usize, Instant::now());
+    while start.elapsed() < budget {
+        for _ in 0..10_000 {
+            bytes += geo
+                .with_raw(&names[0], |v| v.map_or(0, <[u8]>::len))
+                .unwrap();
+        }
+        h += 10_000;
+    }
+    let hot = h as f64 / start.elapsed().as_secs_f64();
     assert!(bytes > 0, "the keys were found");
-    println!("rust_get_per_s {single:.0} rust_batched_per_s {batched:.0}");
+    println!(
+        "rust_get_per_s {single:.0} rust_batched_per_s {batched:.0} rust_one_key_per_s {hot:.0}"
+    );
 }
 
 /// 0..n in a fixed pseudo-random order (a full-period LCG walk).
