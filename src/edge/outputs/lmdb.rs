@@ -96,12 +96,21 @@ impl LocalStore {
         std::fs::create_dir_all(dir)?;
         let boot = boot_id();
         let mut env = Self::environment(dir, namespaces, wanted, mode)?;
-        let meta = env.create_db(Some(META), DatabaseFlags::empty())?;
-        if written_in_boot(&env, meta)?.is_some_and(|b| b != boot) {
-            tracing::warn!(dir = %dir.display(), "local read store written before the machine restarted: made anew");
+        // A store the machine may have torn can fail to read at all.
+        let written_in = env
+            .create_db(Some(META), DatabaseFlags::empty())
+            .and_then(|meta| written_in_boot(&env, meta));
+        if written_in
+            .as_ref()
+            .map_or(true, |b| b.as_ref().is_some_and(|b| *b != boot))
+        {
+            tracing::warn!(dir = %dir.display(), read = ?written_in.err(), "local read store written before the machine restarted: made anew");
             drop(env);
             for file in ["data.mdb", "lock.mdb"] {
-                std::fs::remove_file(dir.join(file))?;
+                match std::fs::remove_file(dir.join(file)) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+                    _ => {}
+                }
             }
             env = Self::environment(dir, namespaces, wanted, mode)?;
         }
@@ -255,12 +264,12 @@ impl LocalStore {
 }
 
 /// The boot the store was last opened in (`BOOT`), if it says.
-fn written_in_boot(env: &Environment, meta: Database) -> Result<Option<String>, LocalError> {
+fn written_in_boot(env: &Environment, meta: Database) -> Result<Option<String>, lmdb::Error> {
     let txn = env.begin_ro_txn()?;
     match txn.get(meta, &BOOT) {
         Ok(boot) => Ok(Some(String::from_utf8_lossy(boot).into_owned())),
         Err(lmdb::Error::NotFound) => Ok(None),
-        Err(e) => Err(e.into()),
+        Err(e) => Err(e),
     }
 }
 
