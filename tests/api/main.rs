@@ -33,6 +33,7 @@ mod held_later;
 mod helpers;
 mod hostile_upstream;
 mod local_boot;
+mod local_cached;
 mod local_pairs;
 mod local_store;
 mod login_limits;

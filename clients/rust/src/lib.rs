@@ -6,6 +6,8 @@
 //! machine restarted is refused). Every call is one short read
 //! transaction, so a reader that stays open never pins old pages, and
 //! sees each change set the edge applied whole or not at all.
+//! `Namespace::cached` also keeps the values read in memory, emptied
+//! whenever the store changed.
 //!
 //! ```no_run
 //! let store = syncdict_local::Store::open("/var/lib/syncdict/local")?;
@@ -15,10 +17,14 @@
 //! # Ok::<(), syncdict_local::Error>(())
 //! ```
 
+mod cache;
+
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use std::cell::RefCell;
+
+use cache::Cache;
 
 use lmdb::{
     Cursor, Database, Environment, EnvironmentFlags, InactiveTransaction, RoTransaction,
@@ -82,6 +88,8 @@ pub struct Namespace<'s> {
     store: &'s Store,
     db: Database,
     spare: RefCell<Option<InactiveTransaction<'s>>>,
+    /// Values kept in memory (`cached`), if asked for.
+    cache: Option<RefCell<Cache>>,
 }
 
 impl Store {
@@ -111,6 +119,7 @@ impl Store {
                 store: self,
                 db,
                 spare: RefCell::new(None),
+                cache: None,
             })),
             Err(lmdb::Error::NotFound) => Ok(None),
             Err(e) => Err(e.into()),
@@ -154,6 +163,16 @@ impl Store {
 }
 
 impl Namespace<'_> {
+    /// This namespace with the values it reads kept in memory, up to
+    /// `max_bytes` (keys and values; full, it empties): a read of a key
+    /// read before is a hash-map look-up instead of LMDB's B-tree search.
+    /// Each read still renews a short read transaction and answers what
+    /// the store holds: the cache empties whenever the store changed.
+    pub fn cached(mut self, max_bytes: usize) -> Self {
+        self.cache = Some(RefCell::new(Cache::new(max_bytes)));
+        self
+    }
+
     /// The value under `key`, decoded, or `None` if missing or expired.
     pub fn get(&self, key: &str) -> Result<Option<serde_json::Value>, Error> {
         self.get_when(key, Now::Clock)
@@ -166,9 +185,27 @@ impl Namespace<'_> {
 
     fn get_when(&self, key: &str, now: Now) -> Result<Option<serde_json::Value>, Error> {
         self.with(|txn| {
-            let found = live(txn, self.db, key, now)?;
-            Ok(found.and_then(|json| serde_json::from_slice(json).ok()))
+            self.live_in(txn, key, now, |found| {
+                found.and_then(|json| serde_json::from_slice(json).ok())
+            })
         })
+    }
+
+    /// Calls `f` with the JSON text under `key` as `txn` sees it, unless
+    /// missing or expired by `now`: from the cache when there is one (and
+    /// it is not in use by a read that called back into this one).
+    fn live_in<R>(
+        &self,
+        txn: &RoTransaction<'_>,
+        key: &str,
+        now: Now,
+        f: impl FnOnce(Option<&[u8]>) -> R,
+    ) -> Result<R, Error> {
+        if let Some(Ok(mut cache)) = self.cache.as_ref().map(RefCell::try_borrow_mut) {
+            let stored = cache.stored(txn, self.db, key)?;
+            return Ok(f(stored.and_then(|v| decode(v, now))));
+        }
+        Ok(f(live(txn, self.db, key, now)?))
     }
 
     /// The JSON text under `key`, or `None` if missing or expired.
@@ -179,7 +216,7 @@ impl Namespace<'_> {
     /// Calls `f` with the JSON text under `key` (`None` if missing or
     /// expired), borrowed from the map inside one short read transaction.
     pub fn with_raw<R>(&self, key: &str, f: impl FnOnce(Option<&[u8]>) -> R) -> Result<R, Error> {
-        self.with(|txn| Ok(f(live(txn, self.db, key, Now::Clock)?)))
+        self.with(|txn| self.live_in(txn, key, Now::Clock, f))
     }
 
     /// Several reads in one short read transaction: they all see the same
