@@ -1,7 +1,9 @@
 # The local read store from Python (scripts/local_bench.sh): reads per
-# second with get_raw and with get (JSON decoded), then /api/cache over one
+# second with get_raw, with get (JSON decoded) and with get_raw through the
+# cache (open(path, cache_bytes)), then /api/cache over one
 # kept-alive HTTP connection from the same process; prints
-# "python_get_raw_per_s A python_get_per_s B python_http_per_s C".
+# "python_get_raw_per_s A python_get_per_s B python_cached_get_raw_per_s C
+# python_http_per_s D".
 #   PYTHONPATH=clients/python python local_bench.py DIR NS KEYS SECONDS PORT
 import http.client
 import random
@@ -28,6 +30,10 @@ def rate(read, limit=None):
 
 raw = rate(lambda k: store.get_raw(ns, k))
 decoded = rate(lambda k: store.get(ns, k))
+# Every key, shuffled, through the cache (the first pass fills it).
+store.set_cache(256 << 20)
+cached = rate(lambda k: store.get_raw(ns, k), len(names))
+store.set_cache(0)
 conn = http.client.HTTPConnection("127.0.0.1", port)
 
 
@@ -39,4 +45,5 @@ def over_http(key):
 
 
 http_rate = rate(over_http, 500)
-print("python_get_raw_per_s %.0f python_get_per_s %.0f python_http_per_s %.0f" % (raw, decoded, http_rate))
+print("python_get_raw_per_s %.0f python_get_per_s %.0f python_cached_get_raw_per_s %.0f python_http_per_s %.0f" % (
+    raw, decoded, cached, http_rate))

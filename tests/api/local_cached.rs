@@ -1,7 +1,7 @@
-//! The Rust reader's cache (`Namespace::cached`): a reader process that
-//! keeps values in memory answers what the store holds after every change
-//! set the edge applies, bounded or not, and expiries as of the time it
-//! is given.
+//! The readers' caches (Rust's `Namespace::cached`, Python's
+//! `open(path, cache_bytes)`): a reader process that keeps values in
+//! memory answers what the store holds after every change set the edge
+//! applies, bounded or not, and expiries as of the time it is given.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
@@ -49,15 +49,31 @@ struct Reader {
 }
 
 impl Reader {
-    fn start(dir: &std::path::Path) -> Reader {
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .env("SYNCDICT_LOCAL_DIR", dir)
-            .args([
-                "--exact",
-                "local_cached::rust_cached_reader",
-                "--ignored",
-                "--nocapture",
-            ])
+    /// The Rust reader above, or with `python` the Python one
+    /// (`tests/local/cached.py`).
+    fn start(dir: &std::path::Path, python: Option<&str>) -> Reader {
+        let root = env!("CARGO_MANIFEST_DIR");
+        let mut command = match python {
+            None => {
+                let mut c = Command::new(std::env::current_exe().unwrap());
+                let test = "local_cached::rust_cached_reader";
+                c.env("SYNCDICT_LOCAL_DIR", dir).args([
+                    "--exact",
+                    test,
+                    "--ignored",
+                    "--nocapture",
+                ]);
+                c
+            }
+            Some(python) => {
+                let mut c = Command::new(python);
+                c.env("PYTHONPATH", format!("{root}/clients/python"))
+                    .arg(format!("{root}/tests/local/cached.py"))
+                    .arg(dir);
+                c
+            }
+        };
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -100,27 +116,31 @@ async fn cached_reads() {
     let edge = edge_keeping(&center, &local, Selection::Every).await;
     assert_eq!(edge.tick().await, TickReport::Applied);
     store_at(&local, revision).await;
-    let mut reader = Reader::start(&local);
-    assert_eq!(reader.read(None), json!([1, "one"]));
+    let mut readers = vec![Reader::start(&local, None)];
+    readers.extend(
+        crate::helpers::peer("SYNCDICT_RPC4DJANGO_PYTHON").map(|p| Reader::start(&local, Some(&p))),
+    );
+    let mut read = |at: Option<i64>| {
+        let said: Vec<Value> = readers.iter_mut().map(|r| r.read(at)).collect();
+        assert!(said.iter().all(|s| *s == said[0]), "rust, python: {said:?}");
+        said[0].clone()
+    };
+    assert_eq!(read(None), json!([1, "one"]));
 
     // Change sets: every cached handle reads the new values.
     center.result("records.delete", json!(["b"])).await;
     let revision = center.put("a", json!(2)).await;
     assert_eq!(edge.tick().await, TickReport::Applied);
     store_at(&local, revision).await;
-    assert_eq!(reader.read(None), json!([2, null]));
+    assert_eq!(read(None), json!([2, null]));
 
     // An expiry, judged on a cached value as of the time given.
     let ttl = json!({"key": "a", "value": 3, "expires_in": 3600});
     let revision = center.result("records.put", ttl).await.as_i64().unwrap();
     assert_eq!(edge.tick().await, TickReport::Applied);
     store_at(&local, revision).await;
-    assert_eq!(reader.read(None), json!([3, null]));
+    assert_eq!(read(None), json!([3, null]));
     let later = now_us() + 2 * 3_600_000_000;
-    assert_eq!(reader.read(Some(later)), json!([null, null]));
-    assert_eq!(
-        reader.read(None),
-        json!([3, null]),
-        "still cached, still live"
-    );
+    assert_eq!(read(Some(later)), json!([null, null]));
+    assert_eq!(read(None), json!([3, null]), "still cached, still live");
 }

@@ -1,0 +1,18 @@
+# The Python reader's cache, driven by tests/api/local_cached.rs: for each
+# line on stdin (a time in µs since the epoch, or nothing for now), prints
+# what a store opened with a cache reads of "a" (as of that time) and "b",
+# four times (the first read fills the cache, the others come from it).
+#   PYTHONPATH=clients/python python cached.py DIR
+import json
+import sys
+
+import syncdict_local
+
+store = syncdict_local.open(sys.argv[1], cache_bytes=1 << 20)
+for line in sys.stdin:
+    at = int(line) if line.strip() else None
+    said = []
+    for _ in range(4):
+        b = store.get_raw("default", "b")
+        said.append([store.get("default", "a", now_us=at), None if b is None else json.loads(b)])
+    print("local: " + json.dumps(said), flush=True)
