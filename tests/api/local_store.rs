@@ -117,6 +117,7 @@ fn read_store(store: &syncdict_local::Store, later: i64) -> Value {
         "b": raw.map(|r| serde_json::from_slice::<Value>(&r).unwrap()),
         "keys": default.as_ref().map(|d| d.keys("a").unwrap()).unwrap_or_default(),
         "missing": get(&default, "missing", None),
+        "accented": get(&default, "añö", None),
         "t_now": get(&geo, "t", None),
         "t_later": get(&geo, "t", Some(later)),
         "fr": get(&geo, "fr", None),
@@ -177,6 +178,8 @@ async fn programs_read_the_store_an_edge_keeps() {
     center.result("namespaces.create", json!(["geo"])).await;
     center.put("a", json!({"x": 1})).await;
     center.put("ab", json!(2)).await;
+    // A key beyond ASCII: each reader writes and reads keys as UTF-8.
+    center.put("añö", json!("accents")).await;
     center.put("b", json!("text")).await;
     center
         .result("records.put", json!(["fr", "France", "geo"]))
@@ -190,7 +193,8 @@ async fn programs_read_the_store_an_edge_keeps() {
     assert_eq!(said["namespaces"], json!(["default", "geo"]));
     assert_eq!(said["a"], json!({"x": 1}));
     assert_eq!(said["b"], "text");
-    assert_eq!(said["keys"], json!(["a", "ab"]));
+    assert_eq!(said["keys"], json!(["a", "ab", "añö"]));
+    assert_eq!(said["accented"], "accents");
     assert_eq!(said["missing"], Value::Null);
     assert_eq!(
         (said["fr"].clone(), said["t_now"].clone()),
@@ -209,7 +213,8 @@ async fn programs_read_the_store_an_edge_keeps() {
     let later = now_us() + 2 * HOUR_US;
     let expected = json!({
         "revision": revision, "namespaces": ["default", "geo"],
-        "a": {"x": 2}, "b": "text", "keys": ["a"], "missing": null,
+        "a": {"x": 2}, "b": "text", "keys": ["a", "añö"], "missing": null,
+        "accented": "accents",
         "t_now": true, "t_later": null, "fr": "France",
     });
     for language in ["rust", "python", "node"] {

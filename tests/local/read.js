@@ -19,6 +19,7 @@ console.log(JSON.stringify({
   b: JSON.parse(store.getRaw('default', 'b').toString()),
   keys: store.keys('default', 'a'),
   missing: orNull(store.get('default', 'missing')),
+  accented: orNull(store.get('default', 'añö')),
   t_now: orNull(store.get('geo', 't')),
   t_later: orNull(store.get('geo', 't', BigInt(later))),
   fr: orNull(store.get('geo', 'fr')),

@@ -19,6 +19,7 @@ print(json.dumps({
     "b": json.loads(store.get_raw("default", "b")),
     "keys": store.keys("default", "a"),
     "missing": store.get("default", "missing"),
+    "accented": store.get("default", "añö"),
     "t_now": store.get("geo", "t"),
     "t_later": store.get("geo", "t", now_us=later),
     "fr": store.get("geo", "fr"),
