@@ -109,7 +109,10 @@ impl Application {
                     stats.observe(conn);
                 }
             })
-            .tcp_nodelay(true);
+            .tcp_nodelay(true)
+            // A client that closes its side is gone: its held pull ends
+            // (and frees its place) now, not when a write to it fails.
+            .h1_allow_half_closed(false);
         let mut server = match tls {
             Some((config, _)) => server.listen_rustls_0_23(listener, config),
             None => server.listen(listener),
