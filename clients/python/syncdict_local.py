@@ -140,11 +140,13 @@ class Store:
             if self._cache_bytes:
                 cached = self._cached.get(namespace)
                 hit = cached.get(key) if cached is not None else None
-                if hit is None or hit[0] != txn.id():
-                    return self._cached_read(txn, namespace, key, now_us)
-                if not hit[1]:
-                    return hit[2]
-                return None if hit[1] <= (_now_us() if now_us is None else now_us) else hit[2]
+                txn_id = txn.id()
+                if hit is None or hit[0] != txn_id:
+                    hit = self._cache_miss(txn, txn_id, namespace, key)
+                expires, json_text = hit[1], hit[2]
+                if expires and expires <= (_now_us() if now_us is None else now_us):
+                    return None
+                return json_text
             stored = txn.get(key.encode())
         finally:
             txn.abort()
@@ -152,29 +154,19 @@ class Store:
             return stored[8:]
         return _live(stored, now_us)
 
-    def _cached_read(self, txn, namespace, key, now_us):
-        """get_raw's read through the cache, in txn."""
-        txn_id = txn.id()
-        cached = self._cached.get(namespace)
-        if cached is None:
-            cached = self._cached[namespace] = {}
-        hit = cached.get(key)
-        if hit is None or hit[0] != txn_id:
-            stored = txn.get(key.encode())
-            if stored is None or len(stored) < 8:
-                hit = (txn_id, 0, None)
-            else:
-                hit = (txn_id, struct.unpack_from(">q", stored)[0], stored[8:])
-            self._cache_used += len(key) + len(hit[2] or b"") + _ENTRY_OVERHEAD
-            if self._cache_used > self._cache_bytes:
-                self._cached.clear()
-                self._cache_used = 0
-                cached = self._cached[namespace] = {}
-            cached[key] = hit
-        expires, json_text = hit[1], hit[2]
-        if expires and expires <= (_now_us() if now_us is None else now_us):
-            return None
-        return json_text
+    def _cache_miss(self, txn, txn_id, namespace, key):
+        """Reads key in txn (of id txn_id) into the cache; answers its entry."""
+        stored = txn.get(key.encode())
+        if stored is None or len(stored) < 8:
+            hit = (txn_id, 0, None)
+        else:
+            hit = (txn_id, struct.unpack_from(">q", stored)[0], stored[8:])
+        self._cache_used += len(key) + len(hit[2] or b"") + _ENTRY_OVERHEAD
+        if self._cache_used > self._cache_bytes:
+            self._cached.clear()
+            self._cache_used = 0
+        self._cached.setdefault(namespace, {})[key] = hit
+        return hit
 
     def get(self, namespace, key, now_us=None):
         """The value under key, decoded, or None if missing or expired."""

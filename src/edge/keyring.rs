@@ -147,11 +147,10 @@ impl Keyring {
             let Ok(namespace) = Namespace::parse(name.clone()) else {
                 continue;
             };
-            match reply.is_null() {
-                true => self.learn(&namespace, KeysReply::NotSecret),
-                false => self.learn(&namespace, KeysReply::Keys(reply.clone())),
-            };
-            if !reply.is_null() {
+            if reply.is_null() {
+                self.learn(&namespace, KeysReply::NotSecret);
+            } else {
+                self.learn(&namespace, KeysReply::Keys(reply.clone()));
                 secret.push(namespace);
             }
         }

@@ -18,21 +18,12 @@ pub fn path_of(snapshot: &Path) -> PathBuf {
     snapshot.with_file_name(name)
 }
 
-/// Writes `kept` beside `snapshot` (through a temporary file and a rename).
+/// Writes `kept` beside `snapshot`, atomically, mode 0600, as the
+/// snapshot itself is written.
 pub fn save(snapshot: &Path, kept: &Value) -> std::io::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let path = path_of(snapshot);
-    let mut tmp = path.clone().into_os_string();
-    tmp.push(".tmp");
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&tmp)?;
-    file.write_all(kept.to_string().as_bytes())?;
-    file.sync_all()?;
-    std::fs::rename(&tmp, &path)
+    super::snapshot::write_atomically(&path_of(snapshot), |file| {
+        file.write_all(kept.to_string().as_bytes())
+    })
 }
 
 /// What `save` wrote beside `snapshot`, if it can be read.

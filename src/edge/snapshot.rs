@@ -347,9 +347,10 @@ fn create_temp(dir: &Path, name: &str) -> std::io::Result<(std::path::PathBuf, s
     Err(last.unwrap_or_else(|| std::io::Error::other("no temporary file")))
 }
 
-/// Writes a file atomically: `fill` writes a temporary file beside `path`,
-/// then fsync, rename, fsync of the directory.
-fn write_atomically(
+/// Writes a file atomically: `fill` writes a temporary file beside `path`
+/// (mode 0600, see `create_temp`), then fsync, rename, fsync of the
+/// directory. The snapshot and its keys file (`keys_file`) are written so.
+pub(crate) fn write_atomically(
     path: &Path,
     fill: impl FnOnce(&mut std::io::BufWriter<&std::fs::File>) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
