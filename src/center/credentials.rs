@@ -64,6 +64,11 @@ impl Credentials {
         self.seen.store(epoch, Ordering::Release);
     }
 
+    /// The counter last read (or moved here).
+    pub(super) fn seen(&self) -> i64 {
+        self.seen.load(Ordering::Acquire)
+    }
+
     /// Notes that this center just changed the credentials (the counter in
     /// the database moved at least one past what was loaded): the next
     /// check reloads them, so a token revoked here is refused at once.

@@ -11,7 +11,12 @@ use super::fleet_view::{self as fleet, Fleet, FleetFacts, Judged, Totals};
 use super::{db_failure, Center, ChangesReply};
 use crate::db::executor::{FirstChanges, FlushFleet, LoadFleet};
 use crate::domain::Namespace;
+use crate::rpc::replay::PullNote;
 use crate::rpc::{CallError, Caller, RawJson};
+
+/// A pull as the fleet view notes it: the namespaces, the `since` it asked
+/// from, the revision served and how long it was held.
+type Pulled<'a> = (&'a [Namespace], Option<i64>, i64, Duration);
 
 impl Center {
     /// The fleet view, when `server.fleet_window` is not `0s`.
@@ -45,8 +50,28 @@ impl Center {
         served: i64,
         hold: std::time::Duration,
     ) {
+        if self.record_pull(caller, (namespaces, since, served, hold)) {
+            // Kept for a replay of this reply (`rpc::replay`) to note too.
+            let _ = caller.noted.set(PullNote {
+                namespaces: namespaces.to_vec(),
+                since,
+                served,
+                hold,
+            });
+        }
+    }
+
+    /// A pull noted again, as a replayed reply's (`rpc::replay`).
+    pub(crate) fn note_again(&self, caller: &Caller, note: &PullNote) {
+        let pulled = (&note.namespaces[..], note.since, note.served, note.hold);
+        self.record_pull(caller, pulled);
+    }
+
+    /// Records a pull in the fleet view; answers whether it was (the view
+    /// is on and the caller said who it is).
+    fn record_pull(&self, caller: &Caller, (namespaces, since, served, hold): Pulled) -> bool {
         let (Some(fleet), Some(hello)) = (&self.fleet, &caller.hello) else {
-            return;
+            return false;
         };
         fleet.record(fleet::Pull {
             hello,
@@ -57,6 +82,7 @@ impl Center {
             hold_us: hold.as_micros() as i64,
             at_us: crate::domain::now_us(),
         });
+        true
     }
 
     /// Writes the edges seen since the last flush (one batch), forgets

@@ -12,6 +12,7 @@ mod gray_view;
 mod held;
 mod read_cache;
 mod reads;
+mod replies;
 mod sealed;
 mod selection;
 mod sessions;
@@ -120,6 +121,8 @@ pub struct CenterInner {
     methods: &'static [Declared<Center>],
     /// Webhook and break-glass counts (`deliveries.rs`).
     pub(crate) outcomes: Arc<deliveries::Outcomes>,
+    /// Replies of repeated pulls (`replies.rs`).
+    replies: crate::rpc::replay::ReplyMemo,
 }
 
 impl Center {
@@ -154,6 +157,7 @@ impl Center {
                 .fleet
                 .map(|o| Arc::new(crate::center::fleet_view::Fleet::new(o))),
             outcomes: Arc::new(deliveries::Outcomes::new(options.webhooks)),
+            replies: Default::default(),
         }))
     }
 

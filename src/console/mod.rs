@@ -109,6 +109,7 @@ impl ConsoleState {
             reads_need_user: self.access.reads_need_user,
             address: Some(self.access.client_ip(req)),
             hello: None,
+            noted: Default::default(),
         };
         let raw = call_json::<Center, M>(&self.center, &caller, params).await?;
         serde_json::from_str(raw.as_str())

@@ -42,6 +42,8 @@ pub struct RpcMetrics {
     request_seconds: Histogram,
     /// Requests to `/RPC` being read or answered now (held ones included).
     in_flight: AtomicU64,
+    /// Calls answered from the reply memo (`rpc::replay`).
+    replayed: AtomicU64,
 }
 
 /// One request to `/RPC` in flight, counted until it is dropped (answered
@@ -74,6 +76,7 @@ impl RpcMetrics {
             responses: Default::default(),
             request_seconds: Histogram::default(),
             in_flight: AtomicU64::new(0),
+            replayed: AtomicU64::new(0),
         }
     }
 }
@@ -102,6 +105,12 @@ impl RpcMetrics {
         self.call_seconds[slot].observe(took);
     }
 
+    /// Counts a call answered from the reply memo (counted as its method's
+    /// call too).
+    pub fn observe_replay(&self) {
+        self.replayed.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Counts a request to `/RPC` as in flight while the guard lives.
     pub fn request_started(self: &std::sync::Arc<Self>) -> InFlight {
         self.in_flight.fetch_add(1, Ordering::Relaxed);
@@ -121,6 +130,12 @@ impl RpcMetrics {
     }
 
     pub fn render(&self, out: &mut Exposition) {
+        out.single(
+            "syncdict_rpc_replayed_total",
+            "counter",
+            "RPC calls answered from the reply memo: the same request from the same caller at an unchanged revision (also counted in syncdict_rpc_calls_total).",
+            self.replayed.load(Ordering::Relaxed),
+        );
         out.family(
             "syncdict_rpc_calls_total",
             "counter",

@@ -32,6 +32,7 @@ impl RpcMethod<Center> for List {
         help: "Returns every record of namespace (default: default) as {key, value, revision, updated_at[, expires_at]}, ordered by key. \
                A signing center adds the namespace's signed digest as a Syncdict-Signature header.",
     };
+    const REPLAYABLE: bool = true;
     type Args = Namespace;
 
     fn bind(a: &mut Args) -> Result<Namespace, RpcError> {
@@ -64,6 +65,7 @@ impl RpcMethod<Center> for MyRpc {
         help: "The records.list rows, each also under the original model's field names \
                (name and value), for clients of the original rpc4django center.",
     };
+    const REPLAYABLE: bool = true;
     type Args = ();
 
     fn bind(_: &mut Args) -> Result<(), RpcError> {
@@ -143,6 +145,7 @@ impl RpcMethod<Center> for Changes {
                than the kept tombstones, or ahead of the store. With wait (seconds, held at most server.max_hold), \
                a request that would change nothing in those namespaces is held until a change arrives or wait passes.",
     };
+    const REPLAYABLE: bool = true;
     type Args = ChangesArgs;
 
     fn bind(a: &mut Args) -> Result<ChangesArgs, RpcError> {

@@ -69,6 +69,7 @@ impl Access {
             reads_need_user: self.reads_need_user,
             address: None,
             hello: None,
+            noted: Default::default(),
         };
         let Some(header) = req.headers().get(header::AUTHORIZATION) else {
             return Ok(anonymous);

@@ -2,7 +2,7 @@
 //! admitted or refused here, then the protocol core answers.
 
 use actix_web::body::SizedStream;
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 
@@ -13,6 +13,7 @@ use crate::center::Center;
 use crate::rpc::charset::Charset;
 use crate::rpc::jsonrpc::Limits;
 use crate::rpc::registry::Protocol;
+use crate::rpc::replay::Asked;
 use crate::rpc::{self, Answer, Caller, Refusal};
 
 /// What the endpoint needs, shared by all workers.
@@ -37,7 +38,18 @@ const XML_TYPES: [&str; 2] = ["text/xml", "application/xml"];
 /// `POST /RPC`: admitted requests go to the protocol core; a refusal is
 /// logged here, once, and rendered by the core like any answer. Every
 /// response is counted by status and timed for `/metrics`.
-pub async fn rpc(
+pub fn rpc(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<RpcState>,
+) -> futures_util::future::LocalBoxFuture<'static, HttpResponse> {
+    // Boxed: the request's state (its caller and what the edge says of
+    // itself are over a kilobyte) would otherwise be copied each time
+    // actix-web moves the handler's future, a dozen times a request.
+    Box::pin(answer_http(req, payload, state))
+}
+
+async fn answer_http(
     req: HttpRequest,
     payload: web::Payload,
     state: web::Data<RpcState>,
@@ -51,21 +63,7 @@ pub async fn rpc(
         .as_ref()
         .map_or(Protocol::Json, |(protocol, _)| *protocol);
     let answer = match admit(&req, judged, payload, &state).await {
-        Ok((admitted, mut caller)) => {
-            let says_gray = || req.headers().contains_key(crate::domain::GRAY_HEADER);
-            if state.center.fleet().is_some() || state.center.gray.in_use() || says_gray() {
-                // For the fleet view and gray releases: who is pulling
-                // (read only here, and only while either is in use).
-                caller.address = Some(state.access.client_ip(&req));
-                caller.hello = Some(hello(&req));
-            }
-            let request = rpc::Incoming {
-                protocol: admitted.protocol,
-                body: &admitted.body,
-                charset: admitted.charset,
-            };
-            rpc::handle(request, &state.limits, &caller, &state.center).await
-        }
+        Ok((admitted, caller)) => answer(&req, admitted, caller, &state, started).await,
         Err(refusal) => {
             log_refusal(&refusal, Some(&state.access.client_ip(&req).to_string()));
             Answer::refused(protocol, refusal)
@@ -74,7 +72,7 @@ pub async fn rpc(
     if let Some(later) = answer.later {
         // Held: the head now, the body when the call ends (`later`).
         return HttpResponse::Ok()
-            .content_type(content_type(protocol))
+            .insert_header(content_type(protocol))
             .streaming(LaterStream::new(later, in_flight, started));
     }
     let response = respond(protocol, answer);
@@ -82,33 +80,88 @@ pub async fn rpc(
     response
 }
 
-fn content_type(protocol: Protocol) -> &'static str {
-    match protocol {
-        Protocol::Json => "application/json",
-        Protocol::Xml => "text/xml; charset=utf-8",
+/// The answer to an admitted request: a kept reply when the same bytes
+/// from the same caller were answered at the current stamp
+/// (`rpc::replay`), else the protocol core's, kept if it may be replayed.
+async fn answer(
+    req: &HttpRequest,
+    admitted: Admitted,
+    mut caller: Caller,
+    state: &RpcState,
+    started: std::time::Instant,
+) -> Answer {
+    let center = &state.center;
+    let says_gray = req.headers().contains_key(GRAY);
+    if center.fleet().is_some() || center.gray.in_use() || says_gray {
+        // For the fleet view and gray releases: who is pulling (read only
+        // here, and only while either is in use).
+        caller.address = Some(state.access.client_ip(req));
+        caller.hello = Some(hello(req));
     }
+    // Latin-1 XML decodes the same bytes differently: never replayed.
+    let stamp = match admitted.charset {
+        None | Some(Charset::Utf8) => center.reply_stamp(started, &caller),
+        Some(_) => None,
+    };
+    let asked = Asked {
+        protocol: admitted.protocol,
+        principal: caller.principal.as_ref(),
+        body: &admitted.body,
+    };
+    if let Some(kept) = stamp.and_then(|stamp| center.replay(stamp, asked, &caller)) {
+        return kept;
+    }
+    let request = rpc::Incoming {
+        protocol: admitted.protocol,
+        body: &admitted.body,
+        charset: admitted.charset,
+    };
+    // Boxed: the core's future is large, and this one (moved a few times
+    // on every request) stays small for replays.
+    let answer = Box::pin(rpc::handle(request, &state.limits, &caller, center)).await;
+    if let Some(stamp) = stamp {
+        center.keep_reply(stamp, asked, &caller, &answer);
+    }
+    answer
 }
 
-/// What the request's headers say of the client (`domain::EdgeHello`);
-/// the header names are made once, not parsed per request.
+/// The reply's Content-Type, a static value (not parsed per reply).
+fn content_type(protocol: Protocol) -> (HeaderName, HeaderValue) {
+    let value = match protocol {
+        Protocol::Json => "application/json",
+        Protocol::Xml => "text/xml; charset=utf-8",
+    };
+    (header::CONTENT_TYPE, HeaderValue::from_static(value))
+}
+
+const GRAY: HeaderName = HeaderName::from_static(crate::domain::GRAY_HEADER);
+
+/// What the request's headers say of the client (`domain::EdgeHello`),
+/// read in one pass over them (a request has a handful; six look-ups by
+/// name cost more); the header names are made once, not parsed per
+/// request.
 fn hello(req: &HttpRequest) -> crate::domain::EdgeHello {
-    use actix_web::http::header::HeaderName;
     const EDGE: HeaderName = HeaderName::from_static(crate::domain::EDGE_HEADER);
     const DIGEST: HeaderName = HeaderName::from_static(crate::domain::DIGEST_HEADER);
     const LABELS: HeaderName = HeaderName::from_static(crate::domain::LABELS_HEADER);
-    const GRAY: HeaderName = HeaderName::from_static(crate::domain::GRAY_HEADER);
     const HEALTH: HeaderName = HeaderName::from_static(crate::domain::HEALTH_HEADER);
-    let h = req.headers();
-    let mut hello = crate::domain::EdgeHello::from_headers(
-        h.get(EDGE).map(HeaderValue::as_bytes),
-        h.get(header::USER_AGENT).map(HeaderValue::as_bytes),
-        h.get(DIGEST).map(HeaderValue::as_bytes),
-        h.get(LABELS).map(HeaderValue::as_bytes),
-    );
-    hello.releases = crate::domain::held_releases(h.get(GRAY).map(HeaderValue::as_bytes));
-    hello.health = h
-        .get(HEALTH)
-        .and_then(|v| crate::domain::HealthReport::from_header(v.as_bytes()));
+    let [mut edge, mut agent, mut digest, mut labels, mut gray, mut health] = [None; 6];
+    for (name, value) in req.headers() {
+        let slot = match name {
+            n if n == header::USER_AGENT => &mut agent,
+            n if n == EDGE => &mut edge,
+            n if n == DIGEST => &mut digest,
+            n if n == LABELS => &mut labels,
+            n if n == GRAY => &mut gray,
+            n if n == HEALTH => &mut health,
+            _ => continue,
+        };
+        // The first of a repeated header, as `HeaderMap::get` gives.
+        slot.get_or_insert(value.as_bytes());
+    }
+    let mut hello = crate::domain::EdgeHello::from_headers(edge, agent, digest, labels);
+    hello.releases = crate::domain::held_releases(gray);
+    hello.health = health.and_then(crate::domain::HealthReport::from_header);
     hello
 }
 
@@ -135,7 +188,7 @@ fn respond(protocol: Protocol, answer: Answer) -> HttpResponse {
     match answer.body {
         None => builder.finish(),
         Some(body) => {
-            builder.content_type(content_type(protocol));
+            builder.insert_header(content_type(protocol));
             let len = body.len() as u64;
             let mut pieces = body.into_chunks();
             if pieces.len() == 1 {

@@ -99,6 +99,17 @@ impl Body {
     }
 }
 
+impl From<Bytes> for Body {
+    /// One shared piece (a kept reply, `super::replay`).
+    fn from(bytes: Bytes) -> Body {
+        Body {
+            len: bytes.len(),
+            chunks: vec![bytes],
+            pending: Vec::new(),
+        }
+    }
+}
+
 impl From<Vec<u8>> for Body {
     fn from(bytes: Vec<u8>) -> Body {
         Body {

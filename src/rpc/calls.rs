@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::jsonrpc::{self, Entry, Limits, Reply, Request};
 use super::later::Deferred;
-use super::method::{lookup, named, Ctx, RpcMethod};
+use super::method::{lookup, named, Ctx, Method, RpcMethod};
 use super::registry::{Permission, Protocol};
 use super::{
     args, error, CallError, Caller, Denied, Executor, Hold, RawJson, Refusal, RpcError, Vouch,
@@ -72,6 +72,8 @@ pub(super) struct Budget {
     pub(super) vouches: Vec<Vouch>,
     pub(super) hold: Option<Hold>,
     pub(super) deferred: Option<Deferred>,
+    /// The method of a call alone that may be replayed, once it succeeded.
+    pub(super) replayable: Option<Method>,
 }
 
 impl Budget {
@@ -81,6 +83,7 @@ impl Budget {
             vouches: Vec::new(),
             hold: Some(Hold::default()),
             deferred: None,
+            replayable: None,
         }
     }
 
@@ -229,7 +232,11 @@ pub(super) async fn call_one<C: Executor>(
             });
             return Ok(raw);
         }
-        Ok(budget.take(raw)?)
+        let raw = budget.take(raw)?;
+        if declared.replayable && budget.hold.is_some() {
+            budget.replayable = Some(method);
+        }
+        Ok(raw)
     }
     .await;
     if budget.deferred.is_some() {

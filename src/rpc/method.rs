@@ -31,6 +31,11 @@ pub struct Ctx<'a, C> {
 /// the folder of the resource it serves, and listed once in the table.
 pub trait RpcMethod<C>: 'static {
     const SPEC: &'static Spec;
+    /// Whether its reply depends only on who calls, the params and the
+    /// data's revision (the pulls): a repeated request may then be
+    /// answered from the reply memo (`super::replay`), which redoes its
+    /// fleet note. Never for a method that writes or reads anything else.
+    const REPLAYABLE: bool = false;
     /// The params, checked and typed.
     type Args: 'static;
 
@@ -72,6 +77,8 @@ type Bind<C> = fn(Args) -> Result<Box<dyn Prepared<C>>, RpcError>;
 /// One row of a method table: a method with its type erased.
 pub struct Declared<C: 'static> {
     pub spec: &'static Spec,
+    /// `RpcMethod::REPLAYABLE`.
+    pub replayable: bool,
     bind: Bind<C>,
 }
 
@@ -79,6 +86,7 @@ impl<C: 'static> Declared<C> {
     pub const fn of<M: RpcMethod<C>>() -> Declared<C> {
         Declared {
             spec: M::SPEC,
+            replayable: M::REPLAYABLE,
             bind: bind_erased::<C, M>,
         }
     }

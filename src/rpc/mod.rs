@@ -20,6 +20,7 @@ pub mod openrpc;
 mod raw_json;
 pub mod refusal;
 pub mod registry;
+pub mod replay;
 pub mod xml;
 mod xml_answer;
 pub mod xmlrpc;
@@ -78,6 +79,9 @@ pub struct Caller {
     /// What a pulling edge says of itself (its headers), for the fleet
     /// view; `None` when the fleet view is off or the call is no pull.
     pub hello: Option<crate::domain::EdgeHello>,
+    /// What the call noted in the fleet view (set by a pull that had a
+    /// `hello`), for a replay of its reply to note the same.
+    pub noted: std::sync::OnceLock<replay::PullNote>,
 }
 
 /// What to send back: a body (`None`: nothing, HTTP 204) and, when the
@@ -92,6 +96,9 @@ pub struct Answer {
     /// The body of a held call, to come (then `body` is `None`): always a
     /// 200 whose head goes out now.
     pub later: Option<LaterBody>,
+    /// The method of the request's one call when that call is replayable
+    /// and succeeded: the reply may be kept (`replay::ReplyMemo`).
+    pub replay: Option<Method>,
 }
 
 impl Answer {
@@ -108,6 +115,7 @@ impl Answer {
             refusal: Some(refusal),
             vouches: Vec::new(),
             later: None,
+            replay: None,
         }
     }
 
@@ -118,6 +126,7 @@ impl Answer {
             refusal: None,
             vouches,
             later: None,
+            replay: None,
         }
     }
 
@@ -175,6 +184,7 @@ async fn handle_json(
                 return Answer::later(deferred.json(exec.clone(), reply.version, reply.id.clone()));
             }
             Answer {
+                replay: budget.replayable.filter(|_| reply.is_some()),
                 body: reply.map(|r| single(&r)),
                 refusal,
                 vouches: budget.vouches,

@@ -66,7 +66,10 @@ pub(super) async fn handle_xml<E: Executor>(
             }
         };
     match outcome {
-        Ok(value) => Answer::plain(Some(method_response(value)), budget.vouches),
+        Ok(value) => Answer {
+            replay: budget.replayable,
+            ..Answer::plain(Some(method_response(value)), budget.vouches)
+        },
         Err(failure) => {
             let refusal = failure.refusal();
             Answer {

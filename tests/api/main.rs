@@ -49,6 +49,7 @@ mod protocol;
 mod proxy;
 mod read_access;
 mod records;
+mod replay;
 mod reviews;
 mod rpc4django;
 mod scale_out;
