@@ -19,7 +19,7 @@ impl Center {
     /// holds one).
     pub fn reply_stamp(&self, now: Instant, caller: &Caller) -> Option<Stamp> {
         let viewed = |h: &EdgeHello| self.gray.in_use() || !h.releases.is_empty();
-        if caller.hello.as_ref().is_some_and(viewed) {
+        if caller.hello.as_deref().is_some_and(viewed) {
             return None;
         }
         Some(Stamp {

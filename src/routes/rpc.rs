@@ -91,12 +91,12 @@ async fn answer(
     started: std::time::Instant,
 ) -> Answer {
     let center = &state.center;
-    let says_gray = req.headers().contains_key(GRAY);
-    if center.fleet().is_some() || center.gray.in_use() || says_gray {
+    let says_gray = || req.headers().contains_key(GRAY);
+    if center.fleet().is_some() || center.gray.in_use() || says_gray() {
         // For the fleet view and gray releases: who is pulling (read only
         // here, and only while either is in use).
         caller.address = Some(state.access.client_ip(req));
-        caller.hello = Some(hello(req));
+        caller.hello = Some(Box::new(hello(req)));
     }
     // Latin-1 XML decodes the same bytes differently: never replayed.
     let stamp = match admitted.charset {
@@ -252,9 +252,7 @@ async fn admit(
         Ok(())
     };
     futures_util::pin_mut!(read);
-    // A body that came with the head (nearly every call) is read at once,
-    // without arming the timer.
-    match futures_util::FutureExt::now_or_never(&mut read) {
+    match first_polls(read.as_mut()).await {
         Some(done) => done?,
         None => actix_web::rt::time::timeout(state.request_timeout, read)
             .await
@@ -269,6 +267,26 @@ async fn admit(
         },
         caller,
     ))
+}
+
+/// `read` polled twice, without a timer: a body that came with the head
+/// (nearly every call) is done by the second poll, as actix-http feeds it
+/// between the handler's first poll and the next, in the same turn. The
+/// first `Pending` wakes the task, so a second poll always comes. `None`:
+/// the body is still to come (then the caller arms the timer).
+async fn first_polls<F: std::future::Future + Unpin>(mut read: F) -> Option<F::Output> {
+    use std::task::Poll;
+    let mut pending = 0;
+    std::future::poll_fn(|cx| match std::pin::Pin::new(&mut read).poll(cx) {
+        Poll::Ready(done) => Poll::Ready(Some(done)),
+        Poll::Pending if pending == 0 => {
+            pending += 1;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+        Poll::Pending => Poll::Ready(None),
+    })
+    .await
 }
 
 /// A request that passed `admit`.

@@ -78,7 +78,9 @@ pub struct Caller {
     pub address: Option<std::net::IpAddr>,
     /// What a pulling edge says of itself (its headers), for the fleet
     /// view; `None` when the fleet view is off or the call is no pull.
-    pub hello: Option<crate::domain::EdgeHello>,
+    /// Boxed: a caller is moved a few times a request, and most are not
+    /// edges.
+    pub hello: Option<Box<crate::domain::EdgeHello>>,
     /// What the call noted in the fleet view (set by a pull that had a
     /// `hello`), for a replay of its reply to note the same.
     pub noted: std::sync::OnceLock<replay::PullNote>,

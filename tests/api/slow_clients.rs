@@ -26,23 +26,25 @@ async fn a_trickling_body_gets_408_at_the_request_timeout() {
         .with(|s| s.server.request_timeout = HumanDuration(Duration::from_secs(1)))
         .spawn()
         .await;
-    let mut stream = connect(&app);
-    actix_web::rt::task::spawn_blocking(move || {
-        // Ten of the hundred bytes promised, then nothing.
-        write!(
-            stream,
-            "POST /RPC HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"jsonrpc\""
-        )
+    // Ten of the hundred bytes promised, then nothing; then none of them.
+    for sent in ["{\"jsonrpc\"", ""] {
+        let mut stream = connect(&app);
+        actix_web::rt::task::spawn_blocking(move || {
+            write!(
+                stream,
+                "POST /RPC HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{sent}"
+            )
+            .unwrap();
+            let mut reply = String::new();
+            let _ = stream.read_to_string(&mut reply);
+            assert!(reply.starts_with("HTTP/1.1 408"), "{reply:?}");
+            assert!(reply.contains("-32600"), "{reply}");
+        })
+        .await
         .unwrap();
-        let mut reply = String::new();
-        let _ = stream.read_to_string(&mut reply);
-        assert!(reply.starts_with("HTTP/1.1 408"), "{reply:?}");
-        assert!(reply.contains("-32600"), "{reply}");
-    })
-    .await
-    .unwrap();
+    }
     let metrics = app.get("/metrics").await.text().await.unwrap();
-    assert!(metrics.contains("syncdict_rpc_http_responses_total{status=\"408\"} 1"));
+    assert!(metrics.contains("syncdict_rpc_http_responses_total{status=\"408\"} 2"));
 }
 
 #[actix_web::test]
