@@ -28,7 +28,7 @@ impl fmt::Display for TokenName {
 }
 
 /// Who made a call that passed authentication.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {
     /// Basic credentials of a user.
     User(Username),

@@ -43,9 +43,9 @@ pub fn rpc(
     payload: web::Payload,
     state: web::Data<RpcState>,
 ) -> futures_util::future::LocalBoxFuture<'static, HttpResponse> {
-    // Boxed: the request's state (its caller and what the edge says of
-    // itself are over a kilobyte) would otherwise be copied each time
-    // actix-web moves the handler's future, a dozen times a request.
+    // Boxed: the request's state (its caller, body and answer, a few
+    // hundred bytes) would otherwise be copied each time actix-web moves
+    // the handler's future, a dozen times a request.
     Box::pin(answer_http(req, payload, state))
 }
 
