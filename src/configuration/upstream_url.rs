@@ -34,7 +34,7 @@ impl UpstreamUrl {
             };
         };
         let (user, password) = rest[..at].split_once(':').unwrap_or((&rest[..at], ""));
-        let decode = |s: &str| percent_decode(s).unwrap_or_else(|| s.to_string());
+        let decode = |s: &str| percent_decode(s).map_or_else(|| s.to_string(), |d| d.into_owned());
         UpstreamUrl {
             url: format!("{scheme}://{}", &rest[at + 1..]),
             credentials: Some((decode(user), decode(password))),

@@ -1,10 +1,12 @@
 //! Percent-decoding (RFC 3986) of URL parts: a key in a path, userinfo.
 
-/// `s` with each `%XX` decoded; `None` if an escape is malformed or the
-/// bytes are not UTF-8.
-pub fn percent_decode(s: &str) -> Option<String> {
+use std::borrow::Cow;
+
+/// `s` with each `%XX` decoded (borrowed when it has none); `None` if an
+/// escape is malformed or the bytes are not UTF-8.
+pub fn percent_decode(s: &str) -> Option<Cow<'_, str>> {
     if !s.contains('%') {
-        return Some(s.to_string());
+        return Some(Cow::Borrowed(s));
     }
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -19,7 +21,7 @@ pub fn percent_decode(s: &str) -> Option<String> {
             i += 1;
         }
     }
-    String::from_utf8(out).ok()
+    String::from_utf8(out).ok().map(Cow::Owned)
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! the values once, at apply (`src/edge/opened.rs`).
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::RwLock;
 
 use serde_json::{json, Value};
@@ -53,6 +54,9 @@ pub struct Keyring {
     /// What the center last said of each namespace (`null`: not secret),
     /// kept beside the snapshot so a restarted edge opens at once.
     replies: RwLock<BTreeMap<String, Value>>,
+    /// Moved after every change to `known` (the store's kept table
+    /// look-ups are judged by it).
+    changes: AtomicU64,
 }
 
 impl Keyring {
@@ -62,6 +66,7 @@ impl Keyring {
             identity,
             known: RwLock::new(HashMap::new()),
             replies: RwLock::new(BTreeMap::new()),
+            changes: AtomicU64::new(0),
         }
     }
 
@@ -126,7 +131,14 @@ impl Keyring {
             _ => true,
         };
         known.insert(namespace.clone(), sealing);
+        drop(known);
+        self.changes.fetch_add(1, Ordering::Release);
         changed
+    }
+
+    /// How many times what it knows has changed.
+    pub fn changes(&self) -> u64 {
+        self.changes.load(Ordering::Acquire)
     }
 
     /// The center's replies learnt, by namespace (the snapshot's keys file).

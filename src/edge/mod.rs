@@ -26,6 +26,7 @@ pub mod status;
 pub mod store;
 pub(crate) mod table;
 pub(crate) mod table_diff;
+mod table_view;
 pub mod upstreams;
 
 /// FNV-1a's starting value.

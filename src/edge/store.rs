@@ -33,6 +33,7 @@ use super::opened::{Opened, SecretStatus};
 use super::protocol::{Part, Pulled};
 use super::shard::EntryRef;
 pub use super::table::{ApplyError, Step, Table};
+use super::table_view::{self, Generation};
 use crate::configuration::{ClientSettings, PullMode};
 use crate::domain::{DigestReport, EdgeName, Namespace, ReleaseId, Selection};
 use crate::signing::{self, VerifyKey};
@@ -50,6 +51,11 @@ pub struct NamespaceStats {
 
 pub struct EdgeStore {
     tables: Cache<Namespace, Arc<Table>>,
+    /// This store among the process's (`table_view`'s kept answers name it).
+    id: u64,
+    /// Moved after every change to what `table` answers (a table put in
+    /// or taken out, a secret namespace reopened or forgotten).
+    changes: Arc<AtomicU64>,
     /// The namespaces pulled, in order, each with its own budget if any.
     namespaces: RwLock<Vec<(Namespace, Option<u64>)>>,
     /// `client.namespaces = ["*"]`: namespaces join and leave with the
@@ -129,8 +135,11 @@ impl EdgeStore {
         shared: u64,
         capacity: u64,
     ) -> Self {
+        static STORES: AtomicU64 = AtomicU64::new(0);
         let evictions = Arc::new(AtomicU64::new(0));
         let counter = evictions.clone();
+        let changes = Arc::new(AtomicU64::new(0));
+        let evicted = changes.clone();
         let tables = Cache::builder()
             .max_capacity(capacity)
             .weigher(|_: &Namespace, t: &Arc<Table>| t.bytes().min(u32::MAX as u64) as u32)
@@ -138,11 +147,14 @@ impl EdgeStore {
             .eviction_listener(move |_k, _v, cause| {
                 if cause.was_evicted() {
                     counter.fetch_add(1, Ordering::Relaxed);
+                    evicted.fetch_add(1, Ordering::Release);
                 }
             })
             .build();
         EdgeStore {
             tables,
+            id: STORES.fetch_add(1, Ordering::Relaxed),
+            changes,
             namespaces: RwLock::new(namespaces),
             every,
             shared,
@@ -177,6 +189,7 @@ impl EdgeStore {
             Some(sent) => self.opened.reopen(namespace, &sent),
             None => self.opened.forget(namespace),
         }
+        self.changed();
     }
 
     /// A secret namespace's status (`None`: not secret).
@@ -207,7 +220,19 @@ impl EdgeStore {
     /// The current table of `namespace` as served (one snapshot of it): a
     /// secret namespace's opened table, or none if this edge cannot open it.
     pub fn table(&self, namespace: &Namespace) -> Option<Arc<Table>> {
-        self.opened.served(namespace, self.tables.get(namespace))
+        let at = Generation {
+            store: self.id,
+            changes: self.changes.load(Ordering::Acquire),
+            keyring: self.keyring().changes(),
+        };
+        table_view::table(at, namespace, || {
+            self.opened.served(namespace, self.tables.get(namespace))
+        })
+    }
+
+    /// After a change to what `table` answers, made.
+    fn changed(&self) {
+        self.changes.fetch_add(1, Ordering::Release);
     }
 
     /// The current table of `namespace` as the center sent it (what its
@@ -234,18 +259,18 @@ impl EdgeStore {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// The namespace named `name` if this store holds it.
-    pub fn held(&self, name: &str) -> Option<Namespace> {
-        self.held_list()
-            .iter()
-            .map(|(ns, _)| ns)
-            .find(|ns| ns.as_str() == name)
-            .cloned()
-    }
-
-    /// Holds `default` and nothing else.
-    pub fn default_only(&self) -> bool {
-        matches!(self.held_list().as_slice(), [(ns, _)] if ns.is_default())
+    /// The namespace named `name` if this store holds it, unless it holds
+    /// `default` alone (`/api/cache` then reads every path as a key): one
+    /// look at the list, as every local read's path asks.
+    pub fn path_namespace(&self, name: &str) -> Option<Namespace> {
+        match self.held_list().as_slice() {
+            [(ns, _)] if ns.is_default() => None,
+            held => held
+                .iter()
+                .map(|(ns, _)| ns)
+                .find(|ns| ns.as_str() == name)
+                .cloned(),
+        }
     }
 
     /// Key lookups since start: (hits, misses).
@@ -367,6 +392,7 @@ impl EdgeStore {
                 }
             }
         }
+        self.changed();
         self.tables.run_pending_tasks();
         self.digest_failed.store(digest_failed, Ordering::Relaxed);
         match (first_refusal, &pulled.gray) {
@@ -403,6 +429,7 @@ impl EdgeStore {
             self.opened.forget(gone);
         }
         held.retain(|(ns, _)| there(ns));
+        self.changed();
         let mut joined = Vec::new();
         for part in &pulled.parts {
             if held.iter().all(|(ns, _)| *ns != part.namespace) {

@@ -9,4 +9,6 @@ pub mod origin;
 pub mod page;
 pub mod page_style;
 pub mod rpc;
+pub mod rpc_routes;
+pub mod service;
 pub mod status;

@@ -2,6 +2,7 @@
 //! admitted or refused here, then the protocol core answers.
 
 use actix_web::body::SizedStream;
+use actix_web::dev::Payload;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
@@ -40,7 +41,7 @@ const XML_TYPES: [&str; 2] = ["text/xml", "application/xml"];
 /// response is counted by status and timed for `/metrics`.
 pub fn rpc(
     req: HttpRequest,
-    payload: web::Payload,
+    payload: Payload,
     state: web::Data<RpcState>,
 ) -> futures_util::future::LocalBoxFuture<'static, HttpResponse> {
     // Boxed: the request's state (its caller, body and answer, a few
@@ -51,7 +52,7 @@ pub fn rpc(
 
 async fn answer_http(
     req: HttpRequest,
-    payload: web::Payload,
+    payload: Payload,
     state: web::Data<RpcState>,
 ) -> HttpResponse {
     let started = std::time::Instant::now();
@@ -211,7 +212,7 @@ fn respond(protocol: Protocol, answer: Answer) -> HttpResponse {
 async fn admit(
     req: &HttpRequest,
     judged: Result<(Protocol, Option<Charset>), Refusal>,
-    mut payload: web::Payload,
+    mut payload: Payload,
     state: &RpcState,
 ) -> Result<(Admitted, Caller), Refusal> {
     if let Some(origin) = req.headers().get(header::ORIGIN) {

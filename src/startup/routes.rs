@@ -111,20 +111,22 @@ impl Shared {
         if let Some(view) = &self.edge {
             app = app
                 .app_data(view.clone())
-                .service(
-                    web::scope("/api/cache")
-                        .default_service(web::get().to(routes::cache_api::cache_read)),
-                )
+                .service(routes::cache_api::CacheRoutes {
+                    edge: view.clone(),
+                    access: self.access.clone(),
+                    cors: self.cors(),
+                })
                 .route("/api/status", web::get().to(routes::status::api_status))
                 .route("/healthz", web::get().to(routes::status::healthz));
         }
         if let Some(state) = &self.rpc {
-            app = app.app_data(state.clone()).service(
-                web::resource(self.rpc_path.as_str())
-                    .route(web::post().to(routes::rpc::rpc))
-                    .route(web::get().to(routes::method_browser::method_browser))
-                    .default_service(web::to(routes::rpc::method_not_allowed)),
-            );
+            app = app
+                .app_data(state.clone())
+                .service(routes::rpc_routes::RpcRoutes {
+                    path: self.rpc_path.clone(),
+                    state: state.clone(),
+                    cors: self.cors(),
+                });
         }
         if let Some(console) = &self.console {
             app = app
@@ -136,18 +138,17 @@ impl Shared {
         if let Some(tls) = &self.tls {
             app = app.app_data(tls.clone());
         }
-        app = app
-            .app_data(self.started.clone())
+        app.app_data(self.started.clone())
             .route("/metrics", web::get().to(routes::metrics::metrics))
             .route("/", web::get().to(routes::page::status_page))
-            .route("/assets/{file}", web::get().to(routes::page_style::asset));
-        // Only cross-origin callers need the CORS layer; same-origin pages
-        // and non-browser clients are judged by `routes::rpc` alone.
+            .route("/assets/{file}", web::get().to(routes::page_style::asset))
+    }
+
+    /// CORS for `/RPC` and `/api/cache`, when listed origins may call them
+    /// from a browser (the console and the pages are same-origin only).
+    fn cors(&self) -> Option<actix_cors::Cors> {
         let cross_origin = !self.origins.listed.is_empty();
-        app.wrap(actix_web::middleware::Condition::new(
-            cross_origin,
-            cors(self.origins.clone()),
-        ))
+        cross_origin.then(|| cors(self.origins.clone()))
     }
 }
 

@@ -167,6 +167,40 @@ async fn preflight_headers() {
     assert_eq!(app.result("records.list", json!([])).await, json!([]));
 }
 
+/// CORS covers `/RPC` and `/api/cache` alone: a listed origin may read the
+/// cache from a browser, and the pages answer it no CORS headers.
+#[actix_web::test]
+async fn cors_covers_the_api_and_not_the_pages() {
+    let app = TestApp::builder()
+        .center()
+        .edge(vec!["http://127.0.0.1:9/RPC".into()])
+        .with(|s| s.server.cors_origins = vec!["https://app.example".into()])
+        .spawn()
+        .await;
+    let get = |path: &str| {
+        app.client
+            .get(format!("{}{path}", app.address))
+            .header("Origin", "https://app.example")
+            .send()
+    };
+    let cache = get("/api/cache/absent").await.unwrap();
+    assert_eq!(cache.status(), 404);
+    assert_eq!(
+        cache.headers()["access-control-allow-origin"],
+        "https://app.example"
+    );
+    for page in ["/", "/console/login", "/api/status"] {
+        let response = get(page).await.unwrap();
+        assert!(response.status().is_success(), "{page}");
+        assert!(
+            !response
+                .headers()
+                .contains_key("access-control-allow-origin"),
+            "{page}"
+        );
+    }
+}
+
 /// Where playwright-core is (`SYNCDICT_NODE_PATH`, from
 /// tests/interop/setup.sh), with Chromium installed; `None` skips outside
 /// CI and fails in CI.

@@ -251,3 +251,31 @@ async fn method_mode_pulls_into_its_namespace() {
     );
     assert_eq!(edge.get("/api/cache/a").await.status(), 404);
 }
+
+/// `/api/cache` is a service of its own: GET and HEAD read it, any other
+/// method is refused with its `Allow` and changes nothing, and a path that
+/// only begins like it is not it. Each worker keeps its last table look-up
+/// (`table_view`): a reader on one connection follows every change.
+#[actix_web::test]
+async fn the_cache_answers_get_and_head_and_follows_each_change() {
+    use crate::edge_helpers::{method_edge, Upstream};
+    let upstream = Upstream::start(Upstream::rows(json!([{"name": "a", "v": 1}]))).await;
+    let edge = method_edge(&upstream).spawn().await;
+    assert_eq!(edge.tick().await, TickReport::Applied);
+    let url = format!("{}/api/cache/a", edge.address);
+    let head = edge.client.head(&url).send().await.unwrap();
+    assert_eq!(head.status(), 200);
+    assert_eq!(head.headers()["content-type"], "application/json");
+    for refused in [edge.client.post(&url), edge.client.delete(&url)] {
+        let response = refused.send().await.unwrap();
+        assert_eq!(response.status(), 405);
+        assert_eq!(response.headers()["allow"], "GET, HEAD");
+    }
+    assert_eq!(edge.json("/api/cache/a").await["v"], 1, "nothing changed");
+    assert_eq!(edge.get("/api/cachea").await.status(), 404);
+    for v in 2..5 {
+        upstream.set(Upstream::rows(json!([{"name": "a", "v": v}])));
+        assert_eq!(edge.tick().await, TickReport::Applied);
+        assert_eq!(edge.json("/api/cache/a").await["v"], v);
+    }
+}

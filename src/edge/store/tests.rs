@@ -203,3 +203,25 @@ fn each_namespace_fits_its_own_budget() {
     assert!(store.get(&ns("b"), "nope", 0).is_none());
     assert!(store.get(&d(), "k1", 0).is_none(), "default is not held");
 }
+
+/// A worker's kept table look-up (`table_view`) never outlives a change,
+/// even while someone still holds the table it kept.
+#[test]
+fn a_held_old_table_is_not_served_after_a_change() {
+    let store = EdgeStore::new(1 << 20);
+    store.apply(&full(&[("k", "1")]), None).unwrap();
+    let old = store.table(&d()).expect("a table");
+    store
+        .apply(&delta(2, vec![item("k", "2")], vec![]), None)
+        .unwrap();
+    let now = store.table(&d()).expect("a table");
+    assert!(!Arc::ptr_eq(&old, &now), "the kept look-up was served");
+    assert_eq!(
+        now.get("k", 0).map(|e| e.value().to_string()),
+        Some("2".into())
+    );
+    assert_eq!(
+        old.get("k", 0).map(|e| e.value().to_string()),
+        Some("1".into())
+    );
+}
