@@ -16,7 +16,9 @@
 #     center RSS per held pull (target <= 4 KiB) at 10,000 and at the most
 #     this host's open-files limit allows (50,000 where it can), and whether
 #     the RSS is back within 10% of before within 30 s after they end, with
-#     the fleet view on (it keeps each new edge) and off.
+#     the fleet view on (it keeps each new edge) and off; "before" is after
+#     a warm-up round of 100 held pulls (the binary's pages that serve them
+#     paged in), the cold figure and the anonymous RSS are printed beside.
 # Prints `target` lines; exits 1 if a target was missed (REPORT_ONLY=1: 0
 # all the same). Alone: scripts/held_bench.sh [one|two|outputs|memory]...
 set -euo pipefail
@@ -153,6 +155,8 @@ EOF
                 line=$(grep '^held_memory' "$work/memory.out")
                 target "held pulls $n, fleet view $fleet: center RSS per held pull (bytes)" \
                     "$(echo "$line" | field bytes_per_held)" "<=" 4096
+                echo "RSS cold $(echo "$line" | field rss_kib_cold) KiB, after a warm-up of 100 held $(echo "$line" | field rss_kib_before) KiB;" \
+                    "anonymous RSS $(echo "$line" | field anon_kib_before) KiB before, $(echo "$line" | field anon_kib_after) KiB after"
                 back=$(echo "$line" | field back_within_10pct_s)
                 [ "$back" = -1 ] && back=never
                 target "held pulls $n, fleet view $fleet: seconds until RSS within 10% of before" "$back" "<=" 30
