@@ -5,7 +5,7 @@ use std::borrow::Cow;
 /// `s` with each `%XX` decoded (borrowed when it has none); `None` if an
 /// escape is malformed or the bytes are not UTF-8.
 pub fn percent_decode(s: &str) -> Option<Cow<'_, str>> {
-    if !s.contains('%') {
+    if !s.as_bytes().contains(&b'%') {
         return Some(Cow::Borrowed(s));
     }
     let bytes = s.as_bytes();

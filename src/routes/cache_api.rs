@@ -14,8 +14,8 @@ use actix_web::dev::{
     fn_service, AppService, HttpServiceFactory, ResourceDef, ServiceRequest, ServiceResponse,
 };
 use actix_web::http::header::{HeaderName, HeaderValue, ALLOW, CONTENT_TYPE};
-use actix_web::http::Method;
-use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::access::{check_read, Access};
 use super::service::register;
@@ -50,22 +50,27 @@ fn number_value(slot: usize, n: i64) -> HeaderValue {
     })
 }
 
-/// Adds `X-Data-Revision` (of the namespace's table read) and, once data
-/// was ever fresh, `X-Data-Age` (seconds).
-fn with_data_headers(
-    mut builder: HttpResponseBuilder,
+/// `body` with `status`, as JSON, with `X-Data-Revision` (of the
+/// namespace's table read) and, once data was ever fresh, `X-Data-Age`
+/// (seconds). Headers go straight into the response's map: the builder
+/// judges each pair again on the way.
+fn data_response(
+    status: StatusCode,
+    body: String,
     edge: &EdgeView,
     table: Option<&Table>,
     now_us: i64,
-) -> HttpResponseBuilder {
+) -> HttpResponse {
+    let mut response = HttpResponse::with_body(status, body).map_into_boxed_body();
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, JSON);
     let revision = table.map_or(0, Table::revision);
-    builder.insert_header((DATA_REVISION, number_value(0, revision)));
+    headers.insert(DATA_REVISION, number_value(0, revision));
     if let Some(age) = edge.data_age(now_us) {
         let age = i64::try_from(age).unwrap_or(i64::MAX);
-        builder.insert_header((DATA_AGE, number_value(1, age)));
+        headers.insert(DATA_AGE, number_value(1, age));
     }
-    builder.insert_header((CONTENT_TYPE, JSON));
-    builder
+    response
 }
 
 /// `/api/cache` and every path under it, registered as one service of its
@@ -137,7 +142,12 @@ async fn cache_read(
 /// Allocates only for a namespace other than `default`: this is every local
 /// read's path.
 fn split_namespace<'p>(edge: &EdgeView, path: &'p str) -> (Cow<'static, Namespace>, &'p str) {
-    let (first, rest) = path.split_once('/').unwrap_or((path, ""));
+    // A byte search: `split_once('/')`'s char searcher costs more on a
+    // path this short.
+    let (first, rest) = match path.bytes().position(|b| b == b'/') {
+        Some(i) => (&path[..i], &path[i + 1..]),
+        None => (path, ""),
+    };
     match edge.store.path_namespace(first) {
         Some(ns) => (Cow::Owned(ns), rest),
         None => (Cow::Borrowed(Namespace::default_ref()), path),
@@ -150,11 +160,11 @@ fn get_entry(table: Option<&Table>, key: &str, edge: &EdgeView) -> HttpResponse 
     let found = table.and_then(|t| t.get(key, now));
     edge.store.count_lookup(&found);
     match found {
-        Some(entry) => {
-            with_data_headers(HttpResponse::Ok(), edge, table, now).body(entry.value().to_string())
+        Some(entry) => data_response(StatusCode::OK, entry.value().to_string(), edge, table, now),
+        None => {
+            let error = serde_json::json!({ "error": format!("no entry with key {key:?}") });
+            data_response(StatusCode::NOT_FOUND, error.to_string(), edge, table, now)
         }
-        None => with_data_headers(HttpResponse::NotFound(), edge, table, now)
-            .body(serde_json::json!({ "error": format!("no entry with key {key:?}") }).to_string()),
     }
 }
 
@@ -174,5 +184,5 @@ fn all_entries(edge: &EdgeView, table: Option<&Table>) -> HttpResponse {
         body.push_str(entry.value());
     }
     body.push('}');
-    with_data_headers(HttpResponse::Ok(), edge, table, now).body(body)
+    data_response(StatusCode::OK, body, edge, table, now)
 }
