@@ -75,8 +75,8 @@ fn data_response(
 
 /// `/api/cache` and every path under it, registered as one service of its
 /// own: a scope would route again inside it, and a handler would take its
-/// state through extractors (together about 700 instructions of a
-/// 22,000-instruction read, BENCHMARKS.md).
+/// state through extractors (together about 1,000 instructions of a
+/// 21,800-instruction read, BENCHMARKS.md).
 pub struct CacheRoutes {
     pub edge: web::Data<EdgeView>,
     pub access: Option<web::Data<Access>>,

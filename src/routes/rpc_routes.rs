@@ -1,8 +1,8 @@
 //! The RPC path (`server.rpc_path`) as one service of its own: `POST` is a
 //! call (`routes::rpc`), `GET` the method browser, anything else 405. A
 //! resource of three routes judged each route's guard in turn, and its
-//! handlers took their state through extractors: about 900 instructions of
-//! a repeated pull's 35,000 (BENCHMARKS.md).
+//! handlers took their state through extractors: about 1,400 instructions
+//! of a repeated pull's 32,800 (BENCHMARKS.md).
 
 use actix_cors::Cors;
 use actix_web::dev::{
