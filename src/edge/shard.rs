@@ -126,6 +126,18 @@ impl Shard {
         &self.text[s.key_off as usize..(s.key_off + s.key_len) as usize]
     }
 
+    fn value_of(&self, s: &Slot) -> &str {
+        let off = (s.key_off + s.key_len) as usize;
+        &self.text[off..off + s.value_len as usize]
+    }
+
+    /// The value (JSON text) at `index`, unless it expired by `now_us`:
+    /// a read that borrows the shard rather than sharing it (`EntryRef`).
+    pub fn live_value(&self, index: usize, now_us: i64) -> Option<&str> {
+        let expired = self.expiry(index).is_some_and(|at| at <= now_us);
+        (!expired).then(|| self.value_of(&self.slots[index]))
+    }
+
     pub fn rows(&self) -> impl Iterator<Item = Row<'_>> {
         let mut expiries = self.expiries.iter().peekable();
         self.slots.iter().enumerate().map(move |(i, s)| {
@@ -167,9 +179,7 @@ impl EntryRef {
 
     /// JSON text.
     pub fn value(&self) -> &str {
-        let s = self.slot();
-        let off = (s.key_off + s.key_len) as usize;
-        &self.shard.text[off..off + s.value_len as usize]
+        self.shard.value_of(self.slot())
     }
 
     pub fn revision(&self) -> i64 {
@@ -250,6 +260,14 @@ mod tests {
         assert_eq!(a.expires_at_us(), Some(10));
         assert!(a.live_at(9) && !a.live_at(10), "gone at its time");
         assert!(b.live_at(i64::MAX), "no expiry: always served");
+        let (ia, ib) = (shard.find("a").unwrap(), shard.find("b").unwrap());
+        assert_eq!(shard.live_value(ia, 9), Some("1"));
+        assert_eq!(
+            shard.live_value(ia, 10),
+            None,
+            "a borrowed read honours it too"
+        );
+        assert_eq!(shard.live_value(ib, i64::MAX), Some("2"));
         assert_eq!(shard.weight(), 4 * (1 + 1 + 48) + 2 * EXPIRY_OVERHEAD);
     }
 }

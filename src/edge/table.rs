@@ -92,6 +92,14 @@ impl Table {
         self.entry(key).filter(|e| e.live_at(now_us))
     }
 
+    /// The value (JSON text) under `key` as served at `now_us`, borrowed
+    /// from the table: `/api/cache`'s read, which needs nothing else of
+    /// the entry (an `EntryRef` shares its shard, an atomic count each way).
+    pub fn value(&self, key: &str, now_us: i64) -> Option<&str> {
+        let shard = self.shards[shard_of(key) as usize].as_ref()?;
+        shard.live_value(shard.find(key)?, now_us)
+    }
+
     /// The entry held under `key`, expired or not.
     fn entry(&self, key: &str) -> Option<EntryRef> {
         let shard = self.shards[shard_of(key) as usize].as_ref()?;

@@ -8,6 +8,7 @@
 
 use std::borrow::Cow;
 use std::cell::RefCell;
+use std::rc::Rc;
 
 use actix_cors::Cors;
 use actix_web::dev::{
@@ -87,12 +88,16 @@ pub struct CacheRoutes {
 impl HttpServiceFactory for CacheRoutes {
     fn register(self, config: &mut AppService) {
         let CacheRoutes { edge, access, cors } = self;
+        // Each worker registers its own: an `Rc` is shared per read without
+        // the atomic counts an `Arc` (`web::Data`) would take each way.
+        let state = Rc::new((edge, access));
         let service = fn_service(move |request: ServiceRequest| {
-            let (edge, access) = (edge.clone(), access.clone());
+            let state = state.clone();
             async move {
+                let (edge, access) = &*state;
                 let (req, _) = request.into_parts();
                 let response = match *req.method() {
-                    Method::GET | Method::HEAD => cache_read(&req, &edge, access.as_ref()).await,
+                    Method::GET | Method::HEAD => cache_read(&req, edge, access.as_ref()).await,
                     _ => HttpResponse::MethodNotAllowed()
                         .insert_header((ALLOW, "GET, HEAD"))
                         .insert_header((CONTENT_TYPE, JSON))
@@ -157,10 +162,10 @@ fn split_namespace<'p>(edge: &EdgeView, path: &'p str) -> (Cow<'static, Namespac
 /// The value under `key`, as JSON; 404 with a JSON error if absent.
 fn get_entry(table: Option<&Table>, key: &str, edge: &EdgeView) -> HttpResponse {
     let now = now_us();
-    let found = table.and_then(|t| t.get(key, now));
+    let found = table.and_then(|t| t.value(key, now));
     edge.store.count_lookup(&found);
     match found {
-        Some(entry) => data_response(StatusCode::OK, entry.value().to_string(), edge, table, now),
+        Some(value) => data_response(StatusCode::OK, value.to_owned(), edge, table, now),
         None => {
             let error = serde_json::json!({ "error": format!("no entry with key {key:?}") });
             data_response(StatusCode::NOT_FOUND, error.to_string(), edge, table, now)
