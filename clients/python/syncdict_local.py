@@ -5,8 +5,9 @@ One LMDB named database per namespace; each value is its expiry (µs since
 the epoch, 0 for none, 8 bytes big-endian) then its JSON text; the meta
 database "_syncdict" holds "format", "revision", "namespaces" and "boot"
 (a store written before the machine restarted is refused). Every
-call is one short read transaction: a reader that stays open never pins
-old pages, and sees each change set the edge applied whole or not at all.
+call is one short read transaction (a read the cache answers, none): a
+reader that stays open never pins old pages, and sees each change set the
+edge applied whole or not at all.
 
     import syncdict_local
     store = syncdict_local.open("/var/lib/syncdict/local")
@@ -15,6 +16,9 @@ old pages, and sees each change set the edge applied whole or not at all.
 
 import io
 import json
+import mmap
+import os
+import platform
 import struct
 import time
 
@@ -71,6 +75,41 @@ def _live(stored, now_us):
 # What a cached read costs besides its key and value (the entry, the tuple).
 _ENTRY_OVERHEAD = 120
 
+# LMDB 0.9's lock file publishes the id of the last commit to readers
+# (MDB_txbody.mtb_txnid: a native size_t after the magic, the format and the
+# reader table's pthread mutex, whose size is the platform's); a read
+# transaction begins by reading it. Checked at open against a transaction's
+# id, and not used where it does not match.
+_LOCK_MAGIC = 0xBEEFC0DE
+_TXNID = struct.Struct("@Q")
+_TXNID_AT = {"x86_64": 48, "aarch64": 56}.get(platform.machine())
+
+
+def _commit_mark(env, path):
+    """The lock file of the store in path, mapped read-only, if its last
+    commit's id is where _TXNID_AT says (checked against the ids of read
+    transactions taken around it); else None."""
+    if _TXNID_AT is None:
+        return None
+    try:
+        with io.open(os.path.join(path, "lock.mdb"), "rb") as f:  # open is ours
+            mark = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):
+        return None
+    if len(mark) >= _TXNID_AT + 8 and struct.unpack_from("@I", mark, 0)[0] == _LOCK_MAGIC:
+        for _ in range(10):
+            with env.begin() as txn:
+                before = txn.id()
+            seen = _TXNID.unpack_from(mark, _TXNID_AT)[0]
+            with env.begin() as txn:
+                after = txn.id()
+            if before == after:  # no commit in between: it must say the same
+                if seen == before:
+                    return mark
+                break
+    mark.close()
+    return None
+
 
 class Store:
     def __init__(self, path, cache_bytes=0):
@@ -78,18 +117,22 @@ class Store:
         self._dbs = {}
         # With cache_bytes, get_raw keeps what it read: per namespace, key ->
         # (the store's transaction id it was read in, expiry, JSON text). An
-        # entry serves only reads in that same transaction id (every read
-        # still begins its own), so it is never stale, from any thread.
+        # entry serves only reads made while that transaction is the
+        # store's last commit, so it is never stale, from any thread.
         self._cache_bytes = cache_bytes
         self._cache_used = 0
         self._cached = {}
+        # A cached entry read in the store's last commit is answered
+        # without a transaction while the lock file says no commit came
+        # since (None: every read begins one).
+        self._mark = _commit_mark(self._env, path)
         fmt = self._meta(b"format")
         if fmt != FORMAT:
-            self._env.close()
+            self.close()
             raise FormatError("store format %r, this reader knows %r" % (fmt, FORMAT))
         boot = self._meta(b"boot")
         if boot is not None and boot != _boot_id():
-            self._env.close()
+            self.close()
             raise RestartedError(
                 "the store was written before the machine restarted; the edge makes it anew when it starts")
 
@@ -129,6 +172,15 @@ class Store:
     def get_raw(self, namespace, key, now_us=None):
         """The JSON text (bytes) under key, or None if missing or expired."""
         # Inlined: each layer of calls here cost as much as the read.
+        if self._cache_bytes and self._mark is not None:
+            cached = self._cached.get(namespace)
+            hit = cached.get(key) if cached is not None else None
+            # Read in the last commit: what a transaction begun now would read.
+            if hit is not None and hit[0] == _TXNID.unpack_from(self._mark, _TXNID_AT)[0]:
+                expires, json_text = hit[1], hit[2]
+                if expires and expires <= (_now_us() if now_us is None else now_us):
+                    return None
+                return json_text
         db = self._dbs.get(namespace) or self._db(namespace)
         if db is None:
             return None
@@ -209,12 +261,15 @@ class Store:
         return json.loads(self._meta(b"namespaces") or b"[]")
 
     def close(self):
+        if self._mark is not None:
+            self._mark.close()
         self._env.close()
 
 
 def open(path, cache_bytes=0):  # noqa: A001 - the library's one entry point
     """The store in directory path. With cache_bytes, get_raw and get keep
     the values they read in memory (up to about that many bytes; full, the
-    cache empties) and answer a key read before in the store's current
-    transaction from there: about twice as fast, never stale."""
+    cache empties) and answer a key read before in the store's last
+    commit from there (the lock file says which commit is the last, as it
+    tells every LMDB reader): several times as fast, never stale."""
     return Store(path, cache_bytes)

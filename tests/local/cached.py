@@ -9,6 +9,8 @@ import sys
 import syncdict_local
 
 store = syncdict_local.open(sys.argv[1], cache_bytes=1 << 20)
+# The cache answers from the lock file's commit id here: the test covers that path.
+assert store._mark is not None, "the lock file's commit id was not found"
 for line in sys.stdin:
     at = int(line) if line.strip() else None
     said = []
