@@ -30,6 +30,9 @@ use crate::db::outbox::{Attempt, Cursor, EventRow, OutboxSwitch};
 use crate::db::DbError;
 use crate::domain::{now_us, Outbox};
 
+mod cursor;
+mod post;
+
 /// How long a center holds a webhook's lease past each step: twice what
 /// one POST may take. A center stopped mid-delivery holds its webhooks
 /// this long at most; then another center (or itself, restarted) takes
@@ -270,110 +273,8 @@ impl Deliverer {
         self.step(&cursor, 0, 0).await?;
         Ok(delivered)
     }
-
-    /// POSTs `event` to `hook`, signed.
-    async fn send(&self, hook: &Hook, event: &EventRow) -> Sent {
-        let url = &hook.settings.url;
-        if let Some(ip) = literal_host(url).filter(|ip| !self.allow_private && !is_public(*ip)) {
-            return Sent::Failed {
-                status: None,
-                why: format!("{ip} is not a public address (server.webhook_allow_private)"),
-            };
-        }
-        let id = format!("evt_{}", event.id);
-        let timestamp = now_us() / 1_000_000;
-        let body = event.payload.as_bytes();
-        let sent = self
-            .http
-            .post(url)
-            .header("content-type", "application/json")
-            .header("webhook-id", &id)
-            .header("webhook-timestamp", timestamp.to_string())
-            .header(
-                "webhook-signature",
-                signature(&hook.key, &id, timestamp, body),
-            )
-            .body(event.payload.clone())
-            .send()
-            .await;
-        match sent {
-            Ok(r) if r.status().is_success() => Sent::Delivered(r.status().as_u16()),
-            Ok(r) => Sent::Failed {
-                status: Some(r.status().as_u16()),
-                why: format!("answered {}", r.status()),
-            },
-            Err(e) => Sent::Failed {
-                status: None,
-                why: error_chain(&e),
-            },
-        }
-    }
-
-    async fn log(
-        &self,
-        hook: &Hook,
-        event: &EventRow,
-        cursor: &Cursor,
-        now_us: i64,
-        (outcome, status, error): (&str, Option<u16>, String),
-    ) -> Result<(), DbError> {
-        let attempt = Attempt {
-            webhook: hook.settings.name.clone(),
-            event_id: event.id,
-            attempt: cursor.attempts + 1,
-            at_us: now_us,
-            outcome: outcome.to_string(),
-            status: status.map(i64::from),
-            error,
-        };
-        self.ask(LogAttempt(attempt)).await
-    }
-
-    /// Writes `cursor` with its next attempt and lease; `false` if the
-    /// lease was lost.
-    async fn step(
-        &self,
-        cursor: &Cursor,
-        next_attempt_us: i64,
-        lease_until_us: i64,
-    ) -> Result<bool, DbError> {
-        self.ask(StepWebhook {
-            webhook: cursor.webhook.clone(),
-            owner: self.owner.to_string(),
-            last_event: cursor.last_event,
-            attempts: cursor.attempts,
-            next_attempt_us,
-            failing_since_us: cursor.failing_since_us,
-            lease_until_us,
-        })
-        .await
-    }
-
-    async fn ask<M, T>(&self, msg: M) -> Result<T, DbError>
-    where
-        M: actix::Message<Result = Result<T, DbError>> + Send + 'static,
-        T: Send + 'static,
-        DbExecutor: actix::Handler<M>,
-    {
-        self.db
-            .send(msg)
-            .await
-            .map_err(|e| DbError::Unavailable(e.to_string()))?
-    }
 }
 
 fn micros(d: Duration) -> i64 {
     d.as_micros().min(i64::MAX as u128) as i64
-}
-
-/// An error with its causes, for the delivery log.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text.chars().take(500).collect()
 }

@@ -9,64 +9,16 @@ use actix::prelude::*;
 
 use crate::configuration::UpstreamUrl;
 use crate::configuration::{ClientSettings, PullMode};
-use crate::domain::{
-    now_us, DigestReport, EdgeName, HealthReport, ReleaseId, DIGEST_HEADER, EDGE_HEADER,
-    GRAY_HEADER, HEALTH_HEADER, LABELS_HEADER,
-};
+use crate::domain::{DigestReport, EdgeName, HealthReport, ReleaseId};
 use crate::edge::protocol::{self, Pulled};
 use crate::edge::upstreams::Upstreams;
 use crate::edge::PullError;
 
-/// Why `client.token_file` gave no token.
-#[derive(Debug, thiserror::Error)]
-pub enum TokenFileError {
-    #[error("client.token_file {}: {error}", .path.display())]
-    Unreadable {
-        path: std::path::PathBuf,
-        error: std::io::Error,
-    },
-    #[error("client.token_file {}: empty", .0.display())]
-    Empty(std::path::PathBuf),
-}
-
-/// How the edge identifies itself to its upstreams (credentials written
-/// in an upstream's URL win for that upstream).
-#[derive(Clone, Default)]
-pub enum UpstreamAuth {
-    #[default]
-    None,
-    Basic(String, Option<String>),
-    Bearer(String),
-}
-
-impl UpstreamAuth {
-    /// From `client.token`, `client.token_file` or `client.username`.
-    pub fn from_settings(c: &ClientSettings) -> Result<UpstreamAuth, TokenFileError> {
-        if let Some(token) = &c.token {
-            return Ok(UpstreamAuth::Bearer(token.trim().to_string()));
-        }
-        if let Some(path) = &c.token_file {
-            let text =
-                std::fs::read_to_string(path).map_err(|error| TokenFileError::Unreadable {
-                    path: path.clone(),
-                    error,
-                })?;
-            let token = text.lines().next().unwrap_or("").trim().to_string();
-            if token.is_empty() {
-                return Err(TokenFileError::Empty(path.clone()));
-            }
-            return Ok(UpstreamAuth::Bearer(token));
-        }
-        Ok(match &c.username {
-            Some(user) => UpstreamAuth::Basic(user.clone(), c.password.clone()),
-            None => UpstreamAuth::None,
-        })
-    }
-
-    pub fn is_some(&self) -> bool {
-        !matches!(self, UpstreamAuth::None)
-    }
-}
+mod auth;
+mod fetch;
+pub(super) use auth::authorize;
+pub use auth::{TokenFileError, UpstreamAuth};
+use fetch::{fetch, Identity, Reply};
 
 pub struct RpcClient {
     http: reqwest::Client,
@@ -260,14 +212,6 @@ fn lock(upstreams: &Mutex<Upstreams>) -> std::sync::MutexGuard<'_, Upstreams> {
     upstreams.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// What one upstream answered.
-struct Reply {
-    pulled: Pulled,
-    /// `method` mode: the hash of the reply body.
-    body_hash: Option<u64>,
-    bytes: u64,
-}
-
 impl RpcClient {
     /// What a call other than a pull needs: the HTTP client, the
     /// credentials, and the upstreams in the order to try them now.
@@ -296,115 +240,4 @@ impl RpcClient {
             health: pull.health.map(|h| h.to_header()),
         }
     }
-}
-
-/// What the edge says of itself with each pull, for the fleet view, its
-/// gray releases and their canaries.
-struct Identity {
-    name: EdgeName,
-    labels: Option<Arc<str>>,
-    digest: DigestReport,
-    releases: Option<String>,
-    health: Option<String>,
-}
-
-async fn fetch(
-    http: &reqwest::Client,
-    (upstream, who): (&UpstreamUrl, &Identity),
-    auth: &UpstreamAuth,
-    body: &str,
-    s: &ClientSettings,
-    applied_hash: Option<u64>,
-    wait: Option<Duration>,
-) -> Result<Reply, PullError> {
-    let mut request = http
-        .post(&upstream.url)
-        // A held pull may take its wait, then the usual time to answer.
-        .timeout(s.timeout.get() + wait.unwrap_or_default())
-        .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .header(EDGE_HEADER, who.name.as_str())
-        .header(DIGEST_HEADER, who.digest.label())
-        .body(body.to_string());
-    if let Some(labels) = &who.labels {
-        request = request.header(LABELS_HEADER, labels.as_ref());
-    }
-    if let Some(releases) = &who.releases {
-        request = request.header(GRAY_HEADER, releases.as_str());
-    }
-    if let Some(health) = &who.health {
-        request = request.header(HEALTH_HEADER, health.as_str());
-    }
-    request = authorize(request, upstream, auth);
-    let mut response = request.send().await.map_err(transport)?;
-    if !response.status().is_success() {
-        return Err(PullError::Status(response.status().as_u16()));
-    }
-    let limit = s.max_reply.bytes();
-    let too_large = PullError::TooLarge { limit };
-    if response.content_length().is_some_and(|n| n > limit) {
-        return Err(too_large);
-    }
-    // Read in chunks, counted against the limit, so an endless or huge
-    // reply costs at most `client.max_reply` of memory.
-    let mut bytes = Vec::with_capacity(response.content_length().unwrap_or(0) as usize);
-    while let Some(chunk) = response.chunk().await.map_err(transport)? {
-        if (bytes.len() + chunk.len()) as u64 > limit {
-            return Err(too_large);
-        }
-        bytes.extend_from_slice(&chunk);
-    }
-    let size = bytes.len() as u64;
-    let (pulled, body_hash) = match s.mode {
-        PullMode::Changes => (protocol::parse_changes(&bytes)?, None),
-        PullMode::Method => {
-            let hash = protocol::body_hash(&bytes);
-            if applied_hash == Some(hash) {
-                (Pulled::unchanged(), Some(hash))
-            } else {
-                let (key, value) = (&s.key_field, s.value_field.as_deref());
-                let mut pulled = crate::edge::rows::parse_rows(&bytes, key, value, now_us())?;
-                for part in &mut pulled.parts {
-                    part.namespace = s.method_namespace.clone();
-                }
-                (pulled, Some(hash))
-            }
-        }
-    };
-    Ok(Reply {
-        pulled,
-        body_hash,
-        bytes: size,
-    })
-}
-
-/// `request` with the edge's credentials for `upstream` (credentials in
-/// the upstream's URL win over the client's own).
-pub(super) fn authorize(
-    request: reqwest::RequestBuilder,
-    upstream: &UpstreamUrl,
-    auth: &UpstreamAuth,
-) -> reqwest::RequestBuilder {
-    match (upstream.credentials(), auth) {
-        (Some((user, password)), _) => request.basic_auth(user, Some(password)),
-        (None, UpstreamAuth::Basic(user, password)) => {
-            request.basic_auth(user, password.as_deref())
-        }
-        (None, UpstreamAuth::Bearer(token)) => request.bearer_auth(token),
-        (None, UpstreamAuth::None) => request,
-    }
-}
-
-fn transport(e: reqwest::Error) -> PullError {
-    if e.is_timeout() {
-        return PullError::Timeout;
-    }
-    // The URL is named by the caller, the one without credentials.
-    let e = e.without_url();
-    let mut cause = e.to_string();
-    let mut source = std::error::Error::source(&e);
-    while let Some(inner) = source {
-        cause = inner.to_string();
-        source = inner.source();
-    }
-    PullError::Transport(cause)
 }
