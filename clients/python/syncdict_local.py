@@ -85,10 +85,10 @@ _TXNID = struct.Struct("@Q")
 _TXNID_AT = {"x86_64": 48, "aarch64": 56}.get(platform.machine())
 
 
-def _commit_mark(env, path):
+def _commit_mark(begin, path):
     """The lock file of the store in path, mapped read-only, if its last
     commit's id is where _TXNID_AT says (checked against the ids of read
-    transactions taken around it); else None."""
+    transactions begin() takes around it); else None."""
     if _TXNID_AT is None:
         return None
     try:
@@ -98,10 +98,10 @@ def _commit_mark(env, path):
         return None
     if len(mark) >= _TXNID_AT + 8 and struct.unpack_from("@I", mark, 0)[0] == _LOCK_MAGIC:
         for _ in range(10):
-            with env.begin() as txn:
+            with begin() as txn:
                 before = txn.id()
             seen = _TXNID.unpack_from(mark, _TXNID_AT)[0]
-            with env.begin() as txn:
+            with begin() as txn:
                 after = txn.id()
             if before == after:  # no commit in between: it must say the same
                 if seen == before:
@@ -125,7 +125,7 @@ class Store:
         # A cached entry read in the store's last commit is answered
         # without a transaction while the lock file says no commit came
         # since (None: every read begins one).
-        self._mark = _commit_mark(self._env, path)
+        self._mark = _commit_mark(lambda: self._begin(None), path)
         fmt = self._meta(b"format")
         if fmt != FORMAT:
             self.close()
