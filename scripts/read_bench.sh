@@ -25,7 +25,9 @@ plain_server="$PWD/target/release/examples/plain_server"
 work="$(mktemp -d)"
 trap stop_all EXIT
 
-rpc() { curl -sf -u bench:bench-password -H 'Content-Type: application/json' "http://127.0.0.1:$SD_PORT/RPC" -d "$1"; }
+# rpc_saved NAME REQUEST: the answer's body in $work/NAME.json and its
+# headers in $work/NAME.headers, for the plain handler to send too.
+rpc_saved() { curl -sf -D "$work/$1.headers" -u bench:bench-password -H 'Content-Type: application/json' "http://127.0.0.1:$SD_PORT/RPC" -d "$2" > "$work/$1.json"; }
 status_has() { curl -sf "http://127.0.0.1:$1/api/status" | grep -q "$2"; }
 
 # A writer for loading the data (reads stay anonymous, as edges read).
@@ -44,8 +46,6 @@ load_records "$SD_PORT"
 
 LIST_REQ='{"jsonrpc":"2.0","method":"records.list","id":1}'
 CHANGES_REQ="{\"jsonrpc\":\"2.0\",\"method\":\"records.changes\",\"params\":[$RECORDS],\"id\":1}"
-# Each answer's body, and its headers for the plain handler to send too.
-rpc_saved() { curl -sf -D "$work/$1.headers" -u bench:bench-password -H 'Content-Type: application/json' "http://127.0.0.1:$SD_PORT/RPC" -d "$2" > "$work/$1.json"; }
 rpc_saved list "$LIST_REQ"
 rpc_saved changes "$CHANGES_REQ"
 grep -q '"upserts":\[\]' "$work/changes.json" || { echo "unexpected changes reply: $(cat "$work/changes.json")" >&2; exit 1; }
@@ -70,7 +70,19 @@ measure() {
          END {printf "%.0f %.2f\n", rps, p99}' "$work/wrk.out"
 }
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+# plain REQUEST PATH BODY_FILE [HEADERS_FILE]: the plain handler started on
+# a port of its own, answering BODY_FILE (and HEADERS_FILE's headers),
+# measured as `measure` does at PATH, then stopped.
+plain() {
+    local port pid
+    port=$(free_port)
+    "$plain_server" "$port" "$3" ${4:+"$4"} & pid=$!
+    wait_port "$port"
+    local rc=0
+    (measure "$1" "http://127.0.0.1:$port$2") || rc=$?
+    kill $pid; wait $pid 2>/dev/null || true
+    return $rc
+}
 
 declare -A rps p99
 for round in $(seq 1 "$ROUNDS"); do
@@ -82,21 +94,13 @@ for round in $(seq 1 "$ROUNDS"); do
         esac
         read -r r p < <(measure "$req" "http://127.0.0.1:$SD_PORT$path")
         rps[$kind.syncdict]+="$r "; p99[$kind.syncdict]+="$p "
-        plain_port=$(free_port)
-        "$plain_server" "$plain_port" "$work/$kind.json" "$work/$kind.headers" & plain=$!
-        wait_port "$plain_port"
-        read -r r p < <(measure "$req" "http://127.0.0.1:$plain_port$path")
-        kill $plain; wait $plain 2>/dev/null || true
+        read -r r p < <(plain "$req" "$path" "$work/$kind.json" "$work/$kind.headers")
         rps[$kind.plain]+="$r "; p99[$kind.plain]+="$p "
         echo "round $round: $kind syncdict $(echo ${rps[$kind.syncdict]} | awk '{print $NF}') plain $r"
     done
     # For reference, not a target: the plain handler answering the body
     # alone at "/" (as this script measured before 2026-12-05).
-    plain_port=$(free_port)
-    "$plain_server" "$plain_port" "$work/cache.json" & plain=$!
-    wait_port "$plain_port"
-    read -r r p < <(measure "" "http://127.0.0.1:$plain_port/")
-    kill $plain; wait $plain 2>/dev/null || true
+    read -r r p < <(plain "" / "$work/cache.json")
     rps[cache.bare]+="$r "; p99[cache.bare]+="$p "
     echo "round $round: cache, plain handler with the body alone at / $r"
 done
